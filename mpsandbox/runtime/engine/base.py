@@ -1,0 +1,151 @@
+"""The engine protocol: the only surface the rest of mpsandbox sees of a JavaScript engine.
+
+Two backends implement it on the same QuickJS-NG engine: ``native`` (the ``quickjs-ng`` wheel) and ``wasm``
+(QuickJS-NG compiled to WASI, run in wasmtime). Everything above this module is engine-agnostic.
+
+Conventions shared by every backend:
+
+* CPU is counted in a deterministic unit of the backend (``tick`` on native: 10,000 QuickJS interrupt polls, i.e.
+  calls and backward jumps; ``fuel`` on wasm: wasmtime fuel). Budgets are given in milliseconds and converted with
+  the backend's fixed ``units_per_ms`` so that a budget decision never depends on how busy the machine is. Wall
+  time is only a backstop against a stuck engine.
+* A limit breach never escapes as a Python exception: it ends the current call with an :class:`Outcome`.
+  ``Outcome.CPU`` and ``Outcome.WALL`` are uncatchable inside JS; ``MEMORY`` and ``STACK`` are reported when the
+  corresponding error reaches the host.
+* Values cross the boundary as JSON text. ``call`` takes JSON-able arguments and returns a JSON-able value.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol, runtime_checkable
+
+JSONValue = Any
+HostFunction = Callable[[str, str], str]
+"""The single host function of the bridge: ``fn(op, payload_json) -> result_json``. Must never raise."""
+
+
+class Outcome(str, enum.Enum):
+    OK = "ok"
+    ERROR = "error"  # a JS exception reached the host (not a limit)
+    CPU = "cpu"  # the deterministic CPU budget of the turn was spent
+    WALL = "wall"  # the wall-clock backstop fired (the engine made no progress in real time)
+    MEMORY = "memory"  # the engine's memory limit was hit
+    STACK = "stack"  # stack overflow reached the host
+    TRAP = "trap"  # the engine itself failed (wasm trap, host error); the engine must be discarded
+
+    @property
+    def is_limit(self) -> bool:
+        return self in (Outcome.CPU, Outcome.WALL, Outcome.MEMORY, Outcome.STACK)
+
+
+@dataclass(frozen=True)
+class EngineLimits:
+    memory_bytes: int = 64 * 1024 * 1024
+    stack_bytes: int = 512 * 1024
+    cpu_ms_per_turn: float = 2_000.0  # deterministic budget, converted to engine units
+    wall_ms_per_turn: float = 20_000.0  # backstop only
+
+
+@dataclass(frozen=True)
+class JSError:
+    name: str
+    message: str
+    stack: str = ""
+
+    @property
+    def text(self) -> str:
+        return f"{self.name}: {self.message}" if self.name else self.message
+
+
+@dataclass
+class CallResult:
+    outcome: Outcome
+    value: JSONValue = None
+    error: JSError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is Outcome.OK
+
+
+@dataclass
+class JobsResult:
+    outcome: Outcome
+    jobs: int = 0
+    error: JSError | None = None
+
+
+@dataclass
+class TurnUsage:
+    cpu_units: int = 0
+    cpu_ms: float = 0.0  # deterministic estimate: cpu_units / units_per_ms
+    wall_ms: float = 0.0  # measured; not deterministic, never part of a trace
+    memory_bytes: int = 0  # engine heap in use at the end of the turn
+
+
+@dataclass
+class EngineInfo:
+    name: str
+    cpu_unit: str
+    units_per_ms: float
+    version: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """One isolated JavaScript realm with its own heap and limits. Not thread-safe."""
+
+    info: EngineInfo
+
+    def set_host_function(self, global_name: str, fn: HostFunction) -> None:
+        """Expose ``fn`` as ``globalThis[global_name](op, payload)``; the framework captures and deletes it."""
+
+    def eval(self, source: str, filename: str) -> CallResult:
+        """Evaluate untrusted global code; stack traces name ``filename``. Value: the completion value if
+        JSON-able primitive, else None."""
+
+    def pin(self, global_name: str) -> None:
+        """Take the global function ``global_name`` out of JS reach; ``call`` can still invoke it."""
+
+    def call(self, name: str, *args: JSONValue) -> CallResult:
+        """Call a pinned (or global) function with JSON-able arguments; returns its JSON-able result."""
+
+    def run_jobs(self, max_jobs: int) -> JobsResult:
+        """Drain pending jobs (microtasks) until none are left, ``max_jobs`` ran, or a limit was hit."""
+
+    def begin_turn(self) -> None:
+        """Start the accounting of one turn: resets the CPU counter against ``cpu_ms_per_turn``."""
+
+    def end_turn(self) -> TurnUsage:
+        """Stop the turn's accounting and report what it used."""
+
+    def memory_used(self) -> int: ...
+
+    def gc(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class EngineUnavailable(RuntimeError):
+    """The backend cannot run on this machine (missing toolchain, unsupported wheel...). Message says why."""
+
+
+def classify_error(text: str) -> Outcome:
+    """Map the text of an error that reached the host to an outcome (shared by both backends)."""
+    if "out of memory" in text:
+        return Outcome.MEMORY
+    if "Maximum call stack size exceeded" in text or "stack overflow" in text:
+        return Outcome.STACK
+    return Outcome.ERROR
+
+
+def split_error(text: str) -> JSError:
+    """Split QuickJS's ``"Name: message\\n    at ..."`` rendering into a :class:`JSError`."""
+    head, _, stack = text.partition("\n")
+    name, sep, message = head.partition(": ")
+    if not sep or not name.replace("_", "").isalnum():
+        name, message = "", head
+    return JSError(name=name, message=message, stack=stack)
