@@ -296,3 +296,75 @@ def interrupt_counter_offset() -> int | None:
     if _counter_offset is False:
         _counter_offset = _probe_counter_offset()
     return _counter_offset  # type: ignore[return-value]
+
+
+# -- unhandled promise rejections ------------------------------------------------------------------------------
+REJECTION_TRACKER = ctypes.CFUNCTYPE(None, _vp, JSValue, JSValue, ctypes.c_bool, _vp)
+JS_SetHostPromiseRejectionTracker = _fn("JS_SetHostPromiseRejectionTracker", None, _vp, REJECTION_TRACKER, _vp)
+JS_DupValue = _fn("JS_DupValue", JSValue, _vp, JSValue)
+JS_GetGlobalObject = _fn("JS_GetGlobalObject", JSValue, _vp)
+JS_Call = _fn("JS_Call", JSValue, _vp, JSValue, JSValue, ctypes.c_int, ctypes.POINTER(JSValue))
+_UNDEFINED = JSValue(0, TAG_UNDEFINED)
+
+
+class RejectionTracker:
+    """Collects promises rejected without a handler; :meth:`deliver` hands each one to a JS function.
+
+    The tracker callback runs in the middle of JS execution, so it only takes references; the JS handler is
+    called later, between jobs, the way a host's ``unhandledrejection`` event is.
+    """
+
+    def __init__(self, handle: Handle, handler_global: str):
+        self._h = handle
+        self._pending: dict[int, tuple[JSValue, JSValue]] = {}
+        glob = JS_GetGlobalObject(handle.cx)
+        try:
+            self._fn = JS_GetPropertyStr(handle.cx, glob, handler_global.encode())
+        finally:
+            JS_FreeValue(handle.cx, glob)
+        if self._fn.tag != -1:
+            JS_FreeValue(handle.cx, self._fn)
+            raise KeyError(f"no global function {handler_global!r} for rejections")
+        self._callback = REJECTION_TRACKER(self._track)
+        JS_SetHostPromiseRejectionTracker(handle.rt, self._callback, None)
+
+    def _track(self, _cx, promise: JSValue, reason: JSValue, handled: bool, _opaque) -> None:
+        key = promise.u
+        if handled:
+            pair = self._pending.pop(key, None)
+            if pair is not None:
+                JS_FreeValue(self._h.cx, pair[0])
+                JS_FreeValue(self._h.cx, pair[1])
+        elif key not in self._pending:
+            self._pending[key] = (JS_DupValue(self._h.cx, promise), JS_DupValue(self._h.cx, reason))
+
+    def has_pending(self) -> bool:
+        return bool(self._pending)
+
+    def deliver(self) -> EvalOutcome | None:
+        """Call the handler with (reason, promise) for each pending rejection; returns the first failure."""
+        failure = None
+        while self._pending:
+            key = next(iter(self._pending))
+            promise, reason = self._pending.pop(key)
+            argv = (JSValue * 2)(reason, promise)
+            self._h._enter()
+            try:
+                r = JS_Call(self._h.cx, self._fn, _UNDEFINED, 2, argv)
+                if r.tag == TAG_EXCEPTION:
+                    failure = failure or self._h._take_exception()
+                else:
+                    JS_FreeValue(self._h.cx, r)
+            finally:
+                self._h._leave()
+                JS_FreeValue(self._h.cx, reason)
+                JS_FreeValue(self._h.cx, promise)
+        return failure
+
+    def close(self) -> None:
+        JS_SetHostPromiseRejectionTracker(self._h.rt, REJECTION_TRACKER(), None)
+        for promise, reason in self._pending.values():
+            JS_FreeValue(self._h.cx, promise)
+            JS_FreeValue(self._h.cx, reason)
+        self._pending.clear()
+        JS_FreeValue(self._h.cx, self._fn)

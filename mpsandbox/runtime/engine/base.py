@@ -113,8 +113,13 @@ class Engine(Protocol):
     def call(self, name: str, *args: JSONValue) -> CallResult:
         """Call a pinned (or global) function with JSON-able arguments; returns its JSON-able result."""
 
+    def set_rejection_handler(self, global_name: str) -> None:
+        """Take the global function ``global_name`` out of JS reach and call it as ``fn(reason, promise)`` for
+        every promise still rejected without a handler once the job queue is empty (inside ``run_jobs``)."""
+
     def run_jobs(self, max_jobs: int) -> JobsResult:
-        """Drain pending jobs (microtasks) until none are left, ``max_jobs`` ran, or a limit was hit."""
+        """Drain pending jobs (microtasks) until none are left, ``max_jobs`` ran, or a limit was hit. When the
+        queue is empty, deliver unhandled rejections to the rejection handler and keep draining."""
 
     def begin_turn(self) -> None:
         """Start the accounting of one turn: resets the CPU counter against ``cpu_ms_per_turn``."""

@@ -71,6 +71,7 @@ class NativeEngine:
         self._handler = abi.INTERRUPT_HANDLER(self._on_interrupt)
         self._abi.set_interrupt_handler(self._handler)
         self._pinned: dict[str, Any] = {}
+        self._rejections: abi.RejectionTracker | None = None
         out = self._abi.eval("globalThis.__mpsb_trampoline = " + _TRAMPOLINE, "<mpsandbox>")
         assert out.ok, out.error_text
         self.pin("__mpsb_trampoline")
@@ -185,12 +186,31 @@ class NativeEngine:
             return self._failure(str(exc))
         return CallResult(Outcome.OK, value=json.loads(raw) if isinstance(raw, str) else None)
 
+    def set_rejection_handler(self, global_name: str) -> None:
+        if self._rejections is not None:
+            self._rejections.close()
+        self._rejections = abi.RejectionTracker(self._abi, global_name)
+        self._abi.eval(f"delete globalThis[{json.dumps(global_name)}]", "<mpsandbox>")
+
+    def _deliver_rejections(self) -> CallResult | None:
+        if self._rejections is None or not self._rejections.has_pending():
+            return None
+        failure = self._rejections.deliver()
+        if failure is None:
+            return CallResult(Outcome.OK)
+        return self._failure(failure.error_text, failure.error_stack)
+
     def run_jobs(self, max_jobs: int) -> JobsResult:
         jobs = 0
         while jobs < max_jobs:
             try:
                 if not self._ctx.execute_pending_job():
-                    return JobsResult(Outcome.OK, jobs)
+                    delivered = self._deliver_rejections()
+                    if delivered is None:
+                        return JobsResult(Outcome.OK, jobs)
+                    if delivered.outcome.is_limit or delivered.outcome is Outcome.TRAP:
+                        return JobsResult(delivered.outcome, jobs, delivered.error)
+                    continue
             except quickjs.StackOverflow as exc:
                 res = self._failure(str(exc), overflow=True)
                 return JobsResult(res.outcome, jobs + 1, res.error)
@@ -218,6 +238,9 @@ class NativeEngine:
         if self._watch is not None:
             WATCHDOG.disarm(self._watch)
         self._counter = None
+        if self._rejections is not None:
+            self._rejections.close()
+            self._rejections = None
         self._pinned.clear()
         self._trampoline = None
         self._abi.clear_interrupt_handler()

@@ -1,0 +1,1328 @@
+// mpsandbox JS framework: runs inside the engine, before and beside the bundle's code.
+//
+// Everything the bundle can reach is installed by boot(); everything the host can reach is __mpsb_entry and
+// __mpsb_boot (both pinned by the host, i.e. deleted from the global object before any bundle code runs).
+// Intrinsics are captured first, so a bundle that overwrites JSON.stringify, Array.prototype.push or Date
+// cannot blind or break the framework.
+(function (global) {
+  'use strict';
+
+  // ---- captured intrinsics ---------------------------------------------------------------------------
+  var O = Object, A = Array, S = String, R = Reflect, J = JSON, M = Math, E = Error, P = Promise;
+  var RealDate = Date, RealFunction = Function, RealSymbol = Symbol, RealTypeError = TypeError;
+  var fnCall = Function.prototype.call;
+  var uncurry = function (f) { return fnCall.bind(f); };
+  var apply = R.apply, construct = R.construct, ownKeys = R.ownKeys;
+  var stringify = J.stringify, parseJSON = J.parse;
+  var keys = O.keys, create = O.create, freeze = O.freeze, defineProperty = O.defineProperty;
+  var getPrototypeOf = O.getPrototypeOf, setPrototypeOf = O.setPrototypeOf, isFrozen = O.isFrozen;
+  var getOwnPropertyNames = O.getOwnPropertyNames, getOwnPropertyDescriptor = O.getOwnPropertyDescriptor;
+  var hasOwn = uncurry(O.prototype.hasOwnProperty);
+  var objToString = uncurry(O.prototype.toString);
+  var isArray = A.isArray;
+  var push = uncurry(A.prototype.push), arrSlice = uncurry(A.prototype.slice);
+  var arrSplice = uncurry(A.prototype.splice), arrIndexOf = uncurry(A.prototype.indexOf);
+  var arrJoin = uncurry(A.prototype.join);
+  var strSlice = uncurry(S.prototype.slice), strIndexOf = uncurry(S.prototype.indexOf);
+  var strSplit = uncurry(S.prototype.split), strReplace = uncurry(S.prototype.replace);
+  var strTrim = uncurry(S.prototype.trim), charCodeAt = uncurry(S.prototype.charCodeAt);
+  var toUpper = uncurry(S.prototype.toUpperCase), toLower = uncurry(S.prototype.toLowerCase);
+  var strStartsWith = uncurry(S.prototype.startsWith), strRepeat = uncurry(S.prototype.repeat);
+  var padStart = uncurry(S.prototype.padStart);
+  var reExec = uncurry(RegExp.prototype.exec), reTest = uncurry(RegExp.prototype.test);
+  var then = uncurry(P.prototype.then);
+  var floor = M.floor, mathMin = M.min, mathMax = M.max, mathAbs = M.abs;
+  var numIsFinite = Number.isFinite, numIsNaN = Number.isNaN, isInteger = Number.isInteger;
+  var dateGetTime = uncurry(RealDate.prototype.getTime);
+  var dateUTC = RealDate.UTC, dateParse = RealDate.parse;
+  var RealMap = Map;
+  var mapGet = uncurry(Map.prototype.get), mapSet = uncurry(Map.prototype.set);
+  var mapHas = uncurry(Map.prototype.has), mapDelete = uncurry(Map.prototype.delete);
+  var errorStackOf = function (e) {
+    try { var d = getOwnPropertyDescriptor(e, 'stack'); return d && typeof d.value === 'string' ? d.value : ''; }
+    catch (_) { return ''; }
+  };
+  var FRAMEWORK_FILE = 'mpsandbox/framework.js';
+  var LIMIT_SETDATA = 1024 * 1024;
+
+  // ---- state ---------------------------------------------------------------------------------------------
+  var host = null; // the bridge: host(op, payloadJson) -> resultJson
+  var cfg = null;
+  var platform = 'tt';
+  var defs = create(null); // module path -> factory
+  var cache = create(null); // module path -> module
+  var loading = null; // {kind: 'page'|'component'|'app', path}
+  var appInstance = null, appDefined = false;
+  var pageDefs = create(null); // route -> {options, isComponent}
+  var componentDefs = create(null); // path -> options
+  var stack = []; // page instances, bottom first
+  var pagesById = create(null);
+  var timers = create(null);
+  var timerSeq = 0;
+  var pending = create(null); // call id -> {cbs, resolve, reject, api}
+  var callSeq = 0;
+  var objects = create(null); // object id -> {obj, listeners}
+  var apiListeners = create(null); // api id -> [fn]
+  var renderCallbacks = create(null);
+  var renderSeq = 0;
+  var reportingError = false;
+  var nowMs = 0; // virtual clock, set by the host before every turn
+  var epochMs = 0;
+  var tzOffsetMs = 8 * 3600 * 1000; // UTC+8, China Standard Time: fixed so local time is deterministic
+
+  // ---- bridge ----------------------------------------------------------------------------------------------
+  function safeJSON(value) {
+    // JSON with cycles, functions, undefined, symbols and bigints made printable; never throws.
+    var seen = [];
+    try {
+      return stringify(value, function (k, v) {
+        var t = typeof v;
+        if (t === 'function') return '[Function ' + (v.name || 'anonymous') + ']';
+        if (t === 'symbol') return '[Symbol]';
+        if (t === 'bigint') return S(v);
+        if (t === 'undefined') return undefined;
+        if (t === 'object' && v !== null) {
+          if (arrIndexOf(seen, v) !== -1) return '[Circular]';
+          push(seen, v);
+        }
+        return v;
+      });
+    } catch (e) {
+      return stringify('[Unserializable]');
+    }
+  }
+
+  function send(op, payload) {
+    var raw = host(op, payload === undefined ? 'null' : safeJSON(payload));
+    if (raw === undefined || raw === null || raw === '') return null;
+    var reply = parseJSON(raw);
+    if (reply && hasOwn(reply, 'hostError')) throw new E('mpsandbox host error: ' + reply.hostError);
+    return reply;
+  }
+
+  function here() {
+    // The stack at the point a bundle reached the framework, as text; the host maps and filters it.
+    return errorStackOf(new E());
+  }
+
+  // ---- errors ----------------------------------------------------------------------------------------------
+  function describe(e) {
+    if (e !== null && typeof e === 'object') {
+      var name = '', message = '', st = '';
+      try { name = S(e.name === undefined ? '' : e.name); } catch (_) { name = 'Error'; }
+      try { message = S(e.message === undefined ? '' : e.message); } catch (_) { message = ''; }
+      st = errorStackOf(e);
+      if (!name && !message) message = safeString(e);
+      return { name: name, message: message, stack: st };
+    }
+    return { name: '', message: safeString(e), stack: '' };
+  }
+
+  function safeString(v) {
+    try {
+      if (typeof v === 'string') return v;
+      if (v === null || v === undefined || typeof v !== 'object') return S(v);
+      var s = safeJSON(v);
+      return s === undefined ? S(v) : s;
+    } catch (_) { return '[object]'; }
+  }
+
+  function reportError(e, source) {
+    var info = describe(e);
+    info.source = source;
+    info.error = 'uncaught';
+    var handler = null;
+    if (!reportingError && appInstance && typeof appInstance.onError === 'function') handler = 'App.onError';
+    info.handled_by = handler;
+    send('error', info);
+    if (handler) {
+      reportingError = true;
+      try {
+        apply(appInstance.onError, appInstance, [info.message + (info.stack ? '\n' + info.stack : '')]);
+      } catch (e2) {
+        var i2 = describe(e2); i2.source = 'App.onError'; i2.error = 'uncaught'; i2.handled_by = null;
+        send('error', i2);
+      } finally { reportingError = false; }
+    }
+    fireApiListeners('onError', [info.message]);
+  }
+
+  function onUnhandledRejection(reason, promise) {
+    var info = describe(reason);
+    info.error = 'unhandled-rejection';
+    info.source = 'promise';
+    var handler = null;
+    if (appInstance && typeof appInstance.onUnhandledRejection === 'function') handler = 'App.onUnhandledRejection';
+    info.handled_by = handler;
+    send('error', info);
+    if (handler) {
+      try { apply(appInstance.onUnhandledRejection, appInstance, [{ reason: reason, promise: promise }]); }
+      catch (e2) { reportError(e2, 'App.onUnhandledRejection'); }
+    }
+    fireApiListeners('onUnhandledRejection', [{ reason: reason, promise: promise }]);
+  }
+
+  // Call bundle code; errors never escape into the framework.
+  function invoke(fn, self, args, source) {
+    if (typeof fn !== 'function') return undefined;
+    try {
+      return apply(fn, self, args || []);
+    } catch (e) {
+      reportError(e, source);
+      return undefined;
+    }
+  }
+
+  // ---- deterministic clock and randomness -----------------------------------------------------------------
+  function now() { return epochMs + nowMs; }
+
+  function isLocalDateString(s) {
+    // ES: date-only ISO forms are UTC; forms with an explicit zone are absolute; everything else is local time.
+    if (reTest(/^\s*[+-]?\d{4,6}(-\d\d(-\d\d)?)?\s*$/, s)) return false;
+    if (reTest(/(Z|[+-]\d\d:?\d\d|GMT|UTC)[^a-zA-Z]*(\([^)]*\))?\s*$/i, s)) return false;
+    return true;
+  }
+
+  function shifted(t) { return new RealDate(t + tzOffsetMs); }
+
+  var VDate = function Date(a, b, c, d, e, f, g) {
+    var n = arguments.length;
+    if (!new.target) return dateToString(now());
+    var t;
+    if (n === 0) t = now();
+    else if (n === 1) {
+      if (typeof a === 'string') t = parseDate(a);
+      else if (a instanceof RealDate) t = dateGetTime(a);
+      else t = +a;
+    } else {
+      t = dateUTC(a, b, n > 2 ? c : 1, n > 3 ? d : 0, n > 4 ? e : 0, n > 5 ? f : 0, n > 6 ? g : 0) - tzOffsetMs;
+    }
+    return construct(RealDate, [t], new.target === VDate ? VDate : new.target);
+  };
+  function parseDate(s) {
+    s = S(s);
+    var r = dateParse(s);
+    if (numIsNaN(r) || !isLocalDateString(s)) return r;
+    // the engine parsed it in the host's zone; re-anchor the same wall-clock time to UTC+8
+    var hostOffsetMs = -new RealDate(r).getTimezoneOffset() * 60000;
+    return r + hostOffsetMs - tzOffsetMs;
+  }
+  var WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  var MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  function p2(n) { return padStart(S(n), 2, '0'); }
+  function dateParts(t) {
+    var d = shifted(t);
+    return { y: d.getUTCFullYear(), mo: d.getUTCMonth(), d: d.getUTCDate(), wd: d.getUTCDay(),
+             h: d.getUTCHours(), mi: d.getUTCMinutes(), s: d.getUTCSeconds(), ms: d.getUTCMilliseconds() };
+  }
+  function dateToDateString(t) {
+    if (numIsNaN(t)) return 'Invalid Date';
+    var x = dateParts(t);
+    return WEEKDAYS[x.wd] + ' ' + MONTHS[x.mo] + ' ' + p2(x.d) + ' ' + padStart(S(x.y), 4, '0');
+  }
+  function dateToTimeString(t) {
+    if (numIsNaN(t)) return 'Invalid Date';
+    var x = dateParts(t);
+    return p2(x.h) + ':' + p2(x.mi) + ':' + p2(x.s) + ' GMT+0800 (China Standard Time)';
+  }
+  function dateToString(t) {
+    if (numIsNaN(t)) return 'Invalid Date';
+    return dateToDateString(t) + ' ' + dateToTimeString(t);
+  }
+  function defineDate() {
+    var proto = create(RealDate.prototype);
+    VDate.prototype = proto;
+    defineProperty(proto, 'constructor', { value: VDate, writable: true, configurable: true });
+    VDate.now = function now_() { return now(); };
+    VDate.parse = function parse(s) { return parseDate(s); };
+    VDate.UTC = dateUTC;
+    var getters = { FullYear: 'y', Month: 'mo', Date: 'd', Day: 'wd', Hours: 'h', Minutes: 'mi', Seconds: 's', Milliseconds: 'ms' };
+    var gk = keys(getters);
+    for (var i = 0; i < gk.length; i++) {
+      (function (name, field) {
+        defineProperty(proto, 'get' + name, { writable: true, configurable: true, value: function () {
+          var t = dateGetTime(this);
+          return numIsNaN(t) ? NaN : dateParts(t)[field];
+        } });
+      })(gk[i], getters[gk[i]]);
+    }
+    defineProperty(proto, 'getYear', { writable: true, configurable: true, value: function () {
+      return this.getFullYear() - 1900; } });
+    var setters = ['FullYear', 'Month', 'Date', 'Hours', 'Minutes', 'Seconds', 'Milliseconds'];
+    for (var j = 0; j < setters.length; j++) {
+      (function (name) {
+        var utcSetter = RealDate.prototype['setUTC' + name];
+        defineProperty(proto, 'set' + name, { writable: true, configurable: true, value: function () {
+          var t = dateGetTime(this);
+          var d = new RealDate((numIsNaN(t) ? 0 : t) + tzOffsetMs);
+          apply(utcSetter, d, arguments);
+          return this.setTime(dateGetTime(d) - tzOffsetMs);
+        } });
+      })(setters[j]);
+    }
+    var methods = {
+      getTimezoneOffset: function () { return numIsNaN(dateGetTime(this)) ? NaN : -tzOffsetMs / 60000; },
+      toString: function () { return dateToString(dateGetTime(this)); },
+      toDateString: function () { return dateToDateString(dateGetTime(this)); },
+      toTimeString: function () { return dateToTimeString(dateGetTime(this)); },
+      toLocaleString: function () {
+        var t = dateGetTime(this); if (numIsNaN(t)) return 'Invalid Date';
+        var x = dateParts(t);
+        return x.y + '/' + (x.mo + 1) + '/' + x.d + ' ' + p2(x.h) + ':' + p2(x.mi) + ':' + p2(x.s);
+      },
+      toLocaleDateString: function () {
+        var t = dateGetTime(this); if (numIsNaN(t)) return 'Invalid Date';
+        var x = dateParts(t); return x.y + '/' + (x.mo + 1) + '/' + x.d;
+      },
+      toLocaleTimeString: function () {
+        var t = dateGetTime(this); if (numIsNaN(t)) return 'Invalid Date';
+        var x = dateParts(t); return p2(x.h) + ':' + p2(x.mi) + ':' + p2(x.s);
+      }
+    };
+    var mk = keys(methods);
+    for (var k = 0; k < mk.length; k++) {
+      defineProperty(proto, mk[k], { writable: true, configurable: true, value: methods[mk[k]] });
+    }
+    setPrototypeOf(VDate, RealDate);
+    defineProperty(global, 'Date', { value: VDate, writable: true, configurable: true });
+  }
+
+  // sfc32, seeded by the host: Math.random gives the same sequence for the same seed.
+  var rs = [0, 0, 0, 0];
+  function seedRandom(seed) {
+    var h = 1779033703 ^ seed;
+    for (var i = 0; i < 4; i++) {
+      h = M.imul(h ^ (h >>> 16), 2246822507); h = M.imul(h ^ (h >>> 13), 3266489909); h ^= h >>> 16;
+      rs[i] = h >>> 0;
+    }
+    for (var j = 0; j < 12; j++) random();
+  }
+  function random() {
+    var a = rs[0], b = rs[1], c = rs[2], d = rs[3];
+    var t = (a + b | 0) + d | 0;
+    d = d + 1 | 0; a = b ^ b >>> 9; b = c + (c << 3) | 0; c = (c << 21 | c >>> 11); c = c + t | 0;
+    rs[0] = a; rs[1] = b; rs[2] = c; rs[3] = d;
+    return (t >>> 0) / 4294967296;
+  }
+
+  // ---- dynamic code: recorded, and refused as the platforms do ---------------------------------------------
+  function refuseDynamic(what, code) {
+    var text = typeof code === 'string' ? code : safeString(code);
+    send('dynamic', { what: what, code: strSlice(text, 0, 500), stack: here() });
+  }
+  function installDynamicCodeGuards() {
+    var realEval = global.eval;
+    var guardedEval = function (code) {
+      refuseDynamic('eval', code);
+      if (typeof code !== 'string') return code;
+      throw new E('eval is not supported in the mini-program logic layer');
+    };
+    defineProperty(guardedEval, 'name', { value: 'eval' });
+    defineProperty(global, 'eval', { value: guardedEval, writable: true, configurable: true });
+    function guardConstructor(Ctor, what) {
+      var Guarded = function Function() {
+        var body = arguments.length ? S(arguments[arguments.length - 1]) : '';
+        refuseDynamic(what, body);
+        // WeChat allows exactly `new Function('return this')` to reach the global object.
+        if (what === 'Function' && strTrim(body) === 'return this' && arguments.length === 1) {
+          return function () { return global; };
+        }
+        throw new E(what + ' constructor is not supported in the mini-program logic layer');
+      };
+      Guarded.prototype = Ctor.prototype;
+      defineProperty(Ctor.prototype, 'constructor', { value: Guarded, writable: true, configurable: true });
+      return Guarded;
+    }
+    var G = guardConstructor(RealFunction, 'Function');
+    defineProperty(global, 'Function', { value: G, writable: true, configurable: true });
+    var AsyncFunction = getPrototypeOf(async function () {}).constructor;
+    var GeneratorFunction = getPrototypeOf(function* () {}).constructor;
+    var AsyncGeneratorFunction = getPrototypeOf(async function* () {}).constructor;
+    guardConstructor(AsyncFunction, 'AsyncFunction');
+    guardConstructor(GeneratorFunction, 'GeneratorFunction');
+    guardConstructor(AsyncGeneratorFunction, 'AsyncGeneratorFunction');
+    return realEval;
+  }
+
+  // ---- console ---------------------------------------------------------------------------------------------
+  function formatArgs(args) {
+    var parts = [];
+    for (var i = 0; i < args.length; i++) {
+      var v = args[i];
+      if (typeof v === 'string') push(parts, v);
+      else if (v instanceof E) { var d = describe(v); push(parts, (d.name ? d.name + ': ' : '') + d.message); }
+      else push(parts, safeString(v));
+    }
+    return arrJoin(parts, ' ');
+  }
+  function makeConsole() {
+    var c = create(null);
+    var levels = ['log', 'info', 'warn', 'error', 'debug', 'trace'];
+    for (var i = 0; i < levels.length; i++) {
+      (function (level) {
+        c[level] = function () { send('console', { level: level, text: formatArgs(arguments), stack: here() }); };
+      })(levels[i]);
+    }
+    c.group = c.log; c.groupEnd = function () {}; c.table = c.log; c.dir = c.log; c.assert = function (cond) {
+      if (!cond) send('console', { level: 'error', text: 'Assertion failed: ' + formatArgs(arrSlice(arguments, 1)) });
+    };
+    c.time = function () {}; c.timeEnd = function () {};
+    return c;
+  }
+
+  // ---- timers ----------------------------------------------------------------------------------------------
+  function topRoute() { return stack.length ? stack[stack.length - 1].route : null; }
+
+  function makeTimer(repeat) {
+    return function (fn, delay) {
+      if (typeof fn !== 'function') {
+        if (typeof fn === 'string') refuseDynamic(repeat ? 'setInterval-string' : 'setTimeout-string', fn);
+        throw new RealTypeError('The callback provided as parameter 1 is not a function.');
+      }
+      var ms = +delay;
+      if (!numIsFinite(ms) || ms < 0) ms = 0;
+      ms = floor(ms);
+      var id = ++timerSeq;
+      timers[id] = { fn: fn, args: arrSlice(arguments, 2), repeat: repeat, owner: topRoute() };
+      send('timer', { op: 'set', id: id, delay: ms, repeat: repeat });
+      return id;
+    };
+  }
+  function clearTimer(id) {
+    id = +id;
+    if (timers[id]) {
+      delete timers[id];
+      send('timer', { op: 'clear', id: id });
+    }
+  }
+  function fireTimer(id) {
+    var t = timers[id];
+    if (!t) return;
+    if (!t.repeat) delete timers[id];
+    invoke(t.fn, undefined, t.args, 'timer');
+  }
+
+  // ---- modules ---------------------------------------------------------------------------------------------
+  function dirname(p) { var i = p.lastIndexOf('/'); return i === -1 ? '' : strSlice(p, 0, i); }
+  function normalize(parts) {
+    var out = [];
+    for (var i = 0; i < parts.length; i++) {
+      var s = parts[i];
+      if (s === '' || s === '.') continue;
+      if (s === '..') { if (out.length) out.length--; else return null; }
+      else push(out, s);
+    }
+    return arrJoin(out, '/');
+  }
+  function candidates(base) {
+    if (base === null) return [];
+    return [base, base + '.js', base + '.json', base + '/index.js', base + '/index.json'];
+  }
+  function resolve(from, spec) {
+    spec = S(spec);
+    var list;
+    if (spec[0] === '/') list = candidates(normalize(strSplit(spec, '/')));
+    else if (strStartsWith(spec, './') || strStartsWith(spec, '../')) {
+      list = candidates(normalize(strSplit(dirname(from) + '/' + spec, '/')));
+    } else {
+      // A bare path: relative to the requiring file first (as the platforms do), then miniprogram_npm, then root.
+      list = candidates(normalize(strSplit(dirname(from) + '/' + spec, '/')));
+      var d = dirname(from);
+      while (true) {
+        var np = candidates(normalize(strSplit((d ? d + '/' : '') + 'miniprogram_npm/' + spec, '/')));
+        for (var k = 0; k < np.length; k++) push(list, np[k]);
+        if (!d) break;
+        d = dirname(d);
+      }
+      var rootList = candidates(normalize(strSplit(spec, '/')));
+      for (var r = 0; r < rootList.length; r++) push(list, rootList[r]);
+    }
+    for (var i = 0; i < list.length; i++) if (list[i] && defs[list[i]]) return list[i];
+    return null;
+  }
+  function makeRequire(from) {
+    var req = function require(spec) {
+      if (typeof spec !== 'string') throw new RealTypeError('require args must be a string');
+      var path = resolve(from, spec);
+      if (path === null) {
+        var e = new E('module "' + spec + '" is not defined, require args is \'' + spec + '\' (required from ' + from + ')');
+        send('note', { code: 'module-not-found', message: e.message, data: { spec: spec, from: from } });
+        throw e;
+      }
+      return load(path);
+    };
+    return req;
+  }
+  function load(path) {
+    var m = cache[path];
+    if (m) return m.exports;
+    m = { exports: {}, id: path, filename: path, loaded: false };
+    cache[path] = m;
+    var factory = defs[path];
+    try {
+      apply(factory, m.exports, [makeRequire(path), m, m.exports]);
+    } catch (e) {
+      delete cache[path];
+      throw e;
+    }
+    m.loaded = true;
+    return m.exports;
+  }
+  function loadAs(kind, path, file) {
+    var prev = loading;
+    loading = { kind: kind, path: path };
+    try {
+      if (!defs[file]) return false;
+      load(file);
+      return true;
+    } catch (e) {
+      reportError(e, kind === 'page' ? 'page-module' : kind + '-module');
+      return false;
+    } finally { loading = prev; }
+  }
+
+  // ---- data paths and setData ------------------------------------------------------------------------------
+  // 'a.b[2].c' -> ['a', 'b', 2, 'c']; an unparsable key is one literal segment, as on the platforms.
+  function parsePath(key) {
+    var out = [], i = 0, n = key.length, cur = '';
+    while (i < n) {
+      var ch = key[i];
+      if (ch === '\\' && i + 1 < n) { cur += key[i + 1]; i += 2; continue; }
+      if (ch === '.') { if (cur === '') return [key]; push(out, cur); cur = ''; i++; continue; }
+      if (ch === '[') {
+        if (cur !== '') { push(out, cur); cur = ''; }
+        else if (out.length === 0) return [key];
+        var j = strIndexOf(key, ']', i);
+        if (j === -1) return [key];
+        var num = strSlice(key, i + 1, j);
+        if (!reTest(/^\d+$/, num)) return [key];
+        push(out, +num);
+        i = j + 1;
+        if (i < n && key[i] === '.') { i++; if (i >= n) return [key]; }
+        else if (i < n && key[i] !== '[') return [key];
+        continue;
+      }
+      cur += ch; i++;
+    }
+    if (cur !== '') push(out, cur);
+    else if (out.length === 0) return [key];
+    return out;
+  }
+  function jsonClone(v) {
+    if (v === null || typeof v !== 'object') return typeof v === 'function' ? undefined : v;
+    return parseJSON(stringify(v));
+  }
+  function setPath(root, path, value) {
+    var cur = root;
+    for (var i = 0; i < path.length - 1; i++) {
+      var seg = path[i], next = path[i + 1];
+      var child = cur[seg];
+      if (child === null || typeof child !== 'object') {
+        child = typeof next === 'number' ? [] : {};
+        cur[seg] = child;
+      }
+      cur = child;
+    }
+    cur[path[path.length - 1]] = value;
+  }
+  function getPath(root, path) {
+    var cur = root;
+    for (var i = 0; i < path.length; i++) {
+      if (cur === null || typeof cur !== 'object') return undefined;
+      cur = cur[path[i]];
+    }
+    return cur;
+  }
+  function utf8Length(s) {
+    var n = 0;
+    for (var i = 0; i < s.length; i++) {
+      var c = charCodeAt(s, i);
+      if (c < 0x80) n += 1;
+      else if (c < 0x800) n += 2;
+      else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) { n += 4; i++; }
+      else n += 3;
+    }
+    return n;
+  }
+
+  function doSetData(inst, kind, obj, cb) {
+    if (obj === null || typeof obj !== 'object' || isArray(obj)) {
+      throw new RealTypeError('setData accepts an Object rather than ' + (obj === null ? 'null' : typeof obj));
+    }
+    var payload = stringify(obj); // throws on cycles, as on the platforms
+    var bytes = payload === undefined ? 0 : utf8Length(payload);
+    var ks = keys(obj);
+    var applied = bytes <= LIMIT_SETDATA;
+    var cbId = 0;
+    if (typeof cb === 'function') { cbId = ++renderSeq; renderCallbacks[cbId] = { fn: cb, self: inst }; }
+    send('setData', { target: kind, route: inst.__route__ || (inst.__page ? inst.__page.__route__ : null),
+                      component: kind === 'component' ? inst.is : null, keys: ks, bytes: bytes,
+                      applied: applied, cb: cbId, stack: here() });
+    if (!applied) {
+      send('console', { level: 'error', text: 'setData data size exceeds limit (' + bytes + ' bytes > 1MB); not applied' });
+      return;
+    }
+    var changed = [];
+    for (var i = 0; i < ks.length; i++) {
+      var v = obj[ks[i]];
+      if (v === undefined) {
+        send('console', { level: 'warn', text: 'Setting data field "' + ks[i] + '" to undefined is invalid.' });
+        continue;
+      }
+      var path = parsePath(ks[i]);
+      var old = kind === 'component' ? getPath(inst.data, path) : undefined;
+      setPath(inst.data, path, jsonClone(v));
+      push(changed, { key: ks[i], path: path, old: old });
+    }
+    if (kind === 'component') runObservers(inst, changed);
+  }
+
+  // ---- host objects (tasks, contexts, managers, ads) and the API surface -----------------------------------
+  function splitCallbacks(args) {
+    // The options object's functions stay here; the host gets their names.
+    var cbs = create(null), names = [];
+    var first = args[0];
+    if (first !== null && typeof first === 'object' && !isArray(first)) {
+      var ks = ownKeys(first);
+      for (var i = 0; i < ks.length; i++) {
+        var k = ks[i];
+        if (typeof k !== 'string') continue;
+        var d = getOwnPropertyDescriptor(first, k);
+        if (d && typeof d.value === 'function') { cbs[k] = d.value; push(names, k); }
+      }
+    }
+    return { cbs: cbs, names: names };
+  }
+  function hasAnyCallback(names) {
+    return arrIndexOf(names, 'success') !== -1 || arrIndexOf(names, 'fail') !== -1 || arrIndexOf(names, 'complete') !== -1;
+  }
+
+  function buildObject(oid, typeName) {
+    var spec = cfg.surface.objects[typeName] || {};
+    var obj = create(null);
+    var rec = { obj: obj, type: typeName, listeners: create(null) };
+    objects[oid] = rec;
+    var ms = keys(spec);
+    for (var i = 0; i < ms.length; i++) {
+      (function (method, kind) {
+        obj[method] = function () { return callObject(rec, oid, method, kind, arrSlice(arguments)); };
+      })(ms[i], spec[ms[i]]);
+    }
+    return freeze(obj);
+  }
+
+  function callObject(rec, oid, method, kind, args) {
+    if (kind === 'listener' || kind === 'unlisten') {
+      var fn = args[0];
+      var event = kind === 'listener' ? method : 'on' + strSlice(method, 3);
+      var list = rec.listeners[event] || (rec.listeners[event] = []);
+      if (kind === 'listener' && typeof fn === 'function') push(list, fn);
+      else if (kind === 'unlisten') {
+        if (typeof fn === 'function') { var at = arrIndexOf(list, fn); if (at !== -1) arrSplice(list, at, 1); }
+        else list.length = 0;
+      }
+      send('ocall', { oid: oid, method: method, kind: kind, args: [], cbs: [], stack: here() });
+      return undefined;
+    }
+    return dispatchCall({ oid: oid, method: method }, kind, args, false);
+  }
+
+  function dispatchCall(target, kind, args, promiseDefault) {
+    var sc = splitCallbacks(args);
+    var cid = ++callSeq;
+    var op = target.oid ? 'ocall' : 'call';
+    var payload = { cid: cid, args: args, cbs: sc.names, kind: kind, stack: here() };
+    if (target.oid) { payload.oid = target.oid; payload.method = target.method; }
+    else { payload.id = target.id; payload.via = target.via; }
+    var reply = send(op, payload) || { r: 'undefined' };
+    var r = reply.r;
+    if (r === 'throw') {
+      var Ctor = reply.name === 'TypeError' ? RealTypeError : E;
+      throw new Ctor(reply.message);
+    }
+    if (r === 'sync') return reply.value;
+    if (r === 'object') return buildObject(reply.oid, reply.object);
+    if (r === 'undefined') return undefined;
+    // async: callbacks, a promise, and maybe a task object
+    var entry = { cbs: sc.cbs, api: target.id || target.method };
+    pending[cid] = entry;
+    var result;
+    var wantsPromise = (kind === 'promise') || (promiseDefault && !hasAnyCallback(sc.names));
+    if (wantsPromise && !reply.oid) {
+      result = new P(function (resolve, reject) { entry.resolve = resolve; entry.reject = reject; });
+    }
+    if (reply.oid) result = buildObject(reply.oid, reply.object);
+    return result;
+  }
+
+  function complete(cid, ok, res) {
+    var entry = pending[cid];
+    if (!entry) return;
+    delete pending[cid];
+    if (entry.resolve) {
+      if (ok) entry.resolve(res); else entry.reject(res);
+      return;
+    }
+    var cb = entry.cbs;
+    invoke(ok ? cb.success : cb.fail, undefined, [res], 'api-callback:' + entry.api);
+    invoke(cb.complete, undefined, [res], 'api-callback:' + entry.api);
+  }
+
+  function emit(p) {
+    if (p.oid) {
+      var rec = objects[p.oid];
+      if (!rec) return;
+      var list = rec.listeners[p.event];
+      if (!list) return;
+      var copy = arrSlice(list);
+      for (var i = 0; i < copy.length; i++) invoke(copy[i], rec.obj, [p.payload], rec.type + '.' + p.event);
+      return;
+    }
+    fireApiListeners(p.api, [p.payload]);
+  }
+
+  function fireApiListeners(api, args) {
+    var list = apiListeners[api];
+    if (!list || !list.length) return;
+    var copy = arrSlice(list);
+    for (var i = 0; i < copy.length; i++) invoke(copy[i], undefined, args, api);
+  }
+
+  function makeApi(name, spec) {
+    var via = platform + '.' + name;
+    var target = { id: spec.id, via: via };
+    var fn;
+    if (spec.kind === 'listener' || spec.kind === 'unlisten') {
+      fn = function (cb) {
+        var event = spec.kind === 'listener' ? spec.id : 'on' + strSlice(spec.id, 3);
+        var list = apiListeners[event] || (apiListeners[event] = []);
+        if (spec.kind === 'listener') { if (typeof cb === 'function') push(list, cb); }
+        else if (typeof cb === 'function') { var at = arrIndexOf(list, cb); if (at !== -1) arrSplice(list, at, 1); }
+        else list.length = 0;
+        send('call', { cid: ++callSeq, id: spec.id, via: via, args: [], cbs: [], kind: spec.kind, stack: here() });
+      };
+    } else {
+      fn = function () { return dispatchCall(target, spec.kind, arrSlice(arguments), spec.promise); };
+    }
+    defineProperty(fn, 'name', { value: name });
+    return fn;
+  }
+
+  var IGNORED_PROBES = { then: 1, toJSON: 1, constructor: 1, valueOf: 1, toString: 1, __proto__: 1,
+                         hasOwnProperty: 1, inspect: 1, length: 1, prototype: 1, $$typeof: 1 };
+
+  function makePlatformGlobal() {
+    var apis = cfg.surface.apis;
+    var target = create(O.prototype);
+    var names = keys(apis);
+    for (var i = 0; i < names.length; i++) {
+      defineProperty(target, names[i], { value: makeApi(names[i], apis[names[i]]), enumerable: true });
+    }
+    freeze(target);
+    var reported = create(null);
+    return new Proxy(target, {
+      get: function (t, prop, receiver) {
+        if (typeof prop === 'string' && !hasOwn(t, prop) && !hasOwn(IGNORED_PROBES, prop)) {
+          var key = prop + '@' + here();
+          if (!reported[key]) {
+            reported[key] = 1;
+            send('unknown', { name: prop, via: platform + '.' + prop, stack: here() });
+          }
+          return undefined;
+        }
+        return R.get(t, prop, receiver);
+      },
+      set: function () { return false; },
+      defineProperty: function () { return false; },
+      deleteProperty: function () { return false; },
+      setPrototypeOf: function () { return false; }
+    });
+  }
+
+  // ---- App, Page, Component, Behavior ----------------------------------------------------------------------
+  function copyOwn(src, dst, skip) {
+    if (!src || typeof src !== 'object') return;
+    var ks = keys(src);
+    for (var i = 0; i < ks.length; i++) {
+      if (skip && hasOwn(skip, ks[i])) continue;
+      dst[ks[i]] = src[ks[i]];
+    }
+  }
+
+  function App(options) {
+    if (appDefined) {
+      send('note', { code: 'app-twice', message: 'App() was called more than once; ignored', data: null });
+      return;
+    }
+    appDefined = true;
+    var inst = create(O.prototype);
+    copyOwn(options || {}, inst);
+    if (!inst.globalData) inst.globalData = {};
+    appInstance = inst;
+  }
+  function getApp() { return appInstance || undefined; }
+
+  function Page(options) {
+    if (!loading || loading.kind !== 'page') {
+      send('note', { code: 'page-outside-page-file', message: 'Page() was called outside a page file; ignored', data: null });
+      return;
+    }
+    pageDefs[loading.path] = { options: options || {}, isComponent: false };
+  }
+
+  function Behavior(options) {
+    var b = create(null);
+    b.__behavior = true;
+    b.options = options || {};
+    return freeze(b);
+  }
+
+  function Component(options) {
+    if (loading && loading.kind === 'page') {
+      pageDefs[loading.path] = { options: options || {}, isComponent: true };
+      return;
+    }
+    if (loading && loading.kind === 'component') {
+      componentDefs[loading.path] = options || {};
+      return;
+    }
+    send('note', { code: 'component-outside-file', message: 'Component() was called outside a page or component file; ignored', data: null });
+  }
+
+  function flattenBehaviors(options, out, depth) {
+    var list = options.behaviors || options.mixins;
+    if (isArray(list) && depth < 10) {
+      for (var i = 0; i < list.length; i++) {
+        var b = list[i];
+        if (b && b.__behavior) { flattenBehaviors(b.options, out, depth + 1); push(out, b.options); }
+        else if (b && typeof b === 'object' && platform === 'my') { flattenBehaviors(b, out, depth + 1); push(out, b); }
+      }
+    }
+    return out;
+  }
+
+  function propertyDefault(spec) {
+    if (spec === null || spec === undefined) return null;
+    if (typeof spec === 'function') return typeDefault(spec);
+    if (typeof spec === 'object') {
+      if (hasOwn(spec, 'value')) return jsonClone(spec.value);
+      return typeDefault(spec.type);
+    }
+    return null;
+  }
+  function typeDefault(t) {
+    if (t === String) return '';
+    if (t === Number) return 0;
+    if (t === Boolean) return false;
+    if (t === Array) return [];
+    if (t === Object) return null;
+    return null;
+  }
+  function coerceProperty(spec, raw) {
+    var t = spec && typeof spec === 'object' ? spec.type : spec;
+    if (t === Number) { var n = +raw; return numIsNaN(n) ? 0 : n; }
+    if (t === Boolean) return raw !== 'false' && raw !== '' && raw !== false && raw !== null;
+    if (t === String) return S(raw);
+    return raw;
+  }
+
+  var pageProto = create(O.prototype);
+  var componentProto = create(O.prototype);
+  function defineMethods(proto, methods) {
+    var ks = keys(methods);
+    for (var i = 0; i < ks.length; i++) {
+      defineProperty(proto, ks[i], { value: methods[ks[i]], writable: true, configurable: true });
+    }
+  }
+  defineMethods(pageProto, {
+    setData: function (obj, cb) { doSetData(this, 'page', obj, cb); },
+    selectComponent: function (sel) { return selectComponents(this, sel)[0] || null; },
+    selectAllComponents: function (sel) { return selectComponents(this, sel); },
+    createSelectorQuery: function () { var q = global[platform].createSelectorQuery; return q ? q() : undefined; },
+    createIntersectionObserver: function (a, b) { var c = global[platform].createIntersectionObserver; return c ? c(this, a, b) : undefined; },
+    getOpenerEventChannel: function () { return this.__channel || makeEventChannel(); },
+    getTabBar: function () { return null; }
+  });
+  defineMethods(componentProto, {
+    setData: function (obj, cb) { doSetData(this, 'component', obj, cb); },
+    triggerEvent: function (name, detail, opts) { triggerComponentEvent(this, name, detail, opts); },
+    selectComponent: function (sel) { return selectComponents(this.__page, sel)[0] || null; },
+    selectAllComponents: function (sel) { return selectComponents(this.__page, sel); },
+    selectOwnerComponent: function () { return null; },
+    createSelectorQuery: function () { var q = global[platform].createSelectorQuery; return q ? q() : undefined; },
+    createIntersectionObserver: function (a, b) { var c = global[platform].createIntersectionObserver; return c ? c(this, a, b) : undefined; },
+    getPageId: function () { return this.__page ? 'pageId:' + this.__page.__pageId : ''; },
+    hasBehavior: function () { return false; }
+  });
+
+  function makeEventChannel() {
+    var listeners = create(null);
+    return freeze({
+      on: function (name, fn) { (listeners[name] || (listeners[name] = [])); push(listeners[name], fn); },
+      once: function (name, fn) { (listeners[name] || (listeners[name] = [])); push(listeners[name], fn); },
+      off: function (name) { delete listeners[name]; },
+      emit: function (name, data) {
+        var list = listeners[name]; if (!list) return;
+        for (var i = 0; i < list.length; i++) invoke(list[i], undefined, [data], 'EventChannel');
+      }
+    });
+  }
+
+  function selectComponents(page, sel) {
+    var out = [];
+    if (!page || !page.__components) return out;
+    sel = S(sel);
+    for (var i = 0; i < page.__components.length; i++) {
+      var c = page.__components[i];
+      if ((sel[0] === '#' && c.id === strSlice(sel, 1)) || (sel[0] === '.' && arrIndexOf(c.__classes, strSlice(sel, 1)) !== -1) || c.__tag === sel) {
+        push(out, c);
+      }
+    }
+    return out;
+  }
+
+  function PAGE_HOOKS_FROM_COMPONENT() {
+    return ['onLoad', 'onShow', 'onReady', 'onHide', 'onUnload', 'onPullDownRefresh', 'onReachBottom',
+            'onPageScroll', 'onShareAppMessage', 'onShareTimeline', 'onTabItemTap', 'onResize', 'onAddToFavorites',
+            'onUploadDouyinVideo', 'onLiveMount'];
+  }
+
+  function createPage(route, query, pageId, components) {
+    if (!pageDefs[route]) loadAs('page', route, route + '.js');
+    var def = pageDefs[route];
+    var inst = create(pageProto);
+    var opts = def ? def.options : {};
+    if (!def) {
+      send('error', { error: 'framework', name: 'Error', message: 'Page[' + route + '] not found. May be caused by: 1. Forgot to add page route in app.json. 2. Invoking Page() in async task.', stack: '', source: 'page-register', handled_by: null });
+    }
+    if (def && def.isComponent) {
+      var merged = mergeComponentOptions(opts);
+      inst.data = merged.data;
+      var props = merged.properties;
+      var pk = keys(props);
+      for (var i = 0; i < pk.length; i++) {
+        if (hasOwn(query, pk[i])) inst.data[pk[i]] = coerceProperty(props[pk[i]], query[pk[i]]);
+      }
+      copyOwn(merged.methods, inst);
+      inst.__lifetimes = merged.lifetimes;
+      inst.__observers = merged.observers;
+      inst.properties = inst.data;
+      var hooks = PAGE_HOOKS_FROM_COMPONENT();
+      for (var h = 0; h < hooks.length; h++) {
+        if (typeof merged.methods[hooks[h]] === 'function') inst[hooks[h]] = merged.methods[hooks[h]];
+      }
+    } else {
+      var ks = keys(opts);
+      for (var k = 0; k < ks.length; k++) {
+        if (ks[k] === 'data') continue;
+        inst[ks[k]] = opts[ks[k]];
+      }
+      inst.data = jsonClone(opts.data && typeof opts.data === 'object' ? opts.data : {}) || {};
+    }
+    defineProperty(inst, 'route', { value: route, enumerable: true });
+    defineProperty(inst, '__route__', { value: route });
+    defineProperty(inst, '__pageId', { value: pageId });
+    inst.options = query;
+    pagesById[pageId] = inst;
+    push(stack, inst);
+    inst.__components = [];
+    if (def && def.isComponent) {
+      invoke(inst.__lifetimes.created, inst, [], 'Component.created');
+      invoke(inst.__lifetimes.attached, inst, [], 'Component.attached');
+    }
+    for (var c = 0; c < (components || []).length; c++) createComponent(inst, components[c]);
+    life('page', 'onLoad', route);
+    invoke(inst.onLoad, inst, [query], 'Page.onLoad');
+    showPage(inst);
+    return inst;
+  }
+
+  function life(target, hook, route, component) {
+    send('life', { target: target, hook: hook, route: route, component: component || null });
+  }
+
+  function showPage(inst) {
+    life('page', 'onShow', inst.route);
+    invoke(inst.onShow, inst, [], 'Page.onShow');
+    eachComponent(inst, function (c) { invoke(c.__pageLifetimes.show, c, [], 'Component.pageLifetimes.show'); });
+  }
+  function hidePage(inst) {
+    life('page', 'onHide', inst.route);
+    invoke(inst.onHide, inst, [], 'Page.onHide');
+    eachComponent(inst, function (c) { invoke(c.__pageLifetimes.hide, c, [], 'Component.pageLifetimes.hide'); });
+  }
+  function readyPage(inst) {
+    life('page', 'onReady', inst.route);
+    invoke(inst.onReady, inst, [], 'Page.onReady');
+    if (inst.__lifetimes) invoke(inst.__lifetimes.ready, inst, [], 'Component.ready');
+    eachComponent(inst, function (c) {
+      if (platform === 'my') invoke(c.__lifetimes.didMount, c, [], 'Component.didMount');
+      else invoke(c.__lifetimes.ready, c, [], 'Component.ready');
+    });
+  }
+  function unloadPage(inst) {
+    life('page', 'onUnload', inst.route);
+    invoke(inst.onUnload, inst, [], 'Page.onUnload');
+    if (inst.__lifetimes) invoke(inst.__lifetimes.detached, inst, [], 'Component.detached');
+    eachComponent(inst, function (c) {
+      life('component', 'detached', inst.route, c.is);
+      if (platform === 'my') invoke(c.__lifetimes.didUnmount, c, [], 'Component.didUnmount');
+      else invoke(c.__lifetimes.detached, c, [], 'Component.detached');
+    });
+    var at = arrIndexOf(stack, inst);
+    if (at !== -1) arrSplice(stack, at, 1);
+    delete pagesById[inst.__pageId];
+  }
+  function eachComponent(page, fn) {
+    var list = page.__components || [];
+    for (var i = 0; i < list.length; i++) fn(list[i]);
+  }
+
+  function mergeComponentOptions(options) {
+    var chain = flattenBehaviors(options, [], 0);
+    push(chain, options);
+    var out = { data: {}, properties: create(null), methods: create(null), lifetimes: create(null),
+                pageLifetimes: create(null), observers: [], lifetimeLists: create(null), pageLifetimeLists: create(null) };
+    var lifetimeNames = ['created', 'attached', 'ready', 'moved', 'detached', 'error', 'onInit', 'didMount', 'didUpdate', 'didUnmount'];
+    for (var i = 0; i < chain.length; i++) {
+      var o = chain[i] || {};
+      var props = o.properties || o.props;
+      if (props && typeof props === 'object') {
+        var pk = keys(props);
+        for (var p = 0; p < pk.length; p++) out.properties[pk[p]] = props[pk[p]];
+      }
+      if (o.data && typeof o.data === 'object') copyOwn(jsonClone(o.data), out.data);
+      copyOwn(o.methods, out.methods);
+      for (var l = 0; l < lifetimeNames.length; l++) {
+        var ln = lifetimeNames[l];
+        var f = (o.lifetimes && typeof o.lifetimes[ln] === 'function') ? o.lifetimes[ln] : o[ln];
+        if (typeof f === 'function') push(out.lifetimeLists[ln] || (out.lifetimeLists[ln] = []), f);
+      }
+      var pl = o.pageLifetimes;
+      if (pl && typeof pl === 'object') {
+        var plk = keys(pl);
+        for (var q = 0; q < plk.length; q++) {
+          if (typeof pl[plk[q]] === 'function') push(out.pageLifetimeLists[plk[q]] || (out.pageLifetimeLists[plk[q]] = []), pl[plk[q]]);
+        }
+      }
+      if (o.observers && typeof o.observers === 'object') {
+        var ok = keys(o.observers);
+        for (var r = 0; r < ok.length; r++) push(out.observers, { fields: ok[r], fn: o.observers[ok[r]] });
+      }
+    }
+    var lk = keys(out.lifetimeLists);
+    for (var a = 0; a < lk.length; a++) out.lifetimes[lk[a]] = chainFns(out.lifetimeLists[lk[a]]);
+    var plk2 = keys(out.pageLifetimeLists);
+    for (var b = 0; b < plk2.length; b++) out.pageLifetimes[plk2[b]] = chainFns(out.pageLifetimeLists[plk2[b]]);
+    var propKeys = keys(out.properties);
+    for (var c = 0; c < propKeys.length; c++) {
+      if (!hasOwn(out.data, propKeys[c])) out.data[propKeys[c]] = propertyDefault(out.properties[propKeys[c]]);
+    }
+    return out;
+  }
+  function chainFns(list) {
+    return function () {
+      for (var i = 0; i < list.length; i++) invoke(list[i], this, arguments, 'Component.lifetime');
+    };
+  }
+
+  function createComponent(page, usage) {
+    var path = usage.path;
+    if (!componentDefs[path]) loadAs('component', path, path + '.js');
+    var options = componentDefs[path];
+    if (!options) {
+      send('note', { code: 'component-missing', message: 'Component ' + path + ' is not defined', data: { path: path } });
+      return null;
+    }
+    var merged = mergeComponentOptions(options);
+    var inst = create(componentProto);
+    inst.is = path;
+    inst.id = usage.id || '';
+    inst.dataset = usage.dataset || {};
+    inst.__tag = usage.tag;
+    inst.__classes = usage.classes || [];
+    inst.__page = page;
+    inst.__usage = usage;
+    inst.__lifetimes = merged.lifetimes;
+    inst.__pageLifetimes = merged.pageLifetimes;
+    inst.__observers = merged.observers;
+    inst.__properties = merged.properties;
+    inst.data = merged.data;
+    var props = usage.props || {};
+    var pk = keys(props);
+    for (var i = 0; i < pk.length; i++) {
+      if (hasOwn(merged.properties, pk[i])) inst.data[pk[i]] = coerceProperty(merged.properties[pk[i]], props[pk[i]]);
+    }
+    if (platform === 'my') {
+      inst.props = create(O.prototype);
+      copyOwn(inst.data, inst.props);
+      var bindings = usage.bindings || [];
+      for (var b = 0; b < bindings.length; b++) {
+        (function (bd) {
+          inst.props[bd.prop || ('on' + toUpper(bd.event[0]) + strSlice(bd.event, 1))] = function () {
+            var handler = page[bd.handler];
+            return invoke(handler, page, arguments, 'Page.' + bd.handler);
+          };
+        })(bindings[b]);
+      }
+      inst.$page = page;
+      inst.$id = usage.id;
+    }
+    inst.properties = inst.data;
+    copyOwn(merged.methods, inst);
+    push(page.__components, inst);
+    life('component', 'created', page.route, path);
+    if (platform === 'my') invoke(merged.lifetimes.onInit, inst, [], 'Component.onInit');
+    else {
+      invoke(merged.lifetimes.created, inst, [], 'Component.created');
+      life('component', 'attached', page.route, path);
+      invoke(merged.lifetimes.attached, inst, [], 'Component.attached');
+    }
+    return inst;
+  }
+
+  function matchesField(field, path) {
+    // observer field 'a.b[0]' or 'a.**' against a changed path: fire when one is a prefix of the other
+    var wildcard = false;
+    if (strSlice(field, -3) === '.**') { wildcard = true; field = strSlice(field, 0, -3); }
+    if (field === '**') return true;
+    var fp = parsePath(field);
+    var n = mathMin(fp.length, path.length);
+    for (var i = 0; i < n; i++) if (S(fp[i]) !== S(path[i])) return false;
+    return wildcard || true;
+  }
+  function runObservers(inst, changed) {
+    var props = inst.__properties || {};
+    for (var c = 0; c < changed.length; c++) {
+      var ch = changed[c];
+      if (ch.path.length === 1 && hasOwn(props, ch.path[0])) {
+        var spec = props[ch.path[0]];
+        if (spec && typeof spec === 'object' && typeof spec.observer === 'function') {
+          invoke(spec.observer, inst, [inst.data[ch.path[0]], ch.old, ch.path], 'Component.property.observer');
+        } else if (spec && typeof spec === 'object' && typeof spec.observer === 'string' && typeof inst[spec.observer] === 'function') {
+          invoke(inst[spec.observer], inst, [inst.data[ch.path[0]], ch.old, ch.path], 'Component.property.observer');
+        }
+      }
+    }
+    var obs = inst.__observers || [];
+    for (var i = 0; i < obs.length; i++) {
+      var fields = strSplit(obs[i].fields, ',');
+      var fire = false;
+      for (var f = 0; f < fields.length && !fire; f++) {
+        for (var k = 0; k < changed.length; k++) if (matchesField(strTrim(fields[f]), changed[k].path)) { fire = true; break; }
+      }
+      if (!fire) continue;
+      var vals = [];
+      for (var v = 0; v < fields.length; v++) {
+        var fld = strTrim(fields[v]);
+        if (strSlice(fld, -3) === '.**') fld = strSlice(fld, 0, -3);
+        push(vals, fld === '**' ? inst.data : getPath(inst.data, parsePath(fld)));
+      }
+      invoke(obs[i].fn, inst, vals, 'Component.observers');
+    }
+  }
+
+  function triggerComponentEvent(inst, name, detail, opts) {
+    var usage = inst.__usage || {};
+    var bindings = usage.bindings || [];
+    var page = inst.__page;
+    var handled = false;
+    for (var i = 0; i < bindings.length; i++) {
+      if (bindings[i].event !== name) continue;
+      handled = true;
+      var handler = page ? page[bindings[i].handler] : undefined;
+      var ev = { type: name, timeStamp: nowMs, detail: detail === undefined ? {} : detail,
+                 target: { id: inst.id, dataset: inst.dataset }, currentTarget: { id: inst.id, dataset: inst.dataset } };
+      if (typeof handler !== 'function') {
+        send('console', { level: 'warn', text: 'Component "' + (page ? page.route : '') + '" does not have a method "' + bindings[i].handler + '" to handle event "' + name + '".' });
+        continue;
+      }
+      invoke(handler, page, [ev], 'Page.' + bindings[i].handler);
+    }
+    send('life', { target: 'component', hook: 'triggerEvent:' + name, route: page ? page.route : null, component: inst.is, handled: handled });
+  }
+
+  // ---- host commands -------------------------------------------------------------------------------------
+  function findTarget(p) {
+    var page = pagesById[p.pageId];
+    if (!page) return null;
+    if (p.componentPath) {
+      var list = page.__components || [];
+      for (var i = 0; i < list.length; i++) {
+        if (list[i].is === p.componentPath && (p.componentIndex === undefined || p.componentIndex === i)) return list[i];
+      }
+      return null;
+    }
+    return page;
+  }
+
+  var commands = {
+    define: function (p) {
+      // module sources are evaluated by the host; this only reports which exist
+      return keys(defs);
+    },
+    launch: function (p) {
+      var ok = loadAs('app', 'app', 'app.js');
+      if (!appInstance) {
+        send('note', { code: 'no-app', message: 'App() was not called in app.js', data: { loaded: ok } });
+        App({});
+      }
+      var pages = p.pages || [];
+      for (var i = 0; i < pages.length; i++) if (!pageDefs[pages[i]]) loadAs('page', pages[i], pages[i] + '.js');
+      life('app', 'onLaunch', null);
+      invoke(appInstance.onLaunch, appInstance, [p.options], 'App.onLaunch');
+      life('app', 'onShow', null);
+      invoke(appInstance.onShow, appInstance, [p.options], 'App.onShow');
+      fireApiListeners('onAppShow', [p.options]);
+      return null;
+    },
+    loadPages: function (p) {
+      var pages = p.pages || [];
+      for (var i = 0; i < pages.length; i++) if (!pageDefs[pages[i]]) loadAs('page', pages[i], pages[i] + '.js');
+      return null;
+    },
+    pages: function (p) {
+      // a batch of page-stack operations decided by the host's router
+      var ops = p.ops || [];
+      var created = null;
+      for (var i = 0; i < ops.length; i++) {
+        var op = ops[i];
+        var inst = pagesById[op.pageId];
+        if (op.op === 'create') created = createPage(op.route, op.query || {}, op.pageId, op.components);
+        else if (!inst) continue;
+        else if (op.op === 'hide') hidePage(inst);
+        else if (op.op === 'show') showPage(inst);
+        else if (op.op === 'unload') unloadPage(inst);
+        else if (op.op === 'ready') readyPage(inst);
+      }
+      return null;
+    },
+    appHook: function (p) {
+      if (!appInstance) return null;
+      life('app', p.hook, null);
+      invoke(appInstance[p.hook], appInstance, p.args || [], 'App.' + p.hook);
+      if (p.hook === 'onShow') fireApiListeners('onAppShow', p.args || []);
+      if (p.hook === 'onHide') fireApiListeners('onAppHide', p.args || []);
+      if (p.hook === 'onPageNotFound') fireApiListeners('onPageNotFound', p.args || []);
+      return null;
+    },
+    pageHook: function (p) {
+      var inst = pagesById[p.pageId];
+      if (!inst) return { found: false };
+      var fn = inst[p.hook];
+      if (typeof fn !== 'function') return { found: false };
+      life('page', p.hook, inst.route);
+      var ret = invoke(fn, inst, p.args || [], 'Page.' + p.hook);
+      if (p.hook === 'onShareAppMessage' && ret && typeof ret === 'object' && typeof ret.then !== 'function') {
+        return { found: true, value: jsonClone(ret) };
+      }
+      return { found: true, value: null };
+    },
+    event: function (p) {
+      var target = findTarget(p);
+      if (!target) return { found: false, reason: 'target-gone' };
+      var fn = target[p.handler];
+      if (typeof fn !== 'function' && p.componentPath && target.props && typeof target.props[p.handler] === 'function') {
+        fn = target.props[p.handler];
+      }
+      if (typeof fn !== 'function') {
+        send('console', { level: 'warn', text: 'Component "' + (target.route || target.is) + '" does not have a method "' + p.handler + '" to handle event "' + (p.event && p.event.type) + '".' });
+        return { found: false, reason: 'no-handler' };
+      }
+      invoke(fn, target, [p.event], (p.componentPath ? 'Component.' : 'Page.') + p.handler);
+      return { found: true };
+    },
+    timer: function (p) { fireTimer(p.id); return null; },
+    complete: function (p) { complete(p.cid, p.ok, p.res); return null; },
+    emit: function (p) { emit(p); return null; },
+    render: function (p) {
+      var ids = p.ids || [];
+      for (var i = 0; i < ids.length; i++) {
+        var cb = renderCallbacks[ids[i]];
+        if (!cb) continue;
+        delete renderCallbacks[ids[i]];
+        invoke(cb.fn, cb.self, [], 'setData.callback');
+      }
+      return null;
+    },
+    pageState: function (p) {
+      var inst = pagesById[p.pageId];
+      if (!inst) return null;
+      return { route: inst.route, data: jsonClone(inst.data) };
+    },
+    stackState: function () {
+      var out = [];
+      for (var i = 0; i < stack.length; i++) push(out, { route: stack[i].route, pageId: stack[i].__pageId });
+      return out;
+    },
+    evalExpr: function (p) {
+      // resolve a template expression like `item.id` against page data (for plausible event objects)
+      var inst = pagesById[p.pageId];
+      if (!inst) return null;
+      return jsonClone(getPath(inst.data, parsePath(p.path)));
+    }
+  };
+
+  function entry(op, payload) {
+    nowMs = payload && typeof payload.now === 'number' ? payload.now : nowMs;
+    var cmd = commands[op];
+    if (!cmd) throw new E('unknown host command ' + op);
+    try {
+      return cmd(payload || {});
+    } catch (e) {
+      reportError(e, 'framework:' + op);
+      return null;
+    }
+  }
+
+  // ---- boot ----------------------------------------------------------------------------------------------
+  function boot(config) {
+    cfg = config;
+    platform = config.platform;
+    host = global[config.hostName];
+    delete global[config.hostName];
+    epochMs = config.epochMs;
+    seedRandom(config.seed | 0);
+    var jm = config.jsonModules || {};
+    var jk = keys(jm);
+    for (var m = 0; m < jk.length; m++) {
+      (function (text) {
+        defs[jk[m]] = function (require, module) { module.exports = parseJSON(text); };
+      })(jm[jk[m]]);
+    }
+    installDynamicCodeGuards();
+    defineDate();
+    M.random = random;
+    // Globals the logic layer does not have, or that make runs depend on the machine: removed.
+    var drop = ['WeakRef', 'FinalizationRegistry', 'performance', 'navigator', 'gc', 'os', 'std', 'print', 'scriptArgs', 'bjson'];
+    for (var i = 0; i < drop.length; i++) { try { delete global[drop[i]]; } catch (_) {} }
+    defineProperty(global, 'performance', { value: freeze({ now: function () { return nowMs; } }), writable: true, configurable: true });
+    var consoleObj = makeConsole();
+    var installs = {
+      App: App, Page: Page, Component: Component, Behavior: Behavior, getApp: getApp,
+      getCurrentPages: function () { return arrSlice(stack); },
+      setTimeout: makeTimer(false), setInterval: makeTimer(true),
+      clearTimeout: clearTimer, clearInterval: clearTimer,
+      console: freeze(consoleObj)
+    };
+    var names = keys(installs);
+    for (var n = 0; n < names.length; n++) {
+      defineProperty(global, names[n], { value: installs[names[n]], writable: false, enumerable: false, configurable: false });
+    }
+    defineProperty(global, platform, { value: makePlatformGlobal(), writable: false, enumerable: false, configurable: false });
+    if (platform === 'wx' || platform === 'tt') {
+      defineProperty(global, 'Behavior', { value: Behavior, writable: false, configurable: false });
+    }
+    defineProperty(global, config.defineName, { value: function (path, factory) {
+      if (typeof path === 'string' && typeof factory === 'function' && !defs[path]) defs[path] = factory;
+    }, writable: false, configurable: true });
+    defineProperty(global, config.rejectionName, { value: onUnhandledRejection, writable: false, configurable: true });
+    return { globals: getOwnPropertyNames(global).length };
+  }
+
+  function sealDefine(name) { delete global[name]; }
+  commands.sealDefine = function (p) { sealDefine(p.name); return null; };
+
+  defineProperty(global, '__mpsb_boot', { value: boot, writable: false, configurable: true });
+  defineProperty(global, '__mpsb_entry', { value: entry, writable: false, configurable: true });
+})(globalThis);

@@ -1,0 +1,775 @@
+"""The sandbox: one bundle in one engine, driven turn by turn on a virtual clock owned by the host.
+
+A turn delivers one task (lifecycle, page operation, user event, timer, API completion, event emission), drains
+the microtasks, and ends. Virtual time only moves when the next task is due later; nothing waits on the wall clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import json
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from ..apis.catalogue import Platform
+from ..apis.host import ApiCall, ApiHost, Reply
+from .engine import Engine, EngineLimits, Outcome, create_engine
+from .router import Router, RouteResult
+from .stacks import parse_stack
+from .trace import (
+    ApiCallEvent,
+    ApiCompleteEvent,
+    BudgetEvent,
+    ConsoleEvent,
+    ErrorEvent,
+    LifecycleEvent,
+    NavigationEvent,
+    NoteEvent,
+    RunEnd,
+    RunStats,
+    SetDataEvent,
+    TimerEvent,
+    Trace,
+    Turn,
+    UserEvent,
+)
+
+FRAMEWORK_FILE = "mpsandbox/framework.js"
+EPOCH_MS = 1_735_689_600_000  # 2025-01-01T00:00:00Z: the virtual clock's zero
+READY_DELAY_MS = 0
+RENDER_DELAY_MS = 0
+MIN_INTERVAL_MS = 1
+
+
+class RunLimits(BaseModel):
+    """Budgets of one run. CPU figures are deterministic engine units converted from milliseconds."""
+
+    model_config = ConfigDict(frozen=True)
+    memory_bytes: int = 64 * 1024 * 1024
+    stack_bytes: int = 512 * 1024
+    cpu_ms_per_turn: float = 2_000.0
+    cpu_ms_total: float = 30_000.0
+    wall_ms_per_turn: float = 20_000.0
+    max_turns: int = 20_000
+    virtual_ms: int = 5 * 60 * 1000
+    max_jobs_per_turn: int = 200_000
+    max_events: int = 100_000
+    max_console: int = 2_000
+    max_cpu_breaches: int = 3
+
+    def engine_limits(self) -> EngineLimits:
+        return EngineLimits(
+            memory_bytes=self.memory_bytes,
+            stack_bytes=self.stack_bytes,
+            cpu_ms_per_turn=self.cpu_ms_per_turn,
+            wall_ms_per_turn=self.wall_ms_per_turn,
+        )
+
+
+@dataclass(order=True)
+class Task:
+    t: int
+    seq: int
+    op: str = field(compare=False)
+    payload: dict[str, Any] = field(compare=False, default_factory=dict)
+    gesture: bool = field(compare=False, default=False)
+    chain: int | None = field(compare=False, default=None)
+    label: str | None = field(compare=False, default=None)
+    cause: str | None = field(compare=False, default=None)  # e.g. "complete:pay"
+
+
+@dataclass
+class _TimerState:
+    delay: int
+    repeat: bool
+    owner_page: int | None
+    owner_route: str | None
+    cancelled: bool = False
+
+
+def _framework_source() -> str:
+    return (resources.files("mpsandbox.runtime") / "js" / "framework.js").read_text(encoding="utf-8")
+
+
+def summarize(value: Any, depth: int = 0) -> Any:
+    """A small, JSON-able summary of API arguments for the trace."""
+    if isinstance(value, str):
+        return value if len(value) <= 300 else value[:300] + f"…(+{len(value) - 300} chars)"
+    if isinstance(value, list):
+        if depth >= 4:
+            return f"[array of {len(value)}]"
+        out = [summarize(v, depth + 1) for v in value[:20]]
+        if len(value) > 20:
+            out.append(f"…(+{len(value) - 20} items)")
+        return out
+    if isinstance(value, dict):
+        if depth >= 4:
+            return f"{{object of {len(value)} keys}}"
+        items = list(value.items())
+        out_d = {str(k): summarize(v, depth + 1) for k, v in items[:30]}
+        if len(items) > 30:
+            out_d["…"] = f"+{len(items) - 30} keys"
+        return out_d
+    return value
+
+
+class Sandbox:
+    """Run one mini-program bundle. Not thread-safe; use as a context manager or call :meth:`close`."""
+
+    def __init__(
+        self,
+        bundle: Any,
+        *,
+        engine: str = "native",
+        seed: int = 0,
+        limits: RunLimits | None = None,
+        platform: Platform | None = None,
+        api_host: ApiHost | None = None,
+    ):
+        self.bundle = bundle
+        self.platform: Platform = platform or bundle.platform
+        self.seed = int(seed)
+        self.limits = limits or RunLimits()
+        self.api_host = api_host or ApiHost(self.platform)
+        self.stats = RunStats()
+        self._wall_start = time.perf_counter()
+        self.engine: Engine = create_engine(engine, self.limits.engine_limits())
+        self.trace = Trace(
+            bundle=bundle.name,
+            platform=self.platform,
+            engine=self.engine.info.name,
+            cpu_unit=self.engine.info.cpu_unit,
+            seed=self.seed,
+        )
+        self.router = Router(set(self._all_routes()), set(bundle.tab_pages or []))
+        self.now = 0
+        self._queue: list[Task] = []
+        self._seq = 0
+        self._turn_index = -1
+        self._task: Task | None = None
+        self._chains = 0
+        self._objects: dict[int, str] = {}
+        self._timers: dict[int, _TimerState] = {}
+        self._render_ids: list[int] = []
+        self._pending_user: UserEvent | None = None
+        self._cpu_units_total = 0
+        self._cpu_breaches = 0
+        self._peak_memory = 0
+        self._dropped = 0
+        self._console_count = 0
+        self._ended: RunEnd | None = None
+        self._launched = False
+        self._first_ready_wall: float | None = None
+        self._line1_offsets: dict[str, int] = {}
+        suffix = hashlib.sha256(f"mpsandbox:{self.seed}".encode()).hexdigest()[:12]
+        self._names = {
+            "hostName": f"__mpsb_host_{suffix}",
+            "defineName": f"__mpsb_define_{suffix}",
+            "rejectionName": f"__mpsb_rejection_{suffix}",
+        }
+        self._boot()
+
+    # ---- setup -----------------------------------------------------------------------------------------------
+    def _all_routes(self) -> list[str]:
+        return [p.route for p in self.bundle.pages]
+
+    def _boot(self) -> None:
+        eng = self.engine
+        loaded = eng.load_trusted(_framework_source(), FRAMEWORK_FILE)
+        if not loaded.ok:
+            raise RuntimeError(f"the mpsandbox framework failed to load: {loaded.error}")
+        eng.set_host_function(self._names["hostName"], self._host)
+        eng.pin("__mpsb_boot")
+        eng.pin("__mpsb_entry")
+        json_modules = {
+            path: self.bundle.read_text(path) for path in sorted(self.bundle.files) if path.endswith(".json")
+        }
+        config = {
+            **self._names,
+            "platform": self.platform,
+            "seed": self.seed,
+            "epochMs": EPOCH_MS,
+            "surface": self.api_host.catalogue.js_surface(self.platform),
+            "jsonModules": json_modules,
+        }
+        eng.begin_turn()
+        booted = eng.call("__mpsb_boot", config)
+        eng.end_turn()
+        if not booted.ok:
+            raise RuntimeError(f"the mpsandbox framework failed to boot: {booted.error}")
+        eng.set_rejection_handler(self._names["rejectionName"])
+        self._define_modules()
+
+    def _define_modules(self) -> None:
+        """Evaluate every JS file once as a module factory (turn -1: before launch, costs are not a turn)."""
+        define = self._names["defineName"]
+        self.engine.begin_turn()
+        for path in sorted(self.bundle.files):
+            if not path.endswith(".js"):
+                continue
+            prefix = f"{define}({json.dumps(path)}, function (require, module, exports) {{"
+            self._line1_offsets[path] = len(prefix)
+            source = self.bundle.read_text(path)
+            res = self.engine.eval(prefix + source + "\n});", path)
+            if not res.ok:
+                if res.outcome.is_limit:
+                    self._record(BudgetEvent(**self._ev(), budget=res.outcome.value, detail=f"while defining {path}"))
+                    break
+                err = res.error
+                self._record(
+                    ErrorEvent(
+                        **self._ev(),
+                        error="module",
+                        name=err.name if err else "",
+                        message=err.message if err else "failed to evaluate",
+                        stack=self._frames(err.stack if err else "") or self._syntax_frame(path, err),
+                        source=path,
+                    )
+                )
+        self.engine.end_turn()
+        self.engine.call("__mpsb_entry", "sealDefine", {"name": define, "now": 0})
+
+    def _syntax_frame(self, path: str, err: Any) -> list:
+        frames = parse_stack(f"    at {path}:1:1")
+        return frames
+
+    # ---- recording -----------------------------------------------------------------------------------------------
+    def _ev(self) -> dict[str, Any]:
+        top = self.router.top
+        return {"seq": len(self.trace.events) + self._dropped, "turn": self._turn_index, "t": self.now,
+                "page": top.route if top else None}
+
+    def _record(self, event: Any) -> None:
+        if len(self.trace.events) >= self.limits.max_events:
+            self._dropped += 1
+            return
+        self.trace.events.append(event)
+
+    def record(self, event: Any) -> None:  # HostServices
+        self._record(event)
+
+    def _frames(self, text: str | None) -> list:
+        return parse_stack(text, first_line_offsets=self._line1_offsets)
+
+    # ---- HostServices for API handlers -------------------------------------------------------------------------
+    @property
+    def page(self) -> str | None:
+        return self.router.top.route if self.router.top else None
+
+    @property
+    def gesture(self) -> bool:
+        return bool(self._task and self._task.gesture)
+
+    @property
+    def chain(self) -> int | None:
+        return self._task.chain if self._task else None
+
+    @property
+    def cause(self) -> str | None:
+        return self._task.cause if self._task else None
+
+    def complete(self, call: ApiCall, ok: bool, result: dict[str, Any], delay_ms: int) -> None:
+        self._schedule(
+            max(0, int(delay_ms)),
+            "complete",
+            {"cid": call.call_id, "ok": bool(ok), "res": result, "api": call.name},
+            cause=f"complete:{call.name}",
+        )
+
+    def emit_object(self, oid: int, event: str, payload: Any, delay_ms: int) -> None:
+        self._schedule(max(0, int(delay_ms)), "emit", {"oid": oid, "event": event, "payload": payload})
+
+    def emit_api(self, api: str, payload: Any, delay_ms: int) -> None:
+        self._schedule(max(0, int(delay_ms)), "emit", {"api": api, "payload": payload})
+
+    def new_object(self, type_name: str) -> int:
+        oid = len(self._objects) + 1
+        self._objects[oid] = type_name
+        return oid
+
+    def navigate(self, call: ApiCall) -> tuple[bool, str | None, int]:
+        opts = call.options
+        op = call.spec.name if call.spec else call.name
+        res = self.router.navigate(op, opts.get("url"), opts.get("delta", 1) if op == "navigateBack" else 1)
+        self._apply_route(op, res)
+        return res.ok, res.detail, 0
+
+    # ---- scheduling ----------------------------------------------------------------------------------------------
+    def _schedule(
+        self,
+        delay: int,
+        op: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        gesture: bool = False,
+        chain: int | None = None,
+        inherit: bool = True,
+        label: str | None = None,
+        cause: str | None = None,
+    ) -> Task:
+        self._seq += 1
+        if chain is None and inherit and self._task is not None:
+            chain = self._task.chain
+        task = Task(self.now + delay, self._seq, op, payload or {}, gesture, chain, label, cause)
+        heapq.heappush(self._queue, task)
+        return task
+
+    def _components_for(self, route: str) -> list[dict[str, Any]]:
+        usages = getattr(self.bundle, "component_usages", None)
+        if callable(usages):
+            return usages(route)
+        return []
+
+    def _apply_route(self, op: str, res: RouteResult) -> None:
+        self._record(
+            NavigationEvent(
+                **{**self._ev(), "page": res.from_route},
+                op=op,
+                from_route=res.from_route,
+                to_route=res.to_route,
+                query=res.query,
+                outcome="ok" if res.ok else "fail",
+                err_msg=None if res.ok else res.detail,
+                depth=len(self.router.stack),
+            )
+        )
+        if not res.ok:
+            return
+        ops = []
+        for page_op in res.ops:
+            if page_op["op"] == "create":
+                page_op = {**page_op, "components": self._components_for(page_op["route"])}
+            ops.append(page_op)
+        self._schedule(0, "pages", {"ops": ops}, label=f"{op} {res.to_route}")
+        if res.created is not None:
+            self._schedule(READY_DELAY_MS, "pages", {"ops": [{"op": "ready", "pageId": res.created.page_id}]},
+                           label=f"ready {res.created.route}")
+
+    # ---- public driving API -----------------------------------------------------------------------------------------
+    def launch(self, page: str | None = None, query: dict[str, str] | None = None, scene: int = 1001) -> None:
+        """Launch the app and open the entry page (or ``page``). Call :meth:`run` to execute."""
+        if self._launched:
+            raise RuntimeError("the app is already launched")
+        self._launched = True
+        route = (page or self.bundle.entry_page).strip("/")
+        query = dict(query or {})
+        main_pages = [p.route for p in self.bundle.pages if getattr(p, "package", "main") == "main"]
+        options = {"path": route, "query": query, "scene": scene, "referrerInfo": {}}
+        self._schedule(0, "launch", {"pages": main_pages, "options": options}, label="launch")
+        res = self.router.launch(route, query)
+        if not res.ok:
+            self._schedule(0, "appHook", {"hook": "onPageNotFound",
+                                          "args": [{"path": route, "query": query, "isEntryPage": True}]},
+                           label="onPageNotFound")
+            self._record(ErrorEvent(**self._ev(), error="page-not-found", message=f'page "{route}" is not found',
+                                    handled_by="App.onPageNotFound"))
+            res = self.router.launch(self.bundle.entry_page, {})
+        self._apply_route("launch", res)
+
+    def _target_page(self, route: str | None) -> Any:
+        top = self.router.top
+        if top is None:
+            raise RuntimeError("no page is open; call launch() and run() first")
+        if route is not None and top.route != route.strip("/"):
+            raise RuntimeError(f"page {route!r} is not on top of the stack (top is {top.route!r})")
+        return top
+
+    def tap(
+        self,
+        handler: str,
+        *,
+        page: str | None = None,
+        component: str | None = None,
+        component_index: int | None = None,
+        dataset: dict[str, Any] | None = None,
+        detail: dict[str, Any] | None = None,
+        event_type: str = "tap",
+        target_id: str = "",
+    ) -> None:
+        """Fire ``handler`` as a user gesture on the page on top (or its component)."""
+        rec = self._target_page(page)
+        self._chains += 1
+        ds = dict(dataset or {})
+        target = {"id": target_id, "offsetLeft": 0, "offsetTop": 0, "dataset": ds}
+        touch = {"identifier": 0, "pageX": 100, "pageY": 200, "clientX": 100, "clientY": 200}
+        event = {
+            "type": event_type,
+            "timeStamp": self.now,
+            "target": target,
+            "currentTarget": dict(target),
+            "detail": detail if detail is not None else {"x": 100, "y": 200},
+            "touches": [touch],
+            "changedTouches": [touch],
+            "mark": {},
+        }
+        payload = {"pageId": rec.page_id, "handler": handler, "event": event}
+        if component:
+            payload["componentPath"] = component
+            if component_index is not None:
+                payload["componentIndex"] = component_index
+        self._schedule(0, "event", payload, gesture=True, chain=self._chains, inherit=False,
+                       label=f"{event_type} {handler}")
+
+    def trigger(self, hook: str, *args: Any, page: str | None = None, gesture: bool = False) -> None:
+        """Fire a page event hook: onPullDownRefresh, onReachBottom, onPageScroll, onShareAppMessage, ..."""
+        rec = self._target_page(page)
+        chain = None
+        if gesture:
+            self._chains += 1
+            chain = self._chains
+        self._schedule(0, "pageHook", {"pageId": rec.page_id, "hook": hook, "args": list(args)},
+                       gesture=gesture, chain=chain, inherit=False, label=hook)
+
+    def hide_app(self) -> None:
+        top = self.router.top
+        if top:
+            self._schedule(0, "pages", {"ops": [{"op": "hide", "pageId": top.page_id}]}, inherit=False)
+        self._schedule(0, "appHook", {"hook": "onHide", "args": []}, inherit=False, label="App.onHide")
+
+    def show_app(self) -> None:
+        self._schedule(0, "appHook", {"hook": "onShow", "args": [{"path": self.page or "", "query": {}, "scene": 1001}]},
+                       inherit=False, label="App.onShow")
+        top = self.router.top
+        if top:
+            self._schedule(0, "pages", {"ops": [{"op": "show", "pageId": top.page_id}]}, inherit=False)
+
+    def route(self, op: str, url: str | None = None, delta: int = 1) -> bool:
+        """Host-initiated navigation (as from the platform UI): returns whether the router accepted it."""
+        res = self.router.navigate(op, url, delta)
+        self._apply_route(op, res)
+        return res.ok
+
+    def unload_all(self) -> None:
+        ops = self.router.unload_all()
+        if ops:
+            self._schedule(0, "pages", {"ops": ops}, inherit=False, label="unload all")
+
+    def advance(self, ms: int) -> None:
+        """Let ``ms`` of virtual time pass: run every task due until then."""
+        self.run(until=self.now + ms)
+
+    def page_data(self, page: str | None = None) -> dict[str, Any] | None:
+        rec = self._target_page(page)
+        res = self.engine.call("__mpsb_entry", "pageState", {"pageId": rec.page_id, "now": self.now})
+        return res.value.get("data") if res.ok and res.value else None
+
+    @property
+    def pages(self) -> list[str]:
+        return [r.route for r in self.router.stack]
+
+    # ---- the loop --------------------------------------------------------------------------------------------------
+    def run(self, until: int | None = None) -> RunEnd | None:
+        """Run turns until the queue is idle, ``until`` (virtual ms) is reached, or a budget ends the run."""
+        if self._ended is not None:
+            return self._ended
+        limits = self.limits
+        while self._queue:
+            task = self._queue[0]
+            if until is not None and task.t > until:
+                return None
+            if task.t > limits.virtual_ms:
+                return self._end("virtual-time", f"next task at {task.t} ms is past the {limits.virtual_ms} ms budget")
+            if self._turn_index + 1 >= limits.max_turns:
+                return self._end("turns", f"{limits.max_turns} turns")
+            heapq.heappop(self._queue)
+            self._run_turn(task)
+            if self._ended is not None:
+                return self._ended
+        if until is not None:
+            self.now = max(self.now, until)
+        return None
+
+    def finish(self) -> Trace:
+        """Run to idle (or a budget) and close the trace."""
+        end = self.run()
+        if end is None:
+            end = self._end("idle")
+        return self.trace
+
+    def _end(self, reason: str, detail: str = "") -> RunEnd:
+        if self._ended is None:
+            if reason not in ("idle", "stopped"):
+                budget = {"turns": "turns", "virtual-time": "virtual-time", "cpu": "cpu", "memory": "memory",
+                          "trap": "trap"}.get(reason)
+                if budget:
+                    self._record(BudgetEvent(**self._ev(), budget=budget, detail=detail))
+            self._ended = RunEnd(
+                reason=reason,  # type: ignore[arg-type]
+                detail=detail,
+                turns=self._turn_index + 1,
+                t=self.now,
+                cpu_units=self._cpu_units_total,
+                peak_memory_bytes=self._peak_memory,
+                dropped_events=self._dropped,
+            )
+            self.trace.end = self._ended
+            self.stats.wall_ms = (time.perf_counter() - self._wall_start) * 1000.0
+            self.stats.turns = self._turn_index + 1
+        return self._ended
+
+    def _run_turn(self, task: Task) -> None:
+        self._turn_index += 1
+        self.now = max(self.now, task.t)
+        self._task = task
+        self._pending_user = None
+        skip = self._before_turn(task)
+        turn = Turn(index=self._turn_index, t=self.now, task=task.op, detail=task.label, gesture=task.gesture)
+        outcome = Outcome.OK
+        jobs = 0
+        error = None
+        wall0 = time.perf_counter()
+        if not skip:
+            self.engine.begin_turn()
+            res = self.engine.call("__mpsb_entry", task.op, {**task.payload, "now": self.now})
+            outcome, error = res.outcome, res.error
+            if res.ok:
+                self._after_call(task, res.value)
+            if not outcome.is_limit and outcome is not Outcome.TRAP:
+                jr = self.engine.run_jobs(self.limits.max_jobs_per_turn)
+                jobs = jr.jobs
+                if jr.outcome is not Outcome.OK:
+                    outcome, error = jr.outcome, jr.error
+                elif jr.jobs >= self.limits.max_jobs_per_turn:
+                    self._record(BudgetEvent(**self._ev(), budget="jobs",
+                                             detail=f"more than {self.limits.max_jobs_per_turn} microtasks in one turn"))
+            usage = self.engine.end_turn()
+            turn.cpu_units = usage.cpu_units
+            turn.memory_bytes = usage.memory_bytes
+            self._cpu_units_total += usage.cpu_units
+            self._peak_memory = max(self._peak_memory, usage.memory_bytes)
+            self.stats.engine_wall_ms += usage.wall_ms
+        turn.outcome = outcome.value
+        turn.jobs = jobs
+        self.trace.turns.append(turn)
+        if self._render_ids:
+            self._schedule(RENDER_DELAY_MS, "render", {"ids": self._render_ids}, label="setData callbacks")
+            self._render_ids = []
+        self._after_turn(task)
+        if outcome is not Outcome.OK:
+            self._on_limit(outcome, error, task)
+        if self._first_ready_wall is None and task.label and task.label.startswith("ready "):
+            self._first_ready_wall = time.perf_counter()
+            self.stats.launch_wall_ms = (self._first_ready_wall - self._wall_start) * 1000.0
+        total_ms = self._cpu_units_total / self.engine.info.units_per_ms
+        if self._ended is None and total_ms > self.limits.cpu_ms_total:
+            self._end("cpu", f"{total_ms:.0f} ms of CPU in total (budget {self.limits.cpu_ms_total:.0f} ms)")
+        self._task = None
+        del wall0
+
+    def _before_turn(self, task: Task) -> bool:
+        """Host-side bookkeeping before a task reaches JS; returns True to skip the engine call."""
+        if task.op == "timer":
+            state = self._timers.get(task.payload["id"])
+            if state is None or state.cancelled:
+                return True
+            alive = state.owner_page is None or any(
+                r.page_id == state.owner_page for r in self.router.stack
+            ) or any(r.page_id == state.owner_page for r in self.router.tab_pages.values())
+            self._record(TimerEvent(**self._ev(), op="fire", timer_id=task.payload["id"], delay=state.delay,
+                                    repeat=state.repeat, owner=state.owner_route, owner_alive=alive))
+        elif task.op == "event":
+            self._pending_user = UserEvent(**self._ev(), action=task.payload["event"]["type"],
+                                           handler=task.payload["handler"],
+                                           target=task.payload.get("componentPath"), gesture_id=task.chain)
+            self._record(self._pending_user)
+        elif task.op == "pageHook":
+            self._pending_user = UserEvent(**self._ev(), action=task.payload["hook"], handler=task.payload["hook"],
+                                           gesture_id=task.chain if task.gesture else None)
+            self._record(self._pending_user)
+        elif task.op == "complete":
+            p = task.payload
+            res = p.get("res") or {}
+            self._record(ApiCompleteEvent(**self._ev(), call_id=p["cid"], api=p.get("api", ""),
+                                          outcome="ok" if p["ok"] else "fail",
+                                          err_msg=res.get("errMsg") if isinstance(res, dict) else None))
+        return False
+
+    def _after_call(self, task: Task, value: Any) -> None:
+        if self._pending_user is not None:
+            self._pending_user.found = bool(value and value.get("found"))
+        if task.op == "pageHook":
+            if task.payload["hook"] == "onShareAppMessage" and value and value.get("value") is not None:
+                self.on_share(value["value"])
+
+    def on_share(self, payload: Any) -> None:
+        """The share payload a page returned (a data sink); recorded as a note, scanned by the API layer."""
+        self._record(NoteEvent(**self._ev(), code="share-payload", message="onShareAppMessage returned a payload",
+                               data=summarize(payload)))
+
+    def _after_turn(self, task: Task) -> None:
+        if task.op == "timer":
+            state = self._timers.get(task.payload["id"])
+            if state is not None and state.repeat and not state.cancelled:
+                self._schedule(max(state.delay, MIN_INTERVAL_MS), "timer", {"id": task.payload["id"]},
+                               chain=task.chain, inherit=False, label=task.label)
+            elif state is not None and not state.repeat:
+                self._timers.pop(task.payload["id"], None)
+
+    def _on_limit(self, outcome: Outcome, error: Any, task: Task) -> None:
+        detail = f"{task.op} {task.label or ''}".strip()
+        if outcome is Outcome.CPU or outcome is Outcome.WALL:
+            self._cpu_breaches += 1
+            budget = "cpu" if outcome is Outcome.CPU else "wall"
+            self._record(BudgetEvent(**self._ev(), budget=budget, detail=f"turn ended: {detail}"))
+            if self._cpu_breaches >= self.limits.max_cpu_breaches:
+                self._end("cpu", f"{self._cpu_breaches} turns ran out of CPU")
+        elif outcome is Outcome.MEMORY:
+            self._record(BudgetEvent(**self._ev(), budget="memory", detail=f"turn ended: {detail}"))
+            self.engine.gc()
+            if self.engine.memory_used() > 0.8 * self.limits.memory_bytes:
+                self._end("memory", "the heap is still full after garbage collection")
+        elif outcome is Outcome.STACK:
+            self._record(BudgetEvent(**self._ev(), budget="stack", detail=f"turn ended: {detail}"))
+        elif outcome is Outcome.TRAP:
+            self._record(BudgetEvent(**self._ev(), budget="trap", detail=str(error.text if error else "")))
+            self._end("trap", "the engine failed and was discarded")
+        elif outcome is Outcome.ERROR and error is not None:
+            self._record(ErrorEvent(**self._ev(), error="framework", name=error.name, message=error.message,
+                                    stack=self._frames(error.stack), source=detail))
+
+    # ---- the bridge -------------------------------------------------------------------------------------------------
+    def _host(self, op: str, payload: str) -> str:
+        try:
+            data = json.loads(payload)
+        except ValueError:
+            return json.dumps({"hostError": "bad payload"})
+        fn = getattr(self, "_op_" + op, None)
+        if fn is None:
+            return json.dumps({"hostError": f"unknown op {op}"})
+        result = fn(data)
+        return "null" if result is None else json.dumps(result)
+
+    def _op_call(self, p: dict[str, Any]) -> dict[str, Any]:
+        via = str(p.get("via", ""))
+        spec = self.api_host.resolve(via.split(".", 1)[-1])
+        call = ApiCall(
+            call_id=int(p["cid"]),
+            name=spec.name if spec else via.split(".", 1)[-1],
+            via=via,
+            args=p.get("args") or [],
+            callbacks=p.get("cbs") or [],
+            kind=str(p.get("kind", "")),
+            spec=spec,
+            stack=self._frames(p.get("stack")),
+        )
+        return self._dispatch(call)
+
+    def _op_ocall(self, p: dict[str, Any]) -> dict[str, Any]:
+        oid = int(p["oid"])
+        type_name = self._objects.get(oid, "Object")
+        method = str(p.get("method"))
+        call = ApiCall(
+            call_id=int(p.get("cid") or 0),
+            name=f"{type_name}.{method}",
+            via=f"{type_name}.{method}",
+            args=p.get("args") or [],
+            callbacks=p.get("cbs") or [],
+            kind=str(p.get("kind", "")),
+            object_id=oid,
+            object_type=type_name,
+            method=method,
+            stack=self._frames(p.get("stack")),
+        )
+        return self._dispatch(call)
+
+    def _dispatch(self, call: ApiCall) -> dict[str, Any]:
+        event = ApiCallEvent(
+            **self._ev(),
+            call_id=call.call_id,
+            api=call.name,
+            called_as=call.via,
+            args=summarize(call.args),
+            sync=call.kind == "sync",
+            gesture=self.gesture,
+            chain=self.chain,
+            outcome="pending",
+            stack=call.stack,
+        )
+        self._record(event)
+        try:
+            reply = self.api_host.handle(call, self)
+        except Exception as exc:  # a handler bug must not crash the run: the call fails and the note says why
+            self._record(NoteEvent(**self._ev(), code="host-error", message=f"{call.name}: {type(exc).__name__}: {exc}"))
+            reply = Reply("throw", message=f"{call.platform_name}:fail internal error", outcome="throw")
+        event.outcome = reply.outcome if reply.r != "sync" else ("ok" if reply.outcome == "ok" else reply.outcome)
+        event.err_msg = reply.err_msg or (reply.message if reply.r == "throw" else None)
+        return reply.to_js()
+
+    def _op_unknown(self, p: dict[str, Any]) -> None:
+        name = str(p.get("name", ""))
+        self._record(ApiCallEvent(**self._ev(), call_id=0, api=name, called_as=str(p.get("via", name)),
+                                  outcome="unknown", gesture=self.gesture, chain=self.chain,
+                                  stack=self._frames(p.get("stack"))))
+
+    def _op_timer(self, p: dict[str, Any]) -> None:
+        tid = int(p["id"])
+        if p.get("op") == "set":
+            delay = max(0, int(p.get("delay") or 0))
+            repeat = bool(p.get("repeat"))
+            top = self.router.top
+            self._timers[tid] = _TimerState(delay, repeat, top.page_id if top else None, top.route if top else None)
+            self._record(TimerEvent(**self._ev(), op="set", timer_id=tid, delay=delay, repeat=repeat,
+                                    owner=top.route if top else None))
+            first = max(delay, MIN_INTERVAL_MS) if repeat else delay
+            self._schedule(first, "timer", {"id": tid}, label=f"{'interval' if repeat else 'timeout'} #{tid}")
+        else:
+            state = self._timers.get(tid)
+            if state is not None:
+                state.cancelled = True
+            self._record(TimerEvent(**self._ev(), op="clear", timer_id=tid))
+
+    def _op_console(self, p: dict[str, Any]) -> None:
+        self._console_count += 1
+        if self._console_count > self.limits.max_console:
+            self._dropped += 1
+            return
+        text = str(p.get("text", ""))
+        if len(text) > 2000:
+            text = text[:2000] + f"…(+{len(text) - 2000} chars)"
+        self._record(ConsoleEvent(**self._ev(), level=str(p.get("level", "log")), text=text))
+
+    def _op_setData(self, p: dict[str, Any]) -> None:
+        keys = [str(k) for k in (p.get("keys") or [])]
+        self._record(SetDataEvent(**self._ev(), target=p.get("target", "page"), route=p.get("route"),
+                                  component=p.get("component"), keys=keys[:50], bytes=int(p.get("bytes") or 0),
+                                  applied=bool(p.get("applied", True)), stack=self._frames(p.get("stack"))))
+        if p.get("cb"):
+            self._render_ids.append(int(p["cb"]))
+
+    def _op_life(self, p: dict[str, Any]) -> None:
+        self._record(LifecycleEvent(**self._ev(), target=p.get("target", "page"), hook=str(p.get("hook")),
+                                    route=p.get("route"), component=p.get("component")))
+
+    def _op_error(self, p: dict[str, Any]) -> None:
+        kind = p.get("error", "uncaught")
+        if kind not in ("uncaught", "unhandled-rejection", "framework"):
+            kind = "uncaught"
+        self._record(ErrorEvent(**self._ev(), error=kind, name=str(p.get("name") or ""),
+                                message=str(p.get("message") or "")[:2000], stack=self._frames(p.get("stack")),
+                                source=p.get("source"), handled_by=p.get("handled_by")))
+
+    def _op_note(self, p: dict[str, Any]) -> None:
+        self._record(NoteEvent(**self._ev(), code=str(p.get("code")), message=str(p.get("message", ""))[:2000],
+                               data=summarize(p.get("data"))))
+
+    def _op_dynamic(self, p: dict[str, Any]) -> None:
+        self._record(NoteEvent(**self._ev(), code="dynamic-code", message=f"{p.get('what')} was called",
+                               data={"what": p.get("what"), "code": str(p.get("code", ""))[:500],
+                                     "stack": [str(f) for f in self._frames(p.get("stack"))]}))
+
+    # ---- teardown ---------------------------------------------------------------------------------------------------
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.close()
+            self.engine = None  # type: ignore[assignment]
+
+    def __enter__(self) -> "Sandbox":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

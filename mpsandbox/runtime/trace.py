@@ -1,0 +1,237 @@
+"""The trace: everything a run did, as a pydantic model.
+
+A trace holds only deterministic facts: the same bundle, seed, options and engine give the same trace byte for
+byte. Wall-clock figures live in :class:`RunStats`, outside the trace. Cost figures (``cpu_units``, memory) are
+deterministic per engine but differ between engines; :meth:`Trace.behaviour` drops them for comparisons.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+TRACE_SCHEMA_VERSION = 1
+
+
+class Frame(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    file: str
+    line: int
+    column: int = 0
+    function: str | None = None
+
+    def __str__(self) -> str:
+        fn = f"{self.function} " if self.function else ""
+        return f"{fn}{self.file}:{self.line}:{self.column}"
+
+
+class _Event(BaseModel):
+    seq: int
+    turn: int
+    t: int  # virtual milliseconds since launch
+    page: str | None = None  # route of the page on top of the stack
+
+
+class ApiCallEvent(_Event):
+    kind: Literal["api"] = "api"
+    call_id: int
+    api: str  # canonical (Douyin) name; for an unknown API, the name as called
+    called_as: str  # e.g. "wx.requestPayment", "RequestTask.abort"
+    args: Any = None  # summary: JSON-able, long strings and big containers truncated
+    sync: bool = False
+    gesture: bool = False  # the turn is a user gesture (tap)
+    chain: int | None = None  # the user gesture this call descends from
+    outcome: Literal["ok", "fail", "pending", "unknown", "throw"] = "ok"
+    err_msg: str | None = None
+    stack: list[Frame] = Field(default_factory=list)
+
+
+class ApiCompleteEvent(_Event):
+    kind: Literal["api-complete"] = "api-complete"
+    call_id: int
+    api: str
+    outcome: Literal["ok", "fail"]
+    err_msg: str | None = None
+
+
+class SetDataEvent(_Event):
+    kind: Literal["setData"] = "setData"
+    target: Literal["page", "component"]
+    route: str | None = None
+    component: str | None = None
+    keys: list[str]
+    bytes: int
+    applied: bool = True
+    stack: list[Frame] = Field(default_factory=list)
+
+
+class LifecycleEvent(_Event):
+    kind: Literal["lifecycle"] = "lifecycle"
+    target: Literal["app", "page", "component"]
+    hook: str
+    route: str | None = None
+    component: str | None = None
+
+
+class NavigationEvent(_Event):
+    kind: Literal["navigation"] = "navigation"
+    op: str  # navigateTo, redirectTo, switchTab, navigateBack, reLaunch, launch
+    from_route: str | None = None
+    to_route: str | None = None
+    query: dict[str, str] = Field(default_factory=dict)
+    outcome: Literal["ok", "fail"] = "ok"
+    err_msg: str | None = None
+    depth: int = 0  # page stack depth after the navigation
+
+
+class TimerEvent(_Event):
+    kind: Literal["timer"] = "timer"
+    op: Literal["set", "clear", "fire"]
+    timer_id: int
+    delay: int = 0
+    repeat: bool = False
+    owner: str | None = None  # route of the page that was on top when the timer was set
+    owner_alive: bool = True  # on fire: the owner page is still loaded
+
+
+class ConsoleEvent(_Event):
+    kind: Literal["console"] = "console"
+    level: str
+    text: str
+
+
+class ErrorEvent(_Event):
+    kind: Literal["error"] = "error"
+    error: Literal["uncaught", "unhandled-rejection", "module", "page-not-found", "framework", "limit"]
+    name: str = ""
+    message: str
+    stack: list[Frame] = Field(default_factory=list)
+    source: str | None = None  # where it was thrown from: "Page.onLoad", "timer", "api-callback", ...
+    handled_by: str | None = None  # App.onError / App.onUnhandledRejection / App.onPageNotFound
+
+
+class UserEvent(_Event):
+    kind: Literal["user"] = "user"
+    action: str  # tap, pullDownRefresh, reachBottom, share, hide, show, ...
+    handler: str | None = None
+    target: str | None = None  # component path when the handler lives on a component
+    found: bool = True
+    gesture_id: int | None = None
+
+
+class PermissionEvent(_Event):
+    kind: Literal["permission"] = "permission"
+    scope: str
+    api: str | None = None
+    action: Literal["prompt", "authorize", "check", "open-setting", "revoke"]
+    decision: Literal["granted", "denied", "not-asked"]
+    declared: bool = True
+    reason: str | None = None
+
+
+class FlowEvent(_Event):
+    kind: Literal["flow"] = "flow"
+    source_api: str
+    source_kind: str  # canary kind: latitude, phone, nickname...
+    sink_api: str
+    sink: str  # network, storage, clipboard, share, miniprogram, console...
+    destination: str | None = None  # domain or storage key or app id
+    encoding: str = "plain"  # plain, json, url, base64, hex, rounded
+    call_id: int | None = None
+    consent: bool = False
+    declared: bool = False
+    stack: list[Frame] = Field(default_factory=list)
+
+
+class BudgetEvent(_Event):
+    kind: Literal["budget"] = "budget"
+    budget: Literal["cpu", "wall", "memory", "stack", "turns", "virtual-time", "jobs", "timers", "events", "trap"]
+    detail: str = ""
+
+
+class NoteEvent(_Event):
+    kind: Literal["note"] = "note"
+    code: str
+    message: str
+    data: Any = None
+
+
+Event = Annotated[
+    Union[
+        ApiCallEvent,
+        ApiCompleteEvent,
+        SetDataEvent,
+        LifecycleEvent,
+        NavigationEvent,
+        TimerEvent,
+        ConsoleEvent,
+        ErrorEvent,
+        UserEvent,
+        PermissionEvent,
+        FlowEvent,
+        BudgetEvent,
+        NoteEvent,
+    ],
+    Field(discriminator="kind"),
+]
+
+
+class Turn(BaseModel):
+    index: int
+    t: int
+    task: str  # launch, page, timer, complete, emit, tap, lifecycle, render, ...
+    detail: str | None = None
+    gesture: bool = False
+    outcome: str = "ok"  # an engine Outcome value
+    jobs: int = 0
+    cpu_units: int = 0
+    memory_bytes: int = 0
+
+
+class RunEnd(BaseModel):
+    reason: Literal["idle", "turns", "virtual-time", "cpu", "memory", "aborted", "trap", "stopped"]
+    detail: str = ""
+    turns: int
+    t: int
+    cpu_units: int
+    peak_memory_bytes: int
+    dropped_events: int = 0
+
+
+class Trace(BaseModel):
+    schema_version: int = TRACE_SCHEMA_VERSION
+    bundle: str
+    platform: Literal["tt", "wx", "my"]
+    engine: str
+    cpu_unit: str
+    seed: int
+    events: list[Event] = Field(default_factory=list)
+    turns: list[Turn] = Field(default_factory=list)
+    end: RunEnd | None = None
+
+    def of_kind(self, kind: str) -> list[Any]:
+        return [e for e in self.events if e.kind == kind]
+
+    def api_calls(self, api: str | None = None) -> list[ApiCallEvent]:
+        return [e for e in self.events if e.kind == "api" and (api is None or e.api == api)]
+
+    def behaviour(self) -> dict[str, Any]:
+        """The trace without cost figures, for comparing runs across engines."""
+        data = self.model_dump(mode="json", exclude={"engine": True, "cpu_unit": True})
+        for turn in data["turns"]:
+            turn.pop("cpu_units", None)
+            turn.pop("memory_bytes", None)
+        if data.get("end"):
+            data["end"].pop("cpu_units", None)
+            data["end"].pop("peak_memory_bytes", None)
+        return data
+
+
+class RunStats(BaseModel):
+    """Measured, non-deterministic figures of a run."""
+
+    wall_ms: float = 0.0
+    engine_wall_ms: float = 0.0
+    turns: int = 0
+    launch_wall_ms: float | None = None  # launch to the first page's onReady
