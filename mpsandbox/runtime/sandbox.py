@@ -537,6 +537,9 @@ class Sandbox:
                 elif jr.jobs >= self.limits.max_jobs_per_turn:
                     self._record(BudgetEvent(**self._ev(), budget="jobs",
                                              detail=f"more than {self.limits.max_jobs_per_turn} microtasks in one turn"))
+                    self._cpu_breaches += 1
+                    if self._cpu_breaches >= self.limits.max_cpu_breaches:
+                        self._end("cpu", f"{self._cpu_breaches} turns ran out of CPU or microtask budget")
             usage = self.engine.end_turn()
             turn.cpu_units = usage.cpu_units
             turn.memory_bytes = usage.memory_bytes

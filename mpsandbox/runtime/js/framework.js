@@ -38,9 +38,15 @@
   var RealMap = Map;
   var mapGet = uncurry(Map.prototype.get), mapSet = uncurry(Map.prototype.set);
   var mapHas = uncurry(Map.prototype.has), mapDelete = uncurry(Map.prototype.delete);
+  var stackDescriptor = getOwnPropertyDescriptor(E.prototype, 'stack');
+  var stackGetter = stackDescriptor && stackDescriptor.get;
   var errorStackOf = function (e) {
-    try { var d = getOwnPropertyDescriptor(e, 'stack'); return d && typeof d.value === 'string' ? d.value : ''; }
-    catch (_) { return ''; }
+    try {
+      var d = getOwnPropertyDescriptor(e, 'stack');
+      if (d) return typeof d.value === 'string' ? d.value : '';
+      if (stackGetter && e instanceof E) { var s = apply(stackGetter, e, []); return typeof s === 'string' ? s : ''; }
+      return '';
+    } catch (_) { return ''; }
   };
   var FRAMEWORK_FILE = 'mpsandbox/framework.js';
   var LIMIT_SETDATA = 1024 * 1024;
@@ -162,13 +168,22 @@
     fireApiListeners('onUnhandledRejection', [{ reason: reason, promise: promise }]);
   }
 
-  // Call bundle code; errors never escape into the framework.
+  // Out of memory and stack overflow end the turn: the host records them as limit outcomes.
+  function isLimitError(e) {
+    if (e === null || typeof e !== 'object') return false;
+    var d = describe(e);
+    return (d.name === 'InternalError' && d.message === 'out of memory') ||
+           (d.name === 'RangeError' && d.message === 'Maximum call stack size exceeded');
+  }
+
+  // Call bundle code; errors never escape into the framework, except limit errors, which end the turn.
   function invoke(fn, self, args, source) {
     if (typeof fn !== 'function') return undefined;
     try {
       return apply(fn, self, args || []);
     } catch (e) {
       reportError(e, source);
+      if (isLimitError(e)) throw e;
       return undefined;
     }
   }
@@ -477,6 +492,7 @@
       return true;
     } catch (e) {
       reportError(e, kind === 'page' ? 'page-module' : kind + '-module');
+      if (isLimitError(e)) throw e;
       return false;
     } finally { loading = prev; }
   }
@@ -1270,6 +1286,7 @@
     try {
       return cmd(payload || {});
     } catch (e) {
+      if (isLimitError(e)) throw e;
       reportError(e, 'framework:' + op);
       return null;
     }
@@ -1291,6 +1308,9 @@
       })(jm[jk[m]]);
     }
     installDynamicCodeGuards();
+    // stacks are evidence: the bundle may not reformat or shorten them
+    try { defineProperty(E, 'prepareStackTrace', { value: undefined, writable: false, configurable: false }); } catch (_) {}
+    try { defineProperty(E, 'stackTraceLimit', { value: 30, writable: false, configurable: false }); } catch (_) {}
     defineDate();
     M.random = random;
     // Globals the logic layer does not have, or that make runs depend on the machine: removed.
