@@ -35,12 +35,12 @@ def render_summary(trace: Trace, stats: RunStats | None = None) -> Group:
             head.append(f" ({end.detail})")
         head.append(
             f"\n{end.turns} turns, {end.t} ms virtual time, {end.cpu_units} {trace.cpu_unit}s of CPU, "
-            f"peak heap {end.peak_memory_bytes / 1024:.0f} KiB"
+            f"heap estimate {end.peak_memory_bytes / 1024:.0f} KiB"
         )
         if end.dropped_events:
             head.append(f", {end.dropped_events} events dropped (cap)", style="yellow")
     if stats is not None:
-        head.append(f"\nwall {stats.wall_ms:.1f} ms")
+        head.append(f"\nwall {stats.wall_ms:.1f} ms, peak heap {stats.peak_heap_bytes / 1024:.0f} KiB (measured)")
         if stats.launch_wall_ms is not None:
             head.append(f", launch to first onReady {stats.launch_wall_ms:.1f} ms")
     parts.append(head)

@@ -545,6 +545,7 @@ class Sandbox:
             turn.memory_bytes = usage.memory_bytes
             self._cpu_units_total += usage.cpu_units
             self._peak_memory = max(self._peak_memory, usage.memory_bytes)
+            self.stats.peak_heap_bytes = max(self.stats.peak_heap_bytes, usage.heap_bytes)
             self.stats.engine_wall_ms += usage.wall_ms
         turn.outcome = outcome.value
         turn.jobs = jobs

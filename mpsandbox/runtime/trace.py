@@ -232,6 +232,7 @@ class RunStats(BaseModel):
     """Measured, non-deterministic figures of a run."""
 
     wall_ms: float = 0.0
+    peak_heap_bytes: int = 0  # as measured by the allocator
     engine_wall_ms: float = 0.0
     turns: int = 0
     launch_wall_ms: float | None = None  # launch to the first page's onReady

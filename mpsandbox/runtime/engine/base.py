@@ -82,7 +82,8 @@ class TurnUsage:
     cpu_units: int = 0
     cpu_ms: float = 0.0  # deterministic estimate: cpu_units / units_per_ms
     wall_ms: float = 0.0  # measured; not deterministic, never part of a trace
-    memory_bytes: int = 0  # engine heap in use at the end of the turn
+    memory_bytes: int = 0  # heap in use at the end of the turn, as a deterministic figure (goes into traces)
+    heap_bytes: int = 0  # heap in use as measured by the allocator (may vary between runs; stats only)
 
 
 @dataclass
