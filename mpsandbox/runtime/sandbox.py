@@ -166,6 +166,8 @@ class Sandbox:
         self._launched = False
         self._first_ready_wall: float | None = None
         self._line1_offsets: dict[str, int] = {}
+        self._stack_cache: dict[str, list] = {}
+        self._ops = {name[4:]: getattr(self, name) for name in dir(self) if name.startswith("_op_")}
         suffix = hashlib.sha256(f"mpsandbox:{self.seed}".encode()).hexdigest()[:12]
         self._names = {
             "hostName": f"__mpsb_host_{suffix}",
@@ -254,7 +256,14 @@ class Sandbox:
         self._record(event)
 
     def _frames(self, text: str | None) -> list:
-        return parse_stack(text, first_line_offsets=self._line1_offsets)
+        if not text:
+            return []
+        frames = self._stack_cache.get(text)
+        if frames is None:
+            frames = parse_stack(text, first_line_offsets=self._line1_offsets)
+            if len(self._stack_cache) < 4096:
+                self._stack_cache[text] = frames
+        return list(frames)
 
     # ---- HostServices for API handlers -------------------------------------------------------------------------
     @property
@@ -637,14 +646,19 @@ class Sandbox:
                                     stack=self._frames(error.stack), source=detail))
 
     # ---- the bridge -------------------------------------------------------------------------------------------------
-    def _host(self, op: str, payload: str) -> str:
+    def _host(self, op: str, message: str) -> str:
+        stack, _, payload = message.rpartition("\x01")
         try:
             data = json.loads(payload)
         except ValueError:
+            self._record(NoteEvent(**self._ev(), code="host-error", message=f"malformed bridge message for {op!r}",
+                                   data={"message": message[:300]}))
             return json.dumps({"hostError": "bad payload"})
-        fn = getattr(self, "_op_" + op, None)
+        fn = self._ops.get(op)
         if fn is None:
             return json.dumps({"hostError": f"unknown op {op}"})
+        if stack and isinstance(data, dict):
+            data["stack"] = stack
         result = fn(data)
         return "null" if result is None else json.dumps(result)
 

@@ -70,6 +70,7 @@ JS_FreeCString = _fn("JS_FreeCString", None, _vp, _vp)
 JS_WriteObject = _fn("JS_WriteObject", _vp, _vp, ctypes.POINTER(ctypes.c_size_t), JSValue, ctypes.c_int)
 JS_ReadObject = _fn("JS_ReadObject", JSValue, _vp, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int)
 js_free = _fn("js_free", None, _vp, _vp)
+JS_SetGCThreshold = _fn("JS_SetGCThreshold", None, _vp, ctypes.c_size_t)
 JS_GetVersion = _fn("JS_GetVersion", ctypes.c_char_p)
 
 _PyThreadState_Get = ctypes.pythonapi.PyThreadState_Get
@@ -126,6 +127,9 @@ class Handle:
 
     def _leave(self) -> None:
         self._thread_state.value = None
+
+    def set_gc_threshold(self, size: int) -> None:
+        JS_SetGCThreshold(self.rt, size)
 
     def set_interrupt_handler(self, handler) -> None:
         JS_SetInterruptHandler(self.rt, handler, None)

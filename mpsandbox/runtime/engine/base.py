@@ -46,6 +46,9 @@ class EngineLimits:
     stack_bytes: int = 512 * 1024
     cpu_ms_per_turn: float = 2_000.0  # deterministic budget, converted to engine units
     wall_ms_per_turn: float = 20_000.0  # backstop only
+    # Host work done for JS is charged to the turn as a fixed cost per host-function call, so that a loop of
+    # cheap API calls spends its CPU budget deterministically instead of only the wall-clock backstop.
+    host_call_cost_ms: float = 0.05
 
 
 @dataclass(frozen=True)

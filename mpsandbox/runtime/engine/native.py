@@ -39,6 +39,8 @@ _TRAMPOLINE = r"""(function () {
   };
 })()"""
 
+GC_THRESHOLD_BYTES = 4 * 1024 * 1024
+
 _bytecode_cache: dict[str, bytes] = {}
 
 
@@ -51,6 +53,9 @@ class NativeEngine:
         self._abi = abi.attach(self._ctx)
         self._ctx.set_memory_limit(int(self.limits.memory_bytes))
         self._ctx.set_max_stack_size(int(self.limits.stack_bytes))
+        # the cycle collector walks the whole heap; the framework alone is ~0.3 MB, so the 0.5 MB default would
+        # run it every few calls
+        self._abi.set_gc_threshold(GC_THRESHOLD_BYTES)
         offset = abi.interrupt_counter_offset()
         self._counter = ctypes.c_int32.from_address(self._abi.cx + offset) if offset is not None else None
         self.info = EngineInfo(
@@ -61,7 +66,9 @@ class NativeEngine:
             details={"exact_polls": self._counter is not None},
         )
         self._ticks = 0
-        self._tick_limit = max(1, int(self.limits.cpu_ms_per_turn * POLLS_PER_MS) // abi.COUNTER_RESET)
+        self._unit_limit = max(1, int(self.limits.cpu_ms_per_turn * POLLS_PER_MS))
+        self._host_call_cost = int(self.limits.host_call_cost_ms * POLLS_PER_MS)
+        self._charged = 0
         self._counter_start = 0
         self._watch: int | None = None
         self._deadline = float("inf")
@@ -82,7 +89,7 @@ class NativeEngine:
         self._ticks += 1
         if self._stopped is not None:
             return 1
-        if self._ticks > self._tick_limit:
+        if self._polls() + self._charged > self._unit_limit:
             self._stopped = Outcome.CPU
             return 1
         if time.perf_counter() > self._deadline:
@@ -95,6 +102,11 @@ class NativeEngine:
             return self._ticks * abi.COUNTER_RESET
         return self._ticks * abi.COUNTER_RESET + self._counter_start - self._counter.value
 
+    def _charge_host_call(self) -> None:
+        self._charged += self._host_call_cost
+        if self._counter is not None and self._polls() + self._charged > self._unit_limit:
+            self._counter.value = 0  # the next poll runs the handler, which stops the turn
+
     def _force_poll(self) -> None:  # watchdog thread: make the next poll call the handler
         if self._counter is not None and not self._closed:
             self._counter.value = 0
@@ -103,6 +115,7 @@ class NativeEngine:
         if self._watch is not None:
             WATCHDOG.disarm(self._watch)
         self._ticks = 0
+        self._charged = 0
         self._stopped = None
         self._counter_start = self._counter.value if self._counter is not None else 0
         self._turn_started = time.perf_counter()
@@ -115,7 +128,7 @@ class NativeEngine:
             WATCHDOG.disarm(self._watch)
             self._watch = None
         wall = (time.perf_counter() - self._turn_started) * 1000.0 if self._turn_started else 0.0
-        polls = self._polls()
+        polls = self._polls() + self._charged
         usage = TurnUsage(
             cpu_units=polls,
             cpu_ms=round(polls / POLLS_PER_MS, 3),
@@ -141,6 +154,7 @@ class NativeEngine:
     # -- protocol ------------------------------------------------------------------------------------------
     def set_host_function(self, global_name: str, fn: HostFunction) -> None:
         def guarded(op, payload):
+            self._charge_host_call()
             try:
                 return fn(str(op), str(payload))
             except BaseException as exc:  # the bridge must never raise into C

@@ -79,6 +79,10 @@
   // ---- bridge ----------------------------------------------------------------------------------------------
   function safeJSON(value) {
     // JSON with cycles, functions, undefined, symbols and bigints made printable; never throws.
+    try {
+      var plain = stringify(value);
+      if (plain !== undefined) return plain;
+    } catch (_) {}
     var seen = [];
     try {
       return stringify(value, function (k, v) {
@@ -98,8 +102,11 @@
     }
   }
 
-  function send(op, payload) {
-    var raw = host(op, payload === undefined ? 'null' : safeJSON(payload));
+  // The stack text travels before a U+0001, outside the JSON: it needs no escaping, and JSON text never holds a raw
+  // control character. NUL would end the string on its way to the host, so it is replaced in the stack text.
+  function send(op, payload, stack) {
+    var head = !stack ? '' : strIndexOf(stack, '\u0000') === -1 ? stack : strReplace(stack, /\u0000/g, '\ufffd');
+    var raw = host(op, head + '\u0001' + (payload === undefined ? 'null' : safeJSON(payload)));
     if (raw === undefined || raw === null || raw === '') return null;
     var reply = parseJSON(raw);
     if (reply && hasOwn(reply, 'hostError')) throw new E('mpsandbox host error: ' + reply.hostError);
@@ -323,7 +330,7 @@
   // ---- dynamic code: recorded, and refused as the platforms do ---------------------------------------------
   function refuseDynamic(what, code) {
     var text = typeof code === 'string' ? code : safeString(code);
-    send('dynamic', { what: what, code: strSlice(text, 0, 500), stack: here() });
+    send('dynamic', { what: what, code: strSlice(text, 0, 500) }, here());
   }
   function installDynamicCodeGuards() {
     var realEval = global.eval;
@@ -375,7 +382,7 @@
     var levels = ['log', 'info', 'warn', 'error', 'debug', 'trace'];
     for (var i = 0; i < levels.length; i++) {
       (function (level) {
-        c[level] = function () { send('console', { level: level, text: formatArgs(arguments), stack: here() }); };
+        c[level] = function () { send('console', { level: level, text: formatArgs(arguments) }, here()); };
       })(levels[i]);
     }
     c.group = c.log; c.groupEnd = function () {}; c.table = c.log; c.dir = c.log; c.assert = function (cond) {
@@ -573,7 +580,7 @@
     if (typeof cb === 'function') { cbId = ++renderSeq; renderCallbacks[cbId] = { fn: cb, self: inst }; }
     send('setData', { target: kind, route: inst.__route__ || (inst.__page ? inst.__page.__route__ : null),
                       component: kind === 'component' ? inst.is : null, keys: ks, bytes: bytes,
-                      applied: applied, cb: cbId, stack: here() });
+                      applied: applied, cb: cbId }, here());
     if (!applied) {
       send('console', { level: 'error', text: 'setData data size exceeds limit (' + bytes + ' bytes > 1MB); not applied' });
       return;
@@ -637,7 +644,7 @@
         if (typeof fn === 'function') { var at = arrIndexOf(list, fn); if (at !== -1) arrSplice(list, at, 1); }
         else list.length = 0;
       }
-      send('ocall', { oid: oid, method: method, kind: kind, args: [], cbs: [], stack: here() });
+      send('ocall', { oid: oid, method: method, kind: kind, args: [], cbs: [] }, here());
       return undefined;
     }
     return dispatchCall({ oid: oid, method: method }, kind, args, false);
@@ -647,10 +654,11 @@
     var sc = splitCallbacks(args);
     var cid = ++callSeq;
     var op = target.oid ? 'ocall' : 'call';
-    var payload = { cid: cid, args: args, cbs: sc.names, kind: kind, stack: here() };
+    var payload = { cid: cid, args: args, cbs: sc.names, kind: kind };
+    var where = here();
     if (target.oid) { payload.oid = target.oid; payload.method = target.method; }
     else { payload.id = target.id; payload.via = target.via; }
-    var reply = send(op, payload) || { r: 'undefined' };
+    var reply = send(op, payload, where) || { r: 'undefined' };
     var r = reply.r;
     if (r === 'throw') {
       var Ctor = reply.name === 'TypeError' ? RealTypeError : E;
@@ -715,7 +723,7 @@
         if (spec.kind === 'listener') { if (typeof cb === 'function') push(list, cb); }
         else if (typeof cb === 'function') { var at = arrIndexOf(list, cb); if (at !== -1) arrSplice(list, at, 1); }
         else list.length = 0;
-        send('call', { cid: ++callSeq, id: spec.id, via: via, args: [], cbs: [], kind: spec.kind, stack: here() });
+        send('call', { cid: ++callSeq, id: spec.id, via: via, args: [], cbs: [], kind: spec.kind }, here());
       };
     } else {
       fn = function () { return dispatchCall(target, spec.kind, arrSlice(arguments), spec.promise); };
@@ -742,7 +750,7 @@
           var key = prop + '@' + here();
           if (!reported[key]) {
             reported[key] = 1;
-            send('unknown', { name: prop, via: platform + '.' + prop, stack: here() });
+            send('unknown', { name: prop, via: platform + '.' + prop }, here());
           }
           return undefined;
         }
@@ -1311,7 +1319,7 @@
     installDynamicCodeGuards();
     // stacks are evidence: the bundle may not reformat or shorten them
     try { defineProperty(E, 'prepareStackTrace', { value: undefined, writable: false, configurable: false }); } catch (_) {}
-    try { defineProperty(E, 'stackTraceLimit', { value: 30, writable: false, configurable: false }); } catch (_) {}
+    try { defineProperty(E, 'stackTraceLimit', { value: 16, writable: false, configurable: false }); } catch (_) {}
     defineDate();
     M.random = random;
     // Globals the logic layer does not have, or that make runs depend on the machine: removed.
