@@ -1,0 +1,284 @@
+"""Privacy canaries: unique values that sensitive APIs return, and their detection in every data sink.
+
+Each run draws its own canaries from the seed, so a value found in a sink can only have come from the API that
+returned it. Detection looks through the encodings bundles commonly apply before sending data out: JSON, URL
+encoding, base64 (standard and URL-safe), hex, and the rounding of coordinates.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import random
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+# kind -> privacy category; the kinds API results may reference as "$canary:<kind>"
+CANARY_KINDS: dict[str, str] = {
+    "latitude": "location",
+    "longitude": "location",
+    "phoneNumber": "phone-number",
+    "purePhoneNumber": "phone-number",
+    "nickName": "user-profile",
+    "avatarUrl": "user-profile",
+    "openid": "identity",
+    "unionid": "identity",
+    "code": "identity",
+    "authCode": "identity",
+    "anonymousCode": "identity",
+    "encryptedData": "identity",
+    "clipboard": "clipboard",
+    "tempFilePath": "file",
+    "userName": "address",
+    "telNumber": "address",
+    "detailInfo": "address",
+    "postalCode": "address",
+    "deviceId": "device-id",
+    "ssid": "device-id",
+    "bssid": "device-id",
+    "contactName": "contacts",
+    "scanResult": "camera",
+    "recordFilePath": "microphone",
+}
+
+# Values shorter than this are not scanned for in encoded forms (too many false positives).
+_MIN_ENCODED = 6
+
+
+@dataclass(frozen=True)
+class Canary:
+    kind: str
+    value: str  # textual form; numbers are kept as their shortest decimal text
+    source_api: str
+    category: str
+    numeric: float | None = None
+
+
+@dataclass
+class Hit:
+    canary: Canary
+    encoding: str  # plain, json, url, base64, hex, rounded
+    path: str  # where in the sink payload
+
+
+def _digits(rng: random.Random, n: int) -> str:
+    return "".join(rng.choice("0123456789") for _ in range(n))
+
+
+def _token(rng: random.Random, n: int, alphabet: str = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789") -> str:
+    return "".join(rng.choice(alphabet) for _ in range(n))
+
+
+class CanaryRegistry:
+    """The canaries of one run. ``issue`` gives the value an API returns; ``scan`` finds them in sinks."""
+
+    def __init__(self, seed: int = 0):
+        self._rng = random.Random(f"mpsandbox-canary:{seed}")
+        self._by_kind: dict[tuple[str, str], Canary] = {}
+        self._all: list[Canary] = []
+        self._needles: list[tuple[str, Canary, str]] | None = None
+
+    @property
+    def canaries(self) -> list[Canary]:
+        return list(self._all)
+
+    def issue(self, kind: str, source_api: str) -> Any:
+        """The canary value of ``kind`` for ``source_api`` (stable within a run), as the API returns it."""
+        key = (kind, source_api)
+        c = self._by_kind.get(key)
+        if c is None:
+            c = self._make(kind, source_api)
+            self._by_kind[key] = c
+            self._all.append(c)
+            self._needles = None
+        return c.numeric if c.numeric is not None else c.value
+
+    def _make(self, kind: str, api: str) -> Canary:
+        rng = self._rng
+        category = CANARY_KINDS.get(kind, "identity")
+        if kind in ("latitude", "longitude"):
+            # six distinctive decimals inside mainland China; last digits never 0 so the text form is stable
+            base = 30 if kind == "latitude" else 120
+            value = float(f"{base + rng.randint(0, 9)}.{_digits(rng, 5)}{rng.randint(1, 9)}")
+            return Canary(kind, repr(value), api, category, numeric=value)
+        if kind in ("phoneNumber", "purePhoneNumber", "telNumber"):
+            value = "1" + rng.choice("3589") + _digits(rng, 9)
+            return Canary(kind, value, api, category)
+        if kind == "nickName":
+            return Canary(kind, "mpsb昵称" + _token(rng, 6), api, category)
+        if kind == "avatarUrl":
+            return Canary(kind, f"https://p3.example-cdn.com/avatar/mpsb{_token(rng, 10)}.jpeg", api, category)
+        if kind in ("tempFilePath", "recordFilePath"):
+            ext = "mp3" if kind == "recordFilePath" else "jpg"
+            return Canary(kind, f"ttfile://temp/mpsb{_token(rng, 12)}.{ext}", api, category)
+        if kind == "postalCode":
+            return Canary(kind, "3" + _digits(rng, 5), api, category)
+        if kind == "userName":
+            return Canary(kind, "收件人" + _token(rng, 6), api, category)
+        if kind == "detailInfo":
+            return Canary(kind, f"mpsb路{rng.randint(100, 999)}号{_token(rng, 5)}", api, category)
+        if kind == "clipboard":
+            return Canary(kind, f"mpsb-clip-{_token(rng, 12)}", api, category)
+        if kind == "scanResult":
+            return Canary(kind, f"mpsb-scan-{_token(rng, 12)}", api, category)
+        if kind in ("ssid", "bssid", "deviceId"):
+            return Canary(kind, f"mpsb{kind}{_token(rng, 10)}", api, category)
+        return Canary(kind, f"mpsb{kind}{_token(rng, 16)}", api, category)
+
+    # ---- detection ------------------------------------------------------------------------------------------
+    def _build_needles(self) -> list[tuple[str, Canary, str]]:
+        needles: list[tuple[str, Canary, str]] = []
+        for c in self._all:
+            forms = {"plain": c.value}
+            raw = c.value.encode("utf-8")
+            if len(c.value) >= _MIN_ENCODED:
+                forms["url"] = urllib.parse.quote(c.value, safe="")
+                forms["url-plus"] = urllib.parse.quote_plus(c.value)
+                forms["json"] = json.dumps(c.value)[1:-1]
+                forms["hex"] = raw.hex()
+                forms["HEX"] = raw.hex().upper()
+                # base64 of the value at each of the three alignments inside a larger encoded string
+                # base64 of the value at each of the three byte alignments inside a larger encoded string: keep
+                # only the 4-char groups made of the value's bytes alone
+                for shift in range(3):
+                    enc = base64.b64encode(b"\0" * shift + raw).decode()
+                    first = 1 if shift else 0
+                    last = (shift + len(raw)) // 3
+                    core = enc[first * 4 : last * 4]
+                    if len(core) >= _MIN_ENCODED:
+                        forms[f"base64@{shift}"] = core
+                        forms[f"base64url@{shift}"] = core.replace("+", "-").replace("/", "_")
+            for enc, text in forms.items():
+                if enc != "plain" and text == c.value:
+                    continue
+                needles.append((text, c, enc.split("@")[0].replace("url-plus", "url").replace("HEX", "hex")))
+        return needles
+
+    def scan(self, payload: Any, path: str = "$") -> list[Hit]:
+        """Every canary found in ``payload`` (any JSON-able value), with its encoding and location."""
+        if not self._all:
+            return []
+        if self._needles is None:
+            self._needles = self._build_needles()
+        hits: list[Hit] = []
+        seen: set[tuple[str, str]] = set()
+        for where, text, outer in _strings(payload, path):
+            for needle, canary, encoding in self._needles:
+                if needle in text and (canary.kind, canary.source_api) not in seen:
+                    seen.add((canary.kind, canary.source_api))
+                    hits.append(Hit(canary, _combine(outer, encoding), where))
+            for canary in self._all:
+                if canary.numeric is None or (canary.kind, canary.source_api) in seen:
+                    continue
+                if _rounded_in(canary.numeric, text):
+                    seen.add((canary.kind, canary.source_api))
+                    hits.append(Hit(canary, _combine(outer, "rounded"), where))
+        for where, number in _numbers(payload, path):
+            for canary in self._all:
+                if canary.numeric is None or (canary.kind, canary.source_api) in seen:
+                    continue
+                if number == canary.numeric:
+                    seen.add((canary.kind, canary.source_api))
+                    hits.append(Hit(canary, "plain", where))
+                elif _rounded_equal(canary.numeric, number):
+                    seen.add((canary.kind, canary.source_api))
+                    hits.append(Hit(canary, "rounded", where))
+        return hits
+
+
+def _combine(outer: str | None, inner: str) -> str:
+    if outer is None:
+        return inner
+    return outer if inner == "plain" else f"{outer}+{inner}"
+
+
+def _strings(value: Any, path: str) -> Iterable[tuple[str, str, str | None]]:
+    """Every string in ``value``, then its whole-token decodings (checked after the plain strings)."""
+    plain: list[tuple[str, str]] = []
+    _collect(value, path, plain)
+    for where, text in plain:
+        yield where, text, None
+    for where, text in plain:
+        for enc, decoded in _try_decodings(text):
+            yield f"{where}<{enc}>", decoded, enc
+
+
+def _collect(value: Any, path: str, out: list[tuple[str, str]]) -> None:
+    if isinstance(value, str):
+        out.append((path, value))
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _collect(str(k), f"{path}.<key>", out)
+            _collect(v, f"{path}.{k}", out)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _collect(v, f"{path}[{i}]", out)
+
+
+def _numbers(value: Any, path: str) -> Iterable[tuple[str, float]]:
+    if isinstance(value, bool):
+        return
+    if isinstance(value, (int, float)):
+        yield path, float(value)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _numbers(v, f"{path}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _numbers(v, f"{path}[{i}]")
+
+
+_B64 = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
+_HEX = re.compile(r"(?:[0-9a-fA-F]{2}){4,}")
+
+
+def _try_decodings(text: str) -> list[tuple[str, str]]:
+    """Whole-token decodings (base64 and hex of structured data, e.g. base64 of a JSON body)."""
+    out: list[tuple[str, str]] = []
+    if len(text) > 200_000:
+        return out
+    if "%" in text:
+        try:
+            out.append(("url", urllib.parse.unquote_plus(text)))
+        except Exception:
+            pass
+    for m in _B64.finditer(text):
+        token = m.group(0)
+        try:
+            raw = base64.b64decode(token + "=" * (-len(token) % 4), altchars=b"-_" if ("-" in token or "_" in token) else None)
+            out.append(("base64", raw.decode("utf-8", "ignore")))
+        except (binascii.Error, ValueError):
+            pass
+    for m in _HEX.finditer(text):
+        try:
+            out.append(("hex", bytes.fromhex(m.group(0)).decode("utf-8", "ignore")))
+        except ValueError:
+            pass
+    return out
+
+
+_NUM = re.compile(r"-?\d{1,3}\.\d{2,}")
+
+
+def _rounded_equal(canary: float, number: float) -> bool:
+    """``number`` is ``canary`` rounded (or truncated) to 3 or more decimals."""
+    for places in range(3, 7):
+        scale = 10**places
+        if abs(number - round(canary, places)) < 0.5 / scale / 10:
+            return True
+        if abs(number - int(canary * scale) / scale) < 0.5 / scale / 10:
+            return True
+    return False
+
+
+def _rounded_in(canary: float, text: str) -> bool:
+    for m in _NUM.finditer(text):
+        try:
+            if _rounded_equal(canary, float(m.group(0))):
+                return True
+        except ValueError:
+            continue
+    return False

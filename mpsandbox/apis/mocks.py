@@ -1,0 +1,161 @@
+"""The mock file: what the simulated host and user answer. TOML, YAML or JSON, validated by pydantic.
+
+Everything has a default, so an unmocked bundle still runs: a request returns 200 with an empty JSON object, the
+user allows every permission and confirms every dialog, payments succeed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+Choice = Literal["allow", "deny"]
+
+
+class MockError(ValueError):
+    """A mock file that cannot be used; the message names the file and the field."""
+
+
+class ResponseMock(BaseModel):
+    """An answer to network calls whose URL matches ``url`` (a glob, or a regex when it starts with ``re:``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: str
+    method: str = "*"
+    status: int = Field(200, ge=100, le=599)
+    data: Any = Field(default_factory=dict)
+    headers: dict[str, str] = Field(default_factory=lambda: {"Content-Type": "application/json"})
+    latency_ms: int | None = Field(None, ge=0)
+    fail: str | None = None  # errMsg detail of a transport failure, e.g. "timeout"
+    times: int | None = Field(None, ge=1)  # match this many times only
+    api: Literal["request", "uploadFile", "downloadFile", "connectSocket", "*"] = "*"
+
+    @field_validator("url")
+    @classmethod
+    def _pattern(cls, v: str) -> str:
+        if v.startswith("re:"):
+            try:
+                re.compile(v[3:])
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression: {exc}") from exc
+        return v
+
+    def matches(self, api: str, method: str, url: str) -> bool:
+        if self.api not in ("*", api):
+            return False
+        if self.method != "*" and self.method.upper() != method.upper():
+            return False
+        if self.url.startswith("re:"):
+            return re.search(self.url[3:], url) is not None
+        return fnmatch.fnmatchcase(url, self.url) or fnmatch.fnmatchcase(url.split("?", 1)[0], self.url)
+
+
+class ApiMock(BaseModel):
+    """Per-API answer: a result to merge into the default, or a failure."""
+
+    model_config = ConfigDict(extra="forbid")
+    result: dict[str, Any] | None = None
+    value: Any = None  # for sync APIs returning a bare value
+    fail: str | None = None  # errMsg detail, e.g. "system error"
+    latency_ms: int | None = Field(None, ge=0)
+
+
+class UserMock(BaseModel):
+    """The simulated user's decisions."""
+
+    model_config = ConfigDict(extra="forbid")
+    permissions: Choice = "allow"  # default answer to every permission prompt
+    scopes: dict[str, Choice] = Field(default_factory=dict)  # per scope, e.g. {"scope.userLocation": "deny"}
+    script: list[Choice] = Field(default_factory=list)  # answers to successive prompts, before the defaults
+    open_setting: Literal["unchanged", "allow-all"] = "unchanged"  # what the user does in the settings page
+    privacy: Choice = "allow"  # privacy agreement (requirePrivacyAuthorize / agree button)
+    payment: Literal["success", "cancel", "fail"] = "success"
+    subscribe: Literal["accept", "reject"] = "accept"
+    modal: Literal["confirm", "cancel"] = "confirm"
+    action_sheet: int = Field(0, ge=0)
+    choose: Literal["ok", "cancel"] = "ok"  # chooseImage, chooseLocation, chooseAddress, scanCode...
+    phone_number: Choice = "allow"
+    profile: Choice = "allow"
+
+
+class NetworkMock(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    allowed_domains: list[str] | None = None  # request-domain allow-list; None: not enforced
+    default_latency_ms: int = Field(80, ge=0)
+
+
+class LaunchMock(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    path: str | None = None
+    query: dict[str, str] = Field(default_factory=dict)
+    scene: int = 1001
+    referrerInfo: dict[str, Any] = Field(default_factory=dict)
+
+
+class MockConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    responses: list[ResponseMock] = Field(default_factory=list)
+    apis: dict[str, ApiMock] = Field(default_factory=dict)  # by platform or canonical API name
+    user: UserMock = Field(default_factory=UserMock)
+    network: NetworkMock = Field(default_factory=NetworkMock)
+    system_info: dict[str, Any] = Field(default_factory=dict)  # merged over the default profile
+    launch: LaunchMock = Field(default_factory=LaunchMock)
+    storage: dict[str, Any] = Field(default_factory=dict)  # initial storage
+    clipboard: str = ""
+
+    def response_for(self, api: str, method: str, url: str, used: dict[int, int]) -> ResponseMock | None:
+        for i, r in enumerate(self.responses):
+            if r.matches(api, method, url) and (r.times is None or used.get(i, 0) < r.times):
+                used[i] = used.get(i, 0) + 1
+                return r
+        return None
+
+
+def _format_validation(path: str, exc: ValidationError) -> str:
+    lines = [f"{path}: invalid mock file"]
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        lines.append(f"  {where}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def parse_mock_text(text: str, fmt: str, name: str = "<mock>") -> MockConfig:
+    try:
+        if fmt == "toml":
+            data = tomllib.loads(text)
+        elif fmt in ("yaml", "yml"):
+            data = yaml.safe_load(text) or {}
+        elif fmt == "json":
+            data = json.loads(text)
+        else:
+            raise MockError(f"{name}: unknown mock format {fmt!r} (use .toml, .yaml or .json)")
+    except tomllib.TOMLDecodeError as exc:
+        raise MockError(f"{name}: invalid TOML: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise MockError(f"{name}: invalid YAML: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise MockError(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
+    if not isinstance(data, dict):
+        raise MockError(f"{name}: a mock file must hold a table/object at the top level")
+    try:
+        return MockConfig.model_validate(data)
+    except ValidationError as exc:
+        raise MockError(_format_validation(name, exc)) from exc
+
+
+def load_mock_file(path: str | Path) -> MockConfig:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise MockError(f"{p}: no such mock file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MockError(f"{p}: cannot read mock file: {exc}") from exc
+    return parse_mock_text(text, p.suffix.lstrip(".").lower(), str(p))
