@@ -1,0 +1,198 @@
+"""The review's data: findings with evidence, figures of the runs, the verdict, and the versioned report schema.
+
+Every report format (text, JSON, SARIF, JUnit, HTML) renders a :class:`Report`; `mpsandbox schema` prints its JSON
+schema. Bump :data:`REPORT_SCHEMA_VERSION` on any incompatible change.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+REPORT_SCHEMA_VERSION = 1
+
+CATEGORIES: tuple[str, ...] = (
+    "permission",
+    "privacy",
+    "network",
+    "gesture",
+    "dynamic-code",
+    "secret",
+    "resource",
+    "performance",
+    "stability",
+    "lifecycle",
+    "package",
+    "api",
+    "bundle",
+)
+Category = Literal[
+    "permission",
+    "privacy",
+    "network",
+    "gesture",
+    "dynamic-code",
+    "secret",
+    "resource",
+    "performance",
+    "stability",
+    "lifecycle",
+    "package",
+    "api",
+    "bundle",
+]
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+
+class Verdict(str, Enum):
+    APPROVE = "approve"
+    FLAG = "flag"
+    REJECT = "reject"
+
+
+class Location(BaseModel):
+    """A place in the bundle: file and line (1-based), when known."""
+
+    model_config = ConfigDict(frozen=True)
+    file: str
+    line: int | None = None
+    column: int | None = None
+    function: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}" + (
+            f":{self.column}" if self.column else "")
+        return f"{where} ({self.function})" if self.function else where
+
+
+class Evidence(BaseModel):
+    """One fact behind a finding: a trace event, a bundle location, an offending value."""
+
+    description: str
+    run: Literal["allow", "deny"] | None = None  # which walk of the review saw it
+    event_seq: int | None = None  # the trace event, when there is one
+    event_kind: str | None = None
+    t: int | None = None  # virtual ms
+    page: str | None = None
+    location: Location | None = None
+    stack: list[Location] = Field(default_factory=list)
+    value: Any = None  # the offending value, domain, size...
+
+
+class Finding(BaseModel):
+    rule: str
+    category: Category
+    severity: Severity
+    message: str
+    evidence: list[Evidence] = Field(default_factory=list)
+    location: Location | None = None  # primary place, for SARIF and the text report
+    fingerprint: str = ""  # stable identity across runs: rule + primary place + key value
+
+
+class RuleInfo(BaseModel):
+    id: str
+    title: str
+    category: Category
+    severity: Severity
+    description: str  # what it detects and why it matters
+    fix: str
+    example: str = ""
+    enabled: bool = True
+
+
+class ApiCallCount(BaseModel):
+    api: str
+    group: str
+    count: int
+
+
+class RunFigures(BaseModel):
+    """The numbers of one walk."""
+
+    mode: Literal["allow", "deny"]
+    engine: str
+    cpu_unit: str
+    pages_visited: list[str] = Field(default_factory=list)
+    pages_failed: list[str] = Field(default_factory=list)
+    handlers_fired: int = 0
+    handlers_missing: int = 0
+    api_calls: int = 0
+    api_calls_by_group: dict[str, int] = Field(default_factory=dict)
+    api_calls_by_api: list[ApiCallCount] = Field(default_factory=list)
+    turns: int = 0
+    virtual_ms: int = 0
+    cpu_units: int = 0
+    cpu_ms: float = 0.0  # cpu_units converted with the engine's nominal rate
+    peak_memory_bytes: int = 0
+    setdata_calls: int = 0
+    setdata_bytes: int = 0
+    end_reason: str = "idle"
+    end_detail: str = ""
+    launch_to_ready_ms: int | None = None  # virtual ms from launch to the first page's onReady
+    wall_ms: float = 0.0  # measured; not deterministic
+
+
+class BundleSummary(BaseModel):
+    name: str
+    platform: str | None = None
+    files: int = 0
+    total_bytes: int = 0
+    main_bytes: int = 0
+    subpackage_bytes: dict[str, int] = Field(default_factory=dict)
+    pages: int = 0
+    sha256: str | None = None  # of the sorted file list with hashes: identifies the bundle content
+
+
+class Report(BaseModel):
+    """The review's result, the same for every output format."""
+
+    schema_version: int = REPORT_SCHEMA_VERSION
+    tool: str = "mpsandbox"
+    tool_version: str = ""
+    bundle: BundleSummary
+    policy: str
+    verdict: Verdict
+    exit_code: int = 0
+    findings: list[Finding] = Field(default_factory=list)
+    counts: dict[str, int] = Field(default_factory=dict)  # by severity
+    runs: list[RunFigures] = Field(default_factory=list)
+    rules: list[RuleInfo] = Field(default_factory=list)  # every rule that ran (SARIF needs their descriptions)
+    problems: list[str] = Field(default_factory=list)  # non-fatal bundle problems, as text
+    error: str | None = None  # when the review itself could not run to the end
+
+    def findings_by_category(self) -> dict[str, list[Finding]]:
+        out: dict[str, list[Finding]] = {}
+        for f in sorted(self.findings, key=lambda f: (-f.severity.rank, f.category, f.rule)):
+            out.setdefault(f.category, []).append(f)
+        return out
+
+
+def verdict_for(findings: list[Finding]) -> Verdict:
+    if any(f.severity is Severity.ERROR for f in findings):
+        return Verdict.REJECT
+    if any(f.severity is Severity.WARNING for f in findings):
+        return Verdict.FLAG
+    return Verdict.APPROVE
+
+
+EXIT_CODES = {Verdict.APPROVE: 0, Verdict.FLAG: 1, Verdict.REJECT: 2}
+EXIT_INTERNAL = 3
+
+
+def exit_code_for(verdict: Verdict, fail_on: Literal["flag", "reject"] | None = None) -> int:
+    """0 approve, 1 flag, 2 reject. With ``fail_on="reject"`` a flag exits 0 (only a reject fails CI)."""
+    code = EXIT_CODES[verdict]
+    if fail_on == "reject" and verdict is Verdict.FLAG:
+        return 0
+    return code
