@@ -116,5 +116,130 @@ def run(bundle: Path, page: str | None, query: tuple[str, ...], taps: tuple[str,
     sys.exit(EXIT_OK)
 
 
+def _resolve_engine(name: str) -> str:
+    """``auto`` picks the isolated wasm engine when it can run here, else native (said on stderr)."""
+    if name != "auto":
+        return name
+    from .runtime.engine import EngineUnavailable, create_engine
+
+    try:
+        create_engine("wasm").close()
+        return "wasm"
+    except EngineUnavailable as exc:
+        err_console.print(f"[yellow]note[/yellow] the wasm engine is unavailable ({exc}); reviewing on native")
+        return "native"
+
+
+def _load_mocks(path: Path | None):
+    if path is None:
+        return None
+    from .apis.mocks import MockError, load_mock_file
+
+    try:
+        return load_mock_file(path)
+    except MockError as exc:
+        raise click.BadParameter(str(exc), param_hint="--mock") from None
+
+
+@cli.command()
+@click.argument("bundle", type=click.Path(path_type=Path))
+@click.option("--policy", metavar="NAME|FILE",
+              help="Built-in policy (douyin, wechat, alipay) or a TOML policy file. Default: the bundle's platform.")
+@click.option("--allow-domain", "allow_domains", multiple=True, metavar="DOMAIN",
+              help="Request domain the bundle may use (repeatable; *.example.com for subdomains).")
+@click.option("--deny", is_flag=True, help="Also walk the bundle with every permission denied.")
+@click.option("--mock", "mock_file", type=click.Path(path_type=Path), help="Mock file (TOML, YAML or JSON).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit", "html"]), default="text",
+              show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout.")
+@click.option("--fail-on", type=click.Choice(["flag", "reject"]), default="flag", show_default=True,
+              help="Lowest verdict that makes the exit code non-zero.")
+@click.option("--platform", type=click.Choice(["tt", "wx", "my"]), help="Override the detected platform.")
+@click.option("--engine", type=click.Choice(["auto", "native", "wasm"]), default="auto", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def review(bundle: Path, policy: str | None, allow_domains: tuple[str, ...], deny: bool, mock_file: Path | None,
+           fmt: str, out: Path | None, fail_on: str, platform: str | None, engine: str, seed: int) -> None:
+    """Walk BUNDLE without help, audit what it did, and decide: approve, flag or reject.
+
+    Exit code: 0 approve, 1 flag, 2 reject, 3 mpsandbox could not run (bad option, policy or mock file too).
+    With --fail-on reject, a flag exits 0.
+    """
+    from .report.render import render
+    from .review import PolicyError, ReviewOptions
+    from .review import review as run_review
+
+    mocks = _load_mocks(mock_file)
+    options = ReviewOptions(policy=policy, platform=platform, engine=_resolve_engine(engine), seed=seed, deny=deny,
+                            allow_domains=list(allow_domains), fail_on=fail_on, mocks=mocks)
+    try:
+        report = run_review(bundle, options)
+    except PolicyError as exc:
+        err_console.print(f"[red]policy error[/red] {exc}")
+        sys.exit(EXIT_INTERNAL)
+    text = render(report, fmt, color=out is None and fmt == "text" and sys.stdout.isatty())
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        err_console.print(f"{report.verdict.value}: {len(report.findings)} finding(s); report written to {out}")
+    else:
+        click.echo(text)
+    sys.exit(report.exit_code)
+
+
+@cli.command()
+@click.option("--policy", metavar="NAME|FILE", help="Show severities and switches as this policy sets them.")
+@click.option("--json", "as_json", is_flag=True, help="Print the rule catalogue as JSON.")
+@click.argument("rule_id", required=False)
+def rules(policy: str | None, as_json: bool, rule_id: str | None) -> None:
+    """List every audit with its id, category, severity and description (or explain RULE_ID)."""
+    import json as _json
+
+    from rich.table import Table
+
+    from .review import PolicyError
+    from .review.audits import REGISTRY
+    from .review.policy import resolve_policy
+
+    try:
+        pol = resolve_policy(policy, None) if policy else None
+    except PolicyError as exc:
+        err_console.print(f"[red]policy error[/red] {exc}")
+        sys.exit(EXIT_INTERNAL)
+    infos = [a.info(pol) for a in REGISTRY.values()]
+    if rule_id:
+        infos = [i for i in infos if i.id == rule_id]
+        if not infos:
+            err_console.print(f"[red]no such rule[/red] {rule_id}; `mpsandbox rules` lists them")
+            sys.exit(EXIT_INTERNAL)
+    if as_json:
+        click.echo(_json.dumps([i.model_dump(mode="json") for i in infos], indent=2, ensure_ascii=False))
+        return
+    console = Console()
+    if rule_id:
+        i = infos[0]
+        console.print(f"[bold]{i.id}[/bold] ({i.category}, {i.severity.value}) {i.title}\n")
+        console.print(f"[bold]What and why[/bold]\n{i.description}\n\n[bold]Fix[/bold]\n{i.fix}")
+        if i.example:
+            console.print(f"\n[bold]Example[/bold]\n{i.example}", markup=False)
+        return
+    table = Table(show_lines=False)
+    for col in ("id", "category", "severity", "title"):
+        table.add_column(col)
+    for i in infos:
+        table.add_row(i.id, i.category, i.severity.value + ("" if i.enabled else " (off)"), i.title)
+    console.print(table)
+    console.print("`mpsandbox rules RULE_ID` explains one rule.")
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON schema of the review report (--format json)."""
+    import json as _json
+
+    from .report.json_report import report_json_schema
+
+    click.echo(_json.dumps(report_json_schema(), indent=2))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

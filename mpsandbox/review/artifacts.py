@@ -1,0 +1,66 @@
+"""Artifacts: what the gatherers collected, the only input of the audits.
+
+In the manner of Lighthouse, audits never drive the bundle; they read these facts: the bundle's static facts and
+files, and one trace per walk (allow, and deny when asked).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..apis.catalogue import Catalogue
+from ..runtime.trace import Trace
+
+
+@dataclass
+class LoadFailure:
+    code: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass
+class RunArtifacts:
+    mode: Literal["allow", "deny"]
+    trace: Trace
+    units_per_ms: float  # engine CPU units per nominal millisecond
+    pages_visited: list[str] = field(default_factory=list)
+    pages_failed: list[str] = field(default_factory=list)
+    handlers_fired: int = 0
+    handlers_skipped: list[str] = field(default_factory=list)
+    stopped_early: str | None = None
+    launch_to_ready_ms: int | None = None
+    wall_ms: float = 0.0
+
+    def cpu_ms(self, units: int) -> float:
+        return units / self.units_per_ms if self.units_per_ms else 0.0
+
+
+@dataclass
+class Artifacts:
+    name: str
+    platform: str
+    catalogue: Catalogue
+    facts: Any = None  # the loader's BundleFacts (None when the bundle could not be loaded)
+    app: Any = None  # the loader's AppConfig
+    texts: dict[str, str] = field(default_factory=dict)  # text files of the bundle, for static audits
+    sizes: dict[str, int] = field(default_factory=dict)
+    problems: list[Any] = field(default_factory=list)  # BundleProblem
+    runs: list[RunArtifacts] = field(default_factory=list)
+    load_failure: LoadFailure | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self.load_failure is None
+
+
+def get(obj: Any, name: str, default: Any = None) -> Any:
+    """Attribute or key: facts may be models or plain dicts."""
+    if obj is None:
+        return default
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)

@@ -1,0 +1,346 @@
+"""resource, performance, stability and lifecycle audits: what the walks cost and how they went wrong."""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from typing import Iterable
+
+from ..artifacts import Artifacts
+from ..model import Evidence, Severity
+from ..policy import Policy
+from .base import Hit, audit, event_evidence
+
+KB = 1024
+
+
+def _budget_hits(art: Artifacts, budgets: tuple[str, ...], message: str) -> Iterable[Hit]:
+    for run in art.runs:
+        events = [e for e in run.trace.of_kind("budget") if e.budget in budgets]
+        if events:
+            yield Hit(message=message.format(n=len(events)), key="budget",
+                      evidence=[event_evidence(run, e, f"{e.budget}: {e.detail}") for e in events])
+
+
+@audit(
+    "cpu-budget",
+    title="CPU budget exhausted",
+    category="resource",
+    severity=Severity.ERROR,
+    description="""A turn (a lifecycle hook, handler, timer or callback) ran longer than the per-turn CPU budget,
+    or the walk spent its total CPU budget: an infinite loop or a computation that freezes the app on a phone.
+    CPU is counted in deterministic engine units, so the same bundle always costs the same.""",
+    fix="Find the loop in the evidence's page and hook; move heavy work to the server or split it across turns.",
+    example="onLoad() { while (true) {} }",
+)
+def cpu_budget(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    yield from _budget_hits(art, ("cpu", "wall"), "{n} turn(s) ran out of CPU budget")
+
+
+@audit(
+    "memory-limit",
+    title="Memory limit reached",
+    category="resource",
+    severity=Severity.ERROR,
+    description="""The bundle allocated up to the sandbox's memory limit: unbounded growth that would get the
+    mini-program killed on a device.""",
+    fix="Bound caches and lists; release what pages no longer show in onUnload.",
+    example="const leak = []; setInterval(() => leak.push(new Array(1e6).fill(0)), 10)",
+)
+def memory_limit(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    yield from _budget_hits(art, ("memory",), "the memory limit was reached {n} time(s)")
+
+
+@audit(
+    "stack-overflow",
+    title="Stack overflow",
+    category="resource",
+    severity=Severity.ERROR,
+    description="""Recursion went deeper than the stack allows and nothing caught the RangeError: the turn
+    ended.""",
+    fix="Make the recursion bounded or iterative.",
+    example="function f(n) { return f(n + 1) } f(0)",
+)
+def stack_overflow(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    yield from _budget_hits(art, ("stack",), "the stack overflowed {n} time(s)")
+
+
+@audit(
+    "microtask-flood",
+    title="Endless microtasks",
+    category="resource",
+    severity=Severity.ERROR,
+    description="""A turn queued more promise jobs than the budget allows: a promise chain that never settles
+    keeps the JS thread busy forever, so the app stops responding.""",
+    fix="Break the chain with a condition; use a timer for polling.",
+    example="function spin() { Promise.resolve().then(spin) } spin()",
+)
+def microtask_flood(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    yield from _budget_hits(art, ("jobs",), "{n} turn(s) ran out of microtask budget")
+
+
+@audit(
+    "runaway-timers",
+    title="Runaway timers",
+    category="resource",
+    severity=Severity.WARNING,
+    description="""A fast interval keeps firing for the whole walk, or the bundle keeps hundreds of timers alive
+    at once, or timers kept the app busy until the turn or virtual-time budget ran out. It drains battery and
+    starves the UI thread.""",
+    fix="Clear intervals when they are no longer needed (at the latest in onHide/onUnload); avoid sub-100 ms polling.",
+    example="setInterval(() => this.setData({t: Date.now()}), 10)",
+)
+def runaway_timers(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    th = policy.thresholds
+    for run in art.runs:
+        fires: dict[int, list] = defaultdict(list)
+        live: set[int] = set()
+        peak = 0
+        peak_event = None
+        for e in run.trace.of_kind("timer"):
+            if e.op == "set":
+                live.add(e.timer_id)
+                if len(live) > peak:
+                    peak, peak_event = len(live), e
+            elif e.op == "clear":
+                live.discard(e.timer_id)
+            elif e.op == "fire":
+                fires[e.timer_id].append(e)
+                if not e.repeat:
+                    live.discard(e.timer_id)
+        for tid, evs in fires.items():
+            if len(evs) > th.runaway_timer_fires and evs[0].delay < 100:
+                yield Hit(message=f"timer #{tid} (every {evs[0].delay} ms) fired {len(evs)} times",
+                          key=f"fires|{evs[0].owner}|{evs[0].delay}",
+                          evidence=[event_evidence(run, evs[0], f"first fire of timer #{tid} owned by "
+                                                                f"{evs[0].owner or 'the app'}", len(evs))])
+        if peak > th.max_live_timers and peak_event is not None:
+            yield Hit(message=f"{peak} timers were pending at once", key="live",
+                      evidence=[event_evidence(run, peak_event, "timer count peaked here", peak)])
+        end = run.trace.end
+        if end is not None and end.reason in ("turns", "virtual-time"):
+            yield Hit(message=f"the walk ran out of its {end.reason} budget ({end.detail})", key="end",
+                      evidence=[Evidence(description=f"run ended: {end.reason} {end.detail}", run=run.mode, t=end.t)])
+
+
+@audit(
+    "setdata-size",
+    title="Large setData payload",
+    category="performance",
+    severity=Severity.WARNING,
+    description="""setData serializes its payload and sends it from the logic thread to the view thread. Payloads
+    over 256 KB make rendering janky; over 1 MB the platform refuses them.""",
+    fix="Send only the keys that changed, with path keys ('list[3].done'); paginate long lists.",
+    example="this.setData({list: hugeArray})",
+)
+def setdata_size(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    th = policy.thresholds
+    for run in art.runs:
+        for e in run.trace.of_kind("setData"):
+            if e.bytes <= th.setdata_warn_bytes:
+                continue
+            error = e.bytes > th.setdata_error_bytes
+            where = e.component or e.route or "page"
+            yield Hit(
+                message=f"setData of {e.bytes // KB} KB on {where} "
+                f"(over {(th.setdata_error_bytes if error else th.setdata_warn_bytes) // KB} KB)",
+                key=f"{where}|{','.join(e.keys[:3])}",
+                severity=Severity.ERROR if error else Severity.WARNING,
+                evidence=[event_evidence(run, e, f"setData {', '.join(e.keys[:5])}: {e.bytes} bytes", e.bytes)],
+            )
+
+
+@audit(
+    "setdata-frequency",
+    title="setData called too often",
+    category="performance",
+    severity=Severity.WARNING,
+    description="""More setData calls within one second of virtual time than the threshold (20 by default) on
+    one page or component: each call is a round trip to the view thread, and bursts make scrolling stutter.""",
+    fix="Batch updates into one setData per frame; throttle scroll and timer driven updates.",
+    example="setInterval(() => this.setData({tick: this.data.tick + 1}), 10)",
+)
+def setdata_frequency(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    limit = policy.thresholds.setdata_per_second
+    for run in art.runs:
+        windows: dict[str, deque] = defaultdict(deque)
+        flagged: set[str] = set()
+        for e in run.trace.of_kind("setData"):
+            where = e.component or e.route or "page"
+            w = windows[where]
+            w.append(e)
+            while w and w[0].t <= e.t - 1000:
+                w.popleft()
+            if len(w) > limit and where not in flagged:
+                flagged.add(where)
+                yield Hit(message=f"{len(w)} setData calls within one second on {where}", key=where,
+                          evidence=[event_evidence(run, w[0], f"first of {len(w)} setData calls in 1 s", len(w))])
+
+
+@audit(
+    "long-turn",
+    title="Long task on the logic thread",
+    category="performance",
+    severity=Severity.WARNING,
+    description="""One turn (a hook, handler, timer or callback) used more CPU than the threshold (100 ms
+    nominal by default) without hitting the budget: the app does not respond to the user meanwhile.""",
+    fix="Split the work, cache results, or move it to the server.",
+    example="onLoad() { for (let i = 0; i < 5e7; i++) sum += i }",
+)
+def long_turn(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    limit = policy.thresholds.long_turn_ms
+    for run in art.runs:
+        for turn in run.trace.turns:
+            ms = run.cpu_ms(turn.cpu_units)
+            if ms > limit and turn.outcome == "ok":
+                label = turn.detail or turn.task
+                yield Hit(message=f"{label} took {ms:.0f} ms of CPU (threshold {limit:.0f} ms)", key=label,
+                          evidence=[Evidence(description=f"turn {turn.index}: {label}", run=run.mode, t=turn.t,
+                                             value=round(ms, 1))])
+
+
+@audit(
+    "slow-launch",
+    title="Slow launch to the first page",
+    category="performance",
+    severity=Severity.WARNING,
+    description="""The CPU spent from launch until the first page's onReady exceeds the threshold: users wait on a
+    blank screen. Measured in deterministic CPU units, not wall time.""",
+    fix="Defer non-essential work in App.onLaunch and the first page's onLoad until after onReady.",
+    example="App({ onLaunch() { buildHugeIndex() } })",
+)
+def slow_launch(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    limit = policy.thresholds.slow_launch_ms
+    for run in art.runs:
+        units = 0
+        ready = False
+        for turn in run.trace.turns:
+            units += turn.cpu_units
+            if turn.detail and turn.detail.startswith("ready "):
+                ready = True
+                break
+        ms = run.cpu_ms(units)
+        if ms > limit:
+            state = "" if ready else " (the first page never became ready)"
+            yield Hit(message=f"launch to first onReady took {ms:.0f} ms of CPU (threshold {limit:.0f} ms){state}",
+                      key="launch", evidence=[Evidence(description="CPU from launch to the first onReady",
+                                                       run=run.mode, value=round(ms, 1))])
+
+
+# ---- stability -------------------------------------------------------------------------------------------------------
+def _error_key(e) -> str:
+    top = e.stack[0] if e.stack else None
+    return f"{e.name}|{e.message[:120]}|{top.file if top else ''}:{top.line if top else ''}"
+
+
+@audit(
+    "uncaught-error",
+    title="Uncaught exception",
+    category="stability",
+    severity=Severity.ERROR,
+    description="""An exception escaped a lifecycle hook, handler, timer or callback. On the platform the action
+    the user took silently does nothing (or the page stays blank).""",
+    fix="Fix the error at the reported file and line; guard data that can be missing.",
+    example="onLoad(q) { this.setData({name: q.user.name}) }  // q.user is undefined",
+)
+def uncaught_error(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    for run in art.runs:
+        for e in run.trace.of_kind("error"):
+            if e.error in ("uncaught", "module"):
+                yield Hit(message=f"{e.name or 'Error'}: {e.message[:200]} (in {e.source or 'unknown'})",
+                          key=_error_key(e), evidence=[event_evidence(run, e, f"thrown in {e.source}", e.message[:300])])
+
+
+@audit(
+    "unhandled-rejection",
+    title="Unhandled promise rejection",
+    category="stability",
+    severity=Severity.WARNING,
+    description="""A promise was rejected and nothing handled it, typically a failed API call in Promise style
+    with no catch: the failure goes unnoticed.""",
+    fix="Add .catch() (or try/await) and show the user what failed.",
+    example="tt.getLocation().then(r => ...)  // no catch when the user refuses",
+)
+def unhandled_rejection(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    for run in art.runs:
+        for e in run.trace.of_kind("error"):
+            if e.error == "unhandled-rejection":
+                yield Hit(message=f"unhandled rejection: {e.message[:200]}", key=_error_key(e),
+                          evidence=[event_evidence(run, e, "rejected promise not handled", e.message[:300])])
+
+
+@audit(
+    "page-load-failure",
+    title="Page fails to load",
+    category="stability",
+    severity=Severity.ERROR,
+    description="""A page could not be opened, its module threw while loading, it never registered with Page(),
+    or its onLoad threw: users who reach it see a blank or broken screen.""",
+    fix="Open the page in the developer tool, fix the error at the reported line, check app.json paths.",
+    example="Page({ onLoad() { JSON.parse('') } })",
+)
+def page_load_failure(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    page_files = {f"{p}.js" for r in art.runs for p in r.pages_visited + r.pages_failed}
+    for run in art.runs:
+        for route in run.pages_failed:
+            yield Hit(message=f"page {route} could not be opened", key=route,
+                      evidence=[Evidence(description=f"the walk could not open {route}", run=run.mode, page=route)])
+        for e in run.trace.of_kind("error"):
+            route = None
+            if e.source in ("Page.onLoad", "page-register"):
+                route = e.page
+            elif e.error == "module" and e.source in page_files:
+                route = e.source[:-3]
+            elif e.error == "page-not-found":
+                route = e.page
+            if route:
+                yield Hit(message=f"page {route} fails to load: {e.message[:160]}", key=route,
+                          evidence=[event_evidence(run, e, f"{e.source or e.error}: {e.message[:200]}")])
+
+
+# ---- lifecycle -------------------------------------------------------------------------------------------------------
+@audit(
+    "orphan-timer",
+    title="Timer still firing after its page unloaded",
+    category="lifecycle",
+    severity=Severity.WARNING,
+    description="""A timer or interval set by a page keeps firing after the page was unloaded: it leaks the page,
+    runs code against stale data and wastes battery.""",
+    fix="Keep the timer id and clear it in onUnload (and onHide for intervals).",
+    example="onLoad() { setInterval(this.poll, 1000) }  // never cleared",
+)
+def orphan_timer(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    for run in art.runs:
+        seen: dict[str, list] = defaultdict(list)
+        for e in run.trace.of_kind("timer"):
+            if e.op == "fire" and not e.owner_alive and e.owner:
+                seen[f"{e.owner}|{e.delay}|{e.repeat}"].append(e)
+        for key, evs in seen.items():
+            e = evs[0]
+            kind = "interval" if e.repeat else "timeout"
+            yield Hit(message=f"an {kind} of {e.delay} ms set by {e.owner} fired {len(evs)} time(s) after the page "
+                              "unloaded", key=key,
+                      evidence=[event_evidence(run, e, f"timer #{e.timer_id} fired after {e.owner} unloaded",
+                                               len(evs))])
+
+
+@audit(
+    "orphan-listener",
+    title="Listener still called after its page unloaded",
+    category="lifecycle",
+    severity=Severity.WARNING,
+    description="""A page registered a listener (onLocationChange, onNetworkStatusChange, onAccelerometerChange,
+    a socket's onMessage...) and never removed it: after the page unloaded, the callback still runs.""",
+    fix="Call the matching off* function (or close the task) in onUnload.",
+    example="onLoad() { tt.onLocationChange(this.update) }  // no tt.offLocationChange",
+)
+def orphan_listener(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    for run in art.runs:
+        for e in run.trace.of_kind("note"):
+            if e.code != "orphan-listener":
+                continue
+            data = e.data if isinstance(e.data, dict) else {}
+            api = str(data.get("api") or "listener")
+            owner = str(data.get("owner") or "")
+            yield Hit(message=f"{api} registered by {owner or 'a page'} is still called after it unloaded",
+                      key=f"{api}|{owner}", evidence=[event_evidence(run, e, e.message)])
+

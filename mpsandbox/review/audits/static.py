@@ -1,0 +1,229 @@
+"""package, api and bundle audits: sizes, pages, API names, and bundles that cannot be loaded safely."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..artifacts import Artifacts, get
+from ..model import Evidence, Location, Severity
+from ..policy import Policy
+from .base import Hit, audit, event_evidence
+
+KB = 1024
+MB = 1024 * 1024
+
+
+def _size(n: int) -> str:
+    return f"{n / MB:.2f} MB" if n >= MB else f"{n / KB:.0f} KB"
+
+
+def _problems(art: Artifacts, *codes: str) -> Iterable:
+    for p in art.problems:
+        if get(p, "code") in codes:
+            yield p
+
+
+def _problem_location(p) -> Location | None:
+    file = get(p, "file")
+    return Location(file=file, line=get(p, "line"), column=get(p, "column")) if file else None
+
+
+@audit(
+    "package-size",
+    title="Package over the platform's size limit",
+    category="package",
+    severity=Severity.ERROR,
+    description="""The main package, a subpackage or the whole bundle is larger than the platform accepts
+    (Douyin and WeChat: 2 MB main, 2 MB per subpackage, 20 MB in total). Upload is refused, and big packages
+    download slowly on first open.""",
+    fix="Move pages into subpackages, serve images and data from a CDN, drop unused files.",
+    example="a 2.4 MB main package with bundled images",
+)
+def package_size(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    if art.facts is None:
+        return
+    th = policy.thresholds
+    main = int(get(art.facts, "main_size", 0) or 0)
+    if main > th.main_package_bytes:
+        yield Hit(message=f"main package is {_size(main)} (limit {_size(th.main_package_bytes)})", key="main",
+                  location=Location(file="app.json", line=1),
+                  evidence=[Evidence(description="main package size", value=main)] + _largest(art, "main"))
+    for root, size in sorted((get(art.facts, "subpackage_sizes", None) or {}).items()):
+        if size > th.subpackage_bytes:
+            yield Hit(message=f"subpackage {root} is {_size(size)} (limit {_size(th.subpackage_bytes)})",
+                      key=f"sub|{root}", location=Location(file="app.json", line=1),
+                      evidence=[Evidence(description=f"subpackage {root} size", value=size)] + _largest(art, root))
+    total = int(get(art.facts, "total_size", 0) or 0)
+    if total > th.total_package_bytes:
+        yield Hit(message=f"the bundle is {_size(total)} in total (limit {_size(th.total_package_bytes)})",
+                  key="total", location=Location(file="app.json", line=1),
+                  evidence=[Evidence(description="total size", value=total)])
+
+
+def _largest(art: Artifacts, package: str) -> list[Evidence]:
+    files = [(get(f, "size", 0), get(f, "path", "")) for f in (get(art.facts, "files", None) or [])
+             if (get(f, "package", "main") or "main") == package]
+    files.sort(reverse=True)
+    return [Evidence(description=f"{path}: {_size(size)}", location=Location(file=path), value=size)
+            for size, path in files[:3]]
+
+
+@audit(
+    "missing-page",
+    title="Page listed in app.json but missing",
+    category="package",
+    severity=Severity.ERROR,
+    description="""app.json lists a page whose files are not in the bundle; opening it fails on the platform and
+    the upload is refused.""",
+    fix="Add the page's files or remove it from app.json `pages` / the subpackage's `pages`.",
+    example='"pages": ["pages/index/index", "pages/gone/gone"]',
+)
+def missing_page(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    seen = set()
+    for p in _problems(art, "page-missing"):
+        key = get(p, "message", "")
+        seen.add(key)
+        yield Hit(message=str(get(p, "message")), key=key, location=_problem_location(p) or Location(file="app.json"))
+    for page in get(art.facts, "pages", None) or []:
+        if get(page, "exists", True) is False:
+            route = get(page, "route")
+            if not any(route in k for k in seen):
+                yield Hit(message=f"page {route} is listed but its files are missing", key=route,
+                          location=Location(file="app.json"))
+
+
+@audit(
+    "tabbar-outside-pages",
+    title="tabBar page not listed in pages",
+    category="package",
+    severity=Severity.ERROR,
+    description="""A tabBar item points at a page that the main package's `pages` does not list; the platform
+    refuses the configuration (tab pages must be main-package pages).""",
+    fix="Add the page to `pages` (main package) or fix the tabBar `pagePath`.",
+    example='"tabBar": {"list": [{"pagePath": "pages/cart/cart"}]}  // not in pages',
+)
+def tabbar_outside_pages(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    for p in _problems(art, "tabbar-page-not-in-pages", "tabbar-outside-pages"):
+        yield Hit(message=str(get(p, "message")), key=str(get(p, "message")),
+                  location=_problem_location(p) or Location(file="app.json"))
+
+
+@audit(
+    "large-file",
+    title="Large single file",
+    category="package",
+    severity=Severity.WARNING,
+    description="""One file is larger than the threshold (500 KB by default): usually an image, font or data dump
+    that belongs on a CDN, and a big share of the package limit.""",
+    fix="Compress it or load it from the network at run time.",
+    example="images/banner.png: 1.2 MB",
+)
+def large_file(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    limit = policy.thresholds.large_file_bytes
+    for f in get(art.facts, "files", None) or []:
+        size = int(get(f, "size", 0) or 0)
+        if size > limit:
+            path = get(f, "path", "")
+            yield Hit(message=f"{path} is {_size(size)} (threshold {_size(limit)})", key=path,
+                      location=Location(file=path), evidence=[Evidence(description="file size", value=size)])
+
+
+def _spec_flag(art: Artifacts, flag: str) -> Iterable:
+    for run in art.runs:
+        for e in run.trace.api_calls():
+            spec = art.catalogue.by_name.get(e.api)
+            if spec is not None and getattr(spec, flag):
+                yield run, e, spec
+
+
+@audit(
+    "unknown-api",
+    title="API the platform does not have",
+    category="api",
+    severity=Severity.WARNING,
+    description="""The bundle reads a name on the platform global that the platform does not provide (a typo,
+    another platform's name such as `tt.requestPayment`, or probing for hidden capabilities). On the platform it is
+    undefined and calling it throws a TypeError.""",
+    fix="Use the platform's name for the API (see the catalogue: `mpsandbox rules` / docs), or guard with canIUse.",
+    example="tt.requestPayment({...})  // Douyin's is tt.pay",
+)
+def unknown_api(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    for run in art.runs:
+        for e in run.trace.api_calls():
+            if e.outcome == "unknown":
+                yield Hit(message=f"{e.called_as} does not exist on this platform", key=e.called_as,
+                          evidence=[event_evidence(run, e, f"{e.called_as} read or called")])
+
+
+@audit(
+    "private-api",
+    title="Private or internal API",
+    category="api",
+    severity=Severity.ERROR,
+    description="""The bundle calls an API that exists on the host but is not public (internal or reserved for
+    first-party mini-programs). Using it breaks without notice and is a review rejection reason.""",
+    fix="Use the documented public API for the feature.",
+)
+def private_api(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    for run, e, spec in _spec_flag(art, "private"):
+        yield Hit(message=f"{e.called_as} is a private API", key=e.api,
+                  evidence=[event_evidence(run, e, f"{e.called_as} called")])
+
+
+@audit(
+    "deprecated-api",
+    title="Deprecated API",
+    category="api",
+    severity=Severity.INFO,
+    description="""The API is deprecated on this platform: it may already behave differently (wx.getUserInfo
+    returns an anonymous profile) and will be removed.""",
+    fix="Move to the replacement named in the evidence.",
+    example="wx.getUserInfo()  // use wx.getUserProfile in a tap",
+)
+def deprecated_api(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    for run, e, spec in _spec_flag(art, "deprecated"):
+        yield Hit(message=f"{e.called_as} is deprecated" + (f": {spec.description}" if spec.description else ""),
+                  key=e.api, evidence=[event_evidence(run, e, f"{e.called_as} called")])
+
+
+@audit(
+    "bundle-unloadable",
+    title="Bundle cannot be loaded safely",
+    category="bundle",
+    severity=Severity.ERROR,
+    description="""The bundle could not be loaded: a broken or hostile archive (path traversal, symlinks, zip
+    bomb, duplicate names), a missing or invalid app.json. Nothing of it was run.""",
+    fix="Rebuild the package with the platform's developer tool and upload that.",
+    example="../../etc/passwd inside the zip",
+)
+def bundle_unloadable(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    f = art.load_failure
+    if f is None:
+        return
+    loc = Location(file=f.file, line=f.line, column=f.column) if f.file else None
+    yield Hit(message=f"{f.code}: {f.message}", key=f.code, location=loc,
+              evidence=[Evidence(description=f.message, location=loc, value=f.code)])
+
+
+COVERED_PROBLEMS = {"page-missing", "tabbar-page-not-in-pages", "tabbar-outside-pages"}
+
+
+@audit(
+    "bundle-problem",
+    title="Bundle file problem",
+    category="bundle",
+    severity=Severity.WARNING,
+    description="""A file of the bundle is malformed but the run could go on: text that is not UTF-8, a page or
+    component JSON that does not parse, a component that is used but missing.""",
+    fix="Fix or remove the file named in the evidence.",
+)
+def bundle_problem(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    for p in art.problems:
+        code = get(p, "code", "")
+        if code in COVERED_PROBLEMS:
+            continue
+        sev = get(p, "severity", "warning")
+        yield Hit(message=f"{code}: {get(p, 'message', '')}", key=f"{code}|{get(p, 'file')}",
+                  location=_problem_location(p),
+                  severity=Severity.INFO if sev == "info" else None)
+

@@ -1,0 +1,108 @@
+"""Gatherers: load the bundle and walk it (allow, then deny when asked), producing :class:`Artifacts`.
+
+This is the only part of the review that drives the runtime; audits only read what it returns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..apis.catalogue import load_catalogue
+from ..apis.mocks import MockConfig
+from ..runtime.sandbox import RunLimits
+from ..runtime.walker import Walker
+from .artifacts import Artifacts, LoadFailure, RunArtifacts
+from .policy import Policy
+
+TEXT_LIMIT = 4 * 1024 * 1024  # larger files are not scanned as text
+BINARY_EXT = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".ico", ".mp3", ".mp4", ".wav", ".ttf", ".otf",
+              ".woff", ".woff2", ".zip", ".gz")
+
+
+def run_limits(policy: Policy) -> RunLimits:
+    b = policy.budgets
+    return RunLimits(
+        memory_bytes=b.memory_bytes,
+        stack_bytes=b.stack_bytes,
+        cpu_ms_per_turn=b.cpu_ms_per_turn,
+        cpu_ms_total=b.cpu_ms_total,
+        wall_ms_per_turn=b.wall_ms_per_turn,
+        max_turns=b.max_turns,
+        virtual_ms=b.virtual_ms,
+        max_jobs_per_turn=b.max_jobs_per_turn,
+    )
+
+
+def load(path: Any, platform: str | None) -> tuple[Any | None, LoadFailure | None]:
+    from ..bundle import BundleError, load_bundle
+
+    try:
+        return load_bundle(path, platform=platform), None  # type: ignore[arg-type]
+    except BundleError as exc:
+        return None, LoadFailure(
+            code=getattr(exc, "code", "bad-archive"),
+            message=getattr(exc, "message", None) or str(exc),
+            file=getattr(exc, "file", None),
+            line=getattr(exc, "line", None),
+            column=getattr(exc, "column", None),
+        )
+
+
+def bundle_texts(bundle: Any) -> tuple[dict[str, str], dict[str, int]]:
+    texts: dict[str, str] = {}
+    sizes: dict[str, int] = {}
+    for path, f in sorted(bundle.files.items()):
+        size = int(getattr(f, "size", 0) or 0)
+        sizes[path] = size
+        if size > TEXT_LIMIT or path.lower().endswith(BINARY_EXT):
+            continue
+        try:
+            texts[path] = bundle.read_text(path)
+        except Exception:  # noqa: BLE001 - an unreadable file is a loader problem, not a review crash
+            continue
+    return texts, sizes
+
+
+def gather(
+    bundle: Any,
+    policy: Policy,
+    *,
+    engine: str = "native",
+    seed: int = 0,
+    deny: bool = False,
+    mocks: MockConfig | None = None,
+    platform: str | None = None,
+) -> Artifacts:
+    texts, sizes = bundle_texts(bundle)
+    art = Artifacts(
+        name=bundle.name,
+        platform=platform or bundle.platform,
+        catalogue=load_catalogue(),
+        facts=getattr(bundle, "facts", None),
+        app=getattr(bundle, "app", None),
+        texts=texts,
+        sizes=sizes,
+        problems=list(getattr(bundle, "problems", []) or []),
+    )
+    limits = run_limits(policy)
+    for mode in ("allow", "deny") if deny else ("allow",):
+        walker = Walker(bundle, mode=mode, engine=engine, seed=seed, limits=limits, mocks=mocks,
+                        allow_domains=policy.allow_domains or None,
+                        idle_after_unload_ms=policy.budgets.idle_after_unload_ms)
+        result = walker.run()
+        art.runs.append(
+            RunArtifacts(
+                mode=mode,
+                trace=result.trace,
+                units_per_ms=result.units_per_ms,
+                pages_visited=result.log.pages_visited,
+                pages_failed=result.log.pages_failed,
+                handlers_fired=result.log.handlers_fired,
+                handlers_skipped=result.log.handlers_skipped,
+                stopped_early=result.log.stopped_early,
+                launch_to_ready_ms=result.launch_to_ready_ms,
+                wall_ms=result.stats.wall_ms,
+            )
+        )
+    return art
+

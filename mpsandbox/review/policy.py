@@ -1,0 +1,199 @@
+"""Review policies: the platform's limits, the thresholds of the audits, the budgets of the walk, the allow-list.
+
+Three built-in profiles (``douyin``, the default, ``wechat`` and ``alipay``); a TOML policy file overrides any of
+their values::
+
+    extends = "douyin"
+    allow_domains = ["api.example.com"]
+
+    [budgets]
+    cpu_ms_total = 10000
+
+    [thresholds]
+    setdata_warn_bytes = 131072
+
+    [rules.unknown-api]
+    severity = "error"
+
+    [rules.deprecated-api]
+    enabled = false
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .model import Severity
+
+KB = 1024
+MB = 1024 * 1024
+
+
+class PolicyError(ValueError):
+    """A policy file that cannot be used; the message names the file and the field."""
+
+
+class Budgets(BaseModel):
+    """What one walk may spend. A blown budget ends the walk and becomes a finding."""
+
+    model_config = ConfigDict(extra="forbid")
+    memory_bytes: int = Field(64 * MB, gt=0)
+    stack_bytes: int = Field(512 * KB, gt=0)
+    cpu_ms_per_turn: float = Field(2_000.0, gt=0)
+    cpu_ms_total: float = Field(20_000.0, gt=0)
+    wall_ms_per_turn: float = Field(10_000.0, gt=0)
+    max_turns: int = Field(20_000, gt=0)
+    virtual_ms: int = Field(10 * 60 * 1000, gt=0)
+    max_jobs_per_turn: int = Field(100_000, gt=0)
+    idle_after_unload_ms: int = Field(30_000, ge=0)  # virtual time let pass after the last page unloads
+
+
+class Thresholds(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    main_package_bytes: int = Field(2 * MB, gt=0)
+    subpackage_bytes: int = Field(2 * MB, gt=0)
+    total_package_bytes: int = Field(20 * MB, gt=0)
+    large_file_bytes: int = Field(500 * KB, gt=0)
+    setdata_warn_bytes: int = Field(256 * KB, gt=0)
+    setdata_error_bytes: int = Field(1 * MB, gt=0)
+    setdata_per_second: int = Field(20, gt=0)
+    long_turn_ms: float = Field(100.0, gt=0)
+    slow_launch_ms: float = Field(1_500.0, gt=0)  # CPU ms from launch to the first onReady
+    runaway_timer_fires: int = Field(200, gt=0)  # fires of one interval during a walk
+    max_live_timers: int = Field(100, gt=0)
+    reprompt_limit: int = Field(1, ge=0)  # prompts of a scope allowed after it was denied
+    secret_min_entropy: float = Field(3.5, gt=0)
+
+
+class RuleOverride(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    severity: Severity | None = None
+    enabled: bool = True
+
+
+class Policy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    platform: Literal["tt", "wx", "my"]
+    description: str = ""
+    budgets: Budgets = Field(default_factory=Budgets)
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    allow_domains: list[str] = Field(default_factory=list)
+    rules: dict[str, RuleOverride] = Field(default_factory=dict)
+
+    @field_validator("allow_domains")
+    @classmethod
+    def _domains(cls, v: list[str]) -> list[str]:
+        out = []
+        for d in v:
+            d = d.strip().lower().rstrip(".")
+            if not d or "/" in d or " " in d:
+                raise ValueError(f"not a domain: {d!r} (write a host name such as api.example.com or *.example.com)")
+            out.append(d)
+        return out
+
+    def severity_of(self, rule: str, default: Severity) -> Severity:
+        o = self.rules.get(rule)
+        return o.severity if o is not None and o.severity is not None else default
+
+    def enabled(self, rule: str) -> bool:
+        o = self.rules.get(rule)
+        return o is None or o.enabled
+
+    def with_allow_domains(self, extra: list[str]) -> "Policy":
+        if not extra:
+            return self
+        data = self.model_dump()
+        data["allow_domains"] = list(dict.fromkeys(self.allow_domains + list(extra)))
+        return Policy.model_validate(data)
+
+    def domain_allowed(self, host: str | None) -> bool:
+        """With no allow-list every domain is allowed; ``*.example.com`` matches subdomains."""
+        if not self.allow_domains:
+            return True
+        if not host:
+            return False
+        host = host.lower().rstrip(".")
+        for d in self.allow_domains:
+            if d.startswith("*.") and (host.endswith(d[1:]) or host == d[2:]):
+                return True
+            if host == d:
+                return True
+        return False
+
+
+# Limits from the platforms' docs (shared/platform-facts.md): Douyin and WeChat cap the main package at 2 MB and
+# every subpackage at 2 MB, 20 MB in all; Alipay allows 2 MB main, 2 MB per subpackage, 8 MB in all (unverified:
+# Alipay's total has changed over time; 8 MB is the conservative documented figure).
+BUILTIN: dict[str, Policy] = {
+    "douyin": Policy(name="douyin", platform="tt", description="Douyin (tt) mini-app review defaults"),
+    "wechat": Policy(name="wechat", platform="wx", description="WeChat (wx) mini-program review defaults"),
+    "alipay": Policy(
+        name="alipay",
+        platform="my",
+        description="Alipay (my) mini-program review defaults",
+        thresholds=Thresholds(total_package_bytes=8 * MB),
+    ),
+}
+PLATFORM_POLICY = {"tt": "douyin", "wx": "wechat", "my": "alipay"}
+
+
+def builtin_policy(name: str) -> Policy:
+    try:
+        return BUILTIN[name].model_copy(deep=True)
+    except KeyError:
+        raise PolicyError(f"unknown policy {name!r}; built-in policies: {', '.join(BUILTIN)}") from None
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and k != "rules":
+            out[k] = _merge(out[k], v)
+        elif k == "rules" and isinstance(v, dict):
+            out[k] = {**out.get(k, {}), **v}
+        else:
+            out[k] = v
+    return out
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Load a TOML policy file over the profile it ``extends`` (default ``douyin``)."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise PolicyError(f"{p}: cannot read the policy file: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise PolicyError(f"{p}: the policy file is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{p}: invalid TOML: {exc}") from None
+    base_name = data.pop("extends", "douyin")
+    if not isinstance(base_name, str):
+        raise PolicyError(f"{p}: extends: expected the name of a built-in policy")
+    base = builtin_policy(base_name).model_dump(mode="json")
+    data.setdefault("name", f"{p.stem} (extends {base_name})")
+    merged = _merge(base, data)
+    try:
+        return Policy.model_validate(merged)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
+            lines.append(f"  {loc}: {err['msg']}")
+        raise PolicyError(f"{p}: invalid policy:\n" + "\n".join(lines)) from None
+
+
+def resolve_policy(spec: str | None, platform: str | None) -> Policy:
+    """``spec`` is a built-in name or a TOML path; with none, the profile of the bundle's platform."""
+    if spec is None:
+        return builtin_policy(PLATFORM_POLICY.get(platform or "tt", "douyin"))
+    if spec in BUILTIN:
+        return builtin_policy(spec)
+    return load_policy(spec)

@@ -1,0 +1,135 @@
+"""One review end to end: load, walk, audit, decide. Always returns a :class:`Report`."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from .. import __version__
+from ..apis.mocks import MockConfig
+from .artifacts import Artifacts, RunArtifacts, get
+from .audits import REGISTRY, run_audits
+from .gather import gather, load
+from .model import (
+    ApiCallCount,
+    BundleSummary,
+    Report,
+    RunFigures,
+    Severity,
+    exit_code_for,
+    verdict_for,
+)
+from .policy import Policy, resolve_policy
+
+
+class ReviewOptions(BaseModel):
+    policy: str | None = None  # built-in name or TOML path; default: the bundle's platform profile
+    platform: Literal["tt", "wx", "my"] | None = None
+    engine: str = "native"
+    seed: int = 0
+    deny: bool = False
+    allow_domains: list[str] = Field(default_factory=list)
+    fail_on: Literal["flag", "reject"] = "flag"
+    mocks: Any = None  # a MockConfig
+
+
+def review(path: str | Path, options: ReviewOptions | None = None) -> Report:
+    """Review the bundle at ``path``. Raises PolicyError/MockError for bad options, nothing for bad bundles."""
+    opts = options or ReviewOptions()
+    bundle, failure = load(path, opts.platform)
+    platform = opts.platform or (bundle.platform if bundle is not None else "tt")
+    policy = resolve_policy(opts.policy, platform).with_allow_domains(opts.allow_domains)
+    if bundle is None:
+        art = Artifacts(name=Path(str(path)).name, platform=platform, catalogue=_catalogue(), load_failure=failure)
+        return build_report(art, policy, opts)
+    art = gather(bundle, policy, engine=opts.engine, seed=opts.seed, deny=opts.deny,
+                 mocks=opts.mocks if isinstance(opts.mocks, MockConfig) else None, platform=opts.platform)
+    return build_report(art, policy, opts)
+
+
+def _catalogue():
+    from ..apis.catalogue import load_catalogue
+
+    return load_catalogue()
+
+
+def build_report(art: Artifacts, policy: Policy, opts: ReviewOptions) -> Report:
+    findings, broken = run_audits(art, policy)
+    verdict = verdict_for(findings)
+    counts = Counter(f.severity.value for f in findings)
+    facts = art.facts
+    files = get(facts, "files", None) or []
+    digest = hashlib.sha256()
+    for f in sorted(files, key=lambda f: get(f, "path", "")):
+        digest.update(f"{get(f, 'path')}\x00{get(f, 'sha256')}\n".encode())
+    report = Report(
+        tool_version=__version__,
+        bundle=BundleSummary(
+            name=art.name,
+            platform=art.platform,
+            files=len(files),
+            total_bytes=int(get(facts, "total_size", 0) or 0),
+            main_bytes=int(get(facts, "main_size", 0) or 0),
+            subpackage_bytes=dict(get(facts, "subpackage_sizes", None) or {}),
+            pages=len(get(facts, "pages", None) or []),
+            sha256=digest.hexdigest() if files else None,
+        ),
+        policy=policy.name,
+        verdict=verdict,
+        exit_code=exit_code_for(verdict, opts.fail_on),
+        findings=findings,
+        counts={s.value: counts.get(s.value, 0) for s in Severity},
+        runs=[run_figures(art, run) for run in art.runs],
+        rules=[a.info(policy) for a in REGISTRY.values()],
+        problems=[str(p) for p in art.problems],
+        error="; ".join(f"audit failed: {b}" for b in broken) or None,
+    )
+    return report
+
+
+def run_figures(art: Artifacts, run: RunArtifacts) -> RunFigures:
+    trace = run.trace
+    by_group: Counter[str] = Counter()
+    by_api: Counter[str] = Counter()
+    groups: dict[str, str] = {}
+    calls = 0
+    for e in trace.api_calls():
+        if e.call_id == 0 and e.outcome == "unknown":
+            group = "unknown"
+        else:
+            spec = art.catalogue.by_name.get(e.api)
+            group = spec.group.value if spec is not None else ("object" if "." in e.api else "unknown")
+        calls += 1
+        by_group[group] += 1
+        by_api[e.api] += 1
+        groups[e.api] = group
+    setdata = trace.of_kind("setData")
+    end = trace.end
+    cpu_units = end.cpu_units if end else sum(t.cpu_units for t in trace.turns)
+    return RunFigures(
+        mode=run.mode,
+        engine=trace.engine,
+        cpu_unit=trace.cpu_unit,
+        pages_visited=run.pages_visited,
+        pages_failed=run.pages_failed,
+        handlers_fired=run.handlers_fired,
+        handlers_missing=sum(1 for e in trace.of_kind("user") if not e.found and e.action != e.handler),
+        api_calls=calls,
+        api_calls_by_group=dict(sorted(by_group.items())),
+        api_calls_by_api=[ApiCallCount(api=a, group=groups[a], count=n) for a, n in sorted(by_api.items())],
+        turns=len(trace.turns),
+        virtual_ms=end.t if end else 0,
+        cpu_units=cpu_units,
+        cpu_ms=round(run.cpu_ms(cpu_units), 2),
+        peak_memory_bytes=end.peak_memory_bytes if end else 0,
+        setdata_calls=len(setdata),
+        setdata_bytes=sum(e.bytes for e in setdata),
+        end_reason=end.reason if end else "idle",
+        end_detail=end.detail if end else "",
+        launch_to_ready_ms=run.launch_to_ready_ms,
+        wall_ms=round(run.wall_ms, 2),
+    )
