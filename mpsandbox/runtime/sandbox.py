@@ -500,6 +500,11 @@ class Sandbox:
             end = self._end("idle")
         return self.trace
 
+    def stop(self, detail: str = "") -> Trace:
+        """End the run now, with tasks still queued (e.g. intervals that never stop), and close the trace."""
+        self._end("stopped", detail or f"{len(self._queue)} tasks still queued")
+        return self.trace
+
     def _end(self, reason: str, detail: str = "", record: bool = True) -> RunEnd:
         if self._ended is None:
             if record and reason not in ("idle", "stopped"):
