@@ -154,6 +154,8 @@ class Sandbox:
         self._task: Task | None = None
         self._chains = 0
         self._objects: dict[int, str] = {}
+        self._listeners: dict[str, list[tuple[int | None, str | None]]] = {}  # event key -> owners
+        self._orphan_notes: dict[str, int] = {}
         self._timers: dict[int, _TimerState] = {}
         self._render_ids: list[int] = []
         self._pending_user: UserEvent | None = None
@@ -599,6 +601,13 @@ class Sandbox:
             self._pending_user = UserEvent(**self._ev(), action=task.payload["hook"], handler=task.payload["hook"],
                                            gesture_id=task.chain if task.gesture else None)
             self._record(self._pending_user)
+        elif task.op == "emit":
+            p = task.payload
+            if p.get("oid"):
+                type_name = self._objects.get(int(p["oid"]), "Object")
+                self._check_orphan_listeners(f"{p['oid']}.{p.get('event')}", f"{type_name}.{p.get('event')}")
+            else:
+                self._check_orphan_listeners(str(p.get("api")), str(p.get("api")))
         elif task.op == "complete":
             p = task.payload
             res = p.get("res") or {}
@@ -667,9 +676,38 @@ class Sandbox:
         result = fn(data)
         return "null" if result is None else json.dumps(result)
 
+    def _track_listener(self, key: str, kind: str) -> None:
+        """Remember which page registered a listener, so emissions after it unloaded can be reported."""
+        top = self.router.top
+        owner = (top.page_id, top.route) if top else (None, None)
+        if kind == "listener":
+            self._listeners.setdefault(key, []).append(owner)
+        elif kind == "unlisten":
+            owners = self._listeners.get(key, [])
+            self._listeners[key] = [o for o in owners if o[0] != owner[0]] if owner[0] is not None else []
+
+    def _page_alive(self, page_id: int | None) -> bool:
+        return page_id is None or any(r.page_id == page_id for r in self.router.stack) or any(
+            r.page_id == page_id for r in self.router.tab_pages.values())
+
+    def _check_orphan_listeners(self, key: str, api: str) -> None:
+        for page_id, route in self._listeners.get(key, []):
+            if self._page_alive(page_id):
+                continue
+            note_key = f"{key}|{page_id}"
+            seen = self._orphan_notes.get(note_key, 0)
+            self._orphan_notes[note_key] = seen + 1
+            if seen < 3:
+                self._record(NoteEvent(**self._ev(), code="orphan-listener",
+                                       message=f"{api} listener of {route} called after the page unloaded",
+                                       data={"api": api, "owner": route}))
+
     def _op_call(self, p: dict[str, Any]) -> dict[str, Any]:
         via = str(p.get("via", ""))
         spec = self.api_host.resolve(via.split(".", 1)[-1])
+        if p.get("kind") in ("listener", "unlisten") and spec is not None:
+            event = spec.name if p.get("kind") == "listener" else "on" + spec.name[3:]
+            self._track_listener(event, str(p.get("kind")))
         call = ApiCall(
             call_id=int(p["cid"]),
             name=spec.name if spec else via.split(".", 1)[-1],
@@ -686,6 +724,9 @@ class Sandbox:
         oid = int(p["oid"])
         type_name = self._objects.get(oid, "Object")
         method = str(p.get("method"))
+        if p.get("kind") in ("listener", "unlisten"):
+            event = method if p.get("kind") == "listener" else "on" + method[3:]
+            self._track_listener(f"{oid}.{event}", str(p.get("kind")))
         call = ApiCall(
             call_id=int(p.get("cid") or 0),
             name=f"{type_name}.{method}",
