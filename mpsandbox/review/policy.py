@@ -177,7 +177,10 @@ def load_policy(path: str | Path) -> Policy:
     base_name = data.pop("extends", "douyin")
     if not isinstance(base_name, str):
         raise PolicyError(f"{p}: extends: expected the name of a built-in policy")
-    base = builtin_policy(base_name).model_dump(mode="json")
+    try:
+        base = builtin_policy(base_name).model_dump(mode="json")
+    except PolicyError as exc:
+        raise PolicyError(f"{p}: extends: {exc}") from None
     data.setdefault("name", f"{p.stem} (extends {base_name})")
     merged = _merge(base, data)
     try:

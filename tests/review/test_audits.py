@@ -1,0 +1,208 @@
+"""Each audit on a bundle that triggers it and on a near-miss that must not."""
+
+from __future__ import annotations
+
+import pytest
+
+from mpsandbox.review.model import Severity, Verdict
+from mpsandbox.review.policy import Budgets, builtin_policy
+
+from .helpers import fake, review_fake, rules_of, tap
+
+SMALL = builtin_policy("douyin").model_copy(
+    update={"budgets": Budgets(cpu_ms_per_turn=50, cpu_ms_total=2_000, memory_bytes=16 * 1024 * 1024,
+                               idle_after_unload_ms=2_000)}
+)
+
+
+def finding(report, rule):
+    found = [f for f in report.findings if f.rule == rule]
+    assert found, f"{rule} not in {sorted(f.rule for f in report.findings)}"
+    return found[0]
+
+
+# ---- dynamic code ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("code", [
+    "eval('1 + 1')",
+    "(0, eval)('1')",
+    "new Function('return 1')()",
+    "[].constructor.constructor('return 1')()",
+    "setTimeout('console.log(1)', 10)",
+    "const F = Object.getPrototypeOf(async function () {}).constructor; F('return 1')",
+])
+def test_dynamic_code_however_reached(code):
+    report = review_fake(fake({"pages/a/a": f"Page({{ go() {{ try {{ {code} }} catch (e) {{}} }} }})"},
+                              bindings={"pages/a/a": [tap("go")]}))
+    f = finding(report, "dynamic-code")
+    assert f.severity is Severity.ERROR and report.verdict is Verdict.REJECT
+    assert f.location is not None and f.location.file == "pages/a/a.js"
+
+
+def test_no_dynamic_code_for_json_parse():
+    report = review_fake(fake({"pages/a/a": "Page({ onLoad() { JSON.parse('{\"a\":1}'); setTimeout(() => 1, 5) } })"}))
+    assert "dynamic-code" not in rules_of(report)
+    assert report.verdict is Verdict.APPROVE
+
+
+# ---- secrets --------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    "const APP_SECRET = '9f8e7d6c5b4a39281706f5e4d3c2b1a0'",
+    "module.exports = { appSecret: 'Zx8Qp2Lm9Rt4Vb7Nc1Kd' }",
+    "const key = `-----BEGIN RSA PRIVATE KEY-----\nMIIEow...\n-----END RSA PRIVATE KEY-----`",
+    "const password = 'S3cr3t!pw'",
+    "const t = 'AKIAIOSFODNN7EXAMPLE'",
+])
+def test_hardcoded_secret(text):
+    report = review_fake(fake({"pages/a/a": "Page({})"}, extra={"utils/config.js": text}))
+    f = finding(report, "hardcoded-secret")
+    assert f.location.file == "utils/config.js" and f.location.line >= 1
+    assert "9f8e7d6c5b4a39281706f5e4d3c2b1a0" not in f.model_dump_json()  # evidence masks the value
+
+
+@pytest.mark.parametrize("text", [
+    "const APP_ID = 'tt07e3715e98c9aac0'",
+    "const img = '/images/banner.3f2a9c1d7e5b4a60.png'",
+    "const url = 'https://cdn.example.com/a/550e8400-e29b-41d4-a716-446655440000.jpg'",
+    "const token = ''; const password = 'your_password'",
+    "const secretHint = 'see the server'",
+])
+def test_no_secret_near_misses(text):
+    report = review_fake(fake({"pages/a/a": "Page({})"}, extra={"utils/config.js": text}))
+    assert "hardcoded-secret" not in rules_of(report)
+
+
+# ---- network --------------------------------------------------------------------------------------------------------
+def _req(url):
+    return fake({"pages/a/a": f"Page({{ onLoad() {{ tt.request({{url: {url!r}}}) }} }})"})
+
+
+def test_network_rules():
+    assert "insecure-transport" in rules_of(review_fake(_req("http://api.example.com/x")))
+    assert "ip-or-localhost" in rules_of(review_fake(_req("https://127.0.0.1:8080/x")))
+    assert "ip-or-localhost" in rules_of(review_fake(_req("https://localhost/x")))
+    report = review_fake(_req("https://evil.example.net/x"), allow_domains=["api.example.com"])
+    assert finding(report, "domain-not-allowed").evidence[0].value == "https://evil.example.net/x"
+    ok = review_fake(_req("https://api.example.com/x"), allow_domains=["api.example.com"])
+    assert rules_of(ok).isdisjoint({"domain-not-allowed", "insecure-transport", "ip-or-localhost"})
+    wildcard = review_fake(_req("https://img.example.com/x"), allow_domains=["*.example.com"])
+    assert "domain-not-allowed" not in rules_of(wildcard)
+
+
+def test_server_only_endpoint_at_run_time_and_in_source():
+    report = review_fake(_req("https://developer.toutiao.com/api/apps/v2/jscode2session"))
+    assert finding(report, "server-only-endpoint").severity is Severity.ERROR
+    unreached = fake({"pages/a/a": "Page({ never() { tt.request({url: "
+                                    "'https://api.weixin.qq.com/sns/jscode2session?appid=a'}) } })"})
+    assert "server-only-endpoint" in rules_of(review_fake(unreached))
+
+
+# ---- gesture ----------------------------------------------------------------------------------------------------------
+def test_payment_without_gesture_and_in_a_tap():
+    bad = review_fake(fake({"pages/a/a": "Page({ onLoad() { setTimeout(() => tt.pay({orderInfo: {}, service: 5}), 100) } })"}))
+    assert "payment-without-gesture" in rules_of(bad)
+    good = review_fake(fake({"pages/a/a": "Page({ buy() { tt.request({url: 'https://a.example.com/o', "
+                                          "success: () => tt.pay({orderInfo: {}, service: 5})}) } })"},
+                            bindings={"pages/a/a": [tap("buy")]}))
+    assert "payment-without-gesture" not in rules_of(good)
+
+
+# ---- resource -------------------------------------------------------------------------------------------------------
+def test_cpu_budget_on_infinite_loop():
+    report = review_fake(fake({"pages/a/a": "Page({ onLoad() { while (true) {} } })"}), policy=SMALL)
+    assert finding(report, "cpu-budget").severity is Severity.ERROR
+
+
+def test_memory_limit():
+    report = review_fake(fake({"pages/a/a": "Page({ onLoad() { const a = []; while (true) a.push(new Array(1e5).fill(1)) } })"}),
+                         policy=SMALL)
+    assert "memory-limit" in rules_of(report)
+
+
+def test_stack_overflow_uncaught_vs_caught():
+    bad = review_fake(fake({"pages/a/a": "function f(n) { return f(n + 1) + 1 } Page({ onLoad() { f(0) } })"}))
+    assert "stack-overflow" in rules_of(bad)
+    ok = review_fake(fake({"pages/a/a": "function f(n) { return f(n + 1) + 1 } "
+                                        "Page({ onLoad() { try { f(0) } catch (e) { console.log('deep') } } })"}))
+    assert "stack-overflow" not in rules_of(ok)
+
+
+def test_microtask_flood():
+    report = review_fake(fake({"pages/a/a": "function spin() { Promise.resolve().then(spin) } "
+                                            "Page({ onLoad() { spin() } })"}), policy=SMALL)
+    assert "microtask-flood" in rules_of(report)
+
+
+# ---- performance ----------------------------------------------------------------------------------------------------
+def test_setdata_size_thresholds():
+    warn = review_fake(fake({"pages/a/a": "Page({ onLoad() { this.setData({s: 'x'.repeat(300 * 1024)}) } })"}))
+    assert finding(warn, "setdata-size").severity is Severity.WARNING
+    err = review_fake(fake({"pages/a/a": "Page({ onLoad() { this.setData({s: 'x'.repeat(1100 * 1024)}) } })"}))
+    assert finding(err, "setdata-size").severity is Severity.ERROR
+    ok = review_fake(fake({"pages/a/a": "Page({ onLoad() { this.setData({s: 'x'.repeat(200 * 1024)}) } })"}))
+    assert "setdata-size" not in rules_of(ok)
+
+
+def test_setdata_frequency_and_orphan_timer():
+    src = "Page({ onLoad() { this.t = setInterval(() => this.setData({n: Date.now()}), 10) } })"
+    report = review_fake(fake({"pages/a/a": src}), policy=SMALL)
+    assert {"setdata-frequency", "orphan-timer"} <= rules_of(report)
+    cleared = ("Page({ onLoad() { this.t = setInterval(() => this.setData({n: Date.now()}), 500) },"
+               " onUnload() { clearInterval(this.t) } })")
+    ok = review_fake(fake({"pages/a/a": cleared}), policy=SMALL)
+    assert rules_of(ok).isdisjoint({"setdata-frequency", "orphan-timer", "runaway-timers"})
+
+
+def test_long_turn_and_slow_launch():
+    busy = "function burn(n) { let s = 0; for (let i = 0; i < n; i++) s += i % 7; return s }"
+    pol = builtin_policy("douyin").model_copy(update={"thresholds": builtin_policy("douyin").thresholds.model_copy(
+        update={"long_turn_ms": 5, "slow_launch_ms": 5})})
+    report = review_fake(fake({"pages/a/a": busy + " Page({ onLoad() { burn(3e6) } })"}), policy=pol)
+    assert {"long-turn", "slow-launch"} <= rules_of(report)
+    quick = review_fake(fake({"pages/a/a": busy + " Page({ onLoad() { burn(10) } })"}), policy=pol)
+    assert rules_of(quick).isdisjoint({"long-turn", "slow-launch"})
+
+
+# ---- stability ------------------------------------------------------------------------------------------------------
+def test_uncaught_error_rejection_and_page_failure():
+    report = review_fake(fake({
+        "pages/a/a": "Page({ go() { null.x } })",
+        "pages/b/b": "Page({ onLoad() { Promise.reject(new Error('nope')) } })",
+        "pages/c/c": "Page({ onLoad(q) { q.user.name } })",
+    }, bindings={"pages/a/a": [tap("go")]}))
+    rules = rules_of(report)
+    assert {"uncaught-error", "unhandled-rejection", "page-load-failure"} <= rules
+    failure = finding(report, "page-load-failure")
+    assert failure.location.file == "pages/c/c.js"
+    assert report.verdict is Verdict.REJECT
+
+
+def test_clean_bundle_is_approved_with_figures():
+    report = review_fake(fake({"pages/a/a": "Page({ data: {n: 0}, add() { this.setData({n: this.data.n + 1}) } })",
+                               "pages/b/b": "Page({})"},
+                              bindings={"pages/a/a": [tap("add"), tap("add", dataset={"id": "2"})]}))
+    assert report.verdict is Verdict.APPROVE and report.exit_code == 0
+    run = report.runs[0]
+    assert run.pages_visited == ["pages/a/a", "pages/b/b"]
+    assert run.handlers_fired == 1  # the same handler bound twice is fired once
+    assert run.setdata_calls == 1 and run.end_reason == "stopped"
+
+
+# ---- api ------------------------------------------------------------------------------------------------------------
+def test_unknown_api_including_obfuscated_access():
+    report = review_fake(fake({"pages/a/a": "Page({ onLoad() { const n = 'request' + 'Payment'; "
+                                            "if (tt[n]) tt[n]({}); tt['get' + 'HostSecret'] } })"}))
+    f = finding(report, "unknown-api")
+    assert f.severity is Severity.WARNING
+    names = {e.description for f in report.findings if f.rule == "unknown-api" for e in f.evidence}
+    assert any("requestPayment" in n for n in names) and any("getHostSecret" in n for n in names)
+
+
+# ---- determinism ----------------------------------------------------------------------------------------------------
+def test_review_is_deterministic():
+    b = lambda: fake({"pages/a/a": "Page({ onLoad() { this.setData({r: Math.random()}); "  # noqa: E731
+                                   "tt.request({url: 'http://x.example.com/' + Date.now()}) } })"})
+    one = review_fake(b(), deny=True).model_dump(mode="json")
+    two = review_fake(b(), deny=True).model_dump(mode="json")
+    for r in one["runs"] + two["runs"]:
+        r.pop("wall_ms")
+    assert one == two
