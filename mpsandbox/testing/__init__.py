@@ -1,0 +1,208 @@
+"""Self-testing for mini-program developers: drive pages, tap, mock the host, and assert on what happened.
+
+    from mpsandbox.testing import MiniProgram
+
+    with MiniProgram("dist/", mocks="mocks.toml") as mp:
+        page = mp.launch("pages/menu/menu")
+        page.tap("onAddToCart", id="3")
+        assert page.data["cartCount"] == 1
+        assert mp.calls("request")[-1].args[0]["url"].startswith("https://api.example.com/")
+        mp.assert_no_errors()
+
+With pytest, the plugin (installed with mpsandbox) provides the ``miniprogram`` fixture, a factory that closes what
+it opened: ``mp = miniprogram("dist/")``; ``--mpsandbox-engine wasm`` runs the same tests on the wasm engine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..apis.host import ApiHost
+from ..apis.mocks import MockConfig, load_mock_file
+from ..runtime.sandbox import RunLimits, Sandbox
+from ..runtime.trace import ApiCallEvent, ErrorEvent, FlowEvent, Trace
+
+STEP_MS = 5_000  # virtual time each interaction may take to settle
+
+
+class MiniProgramError(AssertionError):
+    """An expectation about the mini-program failed; the message says what happened instead."""
+
+
+def _mocks(value: Any) -> MockConfig | None:
+    if value is None or isinstance(value, MockConfig):
+        return value
+    if isinstance(value, dict):
+        return MockConfig.model_validate(value)
+    return load_mock_file(value)
+
+
+class Page:
+    """The page on top of the stack when it was returned; its methods act on it while it stays on top."""
+
+    def __init__(self, mp: "MiniProgram", route: str):
+        self._mp = mp
+        self.route = route
+
+    def __repr__(self) -> str:
+        return f"<Page {self.route}>"
+
+    @property
+    def data(self) -> dict[str, Any]:
+        data = self._mp.sandbox.page_data(self.route)
+        if data is None:
+            raise MiniProgramError(f"page {self.route} has no data (is it still loaded?)")
+        return data
+
+    def tap(self, handler: str, *, component: str | None = None, detail: dict | None = None,
+            event: str = "tap", open_type: str | None = None, **dataset: Any) -> "Page":
+        """Fire ``handler`` as a user tap (``dataset`` becomes ``event.currentTarget.dataset``) and let it settle."""
+        kwargs: dict[str, Any] = dict(page=self.route, component=component, dataset=dataset, detail=detail,
+                                      event_type=event)
+        if open_type:
+            kwargs["open_type"] = open_type
+        self._mp.sandbox.tap(handler, **kwargs)
+        self._mp.settle()
+        user = [e for e in self._mp.trace.of_kind("user") if e.handler == handler]
+        if user and not user[-1].found:
+            raise MiniProgramError(f"{self.route} has no handler {handler!r}")
+        return self
+
+    def trigger(self, hook: str, *args: Any) -> "Page":
+        self._mp.sandbox.trigger(hook, *args, page=self.route, gesture=hook != "onPageScroll")
+        self._mp.settle()
+        return self
+
+    def pull_down(self) -> "Page":
+        return self.trigger("onPullDownRefresh")
+
+    def reach_bottom(self) -> "Page":
+        return self.trigger("onReachBottom")
+
+    def share(self) -> Any:
+        """Trigger onShareAppMessage and return the payload the page returned (None when it returns nothing)."""
+        before = len(self._mp.trace.events)
+        self.trigger("onShareAppMessage", {"from": "menu"})
+        notes = [e for e in self._mp.trace.events[before:] if e.kind == "note" and e.code == "share-payload"]
+        return notes[-1].data if notes else None
+
+
+class MiniProgram:
+    """A bundle running in a sandbox, driven like a user would, with helpers to inspect what it did."""
+
+    def __init__(self, bundle: Any, *, platform: str | None = None, engine: str = "native", seed: int = 0,
+                 mocks: MockConfig | dict | str | Path | None = None, limits: RunLimits | None = None,
+                 allow_domains: list[str] | None = None):
+        if isinstance(bundle, (str, Path)):
+            from ..bundle import load_bundle
+
+            bundle = load_bundle(bundle, platform=platform)  # type: ignore[arg-type]
+        self.bundle = bundle
+        self.mocks = _mocks(mocks)
+        if hasattr(ApiHost, "for_bundle"):
+            host = ApiHost.for_bundle(bundle, mocks=self.mocks, seed=seed, platform=platform,
+                                      allowed_domains=allow_domains)
+        else:  # pragma: no cover - before the API host knew bundles
+            host = ApiHost(platform or bundle.platform)
+        self.sandbox = Sandbox(bundle, engine=engine, seed=seed, limits=limits, platform=platform, api_host=host)
+        self._launched = False
+
+    # ---- lifecycle --------------------------------------------------------------------------------------------------
+    def __enter__(self) -> "MiniProgram":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.sandbox.close()
+
+    def settle(self, ms: int = STEP_MS) -> None:
+        end = self.sandbox.run(until=self.sandbox.now + ms)
+        if end is not None and end.reason not in ("idle", "stopped"):
+            raise MiniProgramError(f"the run ended: {end.reason} ({end.detail})")
+
+    def launch(self, page: str | None = None, **query: str) -> Page:
+        self.sandbox.launch(page=page, query={k: str(v) for k, v in query.items()})
+        self._launched = True
+        self.settle()
+        return self.page
+
+    # ---- navigation -------------------------------------------------------------------------------------------------
+    @property
+    def page(self) -> Page:
+        pages = self.sandbox.pages
+        if not pages:
+            raise MiniProgramError("no page is open")
+        return Page(self, pages[-1])
+
+    @property
+    def pages(self) -> list[str]:
+        return self.sandbox.pages
+
+    def navigate(self, url: str, op: str = "navigateTo") -> Page:
+        if not self.sandbox.route(op, url if url.startswith("/") else "/" + url):
+            nav = self.trace.of_kind("navigation")
+            raise MiniProgramError(f"{op} {url} failed: {nav[-1].err_msg if nav else 'unknown'}")
+        self.settle()
+        return self.page
+
+    def back(self, delta: int = 1) -> Page:
+        self.sandbox.route("navigateBack", delta=delta)
+        self.settle()
+        return self.page
+
+    def advance(self, ms: int) -> None:
+        """Let virtual time pass: timers and API completions due until then run."""
+        self.settle(ms)
+
+    def hide(self) -> None:
+        self.sandbox.hide_app()
+        self.settle()
+
+    def show(self) -> None:
+        self.sandbox.show_app()
+        self.settle()
+
+    # ---- inspection -------------------------------------------------------------------------------------------------
+    @property
+    def trace(self) -> Trace:
+        return self.sandbox.trace
+
+    def calls(self, api: str | None = None) -> list[ApiCallEvent]:
+        """API calls in order; ``api`` is the Douyin name or the name as the bundle wrote it."""
+        return [e for e in self.trace.api_calls()
+                if api is None or e.api == api or e.called_as.split(".", 1)[-1] == api]
+
+    def errors(self) -> list[ErrorEvent]:
+        return self.trace.of_kind("error")
+
+    def console(self) -> list[str]:
+        return [e.text for e in self.trace.of_kind("console")]
+
+    def flows(self) -> list[FlowEvent]:
+        return self.trace.of_kind("flow")
+
+    @property
+    def storage(self) -> dict[str, Any]:
+        import json
+
+        return {k: json.loads(v) for k, v in getattr(self.sandbox.api_host, "storage", {}).items()}
+
+    def assert_no_errors(self) -> None:
+        errors = self.errors()
+        if errors:
+            lines = [f"{e.error} {e.name}: {e.message} at {e.stack[0] if e.stack else '?'}" for e in errors[:10]]
+            raise MiniProgramError("the mini-program raised errors:\n  " + "\n  ".join(lines))
+
+    def assert_called(self, api: str, times: int | None = None) -> list[ApiCallEvent]:
+        found = self.calls(api)
+        if not found or (times is not None and len(found) != times):
+            seen = sorted({e.called_as for e in self.calls()})
+            raise MiniProgramError(f"expected {api} to be called {times if times is not None else 'at least once'}"
+                                   f" time(s), got {len(found)}; calls seen: {', '.join(seen) or 'none'}")
+        return found
+
+
+__all__ = ["MiniProgram", "MiniProgramError", "Page"]
