@@ -88,7 +88,7 @@ def page_bindings(bundle: Any, route: str) -> list[Binding]:
             handler=handler,
             event=_get(b, "event") or "tap",
             open_type=_get(b, "open_type"),
-            dataset=dict(_get(b, "dataset") or {}),
+            dataset={k: ("1" if "{{" in str(v) else v) for k, v in (_get(b, "dataset") or {}).items()},
             component=_get(b, "owner") or _get(b, "handler_component"),
             target_id=_get(b, "id") or "",
             dynamic=bool(_get(b, "dynamic", False)),

@@ -1,0 +1,122 @@
+"""Static facts of the bundle's JS, from a tree-sitter parse: platform API uses, dynamic code, requires.
+
+The walk sees what runs; this sees what is written, including code the walk never reaches and names built from
+pieces (``tt['get' + 'Location']`` is recorded with ``computed=True`` and the joined literal).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+GLOBALS = ("tt", "wx", "my", "swan", "qq")
+TIMERS = ("setTimeout", "setInterval")
+
+
+class ApiUse(BaseModel):
+    name: str
+    global_name: str
+    line: int
+    column: int
+    computed: bool = False
+    resolved: bool = True  # False when a computed name could not be folded to a string
+
+
+class DynamicSite(BaseModel):
+    what: str  # eval, Function, new Function, setTimeout(string), setInterval(string)
+    line: int
+    column: int
+
+
+class JsFileFacts(BaseModel):
+    path: str
+    api_uses: list[ApiUse] = Field(default_factory=list)
+    dynamic_code: list[DynamicSite] = Field(default_factory=list)
+    requires: list[str] = Field(default_factory=list)
+    parse_error: bool = False
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> Any:
+    import tree_sitter_javascript as tsj
+    from tree_sitter import Language, Parser
+
+    return Parser(Language(tsj.language()))
+
+
+def _fold(node: Any, src: bytes) -> str | None:
+    """The string a constant expression of string literals and + evaluates to, else None."""
+    if node is None:
+        return None
+    t = node.type
+    if t == "string":
+        return src[node.start_byte + 1:node.end_byte - 1].decode("utf-8", "replace")
+    if t == "template_string" and not any(c.type == "template_substitution" for c in node.children):
+        return src[node.start_byte + 1:node.end_byte - 1].decode("utf-8", "replace")
+    if t == "parenthesized_expression" and node.named_child_count == 1:
+        return _fold(node.named_children[0], src)
+    if t == "binary_expression":
+        op = node.child_by_field_name("operator")
+        if op is not None and op.type == "+":
+            left = _fold(node.child_by_field_name("left"), src)
+            right = _fold(node.child_by_field_name("right"), src)
+            if left is not None and right is not None:
+                return left + right
+    return None
+
+
+def _text(node: Any, src: bytes) -> str:
+    return src[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+
+def scan_js(path: str, source: str) -> JsFileFacts:
+    src = source.encode("utf-8", "replace")
+    facts = JsFileFacts(path=path)
+    try:
+        tree = _parser().parse(src)
+    except Exception:  # noqa: BLE001 - a file the parser cannot take is a problem, not a crash
+        facts.parse_error = True
+        return facts
+    root = tree.root_node
+    facts.parse_error = root.has_error
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        t = node.type
+        if t == "member_expression":
+            obj = node.child_by_field_name("object")
+            prop = node.child_by_field_name("property")
+            if obj is not None and obj.type == "identifier" and _text(obj, src) in GLOBALS and prop is not None:
+                facts.api_uses.append(ApiUse(name=_text(prop, src), global_name=_text(obj, src),
+                                             line=node.start_point[0] + 1, column=node.start_point[1] + 1))
+        elif t == "subscript_expression":
+            obj = node.child_by_field_name("object")
+            index = node.child_by_field_name("index")
+            if obj is not None and obj.type == "identifier" and _text(obj, src) in GLOBALS:
+                folded = _fold(index, src)
+                facts.api_uses.append(ApiUse(name=folded if folded is not None else _text(index, src)[:80],
+                                             global_name=_text(obj, src), line=node.start_point[0] + 1,
+                                             column=node.start_point[1] + 1, computed=True,
+                                             resolved=folded is not None))
+        elif t in ("call_expression", "new_expression"):
+            fn = node.child_by_field_name("function") or node.child_by_field_name("constructor")
+            args = node.child_by_field_name("arguments")
+            name = _text(fn, src) if fn is not None and fn.type == "identifier" else None
+            where = dict(line=node.start_point[0] + 1, column=node.start_point[1] + 1)
+            if name == "eval":
+                facts.dynamic_code.append(DynamicSite(what="eval", **where))
+            elif name == "Function":
+                facts.dynamic_code.append(DynamicSite(what="new Function" if t == "new_expression" else "Function",
+                                                      **where))
+            elif name in TIMERS and args is not None and args.named_child_count:
+                first = args.named_children[0]
+                if first.type in ("string", "template_string", "binary_expression") and _fold(first, src) is not None:
+                    facts.dynamic_code.append(DynamicSite(what=f"{name}(string)", **where))
+            elif name == "require" and args is not None and args.named_child_count:
+                target = _fold(args.named_children[0], src)
+                if target is not None:
+                    facts.requires.append(target)
+        stack.extend(reversed(node.children))
+    return facts

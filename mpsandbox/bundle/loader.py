@@ -1,0 +1,422 @@
+"""load_bundle: read a directory or zip safely, detect the platform, parse the configuration, record static facts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from .archive import LoadLimits, read_files
+from .config import AppConfig, PageConfig, ProjectConfig
+from .errors import BundleError, BundleProblem
+from .jsscan import JsFileFacts, scan_js
+from .templates import TemplateFacts, parse_template
+
+Platform = Literal["tt", "wx", "my"]
+TEMPLATE_EXT = {"tt": ".ttml", "wx": ".wxml", "my": ".axml"}
+STYLE_EXT = {"tt": ".ttss", "wx": ".wxss", "my": ".acss"}
+BUILTIN_TAGS = {
+    "view", "text", "button", "image", "input", "textarea", "scroll-view", "swiper", "swiper-item", "navigator",
+    "block", "template", "import", "include", "icon", "form", "picker", "picker-view", "picker-view-column",
+    "switch", "slider", "radio", "radio-group", "checkbox", "checkbox-group", "label", "video", "camera",
+    "map", "canvas", "web-view", "rich-text", "progress", "movable-area", "movable-view", "cover-view",
+    "cover-image", "audio", "live-player", "live-pusher", "ad", "open-data", "official-account", "editor",
+    "page-meta", "navigation-bar", "wxs", "sjs", "import-sjs", "slot", "root-portal", "match-media",
+}
+
+
+class FileFact(BaseModel):
+    path: str
+    size: int
+    sha256: str
+    package: str = "main"
+
+
+class BindingFact(BaseModel):
+    handler: str
+    event: str
+    kind: str
+    tag: str
+    file: str
+    line: int
+    open_type: str | None = None
+    dataset: dict[str, str] = Field(default_factory=dict)
+    id: str = ""
+    component: str | None = None  # the custom component the tag is (the event comes from it)
+    owner: str | None = None  # the component whose template binds it (None: the page's own template)
+    dynamic: bool = False
+
+
+class PageFact(BaseModel):
+    route: str
+    package: str = "main"
+    exists: bool = True
+    tab: bool = False
+    files_present: dict[str, bool] = Field(default_factory=dict)
+    bindings: list[BindingFact] = Field(default_factory=list)
+    components: list[str] = Field(default_factory=list)
+
+
+class BundleFacts(BaseModel):
+    name: str
+    platform: Platform
+    files: list[FileFact] = Field(default_factory=list)
+    main_size: int = 0
+    subpackage_sizes: dict[str, int] = Field(default_factory=dict)
+    total_size: int = 0
+    pages: list[PageFact] = Field(default_factory=list)
+    js: dict[str, JsFileFacts] = Field(default_factory=dict)
+
+
+@dataclass
+class BundleFile:
+    path: str
+    data: bytes
+    package: str = "main"
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass
+class PageInfo:
+    route: str
+    package: str = "main"
+    exists: bool = True
+    tab: bool = False
+    files_present: dict[str, bool] = field(default_factory=dict)
+
+
+@dataclass
+class Bundle:
+    name: str
+    platform: Platform
+    files: dict[str, BundleFile]
+    app: AppConfig
+    project: ProjectConfig | None
+    pages: list[PageInfo]
+    problems: list[BundleProblem]
+    facts: BundleFacts
+    _texts: dict[str, str] = field(default_factory=dict, repr=False)
+    _usages: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
+    _page_configs: dict[str, PageConfig] = field(default_factory=dict, repr=False)
+
+    @property
+    def tab_pages(self) -> list[str]:
+        return self.app.tab_pages
+
+    @property
+    def entry_page(self) -> str:
+        entry = (self.app.entry_page_path or "").strip("/")
+        if entry and any(p.route == entry for p in self.pages):
+            return entry
+        return self.pages[0].route if self.pages else ""
+
+    def read_bytes(self, path: str) -> bytes:
+        return self.files[path].data
+
+    def read_text(self, path: str) -> str:
+        text = self._texts.get(path)
+        if text is None:
+            text = _decode(self.files[path].data)[0]
+            self._texts[path] = text
+        return text
+
+    def page_config(self, route: str) -> PageConfig:
+        return self._page_configs.get(route) or PageConfig()
+
+    def component_usages(self, route: str) -> list[dict[str, Any]]:
+        return self._usages.get(route, [])
+
+    def bindings(self, route: str) -> list[BindingFact]:
+        for p in self.facts.pages:
+            if p.route == route:
+                return p.bindings
+        return []
+
+
+def _decode(data: bytes) -> tuple[str, bool]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), True
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "replace"), False
+
+
+def _json(files: dict[str, bytes], path: str, problems: list[BundleProblem] | None) -> Any:
+    """Parse a JSON file; a fatal BundleError when ``problems`` is None, else a recorded problem and None."""
+    text, ok = _decode(files[path])
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        if problems is None:
+            raise BundleError("invalid-json", exc.msg, file=path, line=exc.lineno, column=exc.colno) from None
+        problems.append(BundleProblem(code="invalid-json", message=exc.msg, file=path, line=exc.lineno,
+                                      column=exc.colno))
+        return None
+
+
+def _detect_platform(files: dict[str, bytes]) -> Platform:
+    counts: Counter[str] = Counter()
+    for path in files:
+        for platform, ext in TEMPLATE_EXT.items():
+            if path.endswith(ext) or path.endswith(STYLE_EXT[platform]):
+                counts[platform] += 1
+    if counts:
+        return counts.most_common(1)[0][0]  # type: ignore[return-value]
+    uses: Counter[str] = Counter()
+    for path, data in files.items():
+        if path.endswith(".js"):
+            for platform in ("tt", "wx", "my"):
+                uses[platform] += len(re.findall(rb"\b" + platform.encode() + rb"\.[a-zA-Z]", data))
+    if uses and uses.most_common(1)[0][1] > 0:
+        return uses.most_common(1)[0][0]  # type: ignore[return-value]
+    return "tt"
+
+
+def _strip_root(files: dict[str, bytes], problems: list[BundleProblem]) -> tuple[dict[str, bytes], ProjectConfig | None]:
+    """Apply project.config.json miniprogramRoot, and unwrap an archive whose only top-level entry is a folder."""
+    project: ProjectConfig | None = None
+    if "app.json" not in files:
+        tops = {p.split("/", 1)[0] for p in files}
+        if len(tops) == 1 and all("/" in p for p in files):
+            top = tops.pop() + "/"
+            files = {p[len(top):]: d for p, d in files.items()}
+    for name in ("project.config.json", "mini.project.json"):
+        if name in files:
+            data = _json(files, name, problems)
+            if isinstance(data, dict):
+                try:
+                    project = ProjectConfig.model_validate(data)
+                except ValidationError as exc:
+                    problems.append(BundleProblem(code="invalid-config", message=str(exc).splitlines()[0], file=name))
+            break
+    root = (project.miniprogram_root if project else None) or ""
+    root = root.strip().strip("/").removeprefix("./")
+    if root and root != ".":
+        prefix = root + "/"
+        inner = {p[len(prefix):]: d for p, d in files.items() if p.startswith(prefix)}
+        if not inner:
+            raise BundleError("missing-app-json", f"miniprogramRoot {root!r} holds no files", file="project.config.json")
+        files = inner
+    return files, project
+
+
+def _resolve_component(base_dir: str, spec: str, files: dict[str, bytes]) -> str | None:
+    spec = spec.strip()
+    if spec.startswith("plugin://") or spec.startswith("dynamicLib://") or spec.startswith("ext://"):
+        return None
+    path = posixpath.normpath(spec.lstrip("/") if spec.startswith("/") else posixpath.join(base_dir, spec))
+    if path.startswith("../"):
+        return None
+    for candidate in (path, path + "/index"):
+        if candidate + ".js" in files:
+            return candidate
+    if not spec.startswith((".", "/")):
+        for candidate in (f"miniprogram_npm/{spec}/index", f"miniprogram_npm/{spec}", spec):
+            if candidate + ".js" in files:
+                return candidate
+    return path
+
+
+def _package_of(path: str, roots: list[str]) -> str:
+    for root in roots:
+        if path == root or path.startswith(root + "/"):
+            return root
+    return "main"
+
+
+def load_bundle(path: str | Path, platform: Platform | None = None, limits: LoadLimits | None = None) -> Bundle:
+    """Load a bundle from a directory or a .zip. Raises :class:`BundleError`, never anything else."""
+    try:
+        return _load(Path(path), platform, limits or LoadLimits())
+    except BundleError:
+        raise
+    except RecursionError:
+        raise BundleError("internal", "the bundle is nested too deeply to load") from None
+    except Exception as exc:  # noqa: BLE001 - the loader's promise: a BundleError, never a traceback
+        raise BundleError("internal", f"{type(exc).__name__}: {exc}") from None
+
+
+def _load(path: Path, platform: Platform | None, limits: LoadLimits) -> Bundle:
+    problems: list[BundleProblem] = []
+    raw = read_files(path, limits)
+    files, project = _strip_root(raw, problems)
+    if "app.json" not in files:
+        raise BundleError("missing-app-json", "the bundle has no app.json at its root")
+    app_data = _json(files, "app.json", None)
+    if not isinstance(app_data, dict):
+        raise BundleError("invalid-json", "app.json must hold a JSON object", file="app.json")
+    try:
+        app = AppConfig.model_validate(app_data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        raise BundleError("invalid-config", f"{where}: {err['msg']}", file="app.json") from None
+    if not app.pages and not app.subpackages:
+        raise BundleError("no-pages", "app.json lists no pages", file="app.json")
+    plat: Platform = platform or _detect_platform(files)
+    name = path.stem if path.suffix.lower() == ".zip" else path.name
+
+    sub_roots = [s.root for s in app.subpackages]
+    bundle_files = {p: BundleFile(p, d, _package_of(p, sub_roots)) for p, d in sorted(files.items())}
+    texts: dict[str, str] = {}
+    for p, f in bundle_files.items():
+        if p.endswith((".js", ".json", TEMPLATE_EXT[plat], STYLE_EXT[plat], ".wxs", ".sjs")):
+            text, ok = _decode(f.data)
+            texts[p] = text
+            if not ok:
+                problems.append(BundleProblem(code="non-utf8", message="not valid UTF-8 text (decoded with "
+                                              "replacement characters)", file=p))
+
+    # pages
+    tab = set(app.tab_pages)
+    routes: list[tuple[str, str]] = [(r, "main") for r in app.pages]
+    for sub in app.subpackages:
+        routes += [(posixpath.join(sub.root, r.strip("/")), sub.root) for r in sub.pages]
+    pages: list[PageInfo] = []
+    tpl_ext, style_ext = TEMPLATE_EXT[plat], STYLE_EXT[plat]
+    for route, package in routes:
+        present = {ext: route + ext in files for ext in (".js", ".json", tpl_ext, style_ext)}
+        info = PageInfo(route=route, package=package, exists=present[".js"], tab=route in tab, files_present=present)
+        pages.append(info)
+        if not info.exists:
+            problems.append(BundleProblem(code="page-missing", severity="error", file="app.json",
+                                          message=f"page {route} is listed but {route}.js is missing"))
+    main_routes = set(app.pages)
+    for t in app.tab_pages:
+        if t not in main_routes:
+            problems.append(BundleProblem(code="tabbar-page-not-in-pages", severity="error", file="app.json",
+                                          message=f"tabBar page {t} is not listed in the main package's pages"))
+
+    # page and component configuration, templates, component uses
+    page_configs: dict[str, PageConfig] = {}
+    usages: dict[str, list[dict[str, Any]]] = {}
+    page_facts: list[PageFact] = []
+    template_cache: dict[str, TemplateFacts] = {}
+
+    def config_of(module: str) -> PageConfig:
+        jp = module + ".json"
+        if jp not in files:
+            return PageConfig()
+        data = _json(files, jp, problems)
+        if not isinstance(data, dict):
+            return PageConfig()
+        try:
+            return PageConfig.model_validate(data)
+        except ValidationError as exc:
+            problems.append(BundleProblem(code="invalid-config", message=str(exc).splitlines()[0], file=jp))
+            return PageConfig()
+
+    def template_of(module: str) -> tuple[str, list[Any]]:
+        """Tags of a module's template, following import/include within the bundle."""
+        tp = module + tpl_ext
+        out: list[Any] = []
+        seen: set[str] = set()
+        todo = [tp]
+        while todo:
+            current = todo.pop(0)
+            if current in seen or current not in texts or len(seen) > 50:
+                continue
+            seen.add(current)
+            facts = template_cache.get(current)
+            if facts is None:
+                facts = template_cache[current] = parse_template(texts[current], plat)
+            out += [(current, t) for t in facts.tags]
+            for inc in facts.includes:
+                target = posixpath.normpath(inc.lstrip("/") if inc.startswith("/") else
+                                            posixpath.join(posixpath.dirname(current), inc))
+                if not target.endswith(tpl_ext):
+                    target += tpl_ext
+                todo.append(target)
+        return tp, out
+
+    global_components = dict(app.using_components)
+    for info in pages:
+        cfg = config_of(info.route)
+        page_configs[info.route] = cfg
+        comps = {**global_components, **cfg.using_components}
+        base = posixpath.dirname(info.route)
+        resolved = {tag: _resolve_component(base, spec, files) for tag, spec in comps.items()}
+        pf = PageFact(route=info.route, package=info.package, exists=info.exists, tab=info.tab,
+                      files_present=info.files_present)
+        page_usages: list[dict[str, Any]] = []
+        _, tags = template_of(info.route)
+        for file, tag in tags:
+            comp = resolved.get(tag.tag)
+            for b in tag.bindings:
+                pf.bindings.append(BindingFact(handler=b.handler, event=b.event, kind=b.kind, tag=b.tag, file=file,
+                                               line=b.line, open_type=b.open_type, dataset=b.dataset, id=b.id,
+                                               component=comp, dynamic=b.dynamic))
+            if comp is None and tag.tag not in BUILTIN_TAGS and "-" in tag.tag and tag.tag not in comps:
+                continue
+            if comp is None:
+                continue
+            if comp + ".js" not in files:
+                problems.append(BundleProblem(code="component-missing", file=file, line=tag.line,
+                                              message=f"<{tag.tag}> uses {comp}, which is not in the bundle"))
+                continue
+            # static attribute values only: {{ }} expressions need the page's data, which the walk does not have
+            props = {k: v for k, v in tag.attrs.items()
+                     if not k.startswith(("bind", "catch", "data-", "capture-", "mut-bind", "tt:", "wx:", "a:", "s-"))
+                     and k not in ("id", "class", "style", "slot", "key") and "{{" not in v}
+            page_usages.append({
+                "path": comp, "tag": tag.tag, "id": tag.attrs.get("id", ""),
+                "classes": tag.attrs.get("class", "").split(),
+                "dataset": {k: v for k, v in (tag.bindings[0].dataset if tag.bindings else {}).items()},
+                "props": props,
+                "bindings": [{"event": b.event, "handler": b.handler, "prop": None} for b in tag.bindings],
+            })
+            if comp not in pf.components:
+                pf.components.append(comp)
+                # handlers bound inside the component's own template belong to the component
+                ccfg = config_of(comp)
+                _, ctags = template_of(comp)
+                inner = {t: _resolve_component(posixpath.dirname(comp), s, files)
+                         for t, s in ccfg.using_components.items()}
+                for cfile, ctag in ctags:
+                    for b in ctag.bindings:
+                        pf.bindings.append(BindingFact(handler=b.handler, event=b.event, kind=b.kind, tag=b.tag,
+                                                       file=cfile, line=b.line, open_type=b.open_type,
+                                                       dataset=b.dataset, id=b.id, component=inner.get(ctag.tag),
+                                                       owner=comp, dynamic=b.dynamic))
+        usages[info.route] = page_usages
+        page_facts.append(pf)
+
+    # static JS facts
+    js: dict[str, JsFileFacts] = {}
+    for p in bundle_files:
+        if p.endswith(".js") and not p.startswith("miniprogram_npm/"):
+            facts = scan_js(p, texts.get(p, ""))
+            js[p] = facts
+            if facts.parse_error:
+                problems.append(BundleProblem(code="js-syntax", file=p, message="the file does not parse as JavaScript"))
+
+    sizes = Counter()
+    for f in bundle_files.values():
+        sizes[f.package] += f.size
+    facts = BundleFacts(
+        name=name,
+        platform=plat,
+        files=[FileFact(path=f.path, size=f.size, sha256=f.sha256, package=f.package) for f in bundle_files.values()],
+        main_size=sizes.get("main", 0),
+        subpackage_sizes={root: sizes.get(root, 0) for root in sub_roots},
+        total_size=sum(sizes.values()),
+        pages=page_facts,
+        js=js,
+    )
+    return Bundle(name=name, platform=plat, files=bundle_files, app=app, project=project, pages=pages,
+                  problems=problems, facts=facts, _texts=texts, _usages=usages, _page_configs=page_configs)

@@ -1,0 +1,123 @@
+"""Event bindings and component uses found in templates (.ttml/.wxml/.axml), with the stdlib HTML parser.
+
+Templates are not HTML: custom tags close themselves, attribute values hold ``{{ }}`` expressions that may contain
+``<`` and ``>``. Expressions are masked before parsing and restored in the values afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+_MUSTACHE = re.compile(r"\{\{.*?\}\}", re.S)
+# bind:tap, bindtap, catch:tap, catchtap, capture-bind:tap, capture-catch:tap, mut-bind:tap
+_BIND = re.compile(r"^(capture-bind|capture-catch|mut-bind|bind|catch)(?::)?([a-z][\w-]*)$")
+_ALIPAY = re.compile(r"^(on|catch)([A-Z]\w*)$")
+VOID_TAGS = {"input", "image", "icon", "import", "include", "wxs", "sjs", "import-sjs", "br", "img"}
+
+
+@dataclass
+class TemplateBinding:
+    handler: str
+    event: str
+    kind: str
+    tag: str
+    line: int
+    open_type: str | None = None
+    dataset: dict[str, str] = field(default_factory=dict)
+    id: str = ""
+    dynamic: bool = False
+
+
+@dataclass
+class TagUse:
+    tag: str
+    line: int
+    attrs: dict[str, str]
+    bindings: list[TemplateBinding]
+
+
+@dataclass
+class TemplateFacts:
+    tags: list[TagUse] = field(default_factory=list)
+    includes: list[str] = field(default_factory=list)
+
+
+def _camel(name: str) -> str:
+    parts = name.split("-")
+    return parts[0] + "".join(p[:1].upper() + p[1:] for p in parts[1:])
+
+
+class _Parser(HTMLParser):
+    def __init__(self, restore: Any, platform: str):
+        super().__init__(convert_charrefs=True)
+        self.restore = restore
+        self.platform = platform
+        self.facts = TemplateFacts()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._tag(tag, attrs)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._tag(tag, attrs)
+
+    def _tag(self, tag: str, raw_attrs: list[tuple[str, str | None]]) -> None:
+        line = self.getpos()[0]
+        attrs: dict[str, str] = {}
+        original_names: dict[str, str] = {}
+        for name, value in raw_attrs:
+            attrs[name] = self.restore(value or "")
+        # HTMLParser lower-cases attribute names; Alipay's onTap needs the original case
+        text = self.get_starttag_text() or ""
+        for m in re.finditer(r"([A-Za-z_:@][\w:.\-]*)\s*=", text):
+            original_names[m.group(1).lower()] = m.group(1)
+        if tag in ("import", "include") and attrs.get("src"):
+            self.facts.includes.append(attrs["src"])
+        dataset = {_camel(k[5:]): v for k, v in attrs.items() if k.startswith("data-")}
+        bindings = []
+        for name, value in attrs.items():
+            original = original_names.get(name, name)
+            kind = event = None
+            m = _BIND.match(name)
+            if m:
+                kind, event = m.group(1), m.group(2)
+            else:
+                am = _ALIPAY.match(original)
+                if am and self.platform == "my":
+                    kind = "alipay-on" if am.group(1) == "on" else "alipay-catch"
+                    event = am.group(2)[0].lower() + am.group(2)[1:]
+            if kind is None or not value.strip():
+                continue
+            handler = value.strip()
+            dynamic = "{{" in handler
+            if dynamic:
+                inner = handler.strip("{} ")
+                if re.fullmatch(r"'[\w$]+'|\"[\w$]+\"", inner):
+                    handler, dynamic = inner.strip("'\""), False
+            bindings.append(TemplateBinding(handler=handler, event=event, kind=kind, tag=tag, line=line,
+                                            open_type=attrs.get("open-type") or attrs.get("opentype") or None,
+                                            dataset=dataset, id=attrs.get("id", ""), dynamic=dynamic))
+        self.facts.tags.append(TagUse(tag=tag, line=line, attrs=attrs, bindings=bindings))
+
+
+def parse_template(text: str, platform: str) -> TemplateFacts:
+    masked: list[str] = []
+
+    def mask(m: re.Match[str]) -> str:
+        masked.append(m.group(0))
+        return f"\x02{len(masked) - 1}\x03"
+
+    body = _MUSTACHE.sub(mask, text)
+
+    def restore(value: str) -> str:
+        return re.sub(r"\x02(\d+)\x03", lambda m: masked[int(m.group(1))], value)
+
+    parser = _Parser(restore, platform)
+    try:
+        parser.feed(body)
+        parser.close()
+    except Exception:  # noqa: BLE001 - a template the parser chokes on yields what was found so far
+        pass
+    return parser.facts
