@@ -1,8 +1,10 @@
 """The host side of every API call: the only place a capability exists.
 
 The runtime turns each call the bundle makes into an :class:`ApiCall` and asks :class:`ApiHost` for a
-:class:`Reply`. Handlers get a :class:`HostServices` (implemented by the runtime) to schedule completions, emit
-events, navigate and record. This module never imports the runtime or the review.
+:class:`Reply`. Before a handler runs, the host applies what every platform enforces the same way: the mock
+file's per-API answer, the permission scope (asking the simulated user), WeChat's ``requiredPrivateInfos``, the
+user-gesture rule, and the canary scan of data sinks. Handlers (:mod:`.handlers`) then produce the result.
+This module never imports the runtime internals or the review; it records through :class:`HostServices`.
 """
 
 from __future__ import annotations
@@ -10,8 +12,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Protocol
+from urllib.parse import urlsplit
 
-from .catalogue import ApiSpec, Catalogue, Kind, Platform, load_catalogue
+from ..runtime.trace import FlowEvent, NoteEvent, PermissionEvent
+from .canary import CANARY_KINDS, CanaryRegistry
+from .catalogue import ApiSpec, Catalogue, Gesture, Kind, MethodSpec, Platform, load_catalogue
+from .mocks import MockConfig
+from .permissions import PermissionModel, PermissionRecord
 
 ReplyKind = Literal["sync", "async", "throw", "object", "undefined"]
 CallOutcome = Literal["ok", "fail", "pending", "unknown", "throw"]
@@ -74,8 +81,9 @@ class HostServices(Protocol):
     platform: Platform
     now: int  # virtual ms
     page: str | None  # route on top of the stack
-    gesture: bool  # this turn is a user gesture
+    gesture: bool  # this turn is a user gesture (tap)
     chain: int | None  # user gesture chain the current turn descends from
+    cause: str | None  # what scheduled the current turn, e.g. "complete:pay"
 
     def complete(self, call: ApiCall, ok: bool, result: dict[str, Any], delay_ms: int) -> None: ...
 
@@ -90,17 +98,30 @@ class HostServices(Protocol):
 
     def record(self, event: Any) -> None: ...
 
+    def ev(self) -> dict[str, Any]:
+        """The common fields (seq, turn, t, page) of a trace event recorded now."""
+
 
 Handler = Callable[["ApiHost", ApiCall, HostServices], Reply]
 HANDLERS: dict[str, Handler] = {}
 
 
-def handler(name: str) -> Callable[[Handler], Handler]:
+def handler(*names: str) -> Callable[[Handler], Handler]:
     def register(fn: Handler) -> Handler:
-        HANDLERS[name] = fn
+        for name in names:
+            HANDLERS[name] = fn
         return fn
 
     return register
+
+
+# Alipay reports failures with a numeric `error` and an `errorMessage` (docs: 11 user denied / cancelled,
+# 12 network, 13 timeout, 14 decode, 19 HTTP error, 2 invalid argument, 3 unknown); Douyin adds `errNo`.
+# Codes marked unverified are the closest documented ones.
+ALIPAY_CODES = {"auth deny": 11, "cancel": 11, "timeout": 13, "invalid url": 2, "url not in domain list": 2,
+                "gesture": 2, "not declared": 11, "exceed": 3}
+DOUYIN_ERRNO = {"auth deny": 10200, "cancel": 10502, "timeout": 21101, "invalid url": 21100,
+                "url not in domain list": 21102, "gesture": 10401, "not declared": 10202, "exceed": 10301}
 
 
 def err_msg(call: ApiCall, detail: str | None = None) -> str:
@@ -108,102 +129,304 @@ def err_msg(call: ApiCall, detail: str | None = None) -> str:
     return f"{name}:ok" if detail is None else f"{name}:fail {detail}"
 
 
+@dataclass
+class Declarations:
+    """What app.json declares: permission scopes (with desc), WeChat requiredPrivateInfos, timeouts, app id."""
+
+    permission: dict[str, str] = field(default_factory=dict)
+    required_private_infos: frozenset[str] = frozenset()
+    network_timeout: dict[str, int] = field(default_factory=dict)
+    app_id: str = ""
+
+    @classmethod
+    def from_bundle(cls, bundle: Any) -> "Declarations":
+        app = getattr(bundle, "app", None)
+        if app is not None:
+            perm = {k: getattr(v, "desc", "") or "" for k, v in (getattr(app, "permission", None) or {}).items()}
+            infos = frozenset(getattr(app, "required_private_infos", None) or [])
+            nt = getattr(app, "network_timeout", None)
+            timeouts = {}
+            if nt is not None and not isinstance(nt, dict):
+                timeouts = {k: v for k, v in {"request": nt.request, "connectSocket": nt.connect_socket,
+                                               "uploadFile": nt.upload_file, "downloadFile": nt.download_file}.items()
+                            if v}
+            project = getattr(bundle, "project", None)
+            return cls(perm, infos, timeouts, getattr(project, "appid", None) or "")
+        try:  # bundles without a parsed config (test doubles): read app.json
+            data = json.loads(bundle.read_text("app.json"))
+        except Exception:  # noqa: BLE001
+            return cls()
+        perm_raw = data.get("permission") if isinstance(data.get("permission"), dict) else {}
+        perm = {k: (v.get("desc", "") if isinstance(v, dict) else str(v)) for k, v in perm_raw.items()}
+        nt = data.get("networkTimeout") if isinstance(data.get("networkTimeout"), dict) else {}
+        return cls(perm, frozenset(data.get("requiredPrivateInfos") or []),
+                   {k: int(v) for k, v in nt.items() if isinstance(v, (int, float))})
+
+
 class ApiHost:
     """Mock open-capability host for one run."""
 
-    def __init__(self, platform: Platform, catalogue: Catalogue | None = None):
+    def __init__(
+        self,
+        platform: Platform,
+        catalogue: Catalogue | None = None,
+        *,
+        mocks: MockConfig | None = None,
+        seed: int = 0,
+        declarations: Declarations | None = None,
+        allowed_domains: list[str] | None = None,
+    ):
         self.platform = platform
         self.catalogue = catalogue or load_catalogue()
-        self.storage: dict[str, str] = {}
+        self.mocks = mocks or MockConfig()
+        self.declarations = declarations or Declarations()
+        domains = allowed_domains if allowed_domains is not None else self.mocks.network.allowed_domains
+        self.allowed_domains = [d.lower() for d in domains] if domains else None
+        self.canaries = CanaryRegistry(seed)
+        self.storage: dict[str, str] = {k: json.dumps(v) for k, v in self.mocks.storage.items()}
+        self.clipboard: str | None = self.mocks.clipboard or None
+        self.response_uses: dict[int, int] = {}
+        self.inflight: list[int] = []  # completion times of requests in flight
+        self.sockets: dict[int, str] = {}  # open SocketTask oid -> url
+        self.objects: dict[int, dict[str, Any]] = {}  # state of host objects by oid
+        self.location_updates = False
+        self._services: HostServices | None = None
+        self.permissions = PermissionModel(
+            platform=platform,
+            declared=dict(self.declarations.permission),
+            required_private_infos=self.declarations.required_private_infos,
+            user=self.mocks.user,
+            record=self._record_permission,
+        )
+        self._api_of_scope: dict[str, str] = {}
+
+    @classmethod
+    def for_bundle(cls, bundle: Any, *, mocks: MockConfig | None = None, seed: int = 0,
+                   platform: Platform | None = None, allowed_domains: list[str] | None = None,
+                   catalogue: Catalogue | None = None) -> "ApiHost":
+        return cls(platform or bundle.platform, catalogue, mocks=mocks, seed=seed,
+                   declarations=Declarations.from_bundle(bundle), allowed_domains=allowed_domains)
 
     def resolve(self, platform_name: str) -> ApiSpec | None:
         return self.catalogue.resolve(self.platform, platform_name)
 
+    # ---- recording --------------------------------------------------------------------------------------------------
+    def _record_permission(self, rec: PermissionRecord) -> None:
+        s = self._services
+        if s is None:
+            return
+        s.record(PermissionEvent(**s.ev(), scope=rec.scope, api=rec.api, action=rec.action,  # type: ignore[arg-type]
+                                 decision=rec.decision, declared=rec.declared, reason=rec.reason))
+
+    def note(self, services: HostServices, code: str, message: str, data: Any = None) -> None:
+        services.record(NoteEvent(**services.ev(), code=code, message=message, data=data))
+
+    # ---- the call path ----------------------------------------------------------------------------------------------
     def handle(self, call: ApiCall, services: HostServices) -> Reply:
-        spec = call.spec
+        self._services = services
         if call.object_id is not None:
             return self._object_call(call, services)
+        spec = call.spec
         if spec is None:
             return Reply("undefined", outcome="unknown")
+        if spec.kind in (Kind.LISTENER, Kind.UNLISTEN):
+            return self._listener(call, services)
+        mock = self.mocks.apis.get(call.platform_name) or self.mocks.apis.get(spec.name)
+        if spec.sink is not None:
+            self.scan_sink(call, services, call.args, spec.sink.value, self.sink_destination(call))
+        refusal = self.check(call, services)
+        if refusal is not None:
+            return refusal
+        if mock is not None and (mock.fail is not None or mock.result is not None or mock.value is not None):
+            if mock.fail is not None:
+                return self.finish(call, services, False, None, mock.fail, delay=mock.latency_ms)
+            if spec.kind is Kind.SYNC:
+                return Reply("sync", value=self.materialize(mock.value if mock.value is not None else mock.result,
+                                                             spec.name))
+            result = {**self.default_result(spec), **self.materialize(mock.result or {}, spec.name)}
+            return self.finish(call, services, True, result, delay=mock.latency_ms)
         fn = HANDLERS.get(spec.handler or "") or HANDLERS["default"]
         return fn(self, call, services)
 
-    def _object_call(self, call: ApiCall, services: HostServices) -> Reply:
-        if call.kind in ("listener", "unlisten", "chain", "sync"):
-            return Reply("sync", value=None)
-        services.complete(call, True, {"errMsg": f"{call.method}:ok"}, 0)
-        return Reply("async", outcome="pending")
+    def check(self, call: ApiCall, services: HostServices) -> Reply | None:
+        """Scope, requiredPrivateInfos and gesture rules; a Reply when the call must fail."""
+        spec = call.spec
+        assert spec is not None
+        if self.platform == "wx" and spec.required_private_info and \
+                spec.required_private_info not in self.declarations.required_private_infos:
+            detail = "the api need to be declared in the requiredPrivateInfos field in app.json/ext.json"
+            self.note(services, "private-info-undeclared", f"{call.via}: {detail}", {"api": spec.name})
+            return self.finish(call, services, False, None, detail, code="not declared")
+        if not self.gesture_ok(spec.gesture, services):
+            detail = {"tt": "must be invoked by user tap gesture",
+                      "wx": "can only be invoked by user TAP gesture.",
+                      "my": "must be invoked by user tap gesture"}[self.platform]
+            return self.finish(call, services, False, None, detail, code="gesture")
+        if spec.gesture is Gesture.RECORD and not services.gesture and services.chain is None:
+            self.note(services, "payment-without-gesture", f"{call.via} was called without any user action",
+                      {"api": spec.name})
+        scope = (spec.scope or {}).get(self.platform)
+        if scope:
+            return self.use_scope(call, services, scope)
+        return None
 
-    # -- shared helpers for handlers --------------------------------------------------------------------------
+    def gesture_ok(self, rule: Gesture, services: HostServices) -> bool:
+        if rule in (Gesture.TAP, Gesture.BUTTON):
+            return services.gesture
+        if rule is Gesture.TAP_OR_PAYMENT:
+            cause = services.cause or ""
+            paid = cause.startswith("complete:") and cause.split(":", 1)[1] in (
+                "pay", "requestOrder", "getOrderPayment", "requestGamePayment")
+            return services.gesture or (paid and services.chain is not None)
+        return True
+
+    def use_scope(self, call: ApiCall, services: HostServices, scope: str, action: str = "prompt") -> Reply | None:
+        api = call.spec.name if call.spec else call.name
+        self._api_of_scope.setdefault(scope, api)
+        verdict = self.permissions.request(scope, api, action)
+        if verdict.granted:
+            return None
+        if verdict.reason == "undeclared":
+            # Douyin and WeChat refuse a location scope that app.json does not declare with a desc (the
+            # exact wording is unverified; this is the closest documented failure).
+            return self.finish(call, services, False, None, "auth deny, scope not declared in app.json permission",
+                               code="not declared")
+        return self.finish(call, services, False, None, "auth deny", code="auth deny")
+
+    # ---- answers ----------------------------------------------------------------------------------------------------
+    def materialize(self, value: Any, api: str) -> Any:
+        """Replace "$canary:<kind>" placeholders with this run's canaries."""
+        if isinstance(value, str) and value.startswith("$canary:"):
+            return self.canaries.issue(value[8:], api)
+        if isinstance(value, dict):
+            return {k: self.materialize(v, api) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.materialize(v, api) for v in value]
+        return value
+
+    def default_result(self, spec: ApiSpec) -> dict[str, Any]:
+        r = spec.result
+        if isinstance(r, dict):
+            return self.materialize(r, spec.name)
+        return {} if r is None else {"__value__": self.materialize(r, spec.name)}
+
     def finish(
-        self, call: ApiCall, services: HostServices, ok: bool, result: dict[str, Any] | None, detail: str | None = None
+        self, call: ApiCall, services: HostServices, ok: bool, result: dict[str, Any] | None,
+        detail: str | None = None, *, delay: int | None = None, code: str | None = None,
     ) -> Reply:
-        """Answer an API call the way its kind requires: value/throw for sync, completion for async."""
+        """Answer a call the way its kind requires: value/throw for sync, a completion for async and tasks."""
         spec = call.spec
         body = dict(result or {})
         body["errMsg"] = err_msg(call, None if ok else (detail or "unknown error"))
+        if not ok:
+            key = code or detail or ""
+            if self.platform == "my":
+                body.setdefault("error", ALIPAY_CODES.get(key, 3))
+                body.setdefault("errorMessage", detail or "unknown error")
+            elif self.platform == "tt":
+                body.setdefault("errNo", DOUYIN_ERRNO.get(key, 10300))
         if spec is not None and spec.kind is Kind.SYNC:
             if ok:
                 value = (result or {}).get("__value__", result)
                 return Reply("sync", value=value)
             return Reply("throw", message=body["errMsg"], outcome="throw", err_msg=body["errMsg"])
-        delay = spec.latency_ms if spec is not None else 0
-        services.complete(call, ok, body, delay)
-        reply = Reply("async", outcome="pending")
+        wait = delay if delay is not None else (spec.latency_ms if spec is not None else 0)
+        services.complete(call, ok, body, wait)
+        reply = Reply("async", outcome="pending", err_msg=None if ok else body["errMsg"])
         if spec is not None and spec.kind is Kind.TASK and spec.object:
             reply.oid = services.new_object(spec.object)
             reply.object = spec.object
+            self.objects[reply.oid] = {"type": spec.object, "call": call.call_id}
         return reply
 
-
-@handler("default")
-def _default(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
-    spec = call.spec
-    assert spec is not None
-    if spec.kind is Kind.FACTORY and spec.object:
-        return Reply("object", oid=services.new_object(spec.object), object=spec.object)
-    if spec.kind in (Kind.LISTENER, Kind.UNLISTEN):
+    # ---- listeners and host objects ---------------------------------------------------------------------------------
+    def _listener(self, call: ApiCall, services: HostServices) -> Reply:
+        spec = call.spec
+        assert spec is not None
+        if spec.kind is Kind.LISTENER and spec.name == "onNetworkStatusChange":
+            services.emit_api("onNetworkStatusChange", {"isConnected": True, "networkType": "4g"}, 10_000)
         return Reply("sync", value=None)
-    result = spec.result if isinstance(spec.result, dict) else ({"__value__": spec.result} if spec.result is not None else {})
-    return host.finish(call, services, True, result)
+
+    def method_spec(self, call: ApiCall) -> MethodSpec | None:
+        obj = self.catalogue.objects_by_name.get(call.object_type or "")
+        return obj.methods.get(call.method or "") if obj else None
+
+    def _object_call(self, call: ApiCall, services: HostServices) -> Reply:
+        from .handlers import object_call
+
+        return object_call(self, call, services)
+
+    # ---- data sinks -------------------------------------------------------------------------------------------------
+    def sink_destination(self, call: ApiCall) -> str | None:
+        opts = call.options
+        spec = call.spec
+        if spec is None:
+            return None
+        if spec.sink is not None and spec.sink.value in ("network", "upload", "socket"):
+            return host_of(opts.get("url"))
+        if spec.sink is not None and spec.sink.value == "storage":
+            key = opts.get("key") if opts else (call.args[0] if call.args else None)
+            return str(key) if key is not None else None
+        if spec.sink is not None and spec.sink.value == "miniprogram":
+            return str(opts.get("appId") or "") or None
+        return None
+
+    def scan_sink(self, call: ApiCall | None, services: HostServices, payload: Any, sink: str,
+                  destination: str | None, sink_api: str | None = None, stack: list[Any] | None = None) -> int:
+        """Record a FlowEvent for every canary found in ``payload``; returns how many."""
+        hits = self.canaries.scan(payload)
+        for hit in hits:
+            source = hit.canary.source_api
+            src_spec = self.catalogue.by_name.get(source)
+            scope = (src_spec.scope or {}).get(self.platform) if src_spec else None
+            consent = True if scope is None else self.permissions.state(scope).value == "granted"
+            declared = True
+            if scope and self.permissions.needs_declaration(scope):
+                declared = self.permissions.is_declared(scope)
+            if self.platform == "wx" and src_spec is not None and src_spec.required_private_info:
+                declared = declared and src_spec.required_private_info in self.declarations.required_private_infos
+            services.record(FlowEvent(
+                **services.ev(),
+                source_api=source,
+                source_kind=hit.canary.kind,
+                sink_api=sink_api or (call.spec.name if call and call.spec else (call.name if call else sink)),
+                sink=sink,
+                destination=destination,
+                encoding=hit.encoding,
+                call_id=call.call_id if call else None,
+                consent=consent,
+                declared=declared,
+                stack=stack if stack is not None else (call.stack if call else []),
+            ))
+        return len(hits)
+
+    def scan_console(self, text: str, services: HostServices, stack: list[Any]) -> None:
+        if self.canaries.canaries:
+            self.scan_sink(None, services, text, "console", None, sink_api="console", stack=stack)
+
+    def scan_share(self, payload: Any, services: HostServices) -> None:
+        if self.canaries.canaries:
+            path = payload.get("path") if isinstance(payload, dict) else None
+            self.scan_sink(None, services, payload, "share", str(path) if path else None, sink_api="onShareAppMessage")
+
+    def button_event(self, open_type: str, services: HostServices) -> dict[str, Any] | None:
+        from .handlers import button_detail
+
+        self._services = services
+        return button_detail(self, open_type, services)
 
 
-@handler("storage")
-def _storage(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
-    spec = call.spec
-    assert spec is not None
-    args = call.args
-    if spec.name == "setStorageSync":
-        if not args or not isinstance(args[0], str) or not args[0]:
-            return Reply("throw", message=err_msg(call, "key should be String instead of Undefined"), outcome="throw")
-        host.storage[args[0]] = json.dumps(args[1] if len(args) > 1 else None)
-        return Reply("sync", value=None)
-    if spec.name == "getStorageSync":
-        key = args[0] if args else None
-        raw = host.storage.get(key) if isinstance(key, str) else None
-        return Reply("sync", value="" if raw is None else json.loads(raw))
-    return _default(host, call, services)
+def host_of(url: Any) -> str | None:
+    if not isinstance(url, str):
+        return None
+    try:
+        return (urlsplit(url.strip()).hostname or "").lower() or None
+    except ValueError:
+        return None
 
 
-@handler("route")
-def _route(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
-    ok, detail, delay = services.navigate(call)
-    body = {"errMsg": err_msg(call, None if ok else detail)}
-    services.complete(call, ok, body, delay)
-    return Reply("async", outcome="pending")
+def privacy_category(kind: str) -> str:
+    return CANARY_KINDS.get(kind, "identity")
 
 
-@handler("request")
-def _request(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
-    url = call.options.get("url")
-    if not isinstance(url, str) or not url:
-        return host.finish(call, services, False, None, "invalid url")
-    result = dict(call.spec.result or {}) if call.spec else {}
-    return host.finish(call, services, True, result)
-
-
-@handler("location")
-def _location(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
-    result = dict(call.spec.result or {}) if call.spec else {}
-    result.update(latitude=30.274085, longitude=120.15507)
-    return host.finish(call, services, True, result)
+from . import handlers as _handlers  # noqa: E402,F401  (registers the handlers)

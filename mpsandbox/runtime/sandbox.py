@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..apis.catalogue import Platform
 from ..apis.host import ApiCall, ApiHost, Reply
+from ..apis.mocks import MockConfig, load_mock_file
 from .engine import Engine, EngineLimits, Outcome, create_engine
 from .router import Router, RouteResult
 from .stacks import parse_stack
@@ -130,12 +131,17 @@ class Sandbox:
         limits: RunLimits | None = None,
         platform: Platform | None = None,
         api_host: ApiHost | None = None,
+        mocks: MockConfig | str | None = None,
+        allowed_domains: list[str] | None = None,
     ):
         self.bundle = bundle
         self.platform: Platform = platform or bundle.platform
         self.seed = int(seed)
         self.limits = limits or RunLimits()
-        self.api_host = api_host or ApiHost(self.platform)
+        if isinstance(mocks, str) or hasattr(mocks, "read_text"):
+            mocks = load_mock_file(mocks)  # type: ignore[arg-type]
+        self.api_host = api_host or ApiHost.for_bundle(bundle, mocks=mocks, seed=self.seed, platform=self.platform,
+                                                       allowed_domains=allowed_domains)
         self.stats = RunStats()
         self._wall_start = time.perf_counter()
         self.engine: Engine = create_engine(engine, self.limits.engine_limits())
@@ -256,6 +262,9 @@ class Sandbox:
 
     def record(self, event: Any) -> None:  # HostServices
         self._record(event)
+
+    def ev(self) -> dict[str, Any]:  # HostServices
+        return self._ev()
 
     def _frames(self, text: str | None) -> list:
         if not text:
@@ -401,9 +410,18 @@ class Sandbox:
         detail: dict[str, Any] | None = None,
         event_type: str = "tap",
         target_id: str = "",
+        open_type: str | None = None,
     ) -> None:
-        """Fire ``handler`` as a user gesture on the page on top (or its component)."""
+        """Fire ``handler`` as a user gesture on the page on top (or its component).
+
+        ``open_type`` makes it the tap of an open-type button (getPhoneNumber, getUserInfo, chooseAvatar...): the
+        host fills ``event.detail`` as the platform would after the user's choice.
+        """
         rec = self._target_page(page)
+        if open_type:
+            button = self.api_host.button_event(open_type, self)
+            if button is not None:
+                detail = {**button, **(detail or {})} if detail and not {"x", "y"} >= set(detail) else button
         self._chains += 1
         ds = dict(dataset or {})
         target = {"id": target_id, "offsetLeft": 0, "offsetTop": 0, "dataset": ds}
@@ -627,6 +645,7 @@ class Sandbox:
         """The share payload a page returned (a data sink); recorded as a note, scanned by the API layer."""
         self._record(NoteEvent(**self._ev(), code="share-payload", message="onShareAppMessage returned a payload",
                                data=summarize(payload)))
+        self.api_host.scan_share(payload, self)
 
     def _after_turn(self, task: Task) -> None:
         if task.op == "timer":
@@ -796,6 +815,7 @@ class Sandbox:
         if len(text) > 2000:
             text = text[:2000] + f"…(+{len(text) - 2000} chars)"
         self._record(ConsoleEvent(**self._ev(), level=str(p.get("level", "log")), text=text))
+        self.api_host.scan_console(text, self, self._frames(p.get("stack")))
 
     def _op_setData(self, p: dict[str, Any]) -> None:
         keys = [str(k) for k in (p.get("keys") or [])]

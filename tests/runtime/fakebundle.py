@@ -53,7 +53,8 @@ class FakeBundle:
 
 def make_bundle(pages: dict[str, str], app_js: str = "App({})", extra: dict[str, str] | None = None, **kw) -> FakeBundle:
     """pages: route -> page JS source."""
-    sources = {"app.js": app_js, "app.json": json.dumps({"pages": list(pages)})}
+    app = {"pages": list(pages), "permission": {"scope.userLocation": {"desc": "tests use location"}}}
+    sources = {"app.js": app_js, "app.json": json.dumps(app)}
     for route, src in pages.items():
         sources[route + ".js"] = src
     sources.update(extra or {})

@@ -647,6 +647,12 @@
       send('ocall', { oid: oid, method: method, kind: kind, args: [], cbs: [] }, here());
       return undefined;
     }
+    if (kind === 'chain') {
+      dispatchCall({ oid: oid, method: method }, 'sync', args, false);
+      return rec.obj;
+    }
+    // exec(callback), show().then(...): a bare function is the success callback
+    if (typeof args[0] === 'function') args = [{ success: args[0] }];
     return dispatchCall({ oid: oid, method: method }, kind, args, false);
   }
 
@@ -726,7 +732,12 @@
         send('call', { cid: ++callSeq, id: spec.id, via: via, args: [], cbs: [], kind: spec.kind }, here());
       };
     } else {
-      fn = function () { return dispatchCall(target, spec.kind, arrSlice(arguments), spec.promise); };
+      fn = spec.id === 'nextTick'
+        ? function (cb) {
+            dispatchCall(target, 'sync', [], false);
+            if (typeof cb === 'function') then(new P(function (r) { r(); }), function () { invoke(cb, undefined, [], 'nextTick'); });
+          }
+        : function () { return dispatchCall(target, spec.kind, arrSlice(arguments), spec.promise); };
     }
     defineProperty(fn, 'name', { value: name });
     return fn;

@@ -1,0 +1,496 @@
+"""Mock handlers: what the host answers, per family. Registered by name; catalogue entries pick one with `handler`."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from .catalogue import Kind
+
+if TYPE_CHECKING:
+    from .host import ApiCall, ApiHost, HostServices, Reply
+
+from .host import Reply, handler, host_of
+
+MAX_REQUESTS = 10
+MAX_SOCKETS = 5
+DEFAULT_TIMEOUT_MS = 60_000
+STORAGE_KEY_LIMIT = 1024 * 1024
+STORAGE_TOTAL_LIMIT = 10 * 1024 * 1024
+
+SYSTEM_INFO: dict[str, Any] = {
+    "brand": "mpsandbox", "model": "Sandbox Phone", "pixelRatio": 3, "screenWidth": 390, "screenHeight": 844,
+    "windowWidth": 390, "windowHeight": 763, "statusBarHeight": 47, "language": "zh_CN", "version": "30.0.0",
+    "system": "iOS 17.0", "platform": "ios", "fontSizeSetting": 16, "SDKVersion": "3.0.0",
+    "safeArea": {"left": 0, "right": 390, "top": 47, "bottom": 810, "width": 390, "height": 763},
+    "appName": {"tt": "Douyin", "wx": "WeChat", "my": "alipay"},
+}
+
+
+@handler("default")
+def _default(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    spec = call.spec
+    assert spec is not None
+    if spec.kind is Kind.FACTORY and spec.object:
+        oid = services.new_object(spec.object)
+        host.objects[oid] = {"type": spec.object}
+        return Reply("object", oid=oid, object=spec.object)
+    return host.finish(call, services, True, host.default_result(spec))
+
+
+# ---- storage -------------------------------------------------------------------------------------------------------
+def _storage_args(host: ApiHost, call: ApiCall) -> tuple[Any, Any, bool]:
+    """(key, data, has_data) for the sync and async signatures of each platform."""
+    spec = call.spec
+    assert spec is not None
+    if spec.kind is Kind.SYNC and not (host.platform == "my" and call.options):
+        args = call.args
+        return (args[0] if args else None), (args[1] if len(args) > 1 else None), len(args) > 1
+    opts = call.options
+    return opts.get("key"), opts.get("data"), "data" in opts
+
+
+def _storage_used(host: ApiHost) -> int:
+    return sum(len(k.encode()) + len(v.encode()) for k, v in host.storage.items())
+
+
+@handler("storage")
+def _storage(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    spec = call.spec
+    assert spec is not None
+    op = spec.name.removesuffix("Sync")
+    key, data, has_data = _storage_args(host, call)
+    if op in ("setStorage", "getStorage", "removeStorage") and (not isinstance(key, str) or not key):
+        got = "Undefined" if key is None else type(key).__name__.capitalize()
+        return host.finish(call, services, False, None, f"parameter error: key should be String instead of {got}")
+    if op == "setStorage":
+        text = json.dumps(data if has_data else None, ensure_ascii=False)
+        if len(text.encode()) > STORAGE_KEY_LIMIT:
+            return host.finish(call, services, False, None, "exceed storage item max length", code="exceed")
+        old = host.storage.get(key)
+        used = _storage_used(host) - (len(key.encode()) + len(old.encode()) if old is not None else 0)
+        if used + len(key.encode()) + len(text.encode()) > STORAGE_TOTAL_LIMIT:
+            return host.finish(call, services, False, None, "exceed storage max size", code="exceed")
+        host.storage[key] = text
+        return host.finish(call, services, True, {"__value__": None} if spec.kind is Kind.SYNC else {})
+    if op == "getStorage":
+        raw = host.storage.get(key)
+        value = None if raw is None else json.loads(raw)
+        if spec.kind is Kind.SYNC:
+            if host.platform == "my":
+                return host.finish(call, services, True, {"__value__": {"data": value}})
+            return host.finish(call, services, True, {"__value__": "" if raw is None else value})
+        if raw is None and host.platform != "my":
+            return host.finish(call, services, False, None, "data not found")
+        return host.finish(call, services, True, {"data": value})
+    if op == "removeStorage":
+        host.storage.pop(key, None)
+        return host.finish(call, services, True, {"__value__": None} if spec.kind is Kind.SYNC else {})
+    if op == "clearStorage":
+        host.storage.clear()
+        return host.finish(call, services, True, {"__value__": None} if spec.kind is Kind.SYNC else {})
+    if op == "getStorageInfo":
+        info = {"keys": sorted(host.storage), "currentSize": (_storage_used(host) + 1023) // 1024,
+                "limitSize": STORAGE_TOTAL_LIMIT // 1024}
+        return host.finish(call, services, True, {"__value__": info} if spec.kind is Kind.SYNC else info)
+    return _default(host, call, services)
+
+
+# ---- routing ---------------------------------------------------------------------------------------------------------
+@handler("route")
+def _route(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    ok, detail, delay = services.navigate(call)
+    return host.finish(call, services, ok, {}, detail, delay=delay)
+
+
+@handler("miniprogram")
+def _miniprogram(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    spec = call.spec
+    if spec is not None and spec.name == "navigateToMiniProgram" and not call.options.get("appId"):
+        return host.finish(call, services, False, None, "invalid appId")
+    return host.finish(call, services, True, {})
+
+
+# ---- network ---------------------------------------------------------------------------------------------------------
+def _is_ip_or_local(host: str) -> bool:
+    h = host.strip("[]")
+    if h == "localhost" or h.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(h)
+        return True
+    except ValueError:
+        return bool(re.fullmatch(r"(0x[0-9a-f]+|\d+)(\.(0x[0-9a-f]+|\d+)){0,3}", h))
+
+
+def domain_allowed(allowed: list[str] | None, host: str) -> bool:
+    if allowed is None:
+        return True
+    for d in allowed:
+        if d.startswith("*.") and (host.endswith(d[1:]) or host == d[2:]):
+            return True
+        if host == d:
+            return True
+    return False
+
+
+def check_url(host: ApiHost, url: Any, schemes: tuple[str, ...]) -> str | None:
+    """The errMsg detail refusing ``url``, or None when the platform would let it through."""
+    if not isinstance(url, str) or not url.strip():
+        return "invalid url"
+    try:
+        parts = urlsplit(url.strip())
+        hostname = (parts.hostname or "").lower()
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        return "invalid url"
+    if parts.scheme.lower() not in schemes or not hostname:
+        return f'invalid url "{url[:100]}"'
+    if _is_ip_or_local(hostname):
+        return "url not in domain list"
+    if not domain_allowed(host.allowed_domains, hostname):
+        return "url not in domain list"
+    return None
+
+
+@handler("request")
+def _request(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    spec = call.spec
+    assert spec is not None
+    opts = call.options
+    url = opts.get("url")
+    refused = check_url(host, url, ("https",))
+    if refused:
+        code = "invalid url" if refused.startswith("invalid url") else "url not in domain list"
+        return host.finish(call, services, False, None, refused, code=code, delay=0)
+    host.inflight = [t for t in host.inflight if t > services.now]
+    if len(host.inflight) >= MAX_REQUESTS:
+        return host.finish(call, services, False, None,
+                           f"exceed max concurrent requests ({MAX_REQUESTS})", code="exceed", delay=0)
+    method = str(opts.get("method") or ("POST" if spec.name == "uploadFile" else "GET")).upper()
+    mock = host.mocks.response_for(spec.name, method, url, host.response_uses)
+    latency = mock.latency_ms if mock and mock.latency_ms is not None else host.mocks.network.default_latency_ms
+    timeout = opts.get("timeout") if isinstance(opts.get("timeout"), (int, float)) else None
+    timeout = int(timeout or host.declarations.network_timeout.get(spec.name) or DEFAULT_TIMEOUT_MS)
+    if latency > timeout:
+        host.inflight.append(services.now + timeout)
+        return host.finish(call, services, False, None, "timeout", code="timeout", delay=timeout)
+    host.inflight.append(services.now + latency)
+    if mock is not None and mock.fail:
+        return host.finish(call, services, False, None, mock.fail, delay=latency)
+    result = host.default_result(spec)
+    if mock is not None:
+        if spec.name == "downloadFile":
+            result.update(statusCode=mock.status)
+        elif host.platform == "my" and spec.name == "httpRequest":
+            result.update(status=mock.status, data=mock.data, headers=mock.headers)
+        else:
+            data = mock.data if spec.name != "uploadFile" or isinstance(mock.data, str) else json.dumps(mock.data)
+            result.update(statusCode=mock.status, data=data, header=mock.headers)
+            if host.platform == "my":
+                result.update(status=mock.status, headers=mock.headers)
+    elif host.platform == "my" and "statusCode" in result:
+        result.update(status=result["statusCode"], headers=result.get("header", {}))
+    return host.finish(call, services, True, result, delay=latency)
+
+
+@handler("socket")
+def _socket(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    url = call.options.get("url")
+    refused = check_url(host, url, ("wss",))
+    if refused is None and len(host.sockets) >= MAX_SOCKETS:
+        refused = f"exceed max concurrent sockets ({MAX_SOCKETS})"
+    reply = host.finish(call, services, refused is None, {}, refused, delay=0 if refused else None)
+    if reply.oid is not None:
+        host.objects[reply.oid]["url"] = url
+        if refused is None:
+            host.sockets[reply.oid] = str(url)
+            services.emit_object(reply.oid, "onOpen", {"header": {}}, call.spec.latency_ms if call.spec else 30)
+        else:
+            services.emit_object(reply.oid, "onError", {"errMsg": f"connectSocket:fail {refused}"}, 0)
+    return reply
+
+
+# ---- location --------------------------------------------------------------------------------------------------------
+@handler("location", "location-updates")
+def _location(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    spec = call.spec
+    assert spec is not None
+    if spec.name == "startLocationUpdate":
+        host.location_updates = True
+        for i in range(1, 4):  # a few updates, 5 s apart: enough to see who listens (and who forgot to stop)
+            payload = {"latitude": host.canaries.issue("latitude", "onLocationChange"),
+                       "longitude": host.canaries.issue("longitude", "onLocationChange"), "accuracy": 30, "speed": 0}
+            services.emit_api("onLocationChange", payload, 5_000 * i)
+    elif spec.name == "stopLocationUpdate":
+        host.location_updates = False
+    return host.finish(call, services, True, host.default_result(spec))
+
+
+# ---- pickers, dialogs, clipboard, system ---------------------------------------------------------------------------
+@handler("choose")
+def _choose(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    spec = call.spec
+    assert spec is not None
+    if host.mocks.user.choose == "cancel":
+        return host.finish(call, services, False, None, "cancel", code="cancel")
+    result = host.default_result(spec)
+    if host.platform == "my" and spec.name == "chooseImage":
+        result["apFilePaths"] = result.get("tempFilePaths", [])
+    if host.platform == "my" and spec.name == "scanCode":
+        result["code"] = result.get("result")
+    return host.finish(call, services, True, result)
+
+
+@handler("modal")
+def _modal(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    spec = call.spec
+    assert spec is not None
+    user = host.mocks.user
+    if spec.name == "showActionSheet":
+        items = call.options.get("itemList") or call.options.get("items") or []
+        if not items:
+            return host.finish(call, services, False, None, "parameter error: itemList should not be empty")
+        index = min(user.action_sheet, len(items) - 1)
+        return host.finish(call, services, True, {"index": index} if host.platform == "my" else {"tapIndex": index})
+    confirm = user.modal == "confirm"
+    result: dict[str, Any] = {"confirm": confirm}
+    if host.platform != "my":
+        result["cancel"] = not confirm
+    return host.finish(call, services, True, result)
+
+
+@handler("clipboard")
+def _clipboard(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    spec = call.spec
+    assert spec is not None
+    if spec.name == "setClipboardData":
+        data = call.options.get("text" if host.platform == "my" else "data")
+        if not isinstance(data, str):
+            return host.finish(call, services, False, None, "parameter error: data should be String")
+        host.clipboard = data
+        return host.finish(call, services, True, {})
+    text = host.clipboard if host.clipboard is not None else host.canaries.issue("clipboard", spec.name)
+    return host.finish(call, services, True, {"text": text} if host.platform == "my" else {"data": text})
+
+
+@handler("system-info")
+def _system_info(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    info = {**SYSTEM_INFO, "appName": SYSTEM_INFO["appName"][host.platform], **host.mocks.system_info}
+    spec = call.spec
+    assert spec is not None
+    return host.finish(call, services, True, {"__value__": info} if spec.kind is Kind.SYNC else info)
+
+
+@handler("can-i-use")
+def _can_i_use(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    what = call.args[0] if call.args else None
+    if not isinstance(what, str) or not what:
+        return host.finish(call, services, True, {"__value__": False})
+    first = what.split(".", 1)[0]
+    known = host.resolve(first) is not None
+    if known and "." in what:
+        spec = host.resolve(first)
+        rest = what.split(".")
+        if len(rest) >= 3 and rest[1] == "object" and spec is not None and spec.object:
+            obj = host.catalogue.objects_by_name.get(spec.object)
+            known = obj is not None and rest[2] in obj.methods
+    return host.finish(call, services, True, {"__value__": known})
+
+
+@handler("launch-options")
+def _launch_options(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    launch = host.mocks.launch
+    value = {"path": launch.path or "", "query": dict(launch.query), "scene": launch.scene,
+             "referrerInfo": dict(launch.referrerInfo)}
+    return host.finish(call, services, True, {"__value__": value})
+
+
+@handler("account-info")
+def _account_info(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    app_id = host.declarations.app_id or {"tt": "tt0000000000000000", "wx": "wx0000000000000000",
+                                          "my": "2021000000000000"}[host.platform]
+    value = {"miniProgram": {"appId": app_id, "envVersion": "release", "version": "1.0.0"}}
+    return host.finish(call, services, True, {"__value__": value})
+
+
+# ---- open capabilities ---------------------------------------------------------------------------------------------
+@handler("login")
+def _login(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    if host.platform == "my":
+        return host.finish(call, services, True, {"authCode": host.canaries.issue("authCode", "login")})
+    spec = call.spec
+    assert spec is not None
+    return host.finish(call, services, True, host.default_result(spec))
+
+
+@handler("profile")
+def _profile(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    spec = call.spec
+    assert spec is not None
+    user = host.mocks.user
+    if spec.name == "getUserInfo" and host.platform == "wx":
+        # since 2021 WeChat answers getUserInfo with an anonymous profile
+        return host.finish(call, services, True, {"userInfo": {"nickName": "微信用户", "avatarUrl": "", "gender": 0}})
+    refuse = user.phone_number if spec.name == "getPhoneNumber" else user.profile
+    if refuse == "deny":
+        return host.finish(call, services, False, None, "auth deny", code="auth deny")
+    result = host.default_result(spec)
+    if host.platform == "my" and spec.name == "getUserProfile":
+        info = result.pop("userInfo", {})
+        result.update(nickName=info.get("nickName"), avatar=info.get("avatarUrl"))
+    return host.finish(call, services, True, result)
+
+
+@handler("authorize")
+def _authorize(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    scope = call.options.get("scope")
+    if not isinstance(scope, str) or not scope:
+        return host.finish(call, services, False, None, "parameter error: scope should be String")
+    refusal = host.use_scope(call, services, scope, action="authorize")
+    return refusal or host.finish(call, services, True, {})
+
+
+@handler("settings")
+def _settings(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    spec = call.spec
+    assert spec is not None
+    if spec.name == "openSetting":
+        auth = host.permissions.open_setting(spec.name)
+    else:
+        auth = host.permissions.settings()
+    return host.finish(call, services, True, {"authSetting": auth})
+
+
+@handler("payment")
+def _payment(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    outcome = host.mocks.user.payment
+    if host.platform == "my":
+        code = {"success": "9000", "cancel": "6001", "fail": "4000"}[outcome]
+        return host.finish(call, services, True, {"resultCode": code})
+    if host.platform == "wx":
+        if outcome == "success":
+            return host.finish(call, services, True, {})
+        return host.finish(call, services, False, None, "cancel" if outcome == "cancel" else "system error",
+                           code="cancel" if outcome == "cancel" else None)
+    # Douyin tt.pay reports the result in success's `code` (0 paid, 4 cancelled, 2 failed; unverified codes)
+    return host.finish(call, services, True, {"code": {"success": 0, "cancel": 4, "fail": 2}[outcome]})
+
+
+@handler("subscribe")
+def _subscribe(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    ids = call.options.get("tmplIds") or call.options.get("entityIds") or []
+    if not isinstance(ids, list) or not ids:
+        return host.finish(call, services, False, None, "parameter error: tmplIds should not be empty")
+    if len(ids) > 3:
+        return host.finish(call, services, False, None, "tmplIds count exceeds the limit of 3", code="exceed")
+    answer = "accept" if host.mocks.user.subscribe == "accept" else "reject"
+    return host.finish(call, services, True, {str(i): answer for i in ids})
+
+
+@handler("privacy")
+def _privacy(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    spec = call.spec
+    assert spec is not None
+    if spec.name == "getPrivacySetting":
+        agreed = host.permissions.privacy_agreed
+        return host.finish(call, services, True, {"needAuthorization": not agreed,
+                                                  "privacyContractName": "mpsandbox privacy guide"})
+    if host.permissions.agree_privacy(spec.name):
+        return host.finish(call, services, True, {})
+    return host.finish(call, services, False, None, "privacy permission is not authorized", code="auth deny")
+
+
+# ---- host objects ----------------------------------------------------------------------------------------------------
+def object_call(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    mspec = host.method_spec(call)
+    state = host.objects.get(call.object_id or 0, {})
+    kind = call.kind
+    if mspec is not None and mspec.scope and mspec.scope.get(host.platform):
+        verdict = host.permissions.request(mspec.scope[host.platform], call.name)
+        if not verdict.granted:
+            body = {"errMsg": f"{call.method}:fail auth deny"}
+            if call.object_type == "RecorderManager" and call.object_id is not None:
+                services.emit_object(call.object_id, "onError", body, 0)
+                return Reply("sync", value=None, outcome="fail", err_msg=body["errMsg"])
+            services.complete(call, False, body, 0)
+            return Reply("async", outcome="pending", err_msg=body["errMsg"])
+    if mspec is not None and mspec.sink is not None:
+        url = state.get("url") or host.sockets.get(call.object_id or 0)
+        host.scan_sink(call, services, call.args, mspec.sink.value, host_of(url), sink_api=call.name)
+    if call.object_type == "SocketTask" and call.object_id is not None:
+        return _socket_method(host, call, services)
+    if call.object_type in ("RewardedVideoAd", "InterstitialAd") and call.object_id is not None:
+        if call.method == "load":
+            services.emit_object(call.object_id, "onLoad", {}, 200)
+        elif call.method == "show":
+            services.emit_object(call.object_id, "onClose", {"isEnded": True, "count": 1}, 15_000)
+    if call.object_type == "RecorderManager" and call.object_id is not None and call.method in ("start", "stop"):
+        if call.method == "start":
+            services.emit_object(call.object_id, "onStart", {}, 0)
+        else:
+            path = host.canaries.issue("recordFilePath", "RecorderManager.stop")
+            services.emit_object(call.object_id, "onStop", {"tempFilePath": path, "duration": 3000}, 0)
+    if call.object_type == "CameraContext" and call.method == "takePhoto":
+        services.complete(call, True, {"errMsg": "takePhoto:ok",
+                                       "tempImagePath": host.canaries.issue("tempFilePath", "CameraContext.takePhoto")}, 50)
+        return Reply("async", outcome="pending")
+    if call.object_type == "SelectorQuery" and call.method == "exec":
+        rect = {"id": "", "left": 0, "top": 0, "right": 390, "bottom": 100, "width": 390, "height": 100}
+        services.complete(call, True, [rect], 0)  # type: ignore[arg-type]  (exec's callback gets the list)
+        return Reply("async", outcome="pending")
+    if kind in ("listener", "unlisten", "chain", "sync"):
+        return Reply("sync", value=None)
+    services.complete(call, True, {"errMsg": f"{call.method}:ok"}, 0)
+    return Reply("async", outcome="pending")
+
+
+def _socket_method(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    oid = call.object_id
+    assert oid is not None
+    if call.method == "send":
+        if oid not in host.sockets:
+            services.complete(call, False, {"errMsg": "sendSocketMessage:fail socket is not connected"}, 0)
+            return Reply("async", outcome="pending", err_msg="sendSocketMessage:fail socket is not connected")
+        mock = host.mocks.response_for("connectSocket", "*", host.sockets[oid], host.response_uses)
+        if mock is not None:
+            data = mock.data if isinstance(mock.data, str) else json.dumps(mock.data)
+            services.emit_object(oid, "onMessage", {"data": data}, mock.latency_ms or 20)
+        services.complete(call, True, {"errMsg": "sendSocketMessage:ok"}, 0)
+        return Reply("async", outcome="pending")
+    if call.method == "close":
+        if host.sockets.pop(oid, None) is not None:
+            services.emit_object(oid, "onClose", {"code": 1000, "reason": ""}, 0)
+        services.complete(call, True, {"errMsg": "closeSocket:ok"}, 0)
+        return Reply("async", outcome="pending")
+    return Reply("sync", value=None)
+
+
+def button_detail(host: ApiHost, open_type: str, services: HostServices) -> dict[str, Any] | None:
+    """The `detail` of an open-type button's event, as the platform fills it when the user taps it."""
+    user = host.mocks.user
+    ot = open_type.strip()
+    if ot == "getPhoneNumber" or ot == "getRealtimePhoneNumber":
+        name = "getPhoneNumber"
+        if user.phone_number == "deny":
+            return {"errMsg": f"{name}:fail user deny"}
+        return {"errMsg": f"{name}:ok", "code": host.canaries.issue("code", "button:getPhoneNumber"),
+                "encryptedData": host.canaries.issue("encryptedData", "button:getPhoneNumber"),
+                "iv": "mpsbIv0000000000"}
+    if ot == "getUserInfo":
+        if user.profile == "deny":
+            return {"errMsg": "getUserInfo:fail auth deny"}
+        return {"errMsg": "getUserInfo:ok", "userInfo": {
+            "nickName": host.canaries.issue("nickName", "button:getUserInfo"),
+            "avatarUrl": host.canaries.issue("avatarUrl", "button:getUserInfo")}}
+    if ot == "chooseAvatar":
+        return {"avatarUrl": host.canaries.issue("tempFilePath", "button:chooseAvatar")}
+    if ot == "openSetting":
+        return {"authSetting": host.permissions.open_setting("button:openSetting")}
+    if ot == "agreePrivacyAuthorization":
+        host.permissions.agree_privacy("button:agreePrivacyAuthorization")
+        return {"errMsg": "agreePrivacyAuthorization:ok"}
+    return None
