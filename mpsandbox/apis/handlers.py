@@ -221,7 +221,7 @@ def _location(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     assert spec is not None
     if spec.name == "startLocationUpdate":
         host.location_updates = True
-        for i in range(1, 4):  # a few updates, 5 s apart: enough to see who listens (and who forgot to stop)
+        for i in range(1, 13):  # updates every 5 s for a minute, while the updates are on (see should_emit)
             payload = {"latitude": host.canaries.issue("latitude", "onLocationChange"),
                        "longitude": host.canaries.issue("longitude", "onLocationChange"), "accuracy": 30, "speed": 0}
             services.emit_api("onLocationChange", payload, 5_000 * i)

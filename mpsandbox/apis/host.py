@@ -347,6 +347,12 @@ class ApiHost:
             services.emit_api("onNetworkStatusChange", {"isConnected": True, "networkType": "4g"}, 10_000)
         return Reply("sync", value=None)
 
+    def should_emit(self, payload: dict[str, Any]) -> bool:
+        """Whether a scheduled emission still happens (location updates stop with stopLocationUpdate)."""
+        if payload.get("api") == "onLocationChange":
+            return self.location_updates
+        return True
+
     def method_spec(self, call: ApiCall) -> MethodSpec | None:
         obj = self.catalogue.objects_by_name.get(call.object_type or "")
         return obj.methods.get(call.method or "") if obj else None

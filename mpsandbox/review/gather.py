@@ -30,6 +30,7 @@ def run_limits(policy: Policy) -> RunLimits:
         max_turns=b.max_turns,
         virtual_ms=b.virtual_ms,
         max_jobs_per_turn=b.max_jobs_per_turn,
+        max_cpu_breaches=b.max_cpu_breaches,
     )
 
 

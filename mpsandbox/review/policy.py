@@ -42,13 +42,14 @@ class Budgets(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     memory_bytes: int = Field(64 * MB, gt=0)
-    stack_bytes: int = Field(512 * KB, gt=0)
-    cpu_ms_per_turn: float = Field(2_000.0, gt=0)
+    stack_bytes: int = Field(4 * MB, gt=0)
+    cpu_ms_per_turn: float = Field(1_000.0, gt=0)  # WeChat's audit: script <= 1 s per cycle
     cpu_ms_total: float = Field(20_000.0, gt=0)
     wall_ms_per_turn: float = Field(10_000.0, gt=0)
     max_turns: int = Field(20_000, gt=0)
     virtual_ms: int = Field(10 * 60 * 1000, gt=0)
     max_jobs_per_turn: int = Field(100_000, gt=0)
+    max_cpu_breaches: int = Field(2, gt=0)  # turns out of CPU before the walk stops
     idle_after_unload_ms: int = Field(30_000, ge=0)  # virtual time let pass after the last page unloads
 
 
@@ -126,18 +127,16 @@ class Policy(BaseModel):
         return False
 
 
-# Limits from the platforms' docs (shared/platform-facts.md): Douyin and WeChat cap the main package at 2 MB and
-# every subpackage at 2 MB, 20 MB in all; Alipay allows 2 MB main, 2 MB per subpackage, 8 MB in all (unverified:
-# Alipay's total has changed over time; 8 MB is the conservative documented figure).
+# Package limits from the platforms' docs (shared/platform-facts.md): Douyin 4 MB main package (moving to 2 MB),
+# 2 MB per subpackage, 16 MB in all; WeChat 2 MB per package, 30 MB in all. Alipay: 2 MB per package and 8 MB in
+# all (unverified: Alipay's documented total has changed over time; 8 MB is the conservative figure).
 BUILTIN: dict[str, Policy] = {
-    "douyin": Policy(name="douyin", platform="tt", description="Douyin (tt) mini-app review defaults"),
-    "wechat": Policy(name="wechat", platform="wx", description="WeChat (wx) mini-program review defaults"),
-    "alipay": Policy(
-        name="alipay",
-        platform="my",
-        description="Alipay (my) mini-program review defaults",
-        thresholds=Thresholds(total_package_bytes=8 * MB),
-    ),
+    "douyin": Policy(name="douyin", platform="tt", description="Douyin (tt) mini-app review defaults",
+                     thresholds=Thresholds(main_package_bytes=4 * MB, total_package_bytes=16 * MB)),
+    "wechat": Policy(name="wechat", platform="wx", description="WeChat (wx) mini-program review defaults",
+                     thresholds=Thresholds(total_package_bytes=30 * MB)),
+    "alipay": Policy(name="alipay", platform="my", description="Alipay (my) mini-program review defaults",
+                     thresholds=Thresholds(total_package_bytes=8 * MB)),
 }
 PLATFORM_POLICY = {"tt": "douyin", "wx": "wechat", "my": "alipay"}
 

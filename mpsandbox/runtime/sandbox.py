@@ -52,7 +52,7 @@ class RunLimits(BaseModel):
 
     model_config = ConfigDict(frozen=True)
     memory_bytes: int = 64 * 1024 * 1024
-    stack_bytes: int = 512 * 1024
+    stack_bytes: int = 4 * 1024 * 1024  # QuickJS-NG uses ~1.7 KB of C stack per JS call: ~2400 frames
     cpu_ms_per_turn: float = 2_000.0
     cpu_ms_total: float = 30_000.0
     wall_ms_per_turn: float = 20_000.0
@@ -621,6 +621,8 @@ class Sandbox:
             self._record(self._pending_user)
         elif task.op == "emit":
             p = task.payload
+            if not self.api_host.should_emit(p):
+                return True
             if p.get("oid"):
                 type_name = self._objects.get(int(p["oid"]), "Object")
                 self._check_orphan_listeners(f"{p['oid']}.{p.get('event')}", f"{type_name}.{p.get('event')}")
@@ -795,6 +797,8 @@ class Sandbox:
             delay = max(0, int(p.get("delay") or 0))
             repeat = bool(p.get("repeat"))
             top = self.router.top
+            if self._task is not None and self._task.op in ("launch", "appHook"):
+                top = None  # set by App code: the app owns it, not the page on top
             self._timers[tid] = _TimerState(delay, repeat, top.page_id if top else None, top.route if top else None)
             self._record(TimerEvent(**self._ev(), op="set", timer_id=tid, delay=delay, repeat=repeat,
                                     owner=top.route if top else None))

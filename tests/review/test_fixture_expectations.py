@@ -25,13 +25,16 @@ def _target(name: str) -> Path:
 def test_fixture_review_matches_expectation(expected: Path):
     spec = tomllib.loads(expected.read_text(encoding="utf-8"))
     options = spec.get("review", {})
+    policy = options.get("policy")
+    if policy and policy.endswith(".toml"):
+        policy = str(ROOT.parent / policy)
     report = review(
         _target(expected.stem),
         ReviewOptions(
             platform=options.get("platform"),
             deny=bool(options.get("deny", False)),
             allow_domains=list(options.get("allow_domains", [])),
-            policy=options.get("policy"),
+            policy=policy,
         ),
     )
     rules = {f.rule for f in report.findings}

@@ -181,3 +181,20 @@ def test_unknown_api_is_recorded_and_behaves_as_on_the_platform(engine_name):
     assert console_lines(trace) == ["undefined false", "TypeError"]
     unknown = [e for e in trace.api_calls() if e.outcome == "unknown"]
     assert {e.api for e in unknown} == {"noSuchApi"} and len(unknown) == 2  # two call sites
+
+
+def test_long_concatenated_messages_cross_the_bridge(engine_name):
+    """QuickJS-NG builds rope strings for long concatenations; the bridge must still carry them whole."""
+    src = "Page({ onLoad() { const a = 'x'.repeat(3000), b = 'y'.repeat(3000); console.log(a + b); tt.setStorageSync('k', a + b) } })"
+    trace = run_pages({"pages/p/p": src}, engine=engine_name)
+    assert not trace.of_kind("error")
+    texts = [e.text for e in trace.of_kind("console")]
+    assert texts and texts[0].startswith("x" * 100) and "…(+" in texts[0]
+
+
+def test_timers_set_by_app_code_belong_to_the_app(engine_name):
+    app = "App({ onLaunch() { setTimeout(() => {}, 5) } })"
+    page = "Page({ onLoad() { setTimeout(() => {}, 5) } })"
+    trace = run_pages({"pages/p/p": page}, app_js=app, engine=engine_name)
+    owners = [e.owner for e in trace.of_kind("timer") if e.op == "set"]
+    assert owners == [None, "pages/p/p"]

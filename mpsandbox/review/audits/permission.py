@@ -126,7 +126,8 @@ def reprompt_after_denial(art: Artifacts, policy: Policy) -> Iterable[Hit]:
                 denied.discard(e.scope)
                 asks.pop(e.scope, None)
                 continue
-            if e.action not in ASKING:
+            asking = e.action in ASKING or e.reason == "denied-before"  # a use after a refusal asks again
+            if not asking:
                 continue
             if e.scope in denied:
                 asks.setdefault(e.scope, []).append(e)

@@ -43,7 +43,7 @@ class Outcome(str, enum.Enum):
 @dataclass(frozen=True)
 class EngineLimits:
     memory_bytes: int = 64 * 1024 * 1024
-    stack_bytes: int = 512 * 1024
+    stack_bytes: int = 4 * 1024 * 1024  # QuickJS-NG uses ~1.7 KB of C stack per JS call: ~2400 frames
     cpu_ms_per_turn: float = 2_000.0  # deterministic budget, converted to engine units
     wall_ms_per_turn: float = 20_000.0  # backstop only
     # Host work done for JS is charged to the turn as a fixed cost per host-function call, so that a loop of

@@ -106,7 +106,9 @@
   // control character. NUL would end the string on its way to the host, so it is replaced in the stack text.
   function send(op, payload, stack) {
     var head = !stack ? '' : strIndexOf(stack, '\u0000') === -1 ? stack : strReplace(stack, /\u0000/g, '\ufffd');
-    var raw = host(op, head + '\u0001' + (payload === undefined ? 'null' : safeJSON(payload)));
+    // slice(0) flattens the rope QuickJS-NG builds for long concatenations: the Python binding of the bridge
+    // cannot convert rope strings (tag -6), so every message crosses as a flat string.
+    var raw = host(op, strSlice(head + '\u0001' + (payload === undefined ? 'null' : safeJSON(payload)), 0));
     if (raw === undefined || raw === null || raw === '') return null;
     var reply = parseJSON(raw);
     if (reply && hasOwn(reply, 'hostError')) throw new E('mpsandbox host error: ' + reply.hostError);
