@@ -176,7 +176,7 @@ def review(bundle: Path, policy: str | None, allow_domains: tuple[str, ...], den
     except PolicyError as exc:
         err_console.print(f"[red]policy error[/red] {exc}")
         sys.exit(EXIT_INTERNAL)
-    text = render(report, fmt, color=out is None and fmt == "text" and sys.stdout.isatty())
+    text = render(report, fmt, color=out is None and fmt == "text" and sys.stdout.isatty(), fail_on=fail_on)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
