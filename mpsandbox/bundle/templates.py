@@ -80,14 +80,13 @@ class _Parser(HTMLParser):
         for name, value in attrs.items():
             original = original_names.get(name, name)
             kind = event = None
+            am = _ALIPAY.match(original) if self.platform == "my" else None
             m = _BIND.match(name)
-            if m:
+            if am:
+                kind = "alipay-on" if am.group(1) == "on" else "alipay-catch"
+                event = am.group(2)[0].lower() + am.group(2)[1:]
+            elif m:
                 kind, event = m.group(1), m.group(2)
-            else:
-                am = _ALIPAY.match(original)
-                if am and self.platform == "my":
-                    kind = "alipay-on" if am.group(1) == "on" else "alipay-catch"
-                    event = am.group(2)[0].lower() + am.group(2)[1:]
             if kind is None or not value.strip():
                 continue
             handler = value.strip()
