@@ -457,7 +457,8 @@ def _socket_method(host: ApiHost, call: ApiCall, services: HostServices) -> Repl
             return Reply("async", outcome="pending", err_msg="sendSocketMessage:fail socket is not connected")
         mock = host.mocks.response_for("connectSocket", "*", host.sockets[oid], host.response_uses)
         if mock is not None:
-            data = mock.data if isinstance(mock.data, str) else json.dumps(mock.data)
+            data = mock.data if isinstance(mock.data, str) else json.dumps(mock.data, separators=(",", ":"),
+                                                                           ensure_ascii=False)
             services.emit_object(oid, "onMessage", {"data": data}, mock.latency_ms or 20)
         services.complete(call, True, {"errMsg": "sendSocketMessage:ok"}, 0)
         return Reply("async", outcome="pending")
