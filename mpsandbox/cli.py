@@ -46,9 +46,16 @@ def cli() -> None:
 def main() -> None:
     """Entry point: an unexpected failure of mpsandbox itself is a clear message and exit code 3."""
     try:
-        cli()
+        rv = cli.main(standalone_mode=False)
+        sys.exit(rv if isinstance(rv, int) else 0)
     except SystemExit:
         raise
+    except click.exceptions.Abort:
+        err_console.print("aborted")
+        sys.exit(EXIT_INTERNAL)
+    except click.ClickException as exc:  # bad usage: exit 3, so that 1 and 2 keep meaning flag and reject
+        exc.show()
+        sys.exit(EXIT_INTERNAL)
     except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
         if os.environ.get("MPSANDBOX_DEBUG"):
             raise
@@ -66,10 +73,11 @@ def main() -> None:
 @click.option("--platform", type=click.Choice(["tt", "wx", "my"]), help="Override the detected platform.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of Math.random and the mocks.")
 @click.option("--engine", type=click.Choice(["native", "wasm"]), default="native", show_default=True)
+@click.option("--mock", "mock_file", type=click.Path(path_type=Path), help="Mock file (TOML, YAML or JSON).")
 @click.option("--trace-out", type=click.Path(path_type=Path), help="Write the full trace as JSON to this file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the trace as JSON instead of the summary.")
 def run(bundle: Path, page: str | None, query: tuple[str, ...], taps: tuple[str, ...], platform: str | None,
-        seed: int, engine: str, trace_out: Path | None, as_json: bool) -> None:
+        seed: int, engine: str, mock_file: Path | None, trace_out: Path | None, as_json: bool) -> None:
     """Launch BUNDLE (a directory or .zip), open a page, fire taps, run until idle and summarise the trace.
 
     Exit code: 0 the run completed (whatever the bundle did), 2 the bundle could not be loaded,
@@ -82,13 +90,14 @@ def run(bundle: Path, page: str | None, query: tuple[str, ...], taps: tuple[str,
 
     query_map = _parse_query(query)
     tap_list = [_parse_tap(t) for t in taps]
+    mocks = _load_mocks(mock_file)
     try:
         loaded = load_bundle(bundle, platform=platform)
     except BundleError as exc:
         err_console.print(f"[red]bundle error[/red] {exc}")
         sys.exit(EXIT_BUNDLE_ERROR)
     try:
-        with Sandbox(loaded, engine=engine, seed=seed) as sb:
+        with Sandbox(loaded, engine=engine, seed=seed, mocks=mocks) as sb:
             sb.launch(page=page, query=query_map)
             sb.run()
             for handler, dataset in tap_list:
@@ -205,7 +214,9 @@ def rules(policy: str | None, as_json: bool, rule_id: str | None) -> None:
     except PolicyError as exc:
         err_console.print(f"[red]policy error[/red] {exc}")
         sys.exit(EXIT_INTERNAL)
-    infos = [a.info(pol) for a in REGISTRY.values()]
+    from .review.model import CATEGORIES
+
+    infos = sorted((a.info(pol) for a in REGISTRY.values()), key=lambda i: (CATEGORIES.index(i.category), i.id))
     if rule_id:
         infos = [i for i in infos if i.id == rule_id]
         if not infos:
@@ -220,7 +231,8 @@ def rules(policy: str | None, as_json: bool, rule_id: str | None) -> None:
         console.print(f"[bold]{i.id}[/bold] ({i.category}, {i.severity.value}) {i.title}\n")
         console.print(f"[bold]What and why[/bold]\n{i.description}\n\n[bold]Fix[/bold]\n{i.fix}")
         if i.example:
-            console.print(f"\n[bold]Example[/bold]\n{i.example}", markup=False)
+            console.print("\n[bold]Example[/bold]")
+            console.print(i.example, markup=False)
         return
     table = Table(show_lines=False)
     for col in ("id", "category", "severity", "title"):

@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from typing import Iterable
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -57,6 +58,14 @@ def render_summary(trace: Trace, stats: RunStats | None = None) -> Group:
             t.add_row("…", f"+{len(nav) - MAX_LINES} more", "", "", "")
         parts.append(t)
 
+    actions = [e for e in trace.of_kind("user")]
+    if actions:
+        t = Table(title="User actions", title_justify="left", show_edge=False)
+        for col in ("t ms", "action", "handler", "result"):
+            t.add_column(col)
+        for e in actions[:40]:
+            t.add_row(str(e.t), e.action, escape(e.handler or ""), "ran" if e.found else "no such handler")
+        parts.append(t)
     calls = [e for e in trace.events if e.kind == "api"]
     if calls:
         by_api: dict[str, Counter] = defaultdict(Counter)
