@@ -697,15 +697,21 @@ class Sandbox:
         result = fn(data)
         return "null" if result is None else json.dumps(result)
 
-    def _track_listener(self, key: str, kind: str) -> None:
-        """Remember which page registered a listener, so emissions after it unloaded can be reported."""
+    def _track_listener(self, key: str, kind: str, with_fn: bool) -> None:
+        """Remember which page registered a listener, so emissions after it unloaded can be reported.
+
+        off*(fn) removes one registration (the host cannot compare functions; the latest is the usual one),
+        off*() removes them all.
+        """
         top = self.router.top
+        if self._task is not None and self._task.op in ("launch", "appHook"):
+            top = None
         owner = (top.page_id, top.route) if top else (None, None)
-        if kind == "listener":
+        if kind == "listener" and with_fn:
             self._listeners.setdefault(key, []).append(owner)
         elif kind == "unlisten":
             owners = self._listeners.get(key, [])
-            self._listeners[key] = [o for o in owners if o[0] != owner[0]] if owner[0] is not None else []
+            self._listeners[key] = owners[:-1] if with_fn else []
 
     def _page_alive(self, page_id: int | None) -> bool:
         return page_id is None or any(r.page_id == page_id for r in self.router.stack) or any(
@@ -728,7 +734,7 @@ class Sandbox:
         spec = self.api_host.resolve(via.split(".", 1)[-1])
         if p.get("kind") in ("listener", "unlisten") and spec is not None:
             event = spec.name if p.get("kind") == "listener" else "on" + spec.name[3:]
-            self._track_listener(event, str(p.get("kind")))
+            self._track_listener(event, str(p.get("kind")), bool(p.get("fn", True)))
         call = ApiCall(
             call_id=int(p["cid"]),
             name=spec.name if spec else via.split(".", 1)[-1],
@@ -747,7 +753,10 @@ class Sandbox:
         method = str(p.get("method"))
         if p.get("kind") in ("listener", "unlisten"):
             event = method if p.get("kind") == "listener" else "on" + method[3:]
-            self._track_listener(f"{oid}.{event}", str(p.get("kind")))
+            self._track_listener(f"{oid}.{event}", str(p.get("kind")), bool(p.get("fn", True)))
+        elif method in ("destroy", "close", "disconnect"):  # the object's listeners go with it
+            for key in [k for k in self._listeners if k.startswith(f"{oid}.")]:
+                del self._listeners[key]
         call = ApiCall(
             call_id=int(p.get("cid") or 0),
             name=f"{type_name}.{method}",

@@ -162,10 +162,22 @@ class Walker:
         return True
 
     def _open(self, sb: Sandbox, route: str) -> bool:
-        tab = route in set(getattr(self.bundle, "tab_pages", None) or [])
+        """Bring ``route`` on top the way a user would reach it: a tab by switchTab, another page by navigateTo
+        from the entry page (so navigateBack works), falling back to reLaunch."""
+        tabs = set(getattr(self.bundle, "tab_pages", None) or [])
         if sb.pages and sb.pages[-1] == route:
             return True
-        ok = sb.route("switchTab" if tab else "reLaunch", "/" + route)
+        entry = getattr(self.bundle, "entry_page", "") or ""
+        if route in tabs:
+            ok = sb.route("switchTab", "/" + route)
+        elif entry and route != entry:
+            if sb.pages != [entry]:
+                sb.route("switchTab" if entry in tabs else "reLaunch", "/" + entry)
+                if not self._settle(sb):
+                    return False
+            ok = sb.route("navigateTo", "/" + route)
+        else:
+            ok = sb.route("reLaunch", "/" + route)
         if not ok:
             ok = sb.route("reLaunch", "/" + route)
         if not ok or not self._settle(sb):

@@ -646,7 +646,7 @@
         if (typeof fn === 'function') { var at = arrIndexOf(list, fn); if (at !== -1) arrSplice(list, at, 1); }
         else list.length = 0;
       }
-      send('ocall', { oid: oid, method: method, kind: kind, args: [], cbs: [] }, here());
+      send('ocall', { oid: oid, method: method, kind: kind, args: [], cbs: [], fn: typeof fn === 'function' }, here());
       return undefined;
     }
     if (kind === 'chain') {
@@ -731,7 +731,7 @@
         if (spec.kind === 'listener') { if (typeof cb === 'function') push(list, cb); }
         else if (typeof cb === 'function') { var at = arrIndexOf(list, cb); if (at !== -1) arrSplice(list, at, 1); }
         else list.length = 0;
-        send('call', { cid: ++callSeq, id: spec.id, via: via, args: [], cbs: [], kind: spec.kind }, here());
+        send('call', { cid: ++callSeq, id: spec.id, via: via, args: [], cbs: [], kind: spec.kind, fn: typeof cb === 'function' }, here());
       };
     } else {
       fn = spec.id === 'nextTick'
