@@ -1,0 +1,488 @@
+"""The ``wasm`` backend: QuickJS-NG compiled to wasm32-wasi, run in wasmtime.
+
+An engine bug stays inside linear memory; CPU is wasm fuel (the same bundle costs the same on every machine); the
+clock and the WASI surface are fixed stubs, so the bundle sees only what the bridge gives it. After the trusted
+framework has loaded once, later engines restore a copy of that linear memory instead of evaluating it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import wasmtime
+
+from ..base import (
+    CallResult,
+    EngineInfo,
+    EngineLimits,
+    EngineUnavailable,
+    HostFunction,
+    JobsResult,
+    JSError,
+    Outcome,
+    TurnUsage,
+    classify_error,
+    split_error,
+)
+from .._watchdog import WATCHDOG
+from .build import ensure_module_bytes, module_key
+
+# Fuel per nominal millisecond of CPU (calibrated on framework-like code: bench/bench_engines.py prints it).
+FUEL_PER_MS = 6_000_000.0
+GC_THRESHOLD_BYTES = 4 * 1024 * 1024
+WASM_STACK_BYTES = 8 * 1024 * 1024  # the shadow stack linked into the module (build.py); JS stack lives in it
+MAX_NATIVE_STACK = 2 * 1024 * 1024  # wasmtime caps the host stack wasm may use at its async stack size (2 MiB)
+MAX_JS_STACK = 512 * 1024
+EPOCH_TICK_S = 0.01
+FIXED_TIME_NS = 1_735_689_600_000_000_000  # 2025-01-01T00:00:00Z: what the WASI clock always says
+
+
+@dataclass
+class _Shared:
+    engine: wasmtime.Engine
+    module: wasmtime.Module
+    key: str
+
+
+_shared: _Shared | None = None
+_shared_lock = threading.Lock()
+_snapshots: dict[str, tuple[bytes, int]] = {}  # (framework, init params) -> (memory image, page count)
+_ticker_started = False
+
+
+def _config() -> wasmtime.Config:
+    cfg = wasmtime.Config()
+    cfg.consume_fuel = True
+    cfg.epoch_interruption = True
+    cfg.cranelift_opt_level = "speed"
+    cfg.max_wasm_stack = MAX_NATIVE_STACK
+    cfg.memory_may_move = False  # the watchdog writes into linear memory by address
+    return cfg
+
+
+def config_fingerprint() -> str:
+    return f"fuel=1;epoch=1;opt=speed;stack={MAX_NATIVE_STACK};nomove=1"
+
+
+def _shared_module() -> _Shared:
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            engine = wasmtime.Engine(_config())
+            module = ensure_module_bytes(engine, config_fingerprint())
+            _shared = _Shared(engine, module, module_key(config_fingerprint()))
+            _start_ticker(engine)
+        return _shared
+
+
+def _start_ticker(engine: wasmtime.Engine) -> None:
+    """Epoch interruption is the wall-clock backstop: one daemon thread advances the epoch every 10 ms."""
+    global _ticker_started
+    if _ticker_started:
+        return
+    _ticker_started = True
+
+    def tick() -> None:
+        while True:
+            time.sleep(EPOCH_TICK_S)
+            engine.increment_epoch()
+
+    threading.Thread(target=tick, name="mpsandbox-wasm-epoch", daemon=True).start()
+
+
+class WasmEngine:
+    """One QuickJS-NG runtime inside one wasmtime instance. Not thread-safe."""
+
+    def __init__(self, limits: EngineLimits | None = None):
+        self.limits = limits or EngineLimits()
+        try:
+            shared = _shared_module()
+        except EngineUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any build or load failure means the backend cannot run here
+            raise EngineUnavailable(f"the wasm engine could not be built or loaded: {type(exc).__name__}: {exc}") from exc
+        self._shared = shared
+        self._store = wasmtime.Store(shared.engine)
+        js_limit = int(self.limits.memory_bytes)
+        self._store.set_limits(memory_size=js_limit + js_limit // 4 + WASM_STACK_BYTES + 32 * 1024 * 1024)
+        self._unit_limit = max(1, int(self.limits.cpu_ms_per_turn * FUEL_PER_MS))
+        self._host_call_fuel = int(self.limits.host_call_cost_ms * FUEL_PER_MS)
+        self._fuel_start = 0
+        self._stopped: Outcome | None = None
+        self._deadline = float("inf")
+        self._turn_started = 0.0
+        self._in_turn = False
+        self._dead: str | None = None
+        self._host_fn: HostFunction | None = None
+        self._pending_reply = b""
+        # QuickJS checks its stack against the shadow stack in linear memory (~330 bytes a JS call), while
+        # wasmtime runs out of host stack (2 MiB, ~650 bytes a call) first unless the JS limit is lower: the
+        # native limit / 8 keeps the catchable RangeError first (~1500 calls at the default 4 MB).
+        js_stack = max(64 * 1024, min(int(self.limits.stack_bytes) // 8, MAX_JS_STACK))
+        self._init_params = (js_limit, js_stack, GC_THRESHOLD_BYTES)
+        self._initialized = False
+        self._counter_addr = 0  # absolute host address of QuickJS's interrupt counter
+        self._watch: int | None = None
+        linker = wasmtime.Linker(shared.engine)
+        self._define_imports(linker)
+        self._instance = linker.instantiate(self._store, shared.module)
+        ex = self._instance.exports(self._store)
+        self._memory: wasmtime.Memory = ex["memory"]  # type: ignore[assignment]
+        self._ex = {name: ex[name] for name in (
+            "_initialize", "shim_result_ptr", "shim_result_len", "shim_stack_ptr", "shim_stack_len", "shim_alloc",
+            "shim_free", "shim_init", "shim_version", "shim_eval", "shim_pin", "shim_call", "shim_set_host_function",
+            "shim_set_rejection_handler", "shim_pending_rejections", "shim_deliver_rejections", "shim_run_job",
+            "shim_gc", "shim_memory", "shim_counter_addr")}
+        self.info = EngineInfo(name="wasm", cpu_unit="fuel", units_per_ms=FUEL_PER_MS, version="",
+                               details={"module": shared.key[:16], "snapshot": False})
+        self._set_fuel(10**12)
+
+    # ---- wasm plumbing ----------------------------------------------------------------------------------------------
+    def _define_imports(self, linker: wasmtime.Linker) -> None:
+        i32 = wasmtime.ValType.i32()
+        i64 = wasmtime.ValType.i64()
+        ft = wasmtime.FuncType
+        store = self._store
+
+        def host_call(op_ptr: int, op_len: int, msg_ptr: int, msg_len: int) -> int:
+            self._charge_host_call()
+            op = self._read(op_ptr, op_len)
+            msg = self._read(msg_ptr, msg_len)
+            fn = self._host_fn
+            if fn is None:
+                return -1
+            try:
+                out = fn(op, msg)
+            except BaseException as exc:  # the bridge must never raise into wasm
+                out = json.dumps({"hostError": f"{type(exc).__name__}: {exc}"})
+            if out is None:
+                return -1
+            self._pending_reply = str(out).encode("utf-8", "surrogatepass")
+            return len(self._pending_reply)
+
+        def host_take(dst: int) -> None:
+            self._memory.write(store, self._pending_reply, dst)
+            self._pending_reply = b""
+
+        def should_interrupt() -> int:
+            return 1 if self._check_limits() else 0
+
+        linker.define_func("mpsb", "host_call", ft([i32, i32, i32, i32], [i32]), host_call)
+        linker.define_func("mpsb", "host_take", ft([i32], []), host_take)
+        linker.define_func("mpsb", "should_interrupt", ft([], [i32]), should_interrupt)
+
+        # A fixed WASI surface: no files, no environment, a clock that never moves, output discarded.
+        def clock_time_get(_clock: int, _precision: int, out_ptr: int) -> int:
+            self._memory.write(store, FIXED_TIME_NS.to_bytes(8, "little"), out_ptr)
+            return 0
+
+        def fd_write(_fd: int, iovs: int, iovs_len: int, nwritten: int) -> int:
+            total = 0
+            raw = self._memory.read(store, iovs, iovs + 8 * iovs_len)
+            for k in range(iovs_len):
+                total += int.from_bytes(raw[8 * k + 4:8 * k + 8], "little")
+            self._memory.write(store, total.to_bytes(4, "little"), nwritten)
+            return 0
+
+        wasi = "wasi_snapshot_preview1"
+        linker.define_func(wasi, "clock_time_get", ft([i32, i64, i32], [i32]), clock_time_get)
+        linker.define_func(wasi, "fd_write", ft([i32, i32, i32, i32], [i32]), fd_write)
+        linker.define_func(wasi, "fd_close", ft([i32], [i32]), lambda fd: 8)  # EBADF
+        linker.define_func(wasi, "fd_fdstat_get", ft([i32, i32], [i32]), lambda fd, p: 8)
+        linker.define_func(wasi, "fd_seek", ft([i32, i64, i32, i32], [i32]), lambda fd, off, wh, p: 8)
+
+    def _x(self, name: str, *args: Any) -> Any:
+        """Call a small helper export (alloc, free, result buffers): no turn budget, but never a stale epoch."""
+        self._store.set_epoch_deadline(1_000_000)
+        return self._ex[name](self._store, *args)
+
+    def _read(self, ptr: int, n: int) -> str:
+        if n <= 0:
+            return ""
+        return bytes(self._memory.read(self._store, ptr, ptr + n)).decode("utf-8", "surrogatepass")
+
+    def _write_str(self, text: str) -> tuple[int, int]:
+        data = text.encode("utf-8", "surrogatepass") + b"\0"
+        ptr = self._x("shim_alloc", len(data))
+        if not ptr:
+            raise MemoryError("shim_alloc failed")
+        self._memory.write(self._store, data, ptr)
+        return ptr, len(data) - 1
+
+    def _free(self, *ptrs: int) -> None:
+        for p in ptrs:
+            self._x("shim_free", p)
+
+    def _result(self) -> str:
+        return self._read(self._x("shim_result_ptr"), self._x("shim_result_len"))
+
+    def _stack(self) -> str:
+        return self._read(self._x("shim_stack_ptr"), self._x("shim_stack_len"))
+
+    def _set_fuel(self, fuel: int) -> None:
+        self._store.set_fuel(max(0, int(fuel)))
+
+    def _fuel_used(self) -> int:
+        return self._fuel_start - self._store.get_fuel()
+
+    # ---- limits -----------------------------------------------------------------------------------------------------
+    def _check_limits(self) -> bool:
+        if self._stopped is not None:
+            return True
+        if self._in_turn and self._fuel_used() > self._unit_limit:
+            self._stopped = Outcome.CPU
+            return True
+        if time.perf_counter() > self._deadline:
+            self._stopped = Outcome.WALL
+            return True
+        return False
+
+    def _charge_host_call(self) -> None:
+        remaining = self._store.get_fuel()
+        self._set_fuel(remaining - min(remaining, self._host_call_fuel))
+
+    def _guard(self, fn: Any, *args: Any) -> Any:
+        """Call an export; a trap (fuel backstop, epoch, wasm stack, engine bug) kills this instance."""
+        if self._dead is not None:
+            raise _Dead(self._dead, fresh=False)
+        # the interrupt handler stops a turn at its wall deadline when JS polls; the epoch kills the instance
+        # only when it does not (a builtin that runs on and on), with a margin for that poll to come
+        ticks = int((2 * self.limits.wall_ms_per_turn + 1000) / 1000.0 / EPOCH_TICK_S) + 2
+        self._store.set_epoch_deadline(ticks)
+        try:
+            return fn(self._store, *args)
+        except wasmtime.Trap as exc:
+            self._dead = f"wasm trap: {exc.message if hasattr(exc, 'message') else exc}"
+            raise _Dead(self._dead) from None
+        except wasmtime.WasmtimeError as exc:
+            self._dead = f"wasm error: {exc}"
+            raise _Dead(self._dead) from None
+
+    def _ensure_init(self) -> None:
+        if self._initialized:
+            return
+        self._guard(self._ex["_initialize"])
+        status = self._guard(self._ex["shim_init"], *self._init_params)
+        if status != 0:
+            raise EngineUnavailable(f"the wasm engine failed to start ({status}): {self._result()}")
+        self.info.version = self._read(self._x("shim_version"), 32).split("\0")[0]
+        self._initialized = True
+        self._locate_counter()
+
+    def _locate_counter(self) -> None:
+        import ctypes
+
+        base = ctypes.addressof(self._memory.data_ptr(self._store).contents)
+        self._counter_addr = base + int(self._x("shim_counter_addr"))
+
+    def _force_poll(self) -> None:  # watchdog thread: the next interrupt poll calls the handler
+        import ctypes
+
+        if self._counter_addr and self._dead is None:
+            ctypes.c_int32.from_address(self._counter_addr).value = 0
+
+    def begin_turn(self) -> None:
+        self._stopped = None
+        self._turn_started = time.perf_counter()
+        self._deadline = self._turn_started + self.limits.wall_ms_per_turn / 1000.0
+        # the budget plus a reserve: the interrupt handler stops the turn cleanly at the budget; running dry (a
+        # long builtin with no interrupt poll) traps and kills the instance
+        self._set_fuel(5 * self._unit_limit + 1_000_000_000)
+        self._fuel_start = self._store.get_fuel()
+        self._in_turn = True
+        if self._watch is not None:
+            WATCHDOG.disarm(self._watch)
+        self._watch = WATCHDOG.arm(self._deadline, self._force_poll) if self._counter_addr else None
+
+    def end_turn(self) -> TurnUsage:
+        if self._watch is not None:
+            WATCHDOG.disarm(self._watch)
+            self._watch = None
+        used = self._fuel_used() if self._in_turn else 0
+        wall = (time.perf_counter() - self._turn_started) * 1000.0 if self._turn_started else 0.0
+        self._in_turn = False
+        self._turn_started = 0.0
+        self._deadline = float("inf")
+        self._set_fuel(10**12)
+        return TurnUsage(cpu_units=used, cpu_ms=round(used / FUEL_PER_MS, 3), wall_ms=wall,
+                         memory_bytes=self.memory_estimate(), heap_bytes=self.memory_used())
+
+    # ---- outcomes ---------------------------------------------------------------------------------------------------
+    def _failure(self, text: str, stack: str = "") -> CallResult:
+        if self._stopped is not None and "interrupted" in text:
+            return CallResult(self._stopped, error=JSError("InternalError", "interrupted", stack))
+        err = split_error(text)
+        if stack and not err.stack:
+            err = JSError(err.name, err.message, stack)
+        overflow = "Maximum call stack" in text or "stack overflow" in text
+        return CallResult(Outcome.STACK if overflow else classify_error(text), error=err)
+
+    def _dead_result(self, dead: "_Dead") -> CallResult:
+        """The call that killed the instance reports why (wall, CPU); every later call is a TRAP."""
+        why = str(dead)
+        outcome = Outcome.TRAP
+        if dead.fresh and ("wasm trap: interrupt" in why or "epoch" in why):
+            outcome = Outcome.WALL
+        elif dead.fresh and "fuel" in why:
+            outcome = Outcome.CPU
+        return CallResult(outcome, error=JSError("InternalError", why.splitlines()[0] if why else "wasm trap"))
+
+    # ---- protocol ---------------------------------------------------------------------------------------------------
+    def set_host_function(self, global_name: str, fn: HostFunction) -> None:
+        self._ensure_init()
+        self._host_fn = fn
+        ptr, _ = self._write_str(global_name)
+        try:
+            self._guard(self._ex["shim_set_host_function"], ptr)
+        finally:
+            self._free(ptr)
+
+    def eval(self, source: str, filename: str) -> CallResult:
+        try:
+            self._ensure_init()
+            src, n = self._write_str(source)
+            name, _ = self._write_str(filename)
+            try:
+                status = self._guard(self._ex["shim_eval"], src, n, name)
+            finally:
+                if self._dead is None:
+                    self._free(src, name)
+        except _Dead as dead:
+            return self._dead_result(dead)
+        if status == 0:
+            raw = self._result()
+            return CallResult(Outcome.OK, value=json.loads(raw) if raw else None)
+        return self._failure(self._result(), self._stack())
+
+    def load_trusted(self, source: str, filename: str) -> CallResult:
+        """Evaluate mpsandbox's own code; the first time per process, snapshot linear memory afterwards and
+        restore that image in later engines instead of evaluating again."""
+        key = hashlib.sha256(f"{self._shared.key}\0{self._init_params}\0{filename}\0{source}".encode()).hexdigest()
+        snap = _snapshots.get(key)
+        if snap is not None and not self._initialized:
+            image, pages = snap
+            grow = pages - self._memory.size(self._store)
+            if grow > 0:
+                self._memory.grow(self._store, grow)
+            self._memory.write(self._store, image, 0)
+            self._initialized = True
+            self._locate_counter()
+            self.info.details["snapshot"] = True
+            self.info.version = self._read(self._x("shim_version"), 32).split("\0")[0]
+            return CallResult(Outcome.OK)
+        fresh = not self._initialized
+        res = self.eval(source, filename)
+        if res.ok and fresh:
+            size = self._memory.data_len(self._store)
+            _snapshots[key] = (bytes(self._memory.read(self._store, 0, size)), self._memory.size(self._store))
+        return res
+
+    def pin(self, global_name: str) -> None:
+        self._ensure_init()
+        ptr, _ = self._write_str(global_name)
+        try:
+            bad = self._guard(self._ex["shim_pin"], ptr)
+        finally:
+            self._free(ptr)
+        if bad:
+            raise KeyError(f"no global function {global_name!r} to pin")
+
+    def call(self, name: str, *args: Any) -> CallResult:
+        try:
+            self._ensure_init()
+            np, _ = self._write_str(name)
+            ap, an = self._write_str(json.dumps(args))
+            try:
+                status = self._guard(self._ex["shim_call"], np, ap, an)
+            finally:
+                if self._dead is None:
+                    self._free(np, ap)
+        except _Dead as dead:
+            return self._dead_result(dead)
+        if status == 0:
+            raw = self._result()
+            return CallResult(Outcome.OK, value=json.loads(raw) if raw else None)
+        return self._failure(self._result(), self._stack())
+
+    def set_rejection_handler(self, global_name: str) -> None:
+        self._ensure_init()
+        ptr, _ = self._write_str(global_name)
+        try:
+            bad = self._guard(self._ex["shim_set_rejection_handler"], ptr)
+        finally:
+            self._free(ptr)
+        if bad:
+            raise KeyError(f"no global function {global_name!r} for rejections")
+
+    def run_jobs(self, max_jobs: int) -> JobsResult:
+        jobs = 0
+        try:
+            self._ensure_init()
+            while jobs < max_jobs:
+                r = self._guard(self._ex["shim_run_job"])
+                if r == 0:
+                    if not self._guard(self._ex["shim_pending_rejections"]):
+                        return JobsResult(Outcome.OK, jobs)
+                    status = self._guard(self._ex["shim_deliver_rejections"])
+                    if status != 0:
+                        res = self._failure(self._result(), self._stack())
+                        if res.outcome.is_limit:
+                            return JobsResult(res.outcome, jobs, res.error)
+                    continue
+                if r < 0:
+                    res = self._failure(self._result(), self._stack())
+                    if res.outcome is not Outcome.ERROR:
+                        return JobsResult(res.outcome, jobs + 1, res.error)
+                jobs += 1
+        except _Dead as dead:
+            res = self._dead_result(dead)
+            return JobsResult(res.outcome, jobs, res.error)
+        return JobsResult(Outcome.CPU if self._stopped else Outcome.OK, jobs)
+
+    def _memory_pair(self) -> tuple[int, int]:
+        if self._dead is not None or not self._initialized:
+            return 0, 0
+        out = self._x("shim_alloc", 16)
+        try:
+            self._x("shim_memory", out)
+            raw = bytes(self._memory.read(self._store, out, out + 16))
+            return int.from_bytes(raw[:8], "little", signed=True), int.from_bytes(raw[8:], "little", signed=True)
+        finally:
+            self._x("shim_free", out)
+
+    def memory_used(self) -> int:
+        return self._memory_pair()[0]
+
+    def memory_estimate(self) -> int:
+        return self._memory_pair()[1]
+
+    def gc(self) -> None:
+        if self._dead is None and self._initialized:
+            try:
+                self._guard(self._ex["shim_gc"])
+            except _Dead:
+                pass
+
+    def close(self) -> None:
+        if self._watch is not None:
+            WATCHDOG.disarm(self._watch)
+            self._watch = None
+        self._counter_addr = 0
+        self._host_fn = None
+        self._dead = self._dead or "closed"
+        self._ex = {}
+        self._instance = None  # type: ignore[assignment]
+        self._store = None  # type: ignore[assignment]
+
+
+class _Dead(Exception):
+    """The instance trapped (or was closed) and must not run again."""
+
+    def __init__(self, why: str, fresh: bool = True):
+        super().__init__(why)
+        self.fresh = fresh  # raised by the call that trapped, not by a later one
