@@ -51,7 +51,9 @@ class _Shared:
 
 _shared: _Shared | None = None
 _shared_lock = threading.Lock()
-_snapshots: dict[str, tuple[bytes, int]] = {}  # (framework, init params) -> (memory image, page count)
+# (framework, init params) -> (pages, [(offset, bytes)]): what differs from a fresh instance's memory
+_snapshots: dict[str, tuple[int, list[tuple[int, bytes]]]] = {}
+SNAPSHOT_CHUNK = 4096
 _ticker_started = False
 
 
@@ -127,6 +129,9 @@ class WasmEngine:
         self._init_params = (js_limit, js_stack, GC_THRESHOLD_BYTES)
         self._initialized = False
         self._counter_addr = 0  # absolute host address of QuickJS's interrupt counter
+        self._io = 0  # address of the shim's result descriptor in linear memory
+        self._inbox = 0  # a reusable buffer for strings passed in
+        self._inbox_cap = 0
         self._watch: int | None = None
         linker = wasmtime.Linker(shared.engine)
         self._define_imports(linker)
@@ -137,7 +142,7 @@ class WasmEngine:
             "_initialize", "shim_result_ptr", "shim_result_len", "shim_stack_ptr", "shim_stack_len", "shim_alloc",
             "shim_free", "shim_init", "shim_version", "shim_eval", "shim_pin", "shim_call", "shim_set_host_function",
             "shim_set_rejection_handler", "shim_pending_rejections", "shim_deliver_rejections", "shim_run_job",
-            "shim_gc", "shim_memory", "shim_counter_addr")}
+            "shim_gc", "shim_memory", "shim_counter_addr", "shim_io")}
         self.info = EngineInfo(name="wasm", cpu_unit="fuel", units_per_ms=FUEL_PER_MS, version="",
                                details={"module": shared.key[:16], "snapshot": False})
         self._set_fuel(10**12)
@@ -206,23 +211,37 @@ class WasmEngine:
             return ""
         return bytes(self._memory.read(self._store, ptr, ptr + n)).decode("utf-8", "surrogatepass")
 
-    def _write_str(self, text: str) -> tuple[int, int]:
-        data = text.encode("utf-8", "surrogatepass") + b"\0"
-        ptr = self._x("shim_alloc", len(data))
-        if not ptr:
-            raise MemoryError("shim_alloc failed")
-        self._memory.write(self._store, data, ptr)
-        return ptr, len(data) - 1
+    def _put(self, *texts: str) -> list[tuple[int, int]]:
+        """Copy strings (NUL-terminated) into the reusable inbox; returns (pointer, length) of each."""
+        blobs = [t.encode("utf-8", "surrogatepass") + b"\0" for t in texts]
+        need = sum(len(b) for b in blobs)
+        if need > self._inbox_cap:
+            if self._inbox:
+                self._x("shim_free", self._inbox)
+            cap = max(need, 64 * 1024, 2 * self._inbox_cap)
+            self._inbox = self._x("shim_alloc", cap)
+            if not self._inbox:
+                self._inbox_cap = 0
+                raise MemoryError("the wasm engine has no memory left for its inbox")
+            self._inbox_cap = cap
+        out, at = [], self._inbox
+        self._memory.write(self._store, b"".join(blobs), at)
+        for b in blobs:
+            out.append((at, len(b) - 1))
+            at += len(b)
+        return out
 
-    def _free(self, *ptrs: int) -> None:
-        for p in ptrs:
-            self._x("shim_free", p)
+    def _io_ints(self) -> list[int]:
+        raw = self._memory.read(self._store, self._io, self._io + 32)
+        return [int.from_bytes(raw[i:i + 4], "little", signed=True) for i in range(0, 32, 4)]
 
     def _result(self) -> str:
-        return self._read(self._x("shim_result_ptr"), self._x("shim_result_len"))
+        io = self._io_ints()
+        return self._read(io[0], io[1])
 
     def _stack(self) -> str:
-        return self._read(self._x("shim_stack_ptr"), self._x("shim_stack_len"))
+        io = self._io_ints()
+        return self._read(io[2], io[3])
 
     def _set_fuel(self, fuel: int) -> None:
         self._store.set_fuel(max(0, int(fuel)))
@@ -273,6 +292,7 @@ class WasmEngine:
         self.info.version = self._read(self._x("shim_version"), 32).split("\0")[0]
         self._initialized = True
         self._locate_counter()
+        self._io = int(self._x("shim_io"))
 
     def _locate_counter(self) -> None:
         import ctypes
@@ -309,8 +329,9 @@ class WasmEngine:
         self._turn_started = 0.0
         self._deadline = float("inf")
         self._set_fuel(10**12)
+        heap, estimate = self._memory_pair()
         return TurnUsage(cpu_units=used, cpu_ms=round(used / FUEL_PER_MS, 3), wall_ms=wall,
-                         memory_bytes=self.memory_estimate(), heap_bytes=self.memory_used())
+                         memory_bytes=estimate, heap_bytes=heap)
 
     # ---- outcomes ---------------------------------------------------------------------------------------------------
     def _failure(self, text: str, stack: str = "") -> CallResult:
@@ -336,22 +357,14 @@ class WasmEngine:
     def set_host_function(self, global_name: str, fn: HostFunction) -> None:
         self._ensure_init()
         self._host_fn = fn
-        ptr, _ = self._write_str(global_name)
-        try:
-            self._guard(self._ex["shim_set_host_function"], ptr)
-        finally:
-            self._free(ptr)
+        ((ptr, _),) = self._put(global_name)
+        self._guard(self._ex["shim_set_host_function"], ptr)
 
     def eval(self, source: str, filename: str) -> CallResult:
         try:
             self._ensure_init()
-            src, n = self._write_str(source)
-            name, _ = self._write_str(filename)
-            try:
-                status = self._guard(self._ex["shim_eval"], src, n, name)
-            finally:
-                if self._dead is None:
-                    self._free(src, name)
+            (src, n), (name, _) = self._put(source, filename)
+            status = self._guard(self._ex["shim_eval"], src, n, name)
         except _Dead as dead:
             return self._dead_result(dead)
         if status == 0:
@@ -365,43 +378,38 @@ class WasmEngine:
         key = hashlib.sha256(f"{self._shared.key}\0{self._init_params}\0{filename}\0{source}".encode()).hexdigest()
         snap = _snapshots.get(key)
         if snap is not None and not self._initialized:
-            image, pages = snap
+            pages, chunks = snap
             grow = pages - self._memory.size(self._store)
             if grow > 0:
                 self._memory.grow(self._store, grow)
-            self._memory.write(self._store, image, 0)
+            for offset, data in chunks:
+                self._memory.write(self._store, data, offset)
             self._initialized = True
             self._locate_counter()
+            self._io = int(self._x("shim_io"))
             self.info.details["snapshot"] = True
             self.info.version = self._read(self._x("shim_version"), 32).split("\0")[0]
             return CallResult(Outcome.OK)
         fresh = not self._initialized
+        baseline = bytes(self._memory.read(self._store, 0, self._memory.data_len(self._store))) if fresh else b""
         res = self.eval(source, filename)
         if res.ok and fresh:
-            size = self._memory.data_len(self._store)
-            _snapshots[key] = (bytes(self._memory.read(self._store, 0, size)), self._memory.size(self._store))
+            image = bytes(self._memory.read(self._store, 0, self._memory.data_len(self._store)))
+            _snapshots[key] = (self._memory.size(self._store), _diff_chunks(baseline, image))
         return res
 
     def pin(self, global_name: str) -> None:
         self._ensure_init()
-        ptr, _ = self._write_str(global_name)
-        try:
-            bad = self._guard(self._ex["shim_pin"], ptr)
-        finally:
-            self._free(ptr)
+        ((ptr, _),) = self._put(global_name)
+        bad = self._guard(self._ex["shim_pin"], ptr)
         if bad:
             raise KeyError(f"no global function {global_name!r} to pin")
 
     def call(self, name: str, *args: Any) -> CallResult:
         try:
             self._ensure_init()
-            np, _ = self._write_str(name)
-            ap, an = self._write_str(json.dumps(args))
-            try:
-                status = self._guard(self._ex["shim_call"], np, ap, an)
-            finally:
-                if self._dead is None:
-                    self._free(np, ap)
+            (np, _), (ap, an) = self._put(name, json.dumps(args))
+            status = self._guard(self._ex["shim_call"], np, ap, an)
         except _Dead as dead:
             return self._dead_result(dead)
         if status == 0:
@@ -411,11 +419,8 @@ class WasmEngine:
 
     def set_rejection_handler(self, global_name: str) -> None:
         self._ensure_init()
-        ptr, _ = self._write_str(global_name)
-        try:
-            bad = self._guard(self._ex["shim_set_rejection_handler"], ptr)
-        finally:
-            self._free(ptr)
+        ((ptr, _),) = self._put(global_name)
+        bad = self._guard(self._ex["shim_set_rejection_handler"], ptr)
         if bad:
             raise KeyError(f"no global function {global_name!r} for rejections")
 
@@ -447,13 +452,9 @@ class WasmEngine:
     def _memory_pair(self) -> tuple[int, int]:
         if self._dead is not None or not self._initialized:
             return 0, 0
-        out = self._x("shim_alloc", 16)
-        try:
-            self._x("shim_memory", out)
-            raw = bytes(self._memory.read(self._store, out, out + 16))
-            return int.from_bytes(raw[:8], "little", signed=True), int.from_bytes(raw[8:], "little", signed=True)
-        finally:
-            self._x("shim_free", out)
+        self._x("shim_memory")
+        raw = bytes(self._memory.read(self._store, self._io + 16, self._io + 32))
+        return int.from_bytes(raw[:8], "little", signed=True), int.from_bytes(raw[8:], "little", signed=True)
 
     def memory_used(self) -> int:
         return self._memory_pair()[0]
@@ -478,6 +479,24 @@ class WasmEngine:
         self._ex = {}
         self._instance = None  # type: ignore[assignment]
         self._store = None  # type: ignore[assignment]
+
+
+def _diff_chunks(baseline: bytes, image: bytes) -> list[tuple[int, bytes]]:
+    """The runs of SNAPSHOT_CHUNK-sized blocks where ``image`` differs from ``baseline`` (zeros beyond its end)."""
+    runs: list[tuple[int, bytes]] = []
+    start = None
+    for off in range(0, len(image), SNAPSHOT_CHUNK):
+        block = image[off:off + SNAPSHOT_CHUNK]
+        base = baseline[off:off + SNAPSHOT_CHUNK]
+        same = block == base if len(base) == len(block) else not block.strip(b"\0") and not base.strip(b"\0")
+        if not same and start is None:
+            start = off
+        elif same and start is not None:
+            runs.append((start, image[start:off]))
+            start = None
+    if start is not None:
+        runs.append((start, image[start:]))
+    return runs
 
 
 class _Dead(Exception):

@@ -53,6 +53,9 @@ static const char TRAMPOLINE[] =
     "  };\n"
     "})()";
 
+static int32_t io[8];
+static void publish(void);
+
 static void put(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
 {
     if (n + 1 > *cap) {
@@ -65,11 +68,23 @@ static void put(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
     memcpy(*buf, s, n);
     (*buf)[n] = 0;
     *len = n;
+    publish();
 }
 
 static void set_result(const char *s, size_t n) { put(&result, &result_len, &result_cap, s, n); }
 static void set_stack(const char *s, size_t n) { put(&stack_text, &stack_len, &stack_cap, s, n); }
 
+/* Where the host reads results without calling in: [result ptr, result len, stack ptr, stack len, ...]. */
+
+static void publish(void)
+{
+    io[0] = (int32_t)(uintptr_t)result;
+    io[1] = (int32_t)result_len;
+    io[2] = (int32_t)(uintptr_t)stack_text;
+    io[3] = (int32_t)stack_len;
+}
+
+EXPORT("shim_io") int32_t *shim_io(void) { return io; }
 EXPORT("shim_result_ptr") char *shim_result_ptr(void) { return result; }
 EXPORT("shim_result_len") int32_t shim_result_len(void) { return (int32_t)result_len; }
 EXPORT("shim_stack_ptr") char *shim_stack_ptr(void) { return stack_text; }
@@ -341,10 +356,10 @@ EXPORT("shim_gc") void shim_gc(void) { JS_RunGC(rt); }
 EXPORT("shim_counter_addr") int32_t shim_counter_addr(void) { return (int32_t)(uintptr_t)mpsb_interrupt_counter(ctx); }
 
 /* [malloc_size, memory_used_size] of JS_ComputeMemoryUsage, as int64 into out. */
-EXPORT("shim_memory") void shim_memory(int64_t *out)
+EXPORT("shim_memory") void shim_memory(void)
 {
     JSMemoryUsage u;
     JS_ComputeMemoryUsage(rt, &u);
-    out[0] = u.malloc_size;
-    out[1] = u.memory_used_size;
+    int64_t sizes[2] = {u.malloc_size, u.memory_used_size};
+    memcpy(&io[4], sizes, sizeof sizes);
 }
