@@ -167,6 +167,9 @@ def _request(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
         code = "invalid url" if refused.startswith("invalid url") else "url not in domain list"
         return host.finish(call, services, False, None, refused, code=code, delay=0)
     host.inflight = [t for t in host.inflight if t > services.now]
+    # At most 10 request/upload/download tasks at once. The platforms document the limit, not what happens past
+    # it; we fail the newest call at once (rather than queueing it) so that a bundle flooding the network is
+    # visible in the record and never waits on virtual time.
     if len(host.inflight) >= MAX_REQUESTS:
         return host.finish(call, services, False, None,
                            f"exceed max concurrent requests ({MAX_REQUESTS})", code="exceed", delay=0)
@@ -182,6 +185,10 @@ def _request(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     if mock is not None and mock.fail:
         return host.finish(call, services, False, None, mock.fail, delay=latency)
     result = host.default_result(spec)
+    if mock is not None and host.platform == "my" and mock.status >= 400 and spec.name in ("request", "httpRequest"):
+        # Alipay's my.request fails on an HTTP error status (error 19) where tt/wx call success with the status
+        return host.finish(call, services, False, {"status": mock.status, "data": mock.data}, "http status error",
+                           code="http", delay=latency)
     if mock is not None:
         if spec.name == "downloadFile":
             result.update(statusCode=mock.status)
@@ -470,10 +477,22 @@ def _socket_method(host: ApiHost, call: ApiCall, services: HostServices) -> Repl
     return Reply("sync", value=None)
 
 
+# open-type buttons whose event hands data to the bundle, and the API each stands for in the record
+BUTTON_APIS = {"getPhoneNumber": "getPhoneNumber", "getRealtimePhoneNumber": "getPhoneNumber",
+               "getUserInfo": "getUserInfo", "chooseAvatar": "chooseAvatar", "openSetting": "openSetting",
+               "agreePrivacyAuthorization": "agreePrivacyAuthorization"}
+_PRIVATE_BUTTONS = {"getPhoneNumber", "getRealtimePhoneNumber", "getUserInfo", "chooseAvatar"}
+
+
 def button_detail(host: ApiHost, open_type: str, services: HostServices) -> dict[str, Any] | None:
     """The `detail` of an open-type button's event, as the platform fills it when the user taps it."""
     user = host.mocks.user
     ot = open_type.strip()
+    if ot in _PRIVATE_BUTTONS and host.declarations.privacy_check and not host.permissions.privacy_agreed:
+        name = BUTTON_APIS[ot]
+        if not host.permissions.agree_privacy(f"button:{ot}"):
+            return {"errMsg": f"{name}:fail privacy permission is not authorized",
+                    **({"errno": 104} if host.platform == "wx" else {})}
     if ot == "getPhoneNumber" or ot == "getRealtimePhoneNumber":
         name = "getPhoneNumber"
         if user.phone_number == "deny":
@@ -492,6 +511,6 @@ def button_detail(host: ApiHost, open_type: str, services: HostServices) -> dict
     if ot == "openSetting":
         return {"authSetting": host.permissions.open_setting("button:openSetting")}
     if ot == "agreePrivacyAuthorization":
-        host.permissions.agree_privacy("button:agreePrivacyAuthorization")
+        host.permissions.agree_privacy("button:agreePrivacyAuthorization", explicit=True)
         return {"errMsg": "agreePrivacyAuthorization:ok"}
     return None

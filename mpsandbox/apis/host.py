@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Protocol
 from urllib.parse import urlsplit
 
-from ..runtime.trace import FlowEvent, NoteEvent, PermissionEvent
+from ..runtime.trace import ApiCallEvent, FlowEvent, NoteEvent, PermissionEvent
 from .canary import CANARY_KINDS, CanaryRegistry
 from .catalogue import ApiSpec, Catalogue, Gesture, Kind, MethodSpec, Platform, load_catalogue
 from .mocks import MockConfig
@@ -115,13 +115,21 @@ def handler(*names: str) -> Callable[[Handler], Handler]:
     return register
 
 
-# Alipay reports failures with a numeric `error` and an `errorMessage` (docs: 11 user denied / cancelled,
-# 12 network, 13 timeout, 14 decode, 19 HTTP error, 2 invalid argument, 3 unknown); Douyin adds `errNo`.
-# Codes marked unverified are the closest documented ones.
-ALIPAY_CODES = {"auth deny": 11, "cancel": 11, "timeout": 13, "invalid url": 2, "url not in domain list": 2,
-                "gesture": 2, "not declared": 11, "exceed": 3}
+# Alipay reports failures with a numeric `error` and an `errorMessage` (docs: 2 invalid argument, 3 unknown,
+# 4 no permission to call the API, 11 user denied / cancelled (my.request: no cross-domain permission), 12 network,
+# 13 timeout, 14 decode, 19 HTTP error). Douyin adds `errNo` and, in newer APIs, `errorCode` (AAAABB) and `errorType`
+# (D developer, U user, F framework). WeChat adds `errno` to some failures (103 user denied, 104 privacy agreement
+# not accepted). Codes not in the platform docs are the closest documented ones (unverified).
+ALIPAY_CODES = {"auth deny": 11, "cancel": 11, "timeout": 13, "invalid url": 2, "url not in domain list": 11,
+                "gesture": 2, "not declared": 4, "exceed": 3, "parameter": 2, "privacy": 11, "http": 19}
 DOUYIN_ERRNO = {"auth deny": 10200, "cancel": 10502, "timeout": 21101, "invalid url": 21100,
-                "url not in domain list": 21102, "gesture": 10401, "not declared": 10202, "exceed": 10301}
+                "url not in domain list": 21102, "gesture": 10401, "not declared": 10101, "exceed": 10301,
+                "parameter": 20000, "privacy": 10202}
+DOUYIN_ERROR_TYPE = {"auth deny": "U", "cancel": "U", "privacy": "U", "timeout": "F", "not declared": "D",
+                     "invalid url": "D", "url not in domain list": "D", "gesture": "D", "exceed": "D", "parameter": "D"}
+# errorCode AAAABB is documented per API; only the ones seen in the docs/forum are filled in.
+DOUYIN_ERROR_CODE = {("getLocation", "not declared"): 110583}
+WECHAT_ERRNO = {"auth deny": 103, "privacy": 104}
 
 
 def err_msg(call: ApiCall, detail: str | None = None) -> str:
@@ -137,30 +145,50 @@ class Declarations:
     required_private_infos: frozenset[str] = frozenset()
     network_timeout: dict[str, int] = field(default_factory=dict)
     app_id: str = ""
+    privacy_check: bool = False  # Douyin "usePrivacyCheck" / WeChat "__usePrivacyCheck__"
 
     @classmethod
     def from_bundle(cls, bundle: Any) -> "Declarations":
+        """Read the parsed ``bundle.app`` config when there is one (read defensively: the loader may lack a
+        field), else app.json itself."""
         app = getattr(bundle, "app", None)
         if app is not None:
-            perm = {k: getattr(v, "desc", "") or "" for k, v in (getattr(app, "permission", None) or {}).items()}
-            infos = frozenset(getattr(app, "required_private_infos", None) or [])
-            nt = getattr(app, "network_timeout", None)
-            timeouts = {}
-            if nt is not None and not isinstance(nt, dict):
-                timeouts = {k: v for k, v in {"request": nt.request, "connectSocket": nt.connect_socket,
-                                               "uploadFile": nt.upload_file, "downloadFile": nt.download_file}.items()
-                            if v}
-            project = getattr(bundle, "project", None)
-            return cls(perm, infos, timeouts, getattr(project, "appid", None) or "")
+            try:
+                perm = {str(k): (v if isinstance(v, str) else getattr(v, "desc", "") or "")
+                        for k, v in (getattr(app, "permission", None) or {}).items()}
+                infos = frozenset(getattr(app, "required_private_infos", None) or [])
+                nt = getattr(app, "network_timeout", None)
+                timeouts: dict[str, int] = {}
+                if isinstance(nt, dict):
+                    timeouts = {k: int(v) for k, v in nt.items() if isinstance(v, (int, float)) and v}
+                elif nt is not None:
+                    timeouts = {k: int(v) for k, v in {
+                        "request": getattr(nt, "request", None), "connectSocket": getattr(nt, "connect_socket", None),
+                        "uploadFile": getattr(nt, "upload_file", None),
+                        "downloadFile": getattr(nt, "download_file", None)}.items() if v}
+                extra = getattr(app, "model_extra", None) or {}
+                project = getattr(bundle, "project", None)
+                return cls(perm, infos, timeouts, getattr(project, "appid", None) or "",
+                           _privacy_check(extra))
+            except (AttributeError, TypeError, ValueError):
+                pass  # an unexpected config shape: fall back to the raw file
         try:  # bundles without a parsed config (test doubles): read app.json
             data = json.loads(bundle.read_text("app.json"))
         except Exception:  # noqa: BLE001
             return cls()
+        if not isinstance(data, dict):
+            return cls()
         perm_raw = data.get("permission") if isinstance(data.get("permission"), dict) else {}
         perm = {k: (v.get("desc", "") if isinstance(v, dict) else str(v)) for k, v in perm_raw.items()}
         nt = data.get("networkTimeout") if isinstance(data.get("networkTimeout"), dict) else {}
-        return cls(perm, frozenset(data.get("requiredPrivateInfos") or []),
-                   {k: int(v) for k, v in nt.items() if isinstance(v, (int, float))})
+        infos = data.get("requiredPrivateInfos")
+        return cls(perm, frozenset(x for x in infos if isinstance(x, str)) if isinstance(infos, list) else frozenset(),
+                   {k: int(v) for k, v in nt.items() if isinstance(v, (int, float)) and not isinstance(v, bool)},
+                   privacy_check=_privacy_check(data))
+
+
+def _privacy_check(app_json: dict[str, Any]) -> bool:
+    return bool(app_json.get("usePrivacyCheck") or app_json.get("__usePrivacyCheck__"))
 
 
 class ApiHost:
@@ -169,8 +197,8 @@ class ApiHost:
     def __init__(
         self,
         platform: Platform,
-        catalogue: Catalogue | None = None,
         *,
+        catalogue: Catalogue | None = None,
         mocks: MockConfig | None = None,
         seed: int = 0,
         declarations: Declarations | None = None,
@@ -204,7 +232,7 @@ class ApiHost:
     def for_bundle(cls, bundle: Any, *, mocks: MockConfig | None = None, seed: int = 0,
                    platform: Platform | None = None, allowed_domains: list[str] | None = None,
                    catalogue: Catalogue | None = None) -> "ApiHost":
-        return cls(platform or bundle.platform, catalogue, mocks=mocks, seed=seed,
+        return cls(platform or bundle.platform, catalogue=catalogue, mocks=mocks, seed=seed,
                    declarations=Declarations.from_bundle(bundle), allowed_domains=allowed_domains)
 
     def resolve(self, platform_name: str) -> ApiSpec | None:
@@ -234,6 +262,9 @@ class ApiHost:
         mock = self.mocks.apis.get(call.platform_name) or self.mocks.apis.get(spec.name)
         if spec.sink is not None:
             self.scan_sink(call, services, call.args, spec.sink.value, self.sink_destination(call))
+        bad = self.validate_args(call)
+        if bad is not None:
+            return self.finish(call, services, False, None, f"parameter error: {bad}", code="parameter", delay=0)
         refusal = self.check(call, services)
         if refusal is not None:
             return refusal
@@ -247,6 +278,30 @@ class ApiHost:
             return self.finish(call, services, True, result, delay=mock.latency_ms)
         fn = HANDLERS.get(spec.handler or "") or HANDLERS["default"]
         return fn(self, call, services)
+
+    def validate_args(self, call: ApiCall) -> str | None:
+        """The base library's parameter check of an options-object call against the catalogue's ``args``:
+        ``parameter.url should be String instead of Undefined;`` (WeChat's wording, which Douyin shares).
+
+        Only tt and wx: the schema uses their parameter names, and Alipay's differ (``{number}``, ``{text}``,
+        ``{content}``...). Sync APIs take positional arguments and are not checked here.
+        """
+        spec = call.spec
+        if spec is None or not spec.args or self.platform == "my" or spec.kind not in (Kind.ASYNC, Kind.TASK):
+            return None
+        first = call.args[0] if call.args else None
+        if first is not None and not isinstance(first, dict):
+            return f"parameter should be Object instead of {_js_type(first)};"
+        opts = first or {}
+        for name, arg in spec.args.items():
+            value = opts.get(name)
+            if value is None:
+                if arg.required:
+                    return f"parameter.{name} should be {_TYPE_NAMES.get(arg.type, 'String')} instead of Undefined;"
+                continue
+            if arg.type not in ("any", "function") and _js_type(value) != _TYPE_NAMES[arg.type]:
+                return f"parameter.{name} should be {_TYPE_NAMES[arg.type]} instead of {_js_type(value)};"
+        return None
 
     def check(self, call: ApiCall, services: HostServices) -> Reply | None:
         """Scope, requiredPrivateInfos and gesture rules; a Reply when the call must fail."""
@@ -262,6 +317,13 @@ class ApiHost:
                       "wx": "can only be invoked by user TAP gesture.",
                       "my": "must be invoked by user tap gesture"}[self.platform]
             return self.finish(call, services, False, None, detail, code="gesture")
+        if self.declarations.privacy_check and spec.privacy is not None and not self.permissions.privacy_agreed:
+            # With the privacy check on (usePrivacyCheck / __usePrivacyCheck__), a privacy API asks the user to
+            # accept the privacy guide first (the platform's popup; a bundle's onNeedPrivacyAuthorization listener
+            # would replace it, but its resolve() callback cannot be modelled). A refusal fails the call.
+            if not self.permissions.agree_privacy(spec.name):
+                return self.finish(call, services, False, None, "privacy permission is not authorized",
+                                   code="privacy")
         if spec.gesture is Gesture.RECORD and not services.gesture and services.chain is None:
             self.note(services, "payment-without-gesture", f"{call.via} was called without any user action",
                       {"api": spec.name})
@@ -287,10 +349,12 @@ class ApiHost:
         if verdict.granted:
             return None
         if verdict.reason == "undeclared":
-            # Douyin and WeChat refuse a location scope that app.json does not declare with a desc (the
-            # exact wording is unverified; this is the closest documented failure).
-            return self.finish(call, services, False, None, "auth deny, scope not declared in app.json permission",
-                               code="not declared")
+            # A scope app.json does not declare (with a desc) is refused without asking the user. Douyin answers
+            # "platform auth deny" (errNo 10101, errorType D: the mini-app lacks the capability, documented for
+            # getLocation and getClipboardData); WeChat answers "require permission desc" (seen in the field for a
+            # missing `permission.scope.userLocation.desc`; unverified wording).
+            detail = "platform auth deny" if self.platform == "tt" else "require permission desc"
+            return self.finish(call, services, False, None, detail, code="not declared")
         return self.finish(call, services, False, None, "auth deny", code="auth deny")
 
     # ---- answers ----------------------------------------------------------------------------------------------------
@@ -325,6 +389,12 @@ class ApiHost:
                 body.setdefault("errorMessage", detail or "unknown error")
             elif self.platform == "tt":
                 body.setdefault("errNo", DOUYIN_ERRNO.get(key, 10300))
+                body.setdefault("errorType", DOUYIN_ERROR_TYPE.get(key, "F"))
+                ecode = DOUYIN_ERROR_CODE.get((spec.name if spec else call.name, key))
+                if ecode is not None:
+                    body.setdefault("errorCode", ecode)
+            elif key in WECHAT_ERRNO:
+                body.setdefault("errno", WECHAT_ERRNO[key])
         if spec is not None and spec.kind is Kind.SYNC:
             if ok:
                 value = (result or {}).get("__value__", result)
@@ -415,11 +485,42 @@ class ApiHost:
             path = payload.get("path") if isinstance(payload, dict) else None
             self.scan_sink(None, services, payload, "share", str(path) if path else None, sink_api="onShareAppMessage")
 
-    def button_event(self, open_type: str, services: HostServices) -> dict[str, Any] | None:
-        from .handlers import button_detail
+    def button_event(self, open_type: str, services: HostServices, *, chain: int | None = None) -> dict[str, Any] | None:
+        """The ``detail`` of the event of an open-type button the user taps (getPhoneNumber, getUserInfo,
+        chooseAvatar, openSetting, agreePrivacyAuthorization...); None for buttons whose event carries no data
+        (share, contact...). A button that hands data to the bundle is recorded like an API call (called_as
+        ``button:<openType>``), since the data is a source just as an API result is."""
+        from .handlers import BUTTON_APIS, button_detail
 
         self._services = services
-        return button_detail(self, open_type, services)
+        ot = (open_type or "").strip()
+        detail = button_detail(self, ot, services)
+        if detail is not None:
+            err = detail.get("errMsg") if isinstance(detail.get("errMsg"), str) else None
+            failed = bool(err and ":fail" in err)
+            services.record(ApiCallEvent(
+                **services.ev(), call_id=0, api=BUTTON_APIS.get(ot, f"button:{ot}"), called_as=f"button:{ot}",
+                args={"openType": ot}, gesture=True, chain=chain, outcome="fail" if failed else "ok",
+                err_msg=err if failed else None))
+        return detail
+
+
+_TYPE_NAMES = {"string": "String", "number": "Number", "boolean": "Boolean", "object": "Object", "array": "Array",
+               "function": "Function", "any": "Any"}
+
+
+def _js_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "Boolean"
+    if isinstance(value, (int, float)):
+        return "Number"
+    if isinstance(value, str):
+        return "String"
+    if isinstance(value, list):
+        return "Array"
+    if value is None:
+        return "Null"
+    return "Object"
 
 
 def host_of(url: Any) -> str | None:

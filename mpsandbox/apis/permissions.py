@@ -108,10 +108,22 @@ class PermissionModel:
                     self.record(PermissionRecord(scope, api, "open-setting", "granted", self.is_declared(scope)))
         return self.settings()
 
-    def agree_privacy(self, api: str | None) -> bool:
-        """The privacy agreement (Douyin usePrivacyCheck / WeChat __usePrivacyCheck__)."""
+    def agree_privacy(self, api: str | None, *, explicit: bool = False) -> bool:
+        """The privacy agreement (Douyin usePrivacyCheck / WeChat __usePrivacyCheck__).
+
+        The first time, the simulated user answers the popup (``user.privacy``); later calls reuse the answer.
+        ``explicit`` is the user tapping an ``agreePrivacyAuthorization`` button: that is an agreement, even after
+        an earlier refusal."""
+        if explicit:
+            if not self.privacy_agreed:
+                self.privacy_agreed = True
+                self.record(PermissionRecord("privacy", api, "authorize", "granted", True, "button"))
+            return True
         if self.privacy_agreed is None:
             self.privacy_agreed = self.user.privacy == "allow"
             self.record(PermissionRecord("privacy", api, "prompt",
-                                         "granted" if self.privacy_agreed else "denied", True))
+                                         "granted" if self.privacy_agreed else "denied", True,
+                                         None if self.privacy_agreed else "user"))
+        elif not self.privacy_agreed:
+            self.record(PermissionRecord("privacy", api, "check", "denied", True, "denied-before"))
         return self.privacy_agreed

@@ -418,11 +418,11 @@ class Sandbox:
         host fills ``event.detail`` as the platform would after the user's choice.
         """
         rec = self._target_page(page)
+        self._chains += 1
         if open_type:
-            button = self.api_host.button_event(open_type, self)
+            button = self.api_host.button_event(open_type, self, chain=self._chains)
             if button is not None:
                 detail = {**button, **(detail or {})} if detail and not {"x", "y"} >= set(detail) else button
-        self._chains += 1
         ds = dict(dataset or {})
         target = {"id": target_id, "offsetLeft": 0, "offsetTop": 0, "dataset": ds}
         touch = {"identifier": 0, "pageX": 100, "pageY": 200, "clientX": 100, "clientY": 200}
@@ -824,11 +824,12 @@ class Sandbox:
         if self._console_count > self.limits.max_console:
             self._dropped += 1
             return
-        text = str(p.get("text", ""))
+        full = str(p.get("text", ""))
+        text = full
         if len(text) > 2000:
             text = text[:2000] + f"…(+{len(text) - 2000} chars)"
         self._record(ConsoleEvent(**self._ev(), level=str(p.get("level", "log")), text=text))
-        self.api_host.scan_console(text, self, self._frames(p.get("stack")))
+        self.api_host.scan_console(full, self, self._frames(p.get("stack")))  # the whole text, not the summary
 
     def _op_setData(self, p: dict[str, Any]) -> None:
         keys = [str(k) for k in (p.get("keys") or [])]

@@ -55,10 +55,11 @@ def test_request_refused(platform, url, detail):
     run = run_js(f"g.request({{ url: {url!r}, {cb('req')} }});", platform=platform, allowed_domains=["api.example.com"])
     fail = next(line for line in run.logs if line.startswith("req fail"))
     assert f"request:fail {detail}" in fail
-    if platform == "my":
-        assert '"error":2' in fail and "errorMessage" in fail
+    if platform == "my":  # 2 invalid argument, 11 no cross-domain permission
+        code = 2 if detail == "invalid url" else 11
+        assert f'"error":{code}' in fail and "errorMessage" in fail
     if platform == "tt":
-        assert '"errNo":' in fail
+        assert '"errNo":' in fail and '"errorType":"D"' in fail
 
 
 def test_request_timeout_from_network_timeout_and_concurrency_limit():
