@@ -1,0 +1,202 @@
+"""The Engine protocol, the same on both backends; and what only the wasm backend promises."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from mpsandbox.runtime.engine import EngineLimits, Outcome, create_engine
+
+FAST = EngineLimits(cpu_ms_per_turn=50, wall_ms_per_turn=5_000, memory_bytes=32 * 1024 * 1024)
+
+
+def turn(eng, fn):
+    eng.begin_turn()
+    try:
+        return fn()
+    finally:
+        eng.end_turn()
+
+
+def test_eval_values_and_errors(engine_name):
+    eng = create_engine(engine_name)
+    assert eng.eval("1 + 2", "a.js").value == 3
+    assert eng.eval("'x'.repeat(3)", "a.js").value == "xxx"
+    assert eng.eval("({a: 1})", "a.js").value is None
+    err = eng.eval("function f() { throw new TypeError('boom') }\nf()", "pages/a.js")
+    assert err.outcome is Outcome.ERROR and err.error.name == "TypeError" and err.error.message == "boom"
+    assert "pages/a.js:1" in err.error.stack
+    syntax = eng.eval("let = = 1", "bad.js")
+    assert syntax.outcome is Outcome.ERROR and syntax.error.name == "SyntaxError"
+    eng.close()
+
+
+def test_call_with_json_arguments_and_pinning(engine_name):
+    eng = create_engine(engine_name)
+    eng.eval("globalThis.add = function (a, b) { return {sum: a.x + b[0], s: 'é\\u0000'} }", "f.js")
+    assert eng.call("add", {"x": 1}, [2]).value == {"sum": 3, "s": "é\u0000"}
+    eng.pin("add")
+    assert eng.eval("typeof add", "g.js").value == "undefined"
+    assert eng.call("add", {"x": 5}, [5]).value["sum"] == 10
+    missing = eng.call("nope")
+    assert missing.outcome is Outcome.ERROR and "not a function" in missing.error.message
+    eng.close()
+
+
+@pytest.mark.parametrize("payload", ["", "plain", "ünïcødé ✓ 😀", "nul\u0000inside", "x" * 200_000])
+def test_host_function_round_trip(engine_name, payload):
+    eng = create_engine(engine_name)
+    seen = []
+
+    def host(op, msg):  # messages are JSON both ways, as the bridge's are: NUL and every character survive
+        text = json.loads(msg)
+        seen.append((op, text))
+        return json.dumps(text[::-1])
+
+    eng.set_host_function("h", host)
+    eng.eval("globalThis.f = function (s) { return JSON.parse(h('op', JSON.stringify(s))) }", "f.js")
+    res = eng.call("f", payload)
+    assert res.value == payload[::-1] and seen == [("op", payload)]
+    eng.close()
+
+
+def test_microtasks_and_job_cap(engine_name):
+    eng = create_engine(engine_name)
+    eng.eval("globalThis.log = []; Promise.resolve().then(() => log.push(1)).then(() => log.push(2))", "p.js")
+    jobs = turn(eng, lambda: eng.run_jobs(1000))
+    assert jobs.outcome is Outcome.OK and jobs.jobs == 2
+    assert eng.eval("log.join()", "q.js").value == "1,2"
+    eng.eval("(function spin() { Promise.resolve().then(spin) })()", "s.js")
+    capped = turn(eng, lambda: eng.run_jobs(500))
+    assert capped.jobs == 500
+    eng.close()
+
+
+def test_rejection_handler(engine_name):
+    eng = create_engine(engine_name)
+    eng.eval("globalThis.got = []; globalThis.onRej = function (r, p) { got.push(String(r)) }", "r.js")
+    eng.set_rejection_handler("onRej")
+    assert eng.eval("typeof onRej", "t.js").value == "undefined"
+    eng.eval("Promise.reject('a'); Promise.reject('b').catch(() => {})", "u.js")
+    turn(eng, lambda: eng.run_jobs(100))
+    assert eng.eval("got.join()", "v.js").value == "a"
+    eng.close()
+
+
+def test_infinite_loop_is_a_cpu_outcome_in_bounded_time(engine_name):
+    eng = create_engine(engine_name, FAST)
+    start = time.perf_counter()
+    res = turn(eng, lambda: eng.eval("for (;;) {}", "loop.js"))
+    assert res.outcome is Outcome.CPU
+    assert time.perf_counter() - start < 5
+    assert eng.eval("1", "after.js").value == 1  # the engine is still usable
+    eng.close()
+
+
+def test_memory_bomb_is_a_memory_outcome(engine_name):
+    eng = create_engine(engine_name, EngineLimits(memory_bytes=16 * 1024 * 1024, cpu_ms_per_turn=5_000))
+    res = turn(eng, lambda: eng.eval("const a = []; for (;;) a.push(new Array(1e5).fill(1))", "m.js"))
+    assert res.outcome is Outcome.MEMORY
+    eng.close()
+
+
+def test_deep_recursion_is_catchable_and_a_stack_outcome_when_uncaught(engine_name):
+    eng = create_engine(engine_name)
+    caught = eng.eval("function f(n) { return f(n + 1) + 1 } let r; try { f(0) } catch (e) { r = e.name } r", "s.js")
+    assert caught.outcome is Outcome.OK and caught.value == "RangeError"
+    assert eng.eval("function g(n) { return g(n + 1) + 1 } g(0)", "t.js").outcome is Outcome.STACK
+    assert eng.eval("2 * 21", "after.js").value == 42
+    eng.close()
+
+
+def test_cpu_units_are_deterministic(engine_name):
+    def cost():
+        eng = create_engine(engine_name)
+        eng.eval("globalThis.work = function () { let s = 0; for (let i = 0; i < 20000; i++) s += i % 7; return s }",
+                 "w.js")
+        eng.begin_turn()
+        eng.call("work")
+        used = eng.end_turn().cpu_units
+        eng.close()
+        return used
+
+    assert cost() == cost() > 0
+
+
+def test_memory_figures(engine_name):
+    eng = create_engine(engine_name)
+    before = eng.memory_used()
+    eng.eval("globalThis.keep = new Array(100000).fill({a: 1})", "k.js")
+    assert eng.memory_used() > before > 0
+    eng.eval("keep = null", "k2.js")
+    eng.gc()
+    eng.close()
+
+
+# ---- wasm only ------------------------------------------------------------------------------------------------------
+@pytest.fixture
+def wasm(engine_name):
+    if engine_name != "wasm":
+        pytest.skip("wasm-only behaviour")
+    return engine_name
+
+
+def test_wasm_clock_and_random_are_fixed_before_the_framework(wasm):
+    a, b = create_engine(wasm), create_engine(wasm)
+    for eng in (a, b):
+        eng.eval("globalThis.t = Date.now(); globalThis.r = Math.random()", "x.js")
+    assert a.eval("t", "y.js").value == b.eval("t", "y.js").value == 1_735_689_600_000
+    assert a.eval("r", "y.js").value == b.eval("r", "y.js").value
+
+
+def test_wasm_trap_discards_the_instance(wasm):
+    eng = create_engine(wasm, EngineLimits(wall_ms_per_turn=200, cpu_ms_per_turn=100_000))
+    eng.eval("globalThis.big = []; for (let i = 0; i < 300000; i++) big.push({a: i, b: 'x' + i})", "b.js")
+    eng.begin_turn()
+    first = eng.eval("for (;;) JSON.stringify(big)", "loop.js")
+    eng.end_turn()
+    assert first.outcome in (Outcome.WALL, Outcome.CPU, Outcome.TRAP)
+    if first.outcome is Outcome.TRAP or eng._dead:  # noqa: SLF001 - the instance was killed: never reused
+        assert eng.eval("1", "again.js").outcome is Outcome.TRAP
+
+
+def test_wasm_snapshot_restore_equals_a_fresh_load(wasm):
+    from mpsandbox.runtime.engine.wasm import engine as wasm_engine
+
+    source = "globalThis.__fw = {n: 0}; globalThis.__fwCall = function (k) { __fw.n += k; return __fw.n }"
+    key_source = source + "// snapshot test"
+    fresh = create_engine(wasm)
+    assert fresh.load_trusted(key_source, "fw.js").ok and not fresh.info.details["snapshot"]
+    restored = create_engine(wasm)
+    assert restored.load_trusted(key_source, "fw.js").ok and restored.info.details["snapshot"]
+    for eng in (fresh, restored):
+        eng.pin("__fwCall")
+    outs = []
+    for eng in (fresh, restored):
+        eng.begin_turn()
+        value = eng.call("__fwCall", 5).value
+        outs.append((value, eng.end_turn().cpu_units))
+    assert outs[0] == outs[1] and outs[0][0] == 5
+    assert any(k for k in wasm_engine._snapshots)  # noqa: SLF001
+
+
+def test_wasm_corrupt_cache_is_rebuilt(wasm, tmp_path, monkeypatch):
+    import wasmtime
+
+    from mpsandbox.runtime.engine.wasm import build, engine
+
+    cache = build.cache_dir()
+    cwasm = sorted(cache.glob("module-*.cwasm"))
+    assert cwasm, "the module cache should exist once an engine was created"
+    target = cwasm[-1]
+    original = target.read_bytes()
+    try:
+        target.write_bytes(b"garbage" + original[:100])  # sidecar no longer matches
+        module = build.ensure_module_bytes(wasmtime.Engine(engine._config()), engine.config_fingerprint())
+        assert module is not None
+        assert build._read_verified(target) is not None  # rewritten and verified again  # noqa: SLF001
+    finally:
+        if build._read_verified(target) is None:  # noqa: SLF001
+            target.write_bytes(original)
