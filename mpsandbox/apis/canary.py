@@ -30,6 +30,7 @@ CANARY_KINDS: dict[str, str] = {
     "authCode": "identity",
     "anonymousCode": "identity",
     "encryptedData": "identity",
+    "ticket": "identity",
     "clipboard": "clipboard",
     "tempFilePath": "file",
     "userName": "address",

@@ -72,6 +72,7 @@ class SinkKind(str, Enum):
     MINIPROGRAM = "miniprogram"
     CONSOLE = "console"
     UI = "ui"
+    ANALYTICS = "analytics"  # data handed to the platform's analytics / realtime logs
 
 
 class ArgSpec(BaseModel):

@@ -387,6 +387,21 @@ def _payment(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     return host.finish(call, services, True, {"code": {"success": 0, "cancel": 4, "fail": 2}[outcome]})
 
 
+@handler("douyin-open-auth")
+def _douyin_open_auth(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    """tt.showDouyinOpenAuth: scopes {name: 0 required | 1 preselected | 2 optional}; errNo 20000 when empty."""
+    spec = call.spec
+    assert spec is not None
+    scopes = call.options.get("scopes")
+    if not isinstance(scopes, dict) or not scopes:
+        return host.finish(call, services, False, None, "scopes is empty", code="parameter")
+    if host.mocks.user.profile == "deny":
+        return host.finish(call, services, False, None, "auth deny", code="auth deny")
+    result = host.default_result(spec)
+    result["grantPermissions"] = sorted(str(k) for k, v in scopes.items() if v in (0, 1))
+    return host.finish(call, services, True, result)
+
+
 @handler("subscribe")
 def _subscribe(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     ids = call.options.get("tmplIds") or call.options.get("entityIds") or []

@@ -1,0 +1,280 @@
+"""Platform conventions beyond the happy path: error fields per platform, parameter checks, the privacy agreement,
+open-type buttons as sources, the newer catalogue entries and their sinks, and reading declarations from bundles."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mpsandbox.apis.host import ApiHost, Declarations
+from mpsandbox.runtime.sandbox import Sandbox
+
+from ..runtime.fakebundle import FakeBundle
+from .helpers import run_js
+
+LOC = {"permission": {"scope.userLocation": {"desc": "shops near you"}}, "requiredPrivateInfos": ["getLocation"]}
+FAIL = "fail: (e) => log('fail', e)"
+
+
+def _fail(run) -> dict:
+    line = next(x for x in run.logs if x.startswith("fail "))
+    return json.loads(line[5:])
+
+
+# ---- permission failures per platform ----------------------------------------------------------------------------
+def test_douyin_undeclared_scope_is_a_platform_auth_deny():
+    run = run_js(f"tt.getLocation({{ {FAIL} }});", platform="tt", app={})
+    err = _fail(run)
+    assert err["errMsg"] == "getLocation:fail platform auth deny"
+    assert err["errNo"] == 10101 and err["errorCode"] == 110583 and err["errorType"] == "D"
+    check = run.permissions()[0]
+    assert (check.scope, check.action, check.decision, check.declared, check.reason) == \
+        ("scope.userLocation", "check", "denied", False, "undeclared")
+
+
+def test_wechat_undeclared_permission_desc():
+    run = run_js(f"wx.getLocation({{ {FAIL} }});", platform="wx", app={"requiredPrivateInfos": ["getLocation"]})
+    assert _fail(run)["errMsg"] == "getLocation:fail require permission desc"
+
+
+@pytest.mark.parametrize("platform, extra", [
+    ("tt", {"errNo": 10200, "errorType": "U"}),
+    ("wx", {"errno": 103}),
+    ("my", {"error": 11}),
+])
+def test_user_denial_fields(platform, extra):
+    g = {"tt": "tt", "wx": "wx", "my": "my"}[platform]
+    run = run_js(f"{g}.getLocation({{ {FAIL} }});", platform=platform, app=LOC,
+                 mocks={"user": {"permissions": "deny"}})
+    err = _fail(run)
+    assert err["errMsg"] == "getLocation:fail auth deny"
+    assert extra.items() <= err.items()
+    if platform == "my":
+        assert err["errorMessage"] == "auth deny"
+
+
+# ---- parameter checks ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("platform, js, expected", [
+    ("tt", "tt.showToast({ icon: 'none', fail: (e) => log('fail', e) })",
+     "showToast:fail parameter error: parameter.title should be String instead of Undefined;"),
+    ("wx", "wx.request({ url: 5, fail: (e) => log('fail', e) })",
+     "request:fail parameter error: parameter.url should be String instead of Number;"),
+    ("wx", "wx.requestSubscribeMessage({ tmplIds: 'a', fail: (e) => log('fail', e) })",
+     "requestSubscribeMessage:fail parameter error: parameter.tmplIds should be Array instead of String;"),
+])
+def test_parameter_errors(platform, js, expected):
+    run = run_js(js + ";", platform=platform)
+    assert _fail(run)["errMsg"] == expected
+
+
+def test_parameter_error_rejects_the_promise_and_alipay_is_not_checked():
+    run = run_js("tt.showToast({}).catch((e) => log('caught', e.errMsg));"
+                 "my.showToast({ content: 'hi', success: () => log('my ok') });".replace("my.", "g."), platform="tt")
+    assert run.logs[0].startswith("caught showToast:fail parameter error")
+    run = run_js("g.showToast({ content: 'hi', success: () => log('my ok') });", platform="my")
+    assert run.logs == ["my ok"]
+
+
+# ---- privacy agreement -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("platform, flag", [("tt", "usePrivacyCheck"), ("wx", "__usePrivacyCheck__")])
+def test_privacy_check_refused_then_agreed_by_button(platform, flag):
+    app = {**LOC, flag: True}
+    page = (f"Page({{ loc() {{ {platform}.getLocation({{ success: (r) => console.log('ok'), "
+            f"fail: (e) => console.log(JSON.stringify(e)) }}) }}, agree(e) {{ console.log(e.detail.errMsg) }} }})")
+    bundle = FakeBundle({"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/p/p"], **app}),
+                         "pages/p/p.js": page}, platform=platform)
+    from mpsandbox.apis.mocks import MockConfig
+
+    with Sandbox(bundle, mocks=MockConfig.model_validate({"user": {"privacy": "deny"}})) as sb:
+        sb.launch()
+        sb.run()
+        sb.tap("loc")
+        sb.run(until=sb.now + 1000)
+        sb.tap("loc")
+        sb.run(until=sb.now + 1000)
+        sb.tap("agree", open_type="agreePrivacyAuthorization")
+        sb.run(until=sb.now + 1000)
+        sb.tap("loc")
+        sb.run(until=sb.now + 1000)
+        trace = sb.stop()
+    logs = [e.text for e in trace.of_kind("console")]
+    first = json.loads(logs[0])
+    assert first["errMsg"] == "getLocation:fail privacy permission is not authorized"
+    if platform == "wx":
+        assert first["errno"] == 104
+    assert logs[2:] == ["agreePrivacyAuthorization:ok", "ok"]
+    privacy = [(e.action, e.decision, e.reason) for e in trace.of_kind("permission") if e.scope == "privacy"]
+    assert privacy == [("prompt", "denied", "user"), ("check", "denied", "denied-before"),
+                       ("authorize", "granted", "button")]
+
+
+def test_privacy_check_off_never_asks():
+    run = run_js("tt.getLocation({ success: () => log('ok') });", app=LOC, mocks={"user": {"privacy": "deny"}})
+    assert run.logs == ["ok"] and not [e for e in run.permissions() if e.scope == "privacy"]
+
+
+def test_privacy_setting_and_require_privacy_authorize():
+    run = run_js("wx.getPrivacySetting({ success: (r) => { log(r.needAuthorization);"
+                 " wx.requirePrivacyAuthorize({ success: () => wx.getPrivacySetting({ success: (s) => log(s.needAuthorization) }) }) } });",
+                 platform="wx")
+    assert run.logs == ["true", "false"]
+
+
+# ---- open-type buttons are sources -------------------------------------------------------------------------------
+def test_phone_button_is_recorded_and_its_code_is_a_source():
+    page = ("Page({ onPhone(e) { tt.request({ url: 'https://api.example.com/bind', method: 'POST', "
+            "data: { code: e.detail.code } }) } })")
+    bundle = FakeBundle({"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/p/p"]}), "pages/p/p.js": page})
+    with Sandbox(bundle) as sb:
+        sb.launch()
+        sb.run()
+        sb.tap("onPhone", event_type="getphonenumber", open_type="getPhoneNumber")
+        sb.run()
+        trace = sb.stop()
+    button = next(e for e in trace.api_calls() if e.called_as == "button:getPhoneNumber")
+    user = next(e for e in trace.of_kind("user"))
+    assert button.api == "getPhoneNumber" and button.gesture and button.chain == user.gesture_id
+    flow = trace.of_kind("flow")[0]
+    assert flow.source_api == "button:getPhoneNumber" and flow.sink == "network"
+    assert flow.destination == "api.example.com"
+
+
+@pytest.mark.parametrize("open_type, key", [("getUserInfo", "userInfo"), ("chooseAvatar", "avatarUrl"),
+                                            ("openSetting", "authSetting")])
+def test_other_buttons(open_type, key):
+    bundle = FakeBundle({"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/p/p"]}),
+                         "pages/p/p.js": "Page({ h(e) { console.log(Object.keys(e.detail).join(',')) } })"})
+    with Sandbox(bundle) as sb:
+        sb.launch()
+        sb.run()
+        sb.tap("h", open_type=open_type)
+        sb.run()
+        trace = sb.stop()
+    assert key in trace.of_kind("console")[0].text.split(",")
+    assert [e.called_as for e in trace.api_calls()] == [f"button:{open_type}"]
+
+
+def test_share_and_contact_buttons_carry_no_detail():
+    host = ApiHost("tt")
+    assert host.button_event("share", None) is None  # type: ignore[arg-type]
+    assert host.button_event("contact", None) is None  # type: ignore[arg-type]
+
+
+def test_phone_button_denied():
+    bundle = FakeBundle({"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/p/p"]}),
+                         "pages/p/p.js": "Page({ h(e) { console.log(e.detail.errMsg, e.detail.code) } })"})
+    from mpsandbox.apis.mocks import MockConfig
+
+    with Sandbox(bundle, mocks=MockConfig.model_validate({"user": {"phone_number": "deny"}})) as sb:
+        sb.launch()
+        sb.run()
+        sb.tap("h", open_type="getPhoneNumber")
+        sb.run()
+        trace = sb.stop()
+    assert trace.of_kind("console")[0].text == "getPhoneNumber:fail user deny undefined"
+    call = trace.api_calls()[0]
+    assert call.outcome == "fail" and call.err_msg == "getPhoneNumber:fail user deny"
+
+
+# ---- sinks of the newer entries and the console -------------------------------------------------------------------
+def test_console_is_scanned_beyond_the_recorded_summary():
+    run = run_js("tt.getClipboardData({ success: (r) => console.log('x'.repeat(5000) + r.data) });")
+    flow = run.flows()[0]
+    assert flow.sink == "console" and flow.source_api == "getClipboardData"
+    assert len(run.logs[0]) < 2100  # the record keeps a summary
+
+
+@pytest.mark.parametrize("platform, js, sink, destination", [
+    ("tt", "tt.reportAnalytics('evt', { c: r.data })", "analytics", None),
+    ("wx", "wx.getRealtimeLogManager().info('clip', r.data)", "analytics", None),
+    ("wx", "wx.reportEvent('evt', { c: r.data })", "analytics", None),
+    ("wx", "wx.openEmbeddedMiniProgram({ appId: 'wxabc', extraData: { c: r.data } })", "miniprogram", "wxabc"),
+    ("tt", "tt.shareAppMessage({ title: 'hi', query: 'c=' + encodeURIComponent(r.data) })", "share", None),
+])
+def test_newer_sinks(platform, js, sink, destination):
+    run = run_js(f"{platform}.getClipboardData({{ success: (r) => {{ {js}; }} }});", platform=platform)
+    flows = [f for f in run.flows() if f.sink == sink]
+    assert flows and flows[0].destination == destination and flows[0].source_api == "getClipboardData"
+
+
+def test_douyin_open_auth():
+    run = run_js("tt.showDouyinOpenAuth({ scopes: { 'ma.item.data': 0, 'video.list': 2 }, "
+                 "success: (r) => log(r.grantPermissions, typeof r.ticket), fail: (e) => log('fail', e) });"
+                 "tt.showDouyinOpenAuth({ scopes: {}, fail: (e) => log('fail', e) });")
+    assert sorted(run.logs) == ['["ma.item.data"] string',
+                                'fail {"errMsg":"showDouyinOpenAuth:fail scopes is empty","errNo":20000,"errorType":"D"}']
+    run2 = run_js("wx.showDouyinOpenAuth", platform="wx")
+    assert [e.api for e in run2.trace.api_calls() if e.outcome == "unknown"] == ["showDouyinOpenAuth"]
+
+
+def test_choose_poi_needs_required_private_infos_on_wechat():
+    run = run_js(f"wx.choosePoi({{ success: (r) => log('ok', typeof r.latitude), {FAIL} }});", platform="wx")
+    assert _fail(run)["errMsg"].endswith("requiredPrivateInfos field in app.json/ext.json")
+    run = run_js("wx.choosePoi({ success: (r) => log('ok', typeof r.latitude) });", platform="wx",
+                 app={"requiredPrivateInfos": ["choosePoi"]})
+    assert run.logs == ["ok number"]
+
+
+def test_alipay_http_error_status_fails():
+    run = run_js(f"my.request({{ url: 'https://api.example.com/x', success: () => log('ok'), {FAIL} }});",
+                 platform="my", mocks={"responses": [{"url": "https://api.example.com/*", "status": 500}]})
+    err = _fail(run)
+    assert err["error"] == 19 and err["status"] == 500
+    run = run_js("tt.request({ url: 'https://api.example.com/x', success: (r) => log(r.statusCode) });",
+                 mocks={"responses": [{"url": "https://api.example.com/*", "status": 500}]})
+    assert run.logs == ["500"]
+
+
+def test_file_system_manager_and_documents():
+    run = run_js("const fs = tt.getFileSystemManager(); fs.readFile({ filePath: 'ttfile://user/a', "
+                 "success: (r) => log('read', r.errMsg) });"
+                 "tt.openDocument({ filePath: 'ttfile://user/a.pdf', success: (r) => log(r.errMsg) });")
+    assert sorted(run.logs) == ["openDocument:ok", "read readFile:ok"]
+
+
+# ---- declarations ----------------------------------------------------------------------------------------------------
+def test_declarations_from_a_loaded_bundle(tmp_path):
+    from mpsandbox.bundle.loader import load_bundle
+
+    (tmp_path / "app.js").write_text("App({})")
+    (tmp_path / "pages" / "p").mkdir(parents=True)
+    (tmp_path / "pages" / "p" / "p.js").write_text("Page({})")
+    (tmp_path / "app.json").write_text(json.dumps({
+        "pages": ["pages/p/p"], "permission": {"scope.userLocation": {"desc": "d"}, "scope.record": "why"},
+        "requiredPrivateInfos": ["getLocation"], "networkTimeout": {"request": 5000, "connectSocket": 1000},
+        "__usePrivacyCheck__": True}))
+    (tmp_path / "project.config.json").write_text(json.dumps({"appid": "wx1234567890abcdef"}))
+    bundle = load_bundle(tmp_path)
+    d = Declarations.from_bundle(bundle)
+    assert d.permission == {"scope.userLocation": "d", "scope.record": "why"}
+    assert d.required_private_infos == {"getLocation"}
+    assert d.network_timeout == {"request": 5000, "connectSocket": 1000}
+    assert d.privacy_check is True
+
+
+@pytest.mark.parametrize("app_json", ["not json", "[1, 2]", json.dumps({"permission": [1], "requiredPrivateInfos": "x",
+                                                                       "networkTimeout": {"request": "soon"}})])
+def test_declarations_tolerate_odd_app_json(app_json):
+    d = Declarations.from_bundle(FakeBundle({"app.json": app_json}) if app_json.startswith("{") else _Raw(app_json))
+    assert d.permission == {} and d.required_private_infos == frozenset() and d.network_timeout == {}
+
+
+class _Raw:
+    platform = "tt"
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def read_text(self, path: str) -> str:
+        return self.text
+
+
+def test_api_host_construction():
+    host = ApiHost("wx", seed=3, allowed_domains=["API.example.com"])
+    assert host.allowed_domains == ["api.example.com"] and host.platform == "wx"
+    with pytest.raises(TypeError):
+        ApiHost("wx", None)  # type: ignore[misc]  (catalogue is keyword-only)
+    bundle = FakeBundle({"app.json": json.dumps({"pages": [], **LOC})}, platform="my")
+    host = ApiHost.for_bundle(bundle, seed=1)
+    assert host.platform == "my" and host.declarations.permission == {"scope.userLocation": "shops near you"}
