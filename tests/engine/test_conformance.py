@@ -187,10 +187,8 @@ def test_wasm_corrupt_cache_is_rebuilt(wasm, tmp_path, monkeypatch):
 
     from mpsandbox.runtime.engine.wasm import build, engine
 
-    cache = build.cache_dir()
-    cwasm = sorted(cache.glob("module-*.cwasm"))
-    assert cwasm, "the module cache should exist once an engine was created"
-    target = cwasm[-1]
+    target = build.cache_dir() / f"module-{build.module_key(engine.config_fingerprint())}.cwasm"
+    assert target.exists(), "the module cache should exist once an engine was created"
     original = target.read_bytes()
     try:
         target.write_bytes(b"garbage" + original[:100])  # sidecar no longer matches

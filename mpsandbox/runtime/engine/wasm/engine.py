@@ -7,6 +7,7 @@ framework has loaded once, later engines restore a copy of that linear memory in
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import threading
@@ -140,6 +141,8 @@ class WasmEngine:
         self._instance = linker.instantiate(self._store, shared.module)
         ex = self._instance.exports(self._store)
         self._memory: wasmtime.Memory = ex["memory"]  # type: ignore[assignment]
+        # linear memory never moves (Config.memory_may_move = False): its host address is fixed for the instance
+        self._base = ctypes.addressof(self._memory.data_ptr(self._store).contents)
         self._ex = {name: ex[name] for name in (
             "_initialize", "shim_result_ptr", "shim_result_len", "shim_stack_ptr", "shim_stack_len", "shim_alloc",
             "shim_free", "shim_init", "shim_version", "shim_eval", "shim_pin", "shim_call", "shim_set_host_function",
@@ -156,10 +159,11 @@ class WasmEngine:
         ft = wasmtime.FuncType
         store = self._store
 
-        def host_call(op_ptr: int, op_len: int, msg_ptr: int, msg_len: int) -> int:
+        def host_call(op_ptr: int, op_len: int, msg_ptr: int, msg_len: int, reply: int, cap: int) -> int:
             self._charge_host_call()
-            op = self._read(op_ptr, op_len)
-            msg = self._read(msg_ptr, msg_len)
+            base = self._base
+            op = ctypes.string_at(base + op_ptr, op_len).decode("utf-8", "surrogatepass")
+            msg = ctypes.string_at(base + msg_ptr, msg_len).decode("utf-8", "surrogatepass")
             fn = self._host_fn
             if fn is None:
                 return -1
@@ -169,17 +173,21 @@ class WasmEngine:
                 out = json.dumps({"hostError": f"{type(exc).__name__}: {exc}"})
             if out is None:
                 return -1
-            self._pending_reply = str(out).encode("utf-8", "surrogatepass")
-            return len(self._pending_reply)
+            data = str(out).encode("utf-8", "surrogatepass")
+            if len(data) <= cap:
+                ctypes.memmove(base + reply, data, len(data))
+            else:
+                self._pending_reply = data
+            return len(data)
 
         def host_take(dst: int) -> None:
-            self._memory.write(store, self._pending_reply, dst)
+            ctypes.memmove(self._base + dst, self._pending_reply, len(self._pending_reply))
             self._pending_reply = b""
 
         def should_interrupt() -> int:
             return 1 if self._check_limits() else 0
 
-        linker.define_func("mpsb", "host_call", ft([i32, i32, i32, i32], [i32]), host_call)
+        linker.define_func("mpsb", "host_call", ft([i32, i32, i32, i32, i32, i32], [i32]), host_call)
         linker.define_func("mpsb", "host_take", ft([i32], []), host_take)
         linker.define_func("mpsb", "should_interrupt", ft([], [i32]), should_interrupt)
 
@@ -211,7 +219,9 @@ class WasmEngine:
     def _read(self, ptr: int, n: int) -> str:
         if n <= 0:
             return ""
-        return bytes(self._memory.read(self._store, ptr, ptr + n)).decode("utf-8", "surrogatepass")
+        if ptr < 0 or ptr + n > self._memory.data_len(self._store):
+            raise MemoryError("the wasm engine pointed outside its memory")
+        return ctypes.string_at(self._base + ptr, n).decode("utf-8", "surrogatepass")
 
     def _put(self, *texts: str) -> list[tuple[int, int]]:
         """Copy strings (NUL-terminated) into the reusable inbox; returns (pointer, length) of each."""
@@ -297,14 +307,9 @@ class WasmEngine:
         self._io = int(self._x("shim_io"))
 
     def _locate_counter(self) -> None:
-        import ctypes
-
-        base = ctypes.addressof(self._memory.data_ptr(self._store).contents)
-        self._counter_addr = base + int(self._x("shim_counter_addr"))
+        self._counter_addr = self._base + int(self._x("shim_counter_addr"))
 
     def _force_poll(self) -> None:  # watchdog thread: the next interrupt poll calls the handler
-        import ctypes
-
         if self._counter_addr and self._dead is None:
             ctypes.c_int32.from_address(self._counter_addr).value = 0
 

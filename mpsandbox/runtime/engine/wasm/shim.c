@@ -17,7 +17,8 @@
 #define IMPORT(name) __attribute__((import_module("mpsb"), import_name(name)))
 #define EXPORT(name) __attribute__((export_name(name)))
 
-IMPORT("host_call") int32_t mpsb_host_call(const char *op, int32_t op_len, const char *msg, int32_t msg_len);
+IMPORT("host_call") int32_t mpsb_host_call(const char *op, int32_t op_len, const char *msg, int32_t msg_len,
+                                          char *reply, int32_t reply_cap);
 IMPORT("host_take") void mpsb_host_take(char *dst);
 IMPORT("should_interrupt") int32_t mpsb_should_interrupt(void);
 
@@ -149,6 +150,9 @@ static int interrupt_handler(JSRuntime *r, void *opaque)
     return mpsb_should_interrupt();
 }
 
+#define REPLY_CAP 16384
+static char reply_buf[REPLY_CAP];
+
 static JSValue host_function(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     (void)this_val;
@@ -160,11 +164,15 @@ static JSValue host_function(JSContext *c, JSValueConst this_val, int argc, JSVa
         if (msg) JS_FreeCString(c, msg);
         return JS_EXCEPTION;
     }
-    int32_t n = mpsb_host_call(op ? op : "", (int32_t)op_len, msg ? msg : "", (int32_t)msg_len);
+    /* a reply that fits the reusable buffer arrives with the call; a longer one is fetched with host_take */
+    int32_t n = mpsb_host_call(op ? op : "", (int32_t)op_len, msg ? msg : "", (int32_t)msg_len, reply_buf,
+                               REPLY_CAP);
     if (op) JS_FreeCString(c, op);
     if (msg) JS_FreeCString(c, msg);
     if (n < 0)
         return JS_UNDEFINED;
+    if (n <= REPLY_CAP)
+        return JS_NewStringLen(c, reply_buf, (size_t)n);
     char *buf = malloc((size_t)n + 1);
     if (!buf)
         return JS_ThrowOutOfMemory(c);

@@ -1,0 +1,117 @@
+"""Engine speed figures (issue 4), native and wasm side by side: printed, never asserted.
+
+    python bench/bench_engines.py [--n 50]
+
+- sandbox ready with the framework loaded (median ms): new Sandbox for a one-page bundle (wasm restores the
+  framework snapshot);
+- CPU-bound JS (median ms and wasm/native ratio) on four workloads: a tight loop, calls, allocation + JSON, strings;
+- bridge round trip (median µs): one call of the host function from JS and back;
+- the CPU units each engine charges per real millisecond on each workload (how the budgets are calibrated).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "runtime"))
+
+from fakebundle import make_bundle  # noqa: E402
+
+from mpsandbox.runtime.engine import EngineLimits, EngineUnavailable, create_engine  # noqa: E402
+from mpsandbox.runtime.sandbox import Sandbox  # noqa: E402
+
+WORKLOADS = {
+    "loop": "let s = 0; for (let i = 0; i < 1000000; i++) s += i % 7; return s;",
+    "calls": "function f(x) { return x + 1 } let y = 0; for (let i = 0; i < 300000; i++) y = f(y); return y;",
+    "alloc+json": "const o = []; for (let j = 0; j < 50000; j++) o.push({a: j, b: String(j)}); return JSON.stringify(o).length;",
+    "strings": "let t = ''; for (let i = 0; i < 30000; i++) t = ('ab' + i).toUpperCase().split('').reverse().join(''); return t;",
+}
+BIG = EngineLimits(cpu_ms_per_turn=1e6, wall_ms_per_turn=1e6)
+
+
+def ready_ms(engine: str, n: int) -> float:
+    bundle = make_bundle({"pages/index/index": "Page({ data: { n: 0 } })"})
+    Sandbox(bundle, engine=engine).close()
+    samples = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        Sandbox(bundle, engine=engine).close()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(samples)
+
+
+def cpu(engine: str, source: str, reps: int = 5) -> tuple[float, float]:
+    eng = create_engine(engine, BIG)
+    eng.eval(f"globalThis.work = function () {{ {source} }}", "work.js")
+    eng.call("work")
+    walls, units = [], []
+    for _ in range(reps):
+        eng.begin_turn()
+        t0 = time.perf_counter()
+        eng.call("work")
+        walls.append((time.perf_counter() - t0) * 1000)
+        units.append(eng.end_turn().cpu_units)
+    eng.close()
+    wall = statistics.median(walls)
+    return wall, statistics.median(units) / wall
+
+
+def bridge_us(engine: str, calls: int = 20000) -> float:
+    eng = create_engine(engine, BIG)
+    eng.set_host_function("__h", lambda op, msg: msg)
+    eng.eval("globalThis.spin = function (k) { const h = __h; for (let i = 0; i < k; i++) h('op', 'x'); return k }",
+             "b.js")
+    samples = []
+    for _ in range(7):
+        eng.begin_turn()
+        t0 = time.perf_counter()
+        eng.call("spin", calls)
+        samples.append((time.perf_counter() - t0) * 1e6 / calls)
+        eng.end_turn()
+    eng.close()
+    return statistics.median(samples)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=50)
+    args = ap.parse_args()
+    engines = []
+    for name in ("native", "wasm"):
+        try:
+            create_engine(name).close()
+            engines.append(name)
+        except EngineUnavailable as exc:
+            print(f"{name}: unavailable ({exc})")
+    results: dict[str, dict[str, float]] = {e: {} for e in engines}
+    rates: dict[str, dict[str, float]] = {e: {} for e in engines}
+    for e in engines:
+        results[e]["ready"] = ready_ms(e, args.n)
+        results[e]["bridge"] = bridge_us(e)
+        for name, src in WORKLOADS.items():
+            results[e][name], rates[e][name] = cpu(e, src)
+    print(f"{'figure':36}" + "".join(f"{e:>14}" for e in engines) + "   wasm/native   target")
+    print(f"{'sandbox ready (median ms)':36}" + "".join(f"{results[e]['ready']:>14.2f}" for e in engines)
+          + "                 native ≤ 2 ms, wasm ≤ 3 ms")
+    print(f"{'bridge round trip (median µs)':36}" + "".join(f"{results[e]['bridge']:>14.2f}" for e in engines)
+          + "                 native ≤ 5 µs, wasm ≤ 40 µs")
+    for name in WORKLOADS:
+        row = f"{'CPU-bound ' + name + ' (ms)':36}" + "".join(f"{results[e][name]:>14.1f}" for e in engines)
+        if len(engines) == 2:
+            row += f"{results['wasm'][name] / results['native'][name]:>14.2f}x   wasm ≤ 2.5x native"
+        print(row)
+    print()
+    for e in engines:
+        unit = create_engine(e).info
+        print(f"{e}: {unit.cpu_unit} per real ms: " + ", ".join(f"{k} {v:,.0f}" for k, v in rates[e].items())
+              + f"  (budgets use {unit.units_per_ms:,.0f} per nominal ms)")
+
+
+if __name__ == "__main__":
+    main()
