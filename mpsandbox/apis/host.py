@@ -494,14 +494,16 @@ class ApiHost:
 
         self._services = services
         ot = (open_type or "").strip()
+        event = None
+        if ot in BUTTON_APIS:  # recorded first: the permission events the button causes follow it
+            event = ApiCallEvent(**services.ev(), call_id=0, api=BUTTON_APIS[ot], called_as=f"button:{ot}",
+                                 args={"openType": ot}, gesture=True, chain=chain, outcome="ok")
+            services.record(event)
         detail = button_detail(self, ot, services)
-        if detail is not None:
+        if event is not None and detail is not None:
             err = detail.get("errMsg") if isinstance(detail.get("errMsg"), str) else None
-            failed = bool(err and ":fail" in err)
-            services.record(ApiCallEvent(
-                **services.ev(), call_id=0, api=BUTTON_APIS.get(ot, f"button:{ot}"), called_as=f"button:{ot}",
-                args={"openType": ot}, gesture=True, chain=chain, outcome="fail" if failed else "ok",
-                err_msg=err if failed else None))
+            if err and ":fail" in err:
+                event.outcome, event.err_msg = "fail", err
         return detail
 
 
