@@ -208,3 +208,53 @@ def test_bad_mock_files_name_the_file_and_field(tmp_path, suffix, text, where):
     with pytest.raises(MockError) as info:
         load_mock_file(p)
     assert str(p) in str(info.value) and where in str(info.value)
+
+
+# ---- nested encodings -----------------------------------------------------------------------------------------
+def _combos():
+    import base64
+    import urllib.parse
+
+    b64 = lambda s: base64.b64encode(s.encode()).decode()  # noqa: E731
+    return [
+        ("json-in-base64-in-text", lambda v, lat: "id=7&blob=" + b64(json.dumps({"u": {"phone": v}})) + "&end=1",
+         "base64"),
+        ("base64-in-url", lambda v, lat: "https://t.example/?q=" + urllib.parse.quote(b64("p:" + v), safe=""), "base64"),
+        ("urlsafe-base64", lambda v, lat: base64.urlsafe_b64encode(("~~>" + v + "?>").encode()).decode(), "base64"),
+        ("hex-upper-of-json", lambda v, lat: json.dumps({"p": v}).encode().hex().upper(), "hex"),
+        ("double-base64", lambda v, lat: b64(b64("tel=" + v)), "base64"),
+        ("rounded-in-base64", lambda v, lat: b64(f"lat={lat:.4f}"), "rounded"),
+        ("rounded-in-url-json", lambda v, lat: urllib.parse.quote(json.dumps({"lat": round(lat, 3)})), "rounded"),
+        ("truncated-coordinate-number", lambda v, lat: {"lat": int(lat * 1000) / 1000}, "rounded"),
+        # digits survive URL-encoding: the phone number is still there as is
+        ("url-encoded-json-in-header", lambda v, lat: {"X-Info": urllib.parse.quote(json.dumps({"p": v}))}, "plain"),
+    ]
+
+
+@pytest.mark.parametrize("name, make, expected", [(n, m, e) for n, m, e in _combos()], ids=[c[0] for c in _combos()])
+def test_nested_encodings(name, make, expected):
+    reg = CanaryRegistry(seed=11)
+    phone = reg.issue("phoneNumber", "getPhoneNumber")
+    lat = reg.issue("latitude", "getLocation")
+    payload = make(phone, lat)
+    hits = reg.scan({"data": payload})
+    assert hits, (name, payload)
+    assert expected in hits[0].encoding, (name, hits[0].encoding)
+
+
+def test_non_ascii_through_url_and_json_escapes():
+    reg = CanaryRegistry(seed=11)
+    nick = reg.issue("nickName", "getUserProfile")
+    import urllib.parse
+
+    assert reg.scan({"h": {"X-N": urllib.parse.quote(json.dumps({"n": nick}))}})[0].encoding == "url+json"
+    assert reg.scan("q=" + urllib.parse.quote_plus("name " + nick))[0].encoding == "url"
+    assert reg.scan(json.dumps({"n": nick}))[0].encoding == "json"  # \uXXXX escapes
+
+
+def test_nested_encodings_through_js_and_headers():
+    run = run_js("tt.getLocation({ success: (r) => tt.request({ url: 'https://api.example.com/t', "
+                 "header: { 'X-Geo': encodeURIComponent(JSON.stringify({ a: +r.latitude.toFixed(3) })) } }) });",
+                 app=LOC)
+    flow = run.flows()[0]
+    assert flow.sink == "network" and "rounded" in flow.encoding and flow.source_api == "getLocation"
