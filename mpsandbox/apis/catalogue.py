@@ -199,16 +199,47 @@ class Catalogue(BaseModel):
         return id(self)
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses duplicate keys (a second ``apis:`` would silently replace the first)."""
+
+
+def _no_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+
+
 def _load_yaml_docs() -> dict[str, Any]:
+    """Every ``catalogue/*.yaml`` in name order: ``apis`` and ``objects`` lists, and ``descriptions`` (name -> text)
+    filling in the entries that carry none."""
     apis: list[Any] = []
     objects: list[Any] = []
+    descriptions: dict[str, str] = {}
     pkg = resources.files("mpsandbox.apis") / "catalogue"
     for entry in sorted(pkg.iterdir(), key=lambda p: p.name):
         if not entry.name.endswith(".yaml"):
             continue
-        doc = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
-        apis.extend(doc.get("apis", []))
-        objects.extend(doc.get("objects", []))
+        doc = yaml.load(entry.read_text(encoding="utf-8"), Loader=_StrictLoader) or {}  # noqa: S506 (safe loader)
+        unknown = set(doc) - {"apis", "objects", "descriptions"}
+        if unknown:
+            raise ValueError(f"catalogue/{entry.name}: unknown top-level keys {sorted(unknown)}")
+        apis.extend(doc.get("apis") or [])
+        objects.extend(doc.get("objects") or [])
+        descriptions.update(doc.get("descriptions") or {})
+    names = {a.get("name") for a in apis if isinstance(a, dict)}
+    stray = sorted(set(descriptions) - names)
+    if stray:
+        raise ValueError(f"catalogue descriptions of unknown APIs: {stray}")
+    for a in apis:
+        if isinstance(a, dict) and not a.get("description") and a.get("name") in descriptions:
+            a["description"] = descriptions[a["name"]]
     return {"apis": apis, "objects": objects}
 
 

@@ -292,12 +292,30 @@ def _system_info(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     return host.finish(call, services, True, {"__value__": info} if spec.kind is Kind.SYNC else info)
 
 
+COMPONENTS = frozenset({"view", "text", "image", "button", "input", "textarea", "scroll-view", "swiper", "video",
+                        "camera", "map", "canvas", "web-view", "live-player", "picker", "form", "navigator", "ad"})
+# <button open-type> values per platform (Douyin's list is partly unverified)
+BUTTON_OPEN_TYPES: dict[str, frozenset[str]] = {
+    "tt": frozenset({"share", "getPhoneNumber", "contact", "openSetting", "im", "agreePrivacyAuthorization",
+                     "getUserInfo"}),
+    "wx": frozenset({"contact", "share", "getPhoneNumber", "getRealtimePhoneNumber", "getUserInfo", "launchApp",
+                     "openSetting", "feedback", "chooseAvatar", "agreePrivacyAuthorization"}),
+    "my": frozenset({"share", "getAuthorize", "contactShare", "launchApp", "openSetting", "lifestyle"}),
+}
+
+
 @handler("can-i-use")
 def _can_i_use(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     what = call.args[0] if call.args else None
     if not isinstance(what, str) or not what:
         return host.finish(call, services, True, {"__value__": False})
     first = what.split(".", 1)[0]
+    if first in COMPONENTS and host.resolve(first) is None:
+        # ${component}.${attribute}.${option}: components we know, and the open-types of <button>
+        parts = what.split(".")
+        if len(parts) >= 3 and first == "button" and parts[1] == "open-type":
+            return host.finish(call, services, True, {"__value__": parts[2] in BUTTON_OPEN_TYPES[host.platform]})
+        return host.finish(call, services, True, {"__value__": True})
     known = host.resolve(first) is not None
     if known and "." in what:
         spec = host.resolve(first)

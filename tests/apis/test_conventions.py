@@ -278,3 +278,31 @@ def test_api_host_construction():
     bundle = FakeBundle({"app.json": json.dumps({"pages": [], **LOC})}, platform="my")
     host = ApiHost.for_bundle(bundle, seed=1)
     assert host.platform == "my" and host.declarations.permission == {"scope.userLocation": "shops near you"}
+
+
+@pytest.mark.parametrize("platform, query, expected", [
+    ("wx", "button.open-type.getPhoneNumber", True),
+    ("wx", "button.open-type.getAuthorize", False),
+    ("my", "button.open-type.getAuthorize", True),
+    ("tt", "view", True),
+    ("tt", "getSystemInfoSync.return.safeArea", True),
+    ("tt", "connectSocket.object.send", True),
+    ("tt", "connectSocket.object.fly", False),
+    ("wx", "choosePoi", True),
+    ("tt", "choosePoi", False),
+    ("tt", "", False),
+])
+def test_can_i_use(platform, query, expected):
+    run = run_js(f"log({platform}.canIUse({query!r}));", platform=platform)
+    assert run.logs == [json.dumps(expected)]
+
+
+def test_every_api_is_described_and_the_loader_refuses_duplicates():
+    import yaml
+
+    from mpsandbox.apis.catalogue import _StrictLoader, load_catalogue
+
+    cat = load_catalogue()
+    assert len(cat.apis) >= 110 and all(a.description for a in cat.apis)
+    with pytest.raises(yaml.constructor.ConstructorError):
+        yaml.load("apis: []\napis: []\n", Loader=_StrictLoader)  # noqa: S506
