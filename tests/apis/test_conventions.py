@@ -306,3 +306,17 @@ def test_every_api_is_described_and_the_loader_refuses_duplicates():
     assert len(cat.apis) >= 110 and all(a.description for a in cat.apis)
     with pytest.raises(yaml.constructor.ConstructorError):
         yaml.load("apis: []\napis: []\n", Loader=_StrictLoader)  # noqa: S506
+
+
+def test_the_examples_in_mocks_md_are_valid():
+    import re
+    from pathlib import Path
+
+    from mpsandbox.apis.mocks import parse_mock_text
+
+    text = (Path(__file__).parents[2] / "mpsandbox" / "apis" / "MOCKS.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```(toml|yaml|json)\n(.*?)```", text, re.S)
+    assert {fmt for fmt, _ in blocks} >= {"toml", "yaml"}
+    for fmt, body in blocks:
+        cfg = parse_mock_text(body, fmt, f"MOCKS.md ({fmt})")
+        assert cfg.responses
