@@ -137,6 +137,9 @@ def _resolve_engine(name: str) -> str:
     except EngineUnavailable as exc:
         err_console.print(f"[yellow]note[/yellow] the wasm engine is unavailable ({exc}); reviewing on native")
         return "native"
+    except Exception as exc:  # noqa: BLE001 - a broken wasm setup must not stop a review
+        err_console.print(f"[yellow]note[/yellow] the wasm engine failed to start ({exc}); reviewing on native")
+        return "native"
 
 
 def _load_mocks(path: Path | None):

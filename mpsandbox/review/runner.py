@@ -29,7 +29,7 @@ from .policy import Policy, resolve_policy
 class ReviewOptions(BaseModel):
     policy: str | None = None  # built-in name or TOML path; default: the bundle's platform profile
     platform: Literal["tt", "wx", "my"] | None = None
-    engine: str = "native"
+    engine: str = "auto"  # auto: the isolated wasm engine when it can run here, else native
     seed: int = 0
     deny: bool = False
     allow_domains: list[str] = Field(default_factory=list)
@@ -46,9 +46,22 @@ def review(path: str | Path, options: ReviewOptions | None = None) -> Report:
     if bundle is None:
         art = Artifacts(name=Path(str(path)).name, platform=platform, catalogue=_catalogue(), load_failure=failure)
         return build_report(art, policy, opts)
-    art = gather(bundle, policy, engine=opts.engine, seed=opts.seed, deny=opts.deny,
+    art = gather(bundle, policy, engine=resolve_engine(opts.engine), seed=opts.seed, deny=opts.deny,
                  mocks=opts.mocks if isinstance(opts.mocks, MockConfig) else None, platform=opts.platform)
     return build_report(art, policy, opts)
+
+
+def resolve_engine(name: str) -> str:
+    """``auto`` is the wasm engine when it can run on this machine (built on first use), else native."""
+    if name != "auto":
+        return name
+    from ..runtime.engine import EngineUnavailable, create_engine
+
+    try:
+        create_engine("wasm").close()
+        return "wasm"
+    except EngineUnavailable:
+        return "native"
 
 
 def _catalogue():

@@ -45,6 +45,7 @@ EPOCH_MS = 1_735_689_600_000  # 2025-01-01T00:00:00Z: the virtual clock's zero
 READY_DELAY_MS = 0
 RENDER_DELAY_MS = 0
 MIN_INTERVAL_MS = 1
+HEAP_FULL = 0.95  # a turn that leaves the heap this close to the memory limit met the limit
 
 
 class RunLimits(BaseModel):
@@ -581,6 +582,10 @@ class Sandbox:
             self._peak_memory = max(self._peak_memory, usage.memory_bytes)
             self.stats.peak_heap_bytes = max(self.stats.peak_heap_bytes, usage.heap_bytes)
             self.stats.engine_wall_ms += usage.wall_ms
+            if outcome is Outcome.OK and usage.heap_bytes > HEAP_FULL * self.limits.memory_bytes:
+                # the bundle caught the out-of-memory error (or the engine could not even build one and threw
+                # null): the limit was still met
+                outcome = Outcome.MEMORY
         turn.outcome = outcome.value
         turn.jobs = jobs
         self.trace.turns.append(turn)

@@ -198,3 +198,18 @@ def test_timers_set_by_app_code_belong_to_the_app(engine_name):
     trace = run_pages({"pages/p/p": page}, app_js=app, engine=engine_name)
     owners = [e.owner for e in trace.of_kind("timer") if e.op == "set"]
     assert owners == [None, "pages/p/p"]
+
+
+def test_prototype_to_json_cannot_forge_what_reaches_the_host(engine_name):
+    app = "Object.prototype.toJSON = function () { return 'owned' }; Array.prototype.toJSON = () => 'owned'; App({})"
+    page = "Page({ go() { tt.setStorageSync('k', 1); console.log('tapped') } })"
+
+    def steps(sb):
+        sb.tap("go")
+
+    trace = run_pages({"pages/p/p": page}, app_js=app, engine=engine_name, steps=steps)
+    assert console_lines(trace) == ["tapped"]
+    user = [e for e in trace.of_kind("user") if e.handler == "go"]
+    assert user and user[0].found  # the framework's reply was not replaced by the bundle's toJSON
+    call = trace.api_calls("setStorageSync")[0]
+    assert call.args == ["k", 1]

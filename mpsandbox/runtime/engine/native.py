@@ -33,8 +33,11 @@ POLLS_PER_MS = 30_000.0
 
 _TRAMPOLINE = r"""(function () {
   var parse = JSON.parse, stringify = JSON.stringify, apply = Reflect.apply;
+  var slice = String.prototype.slice, code = String.prototype.charCodeAt;
   return function (fn, argsJson) {
     var r = apply(fn, undefined, parse(argsJson));
+    // a string marked with U+0002 is already JSON (the framework's replies)
+    if (typeof r === 'string' && apply(code, r, [0]) === 2) return apply(slice, r, [1]);
     return r === undefined ? undefined : stringify(r);
   };
 })()"""

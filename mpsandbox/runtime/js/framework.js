@@ -77,8 +77,40 @@
   var tzOffsetMs = 8 * 3600 * 1000; // UTC+8, China Standard Time: fixed so local time is deterministic
 
   // ---- bridge ----------------------------------------------------------------------------------------------
+  function quote(str) { return stringify(S(str)); } // strings never consult toJSON
+
+  function manualJSON(v, seen, depth) {
+    // JSON that ignores toJSON: used when the bundle planted one on Object or Array prototypes
+    var t = typeof v;
+    if (v === null || t === 'boolean') return S(v);
+    if (t === 'number') return v === v && v !== 1 / 0 && v !== -1 / 0 ? S(v) : 'null';
+    if (t === 'string') return quote(v);
+    if (t === 'bigint') return quote(S(v));
+    if (t === 'function') return quote('[Function]');
+    if (t !== 'object' || depth > 64) return 'null';
+    if (arrIndexOf(seen, v) !== -1) return quote('[Circular]');
+    push(seen, v);
+    var parts = [], i;
+    if (isArray(v)) {
+      for (i = 0; i < v.length; i++) push(parts, v[i] === undefined ? 'null' : manualJSON(v[i], seen, depth + 1));
+      seen.length--;
+      return '[' + arrJoin(parts, ',') + ']';
+    }
+    var ks = keys(v);
+    for (i = 0; i < ks.length; i++) {
+      var x = v[ks[i]];
+      if (x === undefined || typeof x === 'symbol') continue;
+      push(parts, quote(ks[i]) + ':' + manualJSON(x, seen, depth + 1));
+    }
+    seen.length--;
+    return '{' + arrJoin(parts, ',') + '}';
+  }
+
   function safeJSON(value) {
     // JSON with cycles, functions, undefined, symbols and bigints made printable; never throws.
+    if (hasOwn(O.prototype, 'toJSON') || hasOwn(A.prototype, 'toJSON')) {
+      try { return manualJSON(value, [], 0); } catch (_) { return stringify('[Unserializable]'); }
+    }
     try {
       var plain = stringify(value);
       if (plain !== undefined) return plain;
@@ -1301,12 +1333,16 @@
     }
   };
 
+  // Results go back serialized here, immune to a toJSON the bundle planted; the engine's trampoline passes a
+  // string marked with U+0002 through as it is.
+  function reply(r) { return r === undefined ? undefined : '\u0002' + safeJSON(r); }
+
   function entry(op, payload) {
     nowMs = payload && typeof payload.now === 'number' ? payload.now : nowMs;
     var cmd = commands[op];
     if (!cmd) throw new E('unknown host command ' + op);
     try {
-      return cmd(payload || {});
+      return reply(cmd(payload || {}));
     } catch (e) {
       if (isLimitError(e)) throw e;
       reportError(e, 'framework:' + op);

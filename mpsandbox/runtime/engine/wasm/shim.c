@@ -48,8 +48,10 @@ static int rejection_count;
 static const char TRAMPOLINE[] =
     "(function () {\n"
     "  var parse = JSON.parse, stringify = JSON.stringify, apply = Reflect.apply;\n"
+    "  var slice = String.prototype.slice, code = String.prototype.charCodeAt;\n"
     "  return function (fn, argsJson) {\n"
     "    var r = apply(fn, undefined, parse(argsJson));\n"
+    "    if (typeof r === 'string' && apply(code, r, [0]) === 2) return apply(slice, r, [1]);\n"
     "    return r === undefined ? undefined : stringify(r);\n"
     "  };\n"
     "})()";
