@@ -64,8 +64,9 @@ def _storage(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     op = spec.name.removesuffix("Sync")
     key, data, has_data = _storage_args(host, call)
     if op in ("setStorage", "getStorage", "removeStorage") and (not isinstance(key, str) or not key):
-        got = "Undefined" if key is None else type(key).__name__.capitalize()
-        return host.finish(call, services, False, None, f"parameter error: key should be String instead of {got}")
+        got = _type_name(key)
+        return host.finish(call, services, False, None, f"parameter error: parameter.key should be String instead of {got};",
+                           code="parameter")
     if op == "setStorage":
         text = json.dumps(data if has_data else None, ensure_ascii=False)
         if len(text.encode()) > STORAGE_KEY_LIMIT:
@@ -97,6 +98,12 @@ def _storage(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
                 "limitSize": STORAGE_TOTAL_LIMIT // 1024}
         return host.finish(call, services, True, {"__value__": info} if spec.kind is Kind.SYNC else info)
     return _default(host, call, services)
+
+
+def _type_name(value: Any) -> str:
+    from .host import _js_type
+
+    return "Undefined" if value is None else _js_type(value)
 
 
 # ---- routing ---------------------------------------------------------------------------------------------------------
@@ -260,7 +267,8 @@ def _modal(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     if spec.name == "showActionSheet":
         items = call.options.get("itemList") or call.options.get("items") or []
         if not items:
-            return host.finish(call, services, False, None, "parameter error: itemList should not be empty")
+            return host.finish(call, services, False, None, "parameter error: parameter.itemList should not be empty;",
+                               code="parameter")
         index = min(user.action_sheet, len(items) - 1)
         return host.finish(call, services, True, {"index": index} if host.platform == "my" else {"tapIndex": index})
     confirm = user.modal == "confirm"
@@ -277,7 +285,10 @@ def _clipboard(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     if spec.name == "setClipboardData":
         data = call.options.get("text" if host.platform == "my" else "data")
         if not isinstance(data, str):
-            return host.finish(call, services, False, None, "parameter error: data should be String")
+            field = "text" if host.platform == "my" else "data"
+            return host.finish(call, services, False, None,
+                               f"parameter error: parameter.{field} should be String instead of {_type_name(data)};",
+                               code="parameter")
         host.clipboard = data
         return host.finish(call, services, True, {})
     text = host.clipboard if host.clipboard is not None else host.canaries.issue("clipboard", spec.name)
@@ -374,7 +385,8 @@ def _profile(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
 def _authorize(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     scope = call.options.get("scope")
     if not isinstance(scope, str) or not scope:
-        return host.finish(call, services, False, None, "parameter error: scope should be String")
+        return host.finish(call, services, False, None, "parameter error: parameter.scope should be String;",
+                           code="parameter")
     refusal = host.use_scope(call, services, scope, action="authorize")
     return refusal or host.finish(call, services, True, {})
 
@@ -424,7 +436,8 @@ def _douyin_open_auth(host: ApiHost, call: ApiCall, services: HostServices) -> R
 def _subscribe(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     ids = call.options.get("tmplIds") or call.options.get("entityIds") or []
     if not isinstance(ids, list) or not ids:
-        return host.finish(call, services, False, None, "parameter error: tmplIds should not be empty")
+        return host.finish(call, services, False, None, "parameter error: parameter.tmplIds should not be empty;",
+                           code="parameter")
     if len(ids) > 3:
         return host.finish(call, services, False, None, "tmplIds count exceeds the limit of 3", code="exceed")
     answer = "accept" if host.mocks.user.subscribe == "accept" else "reject"
