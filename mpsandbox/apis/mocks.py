@@ -74,7 +74,8 @@ class UserMock(BaseModel):
     permissions: Choice = "allow"  # default answer to every permission prompt
     scopes: dict[str, Choice] = Field(default_factory=dict)  # per scope, e.g. {"scope.userLocation": "deny"}
     script: list[Choice] = Field(default_factory=list)  # answers to successive prompts, before the defaults
-    open_setting: Literal["unchanged", "allow-all"] = "unchanged"  # what the user does in the settings page
+    # what the user does in the settings page: nothing, re-enable every denied scope, or turn every granted one off
+    open_setting: Literal["unchanged", "allow-all", "revoke-all"] = "unchanged"
     privacy: Choice = "allow"  # privacy agreement (requirePrivacyAuthorize / agree button)
     payment: Literal["success", "cancel", "fail"] = "success"
     subscribe: Literal["accept", "reject"] = "accept"

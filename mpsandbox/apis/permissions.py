@@ -100,12 +100,18 @@ class PermissionModel:
         return {s: st is ScopeState.GRANTED for s, st in sorted(self.states.items()) if st is not ScopeState.NOT_ASKED}
 
     def open_setting(self, api: str | None = "openSetting") -> dict[str, bool]:
-        """The user visits the settings page; with ``open_setting = "allow-all"`` they re-enable every scope."""
+        """The user visits the settings page: with ``open_setting = "allow-all"`` they re-enable every denied scope,
+        with ``"revoke-all"`` they turn every granted one off (recorded as a revoke)."""
         if self.user.open_setting == "allow-all":
             for scope, st in list(self.states.items()):
                 if st is ScopeState.DENIED:
                     self.states[scope] = ScopeState.GRANTED
                     self.record(PermissionRecord(scope, api, "open-setting", "granted", self.is_declared(scope)))
+        elif self.user.open_setting == "revoke-all":
+            for scope, st in list(self.states.items()):
+                if st is ScopeState.GRANTED:
+                    self.states[scope] = ScopeState.DENIED
+                    self.record(PermissionRecord(scope, api, "revoke", "denied", self.is_declared(scope), "settings"))
         return self.settings()
 
     def agree_privacy(self, api: str | None, *, explicit: bool = False) -> bool:

@@ -320,3 +320,13 @@ def test_the_examples_in_mocks_md_are_valid():
     for fmt, body in blocks:
         cfg = parse_mock_text(body, fmt, f"MOCKS.md ({fmt})")
         assert cfg.responses
+
+
+def test_revoke_in_the_settings_page():
+    # the prompt happens at the call, so the settings page (tap only) opened in the same tap sees the grant
+    run = run_js("tt.getLocation({ success: () => log('first ok') }); tt.openSetting({ success: (s) => {"
+                 " log(s.authSetting); tt.getLocation({ fail: (e) => log(e.errMsg) }); } });",
+                 app=LOC, mocks={"user": {"open_setting": "revoke-all"}})
+    assert run.logs == ["first ok", '{"scope.userLocation":false}', "getLocation:fail auth deny"]
+    assert [(e.action, e.decision) for e in run.permissions()] == [("prompt", "granted"), ("revoke", "denied"),
+                                                                   ("check", "denied")]

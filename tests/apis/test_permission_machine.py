@@ -66,7 +66,7 @@ class PermissionMachine(RuleBasedStateMachine):
         default=st.sampled_from(["allow", "deny"]),
         scopes=st.dictionaries(st.sampled_from(["scope.userLocation", "scope.record", "scope.album", "location"]),
                                st.sampled_from(["allow", "deny"]), max_size=2),
-        open_setting=st.sampled_from(["unchanged", "allow-all"]),
+        open_setting=st.sampled_from(["unchanged", "allow-all", "revoke-all"]),
         privacy=st.sampled_from(["allow", "deny"]),
         privacy_check=st.booleans(),
         declare=st.booleans(),
@@ -160,9 +160,11 @@ def check_record(events, platform: str) -> None:
                 assert prev == "denied"
             elif e.action == "open-setting":
                 assert prev == "denied" and e.decision == "granted"
+            elif e.action == "revoke":
+                assert prev == "granted" and e.decision == "denied"
             elif e.action == "authorize" and e.reason == "granted-before":
                 assert prev == "granted"
-            if prev == "granted":
+            if prev == "granted" and e.action != "revoke":
                 assert e.decision == "granted" or e.reason == "undeclared", f"{e.scope} denied after a grant"
             if e.decision in ("granted", "denied") and e.reason != "undeclared":
                 scope_state[e.scope] = e.decision
