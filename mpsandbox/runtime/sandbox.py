@@ -582,7 +582,8 @@ class Sandbox:
             self._peak_memory = max(self._peak_memory, usage.memory_bytes)
             self.stats.peak_heap_bytes = max(self.stats.peak_heap_bytes, usage.heap_bytes)
             self.stats.engine_wall_ms += usage.wall_ms
-            if outcome is Outcome.OK and usage.heap_bytes > HEAP_FULL * self.limits.memory_bytes:
+            if outcome is Outcome.OK and (usage.memory_refused
+                                          or usage.heap_bytes > HEAP_FULL * self.limits.memory_bytes):
                 # the bundle caught the out-of-memory error (or the engine could not even build one and threw
                 # null): the limit was still met
                 outcome = Outcome.MEMORY

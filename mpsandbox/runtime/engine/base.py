@@ -87,6 +87,7 @@ class TurnUsage:
     wall_ms: float = 0.0  # measured; not deterministic, never part of a trace
     memory_bytes: int = 0  # heap in use at the end of the turn, as a deterministic figure (goes into traces)
     heap_bytes: int = 0  # heap in use as measured by the allocator (may vary between runs; stats only)
+    memory_refused: int = 0  # allocations refused at the memory limit during the turn (when the backend knows)
 
 
 @dataclass

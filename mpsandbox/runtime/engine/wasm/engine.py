@@ -122,6 +122,7 @@ class WasmEngine:
         self._deadline = float("inf")
         self._turn_started = 0.0
         self._in_turn = False
+        self._refused_start = 0
         self._dead: str | None = None
         self._host_fn: HostFunction | None = None
         self._pending_reply = b""
@@ -147,7 +148,7 @@ class WasmEngine:
             "_initialize", "shim_result_ptr", "shim_result_len", "shim_stack_ptr", "shim_stack_len", "shim_alloc",
             "shim_free", "shim_init", "shim_version", "shim_eval", "shim_pin", "shim_call", "shim_set_host_function",
             "shim_set_rejection_handler", "shim_pending_rejections", "shim_deliver_rejections", "shim_run_job",
-            "shim_gc", "shim_memory", "shim_counter_addr", "shim_io")}
+            "shim_gc", "shim_memory", "shim_counter_addr", "shim_io", "shim_refused")}
         self.info = EngineInfo(name="wasm", cpu_unit="fuel", units_per_ms=FUEL_PER_MS, version="",
                                details={"module": shared.key[:16], "snapshot": False})
         self._set_fuel(10**12)
@@ -322,6 +323,7 @@ class WasmEngine:
         self._set_fuel(5 * self._unit_limit + 1_000_000_000)
         self._fuel_start = self._store.get_fuel()
         self._in_turn = True
+        self._refused_start = self._refused()
         if self._watch is not None:
             WATCHDOG.disarm(self._watch)
         self._watch = WATCHDOG.arm(self._deadline, self._force_poll) if self._counter_addr else None
@@ -337,8 +339,14 @@ class WasmEngine:
         self._deadline = float("inf")
         self._set_fuel(10**12)
         heap, estimate = self._memory_pair()
+        refused = self._refused() - self._refused_start
         return TurnUsage(cpu_units=used, cpu_ms=round(used / FUEL_PER_MS, 3), wall_ms=wall,
-                         memory_bytes=estimate, heap_bytes=heap)
+                         memory_bytes=estimate, heap_bytes=heap, memory_refused=max(0, refused))
+
+    def _refused(self) -> int:
+        if self._dead is not None or not self._initialized:
+            return 0
+        return int(self._x("shim_refused"))
 
     # ---- outcomes ---------------------------------------------------------------------------------------------------
     def _failure(self, text: str, stack: str = "") -> CallResult:

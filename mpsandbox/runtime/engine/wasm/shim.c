@@ -146,6 +146,56 @@ static void take_value(JSValue v)
     }
 }
 
+/* The allocator enforces the memory limit itself, so that it can count refusals: a bundle may catch the
+   out-of-memory error (or QuickJS may be unable to build one and throw null), and the limit was met anyway. */
+#include <malloc.h>
+static size_t mem_used, mem_limit;
+static int32_t mem_refused;
+
+static void *sb_malloc(void *opaque, size_t n)
+{
+    (void)opaque;
+    if (mem_limit && mem_used + n > mem_limit) { mem_refused++; return NULL; }
+    void *p = malloc(n);
+    if (p) mem_used += malloc_usable_size(p);
+    return p;
+}
+
+static void *sb_calloc(void *opaque, size_t count, size_t size)
+{
+    (void)opaque;
+    if (size && count > SIZE_MAX / size) return NULL;
+    if (mem_limit && mem_used + count * size > mem_limit) { mem_refused++; return NULL; }
+    void *p = calloc(count, size);
+    if (p) mem_used += malloc_usable_size(p);
+    return p;
+}
+
+static void sb_free(void *opaque, void *p)
+{
+    (void)opaque;
+    if (!p) return;
+    mem_used -= malloc_usable_size(p);
+    free(p);
+}
+
+static void *sb_realloc(void *opaque, void *p, size_t n)
+{
+    (void)opaque;
+    size_t old = p ? malloc_usable_size(p) : 0;
+    if (mem_limit && n > old && mem_used + (n - old) > mem_limit) { mem_refused++; return NULL; }
+    void *q = realloc(p, n);
+    if (!q && n) return NULL;
+    mem_used = mem_used - old + (q ? malloc_usable_size(q) : 0);
+    return q;
+}
+
+static size_t sb_usable(const void *p) { return malloc_usable_size((void *)p); }
+
+static const JSMallocFunctions sb_malloc_functions = {sb_calloc, sb_malloc, sb_free, sb_realloc, sb_usable};
+
+EXPORT("shim_refused") int32_t shim_refused(void) { return mem_refused; }
+
 static int interrupt_handler(JSRuntime *r, void *opaque)
 {
     (void)r; (void)opaque;
@@ -207,10 +257,10 @@ static void track_rejection(JSContext *c, JSValueConst promise, JSValueConst rea
 
 EXPORT("shim_init") int32_t shim_init(int32_t memory_limit, int32_t stack_size, int32_t gc_threshold)
 {
-    rt = JS_NewRuntime();
+    rt = JS_NewRuntime2(&sb_malloc_functions, NULL);
     if (!rt) return -1;
     JS_UpdateStackTop(rt);
-    JS_SetMemoryLimit(rt, (size_t)memory_limit);
+    mem_limit = (size_t)memory_limit;
     JS_SetMaxStackSize(rt, (size_t)stack_size);
     JS_SetGCThreshold(rt, (size_t)gc_threshold);
     JS_SetInterruptHandler(rt, interrupt_handler, NULL);
