@@ -330,3 +330,18 @@ def test_revoke_in_the_settings_page():
     assert run.logs == ["first ok", '{"scope.userLocation":false}', "getLocation:fail auth deny"]
     assert [(e.action, e.decision) for e in run.permissions()] == [("prompt", "granted"), ("revoke", "denied"),
                                                                    ("check", "denied")]
+
+
+def test_api_behaviour_is_the_same_on_every_engine(engine_name):
+    body = ("tt.getLocation({ success: (r) => tt.request({ url: 'https://api.example.com/?l=' + r.latitude.toFixed(3) }) });"
+            "tt.showToast({ title: 'x' }).then((r) => log(r.errMsg));"
+            "const t = tt.request({ url: 'https://api.example.com/a', success: (r) => log(r.statusCode),"
+            " complete: () => log('complete') }); log(typeof t.abort);"
+            "try { tt.setStorageSync('big', 'x'.repeat(1024 * 1024 + 1)); } catch (e) { log(e.message); }"
+            "tt.getUserProfile({ desc: 'd' }).then((r) => log(typeof r.userInfo.nickName));"
+            "log(typeof tt.requestPayment);")
+    run = run_js(body, app=LOC, engine=engine_name)
+    assert run.logs == ["function", "setStorageSync:fail exceed storage item max length", "undefined",
+                        "showToast:ok", "200", "complete", "string"]
+    assert [(f.source_api, f.encoding, f.destination) for f in run.flows()] == \
+        [("getLocation", "rounded", "api.example.com")]
