@@ -136,3 +136,19 @@ def test_sync_failure_throws(platform):
     run = run_js(f"try {{ {platform}.{pname}(); log('no'); }} catch (e) {{ log(e.message); }}", platform=platform,
                  mocks={"apis": {"getSystemInfoSync": {"fail": "system error"}}})
     assert run.logs == [f"{pname}:fail system error"]
+
+
+PROMISE_CASES = [c for c in CASES if CAT.by_name[c[2]].kind is Kind.ASYNC and CAT.by_name[c[2]].promise]
+
+
+@pytest.mark.parametrize("platform, pname, name", PROMISE_CASES, ids=[f"{p}.{n}" for p, n, _ in PROMISE_CASES])
+def test_promise_style(platform, pname, name):
+    opts = json.dumps(_options(name, platform))
+    run = run_js(f"const p = {platform}.{pname}({opts}); log(typeof p.then);"
+                 "p.then((r) => log('resolved', r.errMsg), (e) => log('rejected', e.errMsg));",
+                 platform=platform, app=APP, mocks={"storage": {"k": 1}}, advance_ms=30_000)
+    assert run.logs[0] == "function" and len(run.logs) == 2, run.logs
+    verdict, msg = run.logs[1].split(" ", 1)
+    assert msg == f"{pname}:ok" if verdict == "resolved" else msg.startswith(f"{pname}:fail")
+    assert verdict == "resolved" or name in EXPECTED_FAIL, run.logs
+    assert not run.trace.of_kind("error")  # a rejection handled by the bundle is no error
