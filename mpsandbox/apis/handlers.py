@@ -217,14 +217,26 @@ def _socket(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     refused = check_url(host, url, ("wss",))
     if refused is None and len(host.sockets) >= MAX_SOCKETS:
         refused = f"exceed max concurrent sockets ({MAX_SOCKETS})"
-    reply = host.finish(call, services, refused is None, {}, refused, delay=0 if refused else None)
+    code = None
+    delay = 0 if refused else (call.spec.latency_ms if call.spec else 30)
+    if refused is None:
+        # a connectSocket mock for this URL may make the connection fail (`fail`) or time out (its latency over
+        # app.json networkTimeout.connectSocket); looked up without using up its `times`
+        mock = host.mocks.response_for("connectSocket", "*", str(url), dict(host.response_uses))
+        timeout = int(host.declarations.network_timeout.get("connectSocket") or DEFAULT_TIMEOUT_MS)
+        if mock is not None and mock.api == "connectSocket" and mock.fail:
+            refused = mock.fail
+        elif mock is not None and mock.api == "connectSocket" and (mock.latency_ms or 0) > timeout:
+            refused, code, delay = "timeout", "timeout", timeout
+    reply = host.finish(call, services, refused is None, {}, refused, delay=delay, code=code)
     if reply.oid is not None:
         host.objects[reply.oid]["url"] = url
         if refused is None:
             host.sockets[reply.oid] = str(url)
-            services.emit_object(reply.oid, "onOpen", {"header": {}}, call.spec.latency_ms if call.spec else 30)
+            host.objects[reply.oid]["open_at"] = services.now + delay
+            services.emit_object(reply.oid, "onOpen", {"header": {}}, delay)
         else:
-            services.emit_object(reply.oid, "onError", {"errMsg": f"connectSocket:fail {refused}"}, 0)
+            services.emit_object(reply.oid, "onError", {"errMsg": f"connectSocket:fail {refused}"}, delay)
     return reply
 
 
@@ -505,7 +517,8 @@ def _socket_method(host: ApiHost, call: ApiCall, services: HostServices) -> Repl
     oid = call.object_id
     assert oid is not None
     if call.method == "send":
-        if oid not in host.sockets:
+        # before onOpen (or after close) the socket is not connected: the platform fails the send
+        if oid not in host.sockets or services.now < host.objects.get(oid, {}).get("open_at", 0):
             services.complete(call, False, {"errMsg": "sendSocketMessage:fail socket is not connected"}, 0)
             return Reply("async", outcome="pending", err_msg="sendSocketMessage:fail socket is not connected")
         mock = host.mocks.response_for("connectSocket", "*", host.sockets[oid], host.response_uses)

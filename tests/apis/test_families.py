@@ -309,3 +309,19 @@ def test_mock_failures_and_results_per_api():
     run = run_js("tt.getSystemInfo({ success: (r) => log(r.model) }); tt.showToast({ title: 'x', fail: (e) => log(e.errMsg) });",
                  mocks={"apis": {"getSystemInfo": {"result": {"model": "Phone X"}}, "showToast": {"fail": "system busy"}}})
     assert sorted(run.logs) == ["Phone X", "showToast:fail system busy"]
+
+
+def test_socket_send_before_open_and_connect_failures():
+    run = run_js("const s = g.connectSocket({ url: 'wss://ws.example.com/a' });"
+                 "s.send({ data: 'early', fail: (e) => log('early', e.errMsg) });"
+                 "s.onOpen(() => s.send({ data: 'late', success: (r) => log('late', r.errMsg) }));")
+    assert run.logs == ["early sendSocketMessage:fail socket is not connected", "late sendSocketMessage:ok"]
+    mocks = {"responses": [{"url": "wss://down.example.com/*", "api": "connectSocket", "fail": "network down"},
+                           {"url": "wss://slow.example.com/*", "api": "connectSocket", "latency_ms": 9000}]}
+    run = run_js("for (const h of ['down', 'slow']) { const s = g.connectSocket({ url: 'wss://' + h + '.example.com/',"
+                 " fail: (e) => log('fail', e.errMsg) }); s.onError((e) => log('error', e.errMsg)); }",
+                 mocks=mocks, app={"networkTimeout": {"connectSocket": 5000}})
+    assert run.logs == ["fail connectSocket:fail network down", "error connectSocket:fail network down",
+                        "fail connectSocket:fail timeout", "error connectSocket:fail timeout"]
+    called = run.trace.api_calls("connectSocket")[-1].t
+    assert run.trace.of_kind("api-complete")[-1].t - called == 5000  # the networkTimeout, not the mock's 9 s
