@@ -132,12 +132,13 @@ class NativeEngine:
             self._watch = None
         wall = (time.perf_counter() - self._turn_started) * 1000.0 if self._turn_started else 0.0
         polls = self._polls() + self._charged
+        mem = self._ctx.memory()  # one heap walk for both figures
         usage = TurnUsage(
             cpu_units=polls,
             cpu_ms=round(polls / POLLS_PER_MS, 3),
             wall_ms=wall,
-            memory_bytes=self.memory_estimate(),
-            heap_bytes=self.memory_used(),
+            memory_bytes=int(mem.get("memory_used_size", 0)),
+            heap_bytes=int(mem.get("malloc_size", 0)),
         )
         self._turn_started = 0.0
         self._deadline = float("inf")
