@@ -148,7 +148,7 @@ class WasmEngine:
             "_initialize", "shim_result_ptr", "shim_result_len", "shim_stack_ptr", "shim_stack_len", "shim_alloc",
             "shim_free", "shim_init", "shim_version", "shim_eval", "shim_pin", "shim_call", "shim_set_host_function",
             "shim_set_rejection_handler", "shim_pending_rejections", "shim_deliver_rejections", "shim_run_job",
-            "shim_gc", "shim_memory", "shim_counter_addr", "shim_io", "shim_refused")}
+            "shim_gc", "shim_memory", "shim_counter_addr", "shim_io", "shim_refused", "shim_run_jobs")}
         self.info = EngineInfo(name="wasm", cpu_unit="fuel", units_per_ms=FUEL_PER_MS, version="",
                                details={"module": shared.key[:16], "snapshot": False})
         self._set_fuel(10**12)
@@ -444,21 +444,25 @@ class WasmEngine:
         try:
             self._ensure_init()
             while jobs < max_jobs:
-                r = self._guard(self._ex["shim_run_job"])
-                if r == 0:
-                    if not self._guard(self._ex["shim_pending_rejections"]):
-                        return JobsResult(Outcome.OK, jobs)
-                    status = self._guard(self._ex["shim_deliver_rejections"])
-                    if status != 0:
-                        res = self._failure(self._result(), self._stack())
-                        if res.outcome.is_limit:
-                            return JobsResult(res.outcome, jobs, res.error)
-                    continue
-                if r < 0:
+                ran = self._guard(self._ex["shim_run_jobs"], max_jobs - jobs)
+                if ran < 0:  # a job threw after -ran - 1 others ran
+                    jobs += -ran
                     res = self._failure(self._result(), self._stack())
                     if res.outcome is not Outcome.ERROR:
-                        return JobsResult(res.outcome, jobs + 1, res.error)
-                jobs += 1
+                        return JobsResult(res.outcome, jobs, res.error)
+                    continue
+                jobs += ran
+                if jobs >= max_jobs:
+                    break
+                if self._stopped is not None:
+                    return JobsResult(self._stopped, jobs)
+                if not self._guard(self._ex["shim_pending_rejections"]):
+                    return JobsResult(Outcome.OK, jobs)
+                status = self._guard(self._ex["shim_deliver_rejections"])
+                if status != 0:
+                    res = self._failure(self._result(), self._stack())
+                    if res.outcome.is_limit:
+                        return JobsResult(res.outcome, jobs, res.error)
         except _Dead as dead:
             res = self._dead_result(dead)
             return JobsResult(res.outcome, jobs, res.error)

@@ -410,6 +410,25 @@ EXPORT("shim_run_job") int32_t shim_run_job(void)
     return r;
 }
 
+/* Run up to max pending jobs inside wasm: returns how many ran; when one throws, -(ran + 1) with the error in
+   the result buffers. Stops early when the interrupt handler has stopped the turn. */
+EXPORT("shim_run_jobs") int32_t shim_run_jobs(int32_t max)
+{
+    JSContext *c1;
+    int32_t n = 0;
+    JS_UpdateStackTop(rt);
+    while (n < max) {
+        int r = JS_ExecutePendingJob(rt, &c1);
+        if (r == 0) break;
+        if (r < 0) {
+            take_exception();
+            return -(n + 1);
+        }
+        n++;
+    }
+    return n;
+}
+
 EXPORT("shim_gc") void shim_gc(void) { JS_RunGC(rt); }
 
 /* The address of the context's interrupt counter: writing 0 there makes the next poll call the handler. */
