@@ -474,6 +474,16 @@ def object_call(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     mspec = host.method_spec(call)
     state = host.objects.get(call.object_id or 0, {})
     kind = call.kind
+    if mspec is not None and mspec.privacy is not None and host.declarations.privacy_check \
+            and not host.permissions.privacy_agreed and not host.permissions.agree_privacy(call.name):
+        body = {"errMsg": f"{call.method}:fail privacy permission is not authorized"}
+        if host.platform == "wx":
+            body["errno"] = 104
+        if call.object_type == "RecorderManager" and call.object_id is not None:
+            services.emit_object(call.object_id, "onError", body, 0)
+            return Reply("sync", value=None, outcome="fail", err_msg=body["errMsg"])
+        services.complete(call, False, body, 0)
+        return Reply("async", outcome="pending", err_msg=body["errMsg"])
     if mspec is not None and mspec.scope and mspec.scope.get(host.platform):
         verdict = host.permissions.request(mspec.scope[host.platform], call.name)
         if not verdict.granted:

@@ -345,3 +345,11 @@ def test_api_behaviour_is_the_same_on_every_engine(engine_name):
                         "showToast:ok", "200", "complete", "string"]
     assert [(f.source_api, f.encoding, f.destination) for f in run.flows()] == \
         [("getLocation", "rounded", "api.example.com")]
+
+
+def test_privacy_check_covers_object_methods():
+    run = run_js("const r = wx.getRecorderManager(); r.onError((e) => log(e.errMsg, e.errno)); r.start({});"
+                 "wx.createCameraContext().takePhoto({ fail: (e) => log(e.errMsg) });", platform="wx",
+                 app={"__usePrivacyCheck__": True}, mocks={"user": {"privacy": "deny"}})
+    assert run.logs == ["start:fail privacy permission is not authorized 104",
+                        "takePhoto:fail privacy permission is not authorized"]
