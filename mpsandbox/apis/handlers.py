@@ -352,7 +352,7 @@ def _can_i_use(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
 @handler("launch-options")
 def _launch_options(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     launch = host.mocks.launch
-    value = {"path": launch.path or "", "query": dict(launch.query), "scene": launch.scene,
+    value = {"path": launch.path or host.declarations.entry_page, "query": dict(launch.query), "scene": launch.scene,
              "referrerInfo": dict(launch.referrerInfo)}
     return host.finish(call, services, True, {"__value__": value})
 

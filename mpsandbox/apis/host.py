@@ -146,11 +146,21 @@ class Declarations:
     network_timeout: dict[str, int] = field(default_factory=dict)
     app_id: str = ""
     privacy_check: bool = False  # Douyin "usePrivacyCheck" / WeChat "__usePrivacyCheck__"
+    entry_page: str = ""  # the launch page, for getLaunchOptionsSync when the mocks give no path
 
     @classmethod
     def from_bundle(cls, bundle: Any) -> "Declarations":
         """Read the parsed ``bundle.app`` config when there is one (read defensively: the loader may lack a
         field), else app.json itself."""
+        decl = cls._from_bundle(bundle)
+        try:
+            decl.entry_page = str(getattr(bundle, "entry_page", "") or "")
+        except Exception:  # noqa: BLE001  (a property that cannot answer)
+            pass
+        return decl
+
+    @classmethod
+    def _from_bundle(cls, bundle: Any) -> "Declarations":
         app = getattr(bundle, "app", None)
         if app is not None:
             try:

@@ -353,3 +353,11 @@ def test_privacy_check_covers_object_methods():
                  app={"__usePrivacyCheck__": True}, mocks={"user": {"privacy": "deny"}})
     assert run.logs == ["start:fail privacy permission is not authorized 104",
                         "takePhoto:fail privacy permission is not authorized"]
+
+
+def test_launch_options_default_to_the_entry_page():
+    run = run_js("log(tt.getLaunchOptionsSync().path, tt.getEnterOptionsSync().scene);")
+    assert run.logs == ["pages/p/p 1001"]
+    run = run_js("log(tt.getLaunchOptionsSync().path, tt.getLaunchOptionsSync().query);",
+                 mocks={"launch": {"path": "pages/x/x", "query": {"a": "1"}}})
+    assert run.logs == ['pages/x/x {"a":"1"}']
