@@ -476,9 +476,8 @@ def object_call(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     kind = call.kind
     if mspec is not None and mspec.privacy is not None and host.declarations.privacy_check \
             and not host.permissions.privacy_agreed and not host.permissions.agree_privacy(call.name):
-        body = {"errMsg": f"{call.method}:fail privacy permission is not authorized"}
-        if host.platform == "wx":
-            body["errno"] = 104
+        body = {"errMsg": f"{call.method}:fail privacy permission is not authorized",
+                **host.error_fields(call.name, "privacy permission is not authorized", "privacy")}
         if call.object_type == "RecorderManager" and call.object_id is not None:
             services.emit_object(call.object_id, "onError", body, 0)
             return Reply("sync", value=None, outcome="fail", err_msg=body["errMsg"])
@@ -487,7 +486,7 @@ def object_call(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     if mspec is not None and mspec.scope and mspec.scope.get(host.platform):
         verdict = host.permissions.request(mspec.scope[host.platform], call.name)
         if not verdict.granted:
-            body = {"errMsg": f"{call.method}:fail auth deny"}
+            body = {"errMsg": f"{call.method}:fail auth deny", **host.error_fields(call.name, "auth deny", "auth deny")}
             if call.object_type == "RecorderManager" and call.object_id is not None:
                 services.emit_object(call.object_id, "onError", body, 0)
                 return Reply("sync", value=None, outcome="fail", err_msg=body["errMsg"])
@@ -561,7 +560,7 @@ def button_detail(host: ApiHost, open_type: str, services: HostServices) -> dict
         name = BUTTON_APIS[ot]
         if not host.permissions.agree_privacy(f"button:{ot}"):
             return {"errMsg": f"{name}:fail privacy permission is not authorized",
-                    **({"errno": 104} if host.platform == "wx" else {})}
+                    **host.error_fields(name, "privacy permission is not authorized", "privacy")}
     if ot == "getPhoneNumber" or ot == "getRealtimePhoneNumber":
         name = "getPhoneNumber"
         if user.phone_number == "deny":

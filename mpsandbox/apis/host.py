@@ -393,18 +393,8 @@ class ApiHost:
         body = dict(result or {})
         body["errMsg"] = err_msg(call, None if ok else (detail or "unknown error"))
         if not ok:
-            key = code or detail or ""
-            if self.platform == "my":
-                body.setdefault("error", ALIPAY_CODES.get(key, 3))
-                body.setdefault("errorMessage", detail or "unknown error")
-            elif self.platform == "tt":
-                body.setdefault("errNo", DOUYIN_ERRNO.get(key, 10300))
-                body.setdefault("errorType", DOUYIN_ERROR_TYPE.get(key, "F"))
-                ecode = DOUYIN_ERROR_CODE.get((spec.name if spec else call.name, key))
-                if ecode is not None:
-                    body.setdefault("errorCode", ecode)
-            elif key in WECHAT_ERRNO:
-                body.setdefault("errno", WECHAT_ERRNO[key])
+            for k, v in self.error_fields(spec.name if spec else call.name, detail, code).items():
+                body.setdefault(k, v)
         if spec is not None and spec.kind is Kind.SYNC:
             if ok:
                 value = (result or {}).get("__value__", result)
@@ -418,6 +408,20 @@ class ApiHost:
             reply.object = spec.object
             self.objects[reply.oid] = {"type": spec.object, "call": call.call_id}
         return reply
+
+    def error_fields(self, api: str, detail: str | None, code: str | None = None) -> dict[str, Any]:
+        """The platform's extra fields of a failure: Alipay error/errorMessage, Douyin errNo/errorType(/errorCode),
+        WeChat errno where it has one."""
+        key = code or detail or ""
+        if self.platform == "my":
+            return {"error": ALIPAY_CODES.get(key, 3), "errorMessage": detail or "unknown error"}
+        if self.platform == "tt":
+            out: dict[str, Any] = {"errNo": DOUYIN_ERRNO.get(key, 10300), "errorType": DOUYIN_ERROR_TYPE.get(key, "F")}
+            ecode = DOUYIN_ERROR_CODE.get((api, key))
+            if ecode is not None:
+                out["errorCode"] = ecode
+            return out
+        return {"errno": WECHAT_ERRNO[key]} if key in WECHAT_ERRNO else {}
 
     # ---- listeners and host objects ---------------------------------------------------------------------------------
     def _listener(self, call: ApiCall, services: HostServices) -> Reply:

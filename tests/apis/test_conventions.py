@@ -361,3 +361,12 @@ def test_launch_options_default_to_the_entry_page():
     run = run_js("log(tt.getLaunchOptionsSync().path, tt.getLaunchOptionsSync().query);",
                  mocks={"launch": {"path": "pages/x/x", "query": {"a": "1"}}})
     assert run.logs == ['pages/x/x {"a":"1"}']
+
+
+@pytest.mark.parametrize("platform, fields", [("tt", {"errNo": 10200, "errorType": "U"}), ("wx", {"errno": 103}),
+                                              ("my", {"error": 11})])
+def test_object_method_denials_carry_the_platform_fields(platform, fields):
+    run = run_js(f"const r = {platform}.getRecorderManager(); r.onError((e) => log(e)); r.start({{}});",
+                 platform=platform, mocks={"user": {"permissions": "deny"}})
+    err = json.loads(run.logs[0])
+    assert err["errMsg"] == "start:fail auth deny" and fields.items() <= err.items()
