@@ -7,6 +7,7 @@ pieces (``tt['get' + 'Location']`` is recorded with ``computed=True`` and the jo
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -71,7 +72,32 @@ def _text(node: Any, src: bytes) -> str:
     return src[node.start_byte:node.end_byte].decode("utf-8", "replace")
 
 
+# Files above this size (generated data, bundled libraries) get a quick regex scan: a full parse walks millions
+# of nodes in Python for a data table.
+FULL_SCAN_LIMIT = 256 * 1024
+_QUICK_API = re.compile(r"\b(tt|wx|my|swan|qq)\s*\.\s*([A-Za-z_$][\w$]*)")
+_QUICK_DYNAMIC = re.compile(r"\b(eval|Function)\s*\(|\bnew\s+Function\b|\b(setTimeout|setInterval)\s*\(\s*['\"`]")
+
+
+def _quick_scan(path: str, source: str) -> JsFileFacts:
+    facts = JsFileFacts(path=path)
+
+    def where(pos: int) -> dict:
+        return {"line": source.count("\n", 0, pos) + 1, "column": pos - source.rfind("\n", 0, pos)}
+
+    for m in _QUICK_API.finditer(source):
+        facts.api_uses.append(ApiUse(name=m.group(2), global_name=m.group(1), **where(m.start())))
+    for m in _QUICK_DYNAMIC.finditer(source):
+        text = m.group(0)
+        what = ("new Function" if text.startswith("new") else f"{m.group(2)}(string)" if m.group(2)
+                else m.group(1))
+        facts.dynamic_code.append(DynamicSite(what=what, **where(m.start())))
+    return facts
+
+
 def scan_js(path: str, source: str) -> JsFileFacts:
+    if len(source) > FULL_SCAN_LIMIT:
+        return _quick_scan(path, source)
     src = source.encode("utf-8", "replace")
     facts = JsFileFacts(path=path)
     try:

@@ -62,6 +62,9 @@ def data_to_network(art: Artifacts, policy: Policy) -> Iterable[Hit]:
                                "allow-list", Severity.ERROR)
         elif category in EXPECTED_TO_SERVER:
             continue
+        elif category == "clipboard":
+            # no platform asks before a read, and the clipboard holds whatever the user copied last, from any app
+            yield _hit(run, e, f"{_describe(e)}: clipboard contents leave the device", Severity.WARNING)
         elif not e.consent or not e.declared:
             why = "without the user's consent" if not e.consent else "without declaring the scope"
             yield _hit(run, e, f"{_describe(e)} {why}", Severity.WARNING)
