@@ -171,3 +171,13 @@ def test_static_js_scan_sees_hidden_names_and_dynamic_code():
     assert ("getLocation", True) in names and ("request", False) in names
     assert [d.what for d in facts.dynamic_code] == ["eval", "new Function", "setTimeout(string)"]
     assert facts.requires == ["./m.js"] and not facts.parse_error
+
+
+def test_large_js_files_get_a_quick_scan(tmp_path):
+    from mpsandbox.bundle import jsscan
+
+    table = "module.exports = [" + ",".join(f'"row-{i}"' for i in range(60000)) + "];\neval('x'); tt.getLocation({});\n"
+    assert len(table) > jsscan.FULL_SCAN_LIMIT
+    facts = jsscan.scan_js("data.js", table)
+    assert [d.what for d in facts.dynamic_code] == ["eval"] and facts.dynamic_code[0].line == 2
+    assert [u.name for u in facts.api_uses] == ["getLocation"]

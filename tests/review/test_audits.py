@@ -206,3 +206,11 @@ def test_review_is_deterministic():
     for r in one["runs"] + two["runs"]:
         r.pop("wall_ms")
     assert one == two
+
+
+def test_clipboard_uploaded_even_to_an_allowed_domain_is_a_warning():
+    src = ("Page({ onShow() { wx.getClipboardData({ success: (c) => wx.request({ url: 'https://api.example.com/c', "
+           "method: 'POST', data: { text: c.data } }) }) } })")
+    report = review_fake(fake({"pages/a/a": src}, platform="wx"), allow_domains=["api.example.com"])
+    f = finding(report, "data-to-network")
+    assert f.severity is Severity.WARNING and "clipboard" in f.message
