@@ -369,7 +369,13 @@ def _account_info(host: ApiHost, call: ApiCall, services: HostServices) -> Reply
 @handler("login")
 def _login(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     if host.platform == "my":
-        return host.finish(call, services, True, {"authCode": host.canaries.issue("authCode", "login")})
+        # my.getAuthCode: scopes 'auth_base' is silent; 'auth_user' (and other user scopes) ask the user
+        scopes = call.options.get("scopes") or "auth_base"
+        wanted = [scopes] if isinstance(scopes, str) else [str(x) for x in scopes] if isinstance(scopes, list) else []
+        if any(x != "auth_base" for x in wanted) and host.mocks.user.profile == "deny":
+            return host.finish(call, services, False, None, "user cancel", code="cancel")
+        return host.finish(call, services, True, {"authCode": host.canaries.issue("authCode", "login"),
+                                                  "authSuccessScopes": wanted or ["auth_base"]})
     spec = call.spec
     assert spec is not None
     return host.finish(call, services, True, host.default_result(spec))
@@ -388,8 +394,11 @@ def _profile(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
         return host.finish(call, services, False, None, "auth deny", code="auth deny")
     result = host.default_result(spec)
     if host.platform == "my" and spec.name == "getUserProfile":
+        # my.getOpenUserInfo answers a JSON *string*: JSON.parse(res.response).response is the profile
         info = result.pop("userInfo", {})
-        result.update(nickName=info.get("nickName"), avatar=info.get("avatarUrl"))
+        profile = {"code": "10000", "msg": "Success", "nickName": info.get("nickName"), "avatar": info.get("avatarUrl"),
+                   "gender": "", "countryCode": "", "province": "", "city": ""}
+        result = {"response": json.dumps({"response": profile}, ensure_ascii=False)}
     return host.finish(call, services, True, result)
 
 

@@ -370,3 +370,17 @@ def test_object_method_denials_carry_the_platform_fields(platform, fields):
                  platform=platform, mocks={"user": {"permissions": "deny"}})
     err = json.loads(run.logs[0])
     assert err["errMsg"] == "start:fail auth deny" and fields.items() <= err.items()
+
+
+def test_alipay_open_user_info_and_auth_code():
+    run = run_js("my.getOpenUserInfo({ success: (r) => { const p = JSON.parse(r.response).response;"
+                 " log(p.code, typeof p.nickName, typeof p.avatar);"
+                 " my.request({ url: 'https://api.example.com/u', data: { n: p.nickName } }); } });"
+                 "my.getAuthCode({ scopes: 'auth_user', success: (r) => log(typeof r.authCode, r.authSuccessScopes) });",
+                 platform="my")
+    assert sorted(run.logs) == sorted(['10000 string string', 'string ["auth_user"]'])
+    assert [f.source_api for f in run.flows()] == ["getUserProfile"]
+    denied = run_js("my.getAuthCode({ scopes: ['auth_user'], fail: (e) => log(e.errMsg, e.error) });"
+                    "my.getAuthCode({ success: (r) => log('silent', typeof r.authCode) });", platform="my",
+                    mocks={"user": {"profile": "deny"}})
+    assert sorted(denied.logs) == ["getAuthCode:fail user cancel 11", "silent string"]
