@@ -1,33 +1,51 @@
-"""SARIF 2.1.0: findings at file and line for code-scanning UIs (GitHub, GitLab, Azure DevOps)."""
+"""SARIF 2.1.0: findings at file and line for code-scanning UIs (GitHub, GitLab, Azure DevOps).
+
+One run; ``tool.driver.rules`` are the rules that ran (plus a plain descriptor for any finding whose rule the report
+does not list, so every ``ruleIndex`` points at its rule). Paths are bundle-relative URIs under the ``BUNDLEROOT``
+base. A finding without a place is shown at ``app.json`` (GitHub code scanning needs a location); a region is given
+only when the line is known (SARIF lines and columns are 1-based).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from typing import Any
+from urllib.parse import quote
 
 from ..review.model import Evidence, Finding, Location, Report, RuleInfo, Severity
-from .safe_text import clean
+from .render import neutralise, value_text
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_VERSION = "2.1.0"
+INFORMATION_URI = "https://github.com/mpsandbox/mpsandbox"
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+SECURITY_SEVERITY = {Severity.ERROR: "8.0", Severity.WARNING: "5.0", Severity.INFO: "2.0"}
+SECURITY_CATEGORIES = {"permission", "privacy", "network", "gesture", "dynamic-code", "secret"}
 BASE = "BUNDLEROOT"
 FALLBACK_FILE = "app.json"
+FINGERPRINT_KEY = "mpsandbox/v1"
+MAX_RELATED = 20
+MAX_EVIDENCE = 10
 
 
-def _camel(rule_id: str) -> str:
-    return "".join(p[:1].upper() + p[1:] for p in re.split(r"[-_.]", rule_id) if p)
+def camel(rule_id: str) -> str:
+    """``data-to-network`` → ``DataToNetwork`` (SARIF's reportingDescriptor.name)."""
+    return "".join(p[:1].upper() + p[1:] for p in re.split(r"[^0-9A-Za-z]+", rule_id) if p) or "Rule"
 
 
-def _uri(path: str) -> str:
-    return "/".join(part.replace("%", "%25").replace(" ", "%20").replace("#", "%23").replace("?", "%3F")
-                    for part in path.replace("\\", "/").lstrip("/").split("/"))
+def bundle_uri(path: str) -> str:
+    """A bundle-relative path as a relative URI reference: separators normalised, ``.``/``..``/empty segments
+    dropped, everything outside the unreserved set percent-encoded (so a path can never become an absolute URI)."""
+    parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    return "/".join(quote(p, safe="", errors="replace") for p in parts)
 
 
 def _physical(loc: Location | None) -> dict[str, Any]:
-    file = loc.file if loc is not None and loc.file else FALLBACK_FILE
-    out: dict[str, Any] = {"artifactLocation": {"uri": _uri(file), "uriBaseId": BASE}}
-    if loc is not None and loc.line is not None and loc.line >= 1:
+    uri = bundle_uri(loc.file) if loc is not None and loc.file else ""
+    out: dict[str, Any] = {"artifactLocation": {"uri": uri or FALLBACK_FILE, "uriBaseId": BASE}}
+    if uri and loc is not None and loc.line is not None and loc.line >= 1:
         region: dict[str, Any] = {"startLine": int(loc.line)}
         if loc.column is not None and loc.column >= 1:
             region["startColumn"] = int(loc.column)
@@ -35,76 +53,135 @@ def _physical(loc: Location | None) -> dict[str, Any]:
     return out
 
 
+def _fence(code: str) -> str:
+    longest = max((len(m) for m in re.findall(r"`+", code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}js\n{code}\n{fence}"
+
+
 def _rule(info: RuleInfo) -> dict[str, Any]:
-    markdown = f"{info.description}\n\n**Fix:** {info.fix}"
+    text = f"{info.description}\n\nFix: {info.fix}" if info.fix else info.description
+    markdown = f"{info.description}\n\n**Fix:** {info.fix}" if info.fix else info.description
     if info.example:
-        markdown += f"\n\n**Example:**\n\n```js\n{info.example}\n```"
+        text += f"\n\nExample:\n{info.example}"
+        markdown += f"\n\n**Example:**\n\n{_fence(info.example)}"
+    tags = ["mini-program", info.category]
+    properties: dict[str, Any] = {"category": info.category}
+    if info.category in SECURITY_CATEGORIES:
+        tags.append("security")
+        properties["security-severity"] = SECURITY_SEVERITY[info.severity]
+    properties["tags"] = tags
     return {
         "id": info.id,
-        "name": _camel(info.id),
-        "shortDescription": {"text": info.title},
-        "fullDescription": {"text": info.description},
-        "help": {"text": f"{info.description} Fix: {info.fix}", "markdown": markdown},
+        "name": camel(info.id),
+        "shortDescription": {"text": info.title or info.id},
+        "fullDescription": {"text": info.description or info.title or info.id},
+        "help": {"text": text or info.id, "markdown": markdown or info.id},
         "defaultConfiguration": {"level": LEVEL[info.severity], "enabled": info.enabled},
-        "properties": {"category": info.category, "tags": ["mini-program", info.category]},
+        "properties": properties,
     }
 
 
 def _evidence_text(e: Evidence) -> str:
-    bits = [f"[{e.run}]" if e.run else "", f"t={e.t}ms" if e.t is not None else "", e.page or "", e.description]
-    return clean(" ".join(b for b in bits if b), limit=500)
+    bits = [f"[{e.run}]" if e.run else "", f"t={e.t}ms" if e.t is not None else "",
+            neutralise(e.page, 80) if e.page else "", neutralise(e.description, 300)]
+    if e.location is not None:
+        bits.append("at " + neutralise(str(e.location), 160))
+    if e.value is not None and e.value != "":
+        bits.append("value: " + value_text(e.value, 200))
+    return " ".join(b for b in bits if b)
+
+
+def _fingerprint(f: Finding) -> str:
+    if f.fingerprint:
+        return neutralise(f.fingerprint, 200)
+    loc = f.location
+    key = "\x1f".join([f.rule, loc.file if loc else "", str(loc.line) if loc else "", f.message])
+    return hashlib.sha256(key.encode("utf-8", errors="surrogatepass")).hexdigest()[:32]
 
 
 def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
-    related = []
-    rid = 1
+    related: list[dict[str, Any]] = []
+    seen: set[tuple[str, int | None, int | None]] = set()
+    if f.location is not None:
+        seen.add((f.location.file, f.location.line, f.location.column))
     for e in f.evidence:
-        for loc in ([e.location] if e.location else []) + e.stack[1:3]:
-            related.append({"id": rid, "physicalLocation": _physical(loc),
-                            "message": {"text": _evidence_text(e)}})
-            rid += 1
+        text = _evidence_text(e)
+        for loc in ([e.location] if e.location else []) + e.stack[:3]:
+            key = (loc.file, loc.line, loc.column)
+            if key in seen or not bundle_uri(loc.file) or len(related) >= MAX_RELATED:
+                continue
+            seen.add(key)
+            related.append({"id": len(related) + 1, "physicalLocation": _physical(loc),
+                            "message": {"text": text or "evidence"}})
     result: dict[str, Any] = {
-        "ruleId": f.rule,
+        "ruleId": neutralise(f.rule, 200),
+        "ruleIndex": index[f.rule],
         "level": LEVEL[f.severity],
-        "message": {"text": clean(f.message, limit=1000) or f.rule},
+        "message": {"text": neutralise(f.message, 2000) or neutralise(f.rule, 200)},
         "locations": [{"physicalLocation": _physical(f.location)}],
-        "partialFingerprints": {"mpsandbox/v1": f.fingerprint or f.rule},
-        "properties": {"category": f.category, "evidence": [_evidence_text(e) for e in f.evidence[:10]]},
+        "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(f)},
+        "properties": {
+            "category": f.category,
+            "severity": f.severity.value,
+            "evidence": [_evidence_text(e) for e in f.evidence[:MAX_EVIDENCE]],
+            "evidenceCount": len(f.evidence),
+        },
     }
-    if f.rule in index:
-        result["ruleIndex"] = index[f.rule]
+    if f.location is not None and f.location.function:
+        result["locations"][0]["logicalLocations"] = [{"name": neutralise(f.location.function, 200),
+                                                       "kind": "function"}]
     if related:
-        result["relatedLocations"] = related[:20]
+        result["relatedLocations"] = related
     return result
 
 
 def to_sarif(report: Report) -> dict[str, Any]:
+    """The report as a SARIF 2.1.0 log (a dict ready for ``json.dumps``)."""
     rules = list(report.rules)
     known = {r.id for r in rules}
     for f in report.findings:  # a finding from a rule the report does not list still needs a descriptor
         if f.rule not in known:
-            rules.append(RuleInfo(id=f.rule, title=f.rule, category=f.category, severity=f.severity,
-                                  description=f.rule, fix=""))
+            shown = neutralise(f.rule, 200)
+            rules.append(RuleInfo(id=f.rule, title=shown, category=f.category, severity=f.severity,
+                                  description=f"Findings of rule {shown} (not in the report's rule list).", fix=""))
             known.add(f.rule)
-    index = {r.id: i for i, r in enumerate(rules)}
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "mpsandbox",
-                "version": report.tool_version or "0",
-                "informationUri": "https://github.com/mpsandbox/mpsandbox",
-                "rules": [_rule(r) for r in rules],
-            }},
-            "originalUriBaseIds": {BASE: {"description": {"text": f"the root of bundle {clean(report.bundle.name)}"}}},
-            "invocations": [{"executionSuccessful": report.error is None}],
-            "results": [_result(f, index) for f in report.findings],
-            "properties": {"verdict": report.verdict.value, "policy": report.policy,
-                           "bundle": clean(report.bundle.name), "counts": report.counts},
-        }],
+    index = {}
+    for i, r in enumerate(rules):
+        index.setdefault(r.id, i)
+    descriptors = [_rule(r) for r in rules]
+    for d in descriptors:  # rule ids are ours, but neutralise anyway: they are shown as is by the UIs
+        d["id"] = neutralise(d["id"], 200)
+    invocation: dict[str, Any] = {"executionSuccessful": report.error is None}
+    if report.error:
+        invocation["toolExecutionNotifications"] = [{"level": "error",
+                                                     "message": {"text": neutralise(report.error, 2000)}}]
+    run: dict[str, Any] = {
+        "tool": {"driver": {
+            "name": "mpsandbox",
+            "version": neutralise(report.tool_version or "0", 40),
+            "informationUri": INFORMATION_URI,
+            "rules": descriptors,
+        }},
+        "originalUriBaseIds": {BASE: {"description": {
+            "text": f"The root of the mini-program bundle {neutralise(report.bundle.name, 200)}"}}},
+        "invocations": [invocation],
+        "results": [_result(f, index) for f in report.findings],
+        "columnKind": "unicodeCodePoints",
+        "properties": {
+            "verdict": report.verdict.value,
+            "exitCode": report.exit_code,
+            "policy": neutralise(report.policy, 200),
+            "bundle": neutralise(report.bundle.name, 200),
+            "platform": neutralise(report.bundle.platform or "", 20),
+            "counts": {k: int(v) for k, v in report.counts.items()},
+            "reportSchemaVersion": report.schema_version,
+        },
     }
+    if report.bundle.sha256:
+        run["properties"]["bundleSha256"] = neutralise(report.bundle.sha256, 80)
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 
 def to_sarif_json(report: Report) -> str:
-    return json.dumps(to_sarif(report), indent=2, ensure_ascii=False)
+    return json.dumps(to_sarif(report), indent=2, ensure_ascii=False) + "\n"

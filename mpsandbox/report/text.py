@@ -1,114 +1,200 @@
-"""The text report: what a reviewer reads first. Verdict, findings by category with evidence, then the numbers."""
+"""The text report: what a reviewer reads first.
+
+A header (bundle, platform, policy, engine), the verdict in big letters with the counts by severity, the findings
+grouped by category (in :data:`CATEGORIES` order) with their evidence, the numbers of each walk, the bundle problems.
+Readable at 100 columns; with ``color=False`` there is not a single ANSI escape in it.
+
+Every bundle-controlled string goes through :func:`neutralise` and reaches rich as a :class:`Text` (never as
+markup), so a bundle can neither style the report nor start a line of its own in the reviewer's terminal.
+"""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
-from rich.console import Console
-from rich.markup import escape
+from rich import box
+from rich.console import Console, Group
+from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
-from ..review.model import CATEGORIES, Evidence, Finding, Report, RunFigures, Severity, Verdict
-from .safe_text import clean
+from ..review.model import CATEGORIES, Evidence, Finding, Location, Report, RunFigures, Severity, Verdict
+from .render import neutralise, value_text
 
+WIDTH = 100
 MAX_EVIDENCE = 5
-STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+MAX_FRAMES = 3
+MAX_PROBLEMS = 20
+SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "cyan"}
 VERDICT_STYLE = {Verdict.APPROVE: "bold white on green", Verdict.FLAG: "bold black on yellow",
                  Verdict.REJECT: "bold white on red"}
+VERDICT_MEANING = {
+    Verdict.APPROVE: "no error or warning findings",
+    Verdict.FLAG: "warnings only: a person should look before it goes live",
+    Verdict.REJECT: "at least one error finding: the bundle may not go live as it is",
+}
 
 
-def _s(text: object, limit: int = 300) -> str:
-    """Bundle-controlled text, neutralised and escaped for rich markup."""
-    return escape(clean(text, limit=limit))
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _evidence_line(e: Evidence) -> str:
-    parts = []
+def _counts(report: Report) -> str:
+    c = {s.value: 0 for s in Severity}
+    if report.counts:
+        c.update({k: int(v) for k, v in report.counts.items() if k in c})
+    else:
+        for f in report.findings:
+            c[f.severity.value] += 1
+    return f"{_plural(c['error'], 'error')} · {_plural(c['warning'], 'warning')} · {c['info']} info"
+
+
+def _size(n: int | float) -> str:
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:.1f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{int(n)} B"
+
+
+def _loc(loc: Location, limit: int = 160) -> str:
+    return neutralise(str(loc), limit)
+
+
+def _evidence(e: Evidence) -> Text:
+    line = Text("• ", style="dim")
     if e.run:
-        parts.append(escape(f"[{e.run}]"))
+        line.append(f"[{e.run}] ", style="magenta")
     if e.t is not None:
-        parts.append(f"t={e.t}ms")
+        line.append(f"t={e.t}ms ", style="dim")
     if e.page:
-        parts.append(_s(e.page, 80))
-    parts.append(_s(e.description, 200))
+        line.append(neutralise(e.page, 80) + " ", style="blue")
+    line.append(neutralise(e.description, 240))
     if e.location is not None:
-        parts.append(f"at {_s(e.location, 120)}")
-    if e.value is not None and not isinstance(e.value, (dict, list)):
-        value = _s(e.value, 120)
-        if value and value not in " ".join(parts):
-            parts.append(f"({value})")
-    return " ".join(parts)
+        line.append(" at " + _loc(e.location), style="dim")
+    if e.value is not None and e.value != "":
+        value = value_text(e.value, 160)
+        if value not in line.plain:
+            line.append("  value: ", style="dim")
+            line.append(value)
+    frames = [f for f in e.stack if f != e.location][:MAX_FRAMES]
+    for frame in frames:
+        line.append("\n    ↳ at " + _loc(frame), style="dim")
+    if len(e.stack) > len(frames) + (1 if e.location in e.stack else 0):
+        hidden = len(e.stack) - len(frames) - (1 if e.location in e.stack else 0)
+        line.append(f"\n    ↳ … {_plural(hidden, 'more frame')}", style="dim")
+    return line
 
 
-def _finding(console: Console, f: Finding) -> None:
-    where = f"  [dim]{_s(f.location, 120)}[/dim]" if f.location else ""
-    console.print(f"  [{STYLE[f.severity]}]{f.severity.value:7}[/] [bold]{f.rule}[/bold]  {_s(f.message, 400)}{where}")
-    shown = f.evidence[:MAX_EVIDENCE]
-    for e in shown:
-        console.print(f"           · {_evidence_line(e)}")
-        for frame in e.stack[1:3]:
-            console.print(f"               [dim]at {_s(frame, 120)}[/dim]")
+def _finding_body(f: Finding) -> Text:
+    body = Text()
+    body.append(neutralise(f.rule, 60), style="bold")
+    body.append("  ")
+    body.append(neutralise(f.message, 500))
+    if f.location is not None:
+        body.append("\nat " + _loc(f.location, 200), style="dim")
+    for e in f.evidence[:MAX_EVIDENCE]:
+        body.append("\n")
+        body.append_text(_evidence(e))
     if len(f.evidence) > MAX_EVIDENCE:
-        console.print(f"           · … and {len(f.evidence) - MAX_EVIDENCE} more")
+        body.append(f"\n… and {len(f.evidence) - MAX_EVIDENCE} more evidence", style="dim")
+    return body
+
+
+def _category_block(category: str, findings: list[Finding]) -> Group:
+    by_sev = [_plural(sum(1 for f in findings if f.severity is s), s.value) for s in Severity
+              if any(f.severity is s for f in findings)]
+    heading = Text.assemble((category, "bold underline"), ("  " + ", ".join(by_sev), "dim"))
+    grid = Table.grid(padding=(0, 1, 1, 0))
+    grid.add_column(width=8, no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+    for f in findings:
+        grid.add_row(Text(f.severity.value, style=SEVERITY_STYLE[f.severity]), _finding_body(f))
+    return Group(heading, grid)
 
 
 def _runs_table(runs: list[RunFigures]) -> Table:
-    table = Table(title="The walks", title_justify="left", show_edge=False)
-    table.add_column("")
+    table = Table(title="The walks", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
+                  show_edge=False, pad_edge=False)
+    table.add_column("", no_wrap=True)
     for r in runs:
-        table.add_column(f"{r.mode} ({r.engine})", justify="right")
+        table.add_column(f"{r.mode} ({neutralise(r.engine, 20)})", justify="right", overflow="fold")
 
-    def row(label: str, fn) -> None:
+    def row(label: str, fn: Callable[[RunFigures], str]) -> None:
         table.add_row(label, *[fn(r) for r in runs])
 
-    row("pages visited", lambda r: f"{len(r.pages_visited)}" + (f" ({len(r.pages_failed)} failed)" if r.pages_failed else ""))
-    row("handlers fired", lambda r: str(r.handlers_fired))
+    row("pages visited", lambda r: str(len(r.pages_visited)))
+    row("pages failed", lambda r: str(len(r.pages_failed)))
+    row("handlers fired", lambda r: str(r.handlers_fired) + (f" ({r.handlers_missing} missing)"
+                                                             if r.handlers_missing else ""))
     row("API calls", lambda r: str(r.api_calls))
-    groups = sorted({g for r in runs for g in r.api_calls_by_group})
-    for g in groups:
-        row(f"  {g}", lambda r, g=g: str(r.api_calls_by_group.get(g, 0)))
+    for g in sorted({g for r in runs for g in r.api_calls_by_group}):
+        row(f"  {neutralise(g, 30)}", lambda r, g=g: str(r.api_calls_by_group.get(g, 0)))
     row("turns", lambda r: str(r.turns))
     row("virtual time", lambda r: f"{r.virtual_ms / 1000:.1f} s")
-    row("CPU", lambda r: f"{r.cpu_ms:.1f} ms ({r.cpu_units} {r.cpu_unit})")
-    row("peak memory", lambda r: f"{r.peak_memory_bytes / 1024 / 1024:.1f} MB")
-    row("setData", lambda r: f"{r.setdata_calls} calls, {r.setdata_bytes / 1024:.1f} KB")
-    row("launch → first onReady", lambda r: "—" if r.launch_to_ready_ms is None else f"{r.launch_to_ready_ms} ms (virtual)")
-    row("ended", lambda r: _s(r.end_reason + (f": {r.end_detail}" if r.end_detail else ""), 60))
+    row("CPU", lambda r: f"{r.cpu_ms:.1f} ms ({r.cpu_units} {neutralise(r.cpu_unit, 20)})")
+    row("peak memory", lambda r: _size(r.peak_memory_bytes))
+    row("setData", lambda r: f"{r.setdata_calls} calls, {_size(r.setdata_bytes)}")
+    row("launch → first onReady", lambda r: "—" if r.launch_to_ready_ms is None
+        else f"{r.launch_to_ready_ms} ms (virtual)")
+    row("ended", lambda r: neutralise(r.end_reason, 40))
     row("wall time", lambda r: f"{r.wall_ms:.0f} ms")
     return table
 
 
-def render_text(report: Report, *, color: bool = False, width: int = 120) -> str:
-    buf = io.StringIO()
-    console = Console(file=buf, width=width, force_terminal=color, color_system="standard" if color else None,
-                      no_color=not color, highlight=False, emoji=False, soft_wrap=False)
+def render_text(report: Report, *, color: bool = False, width: int = WIDTH) -> str:
+    """The report as text for a terminal (``color=True``: ANSI styles) or a file (``color=False``: plain)."""
+    console = Console(record=True, file=io.StringIO(), width=width, force_terminal=color,
+                      color_system="standard" if color else None, no_color=not color, highlight=False,
+                      emoji=False, markup=False, soft_wrap=False, legacy_windows=False)
     b = report.bundle
-    engines = ", ".join(sorted({r.engine for r in report.runs})) or "—"
-    console.print(f"[bold]mpsandbox review[/bold] {_s(b.name, 80)}  platform {b.platform or '?'}  "
-                  f"policy {_s(report.policy, 60)}  engine {engines}")
-    c = report.counts
-    console.print(f"[{VERDICT_STYLE[report.verdict]}] {report.verdict.value.upper()} [/]  "
-                  f"{c.get('error', 0)} error(s), {c.get('warning', 0)} warning(s), {c.get('info', 0)} info  "
-                  f"(exit code {report.exit_code})")
+    engines = ", ".join(sorted({neutralise(r.engine, 20) for r in report.runs})) or "—"
+    console.print(Text.assemble(("mpsandbox review", "bold"), " · ", (neutralise(b.name, 120), "bold")))
+    console.print(Text(f"platform {neutralise(b.platform or '?', 10)} · policy {neutralise(report.policy, 60)} · "
+                       f"engine {engines} · mpsandbox {neutralise(report.tool_version or '?', 20)} · "
+                       f"report schema v{report.schema_version}", style="dim"))
+    verdict = report.verdict
+    banner = Text.assemble((f"  {verdict.value.upper()}  ", VERDICT_STYLE[verdict]),
+                           "   ", (_counts(report), "bold"), f" · exit code {report.exit_code}",
+                           ("\n" + VERDICT_MEANING[verdict], "dim"))
+    console.print(Panel(banner, box=box.HEAVY, expand=False, title="verdict", title_align="left"))
     if report.error:
-        console.print(f"[red]note[/red] {_s(report.error, 500)}")
+        console.print(Text.assemble(("the review did not run to the end: ", "bold red"),
+                                    neutralise(report.error, 1000)))
+
     grouped = report.findings_by_category()
-    for category in CATEGORIES:
-        findings = grouped.get(category)
-        if not findings:
-            continue
-        console.print(f"\n[bold underline]{category}[/bold underline]")
-        for f in findings:
-            _finding(console, f)
+    for category in [c for c in CATEGORIES if c in grouped] + sorted(c for c in grouped if c not in CATEGORIES):
+        console.print()
+        console.print(_category_block(category, grouped[category]))
     if not report.findings:
-        console.print("\nNo findings.")
+        console.print()
+        console.print("No findings.")
+
     if report.runs:
         console.print()
         console.print(_runs_table(report.runs))
-    if b.files:
-        subs = ", ".join(f"{_s(k, 40)} {v / 1024:.0f} KB" for k, v in b.subpackage_bytes.items())
-        console.print(f"\nbundle: {b.files} files, {b.total_bytes / 1024:.0f} KB (main {b.main_bytes / 1024:.0f} KB"
-                      + (f"; {subs}" if subs else "") + f"), {b.pages} pages")
-    for p in report.problems[:20]:
-        console.print(f"[yellow]problem[/yellow] {_s(p, 300)}")
-    return buf.getvalue()
+        for r in report.runs:
+            if r.pages_failed:
+                console.print(Text(f"pages that failed to load ({r.mode}): "
+                                   + ", ".join(neutralise(p, 80) for p in r.pages_failed[:20])
+                                   + (f" … and {len(r.pages_failed) - 20} more" if len(r.pages_failed) > 20 else "")))
+            if r.end_detail:
+                console.print(Text(f"end of the {r.mode} walk: {neutralise(r.end_reason, 40)}: "
+                                   f"{neutralise(r.end_detail, 300)}"))
+
+    if b.files or b.total_bytes:
+        subs = ", ".join(f"{neutralise(k, 40)} {_size(v)}" for k, v in sorted(b.subpackage_bytes.items()))
+        console.print()
+        console.print(Text(f"bundle: {_plural(b.files, 'file')}, {_size(b.total_bytes)} (main {_size(b.main_bytes)}"
+                           + (f"; {subs}" if subs else "") + f"), {_plural(b.pages, 'page')}"
+                           + (f", sha256 {neutralise(b.sha256, 64)[:16]}…" if b.sha256 else "")))
+    if report.problems:
+        console.print()
+        console.print(Text("Bundle problems", style="bold"))
+        for p in report.problems[:MAX_PROBLEMS]:
+            console.print(Text.assemble(("• ", "yellow"), neutralise(p, 300)))
+        if len(report.problems) > MAX_PROBLEMS:
+            console.print(Text(f"… and {len(report.problems) - MAX_PROBLEMS} more"))
+    out = console.export_text(styles=color)
+    return "\n".join(line.rstrip() for line in out.rstrip().split("\n")) + "\n"

@@ -1,0 +1,89 @@
+"""Hand-built reports for the renderer tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from mpsandbox.review.model import (
+    BundleSummary,
+    Evidence,
+    Finding,
+    Location,
+    Report,
+    RuleInfo,
+    RunFigures,
+    Severity,
+    exit_code_for,
+    verdict_for,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+SARIF_SCHEMA = json.loads((ROOT / "fixtures/schemas/sarif-schema-2.1.0.json").read_text())
+HOSTILE = ("<script>alert(1)</script> \x1b[31mRED\x1b[0m \x1b]0;title\x07 ]]> \x00 \u202eevil\u202c "
+           "\r\nforged: approve\u2028forged: too \ufeff\u200b")
+
+
+def rule(rid: str, category: str, severity: Severity = Severity.ERROR, enabled: bool = True,
+         example: str = "") -> RuleInfo:
+    return RuleInfo(id=rid, title=f"Title of {rid}", category=category, severity=severity,
+                    description=f"What {rid} detects and why it matters.", fix=f"How to fix {rid}.",
+                    example=example, enabled=enabled)
+
+
+RULES = [
+    rule("scope-undeclared", "permission"),
+    rule("data-to-network", "privacy", example="wx.request({url: 'https://t.example', data: loc})"),
+    rule("plain-http", "network", Severity.WARNING),
+    rule("eval-call", "dynamic-code"),
+    rule("orphan-timer", "lifecycle", Severity.WARNING),
+    rule("setdata-rate", "performance", Severity.WARNING, enabled=False),
+    rule("deprecated-api", "api", Severity.INFO),
+]
+
+
+def default_findings() -> list[Finding]:
+    return [
+        Finding(rule="data-to-network", category="privacy", severity=Severity.ERROR,
+                message="location from getLocation reaches request → tracker.example",
+                location=Location(file="pages/a/a.js", line=12, column=5, function="go"),
+                fingerprint="data-to-network:pages/a/a.js:12:tracker.example",
+                evidence=[Evidence(description="flow", run="allow", t=3000, page="pages/a/a", event_seq=7,
+                                   event_kind="api_call", location=Location(file="pages/a/a.js", line=12, column=5),
+                                   stack=[Location(file="pages/a/a.js", line=12, column=5),
+                                          Location(file="utils/api.js", line=3, function="post")],
+                                   value={"destination": "tracker.example"}),
+                          Evidence(description="flow in the deny walk too", run="deny", t=3100)]),
+        Finding(rule="orphan-timer", category="lifecycle", severity=Severity.WARNING, message="interval after unload",
+                evidence=[Evidence(description="timer fired", run="deny", t=9000, page="pages/b/b")]),
+        Finding(rule="plain-http", category="network", severity=Severity.WARNING, message="http://x.example used",
+                location=Location(file="utils/api.js"),  # file known, line not
+                evidence=[Evidence(description="request", value="http://x.example/a")]),
+        Finding(rule="deprecated-api", category="api", severity=Severity.INFO, message="my.httpRequest is deprecated"),
+    ]
+
+
+def make_report(findings: list[Finding] | None = None, *, name: str = "shop", rules: list[RuleInfo] | None = None,
+                error: str | None = None, problems: list[str] | None = None) -> Report:
+    findings = default_findings() if findings is None else findings
+    verdict = verdict_for(findings)
+    return Report(
+        tool_version="0.1.0",
+        bundle=BundleSummary(name=name, platform="tt", files=3, total_bytes=1000, main_bytes=800, pages=2,
+                             subpackage_bytes={"sub": 200}, sha256="ab" * 32),
+        policy="douyin",
+        verdict=verdict,
+        exit_code=exit_code_for(verdict),
+        findings=findings,
+        counts={s.value: sum(1 for f in findings if f.severity is s) for s in Severity},
+        runs=[RunFigures(mode="allow", engine="native", cpu_unit="poll", pages_visited=["pages/a/a", "pages/b/b"],
+                         pages_failed=["pages/c/c"], handlers_fired=7, handlers_missing=1, api_calls=4,
+                         api_calls_by_group={"framework": 3, "conversion": 1}, turns=40, virtual_ms=12_500,
+                         cpu_units=123_456, cpu_ms=4.25, peak_memory_bytes=3 * 1024 * 1024, setdata_calls=9,
+                         setdata_bytes=2048, launch_to_ready_ms=120, wall_ms=85.5),
+              RunFigures(mode="deny", engine="native", cpu_unit="poll", end_reason="cpu-budget",
+                         end_detail="the CPU budget ran out", wall_ms=40.0)],
+        rules=RULES if rules is None else rules,
+        problems=problems or [],
+        error=error,
+    )

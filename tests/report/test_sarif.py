@@ -1,0 +1,125 @@
+"""SARIF 2.1.0, validated against the official schema (fixtures/schemas/sarif-schema-2.1.0.json)."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+from mpsandbox.report.render import render
+from mpsandbox.report.sarif import bundle_uri, camel, to_sarif
+from mpsandbox.review.audits import REGISTRY
+from mpsandbox.review.model import Evidence, Finding, Location, Severity
+
+from ._factory import HOSTILE, SARIF_SCHEMA, make_report
+
+VALIDATOR = jsonschema.Draft7Validator(SARIF_SCHEMA)
+
+
+def _hostile():
+    return [Finding(rule="hardcoded-secret", category="secret", severity=Severity.ERROR, message=HOSTILE,
+                    location=Location(file="weird dir/#x?.js", line=1, column=0, function=HOSTILE),
+                    fingerprint=HOSTILE,
+                    evidence=[Evidence(description=HOSTILE, value=HOSTILE, page=HOSTILE,
+                                       location=Location(file=HOSTILE, line=None),
+                                       stack=[Location(file="../../etc/passwd", line=-3),
+                                              Location(file="C:\\x\\y.js", line=2)])])]
+
+
+def _many():
+    return [Finding(rule=a.id, category=a.category, severity=a.severity, message=f"m{i}" * (i % 50),
+                    location=Location(file=f"f{i}.js", line=i + 1) if i % 2 else None)
+            for i, a in enumerate(list(REGISTRY.values()) * 5)]
+
+
+@pytest.mark.parametrize("kind", ["default", "empty", "hostile", "many", "error", "registry-rules"])
+def test_valid_against_the_official_schema(kind):
+    report = {
+        "default": lambda: make_report(),
+        "empty": lambda: make_report([], rules=[]),
+        "hostile": lambda: make_report(_hostile(), name=HOSTILE, problems=[HOSTILE]),
+        "many": lambda: make_report(_many(), rules=[a.info() for a in REGISTRY.values()]),
+        "error": lambda: make_report([], error=HOSTILE),
+        "registry-rules": lambda: make_report(rules=[a.info() for a in REGISTRY.values()]),
+    }[kind]()
+    doc = json.loads(render(report, "sarif"))
+    VALIDATOR.validate(doc)
+    assert doc["version"] == "2.1.0" and doc["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
+    run = doc["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert len(run["results"]) == len(report.findings)
+    for result in run["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        assert result["locations"], "GitHub code scanning needs a location"
+        region = result["locations"][0]["physicalLocation"].get("region")
+        assert region is None or region["startLine"] >= 1
+        assert result["partialFingerprints"]
+    assert run["properties"]["verdict"] == report.verdict.value
+    assert run["invocations"][0]["executionSuccessful"] is (report.error is None)
+    assert "BUNDLEROOT" in run["originalUriBaseIds"]
+
+
+def test_rule_descriptors():
+    doc = to_sarif(make_report())
+    rules = {r["id"]: r for r in doc["runs"][0]["tool"]["driver"]["rules"]}
+    d = rules["data-to-network"]
+    assert d["name"] == "DataToNetwork" and d["shortDescription"]["text"] == "Title of data-to-network"
+    assert d["fullDescription"]["text"].startswith("What data-to-network")
+    assert "How to fix" in d["help"]["text"] and "**Fix:**" in d["help"]["markdown"]
+    assert "```js" in d["help"]["markdown"] and "wx.request" in d["help"]["markdown"]
+    assert d["defaultConfiguration"]["level"] == "error" and d["properties"]["category"] == "privacy"
+    assert "security" in d["properties"]["tags"]
+    assert rules["deprecated-api"]["defaultConfiguration"]["level"] == "note"
+    assert rules["setdata-rate"]["defaultConfiguration"]["enabled"] is False
+
+
+def test_regions_only_when_the_line_is_known():
+    doc = to_sarif(make_report())
+    results = {r["ruleId"]: r for r in doc["runs"][0]["results"]}
+    located = results["data-to-network"]["locations"][0]["physicalLocation"]
+    assert located["artifactLocation"] == {"uri": "pages/a/a.js", "uriBaseId": "BUNDLEROOT"}
+    assert located["region"] == {"startLine": 12, "startColumn": 5}
+    file_only = results["plain-http"]["locations"][0]["physicalLocation"]
+    assert file_only["artifactLocation"]["uri"] == "utils/api.js" and "region" not in file_only
+    unlocated = results["orphan-timer"]["locations"][0]["physicalLocation"]
+    assert unlocated["artifactLocation"]["uri"] == "app.json" and "region" not in unlocated
+    assert results["data-to-network"]["level"] == "error" and results["deprecated-api"]["level"] == "note"
+    assert results["data-to-network"]["partialFingerprints"]["mpsandbox/v1"].startswith("data-to-network:")
+
+
+def test_related_locations_from_evidence_stacks():
+    result = next(r for r in to_sarif(make_report())["runs"][0]["results"] if r["ruleId"] == "data-to-network")
+    related = result["relatedLocations"]
+    assert [r["physicalLocation"]["artifactLocation"]["uri"] for r in related] == ["utils/api.js"]
+    assert related[0]["physicalLocation"]["region"] == {"startLine": 3}
+    assert len({r["id"] for r in related}) == len(related)
+    assert any("tracker.example" in e for e in result["properties"]["evidence"])
+
+
+def test_a_finding_from_an_unlisted_rule_gets_a_descriptor():
+    f = Finding(rule="not-listed", category="api", severity=Severity.WARNING, message="m")
+    doc = to_sarif(make_report([f]))
+    VALIDATOR.validate(doc)
+    run = doc["runs"][0]
+    assert run["tool"]["driver"]["rules"][run["results"][0]["ruleIndex"]]["id"] == "not-listed"
+
+
+def test_uris_and_names():
+    assert bundle_uri("pages/a b/#x?.js") == "pages/a%20b/%23x%3F.js"
+    assert bundle_uri("../../etc/passwd") == "etc/passwd"
+    assert bundle_uri("C:\\x\\y.js") == "C%3A/x/y.js"
+    assert bundle_uri("页面/首页.js") == "%E9%A1%B5%E9%9D%A2/%E9%A6%96%E9%A1%B5.js"
+    assert camel("data-to-network") == "DataToNetwork" and camel("a_b.c") == "ABC"
+
+
+def test_hostile_text_is_neutralised():
+    doc = to_sarif(make_report(_hostile(), name=HOSTILE))
+    text = json.dumps(doc, ensure_ascii=False)
+    for bad in ("\x1b", "\x00", "\u202e", "\u2028", "\r"):
+        assert bad not in text
+    result = doc["runs"][0]["results"][0]
+    assert "\\x1b[31m" in result["message"]["text"]
+    uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "weird%20dir/%23x%3F.js"
+    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}  # column 0 is not a column
