@@ -151,7 +151,7 @@ class WasmEngine:
             "shim_gc", "shim_memory", "shim_counter_addr", "shim_io", "shim_refused", "shim_run_jobs")}
         self.info = EngineInfo(name="wasm", cpu_unit="fuel", units_per_ms=FUEL_PER_MS, version="",
                                details={"module": shared.key[:16], "snapshot": False})
-        self._set_fuel(10**12)
+        self._refuel(0)  # as on native, work before the first turn counts against a turn's budget
 
     # ---- wasm plumbing ----------------------------------------------------------------------------------------------
     def _define_imports(self, linker: wasmtime.Linker) -> None:
@@ -262,11 +262,19 @@ class WasmEngine:
     def _fuel_used(self) -> int:
         return self._fuel_start - self._store.get_fuel()
 
+    def _refuel(self, used: int) -> None:
+        """Fill the tank for the current turn, ``used`` of it already spent: the budget plus a reserve. The
+        interrupt handler stops the turn cleanly at the budget; running dry (a long builtin with no interrupt
+        poll) traps and kills the instance."""
+        tank = 5 * self._unit_limit + 1_000_000_000
+        self._set_fuel(max(0, tank - used))
+        self._fuel_start = tank
+
     # ---- limits -----------------------------------------------------------------------------------------------------
     def _check_limits(self) -> bool:
         if self._stopped is not None:
             return True
-        if self._in_turn and self._fuel_used() > self._unit_limit:
+        if self._fuel_used() > self._unit_limit:  # also between turns: native counts from the last begin_turn
             self._stopped = Outcome.CPU
             return True
         if time.perf_counter() > self._deadline:
@@ -318,12 +326,9 @@ class WasmEngine:
         self._stopped = None
         self._turn_started = time.perf_counter()
         self._deadline = self._turn_started + self.limits.wall_ms_per_turn / 1000.0
-        # the budget plus a reserve: the interrupt handler stops the turn cleanly at the budget; running dry (a
-        # long builtin with no interrupt poll) traps and kills the instance
-        self._set_fuel(5 * self._unit_limit + 1_000_000_000)
-        self._fuel_start = self._store.get_fuel()
-        self._in_turn = True
         self._refused_start = self._refused()
+        self._refuel(0)
+        self._in_turn = True
         if self._watch is not None:
             WATCHDOG.disarm(self._watch)
         self._watch = WATCHDOG.arm(self._deadline, self._force_poll) if self._counter_addr else None
@@ -332,14 +337,15 @@ class WasmEngine:
         if self._watch is not None:
             WATCHDOG.disarm(self._watch)
             self._watch = None
-        used = self._fuel_used() if self._in_turn else 0
+        used = self._fuel_used() if self._store is not None else 0
         wall = (time.perf_counter() - self._turn_started) * 1000.0 if self._turn_started else 0.0
         self._in_turn = False
         self._turn_started = 0.0
         self._deadline = float("inf")
-        self._set_fuel(10**12)
         heap, estimate = self._memory_pair()
         refused = self._refused() - self._refused_start
+        if self._dead is None:
+            self._refuel(used)  # calls after the turn keep counting against it, as on native (not the figures above)
         return TurnUsage(cpu_units=used, cpu_ms=round(used / FUEL_PER_MS, 3), wall_ms=wall,
                          memory_bytes=estimate, heap_bytes=heap, memory_refused=max(0, refused))
 
