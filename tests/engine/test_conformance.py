@@ -125,6 +125,42 @@ def test_cpu_units_are_deterministic(engine_name):
     assert cost() == cost() > 0
 
 
+def test_error_stacks_are_the_same_on_both_engines(engine_name):
+    eng = create_engine(engine_name)
+    err = eng.eval("function f() { throw new TypeError('boom') }\nfunction g() { f() }\ng()", "pages/a.js").error
+    assert err.stack.splitlines() == ["    at f (pages/a.js:1:26)", "    at g (pages/a.js:2:16)",
+                                      "    at <eval> (pages/a.js:3:1)"]
+    eng.close()
+
+
+def test_cpu_outcome_is_uncatchable_and_counted_outside_turns(engine_name):
+    eng = create_engine(engine_name, FAST)
+    start = time.perf_counter()
+    # no begin_turn: as on native, work since the last turn began (or the engine was made) counts against it
+    res = eng.eval("try { for (;;) {} } catch (e) {} 'escaped'", "c.js")
+    assert res.outcome is Outcome.CPU and time.perf_counter() - start < 5
+    res = turn(eng, lambda: eng.eval("let n = 0; try { for (;;) n++ } finally { n = -1 } n", "d.js"))
+    assert res.outcome is Outcome.CPU
+    assert turn(eng, lambda: eng.eval("6 * 7", "e.js")).value == 42
+    eng.close()
+
+
+def test_host_calls_charge_a_fixed_cost(engine_name):
+    eng = create_engine(engine_name)
+    eng.set_host_function("h", lambda op, msg: "1")
+    eng.eval("globalThis.k = function (n) { for (let i = 0; i < n; i++) h('op', 'x') }", "k.js")
+    costs = []
+    for calls in (0, 100, 100):
+        eng.begin_turn()
+        eng.call("k", calls)
+        costs.append(eng.end_turn().cpu_units)
+    per_call = eng.limits.host_call_cost_ms * eng.info.units_per_ms
+    assert costs[1] - costs[0] >= 100 * per_call
+    if engine_name == "wasm":
+        assert costs[1] == costs[2]  # fuel is exact
+    eng.close()
+
+
 def test_memory_figures(engine_name):
     eng = create_engine(engine_name)
     before = eng.memory_used()
@@ -162,6 +198,44 @@ def test_wasm_trap_discards_the_instance(wasm):
         assert eng.eval("1", "again.js").outcome is Outcome.TRAP
 
 
+def test_wasm_fuel_trap_discards_the_instance(wasm):
+    eng = create_engine(wasm)
+    eng.eval("globalThis.f = function () { let s = 0; for (let i = 0; i < 1e6; i++) s += i; return s }", "f.js")
+    eng.begin_turn()
+    eng._store.set_fuel(1000)  # noqa: SLF001 - the hard backstop: the tank runs dry before an interrupt poll
+    first = eng.call("f")
+    eng.end_turn()
+    assert first.outcome is Outcome.CPU and eng._dead  # noqa: SLF001
+    for again in (eng.eval("1", "a.js"), eng.call("f")):
+        assert again.outcome is Outcome.TRAP
+    assert turn(eng, lambda: eng.run_jobs(10)).outcome is Outcome.TRAP
+    eng.close()
+
+
+def test_wasm_snapshot_restore_behaves_like_a_fresh_load_in_a_sandbox(wasm):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))
+    from fakebundle import make_bundle
+
+    from mpsandbox.runtime.engine.wasm import engine as wasm_engine
+    from mpsandbox.runtime.sandbox import Sandbox
+
+    bundle = make_bundle({"pages/index/index": "Page({ data: { n: 0 }, onLoad() { this.setData({ n: 1 }) } })"})
+    traces = []
+    for keep in (False, True):
+        if not keep:
+            wasm_engine._snapshots.clear()  # noqa: SLF001 - the first sandbox evaluates the framework
+        sb = Sandbox(bundle, engine=wasm)
+        assert sb.engine.info.details["snapshot"] is keep
+        sb.launch()
+        sb.run()
+        traces.append((sb.finish().behaviour(), [t.cpu_units for t in sb.trace.turns]))
+        sb.close()
+    assert traces[0] == traces[1]
+
+
 def test_wasm_snapshot_restore_equals_a_fresh_load(wasm):
     from mpsandbox.runtime.engine.wasm import engine as wasm_engine
 
@@ -195,6 +269,15 @@ def test_wasm_corrupt_cache_is_rebuilt(wasm, tmp_path, monkeypatch):
         module = build.ensure_module_bytes(wasmtime.Engine(engine._config()), engine.config_fingerprint())
         assert module is not None
         assert build._read_verified(target) is not None  # rewritten and verified again  # noqa: SLF001
+        # a matching sidecar does not make garbage trusted either: wasmtime refuses it, and it is rebuilt
+        garbage = b"\0asm-not-really" * 64
+        target.write_bytes(garbage)
+        target.with_suffix(".cwasm.sha256").write_text(build._sha(garbage) + "\n")  # noqa: SLF001
+        monkeypatch.setattr(engine, "_shared", None)  # a new process: the next engine loads from the cache
+        eng = create_engine(wasm)
+        assert eng.eval("[1, 2, 3].map(x => x * 2).join()", "a.js").value == "2,4,6"
+        eng.close()
+        assert target.read_bytes() != garbage and build._read_verified(target) is not None  # noqa: SLF001
     finally:
         if build._read_verified(target) is None:  # noqa: SLF001
             target.write_bytes(original)
