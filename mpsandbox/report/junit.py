@@ -35,7 +35,9 @@ def _describe(f: Finding) -> str:
         if e.location is not None:
             line += f" at {_s(e.location, 200)}"
         if e.value is not None and e.value != "":
-            line += f" (value: {xml_safe(value_text(e.value, 200))})"
+            value = xml_safe(value_text(e.value, 200))
+            if value not in line:
+                line += f" (value: {value})"
         lines.append(line)
         for frame in [s for s in e.stack if s != e.location][:3]:
             lines.append(f"      at {_s(frame, 200)}")

@@ -62,7 +62,7 @@ def _loc(loc: Location, limit: int = 160) -> str:
     return neutralise(str(loc), limit)
 
 
-def _evidence(e: Evidence) -> Text:
+def _evidence(e: Evidence, primary: Location | None = None) -> Text:
     line = Text("• ", style="dim")
     if e.run:
         line.append(f"[{e.run}] ", style="magenta")
@@ -71,7 +71,7 @@ def _evidence(e: Evidence) -> Text:
     if e.page:
         line.append(neutralise(e.page, 80) + " ", style="blue")
     line.append(neutralise(e.description, 240))
-    if e.location is not None:
+    if e.location is not None and e.location != primary:  # the finding's own place is shown once, above
         line.append(" at " + _loc(e.location), style="dim")
     if e.value is not None and e.value != "":
         value = value_text(e.value, 160)
@@ -96,7 +96,7 @@ def _finding_body(f: Finding) -> Text:
         body.append("\nat " + _loc(f.location, 200), style="dim")
     for e in f.evidence[:MAX_EVIDENCE]:
         body.append("\n")
-        body.append_text(_evidence(e))
+        body.append_text(_evidence(e, f.location))
     if len(f.evidence) > MAX_EVIDENCE:
         body.append(f"\n… and {len(f.evidence) - MAX_EVIDENCE} more evidence", style="dim")
     return body
