@@ -409,7 +409,8 @@ def _authorize(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
         return host.finish(call, services, False, None, "parameter error: parameter.scope should be String;",
                            code="parameter")
     refusal = host.use_scope(call, services, scope, action="authorize")
-    return refusal or host.finish(call, services, True, {})
+    # Douyin's success carries data {scope: "ok"}
+    return refusal or host.finish(call, services, True, {"data": {scope: "ok"}} if host.platform == "tt" else {})
 
 
 @handler("settings")

@@ -343,8 +343,14 @@ class ApiHost:
         return None
 
     def gesture_ok(self, rule: Gesture, services: HostServices) -> bool:
-        if rule in (Gesture.TAP, Gesture.BUTTON):
+        if rule is Gesture.BUTTON:
             return services.gesture
+        if rule is Gesture.TAP:
+            # a tap on a dialog's button is a user tap too: the common "denied → showModal → confirm →
+            # openSetting" flow works on the platforms
+            cause = services.cause or ""
+            dialog = cause.startswith("complete:") and cause.split(":", 1)[1] in ("showModal", "showActionSheet")
+            return services.gesture or dialog
         if rule is Gesture.TAP_OR_PAYMENT:
             cause = services.cause or ""
             paid = cause.startswith("complete:") and cause.split(":", 1)[1] in (

@@ -384,3 +384,13 @@ def test_alipay_open_user_info_and_auth_code():
                     "my.getAuthCode({ success: (r) => log('silent', typeof r.authCode) });", platform="my",
                     mocks={"user": {"profile": "deny"}})
     assert sorted(denied.logs) == ["getAuthCode:fail user cancel 11", "silent string"]
+
+
+@pytest.mark.parametrize("platform, modal", [("wx", "showModal"), ("tt", "showModal"), ("my", "confirm")])
+def test_open_setting_from_a_dialog_confirm(platform, modal):
+    run = run_js(f"{platform}.{modal}({{ title: 't', content: 'c', success: () => {platform}.openSetting({{"
+                 " success: (r) => log('settings', r.errMsg), fail: (e) => log('fail', e.errMsg) }) });"
+                 f"setTimeout(() => {platform}.openSetting({{ fail: (e) => log('timer', e.errMsg) }}), 10);",
+                 platform=platform, tap=False)
+    assert sorted(run.logs) == ["settings openSetting:ok", f"timer openSetting:fail " + (
+        "can only be invoked by user TAP gesture." if platform == "wx" else "must be invoked by user tap gesture")]
