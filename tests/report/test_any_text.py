@@ -48,3 +48,14 @@ def test_any_text_renders_in_every_format(message, description, page, value, nam
     assert root.find("testsuite") is not None
     back = Report.model_validate_json(out["json"])
     assert back.findings[0].message == message and back.bundle.name == name
+
+
+def test_lone_surrogates_are_writable_in_every_format():
+    f = Finding(rule="r", category="api", severity=Severity.WARNING, message="bad \ud800 text",
+                location=Location(file="a\udfff.js", line=1),
+                evidence=[Evidence(description="d \ud800", value={"k\ud800": "v\udfff"}, page="p\ud800")])
+    report = make_report([f], name="n\ud800", problems=["p\ud800"])
+    for fmt in FORMATS:
+        render(report, fmt).encode("utf-8")
+    VALIDATOR.validate(json.loads(render(report, "sarif")))
+    ET.fromstring(render(report, "junit").encode("utf-8"))
