@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import itertools
 import json
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
 import wasmtime
+from wasmtime import _bindings as _ffi
 
 from ..base import (
     CallResult,
@@ -160,27 +163,6 @@ class WasmEngine:
         ft = wasmtime.FuncType
         store = self._store
 
-        def host_call(op_ptr: int, op_len: int, msg_ptr: int, msg_len: int, reply: int, cap: int) -> int:
-            self._charge_host_call()
-            base = self._base
-            op = ctypes.string_at(base + op_ptr, op_len).decode("utf-8", "surrogatepass")
-            msg = ctypes.string_at(base + msg_ptr, msg_len).decode("utf-8", "surrogatepass")
-            fn = self._host_fn
-            if fn is None:
-                return -1
-            try:
-                out = fn(op, msg)
-            except BaseException as exc:  # the bridge must never raise into wasm
-                out = json.dumps({"hostError": f"{type(exc).__name__}: {exc}"})
-            if out is None:
-                return -1
-            data = str(out).encode("utf-8", "surrogatepass")
-            if len(data) <= cap:
-                ctypes.memmove(base + reply, data, len(data))
-            else:
-                self._pending_reply = data
-            return len(data)
-
         def host_take(dst: int) -> None:
             ctypes.memmove(self._base + dst, self._pending_reply, len(self._pending_reply))
             self._pending_reply = b""
@@ -188,7 +170,17 @@ class WasmEngine:
         def should_interrupt() -> int:
             return 1 if self._check_limits() else 0
 
-        linker.define_func("mpsb", "host_call", ft([i32, i32, i32, i32, i32, i32], [i32]), host_call)
+        # the bridge's hot path skips wasmtime-py's generic trampoline (one Val object per argument): raw arguments
+        ref = weakref.ref(self)
+
+        def raw_host_call(args: Any) -> int:
+            eng = ref()
+            if eng is None:
+                return -1
+            return eng._host_call(args[0].i32 & 0xFFFFFFFF, args[1].i32, args[2].i32 & 0xFFFFFFFF, args[3].i32,
+                                  args[4].i32 & 0xFFFFFFFF, args[5].i32)
+
+        _define_raw(linker, "mpsb", "host_call", ft([i32, i32, i32, i32, i32, i32], [i32]), raw_host_call)
         linker.define_func("mpsb", "host_take", ft([i32], []), host_take)
         linker.define_func("mpsb", "should_interrupt", ft([], [i32]), should_interrupt)
 
@@ -211,6 +203,29 @@ class WasmEngine:
         linker.define_func(wasi, "fd_close", ft([i32], [i32]), lambda fd: 8)  # EBADF
         linker.define_func(wasi, "fd_fdstat_get", ft([i32, i32], [i32]), lambda fd, p: 8)
         linker.define_func(wasi, "fd_seek", ft([i32, i64, i32, i32], [i32]), lambda fd, off, wh, p: 8)
+
+    def _host_call(self, op_ptr: int, op_len: int, msg_ptr: int, msg_len: int, reply: int, cap: int) -> int:
+        """The bridge: JS called the host function; the reply is written to ``reply`` when it fits ``cap``, else
+        kept for ``host_take``. Returns the reply's length, -1 for undefined."""
+        self._charge_host_call()
+        base = self._base
+        op = ctypes.string_at(base + op_ptr, op_len).decode("utf-8", "surrogatepass")
+        msg = ctypes.string_at(base + msg_ptr, msg_len).decode("utf-8", "surrogatepass")
+        fn = self._host_fn
+        if fn is None:
+            return -1
+        try:
+            out = fn(op, msg)
+        except BaseException as exc:  # the bridge must never raise into wasm
+            out = json.dumps({"hostError": f"{type(exc).__name__}: {exc}"})
+        if out is None:
+            return -1
+        data = str(out).encode("utf-8", "surrogatepass")
+        if len(data) <= cap:
+            ctypes.memmove(base + reply, data, len(data))
+        else:
+            self._pending_reply = data
+        return len(data)
 
     def _x(self, name: str, *args: Any) -> Any:
         """Call a small helper export (alloc, free, result buffers): no turn budget, but never a stale epoch."""
@@ -523,6 +538,38 @@ def _diff_chunks(baseline: bytes, image: bytes) -> list[tuple[int, bytes]]:
     if start is not None:
         runs.append((start, image[start:]))
     return runs
+
+
+# Host functions defined with wasmtime's unchecked API: the callback reads and writes raw values in place.
+_RAW_FUNCS: dict[int, Any] = {}
+_raw_ids = itertools.count(1)
+
+
+@_ffi.wasmtime_func_unchecked_callback_t
+def _raw_trampoline(env: int, _caller: Any, args: Any, _nargs: int) -> int:
+    try:
+        fn = _RAW_FUNCS.get(env or 0)
+        args[0].i32 = fn(args) if fn is not None else -1
+    except BaseException:  # noqa: BLE001 - never unwind through wasm; the bridge reports undefined
+        args[0].i32 = -1
+    return 0  # no trap
+
+
+@ctypes.CFUNCTYPE(None, ctypes.c_void_p)
+def _raw_finalize(env: int) -> None:
+    _RAW_FUNCS.pop(env or 0, None)
+
+
+def _define_raw(linker: wasmtime.Linker, module: str, name: str, ty: wasmtime.FuncType, fn: Any) -> None:
+    key = next(_raw_ids)
+    _RAW_FUNCS[key] = fn
+    mod, nm = module.encode(), name.encode()
+    err = _ffi.wasmtime_linker_define_func_unchecked(linker.ptr(), ctypes.create_string_buffer(mod), len(mod),
+                                                     ctypes.create_string_buffer(nm), len(nm), ty.ptr(),
+                                                     _raw_trampoline, key, _raw_finalize)
+    if err:
+        _RAW_FUNCS.pop(key, None)
+        raise wasmtime.WasmtimeError._from_ptr(err)  # noqa: SLF001
 
 
 class _Dead(Exception):
