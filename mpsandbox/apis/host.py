@@ -237,6 +237,7 @@ class ApiHost:
             record=self._record_permission,
         )
         self._api_of_scope: dict[str, str] = {}
+        self._fuzzy_checked = False
 
     @classmethod
     def for_bundle(cls, bundle: Any, *, mocks: MockConfig | None = None, seed: int = 0,
@@ -317,6 +318,18 @@ class ApiHost:
         """Scope, requiredPrivateInfos and gesture rules; a Reply when the call must fail."""
         spec = call.spec
         assert spec is not None
+        if self.platform == "wx" and spec.required_private_info and not self._fuzzy_checked:
+            # WeChat: fuzzy and precise location are exclusive in requiredPrivateInfos (the upload refuses both)
+            self._fuzzy_checked = True
+            declared = self.declarations.required_private_infos
+            precise = declared & {"getLocation", "onLocationChange", "startLocationUpdate",
+                                  "startLocationUpdateBackground", "chooseLocation", "choosePoi"}
+            if "getFuzzyLocation" in declared and precise & {"getLocation", "onLocationChange", "startLocationUpdate",
+                                                             "startLocationUpdateBackground"}:
+                self.note(services, "private-info-conflict",
+                          "requiredPrivateInfos declares both getFuzzyLocation and precise location "
+                          f"({', '.join(sorted(precise))}); WeChat accepts only one of them",
+                          {"declared": sorted(declared)})
         if self.platform == "wx" and spec.required_private_info and \
                 spec.required_private_info not in self.declarations.required_private_infos:
             detail = "the api need to be declared in the requiredPrivateInfos field in app.json/ext.json"

@@ -394,3 +394,14 @@ def test_open_setting_from_a_dialog_confirm(platform, modal):
                  platform=platform, tap=False)
     assert sorted(run.logs) == ["settings openSetting:ok", f"timer openSetting:fail " + (
         "can only be invoked by user TAP gesture." if platform == "wx" else "must be invoked by user tap gesture")]
+
+
+def test_fuzzy_and_precise_location_declared_together_is_noted():
+    app = {"permission": {"scope.userLocation": {"desc": "d"}, "scope.userFuzzyLocation": {"desc": "d"}},
+           "requiredPrivateInfos": ["getLocation", "getFuzzyLocation"]}
+    run = run_js("wx.getFuzzyLocation({}); wx.getLocation({});", platform="wx", app=app)
+    notes = [n for n in run.trace.of_kind("note") if n.code == "private-info-conflict"]
+    assert len(notes) == 1
+    ok = run_js("wx.getFuzzyLocation({});", platform="wx",
+                app={**app, "requiredPrivateInfos": ["getFuzzyLocation", "chooseLocation"]})
+    assert not [n for n in ok.trace.of_kind("note") if n.code == "private-info-conflict"]
