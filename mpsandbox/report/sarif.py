@@ -2,8 +2,8 @@
 
 One run; ``tool.driver.rules`` are the rules that ran (plus a plain descriptor for any finding whose rule the report
 does not list, so every ``ruleIndex`` points at its rule). Paths are bundle-relative URIs under the ``BUNDLEROOT``
-base. A finding without a place is shown at ``app.json`` (GitHub code scanning needs a location); a region is given
-only when the line is known (SARIF lines and columns are 1-based).
+base. A finding without a place is shown at ``app.json`` line 1 (GitHub code scanning needs a location); for a known
+file, a region is given only when the line is known (SARIF lines and columns are 1-based).
 """
 
 from __future__ import annotations
@@ -44,8 +44,10 @@ def bundle_uri(path: str) -> str:
 
 def _physical(loc: Location | None) -> dict[str, Any]:
     uri = bundle_uri(loc.file) if loc is not None and loc.file else ""
-    out: dict[str, Any] = {"artifactLocation": {"uri": uri or FALLBACK_FILE, "uriBaseId": BASE}}
-    if uri and loc is not None and loc.line is not None and loc.line >= 1:
+    if not uri:  # no place at all: the bundle's app.json, line 1 (GitHub shows results only at a line)
+        return {"artifactLocation": {"uri": FALLBACK_FILE, "uriBaseId": BASE}, "region": {"startLine": 1}}
+    out: dict[str, Any] = {"artifactLocation": {"uri": uri, "uriBaseId": BASE}}
+    if loc is not None and loc.line is not None and loc.line >= 1:
         region: dict[str, Any] = {"startLine": int(loc.line)}
         if loc.column is not None and loc.column >= 1:
             region["startColumn"] = int(loc.column)

@@ -83,7 +83,7 @@ def test_regions_only_when_the_line_is_known():
     file_only = results["plain-http"]["locations"][0]["physicalLocation"]
     assert file_only["artifactLocation"]["uri"] == "utils/api.js" and "region" not in file_only
     unlocated = results["orphan-timer"]["locations"][0]["physicalLocation"]
-    assert unlocated["artifactLocation"]["uri"] == "app.json" and "region" not in unlocated
+    assert unlocated["artifactLocation"]["uri"] == "app.json" and unlocated["region"] == {"startLine": 1}
     assert results["data-to-network"]["level"] == "error" and results["deprecated-api"]["level"] == "note"
     assert results["data-to-network"]["partialFingerprints"]["mpsandbox/v1"].startswith("data-to-network:")
 
