@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from os import PathLike
 from typing import Any, Callable, Literal, Protocol
 from urllib.parse import urlsplit
+
+from pydantic import ValidationError
 
 from ..runtime.trace import ApiCallEvent, FlowEvent, NoteEvent, PermissionEvent
 from .canary import CANARY_KINDS, CanaryRegistry
 from .catalogue import ApiSpec, Catalogue, Gesture, Kind, MethodSpec, Platform, load_catalogue
-from .mocks import MockConfig
+from .mocks import MockConfig, MockError, _format_validation, load_mock_file
 from .permissions import PermissionModel, PermissionRecord
 
 ReplyKind = Literal["sync", "async", "throw", "object", "undefined"]
@@ -209,14 +212,14 @@ class ApiHost:
         platform: Platform,
         *,
         catalogue: Catalogue | None = None,
-        mocks: MockConfig | None = None,
+        mocks: MockConfig | dict[str, Any] | str | PathLike[str] | None = None,
         seed: int = 0,
         declarations: Declarations | None = None,
         allowed_domains: list[str] | None = None,
     ):
         self.platform = platform
         self.catalogue = catalogue or load_catalogue()
-        self.mocks = mocks or MockConfig()
+        self.mocks = coerce_mocks(mocks)
         self.declarations = declarations or Declarations()
         domains = allowed_domains if allowed_domains is not None else self.mocks.network.allowed_domains
         self.allowed_domains = [d.lower() for d in domains] if domains else None
@@ -240,9 +243,11 @@ class ApiHost:
         self._fuzzy_checked = False
 
     @classmethod
-    def for_bundle(cls, bundle: Any, *, mocks: MockConfig | None = None, seed: int = 0,
-                   platform: Platform | None = None, allowed_domains: list[str] | None = None,
+    def for_bundle(cls, bundle: Any, *, mocks: MockConfig | dict[str, Any] | str | PathLike[str] | None = None,
+                   seed: int = 0, platform: Platform | None = None, allowed_domains: list[str] | None = None,
                    catalogue: Catalogue | None = None) -> "ApiHost":
+        """The host for ``bundle``: its platform and its app.json declarations (permission, requiredPrivateInfos,
+        networkTimeout, privacy check, entry page)."""
         return cls(platform or bundle.platform, catalogue=catalogue, mocks=mocks, seed=seed,
                    declarations=Declarations.from_bundle(bundle), allowed_domains=allowed_domains)
 
@@ -556,6 +561,22 @@ def _js_type(value: Any) -> str:
     if value is None:
         return "Null"
     return "Object"
+
+
+def coerce_mocks(mocks: Any) -> MockConfig:
+    """A MockConfig from a MockConfig, a dict (validated), a path to a mock file, or None (the defaults)."""
+    if mocks is None:
+        return MockConfig()
+    if isinstance(mocks, MockConfig):
+        return mocks
+    if isinstance(mocks, dict):
+        try:
+            return MockConfig.model_validate(mocks)
+        except ValidationError as exc:
+            raise MockError(_format_validation("<mocks>", exc)) from exc
+    if isinstance(mocks, (str, PathLike)):
+        return load_mock_file(mocks)
+    raise TypeError(f"mocks must be a MockConfig, a dict or a path, not {type(mocks).__name__}")
 
 
 def host_of(url: Any) -> str | None:

@@ -405,3 +405,23 @@ def test_fuzzy_and_precise_location_declared_together_is_noted():
     ok = run_js("wx.getFuzzyLocation({});", platform="wx",
                 app={**app, "requiredPrivateInfos": ["getFuzzyLocation", "chooseLocation"]})
     assert not [n for n in ok.trace.of_kind("note") if n.code == "private-info-conflict"]
+
+
+def test_mocks_given_as_dict_or_path(tmp_path):
+    from mpsandbox.apis.mocks import MockError
+
+    assert ApiHost("tt", mocks={"clipboard": "hi"}).mocks.clipboard == "hi"
+    p = tmp_path / "m.json"
+    p.write_text('{"clipboard": "file"}')
+    assert ApiHost("tt", mocks=p).mocks.clipboard == "file"
+    assert ApiHost("tt", mocks=str(p)).mocks.clipboard == "file"
+    with pytest.raises(MockError, match="user.permissions"):
+        ApiHost("tt", mocks={"user": {"permissions": "maybe"}})
+    with pytest.raises(TypeError):
+        ApiHost("tt", mocks=42)  # type: ignore[arg-type]
+    bundle = FakeBundle({"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/p/p"]}),
+                         "pages/p/p.js": "Page({ onLoad() { tt.getClipboardData({ success: (r) => console.log(r.data) }) } })"})
+    with Sandbox(bundle, mocks={"clipboard": "from dict"}) as sb:  # type: ignore[arg-type]
+        sb.launch()
+        sb.run()
+        assert [e.text for e in sb.trace.of_kind("console")] == ["from dict"]
