@@ -258,3 +258,17 @@ def test_nested_encodings_through_js_and_headers():
                  app=LOC)
     flow = run.flows()[0]
     assert flow.sink == "network" and "rounded" in flow.encoding and flow.source_api == "getLocation"
+
+
+@pytest.mark.parametrize("platform", ["tt", "wx", "my"])
+def test_sinks_on_every_platform(platform):
+    p = platform
+    store = "my.setStorageSync({ key: 'pos', data: r.latitude })" if p == "my" else f"{p}.setStorageSync('pos', r.latitude)"
+    clip = (f"my.setClipboard({{ text: String(r.longitude) }})" if p == "my"
+            else f"{p}.setClipboardData({{ data: String(r.longitude) }})")
+    app = {**LOC, "requiredPrivateInfos": ["getLocation"]}
+    run = run_js(f"{p}.getLocation({{ success: (r) => {{ {p}.request({{ url: 'https://api.example.com/l', "
+                 f"header: {{ 'X-Lat': String(r.latitude) }} }}); {store}; {clip}; }} }});", platform=p, app=app)
+    sinks = sorted((f.sink, f.destination) for f in run.flows())
+    assert sinks == [("clipboard", None), ("network", "api.example.com"), ("storage", "pos")]
+    assert all(f.source_api == "getLocation" and f.consent and f.declared for f in run.flows())
