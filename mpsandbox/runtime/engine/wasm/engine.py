@@ -253,11 +253,17 @@ class WasmEngine:
                 raise MemoryError("the wasm engine has no memory left for its inbox")
             self._inbox_cap = cap
         out, at = [], self._inbox
-        self._memory.write(self._store, b"".join(blobs), at)
+        self._write(at, b"".join(blobs))
         for b in blobs:
             out.append((at, len(b) - 1))
             at += len(b)
         return out
+
+    def _write(self, offset: int, data: bytes) -> None:
+        """Copy into linear memory straight from ``data`` (wasmtime-py's Memory.write copies it once more)."""
+        if offset < 0 or offset + len(data) > self._memory.data_len(self._store):
+            raise MemoryError("write outside the wasm engine's memory")
+        ctypes.memmove(self._base + offset, data, len(data))
 
     def _io_ints(self) -> list[int]:
         raw = self._memory.read(self._store, self._io, self._io + 32)
@@ -419,7 +425,7 @@ class WasmEngine:
             if grow > 0:
                 self._memory.grow(self._store, grow)
             for offset, data in chunks:
-                self._memory.write(self._store, data, offset)
+                self._write(offset, data)
             self._initialized = True
             self._locate_counter()
             self._io = int(self._x("shim_io"))
