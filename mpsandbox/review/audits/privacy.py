@@ -30,9 +30,10 @@ def _describe(e) -> str:
 
 
 def _hit(run: RunArtifacts, e, message: str, severity: Severity | None = None) -> Hit:
+    category = CANARY_KINDS.get(e.source_kind, e.source_kind)  # latitude and longitude are one finding
     return Hit(
         message=message,
-        key=f"{e.source_kind}|{e.sink_api}|{e.destination}",
+        key=f"{category}|{e.sink_api}|{e.destination}",
         evidence=[event_evidence(run, e, _describe(e), {"destination": e.destination, "encoding": e.encoding,
                                                          "consent": e.consent, "declared": e.declared})],
         severity=severity,
@@ -68,6 +69,9 @@ def data_to_network(art: Artifacts, policy: Policy) -> Iterable[Hit]:
         elif not e.consent or not e.declared:
             why = "without the user's consent" if not e.consent else "without declaring the scope"
             yield _hit(run, e, f"{_describe(e)} {why}", Severity.WARNING)
+        elif not policy.allow_domains:
+            yield _hit(run, e, f"{_describe(e)} (no allow-list given: pass --allow-domain to judge the destination)",
+                       Severity.INFO)
 
 
 @audit(
