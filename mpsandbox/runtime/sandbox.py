@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from importlib import resources
@@ -92,6 +93,20 @@ class _TimerState:
     owner_page: int | None
     owner_route: str | None
     cancelled: bool = False
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrub(value: Any) -> Any:
+    """Replace lone surrogates with U+FFFD everywhere in a JSON-like value."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    return value
 
 
 def _framework_source() -> str:
@@ -691,6 +706,9 @@ class Sandbox:
         stack, _, payload = message.rpartition("\x01")
         try:
             data = json.loads(payload)
+            if "\\ud" in payload or "\\uD" in payload or _SURROGATE.search(stack):
+                # lone UTF-16 surrogates from JS strings: not text, and no JSON or file can hold them
+                data, stack = _scrub(data), _scrub(stack)
         except ValueError:
             self._record(NoteEvent(**self._ev(), code="host-error", message=f"malformed bridge message for {op!r}",
                                    data={"message": message[:300]}))

@@ -213,3 +213,11 @@ def test_prototype_to_json_cannot_forge_what_reaches_the_host(engine_name):
     assert user and user[0].found  # the framework's reply was not replaced by the bundle's toJSON
     call = trace.api_calls("setStorageSync")[0]
     assert call.args == ["k", 1]
+
+
+def test_lone_surrogates_from_js_become_replacement_characters(engine_name):
+    page = "Page({ onLoad() { console.log('a\\ud800b'); tt.setStorageSync('k\\udfff', '\\ud83d') } })"
+    trace = run_pages({"pages/p/p": page}, engine=engine_name)
+    assert console_lines(trace) == ["a\ufffdb"]
+    assert trace.api_calls("setStorageSync")[0].args == ["k\ufffd", "\ufffd"]
+    trace.model_dump_json()  # the whole trace serializes
