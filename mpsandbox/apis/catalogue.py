@@ -40,7 +40,7 @@ class Group(str, Enum):
 class Gesture(str, Enum):
     NONE = "none"
     TAP = "tap"  # must run in a user tap handler
-    TAP_OR_PAYMENT = "tap-or-payment"  # a tap handler, or a payment completion that a tap led to
+    TAP_OR_PAYMENT = "tap-or-payment"  # a tap handler, or a payment's completion (the user confirmed the payment)
     BUTTON = "button"  # only through an open-type button (getPhoneNumber)
     RECORD = "record"  # no hard rule on the platform, but a call without a user action is recorded (payment)
 

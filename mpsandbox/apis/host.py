@@ -373,7 +373,8 @@ class ApiHost:
             cause = services.cause or ""
             paid = cause.startswith("complete:") and cause.split(":", 1)[1] in (
                 "pay", "requestOrder", "getOrderPayment", "requestGamePayment")
-            return services.gesture or (paid and services.chain is not None)
+            # the payment callback counts whatever started the payment: the user confirmed it in the payment sheet
+            return services.gesture or paid
         return True
 
     def use_scope(self, call: ApiCall, services: HostServices, scope: str, action: str = "prompt") -> Reply | None:

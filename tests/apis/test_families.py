@@ -264,6 +264,11 @@ def test_subscribe_message_in_tap_in_pay_callback_and_outside():
     assert run_js(body, tap=False).logs == ["requestSubscribeMessage:fail must be invoked by user tap gesture"]
     in_pay = run_js("tt.pay({ orderInfo: {}, service: 5, success: () => { " + body + " } });")
     assert in_pay.logs == ["accept"]
+    # the payment callback counts even when no tap started the payment (the user confirmed the payment sheet)
+    assert run_js("tt.pay({ orderInfo: {}, service: 5, success: () => { " + body + " } });", tap=False).logs == \
+        ["accept"]
+    later = run_js("tt.pay({ orderInfo: {}, service: 5, success: () => setTimeout(() => { " + body + " }, 5) });")
+    assert later.logs == ["requestSubscribeMessage:fail must be invoked by user tap gesture"]
     too_many = run_js("tt.requestSubscribeMessage({ tmplIds: ['a', 'b', 'c', 'd'], fail: (e) => log(e.errMsg) });")
     assert too_many.logs == ["requestSubscribeMessage:fail tmplIds count exceeds the limit of 3"]
 
