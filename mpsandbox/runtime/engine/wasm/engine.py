@@ -388,12 +388,19 @@ class WasmEngine:
     def _dead_result(self, dead: "_Dead") -> CallResult:
         """The call that killed the instance reports why (wall, CPU); every later call is a TRAP."""
         why = str(dead)
+        cause = next((ln.strip() for ln in reversed(why.splitlines()) if "wasm trap:" in ln), "") or \
+            (why.splitlines()[0] if why else "wasm trap")
         outcome = Outcome.TRAP
         if dead.fresh and ("wasm trap: interrupt" in why or "epoch" in why):
             outcome = Outcome.WALL
         elif dead.fresh and "fuel" in why:
             outcome = Outcome.CPU
-        return CallResult(outcome, error=JSError("InternalError", why.splitlines()[0] if why else "wasm trap"))
+        elif dead.fresh and "call stack exhausted" in why:
+            # C recursion that QuickJS's check (on the shadow stack) did not see coming, e.g. a parser or JSON
+            # nesting thousands deep: the wasm stack ran out first. A stack outcome, but the instance is gone.
+            return CallResult(Outcome.STACK, error=JSError("RangeError", "Maximum call stack size exceeded",
+                                                           ""))
+        return CallResult(outcome, error=JSError("InternalError", cause))
 
     # ---- protocol ---------------------------------------------------------------------------------------------------
     def set_host_function(self, global_name: str, fn: HostFunction) -> None:
