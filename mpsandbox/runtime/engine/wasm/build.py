@@ -104,7 +104,17 @@ def _zig(*args: str, cwd: Path) -> None:
 
 
 def _fetch_sdist(work: Path) -> Path:
-    """The quickjs-ng sdist from PyPI (pip's cache makes this a local copy after the first time)."""
+    """The quickjs-ng sdist from PyPI (pip's cache makes this a local copy after the first time). A cached copy
+    that does not unpack is fetched again."""
+    try:
+        return _unpack_sdist(work)
+    except (tarfile.TarError, OSError, EOFError):
+        (cache_dir() / f"quickjs_ng-{quickjs_version()}.tar.gz").unlink(missing_ok=True)
+        shutil.rmtree(work / "src", ignore_errors=True)
+        return _unpack_sdist(work)
+
+
+def _unpack_sdist(work: Path) -> Path:
     version = quickjs_version()
     cached = cache_dir() / f"quickjs_ng-{version}.tar.gz"
     if not cached.exists():
@@ -116,7 +126,8 @@ def _fetch_sdist(work: Path) -> Path:
         if proc.returncode != 0 or not found:
             raise EngineUnavailable(f"could not download the quickjs-ng {version} sources from PyPI: "
                                     f"{proc.stderr.strip()[-500:]}")
-        shutil.copy(found[0], cached)
+        shutil.copy(found[0], cached.with_suffix(f".part{os.getpid()}"))
+        os.replace(cached.with_suffix(f".part{os.getpid()}"), cached)
     with tarfile.open(cached) as tar:
         members = [m for m in tar.getmembers() if "/upstream-quickjs/" in m.name and m.isfile()
                    and ".." not in m.name and not m.name.startswith("/")]
