@@ -62,6 +62,7 @@ class Reply:
     oid: int | None = None
     outcome: CallOutcome = "ok"
     err_msg: str | None = None
+    domain: str | None = None  # the host name of a network call, for the call event
 
     def to_js(self) -> dict[str, Any]:
         if self.r == "sync":
@@ -133,6 +134,9 @@ DOUYIN_ERROR_TYPE = {"auth deny": "U", "cancel": "U", "privacy": "U", "timeout":
 # errorCode AAAABB is documented per API; only the ones seen in the docs/forum are filled in.
 DOUYIN_ERROR_CODE = {("getLocation", "not declared"): 110583}
 WECHAT_ERRNO = {"auth deny": 103, "privacy": 104}
+
+
+NETWORK_SINKS = ("network", "upload", "socket")
 
 
 def err_msg(call: ApiCall, detail: str | None = None) -> str:
@@ -267,6 +271,12 @@ class ApiHost:
 
     # ---- the call path ----------------------------------------------------------------------------------------------
     def handle(self, call: ApiCall, services: HostServices) -> Reply:
+        reply = self._handle(call, services)
+        if call.spec is not None and call.spec.sink is not None and call.spec.sink.value in NETWORK_SINKS:
+            reply.domain = host_of(call.options.get("url"))
+        return reply
+
+    def _handle(self, call: ApiCall, services: HostServices) -> Reply:
         self._services = services
         if call.object_id is not None:
             return self._object_call(call, services)

@@ -816,6 +816,7 @@ class Sandbox:
             reply = Reply("throw", message=f"{call.platform_name}:fail internal error", outcome="throw")
         event.outcome = reply.outcome if reply.r != "sync" else ("ok" if reply.outcome == "ok" else reply.outcome)
         event.err_msg = reply.err_msg or (reply.message if reply.r == "throw" else None)
+        event.domain = reply.domain
         return reply.to_js()
 
     def _op_unknown(self, p: dict[str, Any]) -> None:

@@ -45,6 +45,7 @@ class ApiCallEvent(_Event):
     outcome: Literal["ok", "fail", "pending", "unknown", "throw"] = "ok"
     err_msg: str | None = None
     stack: list[Frame] = Field(default_factory=list)
+    domain: str | None = None  # host name a network call (request/upload/download/socket) goes to
 
 
 class ApiCompleteEvent(_Event):

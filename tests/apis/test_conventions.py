@@ -425,3 +425,10 @@ def test_mocks_given_as_dict_or_path(tmp_path):
         sb.launch()
         sb.run()
         assert [e.text for e in sb.trace.of_kind("console")] == ["from dict"]
+
+
+def test_network_calls_record_their_domain():
+    run = run_js("tt.request({ url: 'https://API.example.com/a?b=1' }); tt.connectSocket({ url: 'wss://ws.example.com/' });"
+                 "tt.request({ url: 'not a url', fail: () => {} }); tt.showToast({ title: 't' });")
+    assert [(e.api, e.domain) for e in run.trace.api_calls()] == [
+        ("request", "api.example.com"), ("connectSocket", "ws.example.com"), ("request", None), ("showToast", None)]
