@@ -123,10 +123,11 @@ def test_deep_c_recursion_never_kills_the_host(engine_name, case):
     eng = create_engine(engine_name)
     res = eng.eval(f"let r = 'none'; try {{ {NESTED[case]} }} catch (e) {{ r = e.name }} r", "n.js")
     if engine_name == "wasm" and res.outcome is Outcome.STACK:
-        # Known gap: QuickJS's check runs on the shadow stack, which these C recursions barely use, so the wasm
-        # stack runs out first. The host survives, the call is a stack outcome, the instance is discarded.
-        assert eng.eval("1", "after.js").outcome is Outcome.TRAP
-        pytest.xfail("wasm: C-level recursion exhausts the wasm stack before QuickJS's check (instance discarded)")
+        # Known gap (the parser): its recursive functions make no stack check of their own and keep their frames
+        # on wasmtime's stack, not the shadow stack that next_token checks, so the wasm stack runs out first. The
+        # host survives, the call is a stack outcome, the instance is discarded.
+        assert case == "parser" and eng.eval("1", "after.js").outcome is Outcome.TRAP
+        pytest.xfail("wasm: parser recursion exhausts the wasm stack before QuickJS's check (instance discarded)")
     assert res.outcome is Outcome.OK and res.value == "RangeError"
     assert eng.eval("2 * 21", "after.js").value == 42
     eng.close()
@@ -278,27 +279,33 @@ def test_wasm_snapshot_restore_equals_a_fresh_load(wasm):
 
 
 def test_wasm_corrupt_cache_is_rebuilt(wasm, tmp_path, monkeypatch):
+    import shutil
+
     import wasmtime
 
     from mpsandbox.runtime.engine.wasm import build, engine
 
-    target = build.cache_dir() / f"module-{build.module_key(engine.config_fingerprint())}.cwasm"
-    assert target.exists(), "the module cache should exist once an engine was created"
+    name = f"module-{build.module_key(engine.config_fingerprint())}.cwasm"
+    wasm_file = f"quickjs-{build.build_key()}.wasm"
+    assert (build.cache_dir() / name).exists(), "the module cache should exist once an engine was created"
+    # a private copy of the cache (other processes share the user's): the .wasm stays valid, so no C rebuild
+    private = tmp_path / "wasm"
+    private.mkdir()
+    for f in (wasm_file, wasm_file + ".sha256", name, name + ".sha256"):
+        shutil.copy(build.cache_dir() / f, private / f)
+    monkeypatch.setenv("MPSANDBOX_CACHE", str(tmp_path))
+    target = private / name
     original = target.read_bytes()
-    try:
-        target.write_bytes(b"garbage" + original[:100])  # sidecar no longer matches
-        module = build.ensure_module_bytes(wasmtime.Engine(engine._config()), engine.config_fingerprint())
-        assert module is not None
-        assert build._read_verified(target) is not None  # rewritten and verified again  # noqa: SLF001
-        # a matching sidecar does not make garbage trusted either: wasmtime refuses it, and it is rebuilt
-        garbage = b"\0asm-not-really" * 64
-        target.write_bytes(garbage)
-        target.with_suffix(".cwasm.sha256").write_text(build._sha(garbage) + "\n")  # noqa: SLF001
-        monkeypatch.setattr(engine, "_shared", None)  # a new process: the next engine loads from the cache
-        eng = create_engine(wasm)
-        assert eng.eval("[1, 2, 3].map(x => x * 2).join()", "a.js").value == "2,4,6"
-        eng.close()
-        assert target.read_bytes() != garbage and build._read_verified(target) is not None  # noqa: SLF001
-    finally:
-        if build._read_verified(target) is None:  # noqa: SLF001
-            target.write_bytes(original)
+    target.write_bytes(b"garbage" + original[:100])  # sidecar no longer matches
+    module = build.ensure_module_bytes(wasmtime.Engine(engine._config()), engine.config_fingerprint())
+    assert module is not None
+    assert build._read_verified(target) is not None  # rewritten and verified again  # noqa: SLF001
+    # a matching sidecar does not make garbage trusted either: wasmtime refuses it, and it is rebuilt
+    garbage = b"\0asm-not-really" * 64
+    target.write_bytes(garbage)
+    target.with_suffix(".cwasm.sha256").write_text(build._sha(garbage) + "\n")  # noqa: SLF001
+    monkeypatch.setattr(engine, "_shared", None)  # a new process: the next engine loads from the cache
+    eng = create_engine(wasm)
+    assert eng.eval("[1, 2, 3].map(x => x * 2).join()", "a.js").value == "2,4,6"
+    eng.close()
+    assert target.read_bytes() != garbage and build._read_verified(target) is not None  # noqa: SLF001

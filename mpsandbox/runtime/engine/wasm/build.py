@@ -32,6 +32,20 @@ SOURCES = ("quickjs.c", "libregexp.c", "libunicode.c", "dtoa.c")
 CFLAGS = ("-target", "wasm32-wasi", "-O2", "-DNDEBUG")
 LDFLAGS = ("-mexec-model=reactor", "-Wl,-z,stack-size=8388608")
 BUILD_TIMEOUT_S = 900
+# QuickJS checks its stack depth against the stack pointer, which under wasm is the shadow stack in linear memory:
+# recursive C code (JSON.parse, JSON.stringify, JS calls) keeps most of its frame on wasmtime's own stack, which
+# runs out first (a trap that kills the instance) unless each checked frame also reserves some shadow stack. The
+# check is inlined into every recursive function that makes it, so a pad there is reserved once per level.
+STACK_CHECK = """static inline bool js_check_stack_overflow(JSRuntime *rt, size_t alloca_size)
+{
+    uintptr_t sp;"""
+STACK_CHECK_PADDED = """static char *volatile mpsb_pad_sink;
+static inline __attribute__((always_inline)) bool js_check_stack_overflow(JSRuntime *rt, size_t alloca_size)
+{
+    /* mpsandbox patch: reserve shadow stack in the calling frame, in proportion to its wasm stack use */
+    char mpsb_pad[128];
+    mpsb_pad_sink = mpsb_pad;
+    uintptr_t sp;"""
 # Appended to quickjs.c before compiling: the one accessor the shim needs that quickjs.h does not offer (the
 # interrupt counter's address, so the host's watchdog can make the next interrupt poll call the handler).
 QUICKJS_PATCH = """
@@ -64,6 +78,7 @@ def build_key() -> str:
     h.update(shim_source())
     h.update(" ".join(CFLAGS + LDFLAGS + SOURCES).encode())
     h.update(QUICKJS_PATCH.encode())
+    h.update(STACK_CHECK_PADDED.encode())
     return h.hexdigest()[:24]
 
 
@@ -153,8 +168,11 @@ def build_wasm() -> bytes:
     with tempfile.TemporaryDirectory(prefix="mpsandbox-wasm-") as tmp:
         work = Path(tmp)
         src = _fetch_sdist(work)
-        with open(src / "quickjs.c", "a", encoding="utf-8") as fh:
-            fh.write(QUICKJS_PATCH)
+        text = (src / "quickjs.c").read_text(encoding="utf-8")
+        if text.count(STACK_CHECK) != 1:
+            raise EngineUnavailable("quickjs.c does not have the stack check the wasm build patches")
+        (src / "quickjs.c").write_text(text.replace(STACK_CHECK, STACK_CHECK_PADDED) + QUICKJS_PATCH,
+                                       encoding="utf-8")
         (work / "shim.c").write_bytes(shim_source())
         jobs = [(str(src / name), f"{name[:-2]}.o") for name in SOURCES] + [("shim.c", "shim.o")]
         with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:

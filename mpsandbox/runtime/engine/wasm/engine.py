@@ -43,7 +43,7 @@ FUEL_PER_MS = 10_000_000.0
 GC_THRESHOLD_BYTES = 4 * 1024 * 1024
 WASM_STACK_BYTES = 8 * 1024 * 1024  # the shadow stack linked into the module (build.py); JS stack lives in it
 MAX_NATIVE_STACK = 2 * 1024 * 1024  # wasmtime caps the host stack wasm may use at its async stack size (2 MiB)
-MAX_JS_STACK = 512 * 1024
+MAX_JS_STACK = 576 * 1024
 EPOCH_TICK_S = 0.01
 FIXED_TIME_NS = 1_735_689_600_000_000_000  # 2025-01-01T00:00:00Z: what the WASI clock always says
 
@@ -129,10 +129,11 @@ class WasmEngine:
         self._dead: str | None = None
         self._host_fn: HostFunction | None = None
         self._pending_reply = b""
-        # QuickJS checks its stack against the shadow stack in linear memory (~330 bytes a JS call), while
-        # wasmtime runs out of host stack (2 MiB, ~650 bytes a call) first unless the JS limit is lower: the
-        # native limit / 8 keeps the catchable RangeError first (~1500 calls at the default 4 MB).
-        js_stack = max(64 * 1024, min(int(self.limits.stack_bytes) // 8, MAX_JS_STACK))
+        # QuickJS checks its stack against the shadow stack in linear memory, where every checked recursive frame
+        # reserves a pad (build.STACK_CHECK_PADDED): ~400 bytes a JS call, ~150 a level of JSON, while wasmtime's
+        # own stack (2 MiB) takes ~2-2.6x that. A shadow limit of 9/64 of the native one (576 KiB at the default
+        # 4 MB) keeps the catchable RangeError first with a margin (~1450 JS calls, ~4000 levels of JSON).
+        js_stack = max(64 * 1024, min(int(self.limits.stack_bytes) * 9 // 64, MAX_JS_STACK))
         self._init_params = (js_limit, js_stack, GC_THRESHOLD_BYTES)
         self._initialized = False
         self._counter_addr = 0  # absolute host address of QuickJS's interrupt counter
