@@ -214,3 +214,11 @@ def test_clipboard_uploaded_even_to_an_allowed_domain_is_a_warning():
     report = review_fake(fake({"pages/a/a": src}, platform="wx"), allow_domains=["api.example.com"])
     f = finding(report, "data-to-network")
     assert f.severity is Severity.WARNING and "clipboard" in f.message
+
+
+def test_personal_data_in_analytics_events():
+    src = ("Page({ go() { tt.getLocation({ success: (r) => tt.reportAnalytics('visit', { lat: r.latitude }) }) } })")
+    report = review_fake(fake({"pages/a/a": src}, app_json={"permission": {"scope.userLocation": {"desc": "x"}}},
+                              bindings={"pages/a/a": [tap("go")]}))
+    f = finding(report, "data-to-network")
+    assert f.severity is Severity.WARNING and "analytics" in f.message

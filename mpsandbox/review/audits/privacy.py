@@ -10,7 +10,7 @@ from ..model import Severity
 from ..policy import Policy
 from .base import Hit, audit, event_evidence
 
-NETWORK_SINKS = ("network", "upload", "socket")
+NETWORK_SINKS = ("network", "upload", "socket", "analytics")
 # Values the user hands over on purpose, or that exist to be sent to the developer's own server.
 EXPECTED_TO_SERVER = ("identity", "file")
 
@@ -57,6 +57,10 @@ def _hit(run: RunArtifacts, e, message: str, severity: Severity | None = None) -
 def data_to_network(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     for run, e in _flows(art, NETWORK_SINKS):
         category = CANARY_KINDS.get(e.source_kind, "identity")
+        if e.sink == "analytics":  # reportAnalytics and friends: the platform's own collection
+            if category not in EXPECTED_TO_SERVER:
+                yield _hit(run, e, f"{_describe(e)}: personal data in analytics events", Severity.WARNING)
+            continue
         listed = policy.domain_allowed(e.destination)
         if not listed:
             yield _hit(run, e, f"{_describe(e)}: {e.destination or 'an unknown destination'} is not in the "
