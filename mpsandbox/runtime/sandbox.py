@@ -387,15 +387,27 @@ class Sandbox:
                            label=f"ready {res.created.route}")
 
     # ---- public driving API -----------------------------------------------------------------------------------------
-    def launch(self, page: str | None = None, query: dict[str, str] | None = None, scene: int = 1001) -> None:
-        """Launch the app and open the entry page (or ``page``). Call :meth:`run` to execute."""
+    def launch(self, page: str | None = None, query: dict[str, str] | None = None, scene: int | None = None) -> None:
+        """Launch the app and open the entry page (or ``page``). Call :meth:`run` to execute.
+
+        Unset arguments come from the mocks' ``launch`` section, so App.onLaunch and getLaunchOptionsSync agree.
+        """
         if self._launched:
             raise RuntimeError("the app is already launched")
         self._launched = True
+        launch_mock = getattr(getattr(self.api_host, "mocks", None), "launch", None)
+        if launch_mock is not None:
+            page = page or launch_mock.path
+            query = query if query is not None else dict(launch_mock.query)
+            scene = scene if scene is not None else launch_mock.scene
+            referrer = dict(launch_mock.referrerInfo)
+        else:
+            referrer = {}
         route = (page or self.bundle.entry_page).strip("/")
         query = dict(query or {})
         main_pages = [p.route for p in self.bundle.pages if getattr(p, "package", "main") == "main"]
-        options = {"path": route, "query": query, "scene": scene, "referrerInfo": {}}
+        options = {"path": route, "query": query, "scene": scene if scene is not None else 1001,
+                   "referrerInfo": referrer}
         self._schedule(0, "launch", {"pages": main_pages, "options": options}, label="launch")
         res = self.router.launch(route, query)
         if not res.ok:

@@ -124,7 +124,7 @@ class MiniProgram:
             raise MiniProgramError(f"the run ended: {end.reason} ({end.detail})")
 
     def launch(self, page: str | None = None, **query: str) -> Page:
-        self.sandbox.launch(page=page, query={k: str(v) for k, v in query.items()})
+        self.sandbox.launch(page=page, query={k: str(v) for k, v in query.items()} if query else None)
         self._launched = True
         self.settle()
         return self.page

@@ -64,3 +64,13 @@ def test_mocks_answer_requests(miniprogram):
     mp = miniprogram(make_bundle({"pages/m/m": src}),
                      mocks={"responses": [{"url": "https://api.example.com/menu", "data": {"items": [1, 2]}}]})
     assert mp.launch().data["menu"] == {"items": [1, 2]}
+
+
+def test_launch_options_come_from_the_mocks_for_app_and_api_alike():
+    app = "App({ onLaunch(o) { console.log('launch', o.path, o.query.from, o.scene) } })"
+    page = "Page({ onLoad(q) { const o = tt.getLaunchOptionsSync(); console.log('page', q.from, o.scene) } })"
+    bundle = make_bundle({"pages/a/a": "Page({})", "pages/b/b": page}, app_js=app)
+    with MiniProgram(bundle, mocks={"launch": {"path": "pages/b/b", "query": {"from": "share"}, "scene": 1007}}) as mp:
+        mp.launch()
+        assert mp.page.route == "pages/b/b"
+        assert mp.console() == ["launch pages/b/b share 1007", "page share 1007"]
