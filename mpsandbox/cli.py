@@ -98,7 +98,7 @@ def run(bundle: Path, page: str | None, query: tuple[str, ...], taps: tuple[str,
         sys.exit(EXIT_BUNDLE_ERROR)
     try:
         with Sandbox(loaded, engine=engine, seed=seed, mocks=mocks) as sb:
-            sb.launch(page=page, query=query_map)
+            sb.launch(page=page, query=query_map or None)
             sb.run()
             for handler, dataset in tap_list:
                 if sb.router.top is None:
