@@ -40,12 +40,22 @@ STACK_CHECK = """static inline bool js_check_stack_overflow(JSRuntime *rt, size_
 {
     uintptr_t sp;"""
 STACK_CHECK_PADDED = """static char *volatile mpsb_pad_sink;
+#define MPSB_PARSE_PAD(n) char mpsb_ppad[n]; mpsb_pad_sink = mpsb_ppad
 static inline __attribute__((always_inline)) bool js_check_stack_overflow(JSRuntime *rt, size_t alloca_size)
 {
     /* mpsandbox patch: reserve shadow stack in the calling frame, in proportion to its wasm stack use */
     char mpsb_pad[128];
     mpsb_pad_sink = mpsb_pad;
     uintptr_t sp;"""
+# The parser's recursive functions make no check of their own (next_token checks the shadow stack pointer) and
+# keep ~2 KB a nesting level on wasmtime's stack: pads in the functions that every level of nesting of expressions
+# goes through (assignment expressions, unary chains) make deep nesting a catchable RangeError too (~450 levels of
+# brackets). Nested statements already use enough shadow stack for the check (no pad: long else-if chains).
+PARSER_PADS = tuple(
+    (head, head + f"    MPSB_PARSE_PAD({pad});\n") for head, pad in (
+        ("static __exception int js_parse_assign_expr2(JSParseState *s, int parse_flags)\n{\n", 768),
+        ("static __exception int js_parse_unary(JSParseState *s, int parse_flags)\n{\n", 512),
+    ))
 # Appended to quickjs.c before compiling: the one accessor the shim needs that quickjs.h does not offer (the
 # interrupt counter's address, so the host's watchdog can make the next interrupt poll call the handler).
 QUICKJS_PATCH = """
@@ -79,6 +89,7 @@ def build_key() -> str:
     h.update(" ".join(CFLAGS + LDFLAGS + SOURCES).encode())
     h.update(QUICKJS_PATCH.encode())
     h.update(STACK_CHECK_PADDED.encode())
+    h.update(repr(PARSER_PADS).encode())
     return h.hexdigest()[:24]
 
 
@@ -169,10 +180,11 @@ def build_wasm() -> bytes:
         work = Path(tmp)
         src = _fetch_sdist(work)
         text = (src / "quickjs.c").read_text(encoding="utf-8")
-        if text.count(STACK_CHECK) != 1:
-            raise EngineUnavailable("quickjs.c does not have the stack check the wasm build patches")
-        (src / "quickjs.c").write_text(text.replace(STACK_CHECK, STACK_CHECK_PADDED) + QUICKJS_PATCH,
-                                       encoding="utf-8")
+        for old, new in ((STACK_CHECK, STACK_CHECK_PADDED), *PARSER_PADS):
+            if text.count(old) != 1:
+                raise EngineUnavailable(f"quickjs.c does not have the code the wasm build patches: {old[:60]!r}")
+            text = text.replace(old, new)
+        (src / "quickjs.c").write_text(text + QUICKJS_PATCH, encoding="utf-8")
         (work / "shim.c").write_bytes(shim_source())
         jobs = [(str(src / name), f"{name[:-2]}.o") for name in SOURCES] + [("shim.c", "shim.o")]
         with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
