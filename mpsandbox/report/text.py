@@ -58,6 +58,15 @@ def _size(n: int | float) -> str:
     return f"{int(n)} B"
 
 
+def _labelled(label: Text | str, value: Text) -> Table:
+    """A label and a value that wraps under itself: bundle text never starts a line of the report."""
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(label if isinstance(label, Text) else Text(label), value)
+    return grid
+
+
 def _loc(loc: Location, limit: int = 160) -> str:
     return neutralise(str(loc), limit)
 
@@ -150,7 +159,7 @@ def render_text(report: Report, *, color: bool = False, width: int = WIDTH) -> s
                       emoji=False, markup=False, soft_wrap=False, legacy_windows=False)
     b = report.bundle
     engines = ", ".join(sorted({neutralise(r.engine, 20) for r in report.runs})) or "—"
-    console.print(Text.assemble(("mpsandbox review", "bold"), " · ", (neutralise(b.name, 120), "bold")))
+    console.print(_labelled(Text("mpsandbox review ·", style="bold"), Text(neutralise(b.name, 120), style="bold")))
     console.print(Text(f"platform {neutralise(b.platform or '?', 10)} · policy {neutralise(report.policy, 60)} · "
                        f"engine {engines} · mpsandbox {neutralise(report.tool_version or '?', 20)} · "
                        f"report schema v{report.schema_version}", style="dim"))
@@ -176,9 +185,9 @@ def render_text(report: Report, *, color: bool = False, width: int = WIDTH) -> s
         console.print(_runs_table(report.runs))
         for r in report.runs:
             if r.pages_failed:
-                console.print(Text(f"pages that failed to load ({r.mode}): "
-                                   + ", ".join(neutralise(p, 80) for p in r.pages_failed[:20])
-                                   + (f" … and {len(r.pages_failed) - 20} more" if len(r.pages_failed) > 20 else "")))
+                console.print(_labelled(f"pages that failed to load ({r.mode}):", Text(
+                    ", ".join(neutralise(p, 80) for p in r.pages_failed[:20])
+                    + (f" … and {len(r.pages_failed) - 20} more" if len(r.pages_failed) > 20 else ""))))
             if r.end_detail:
                 console.print(Text(f"end of the {r.mode} walk: {neutralise(r.end_reason, 40)}: "
                                    f"{neutralise(r.end_detail, 300)}"))
@@ -186,14 +195,19 @@ def render_text(report: Report, *, color: bool = False, width: int = WIDTH) -> s
     if b.files or b.total_bytes:
         subs = ", ".join(f"{neutralise(k, 40)} {_size(v)}" for k, v in sorted(b.subpackage_bytes.items()))
         console.print()
-        console.print(Text(f"bundle: {_plural(b.files, 'file')}, {_size(b.total_bytes)} (main {_size(b.main_bytes)}"
-                           + (f"; {subs}" if subs else "") + f"), {_plural(b.pages, 'page')}"
-                           + (f", sha256 {neutralise(b.sha256, 64)[:16]}…" if b.sha256 else "")))
+        console.print(_labelled("bundle:", Text(
+            f"{_plural(b.files, 'file')}, {_size(b.total_bytes)} (main {_size(b.main_bytes)}"
+            + (f"; {subs}" if subs else "") + f"), {_plural(b.pages, 'page')}"
+            + (f", sha256 {neutralise(b.sha256, 64)[:16]}…" if b.sha256 else ""))))
     if report.problems:
         console.print()
         console.print(Text("Bundle problems", style="bold"))
+        problems = Table.grid(padding=(0, 1, 0, 0))  # bullet column: wrapped text stays indented
+        problems.add_column(width=1, no_wrap=True)
+        problems.add_column(overflow="fold")
         for p in report.problems[:MAX_PROBLEMS]:
-            console.print(Text.assemble(("• ", "yellow"), neutralise(p, 300)))
+            problems.add_row(Text("•", style="yellow"), Text(neutralise(p, 300)))
+        console.print(problems)
         if len(report.problems) > MAX_PROBLEMS:
             console.print(Text(f"… and {len(report.problems) - MAX_PROBLEMS} more"))
     out = console.export_text(styles=color)
