@@ -184,6 +184,7 @@ class Catalogue(BaseModel):
                 out[n] = api
         return out
 
+    @functools.lru_cache(maxsize=None)
     def js_surface(self, platform: Platform) -> dict[str, Any]:
         """What the JS framework needs to build the platform global: names, kinds and object shapes."""
         apis = {

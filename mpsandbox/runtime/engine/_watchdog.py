@@ -20,12 +20,17 @@ class Watchdog:
     def arm(self, deadline: float, fire: Callable[[], None]) -> int:
         with self._cond:
             token = next(self._ids)
+            earliest = self._heap[0][0] if self._heap else None
+            if len(self._heap) > 4 * len(self._live) + 64:  # drop disarmed entries now and then
+                self._heap = [e for e in self._heap if e[1] in self._live]
+                heapq.heapify(self._heap)
             heapq.heappush(self._heap, (deadline, token, fire))
             self._live.add(token)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="mpsandbox-watchdog", daemon=True)
                 self._thread.start()
-            if self._heap[0][1] == token:
+            # wake the thread only when it sleeps past the new deadline (deadlines mostly grow, so rarely)
+            if earliest is None or deadline < earliest:
                 self._cond.notify()
             return token
 
