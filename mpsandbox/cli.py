@@ -127,19 +127,9 @@ def run(bundle: Path, page: str | None, query: tuple[str, ...], taps: tuple[str,
 
 def _resolve_engine(name: str) -> str:
     """``auto`` picks the isolated wasm engine when it can run here, else native (said on stderr)."""
-    if name != "auto":
-        return name
-    from .runtime.engine import EngineUnavailable, create_engine
+    from .review.runner import resolve_engine
 
-    try:
-        create_engine("wasm").close()
-        return "wasm"
-    except EngineUnavailable as exc:
-        err_console.print(f"[yellow]note[/yellow] the wasm engine is unavailable ({exc}); reviewing on native")
-        return "native"
-    except Exception as exc:  # noqa: BLE001 - a broken wasm setup must not stop a review
-        err_console.print(f"[yellow]note[/yellow] the wasm engine failed to start ({exc}); reviewing on native")
-        return "native"
+    return resolve_engine(name, lambda why: err_console.print(f"[yellow]note[/yellow] {why}; reviewing on native"))
 
 
 def _load_mocks(path: Path | None):

@@ -122,7 +122,8 @@ def _miniprogram(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
 
 
 # ---- network ---------------------------------------------------------------------------------------------------------
-def _is_ip_or_local(host: str) -> bool:
+def is_ip_or_local(host: str) -> bool:
+    """An IP literal (also the integer, hex and octal forms resolvers accept) or localhost."""
     h = host.strip("[]")
     if h == "localhost" or h.endswith(".localhost"):
         return True
@@ -134,6 +135,7 @@ def _is_ip_or_local(host: str) -> bool:
 
 
 def domain_allowed(allowed: list[str] | None, host: str) -> bool:
+    """``host`` is in the allow-list (``*.example.com`` matches subdomains); no list allows everything."""
     if allowed is None:
         return True
     for d in allowed:
@@ -156,7 +158,7 @@ def check_url(host: ApiHost, url: Any, schemes: tuple[str, ...]) -> str | None:
         return "invalid url"
     if parts.scheme.lower() not in schemes or not hostname:
         return f'invalid url "{url[:100]}"'
-    if _is_ip_or_local(hostname):
+    if is_ip_or_local(hostname):
         return "url not in domain list"
     if not domain_allowed(host.allowed_domains, hostname):
         return "url not in domain list"

@@ -7,27 +7,12 @@ schema. Bump :data:`REPORT_SCHEMA_VERSION` on any incompatible change.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 REPORT_SCHEMA_VERSION = 1
 
-CATEGORIES: tuple[str, ...] = (
-    "permission",
-    "privacy",
-    "network",
-    "gesture",
-    "dynamic-code",
-    "secret",
-    "resource",
-    "performance",
-    "stability",
-    "lifecycle",
-    "package",
-    "api",
-    "bundle",
-)
 Category = Literal[
     "permission",
     "privacy",
@@ -43,6 +28,7 @@ Category = Literal[
     "api",
     "bundle",
 ]
+CATEGORIES: tuple[str, ...] = get_args(Category)
 
 
 class Severity(str, Enum):

@@ -27,6 +27,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ..apis.handlers import domain_allowed
 from .model import Severity
 
 KB = 1024
@@ -116,15 +117,7 @@ class Policy(BaseModel):
         """With no allow-list every domain is allowed; ``*.example.com`` matches subdomains."""
         if not self.allow_domains:
             return True
-        if not host:
-            return False
-        host = host.lower().rstrip(".")
-        for d in self.allow_domains:
-            if d.startswith("*.") and (host.endswith(d[1:]) or host == d[2:]):
-                return True
-            if host == d:
-                return True
-        return False
+        return bool(host) and domain_allowed(self.allow_domains, host.lower().rstrip("."))
 
 
 # Package limits from the platforms' docs (shared/platform-facts.md): Douyin 4 MB main package (moving to 2 MB),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 from pydantic import BaseModel, Field
 
@@ -51,8 +51,9 @@ def review(path: str | Path, options: ReviewOptions | None = None) -> Report:
     return build_report(art, policy, opts)
 
 
-def resolve_engine(name: str) -> str:
-    """``auto`` is the wasm engine when it can run on this machine (built on first use), else native."""
+def resolve_engine(name: str, on_fallback: Callable[[str], None] | None = None) -> str:
+    """``auto`` is the wasm engine when it can run on this machine (built on first use), else native;
+    ``on_fallback`` hears why wasm was not used."""
     if name != "auto":
         return name
     from ..runtime.engine import EngineUnavailable, create_engine
@@ -60,8 +61,13 @@ def resolve_engine(name: str) -> str:
     try:
         create_engine("wasm").close()
         return "wasm"
-    except EngineUnavailable:
-        return "native"
+    except EngineUnavailable as exc:
+        why = f"the wasm engine is unavailable ({exc})"
+    except Exception as exc:  # noqa: BLE001 - a broken wasm setup must not stop a review
+        why = f"the wasm engine failed to start ({exc})"
+    if on_fallback is not None:
+        on_fallback(why)
+    return "native"
 
 
 def _catalogue():

@@ -638,9 +638,7 @@ class Sandbox:
             state = self._timers.get(task.payload["id"])
             if state is None or state.cancelled:
                 return True
-            alive = state.owner_page is None or any(
-                r.page_id == state.owner_page for r in self.router.stack
-            ) or any(r.page_id == state.owner_page for r in self.router.tab_pages.values())
+            alive = self._page_alive(state.owner_page)
             self._record(TimerEvent(**self._ev(), op="fire", timer_id=task.payload["id"], delay=state.delay,
                                     repeat=state.repeat, owner=state.owner_route, owner_alive=alive))
         elif task.op == "event":

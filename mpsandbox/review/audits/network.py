@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Any, Iterable
-from urllib.parse import urlsplit
 
+from ...apis.handlers import is_ip_or_local as _host_refuses
+from ...apis.host import host_of
 from ..artifacts import Artifacts, RunArtifacts
 from ..model import Evidence, Location, Severity
 from ..policy import Policy
@@ -38,24 +38,9 @@ def network_calls(run: RunArtifacts) -> Iterable[tuple[Any, str]]:
             yield e, url
 
 
-def host_of(url: str) -> str | None:
-    try:
-        return (urlsplit(url.strip()).hostname or "").lower() or None
-    except ValueError:
-        return None
-
-
 def is_ip_or_local(host: str) -> bool:
-    h = host.strip("[]")
-    if h == "localhost" or h.endswith(".localhost") or h.endswith(".local"):
-        return True
-    try:
-        ipaddress.ip_address(h)
-        return True
-    except ValueError:
-        pass
-    # integer, hex and octal forms that resolvers accept: 2130706433, 0x7f000001, 0177.0.0.1
-    return bool(re.fullmatch(r"(0x[0-9a-f]+|\d+)(\.(0x[0-9a-f]+|\d+)){0,3}", h))
+    """What the host refuses, plus mDNS names (*.local): a LAN device is no place for a bundle to call."""
+    return _host_refuses(host) or host.strip("[]").endswith(".local")
 
 
 def _call_hit(run: RunArtifacts, e: Any, url: str, message: str, key: str) -> Hit:
