@@ -22,6 +22,7 @@ from ..apis.host import ApiCall, ApiHost, Reply
 from ..apis.mocks import MockConfig, load_mock_file
 from .engine import Engine, EngineLimits, Outcome, create_engine
 from .router import Router, RouteResult
+from .modules import to_commonjs
 from .stacks import parse_stack
 from .trace import (
     ApiCallEvent,
@@ -239,8 +240,9 @@ class Sandbox:
             if not path.endswith(".js"):
                 continue
             prefix = f"{define}({json.dumps(path)}, function (require, module, exports) {{"
-            self._line1_offsets[path] = len(prefix)
-            source = self.bundle.read_text(path)
+            module_source = to_commonjs(self.bundle.read_text(path))  # ES modules, as the platforms' babel
+            self._line1_offsets[path] = len(prefix) + module_source.line1_shift
+            source = module_source.code
             res = self.engine.eval(prefix + source + "\n});", path)
             if not res.ok:
                 if res.outcome.is_limit:

@@ -1375,6 +1375,8 @@
     var drop = ['WeakRef', 'FinalizationRegistry', 'performance', 'navigator', 'gc', 'os', 'std', 'print', 'scriptArgs', 'bjson'];
     for (var i = 0; i < drop.length; i++) { try { delete global[drop[i]]; } catch (_) {} }
     defineProperty(global, 'performance', { value: freeze({ now: function () { return nowMs; } }), writable: true, configurable: true });
+    // `global`: the object WeChat, Douyin and Alipay modules share (writable; not the realm's global object)
+    defineProperty(global, 'global', { value: {}, writable: true, configurable: true });
     var consoleObj = makeConsole();
     var installs = {
       App: App, Page: Page, Component: Component, Behavior: Behavior, getApp: getApp,
