@@ -22,7 +22,9 @@ CHUNK = 64 * 1024
 
 
 class LoadLimits(BaseModel):
-    max_entries: int = Field(2_000, gt=0)
+    # Bytes are the main caps; the file count only guards against floods of tiny entries (real projects with
+    # their npm packages and the official demos have thousands of files).
+    max_entries: int = Field(20_000, gt=0)
     max_total_bytes: int = Field(64 * 1024 * 1024, gt=0)
     max_file_bytes: int = Field(16 * 1024 * 1024, gt=0)
     max_ratio: float = Field(100.0, gt=1)  # uncompressed / compressed, per entry and overall
@@ -126,7 +128,17 @@ def read_zip(path: Path, limits: LoadLimits) -> dict[str, bytes]:
     return col.files
 
 
-def read_directory(root: Path, limits: LoadLimits) -> dict[str, bytes]:
+SKIPPED_DIRS = (".git", ".svn", "node_modules", ".DS_Store", "__MACOSX")
+
+
+def _kept(rel: str, keep: tuple[str, ...]) -> bool:
+    """Is ``rel`` one of the ``keep`` folders, inside one, or on the way to one?"""
+    return any(rel == k or rel.startswith(k + "/") or k.startswith(rel + "/") for k in keep)
+
+
+def read_directory(root: Path, limits: LoadLimits, keep: tuple[str, ...] = ()) -> dict[str, bytes]:
+    """Read a folder; ``keep`` names folders (relative) read even inside a skipped one (an Alipay package in
+    node_modules)."""
     col = _Collector(limits)
     root_fd_stat = os.lstat(root)
     if stat.S_ISLNK(root_fd_stat.st_mode):
@@ -140,7 +152,7 @@ def read_directory(root: Path, limits: LoadLimits) -> dict[str, bytes]:
             raise BundleError("unreadable", f"cannot list {folder}: {exc.strerror or exc}") from None
         for entry in entries:
             rel = PurePosixPath(Path(entry.path).relative_to(root).as_posix()).as_posix()
-            if entry.name in (".git", ".svn", "node_modules", ".DS_Store", "__MACOSX"):
+            if any(part in SKIPPED_DIRS for part in rel.split("/")) and not _kept(rel, keep):
                 continue
             st = entry.stat(follow_symlinks=False)
             if stat.S_ISLNK(st.st_mode):
@@ -167,7 +179,7 @@ def read_directory(root: Path, limits: LoadLimits) -> dict[str, bytes]:
     return col.files
 
 
-def read_files(path: Path, limits: LoadLimits) -> dict[str, bytes]:
+def read_files(path: Path, limits: LoadLimits, keep: tuple[str, ...] = ()) -> dict[str, bytes]:
     try:
         st = os.lstat(path)
     except FileNotFoundError:
@@ -178,7 +190,7 @@ def read_files(path: Path, limits: LoadLimits) -> dict[str, bytes]:
         path = path.resolve()  # the bundle path itself may be a link the user made; its content may not
         st = os.stat(path)
     if stat.S_ISDIR(st.st_mode):
-        return read_directory(path, limits)
+        return read_directory(path, limits, keep)
     if stat.S_ISREG(st.st_mode) and zipfile.is_zipfile(path):
         return read_zip(path, limits)
     raise BundleError("not-a-bundle", f"{path} is neither a directory nor a zip archive")

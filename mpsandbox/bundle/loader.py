@@ -9,7 +9,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Sequence
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -17,6 +17,7 @@ from .archive import LoadLimits, read_files
 from .config import AppConfig, PageConfig, ProjectConfig
 from .errors import BundleError, BundleProblem
 from .jsscan import JsFileFacts, scan_js
+from .resolve import alipay_npm_folders, aliases, extended_components, resolve_component
 from .templates import TemplateFacts, parse_template
 
 Platform = Literal["tt", "wx", "my"]
@@ -215,21 +216,9 @@ def _strip_root(files: dict[str, bytes], problems: list[BundleProblem]) -> tuple
     return files, project
 
 
-def _resolve_component(base_dir: str, spec: str, files: dict[str, bytes]) -> str | None:
-    spec = spec.strip()
-    if spec.startswith("plugin://") or spec.startswith("dynamicLib://") or spec.startswith("ext://"):
-        return None
-    path = posixpath.normpath(spec.lstrip("/") if spec.startswith("/") else posixpath.join(base_dir, spec))
-    if path.startswith("../"):
-        return None
-    for candidate in (path, path + "/index"):
-        if candidate + ".js" in files:
-            return candidate
-    if not spec.startswith((".", "/")):
-        for candidate in (f"miniprogram_npm/{spec}/index", f"miniprogram_npm/{spec}", spec):
-            if candidate + ".js" in files:
-                return candidate
-    return path
+def _resolve_component(base_dir: str, spec: str, files: dict[str, bytes], pairs: Sequence[tuple[str, str]] = (),
+                       stubs: frozenset[str] = frozenset()) -> str | None:
+    return resolve_component(base_dir, spec, files, pairs, stubs)
 
 
 def _package_of(path: str, roots: list[str]) -> str:
@@ -254,6 +243,10 @@ def load_bundle(path: str | Path, platform: Platform | None = None, limits: Load
 def _load(path: Path, platform: Platform | None, limits: LoadLimits) -> Bundle:
     problems: list[BundleProblem] = []
     raw = read_files(path, limits)
+    if path.is_dir() and (platform or _detect_platform(raw)) == "my":  # Alipay bundles its npm dependencies
+        keep = alipay_npm_folders(raw.get("package.json"))
+        if keep:
+            raw = read_files(path, limits, keep)
     files, project = _strip_root(raw, problems)
     if "app.json" not in files:
         raise BundleError("missing-app-json", "the bundle has no app.json at its root")
@@ -345,12 +338,13 @@ def _load(path: Path, platform: Platform | None, limits: LoadLimits) -> Bundle:
         return tp, out
 
     global_components = dict(app.using_components)
+    alias_pairs, stubs = aliases(app), extended_components(app)
     for info in pages:
         cfg = config_of(info.route)
         page_configs[info.route] = cfg
         comps = {**global_components, **cfg.using_components}
         base = posixpath.dirname(info.route)
-        resolved = {tag: _resolve_component(base, spec, files) for tag, spec in comps.items()}
+        resolved = {tag: _resolve_component(base, spec, files, alias_pairs, stubs) for tag, spec in comps.items()}
         pf = PageFact(route=info.route, package=info.package, exists=info.exists, tab=info.tab,
                       files_present=info.files_present)
         page_usages: list[dict[str, Any]] = []
@@ -385,7 +379,7 @@ def _load(path: Path, platform: Platform | None, limits: LoadLimits) -> Bundle:
                 # handlers bound inside the component's own template belong to the component
                 ccfg = config_of(comp)
                 _, ctags = template_of(comp)
-                inner = {t: _resolve_component(posixpath.dirname(comp), s, files)
+                inner = {t: _resolve_component(posixpath.dirname(comp), s, files, alias_pairs, stubs)
                          for t, s in ccfg.using_components.items()}
                 for cfile, ctag in ctags:
                     for b in ctag.bindings:
@@ -399,7 +393,7 @@ def _load(path: Path, platform: Platform | None, limits: LoadLimits) -> Bundle:
     # static JS facts
     js: dict[str, JsFileFacts] = {}
     for p in bundle_files:
-        if p.endswith(".js") and not p.startswith("miniprogram_npm/"):
+        if p.endswith(".js") and not p.startswith(("miniprogram_npm/", "node_modules/")):
             facts = scan_js(p, texts.get(p, ""))
             js[p] = facts
             if facts.parse_error:

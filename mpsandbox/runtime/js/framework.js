@@ -474,8 +474,29 @@
     if (base === null) return [];
     return [base, base + '.js', base + '.json', base + '/index.js', base + '/index.json'];
   }
+  // app.json resolveAlias ({"@utils/*": "utils/*"}): [prefix, replacement] pairs, longest prefix first
+  var aliasPairs = [];
+  function setAliases(appJson) {
+    var raw = null;
+    try { raw = appJson ? parseJSON(appJson).resolveAlias : null; } catch (_) { raw = null; }
+    if (!raw || typeof raw !== 'object') return;
+    var ks = keys(raw);
+    for (var i = 0; i < ks.length && i < 64; i++) {
+      if (typeof raw[ks[i]] !== 'string' || !ks[i]) continue;
+      var pair = [strReplace(ks[i], /\*$/, ''), strReplace(raw[ks[i]], /\*$/, '')], at = aliasPairs.length;
+      while (at > 0 && aliasPairs[at - 1][0].length < pair[0].length) at--;
+      arrSplice(aliasPairs, at, 0, pair);
+    }
+  }
+  function applyAlias(spec) {
+    for (var i = 0; i < aliasPairs.length; i++) {
+      if (strStartsWith(spec, aliasPairs[i][0])) return '/' + aliasPairs[i][1] + strSlice(spec, aliasPairs[i][0].length);
+    }
+    return spec;
+  }
+  var NPM_FOLDERS = ['miniprogram_npm/', 'node_modules/'];
   function resolve(from, spec) {
-    spec = S(spec);
+    spec = applyAlias(S(spec));
     var list;
     if (spec[0] === '/') list = candidates(normalize(strSplit(spec, '/')));
     else if (strStartsWith(spec, './') || strStartsWith(spec, '../')) {
@@ -485,8 +506,10 @@
       list = candidates(normalize(strSplit(dirname(from) + '/' + spec, '/')));
       var d = dirname(from);
       while (true) {
-        var np = candidates(normalize(strSplit((d ? d + '/' : '') + 'miniprogram_npm/' + spec, '/')));
-        for (var k = 0; k < np.length; k++) push(list, np[k]);
+        for (var f = 0; f < NPM_FOLDERS.length; f++) {
+          var np = candidates(normalize(strSplit((d ? d + '/' : '') + NPM_FOLDERS[f] + spec, '/')));
+          for (var k = 0; k < np.length; k++) push(list, np[k]);
+        }
         if (!d) break;
         d = dirname(d);
       }
@@ -1365,6 +1388,7 @@
         defs[jk[m]] = function (require, module) { module.exports = parseJSON(text); };
       })(jm[jk[m]]);
     }
+    setAliases(jm['app.json']);
     installDynamicCodeGuards();
     // stacks are evidence: the bundle may not reformat or shorten them
     try { defineProperty(E, 'prepareStackTrace', { value: undefined, writable: false, configurable: false }); } catch (_) {}
