@@ -243,8 +243,8 @@ def load_bundle(path: str | Path, platform: Platform | None = None, limits: Load
 def _load(path: Path, platform: Platform | None, limits: LoadLimits) -> Bundle:
     problems: list[BundleProblem] = []
     raw = read_files(path, limits)
-    if path.is_dir() and (platform or _detect_platform(raw)) == "my":  # Alipay bundles its npm dependencies
-        keep = alipay_npm_folders(raw.get("package.json"))
+    if path.is_dir() and (path / "node_modules").is_dir() and (platform or _detect_platform(raw)) == "my":
+        keep = alipay_npm_folders(raw.get("package.json"))  # Alipay bundles its npm dependencies
         if keep:
             raw = read_files(path, limits, keep)
     files, project = _strip_root(raw, problems)

@@ -96,9 +96,10 @@ def npm_candidates(base_dir: str, spec: str) -> Iterable[str]:
 
 
 def alipay_npm_folders(package_json: bytes | None, prefix: str = "") -> tuple[str, ...]:
-    """``node_modules/<dep>`` folders of package.json's dependencies (the packages Alipay's IDE bundles)."""
-    if not package_json:
-        return ()
+    """``node_modules/<dep>`` folders of package.json's dependencies (the packages Alipay's IDE bundles);
+    without a package.json the node_modules folder was copied in by hand and is read whole."""
+    if package_json is None:
+        return (f"{prefix}node_modules",)
     try:
         data = json.loads(package_json.decode("utf-8", "replace"))
     except (json.JSONDecodeError, RecursionError):

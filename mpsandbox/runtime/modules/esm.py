@@ -8,9 +8,10 @@ babel does and this does too:
   module's ``module.exports`` unless it has ``__esModule``), a namespace import through the wildcard interop;
 - references to imported bindings are rewritten to ``_mod.name`` (live bindings: a read after an import cycle
   completes sees the value), shadowing declarations respected;
-- exports become getters on ``exports`` defined at the top (on line 1, before the developer's code), so they are
-  live and hoisted like babel's; ``export default <expr>`` assigns ``exports.default`` where it stands;
-- ``export * from`` copies the other module's names as getters; dynamic ``import()`` is a Promise of the require.
+- exports become getters on ``exports`` defined at the top (on line 1, before the developer's code), so they
+  are live and hoisted like babel's; ``export default <expr>`` assigns ``exports.default`` where it stands;
+- ``export * from`` copies the other module's names as getters; dynamic ``import()`` is a Promise of the
+  require.
 
 Only files with import/export syntax change; a regex decides before anything is parsed.
 """
@@ -29,8 +30,8 @@ FUNCTION_SCOPES = frozenset({
     "function_declaration", "function_expression", "function", "arrow_function", "method_definition",
     "generator_function_declaration", "generator_function", "class_static_block",
 })
-BLOCK_SCOPES = frozenset({"statement_block", "for_statement", "for_in_statement", "switch_body", "catch_clause",
-                          "class_body", "program"})
+BLOCK_SCOPES = frozenset({"statement_block", "for_statement", "for_in_statement", "switch_body",
+                          "catch_clause", "class_body", "program"})
 PATTERNS = frozenset({"object_pattern", "array_pattern", "assignment_pattern", "object_assignment_pattern",
                       "rest_pattern", "pair_pattern"})
 
@@ -44,7 +45,8 @@ HELPERS = {
                "return __mpsb_esm_ns(require(s))})}"),
     "star": ("function __mpsb_esm_star(m){if(m==null)return;Object.keys(m).forEach(function(k){"
              "if(k==='default'||k==='__esModule'||Object.prototype.hasOwnProperty.call(exports,k))return;"
-             "Object.defineProperty(exports,k,{enumerable:true,configurable:true,get:function(){return m[k]}})})}"),
+             "Object.defineProperty(exports,k,{enumerable:true,configurable:true,"
+             "get:function(){return m[k]}})})}"),
 }
 HELPER_NEEDS = {"import": ("ns",)}
 
@@ -65,12 +67,14 @@ def _parser() -> Any:
 
 def has_module_syntax(source: str) -> bool:
     """Cheap pre-check: could the file use import/export at all?"""
-    return ("import" in source or "export" in source) and _HINT.search(source.encode("utf-8", "surrogatepass")) is not None
+    if "import" not in source and "export" not in source:
+        return False
+    return _HINT.search(source.encode("utf-8", "surrogatepass")) is not None
 
 
 @functools.lru_cache(maxsize=2048)
 def to_commonjs(source: str) -> Transformed:
-    """The CommonJS form of ``source``, or ``source`` itself when it has no module syntax (or does not parse)."""
+    """The CommonJS form of ``source``; ``source`` itself when it has no module syntax or does not parse."""
     if not has_module_syntax(source):
         return Transformed(source, 0, False)
     src = source.encode("utf-8", "surrogatepass")
@@ -203,7 +207,7 @@ class _Transform:
     def _require(self, source: Any) -> str:
         return f"require({_text(self.src, source)})"
 
-    # ---- statements ------------------------------------------------------------------------------------------
+    # ---- statements ---------------------------------------------------------------------------------------
     def run(self) -> tuple[str, str] | None:
         found = False
         for node in self.root.children:
@@ -256,9 +260,11 @@ class _Transform:
                     if name is None:
                         continue
                     imported = _spec_name(self.src, name)
-                    self.imports[_text(self.src, alias)] = (default_of() if imported == "default"
-                                                            else f"{mod}[{_key(imported)}]" if not imported.isidentifier()
-                                                            else f"{mod}.{imported}")
+                    if imported == "default":
+                        read = default_of()
+                    else:
+                        read = f"{mod}.{imported}" if imported.isidentifier() else f"{mod}[{_key(imported)}]"
+                    self.imports[_text(self.src, alias)] = read
         self._replace(node, ", ".join(parts) + ";")
 
     def _export(self, node: Any) -> None:
@@ -352,7 +358,7 @@ class _Transform:
             found = True
         return found
 
-    # ---- references ------------------------------------------------------------------------------------------
+    # ---- references ---------------------------------------------------------------------------------------
     def _rewrite_references(self) -> None:
         if not self.imports:
             return
@@ -394,9 +400,10 @@ class _Transform:
                 text = f"{name}: {expr}" if node.type == "shorthand_property_identifier" else expr
                 self.edits.append((node.start_byte, node.end_byte, text))
         # export {x} of an imported x reads the import
-        self.getters = [(n, self.imports.get(e, e), tdz and e not in self.imports) for n, e, tdz in self.getters]
+        self.getters = [(n, self.imports.get(e, e), tdz and e not in self.imports)
+                        for n, e, tdz in self.getters]
 
-    # ---- output ----------------------------------------------------------------------------------------------
+    # ---- output -------------------------------------------------------------------------------------------
     def _getter_stmt(self, name: str, expr: str, tdz: bool) -> str:
         body = f"try{{return {expr}}}catch(e){{}}" if tdz else f"return {expr}"
         return (f"Object.defineProperty(exports,{_key(name)},{{enumerable:true,configurable:true,"

@@ -1,0 +1,121 @@
+"""Source projects as developers keep them: npm folders, aliases, extended libraries, thousands of files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mpsandbox.bundle import BundleError, load_bundle
+from mpsandbox.bundle.resolve import EXTENDED_LIBS
+from mpsandbox.testing import MiniProgram
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "bundles"
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+    return root
+
+
+def _problems(bundle, code: str) -> list[str]:
+    return [p.message for p in bundle.problems if p.code == code]
+
+
+def test_extended_lib_components_are_known_only_when_enabled(tmp_path):
+    page = {"usingComponents": {"mp-cell": "weui-miniprogram/cell/cell", "mp-nope": "weui-miniprogram/nope/nope"}}
+    files = {"app.js": "App({})", "pages/a/a.js": "Page({})", "pages/a/a.json": json.dumps(page),
+             "pages/a/a.wxml": "<mp-cell><view bindtap='go'>x</view></mp-cell><mp-nope/>"}
+    on = _write(tmp_path / "on", {**files, "app.json": json.dumps({"pages": ["pages/a/a"],
+                                                                   "useExtendedLib": {"weui": True}})})
+    off = _write(tmp_path / "off", {**files, "app.json": json.dumps({"pages": ["pages/a/a"]})})
+    enabled = _problems(load_bundle(on), "component-missing")
+    assert len(enabled) == 1 and "nope" in enabled[0]  # only names the library really has
+    assert len(_problems(load_bundle(off), "component-missing")) == 2
+    assert load_bundle(on).bindings("pages/a/a")[0].handler == "go"  # slot content stays the page's
+    assert {"cell", "cells", "dialog", "navigation-bar"} <= EXTENDED_LIBS["weui"][1]
+
+
+def test_npm_components_resolve_up_the_folder_tree_and_through_aliases(tmp_path):
+    comp = {"index.json": '{"component": true}', "index.js": "Component({})", "index.wxml": "<view/>"}
+    files = {
+        "app.js": "App({})",
+        "app.json": json.dumps({"pages": ["pkg/pages/a/a"], "resolveAlias": {"@c/*": "shared/*"}}),
+        "pkg/pages/a/a.js": "Page({})",
+        "pkg/pages/a/a.json": json.dumps({"usingComponents": {"near": "near-ui/box", "far": "far-ui",
+                                                              "aliased": "@c/card/card"}}),
+        "pkg/pages/a/a.wxml": "<near/><far/><aliased/>",
+        "shared/card/card.js": "Component({})",
+    }
+    for rel, text in comp.items():
+        files[f"pkg/miniprogram_npm/near-ui/box/{rel}".replace("box/index", "box")] = text
+        files[f"miniprogram_npm/far-ui/{rel}"] = text
+    bundle = load_bundle(_write(tmp_path / "b", files))
+    assert not _problems(bundle, "component-missing")
+    assert [p.components for p in bundle.facts.pages] == [
+        ["pkg/miniprogram_npm/near-ui/box", "miniprogram_npm/far-ui/index", "shared/card/card"]]
+
+
+def test_alipay_reads_only_the_npm_packages_it_depends_on(tmp_path):
+    files = {
+        "app.js": "App({})", "app.json": json.dumps({"pages": ["pages/a/a"]}), "app.acss": "",
+        "pages/a/a.js": "Page({})", "pages/a/a.axml": "<view/>",
+        "package.json": json.dumps({"dependencies": {"ui-kit": "1", "@scope/util": "1"},
+                                    "devDependencies": {"huge-tool": "1"}}),
+        "node_modules/ui-kit/index.js": "module.exports = 1",
+        "node_modules/@scope/util/index.js": "module.exports = 2",
+        "node_modules/huge-tool/index.js": "module.exports = 3",
+        "node_modules/ui-kit/node_modules/.bin/x": "binary",
+    }
+    bundle = load_bundle(_write(tmp_path / "b", files))
+    npm = sorted(p for p in bundle.files if p.startswith("node_modules/"))
+    assert npm == ["node_modules/@scope/util/index.js", "node_modules/ui-kit/index.js",
+                   "node_modules/ui-kit/node_modules/.bin/x"]
+    wechat = load_bundle(_write(tmp_path / "w", {**files, "app.wxss": "", "pages/a/a.wxml": "<view/>"}),
+                         platform="wx")
+    assert not [p for p in wechat.files if p.startswith("node_modules/")]  # WeChat builds miniprogram_npm
+    (tmp_path / "b" / "package.json").unlink()  # node_modules copied in by hand: read whole
+    assert len([p for p in load_bundle(tmp_path / "b").files if p.startswith("node_modules/")]) == 4
+
+
+def test_a_bundle_of_twenty_thousand_files_loads(tmp_path):
+    root = _write(tmp_path / "big", {"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/a/a"]}),
+                                     "pages/a/a.js": "Page({})", "pages/a/a.wxml": "<view/>"})
+    for folder in range(20):
+        d = root / "assets" / f"f{folder:02d}"
+        d.mkdir(parents=True)
+        for i in range(996):
+            (d / f"{i:03d}.txt").write_bytes(b"x")
+    bundle = load_bundle(root)
+    assert len(bundle.files) == 4 + 20 * 996 == 19_924
+    (root / "assets" / "f00" / "extra").mkdir()
+    for i in range(80):
+        (root / "assets" / "f00" / "extra" / f"{i}.txt").write_bytes(b"")
+    with pytest.raises(BundleError) as info:  # 20,004 files: past the cap, refused whatever their size
+        load_bundle(root)
+    assert info.value.code == "too-many-entries"
+
+
+def test_esm_fixture_runs_with_live_bindings_and_npm(engine_name):
+    with MiniProgram(FIXTURES / "wechat-esm-notes", engine=engine_name) as mp:
+        page = mp.launch()
+        page.tap("onAdd").tap("onAdd")
+        assert page.data["count"] == 2 and page.data["tags"] == "all idea"
+        assert [n["text"] for n in page.data["list"]] == ["#2 Note 2 #idea", "#1 Note 1 #idea"]
+        note = mp.navigate("/pages/note/note?id=2")
+        assert note.data["text"] == "Note 2 #idea" and note.data["remaining"] == 140 - len("Note 2 #idea")
+        note.tap("onShareTitle")
+        assert note.data["title"] == "2 notes"
+        mp.assert_no_errors()
+
+
+def test_alipay_fixture_runs_its_npm_modules(engine_name):
+    with MiniProgram(FIXTURES / "alipay-npm-notes", engine=engine_name) as mp:
+        page = mp.launch()
+        page.tap("onAdd")
+        assert page.data["notes"] == [{"id": 1, "label": "001 blue"}]
+        mp.assert_no_errors()
