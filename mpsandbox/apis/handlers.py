@@ -483,6 +483,8 @@ def _privacy(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
 
 # ---- host objects ----------------------------------------------------------------------------------------------------
 def object_call(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    if call.kind == "set":
+        return _property_set(host, call, services)
     mspec = host.method_spec(call)
     state = host.objects.get(call.object_id or 0, {})
     kind = call.kind
@@ -524,14 +526,108 @@ def object_call(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
         services.complete(call, True, {"errMsg": "takePhoto:ok",
                                        "tempImagePath": host.canaries.issue("tempFilePath", "CameraContext.takePhoto")}, 50)
         return Reply("async", outcome="pending")
-    if call.object_type == "SelectorQuery" and call.method == "exec":
-        rect = {"id": "", "left": 0, "top": 0, "right": 390, "bottom": 100, "width": 390, "height": 100}
-        services.complete(call, True, [rect], 0)  # type: ignore[arg-type]  (exec's callback gets the list)
-        return Reply("async", outcome="pending")
-    if kind in ("listener", "unlisten", "chain", "sync"):
+    if call.object_type == "SelectorQuery" and call.object_id is not None:
+        reply = _selector_query(host, call, services, state)
+        if reply is not None:
+            return reply
+    if mspec is not None and call.object_id is not None:
+        for emit in mspec.emits:
+            services.emit_object(call.object_id, emit.event, host.materialize(emit.payload, call.name), emit.delay_ms)
+    if mspec is not None and mspec.kind == "factory" and mspec.object:
+        oid = services.new_object(mspec.object)
+        host.objects[oid] = {"type": mspec.object, "parent": call.object_id}
+        return Reply("object", oid=oid, object=mspec.object)
+    if kind in ("listener", "unlisten", "chain"):
         return Reply("sync", value=None)
-    services.complete(call, True, {"errMsg": f"{call.method}:ok"}, 0)
+    if kind == "sync":
+        return Reply("sync", value=host.materialize(mspec.result, call.name) if mspec is not None else None)
+    result = mspec.result if mspec is not None and isinstance(mspec.result, dict) else {}
+    services.complete(call, True, {**host.materialize(result, call.name), "errMsg": f"{call.method}:ok"},
+                      30 if mspec is not None and mspec.sink is not None else 0)
     return Reply("async", outcome="pending")
+
+
+def _property_set(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    """The bundle set a recorded property (InnerAudioContext.src, Image.src): scanned when it is a sink."""
+    obj = host.catalogue.objects_by_name.get(call.object_type or "")
+    prop = obj.properties.get(call.method or "") if obj else None
+    value = call.args[0] if call.args else None
+    state = host.objects.setdefault(call.object_id or 0, {})
+    state[call.method or ""] = value
+    reply = Reply("sync", value=None)
+    if prop is not None and prop.sink is not None:
+        destination = host_of(value) if prop.sink.value in ("network", "upload", "socket") else None
+        host.scan_sink(call, services, value, prop.sink.value, destination, sink_api=call.name)
+        reply.domain = destination
+    return reply
+
+
+# A plausible layout for SelectorQuery results: every node is a 390x100 box at the top of a 390x844 window.
+NODE_RECT = {"left": 0, "top": 0, "right": 390, "bottom": 100, "width": 390, "height": 100}
+SCROLL_OFFSET = {"scrollLeft": 0, "scrollTop": 0, "scrollWidth": 390, "scrollHeight": 1688}
+MAX_QUERY_ITEMS = 64
+
+
+def _selector_query(host: ApiHost, call: ApiCall, services: HostServices, state: dict[str, Any]) -> Reply | None:
+    """Queue the query's requests (select/selectAll/selectViewport then boundingClientRect/scrollOffset/fields/
+    node/context) and answer exec with one result per request, in order."""
+    queue = state.setdefault("queue", [])
+    target = state.get("target", ("select", ""))
+    arg = call.args[0] if call.args else None
+    method = call.method
+    if method in ("select", "selectAll"):
+        state["target"] = (method, str(arg)[:200] if isinstance(arg, str) else "")
+        return None
+    if method == "selectViewport":
+        state["target"] = ("viewport", "")
+        return None
+    if method in ("boundingClientRect", "scrollOffset", "fields", "node", "context") and len(queue) < MAX_QUERY_ITEMS:
+        fields = arg if method == "fields" and isinstance(arg, dict) else {}
+        queue.append((target, method, fields))
+        return None
+    if method != "exec":
+        return None
+    results = [_query_item(host, services, t, m, f) for t, m, f in queue]
+    state["queue"] = []
+    services.complete(call, True, results, 0)  # type: ignore[arg-type]  (exec's callback gets the list)
+    return Reply("async", outcome="pending")
+
+
+def _query_item(host: ApiHost, services: HostServices, target: tuple[str, str], method: str,
+                fields: dict[str, Any]) -> Any:
+    how, selector = target
+    node: dict[str, Any] = {"id": selector[1:] if selector.startswith("#") else "", "dataset": {}}
+    if how == "viewport":
+        node = {"id": "", "dataset": {}, "left": 0, "top": 0, "right": 390, "bottom": 763, "width": 390,
+                "height": 763}
+    if method == "boundingClientRect":
+        node = {**NODE_RECT, **node}
+    elif method == "scrollOffset":
+        node = {**node, **SCROLL_OFFSET}
+    elif method in ("node", "context"):
+        node = {"node": _query_node(host, services)} if method == "node" else {"context": {}}
+    else:  # fields
+        if fields.get("rect"):
+            node.update({k: NODE_RECT[k] for k in ("left", "top", "right", "bottom")})
+        if fields.get("size"):
+            node.update(width=NODE_RECT["width"], height=NODE_RECT["height"])
+        if fields.get("scrollOffset"):
+            node.update(SCROLL_OFFSET)
+        if fields.get("node"):
+            node["node"] = _query_node(host, services)
+        for name in ("properties", "computedStyle"):
+            if isinstance(fields.get(name), list):
+                node.update({str(k): "" for k in fields[name][:32]})
+    return [node] if how == "selectAll" else node
+
+
+def _query_node(host: ApiHost, services: HostServices) -> dict[str, Any]:
+    """A canvas node (the common reason to ask for a node): a host object the framework revives."""
+    oid = services.new_object("Canvas")
+    host.objects[oid] = {"type": "Canvas"}
+    return {"$object": "Canvas", "$oid": oid}
+
+
 
 
 def _socket_method(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
