@@ -93,8 +93,8 @@ class EmitSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     event: str
-    payload: Any = None
-    delay_ms: int = 0
+    payload: Any = Field(default_factory=dict)
+    delay_ms: int = Field(default=0, ge=0, le=600_000)
 
 
 class MethodSpec(BaseModel):
@@ -103,7 +103,7 @@ class MethodSpec(BaseModel):
     Kinds: sync (a value: ``result``), async (success/fail/complete, a Promise without callbacks when ``promise``),
     promise (always a Promise), chain (returns the object itself), factory (returns a new object of type
     ``object``, or of ``objects[first argument]``), frame (requestAnimationFrame: the callback runs after
-    ``result`` ms of virtual time), listener/unlisten.
+    ``result`` ms of virtual time; cancel-frame cancels it), listener/unlisten.
 
     ``local`` methods run in the JS framework alone and are not recorded (drawing calls of a canvas context,
     database commands): sync returns a copy of ``result`` (the string "$textWidth" gives a plausible text width,
@@ -111,7 +111,8 @@ class MethodSpec(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["sync", "async", "promise", "chain", "factory", "frame", "listener", "unlisten"] = "sync"
+    kind: Literal["sync", "async", "promise", "chain", "factory", "frame", "cancel-frame", "listener",
+                  "unlisten"] = "sync"
     local: bool = False
     promise: bool = False  # async: a Promise when no callback is given
     scope: dict[Platform, str] | None = None  # e.g. RecorderManager.start needs scope.record
@@ -133,6 +134,8 @@ class MethodSpec(BaseModel):
             raise ValueError("object, objects and cache are for factory methods")
         if self.local and (self.scope or self.privacy or self.sink or self.emits):
             raise ValueError("a local method is not recorded: no scope, privacy, sink or emits")
+        if self.kind in ("frame", "cancel-frame") and not self.local:
+            raise ValueError("frame methods run in the framework: local")
         if self.local and self.kind in ("async", "promise", "listener", "unlisten"):
             raise ValueError(f"a {self.kind} method cannot be local")
         return self

@@ -13,7 +13,7 @@ from .catalogue import Kind
 if TYPE_CHECKING:
     from .host import ApiCall, ApiHost, HostServices, Reply
 
-from .host import Reply, handler, host_of
+from .host import CLOUD_DESTINATION, Reply, handler, host_of
 
 MAX_REQUESTS = 10
 MAX_SOCKETS = 5
@@ -27,6 +27,10 @@ SYSTEM_INFO: dict[str, Any] = {
     "system": "iOS 17.0", "platform": "ios", "fontSizeSetting": 16, "SDKVersion": "3.0.0",
     "safeArea": {"left": 0, "right": 390, "top": 47, "bottom": 810, "width": 390, "height": 763},
     "appName": {"tt": "Douyin", "wx": "WeChat", "my": "alipay"},
+    "theme": "light", "benchmarkLevel": 30, "deviceOrientation": "portrait", "enableDebug": False,
+    "albumAuthorized": True, "cameraAuthorized": True, "locationAuthorized": True, "microphoneAuthorized": True,
+    "notificationAuthorized": True, "bluetoothEnabled": False, "locationEnabled": True, "wifiEnabled": True,
+    "screenTop": 0, "safeAreaInsets": {"top": 47, "left": 0, "right": 0, "bottom": 34},
 }
 
 
@@ -329,6 +333,32 @@ BUTTON_OPEN_TYPES: dict[str, frozenset[str]] = {
 }
 
 
+MAX_BASE64_BYTES = 1024 * 1024
+
+
+@handler("base64")
+def _base64(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    """arrayBufferToBase64 / base64ToArrayBuffer. Bytes cross the bridge as a list of numbers (a typed array
+    arrives as an index-keyed object, an ArrayBuffer as {}); the result of base64ToArrayBuffer is that list, which
+    `new Uint8Array(result)` accepts."""
+    import base64
+    import binascii
+
+    arg = call.args[0] if call.args else None
+    if call.spec is not None and call.spec.name == "base64ToArrayBuffer":
+        text = arg if isinstance(arg, str) else ""
+        try:
+            data = base64.b64decode(text[: MAX_BASE64_BYTES * 4 // 3 + 4] + "===", validate=False)
+        except (binascii.Error, ValueError):
+            data = b""
+        return Reply("sync", value=list(data[:MAX_BASE64_BYTES]))
+    values = arg if isinstance(arg, list) else (
+        [arg[k] for k in sorted(arg, key=lambda k: int(k) if k.isdigit() else -1) if k.isdigit()]
+        if isinstance(arg, dict) else [])
+    data = bytes(int(v) & 0xFF for v in values[:MAX_BASE64_BYTES] if isinstance(v, (int, float)))
+    return Reply("sync", value=base64.b64encode(data).decode("ascii"))
+
+
 @handler("can-i-use")
 def _can_i_use(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     what = call.args[0] if call.args else None
@@ -506,16 +536,14 @@ def object_call(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
                 return Reply("sync", value=None, outcome="fail", err_msg=body["errMsg"])
             services.complete(call, False, body, 0)
             return Reply("async", outcome="pending", err_msg=body["errMsg"])
+    destination = None
     if mspec is not None and mspec.sink is not None:
         url = state.get("url") or host.sockets.get(call.object_id or 0)
-        host.scan_sink(call, services, call.args, mspec.sink.value, host_of(url), sink_api=call.name)
+        cloud = (call.object_type or "").startswith("Cloud") or call.object_type == "WxCloud"
+        destination = CLOUD_DESTINATION if cloud else host_of(url)
+        host.scan_sink(call, services, call.args, mspec.sink.value, destination, sink_api=call.name)
     if call.object_type == "SocketTask" and call.object_id is not None:
         return _socket_method(host, call, services)
-    if call.object_type in ("RewardedVideoAd", "InterstitialAd") and call.object_id is not None:
-        if call.method == "load":
-            services.emit_object(call.object_id, "onLoad", {}, 200)
-        elif call.method == "show":
-            services.emit_object(call.object_id, "onClose", {"isEnded": True, "count": 1}, 15_000)
     if call.object_type == "RecorderManager" and call.object_id is not None and call.method in ("start", "stop"):
         if call.method == "start":
             services.emit_object(call.object_id, "onStart", {}, 0)
@@ -544,7 +572,7 @@ def object_call(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     result = mspec.result if mspec is not None and isinstance(mspec.result, dict) else {}
     services.complete(call, True, {**host.materialize(result, call.name), "errMsg": f"{call.method}:ok"},
                       30 if mspec is not None and mspec.sink is not None else 0)
-    return Reply("async", outcome="pending")
+    return Reply("async", outcome="pending", domain=destination)
 
 
 def _property_set(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:

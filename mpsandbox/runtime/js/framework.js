@@ -745,6 +745,7 @@
       if (typeof cb !== 'function') return 0;
       return makeFrameTimer(function () { invoke(cb, rec.obj, [nowMs], rec.type + '.' + method); }, m.delay || 16);
     }
+    if (kind === 'cancel-frame') { clearTimer(args[0]); return undefined; }
     if (kind === 'factory' && m.cache) {
       var key = typeof args[0] === 'string' ? args[0] : '';
       if (rec.made[key]) return rec.made[key];
@@ -760,8 +761,17 @@
       dispatchCall({ oid: oid, method: method }, 'sync', args, false);
       out = rec.obj;
     } else {
-      // exec(callback), show().then(...): a bare function is the success callback
-      if (typeof args[0] === 'function') args = [{ success: args[0] }];
+      // exec(callback), draw(reserve, callback): a positional function is the success callback
+      var first = args[0];
+      if (!(first !== null && typeof first === 'object' && !isArray(first))) {
+        var cbAt = -1;
+        for (var q = 0; q < args.length; q++) if (typeof args[q] === 'function') cbAt = q;
+        if (cbAt !== -1) {
+          var rest = [{ success: args[cbAt] }];
+          for (var r = 0; r < args.length; r++) if (r !== cbAt) push(rest, args[r]);
+          args = rest;
+        }
+      }
       out = dispatchCall({ oid: oid, method: method }, kind, args, !!m.promise);
     }
     if (kind === 'factory' && m.cache && out) rec.made[typeof args[0] === 'string' ? args[0] : ''] = out;
