@@ -8,7 +8,7 @@ and not under node_modules). For each bundle:
 - static: every `tt.X` / `wx.X` / `my.X` member use (and `wx.cloud.X`-style second levels for namespaces) in its
   JavaScript, with the bundle's own platform prefix, checked against the catalogue: names used, known, unknown;
 - --runtime: one walk of the review (allow mode) counting the unknown-API events (reads of names the platform
-  global lacks) and the errors whose message says `is not a function` / `not extensible` / `of undefined`.
+  global lacks, but not names the bundle then defines itself, as the unknown-api audit) and the errors whose message says `is not a function` / `not extensible` / `of undefined`.
 
 --names lists the unknown names with the bundles using them (the to-do list for the catalogue).
 """
@@ -31,8 +31,11 @@ from mpsandbox.apis.catalogue import Catalogue, load_catalogue  # noqa: E402
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_FILES = 20_000
 SKIP_DIRS = {"node_modules", ".git", "cloudfunctions"}
-MEMBER = re.compile(r"(?<![\w$.])(tt|wx|my)\s*\.\s*([A-Za-z_$][\w$]*)(?:\s*\.\s*([A-Za-z_$][\w$]*))?")
-ERROR_KINDS = {"not-a-function": re.compile(r"is not a function"),
+# `wx.X` and `wx.X.Y`, not inside a URL or host name (`//wx.qlogo.cn`) nor glued to other identifier characters
+MEMBER = re.compile(r"(?<![A-Za-z0-9_$./])(tt|wx|my)\s*\.\s*([A-Za-z_$][A-Za-z0-9_$]*)(?![A-Za-z0-9_$\u0080-\uffff])"
+                    r"(?:\s*\.\s*([A-Za-z_$][A-Za-z0-9_$]*))?")
+ASSIGNED = re.compile(r"\s*(?:=(?!=)|\|\|=|\?\?=)")  # `wx.X = ...`: a name the bundle defines itself
+ERROR_KINDS = {"not-a-function": re.compile(r"not a function"),
                "not-extensible": re.compile(r"not extensible|read-only|read only"),
                "of-undefined": re.compile(r"of undefined|of null|cannot read property", re.I)}
 
@@ -71,19 +74,22 @@ def js_files(root: Path) -> list[Path]:
 
 
 def known(cat: Catalogue, platform: str, name: str, sub: str | None) -> tuple[str, bool]:
-    """(the name as reported, whether the catalogue has it). Namespaces (cloud, ap, env) are checked one level
+    """(the name as reported, whether the catalogue has it). Namespaces (cloud, ap) are checked one level
     deeper: `wx.cloud.callFunction` is known when the catalogue has `cloud.callFunction`."""
-    spec = cat.resolve(platform, name)  # type: ignore[arg-type]
-    if spec is not None:
-        if spec.kind.value == "namespace" and sub:
-            dotted = f"{name}.{sub}"
-            return dotted, cat.resolve(platform, dotted) is not None  # type: ignore[arg-type]
-        return name, True
-    return name, False
+    if name in cat.namespaces(platform):  # type: ignore[arg-type]
+        if not sub:
+            return name, True
+        dotted = f"{name}.{sub}"
+        return dotted, cat.resolve(platform, dotted) is not None  # type: ignore[arg-type]
+    return name, cat.resolve(platform, name) is not None  # type: ignore[arg-type]
 
 
 def static_scan(cat: Catalogue, root: Path, platform: str) -> Counter[tuple[str, bool]]:
+    """(name, known) -> number of uses. Names the bundle assigns itself (`wx.webpackJsonp = ...`) count as known:
+    they are its own, and the platform global accepts them."""
     uses: Counter[tuple[str, bool]] = Counter()
+    defined: set[str] = set()
+    found: list[tuple[str, str | None]] = []
     for f in js_files(root):
         try:
             if f.stat().st_size > MAX_FILE_BYTES:
@@ -94,7 +100,12 @@ def static_scan(cat: Catalogue, root: Path, platform: str) -> Counter[tuple[str,
         for m in MEMBER.finditer(text):
             if m.group(1) != platform:
                 continue
-            uses[known(cat, platform, m.group(2), m.group(3))] += 1
+            if m.group(3) is None and ASSIGNED.match(text, m.end()):
+                defined.add(m.group(2))
+            found.append((m.group(2), m.group(3)))
+    for name, sub in found:
+        reported, ok = known(cat, platform, name, sub)
+        uses[(reported, ok or name in defined)] += 1
     return uses
 
 
@@ -111,8 +122,10 @@ def runtime_scan(root: Path, platform: str, engine: str) -> dict[str, object]:
     errors: Counter[str] = Counter()
     samples: dict[str, list[str]] = defaultdict(list)
     for run in art.runs:
+        added = {n.data.get("name") for n in run.trace.of_kind("note")
+                 if n.code == "platform-global-extended" and isinstance(n.data, dict)}
         for e in run.trace.api_calls():
-            if e.outcome == "unknown":
+            if e.outcome == "unknown" and e.called_as not in added:  # as the unknown-api audit counts them
                 unknown[e.called_as] += 1
         for e in run.trace.of_kind("error"):
             for kind, rx in ERROR_KINDS.items():
