@@ -8,6 +8,7 @@ by canonical name to know the scope, privacy category, gesture rule, default res
 from __future__ import annotations
 
 import functools
+import re
 from enum import Enum
 from importlib import resources
 from typing import Any, Literal
@@ -16,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Platform = Literal["tt", "wx", "my"]
+_IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 PLATFORMS: tuple[Platform, ...] = ("tt", "wx", "my")
 
 
@@ -26,6 +28,7 @@ class Kind(str, Enum):
     FACTORY = "factory"  # returns a host object at once (RecorderManager, RewardedVideoAd, SelectorQuery...)
     LISTENER = "listener"  # onXxx(callback): the host emits events to it later
     UNLISTEN = "unlisten"  # offXxx(callback)
+    VALUE = "value"  # a plain value on the global (``tt.env``): ``result``, never a call
 
 
 class Group(str, Enum):
@@ -84,22 +87,109 @@ class ArgSpec(BaseModel):
     description: str = ""
 
 
-class MethodSpec(BaseModel):
-    """A method of a host object (task, context, manager, ad)."""
+class EmitSpec(BaseModel):
+    """An event the host fires on the object after a method call (play -> onPlay) or a listener registration
+    (onCheckForUpdate -> {hasUpdate: false})."""
 
     model_config = ConfigDict(extra="forbid")
-    kind: Literal["sync", "async", "promise", "chain", "listener", "unlisten"] = "sync"
+    event: str
+    payload: Any = Field(default_factory=dict)
+    delay_ms: int = Field(default=0, ge=0, le=600_000)
+
+
+class MethodSpec(BaseModel):
+    """A method of a host object (task, context, manager, ad).
+
+    Kinds: sync (a value: ``result``), async (success/fail/complete, a Promise without callbacks when ``promise``),
+    promise (always a Promise), chain (returns the object itself), factory (returns a new object of type
+    ``object``, or of ``objects[first argument]``), frame (requestAnimationFrame: the callback runs after
+    ``result`` ms of virtual time; cancel-frame cancels it), listener/unlisten.
+
+    ``local`` methods run in the JS framework alone and are not recorded (drawing calls of a canvas context,
+    database commands): sync returns a copy of ``result`` (the string "$textWidth" gives a plausible text width,
+    "$self" the object), chain the object, factory a local object. Everything else calls the host and is recorded.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["sync", "async", "promise", "chain", "factory", "frame", "cancel-frame", "listener",
+                  "unlisten"] = "sync"
+    local: bool = False
+    promise: bool = False  # async: a Promise when no callback is given
     scope: dict[Platform, str] | None = None  # e.g. RecorderManager.start needs scope.record
     privacy: Privacy | None = None
     sink: SinkKind | None = None
     result: Any = None
+    object: str | None = None  # factory: the type of the object returned
+    objects: dict[str, str] | None = None  # factory: the type by first argument (getContext('2d' | 'webgl'))
+    cache: bool = False  # factory: the same object for the same first argument (getContext)
+    sets: dict[str, Any] = Field(default_factory=dict)  # properties the call sets on the object (play: paused)
+    emits: list[EmitSpec] = Field(default_factory=list)
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> "MethodSpec":
+        if self.kind == "factory" and not (self.object or self.objects):
+            raise ValueError("a factory method needs an object or objects")
+        if self.kind != "factory" and (self.object or self.objects or self.cache):
+            raise ValueError("object, objects and cache are for factory methods")
+        if self.local and (self.scope or self.privacy or self.sink or self.emits):
+            raise ValueError("a local method is not recorded: no scope, privacy, sink or emits")
+        if self.kind in ("frame", "cancel-frame") and not self.local:
+            raise ValueError("frame methods run in the framework: local")
+        if self.local and self.kind in ("async", "promise", "listener", "unlisten"):
+            raise ValueError(f"a {self.kind} method cannot be local")
+        return self
+
+    def returns(self) -> set[str]:
+        return {self.object} if self.object else set((self.objects or {}).values())
+
+
+class PropertySpec(BaseModel):
+    """A data property of a host object: plain, readable and (unless ``readonly``) settable by the bundle.
+
+    A ``default`` of "$object:<Type>" is a local object of that type (``db.command``). A ``record``ed property is
+    recorded as a call ``<Object>.<name>`` with the value when the bundle sets it; with a ``sink`` the value is a
+    data sink (an audio ``src`` URL is network use). ``fires`` names the handler property (``onload``) called
+    after a set, as an image calls onload once its src is set."""
+
+    model_config = ConfigDict(extra="forbid")
+    default: Any = None
+    readonly: bool = False
+    record: bool = False
+    sink: SinkKind | None = None
+    fires: str | None = None
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> "PropertySpec":
+        if self.sink is not None and not self.record:
+            raise ValueError("a sink property must be recorded")
+        if self.readonly and (self.record or self.fires):
+            raise ValueError("a readonly property is never set: no record or fires")
+        return self
+
+    def object_type(self) -> str | None:
+        d = self.default
+        return d[8:] if isinstance(d, str) and d.startswith("$object:") else None
 
 
 class ObjectSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
     methods: dict[str, MethodSpec] = Field(default_factory=dict)
+    properties: dict[str, PropertySpec] = Field(default_factory=dict)
     description: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> "ObjectSpec":
+        both = set(self.methods) & set(self.properties)
+        if both:
+            raise ValueError(f"{self.name}: both a method and a property: {sorted(both)}")
+        return self
+
+    def is_local(self) -> bool:
+        """Whether the framework can build it alone: no method or property of it calls the host."""
+        return all(m.local for m in self.methods.values()) and not any(p.record for p in self.properties.values())
 
 
 class ApiSpec(BaseModel):
@@ -130,6 +220,12 @@ class ApiSpec(BaseModel):
     def _check(self) -> "ApiSpec":
         if self.kind in (Kind.TASK, Kind.FACTORY) and not self.object:
             raise ValueError(f"{self.name}: kind {self.kind.value} needs an object")
+        if self.kind is Kind.VALUE and (self.sink or self.privacy or self.scope or self.handler):
+            raise ValueError(f"{self.name}: a value is not a call: no sink, privacy, scope or handler")
+        for platform in PLATFORMS:
+            n = self.name_on(platform)
+            if n is not None and (n.count(".") > 1 or not all(_IDENT.fullmatch(p) for p in n.split("."))):
+                raise ValueError(f"{self.name}: {platform} name {n!r} is not a name or namespace.name")
         return self
 
     def name_on(self, platform: Platform) -> str | None:
@@ -148,10 +244,23 @@ class Catalogue(BaseModel):
             if api.name in seen:
                 raise ValueError(f"duplicate API {api.name}")
             seen.add(api.name)
-        objects = {o.name for o in self.objects}
+        objects = {o.name: o for o in self.objects}
+        if len(objects) != len(self.objects):
+            raise ValueError("duplicate object names")
         for api in self.apis:
             if api.object and api.object not in objects:
                 raise ValueError(f"{api.name}: unknown object {api.object}")
+        for o in self.objects:
+            for m, spec in o.methods.items():
+                for t in spec.returns():
+                    if t not in objects:
+                        raise ValueError(f"{o.name}.{m}: unknown object {t}")
+                    if spec.local and not objects[t].is_local():
+                        raise ValueError(f"{o.name}.{m} builds {t} locally, but {t} calls the host")
+            for p, prop in o.properties.items():
+                t = prop.object_type()
+                if t is not None and (t not in objects or not objects[t].is_local()):
+                    raise ValueError(f"{o.name}.{p}: {t} is unknown or calls the host; a property holds local objects")
         for platform in PLATFORMS:
             names: dict[str, str] = {}
             for api in self.apis:
@@ -161,6 +270,9 @@ class Catalogue(BaseModel):
                 if n in names:
                     raise ValueError(f"{platform}.{n} is claimed by both {names[n]} and {api.name}")
                 names[n] = api.name
+            clash = {n.split(".")[0] for n in names if "." in n} & set(names)
+            if clash:
+                raise ValueError(f"{platform}: {sorted(clash)} are both an API and a namespace")
         return self
 
     @functools.cached_property
@@ -184,16 +296,40 @@ class Catalogue(BaseModel):
                 out[n] = api
         return out
 
+    def namespaces(self, platform: Platform) -> set[str]:
+        """The namespaces of the platform global (``wx.cloud``, ``my.ap``): first parts of dotted names."""
+        return {n.split(".")[0] for n in self._platform_index(platform) if "." in n}
+
     @functools.lru_cache(maxsize=None)
     def js_surface(self, platform: Platform) -> dict[str, Any]:
         """What the JS framework needs to build the platform global: names, kinds and object shapes."""
-        apis = {
-            name: {"id": api.name, "kind": api.kind.value, "promise": api.promise, "object": api.object}
-            for name, api in sorted(self._platform_index(platform).items())
-        }
-        objects = {
-            o.name: {m: spec.kind for m, spec in sorted(o.methods.items())} for o in self.objects
-        }
+        apis = {}
+        for name, api in sorted(self._platform_index(platform).items()):
+            entry: dict[str, Any] = {"id": api.name, "kind": api.kind.value, "promise": api.promise,
+                                     "object": api.object}
+            if api.kind is Kind.VALUE:
+                entry["value"] = api.result
+            apis[name] = entry
+        objects = {}
+        for o in self.objects:
+            methods = {}
+            for m, spec in sorted(o.methods.items()):
+                js: dict[str, Any] = {"kind": spec.kind}
+                if spec.local:
+                    js["local"] = True
+                    js["result"] = spec.result
+                if spec.kind == "async" and spec.promise:
+                    js["promise"] = True
+                if spec.kind == "factory":
+                    js.update(object=spec.object, objects=spec.objects, cache=spec.cache)
+                if spec.kind == "frame":
+                    js["delay"] = spec.result if isinstance(spec.result, int) else 16
+                if spec.sets:
+                    js["sets"] = spec.sets
+                methods[m] = js
+            props = {p: {"default": spec.default, "readonly": spec.readonly, "record": spec.record,
+                         "fires": spec.fires} for p, spec in sorted(o.properties.items())}
+            objects[o.name] = {"methods": methods, "props": props}
         return {"apis": apis, "objects": objects}
 
     def __hash__(self) -> int:  # lru_cache on methods needs it; one catalogue per process in practice

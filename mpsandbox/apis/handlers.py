@@ -13,7 +13,7 @@ from .catalogue import Kind
 if TYPE_CHECKING:
     from .host import ApiCall, ApiHost, HostServices, Reply
 
-from .host import Reply, handler, host_of
+from .host import CLOUD_DESTINATION, Reply, handler, host_of
 
 MAX_REQUESTS = 10
 MAX_SOCKETS = 5
@@ -27,6 +27,10 @@ SYSTEM_INFO: dict[str, Any] = {
     "system": "iOS 17.0", "platform": "ios", "fontSizeSetting": 16, "SDKVersion": "3.0.0",
     "safeArea": {"left": 0, "right": 390, "top": 47, "bottom": 810, "width": 390, "height": 763},
     "appName": {"tt": "Douyin", "wx": "WeChat", "my": "alipay"},
+    "theme": "light", "benchmarkLevel": 30, "deviceOrientation": "portrait", "enableDebug": False,
+    "albumAuthorized": True, "cameraAuthorized": True, "locationAuthorized": True, "microphoneAuthorized": True,
+    "notificationAuthorized": True, "bluetoothEnabled": False, "locationEnabled": True, "wifiEnabled": True,
+    "screenTop": 0, "safeAreaInsets": {"top": 47, "left": 0, "right": 0, "bottom": 34},
 }
 
 
@@ -329,6 +333,32 @@ BUTTON_OPEN_TYPES: dict[str, frozenset[str]] = {
 }
 
 
+MAX_BASE64_BYTES = 1024 * 1024
+
+
+@handler("base64")
+def _base64(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    """arrayBufferToBase64 / base64ToArrayBuffer. Bytes cross the bridge as a list of numbers (a typed array
+    arrives as an index-keyed object, an ArrayBuffer as {}); the result of base64ToArrayBuffer is that list, which
+    `new Uint8Array(result)` accepts."""
+    import base64
+    import binascii
+
+    arg = call.args[0] if call.args else None
+    if call.spec is not None and call.spec.name == "base64ToArrayBuffer":
+        text = arg if isinstance(arg, str) else ""
+        try:
+            data = base64.b64decode(text[: MAX_BASE64_BYTES * 4 // 3 + 4] + "===", validate=False)
+        except (binascii.Error, ValueError):
+            data = b""
+        return Reply("sync", value=list(data[:MAX_BASE64_BYTES]))
+    values = arg if isinstance(arg, list) else (
+        [arg[k] for k in sorted(arg, key=lambda k: int(k) if k.isdigit() else -1) if k.isdigit()]
+        if isinstance(arg, dict) else [])
+    data = bytes(int(v) & 0xFF for v in values[:MAX_BASE64_BYTES] if isinstance(v, (int, float)))
+    return Reply("sync", value=base64.b64encode(data).decode("ascii"))
+
+
 @handler("can-i-use")
 def _can_i_use(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     what = call.args[0] if call.args else None
@@ -483,6 +513,8 @@ def _privacy(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
 
 # ---- host objects ----------------------------------------------------------------------------------------------------
 def object_call(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    if call.kind == "set":
+        return _property_set(host, call, services)
     mspec = host.method_spec(call)
     state = host.objects.get(call.object_id or 0, {})
     kind = call.kind
@@ -504,16 +536,14 @@ def object_call(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
                 return Reply("sync", value=None, outcome="fail", err_msg=body["errMsg"])
             services.complete(call, False, body, 0)
             return Reply("async", outcome="pending", err_msg=body["errMsg"])
+    destination = None
     if mspec is not None and mspec.sink is not None:
         url = state.get("url") or host.sockets.get(call.object_id or 0)
-        host.scan_sink(call, services, call.args, mspec.sink.value, host_of(url), sink_api=call.name)
+        cloud = (call.object_type or "").startswith("Cloud") or call.object_type == "WxCloud"
+        destination = CLOUD_DESTINATION if cloud else host_of(url)
+        host.scan_sink(call, services, call.args, mspec.sink.value, destination, sink_api=call.name)
     if call.object_type == "SocketTask" and call.object_id is not None:
         return _socket_method(host, call, services)
-    if call.object_type in ("RewardedVideoAd", "InterstitialAd") and call.object_id is not None:
-        if call.method == "load":
-            services.emit_object(call.object_id, "onLoad", {}, 200)
-        elif call.method == "show":
-            services.emit_object(call.object_id, "onClose", {"isEnded": True, "count": 1}, 15_000)
     if call.object_type == "RecorderManager" and call.object_id is not None and call.method in ("start", "stop"):
         if call.method == "start":
             services.emit_object(call.object_id, "onStart", {}, 0)
@@ -524,14 +554,108 @@ def object_call(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
         services.complete(call, True, {"errMsg": "takePhoto:ok",
                                        "tempImagePath": host.canaries.issue("tempFilePath", "CameraContext.takePhoto")}, 50)
         return Reply("async", outcome="pending")
-    if call.object_type == "SelectorQuery" and call.method == "exec":
-        rect = {"id": "", "left": 0, "top": 0, "right": 390, "bottom": 100, "width": 390, "height": 100}
-        services.complete(call, True, [rect], 0)  # type: ignore[arg-type]  (exec's callback gets the list)
-        return Reply("async", outcome="pending")
-    if kind in ("listener", "unlisten", "chain", "sync"):
+    if call.object_type == "SelectorQuery" and call.object_id is not None:
+        reply = _selector_query(host, call, services, state)
+        if reply is not None:
+            return reply
+    if mspec is not None and call.object_id is not None:
+        for emit in mspec.emits:
+            services.emit_object(call.object_id, emit.event, host.materialize(emit.payload, call.name), emit.delay_ms)
+    if mspec is not None and mspec.kind == "factory" and mspec.object:
+        oid = services.new_object(mspec.object)
+        host.objects[oid] = {"type": mspec.object, "parent": call.object_id}
+        return Reply("object", oid=oid, object=mspec.object)
+    if kind in ("listener", "unlisten", "chain"):
         return Reply("sync", value=None)
-    services.complete(call, True, {"errMsg": f"{call.method}:ok"}, 0)
+    if kind == "sync":
+        return Reply("sync", value=host.materialize(mspec.result, call.name) if mspec is not None else None)
+    result = mspec.result if mspec is not None and isinstance(mspec.result, dict) else {}
+    services.complete(call, True, {**host.materialize(result, call.name), "errMsg": f"{call.method}:ok"},
+                      30 if mspec is not None and mspec.sink is not None else 0)
+    return Reply("async", outcome="pending", domain=destination)
+
+
+def _property_set(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    """The bundle set a recorded property (InnerAudioContext.src, Image.src): scanned when it is a sink."""
+    obj = host.catalogue.objects_by_name.get(call.object_type or "")
+    prop = obj.properties.get(call.method or "") if obj else None
+    value = call.args[0] if call.args else None
+    state = host.objects.setdefault(call.object_id or 0, {})
+    state[call.method or ""] = value
+    reply = Reply("sync", value=None)
+    if prop is not None and prop.sink is not None:
+        destination = host_of(value) if prop.sink.value in ("network", "upload", "socket") else None
+        host.scan_sink(call, services, value, prop.sink.value, destination, sink_api=call.name)
+        reply.domain = destination
+    return reply
+
+
+# A plausible layout for SelectorQuery results: every node is a 390x100 box at the top of a 390x844 window.
+NODE_RECT = {"left": 0, "top": 0, "right": 390, "bottom": 100, "width": 390, "height": 100}
+SCROLL_OFFSET = {"scrollLeft": 0, "scrollTop": 0, "scrollWidth": 390, "scrollHeight": 1688}
+MAX_QUERY_ITEMS = 64
+
+
+def _selector_query(host: ApiHost, call: ApiCall, services: HostServices, state: dict[str, Any]) -> Reply | None:
+    """Queue the query's requests (select/selectAll/selectViewport then boundingClientRect/scrollOffset/fields/
+    node/context) and answer exec with one result per request, in order."""
+    queue = state.setdefault("queue", [])
+    target = state.get("target", ("select", ""))
+    arg = call.args[0] if call.args else None
+    method = call.method
+    if method in ("select", "selectAll"):
+        state["target"] = (method, str(arg)[:200] if isinstance(arg, str) else "")
+        return None
+    if method == "selectViewport":
+        state["target"] = ("viewport", "")
+        return None
+    if method in ("boundingClientRect", "scrollOffset", "fields", "node", "context") and len(queue) < MAX_QUERY_ITEMS:
+        fields = arg if method == "fields" and isinstance(arg, dict) else {}
+        queue.append((target, method, fields))
+        return None
+    if method != "exec":
+        return None
+    results = [_query_item(host, services, t, m, f) for t, m, f in queue]
+    state["queue"] = []
+    services.complete(call, True, results, 0)  # type: ignore[arg-type]  (exec's callback gets the list)
     return Reply("async", outcome="pending")
+
+
+def _query_item(host: ApiHost, services: HostServices, target: tuple[str, str], method: str,
+                fields: dict[str, Any]) -> Any:
+    how, selector = target
+    node: dict[str, Any] = {"id": selector[1:] if selector.startswith("#") else "", "dataset": {}}
+    if how == "viewport":
+        node = {"id": "", "dataset": {}, "left": 0, "top": 0, "right": 390, "bottom": 763, "width": 390,
+                "height": 763}
+    if method == "boundingClientRect":
+        node = {**NODE_RECT, **node}
+    elif method == "scrollOffset":
+        node = {**node, **SCROLL_OFFSET}
+    elif method in ("node", "context"):
+        node = {"node": _query_node(host, services)} if method == "node" else {"context": {}}
+    else:  # fields
+        if fields.get("rect"):
+            node.update({k: NODE_RECT[k] for k in ("left", "top", "right", "bottom")})
+        if fields.get("size"):
+            node.update(width=NODE_RECT["width"], height=NODE_RECT["height"])
+        if fields.get("scrollOffset"):
+            node.update(SCROLL_OFFSET)
+        if fields.get("node"):
+            node["node"] = _query_node(host, services)
+        for name in ("properties", "computedStyle"):
+            if isinstance(fields.get(name), list):
+                node.update({str(k): "" for k in fields[name][:32]})
+    return [node] if how == "selectAll" else node
+
+
+def _query_node(host: ApiHost, services: HostServices) -> dict[str, Any]:
+    """A canvas node (the common reason to ask for a node): a host object the framework revives."""
+    oid = services.new_object("Canvas")
+    host.objects[oid] = {"type": "Canvas"}
+    return {"$object": "Canvas", "$oid": oid}
+
+
 
 
 def _socket_method(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:

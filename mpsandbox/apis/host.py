@@ -137,6 +137,7 @@ WECHAT_ERRNO = {"auth deny": 103, "privacy": 104}
 
 
 NETWORK_SINKS = ("network", "upload", "socket")
+CLOUD_DESTINATION = "wx.cloud"  # where WeChat cloud calls (wx.cloud.*, its database objects) send their data
 
 
 def err_msg(call: ApiCall, detail: str | None = None) -> str:
@@ -273,7 +274,7 @@ class ApiHost:
     def handle(self, call: ApiCall, services: HostServices) -> Reply:
         reply = self._handle(call, services)
         if call.spec is not None and call.spec.sink is not None and call.spec.sink.value in NETWORK_SINKS:
-            reply.domain = host_of(call.options.get("url"))
+            reply.domain = self.sink_destination(call)
         return reply
 
     def _handle(self, call: ApiCall, services: HostServices) -> Reply:
@@ -488,7 +489,7 @@ class ApiHost:
         if spec is None:
             return None
         if spec.sink is not None and spec.sink.value in ("network", "upload", "socket"):
-            return host_of(opts.get("url"))
+            return CLOUD_DESTINATION if spec.name.startswith("cloud.") else host_of(opts.get("url"))
         if spec.sink is not None and spec.sink.value == "storage":
             key = opts.get("key") if opts else (call.args[0] if call.args else None)
             return str(key) if key is not None else None

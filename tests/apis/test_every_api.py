@@ -68,6 +68,8 @@ def _js(platform: str, pname: str, name: str) -> str:
         return f"log('listen', typeof {g}(() => {{}}));"
     if spec.kind is Kind.FACTORY:
         return f"const o = {g}({{}}); log('factory', typeof o, o === null);"
+    if spec.kind is Kind.VALUE:
+        return f"log('value', JSON.stringify({g}) === JSON.stringify({json.dumps(spec.result)}));"
     opts = json.dumps(_options(name, platform))
     return (f"const r = {g}(Object.assign({opts}, {{ success: (res) => log('success', res.errMsg), "
             f"fail: (e) => log('fail', e), complete: (res) => log('complete', res.errMsg) }})); "
@@ -107,6 +109,9 @@ def test_default_answer(platform, pname, name):
     run = run_js(_js(platform, pname, name), platform=platform, app=APP,
                  mocks={"storage": {"k": 1}, "clipboard": ""}, advance_ms=30_000)
     assert not [n for n in run.trace.of_kind("note") if n.code == "host-error"], run.trace.of_kind("note")
+    if spec.kind is Kind.VALUE:  # a plain value on the global: read, never a call
+        assert run.logs == ["value true"] and not run.trace.api_calls()
+        return
     if spec.kind is Kind.SYNC:
         assert run.logs and run.logs[0].startswith("sync "), run.logs
     elif spec.kind in (Kind.LISTENER, Kind.UNLISTEN):

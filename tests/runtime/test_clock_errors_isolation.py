@@ -123,13 +123,19 @@ def test_bridge_and_framework_entry_points_are_unreachable(engine_name):
         console.log(typeof __mpsb_entry, typeof __mpsb_boot, typeof WeakRef, typeof FinalizationRegistry);
         'use strict';
         try { tt.request = () => 0 } catch (e) {}
-        console.log(tt.request.name, Object.isFrozen(tt));
+        try { delete tt.request } catch (e) {}
+        try { Object.defineProperty(tt, 'request', { value: () => 0 }) } catch (e) {}
+        try { Object.setPrototypeOf(tt, null) } catch (e) {}
+        console.log(tt.request.name, Object.getOwnPropertyDescriptor(tt, 'request').writable, Object.getPrototypeOf(tt) === Object.prototype);
         try { Object.defineProperty(globalThis, 'tt', { value: {} }) } catch (e) { console.log('tt locked') }
         try { Page = null } catch (e) {}
         console.log(typeof Page);
     } })"""
     trace = run_pages({"pages/p/p": page}, engine=engine_name)
-    assert console_lines(trace) == ["none", "undefined undefined undefined undefined", "request true", "tt locked", "function"]
+    assert console_lines(trace) == ["none", "undefined undefined undefined undefined", "request false true", "tt locked",
+                                    "function"]
+    notes = [e.data["name"] for e in trace.of_kind("note") if e.code == "platform-api-overwrite"]
+    assert notes == ["tt.request"]  # the attempts are on record, once
 
 
 def test_tampering_does_not_blind_the_recording(engine_name):

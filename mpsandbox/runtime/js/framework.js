@@ -677,23 +677,82 @@
     return arrIndexOf(names, 'success') !== -1 || arrIndexOf(names, 'fail') !== -1 || arrIndexOf(names, 'complete') !== -1;
   }
 
-  function buildObject(oid, typeName) {
-    var spec = cfg.surface.objects[typeName] || {};
-    var obj = create(null);
-    var rec = { obj: obj, type: typeName, listeners: create(null) };
-    objects[oid] = rec;
-    var ms = keys(spec);
-    for (var i = 0; i < ms.length; i++) {
-      (function (method, kind) {
-        obj[method] = function () { return callObject(rec, oid, method, kind, arrSlice(arguments)); };
-      })(ms[i], spec[ms[i]]);
-    }
-    return freeze(obj);
+  // ---- host objects: built from the catalogue's ObjectSpec (methods and properties) ----------------------
+  // Plain extensible objects. Properties live in a store behind enumerable accessors: settable unless readonly,
+  // recorded on the host when the spec says so (an audio src is network use). Local methods (drawing calls,
+  // database commands) run here alone; the others call the host and are recorded.
+  function copyData(v, depth) { // a copy of catalogue data, never consulting the bundle's toJSON or getters
+    if (v === null || typeof v !== 'object' || depth > 8) return v;
+    var out = isArray(v) ? [] : {};
+    var ks = keys(v);
+    for (var i = 0; i < ks.length; i++) out[ks[i]] = copyData(v[ks[i]], depth + 1);
+    return out;
   }
+  function textWidth(text) { // a plausible measureText width: 10px per CJK-free character at the default font
+    var t = typeof text === 'string' ? text : S(text);
+    var w = 0;
+    for (var i = 0; i < t.length; i++) w += charCodeAt(t, i) > 255 ? 20 : 10;
+    return w;
+  }
+  function localResult(rec, result, args) {
+    if (result === '$self') return rec.obj;
+    if (result === '$textWidth') return textWidth(args[0]);
+    if (result !== null && typeof result === 'object' && !isArray(result) && keys(result).length === 1 &&
+        result.width === '$textWidth') {
+      return { width: textWidth(args[0]) };
+    }
+    return copyData(result, 0);
+  }
+  function propDefault(d) {
+    if (typeof d === 'string' && strStartsWith(d, '$object:')) return buildObject(0, strSlice(d, 8));
+    return copyData(d, 0);
+  }
+  function buildObject(oid, typeName) {
+    var spec = cfg.surface.objects[typeName] || { methods: {}, props: {} };
+    var obj = {};
+    var rec = { obj: obj, type: typeName, listeners: create(null), vals: create(null), made: create(null) };
+    if (oid) objects[oid] = rec;
+    var ps = keys(spec.props);
+    for (var j = 0; j < ps.length; j++) {
+      (function (name, p) {
+        rec.vals[name] = propDefault(p['default']);
+        defineProperty(obj, name, {
+          enumerable: true, configurable: true,
+          get: function () { return rec.vals[name]; },
+          set: function (v) {
+            if (p.readonly) return;
+            rec.vals[name] = v;
+            if (p.record && oid) {
+              send('ocall', { cid: ++callSeq, oid: oid, method: name, kind: 'set', args: [v], cbs: [] }, here());
+            }
+            if (p.fires) {
+              var handlerName = p.fires;
+              makeFrameTimer(function () {
+                var h = rec.vals[handlerName] !== undefined ? rec.vals[handlerName] : obj[handlerName];
+                if (typeof h === 'function') invoke(h, obj, [{ type: strSlice(handlerName, 2) }], typeName + '.' + handlerName);
+              }, 0);
+            }
+          }
+        });
+      })(ps[j], spec.props[ps[j]]);
+    }
+    var ms = keys(spec.methods);
+    for (var i = 0; i < ms.length; i++) {
+      (function (method, m) {
+        var fn = function () { return callObject(rec, oid, method, m, arrSlice(arguments)); };
+        defineProperty(fn, 'name', { value: method });
+        obj[method] = fn;
+      })(ms[i], spec.methods[ms[i]]);
+    }
+    return obj;
+  }
+  var makeFrameTimer = null; // setTimeout of the framework (set at boot)
 
-  function callObject(rec, oid, method, kind, args) {
+  function callObject(rec, oid, method, m, args) {
+    var kind = m.kind;
     if (kind === 'listener' || kind === 'unlisten') {
-      var fn = args[0];
+      var fn = undefined; // the callback is the last function argument: observe(selector, callback)
+      for (var k = args.length - 1; k >= 0; k--) { if (typeof args[k] === 'function') { fn = args[k]; break; } }
       var event = kind === 'listener' ? method : 'on' + strSlice(method, 3);
       var list = rec.listeners[event] || (rec.listeners[event] = []);
       if (kind === 'listener' && typeof fn === 'function') push(list, fn);
@@ -701,16 +760,60 @@
         if (typeof fn === 'function') { var at = arrIndexOf(list, fn); if (at !== -1) arrSplice(list, at, 1); }
         else list.length = 0;
       }
-      send('ocall', { oid: oid, method: method, kind: kind, args: [], cbs: [], fn: typeof fn === 'function' }, here());
+      if (oid) send('ocall', { oid: oid, method: method, kind: kind, args: [], cbs: [], fn: typeof fn === 'function' }, here());
       return undefined;
     }
-    if (kind === 'chain') {
-      dispatchCall({ oid: oid, method: method }, 'sync', args, false);
-      return rec.obj;
+    if (kind === 'frame') {
+      var cb = args[0];
+      if (typeof cb !== 'function') return 0;
+      return makeFrameTimer(function () { invoke(cb, rec.obj, [nowMs], rec.type + '.' + method); }, m.delay || 16);
     }
-    // exec(callback), show().then(...): a bare function is the success callback
-    if (typeof args[0] === 'function') args = [{ success: args[0] }];
-    return dispatchCall({ oid: oid, method: method }, kind, args, false);
+    if (kind === 'cancel-frame') { clearTimer(args[0]); return undefined; }
+    if (kind === 'factory' && m.cache) {
+      var key = typeof args[0] === 'string' ? args[0] : '';
+      if (rec.made[key]) return rec.made[key];
+    }
+    var out;
+    if (m.local || !oid) {
+      if (kind === 'chain') out = rec.obj;
+      else if (kind === 'factory') {
+        var type = m.objects ? m.objects[typeof args[0] === 'string' ? args[0] : ''] : m.object;
+        out = type ? buildObject(0, type) : null;
+      } else out = localResult(rec, m.result, args);
+    } else if (kind === 'chain') {
+      dispatchCall({ oid: oid, method: method }, 'sync', args, false);
+      out = rec.obj;
+    } else {
+      // exec(callback), draw(reserve, callback): a positional function is the success callback
+      var first = args[0];
+      if (!(first !== null && typeof first === 'object' && !isArray(first))) {
+        var cbAt = -1;
+        for (var q = 0; q < args.length; q++) if (typeof args[q] === 'function') cbAt = q;
+        if (cbAt !== -1) {
+          var rest = [{ success: args[cbAt] }];
+          for (var r = 0; r < args.length; r++) if (r !== cbAt) push(rest, args[r]);
+          args = rest;
+        }
+      }
+      out = dispatchCall({ oid: oid, method: method }, kind, args, !!m.promise);
+    }
+    if (kind === 'factory' && m.cache && out) rec.made[typeof args[0] === 'string' ? args[0] : ''] = out;
+    if (m.sets) {
+      var sk = keys(m.sets);
+      for (var s = 0; s < sk.length; s++) rec.vals[sk[s]] = copyData(m.sets[sk[s]], 0);
+    }
+    return out;
+  }
+
+  // Results may carry host objects ({$object: type, $oid: n}: a canvas node in a SelectorQuery result).
+  function reviveObjects(v, depth) {
+    if (v === null || typeof v !== 'object' || depth > 4) return v;
+    if (typeof v.$object === 'string' && typeof v.$oid === 'number') {
+      return objects[v.$oid] ? objects[v.$oid].obj : buildObject(v.$oid, v.$object);
+    }
+    var ks = keys(v);
+    for (var i = 0; i < ks.length && i < 64; i++) v[ks[i]] = reviveObjects(v[ks[i]], depth + 1);
+    return v;
   }
 
   function dispatchCall(target, kind, args, promiseDefault) {
@@ -746,6 +849,7 @@
     var entry = pending[cid];
     if (!entry) return;
     delete pending[cid];
+    res = reviveObjects(res, 0);
     if (entry.resolve) {
       if (ok) entry.resolve(res); else entry.reject(res);
       return;
@@ -803,32 +907,85 @@
   var IGNORED_PROBES = { then: 1, toJSON: 1, constructor: 1, valueOf: 1, toString: 1, __proto__: 1,
                          hasOwnProperty: 1, inspect: 1, length: 1, prototype: 1, $$typeof: 1 };
 
-  function makePlatformGlobal() {
-    var apis = cfg.surface.apis;
+  // The platform global (tt/wx/my) and its namespaces (wx.cloud, my.ap): the catalogue's names are fixed
+  // (non-writable, non-configurable: an app replacing wx.request is refused and noted), names the app adds
+  // (wx.myHelper = ..., my.lin = my.lin || {}) are accepted and noted once, reads of names the platform lacks are
+  // reported as unknown APIs.
+  function makeNamespace(prefix, members) {
     var target = create(O.prototype);
-    var names = keys(apis);
+    var fixed = create(null);
+    var names = keys(members);
     for (var i = 0; i < names.length; i++) {
-      defineProperty(target, names[i], { value: makeApi(names[i], apis[names[i]]), enumerable: true });
+      defineProperty(target, names[i], { value: members[names[i]], enumerable: true, writable: false, configurable: false });
+      fixed[names[i]] = 1;
     }
-    freeze(target);
-    var reported = create(null);
+    var reported = create(null), noted = create(null);
+    function refuse(prop) {
+      if (!noted['!' + prop]) {
+        noted['!' + prop] = 1;
+        send('note', { code: 'platform-api-overwrite', message: prefix + '.' + S(prop) + ' is the platform\'s and cannot be replaced',
+                       data: { name: prefix + '.' + S(prop) } });
+      }
+      return false;
+    }
+    function added(prop) {
+      if (typeof prop === 'string' && !hasOwn(target, prop) && !noted[prop]) {
+        noted[prop] = 1;
+        send('note', { code: 'platform-global-extended', message: 'the bundle added ' + prefix + '.' + prop,
+                       data: { name: prefix + '.' + prop } });
+      }
+    }
     return new Proxy(target, {
       get: function (t, prop, receiver) {
         if (typeof prop === 'string' && !hasOwn(t, prop) && !hasOwn(IGNORED_PROBES, prop)) {
           var key = prop + '@' + here();
           if (!reported[key]) {
             reported[key] = 1;
-            send('unknown', { name: prop, via: platform + '.' + prop }, here());
+            send('unknown', { name: prop, via: prefix + '.' + prop }, here());
           }
           return undefined;
         }
         return R.get(t, prop, receiver);
       },
-      set: function () { return false; },
-      defineProperty: function () { return false; },
-      deleteProperty: function () { return false; },
-      setPrototypeOf: function () { return false; }
+      set: function (t, prop, value) {
+        if (prop === '__proto__') return false;
+        if (typeof prop === 'string' && fixed[prop]) return refuse(prop);
+        added(prop);
+        var d = getOwnPropertyDescriptor(t, prop);
+        if (d && !d.writable && !d.set) return false;
+        if (d && d.set) { apply(d.set, t, [value]); return true; }
+        return R.defineProperty(t, prop, { value: value, writable: true, enumerable: true, configurable: true });
+      },
+      defineProperty: function (t, prop, desc) {
+        if (prop === '__proto__') return false;
+        if (typeof prop === 'string' && fixed[prop]) return refuse(prop);
+        added(prop);
+        return R.defineProperty(t, prop, desc);
+      },
+      deleteProperty: function (t, prop) {
+        if (typeof prop === 'string' && fixed[prop]) return refuse(prop);
+        return R.deleteProperty(t, prop);
+      },
+      setPrototypeOf: function () { return false; },
+      preventExtensions: function () { return false; }
     });
+  }
+
+  function makePlatformGlobal() {
+    var apis = cfg.surface.apis;
+    var top = create(null), spaces = create(null);
+    var names = keys(apis);
+    for (var i = 0; i < names.length; i++) {
+      var name = names[i], spec = apis[name];
+      var member = spec.kind === 'value' ? copyData(spec.value, 0) : makeApi(name, spec);
+      var dot = strIndexOf(name, '.');
+      if (dot === -1) { top[name] = member; continue; }
+      var space = strSlice(name, 0, dot);
+      (spaces[space] || (spaces[space] = create(null)))[strSlice(name, dot + 1)] = member;
+    }
+    var sk = keys(spaces);
+    for (var j = 0; j < sk.length; j++) top[sk[j]] = makeNamespace(platform + '.' + sk[j], spaces[sk[j]]);
+    return makeNamespace(platform, top);
   }
 
   // ---- App, Page, Component, Behavior ----------------------------------------------------------------------
@@ -1401,6 +1558,7 @@
     defineProperty(global, 'performance', { value: freeze({ now: function () { return nowMs; } }), writable: true, configurable: true });
     // `global`: the object WeChat, Douyin and Alipay modules share (writable; not the realm's global object)
     defineProperty(global, 'global', { value: {}, writable: true, configurable: true });
+    makeFrameTimer = makeTimer(false);
     var consoleObj = makeConsole();
     var installs = {
       App: App, Page: Page, Component: Component, Behavior: Behavior, getApp: getApp,
