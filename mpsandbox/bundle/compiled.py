@@ -216,6 +216,9 @@ def convert(files: dict[str, bytes], problems: list[BundleProblem]) -> tuple[dic
     """The source-project files of a compiled package: app.json, page/component .json, one .js per module, the
     assets; the compiled files themselves are kept apart in CompiledInfo (they are not modules)."""
     info = CompiledInfo()
+    if ("game.json" in files or "game.js" in files) and "app-service.js" not in files:
+        raise BundleError("wxapkg-minigame", "a WeChat mini game (game.json), not a mini program: it has no pages "
+                          "to review")
     try:
         config = json.loads(_decode(files["app-config.json"]))
     except (json.JSONDecodeError, RecursionError) as exc:
