@@ -30,7 +30,7 @@ _BOOTSTRAP = re.compile(
     r"""(?:\s+|;|require\(\s*(?:"[^"\n]{0,512}"|'[^'\n]{0,512}')\s*\)"""
     r"""|__wxRoute\s*=\s*(?:"[^"\n]{0,512}"|'[^'\n]{0,512}')|__wxRouteBegin\s*=\s*(?:true|false|!0|!1)"""
     r"""|__wxAppCurrentFile__\s*=\s*(?:"[^"\n]{0,512}"|'[^'\n]{0,512}'))*""")
-_CLOSE = re.compile(r"\}\s*\)\s*$")
+_BLANK_FIRST_LINE = re.compile(r"\A[ \t]*\r?\n")
 _APP_CODE_JSON = re.compile(r"""__wxAppCode__\[\s*(["'])([^"'\n]{1,512}\.json)\1\s*\]\s*=\s*""")
 # the wrapper's parameters the platform leaves undefined inside every module (it passes require, module, exports)
 MODULE_PARAMS = ("require", "module", "exports", "window", "document", "frames", "self", "location", "navigator",
@@ -255,7 +255,10 @@ def convert(files: dict[str, bytes], problems: list[BundleProblem]) -> tuple[dic
                     if name in info.modules:
                         continue  # the same module in several service files (lazy loading copies): first wins
                     info.modules[name] = path
-                    out[name] = mod.body.encode("utf-8", "surrogatepass")
+                    # the packager puts the source on the line after the header: drop that blank first line so
+                    # that lines in the module are the developer's lines
+                    body = _BLANK_FIRST_LINE.sub("", mod.body, count=1)
+                    out[name] = body.encode("utf-8", "surrogatepass")
             continue
         out[path] = data
     for jpath, value in json_files.items():

@@ -88,8 +88,9 @@ def read_wxapkg(data: bytes, limits: LoadLimits | None = None, label: str = "pac
 
 
 def write_wxapkg(files: dict[str, bytes]) -> bytes:
-    """A package holding ``files`` (relative or '/'-prefixed names), laid out as the WeChat tools do."""
-    names = ["/" + n.lstrip("/") for n in files]
+    """A package holding ``files``, laid out as the WeChat tools do. A name gets a leading '/' when it has none;
+    names are written as given otherwise (tests build hostile packages with it)."""
+    names = [n if n.startswith("/") else "/" + n for n in files]
     encoded = [n.encode("utf-8") for n in names]
     index_len = _U32.size + sum(_U32.size + len(e) + _ENTRY_TAIL.size for e in encoded)
     offset = HEADER.size + index_len
