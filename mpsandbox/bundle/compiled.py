@@ -167,7 +167,7 @@ def app_code_json(text: str) -> dict[str, Any]:
 
 
 def is_compiled(files: dict[str, bytes]) -> bool:
-    return "app.json" not in files and any(p == "app-config.json" or p.endswith("/app-config.json") for p in files)
+    return "app.json" not in files and "app-config.json" in files
 
 
 def _strip_html(route: str) -> str:
@@ -186,8 +186,22 @@ def app_json_of(config: dict[str, Any]) -> dict[str, Any]:
             app[key] = _strip_html(app[key])
     subs = app.get("subPackages", app.get("subpackages"))
     if isinstance(subs, list):
+        # compiled: "pages" lists every page, and a subpackage's pages (when listed) carry its root
+        pages = [p for p in app.get("pages", []) if isinstance(p, str)]
+        roots = []
+        fixed = []
+        for sub in subs:
+            if not isinstance(sub, dict) or not isinstance(sub.get("root"), str):
+                fixed.append(sub)
+                continue
+            root = sub["root"].strip().strip("/") + "/"
+            roots.append(root)
+            listed = [p for p in sub.get("pages", []) if isinstance(p, str)] or [p for p in pages if p.startswith(root)]
+            fixed.append({**sub, "pages": [p[len(root):] if p.startswith(root) else p for p in listed]})
         app.pop("subpackages", None)
-        app["subPackages"] = subs
+        app["subPackages"] = fixed
+        if "pages" in app and isinstance(app["pages"], list):
+            app["pages"] = [p for p in app["pages"] if not (isinstance(p, str) and p.startswith(tuple(roots)))]
     return app
 
 

@@ -273,7 +273,7 @@ def _load(path: Path, platform: Platform | None, limits: LoadLimits) -> Bundle:
         for src, code in compiled.gwx_sources.items():
             for tpath, tfacts in scan_gwx(code).items():
                 # the same template may be compiled into several files (service and view): the fullest one wins
-                if len(tfacts.tags) > len(template_cache.get(tpath, TemplateFacts()).tags):
+                if tpath not in template_cache or len(tfacts.tags) > len(template_cache[tpath].tags):
                     template_cache[tpath] = tfacts
                     compiled.templates[tpath] = src
         platform = platform or "wx"

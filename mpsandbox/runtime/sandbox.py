@@ -239,6 +239,8 @@ class Sandbox:
         # window, document, ...)) and passes only the first three: browser globals are undefined in a module.
         self._module_params = ", ".join(WECHAT_MODULE_PARAMS if self.platform == "wx" else WECHAT_MODULE_PARAMS[:3])
         self.engine.begin_turn()
+        if self.platform == "wx":  # app-service.js starts with `var global = global || {};`: modules share it
+            self.engine.eval("var global = global || {};", "app-service.js")
         for path in sorted(self.bundle.files):
             if not path.endswith(".js"):
                 continue

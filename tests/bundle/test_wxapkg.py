@@ -323,3 +323,46 @@ def test_load_speed_of_a_large_package(tmp_path: Path):
     print(f"\nloaded a {size / 1e6:.2f} MB package ({len(b.compiled.modules)} modules) in {elapsed * 1000:.0f} ms")
     assert len(b.compiled.modules) == 8 and b.compiled.splitter["app-service.js"] == "fast"
     assert elapsed < 2.0
+
+
+TARO_LIKE_GWX = """var __WXML_GLOBAL__ = {ops_cached: {}};
+function gz$gwx_1(){
+if( __WXML_GLOBAL__.ops_cached.$gwx_1)return __WXML_GLOBAL__.ops_cached.$gwx_1
+__WXML_GLOBAL__.ops_cached.$gwx_1=[];
+(function(z){var a=11;function Z(ops){z.push(ops)}
+Z([3,'eh'])
+Z([[6],[[7],[3,'i']],[3,'sid']])
+Z(z[0])
+})(__WXML_GLOBAL__.ops_cached.$gwx_1);return __WXML_GLOBAL__.ops_cached.$gwx_1
+}
+var x=['./base.wxml','./pages/forms/forms.wxml','../../base.wxml'];d_[x[0]]={}
+d_[x[0]]["tmpl_0_0"]=function(e,s,r,gg){
+var z=gz$gwx_1()
+var oB=_mz(z,'view',['bindtap',0,'data-sid',1,'catchlongpress',1],[],e,s,gg)
+_(r,oB)
+return r
+}
+var m0=function(e,s,r,gg){
+var z=gz$gwx_1()
+return r
+}
+e_[x[0]]={f:m0,j:[],i:[],ti:[],ic:[]}
+d_[x[1]]={}
+var m1=function(e,s,r,gg){
+var z=gz$gwx_1()
+return r
+}
+e_[x[1]]={f:m1,j:[],i:[],ti:[x[2]],ic:[]}
+"""
+
+
+def test_page_template_that_only_imports_gets_the_imported_bindings(tmp_path: Path):
+    """Taro's shape: every page template is empty and imports base.wxml, whose templates hold the bindings."""
+    path = tmp_path / "taro.wxapkg"
+    path.write_bytes(compile_source(_forms_source(tmp_path), gwx=TARO_LIKE_GWX))
+    b = load_bundle(path)
+    assert b.compiled.templates["pages/forms/forms.wxml"] == "page-frame.html"
+    assert b.pages[0].files_present[".wxml"]
+    got = {(x.kind, x.event, x.handler, x.file, tuple(x.dataset.items())) for x in b.bindings("pages/forms/forms")}
+    assert got == {("bind", "tap", "eh", "base.wxml", (("sid", "{{i.sid}}"),)),
+                   ("catch", "longpress", "eh", "base.wxml", (("sid", "{{i.sid}}"),))}
