@@ -28,7 +28,7 @@ FORMS_JS = """Page({
     throw new Error('long press broke');
   },
   onPhone() { console.log('tapped onPhone'); },
-  onQuoted() { console.log('tapped onQuoted'); },
+  onQuoted() { console.log('tapped onQuoted ' + global.fromApp); },
   onMut() { console.log('tapped onMut ' + typeof window + ' ' + typeof document + ' ' + typeof XMLHttpRequest); },
 });
 """
@@ -38,7 +38,7 @@ def _forms_source(tmp_path: Path) -> Path:
     root = tmp_path / "forms-src"
     (root / "pages" / "forms").mkdir(parents=True)
     (root / "app.json").write_text(json.dumps({"pages": ["pages/forms/forms"], "window": {"navigationBarTitleText": "F"}}))
-    (root / "app.js").write_text("App({ onLaunch() { console.log('launched'); } });\n")
+    (root / "app.js").write_text("global.fromApp = 'shared';\nApp({ onLaunch() { console.log('launched'); } });\n")
     (root / "pages" / "forms" / "forms.js").write_text(FORMS_JS)
     (root / "pages" / "forms" / "forms.json").write_text('{"navigationBarTitleText": "Forms"}')
     shutil.copy(FIXTURES / "compiled" / "src" / "pages" / "forms" / "forms.wxml", root / "pages" / "forms")
@@ -239,7 +239,8 @@ def test_review_walks_the_compiled_package_and_points_into_modules(forms_pkg: Pa
     result = walk(load_bundle(forms_pkg), engine="native")
     assert result.log.pages_visited == ["pages/forms/forms"]
     logs = [e.text for e in result.trace.events if e.kind == "console"]
-    for handler in ("onRoot", "onSave save", "onStop", "onCapture", "onPhone", "onQuoted"):
+    # app-service.js's `global` is one plain object all modules share
+    for handler in ("onRoot", "onSave save", "onStop", "onCapture", "onPhone", "onQuoted shared"):
         assert f"tapped {handler}" in logs
     # the platform passes require, module, exports only: browser globals are undefined in a WeChat module
     assert "tapped onMut undefined undefined undefined" in logs
