@@ -367,3 +367,14 @@ def test_page_template_that_only_imports_gets_the_imported_bindings(tmp_path: Pa
     got = {(x.kind, x.event, x.handler, x.file, tuple(x.dataset.items())) for x in b.bindings("pages/forms/forms")}
     assert got == {("bind", "tap", "eh", "base.wxml", (("sid", "{{i.sid}}"),)),
                    ("catch", "longpress", "eh", "base.wxml", (("sid", "{{i.sid}}"),))}
+
+
+def test_app_config_subpackages_become_app_json_subpackages():
+    from mpsandbox.bundle.compiled import app_json_of
+
+    listed = app_json_of({"pages": ["p/a", "subA/x/x", "subB/y/y"], "entryPagePath": "p/a.html",
+                          "subPackages": [{"root": "subA/", "pages": ["subA/x/x"]}, {"root": "subB"}],
+                          "global": {"window": {"navigationBarTitleText": "T"}}, "page": {"p/a.html": {}}})
+    assert listed["pages"] == ["p/a"] and listed["entryPagePath"] == "p/a"
+    assert [(s["root"], s["pages"]) for s in listed["subPackages"]] == [("subA/", ["x/x"]), ("subB", ["y/y"])]
+    assert listed["window"] == {"navigationBarTitleText": "T"} and "page" not in listed and "global" not in listed
