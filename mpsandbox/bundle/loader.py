@@ -14,6 +14,9 @@ from typing import Any, Literal, Sequence
 from pydantic import BaseModel, Field, ValidationError
 
 from .archive import LoadLimits, read_files
+from .compiled import CompiledInfo, convert, is_compiled
+from .gwx import scan_gwx
+from .packages import read_packages
 from .config import AppConfig, PageConfig, ProjectConfig
 from .errors import BundleError, BundleProblem
 from .jsscan import JsFileFacts, scan_js
@@ -74,6 +77,7 @@ class BundleFacts(BaseModel):
     total_size: int = 0
     pages: list[PageFact] = Field(default_factory=list)
     js: dict[str, JsFileFacts] = Field(default_factory=dict)
+    source_form: Literal["source", "wxapkg"] = "source"
 
 
 @dataclass
@@ -113,6 +117,8 @@ class Bundle:
     _texts: dict[str, str] = field(default_factory=dict, repr=False)
     _usages: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
     _page_configs: dict[str, PageConfig] = field(default_factory=dict, repr=False)
+    source_form: Literal["source", "wxapkg"] = "source"  # wxapkg: converted from a compiled package
+    compiled: CompiledInfo | None = None  # for a compiled package: where modules and $gwx templates came from
 
     @property
     def tab_pages(self) -> list[str]:
@@ -229,7 +235,8 @@ def _package_of(path: str, roots: list[str]) -> str:
 
 
 def load_bundle(path: str | Path, platform: Platform | None = None, limits: LoadLimits | None = None) -> Bundle:
-    """Load a bundle from a directory or a .zip. Raises :class:`BundleError`, never anything else."""
+    """Load a bundle from a directory, a .zip, a .wxapkg, or a folder of .wxapkg files (main package and
+    subpackages). Raises :class:`BundleError`, never anything else."""
     try:
         return _load(Path(path), platform, limits or LoadLimits())
     except BundleError:
@@ -242,12 +249,28 @@ def load_bundle(path: str | Path, platform: Platform | None = None, limits: Load
 
 def _load(path: Path, platform: Platform | None, limits: LoadLimits) -> Bundle:
     problems: list[BundleProblem] = []
-    raw = read_files(path, limits)
-    if path.is_dir() and (path / "node_modules").is_dir() and (platform or _detect_platform(raw)) == "my":
-        keep = alipay_npm_folders(raw.get("package.json"))  # Alipay bundles its npm dependencies
-        if keep:
-            raw = read_files(path, limits, keep)
+    raw, package_names = read_packages(path, limits, problems)
+    if raw is None:
+        raw = read_files(path, limits)
+        if path.is_dir() and (path / "node_modules").is_dir() and (platform or _detect_platform(raw)) == "my":
+            keep = alipay_npm_folders(raw.get("package.json"))  # Alipay bundles its npm dependencies
+            if keep:
+                raw = read_files(path, limits, keep)
     files, project = _strip_root(raw, problems)
+    # -- compiled WeChat packages (wxapkg): back to source-project files, templates from their $gwx code
+    compiled: CompiledInfo | None = None
+    template_cache: dict[str, TemplateFacts] = {}
+    if is_compiled(files):
+        files, compiled = convert(files, problems)
+        compiled.packages = package_names
+        for src, code in compiled.gwx_sources.items():
+            for tpath, tfacts in scan_gwx(code).items():
+                # the same template may be compiled into several files (service and view): the fullest one wins
+                if tpath not in template_cache or len(tfacts.tags) > len(template_cache[tpath].tags):
+                    template_cache[tpath] = tfacts
+                    compiled.templates[tpath] = src
+        platform = platform or "wx"
+    # --
     if "app.json" not in files:
         raise BundleError("missing-app-json", "the bundle has no app.json at its root")
     app_data = _json(files, "app.json", None)
@@ -262,7 +285,7 @@ def _load(path: Path, platform: Platform | None, limits: LoadLimits) -> Bundle:
     if not app.pages and not app.subpackages:
         raise BundleError("no-pages", "app.json lists no pages", file="app.json")
     plat: Platform = platform or _detect_platform(files)
-    name = path.stem if path.suffix.lower() == ".zip" else path.name
+    name = path.stem if path.suffix.lower() in (".zip", ".wxapkg") else path.name
 
     sub_roots = [s.root for s in app.subpackages]
     bundle_files = {p: BundleFile(p, d, _package_of(p, sub_roots)) for p, d in sorted(files.items())}
@@ -283,7 +306,8 @@ def _load(path: Path, platform: Platform | None, limits: LoadLimits) -> Bundle:
     pages: list[PageInfo] = []
     tpl_ext, style_ext = TEMPLATE_EXT[plat], STYLE_EXT[plat]
     for route, package in routes:
-        present = {ext: route + ext in files for ext in (".js", ".json", tpl_ext, style_ext)}
+        present = {ext: route + ext in files or route + ext in template_cache
+                   for ext in (".js", ".json", tpl_ext, style_ext)}
         info = PageInfo(route=route, package=package, exists=present[".js"], tab=route in tab, files_present=present)
         pages.append(info)
         if not info.exists:
@@ -299,7 +323,6 @@ def _load(path: Path, platform: Platform | None, limits: LoadLimits) -> Bundle:
     page_configs: dict[str, PageConfig] = {}
     usages: dict[str, list[dict[str, Any]]] = {}
     page_facts: list[PageFact] = []
-    template_cache: dict[str, TemplateFacts] = {}
 
     def config_of(module: str) -> PageConfig:
         jp = module + ".json"
@@ -322,7 +345,7 @@ def _load(path: Path, platform: Platform | None, limits: LoadLimits) -> Bundle:
         todo = [tp]
         while todo:
             current = todo.pop(0)
-            if current in seen or current not in texts or len(seen) > 50:
+            if current in seen or (current not in texts and current not in template_cache) or len(seen) > 50:
                 continue
             seen.add(current)
             facts = template_cache.get(current)
@@ -411,6 +434,8 @@ def _load(path: Path, platform: Platform | None, limits: LoadLimits) -> Bundle:
         total_size=sum(sizes.values()),
         pages=page_facts,
         js=js,
+        source_form="wxapkg" if compiled else "source",
     )
     return Bundle(name=name, platform=plat, files=bundle_files, app=app, project=project, pages=pages,
-                  problems=problems, facts=facts, _texts=texts, _usages=usages, _page_configs=page_configs)
+                  problems=problems, facts=facts, _texts=texts, _usages=usages, _page_configs=page_configs,
+                  source_form="wxapkg" if compiled else "source", compiled=compiled)

@@ -66,39 +66,44 @@ class _Parser(HTMLParser):
     def _tag(self, tag: str, raw_attrs: list[tuple[str, str | None]]) -> None:
         line = self.getpos()[0]
         attrs: dict[str, str] = {}
-        original_names: dict[str, str] = {}
         for name, value in raw_attrs:
             attrs[name] = self.restore(value or "")
         # HTMLParser lower-cases attribute names; Alipay's onTap needs the original case
         text = self.get_starttag_text() or ""
-        for m in re.finditer(r"([A-Za-z_:@][\w:.\-]*)\s*=", text):
-            original_names[m.group(1).lower()] = m.group(1)
+        original_names = {m.group(1).lower(): m.group(1) for m in re.finditer(r"([A-Za-z_:@][\w:.\-]*)\s*=", text)}
         if tag in ("import", "include") and attrs.get("src"):
             self.facts.includes.append(attrs["src"])
-        dataset = {_camel(k[5:]): v for k, v in attrs.items() if k.startswith("data-")}
-        bindings = []
-        for name, value in attrs.items():
-            original = original_names.get(name, name)
-            kind = event = None
-            am = _ALIPAY.match(original) if self.platform == "my" else None
-            m = _BIND.match(name)
-            if am:
-                kind = "alipay-on" if am.group(1) == "on" else "alipay-catch"
-                event = am.group(2)[0].lower() + am.group(2)[1:]
-            elif m:
-                kind, event = m.group(1), m.group(2)
-            if kind is None or not value.strip():
-                continue
-            handler = value.strip()
-            dynamic = "{{" in handler
-            if dynamic:
-                inner = handler.strip("{} ")
-                if re.fullmatch(r"'[\w$]+'|\"[\w$]+\"", inner):
-                    handler, dynamic = inner.strip("'\""), False
-            bindings.append(TemplateBinding(handler=handler, event=event, kind=kind, tag=tag, line=line,
-                                            open_type=attrs.get("open-type") or attrs.get("opentype") or None,
-                                            dataset=dataset, id=attrs.get("id", ""), dynamic=dynamic))
-        self.facts.tags.append(TagUse(tag=tag, line=line, attrs=attrs, bindings=bindings))
+        self.facts.tags.append(tag_use(tag, line, attrs, self.platform, original_names))
+
+
+def tag_use(tag: str, line: int, attrs: dict[str, str], platform: str,
+            original_names: dict[str, str] | None = None) -> TagUse:
+    """A tag's event bindings and dataset from its attributes (shared by source and compiled templates)."""
+    original_names = original_names or {}
+    dataset = {_camel(k[5:]): v for k, v in attrs.items() if k.startswith("data-")}
+    bindings = []
+    for name, value in attrs.items():
+        original = original_names.get(name, name)
+        kind = event = None
+        am = _ALIPAY.match(original) if platform == "my" else None
+        m = _BIND.match(name)
+        if am:
+            kind = "alipay-on" if am.group(1) == "on" else "alipay-catch"
+            event = am.group(2)[0].lower() + am.group(2)[1:]
+        elif m:
+            kind, event = m.group(1), m.group(2)
+        if kind is None or not value.strip():
+            continue
+        handler = value.strip()
+        dynamic = "{{" in handler
+        if dynamic:
+            inner = handler.strip("{} ")
+            if re.fullmatch(r"'[\w$]+'|\"[\w$]+\"", inner):
+                handler, dynamic = inner.strip("'\""), False
+        bindings.append(TemplateBinding(handler=handler, event=event, kind=kind, tag=tag, line=line,
+                                        open_type=attrs.get("open-type") or attrs.get("opentype") or None,
+                                        dataset=dataset, id=attrs.get("id", ""), dynamic=dynamic))
+    return TagUse(tag=tag, line=line, attrs=attrs, bindings=bindings)
 
 
 def parse_template(text: str, platform: str) -> TemplateFacts:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from ..apis.catalogue import Platform
 from ..apis.host import ApiCall, ApiHost, Reply
 from ..apis.mocks import MockConfig, load_mock_file
+from ..bundle.compiled import MODULE_PARAMS as WECHAT_MODULE_PARAMS
 from .engine import Engine, EngineLimits, Outcome, create_engine
 from .router import Router, RouteResult
 from .modules import to_commonjs
@@ -235,11 +236,14 @@ class Sandbox:
     def _define_modules(self) -> None:
         """Evaluate every JS file once as a module factory (turn -1: before launch, costs are not a turn)."""
         define = self._names["defineName"]
+        # WeChat wraps every module (source or compiled) in define("x.js", function(require, module, exports,
+        # window, document, ...)) and passes only the first three: browser globals are undefined in a module.
+        self._module_params = ", ".join(WECHAT_MODULE_PARAMS if self.platform == "wx" else WECHAT_MODULE_PARAMS[:3])
         self.engine.begin_turn()
         for path in sorted(self.bundle.files):
             if not path.endswith(".js"):
                 continue
-            prefix = f"{define}({json.dumps(path)}, function (require, module, exports) {{"
+            prefix = f"{define}({json.dumps(path)}, function ({self._module_params}) {{"
             module_source = to_commonjs(self.bundle.read_text(path))  # ES modules, as the platforms' babel
             self._line1_offsets[path] = len(prefix) + module_source.line1_shift
             source = module_source.code
