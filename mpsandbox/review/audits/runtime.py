@@ -6,6 +6,7 @@ from collections import defaultdict, deque
 from typing import Iterable
 
 from ..artifacts import Artifacts
+from ..coverage import sandbox_error_seqs
 from ..model import Evidence, Severity
 from ..policy import Policy
 from .base import Hit, audit, event_evidence
@@ -242,14 +243,17 @@ def _error_key(e) -> str:
     category="stability",
     severity=Severity.ERROR,
     description="""An exception escaped a lifecycle hook, handler, timer or callback. On the platform the action
-    the user took silently does nothing (or the page stays blank).""",
+    the user took silently does nothing (or the page stays blank). Errors caused by the sandbox's own limits (an
+    API it does not know, ES module syntax it does not compile, a platform global it lacks) are not findings: the
+    report's coverage counts them as the sandbox's.""",
     fix="Fix the error at the reported file and line; guard data that can be missing.",
     example="onLoad(q) { this.setData({name: q.user.name}) }  // q.user is undefined",
 )
 def uncaught_error(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     for run in art.runs:
+        sandbox_errors = sandbox_error_seqs(art, run)  # the sandbox's limits, counted in the coverage instead
         for e in run.trace.of_kind("error"):
-            if e.error in ("uncaught", "module"):
+            if e.error in ("uncaught", "module") and e.seq not in sandbox_errors:
                 yield Hit(message=f"{e.name or 'Error'}: {e.message[:200]} (in {e.source or 'unknown'})",
                           key=_error_key(e), evidence=[event_evidence(run, e, f"thrown in {e.source}", e.message[:300])])
 
@@ -266,8 +270,9 @@ def uncaught_error(art: Artifacts, policy: Policy) -> Iterable[Hit]:
 )
 def unhandled_rejection(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     for run in art.runs:
+        sandbox_errors = sandbox_error_seqs(art, run)
         for e in run.trace.of_kind("error"):
-            if e.error == "unhandled-rejection":
+            if e.error == "unhandled-rejection" and e.seq not in sandbox_errors:
                 yield Hit(message=f"unhandled rejection: {e.message[:200]}", key=_error_key(e),
                           evidence=[event_evidence(run, e, "rejected promise not handled", e.message[:300])])
 
@@ -288,8 +293,11 @@ def page_load_failure(art: Artifacts, policy: Policy) -> Iterable[Hit]:
         for route in run.pages_failed:
             yield Hit(message=f"page {route} could not be opened", key=route,
                       evidence=[Evidence(description=f"the walk could not open {route}", run=run.mode, page=route)])
+        sandbox_errors = sandbox_error_seqs(art, run)
         for e in run.trace.of_kind("error"):
             route = None
+            if e.seq in sandbox_errors:
+                continue
             if e.source in ("Page.onLoad", "page-register"):
                 route = e.page
             elif e.error == "module" and e.source in page_files:
