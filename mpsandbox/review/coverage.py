@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any, Iterable
+from typing import Any
 
 from .artifacts import Artifacts, RunArtifacts, get
 from .model import Coverage, ErrorCause, PackageCoverage
@@ -105,8 +105,11 @@ def run_coverage(art: Artifacts, run: RunArtifacts) -> Coverage:
             pc.pages_visited += 1
     causes: Counter[str] = Counter()
     examples: dict[str, str] = {}
+    classes: Counter[str] = Counter()
     for e, cause in classify_errors(art, run):
         causes[cause] += 1
+        if cause == "app":
+            classes[e.error] += 1
         examples.setdefault(cause, f"{e.name + ': ' if e.name else ''}{e.message}"[:200])
     unknown = sorted({e.api for e in run.trace.api_calls() if e.outcome == "unknown"})
     return Coverage(
@@ -123,6 +126,7 @@ def run_coverage(art: Artifacts, run: RunArtifacts) -> Coverage:
                                                if run.stopped_early else []),
         errors_app=causes.get("app", 0),
         errors_sandbox=sum(n for c, n in causes.items() if c != "app"),
+        errors_by_class=dict(sorted(classes.items())),
         error_causes=[ErrorCause(cause=c, origin="app" if c == "app" else "sandbox", count=n,
                                  description=CAUSE_TEXT[c], example=examples[c])
                       for c, n in sorted(causes.items(), key=lambda kv: (-kv[1], kv[0]))],
@@ -133,6 +137,3 @@ def sandbox_error_seqs(art: Artifacts, run: RunArtifacts) -> set[int]:
     """Sequence numbers of the run's error events that are the sandbox's fault."""
     return {e.seq for e, cause in classify_errors(art, run) if cause != "app"}
 
-
-def error_kinds(events: Iterable[Any]) -> Counter[str]:
-    return Counter(e.error for e in events)

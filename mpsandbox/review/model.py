@@ -133,6 +133,7 @@ class Coverage(BaseModel):
     budget_notes: list[str] = Field(default_factory=list)  # the walk's own budget running out (never a finding)
     errors_app: int = 0
     errors_sandbox: int = 0
+    errors_by_class: dict[str, int] = Field(default_factory=dict)  # uncaught, unhandled-rejection, module... (app)
     error_causes: list[ErrorCause] = Field(default_factory=list)
 
 
