@@ -15,6 +15,13 @@ from .model import Coverage, ErrorCause, PackageCoverage
 # globals the platforms give the logic layer that the sandbox may lack: a ReferenceError on one is not the app's
 PLATFORM_GLOBALS = {"global", "requirePlugin", "requireMiniProgram", "__wxConfig", "WXWebAssembly", "worker",
                     "Reporter", "__wxRoute", "__route__"}
+# methods the platforms give page and component instances: "not a function" on one is a framework feature the
+# sandbox lacks, not the app's bug
+INSTANCE_METHODS = ("getRelationNodes", "selectComponent", "selectAllComponents", "selectOwnerComponent",
+                    "createSelectorQuery", "createIntersectionObserver", "createMediaQueryObserver", "animate",
+                    "clearAnimation", "getTabBar", "getOpenerEventChannel", "getPageId", "setUpdatePerformanceListener",
+                    "groupSetData", "getPassiveEvent", "setPassiveEvent", "hasBehavior", "triggerEvent",
+                    "applyDataUpdates", "setInitialRenderingCache")
 _NOT_DEFINED = re.compile(r"^'?([\w$]+)'? is not defined$")
 _ESM_LINE = re.compile(r"^\s*(import\s|import\{|export\s|export\{)")
 _PAGE_NOT_FOUND = re.compile(r"^Page\[[^\]]*\] not found")
@@ -26,6 +33,7 @@ CAUSE_TEXT = {
     "es-module-syntax": "ES module syntax (import/export) the sandbox does not compile",
     "missing-global": "a platform global the sandbox does not provide",
     "framework": "an error inside the sandbox's framework",
+    "framework-feature": "a page or component instance method the sandbox's framework lacks",
     "after-module-failure": "a page or module missing because a module failed to load in the sandbox",
     "app": "the app's own code",
 }
@@ -80,6 +88,10 @@ def _cause(art: Artifacts, e: Any, unknown_by_turn: dict[int, set[str]], unknown
             line = _source_line(art, top)
             if not line or any(name in line for name in unknown):
                 return "unknown-api"
+    if e.name == "TypeError" and message.endswith("not a function"):
+        line = _source_line(art, top)
+        if any(f".{name}(" in line or f".{name})" in line for name in INSTANCE_METHODS):
+            return "framework-feature"
     if e.name == "ReferenceError":
         m = _NOT_DEFINED.match(message)
         if m and m.group(1) in PLATFORM_GLOBALS:
