@@ -212,9 +212,23 @@ def _request(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
             result.update(statusCode=mock.status, data=data, header=mock.headers)
             if host.platform == "my":
                 result.update(status=mock.status, headers=mock.headers)
-    elif host.platform == "my" and "statusCode" in result:
-        result.update(status=result["statusCode"], headers=result.get("header", {}))
+    else:
+        result.update(_default_body(host, spec.name, opts))
+        if host.platform == "my" and "statusCode" in result:
+            result.update(status=result["statusCode"], headers=result.get("header", {}))
     return host.finish(call, services, True, result, delay=latency)
+
+
+def _default_body(host: ApiHost, api: str, opts: dict[str, Any]) -> dict[str, Any]:
+    """The body of a request no mock response matches: ``network.default_data`` (a JSON value), as text when the
+    call asked for text (``dataType`` other than json, or an uploadFile)."""
+    if api not in ("request", "httpRequest", "uploadFile"):
+        return {}
+    body = host.default_request_body()
+    data_type = str(opts.get("dataType") or "json").lower()
+    if api == "uploadFile" or data_type != "json" or opts.get("responseType") == "arraybuffer":
+        return {"data": body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)}
+    return {"data": body}
 
 
 @handler("socket")

@@ -9,15 +9,17 @@ This module never imports the runtime internals or the review; it records throug
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass, field
 from os import PathLike
-from typing import Any, Callable, Literal, Protocol
+from typing import Any, Callable, Iterable, Literal, Protocol
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
 from ..runtime.trace import ApiCallEvent, FlowEvent, NoteEvent, PermissionEvent
+from .bodies import default_body
 from .canary import CANARY_KINDS, CanaryRegistry
 from .catalogue import ApiSpec, Catalogue, Gesture, Kind, MethodSpec, Platform, load_catalogue
 from .mocks import MockConfig, MockError, _format_validation, load_mock_file
@@ -145,6 +147,15 @@ def err_msg(call: ApiCall, detail: str | None = None) -> str:
     return f"{name}:ok" if detail is None else f"{name}:fail {detail}"
 
 
+def _js_texts(bundle: Any) -> Iterable[str]:
+    for path in sorted(getattr(bundle, "files", None) or {}):
+        if path.endswith(".js"):
+            try:
+                yield bundle.read_text(path)
+            except Exception:  # noqa: BLE001 - an unreadable file just adds no fields
+                continue
+
+
 @dataclass
 class Declarations:
     """What app.json declares: permission scopes (with desc), WeChat requiredPrivateInfos, timeouts, app id."""
@@ -237,6 +248,8 @@ class ApiHost:
         self.objects: dict[int, dict[str, Any]] = {}  # state of host objects by oid
         self.location_updates = False
         self._services: HostServices | None = None
+        self.code_texts: Callable[[], Iterable[str]] = lambda: ()  # the bundle's JS, for the shaped default body
+        self._default_body: Any = None
         self.permissions = PermissionModel(
             platform=platform,
             declared=dict(self.declarations.permission),
@@ -253,8 +266,19 @@ class ApiHost:
                    catalogue: Catalogue | None = None) -> "ApiHost":
         """The host for ``bundle``: its platform and its app.json declarations (permission, requiredPrivateInfos,
         networkTimeout, privacy check, entry page)."""
-        return cls(platform or bundle.platform, catalogue=catalogue, mocks=mocks, seed=seed,
+        host = cls(platform or bundle.platform, catalogue=catalogue, mocks=mocks, seed=seed,
                    declarations=Declarations.from_bundle(bundle), allowed_domains=allowed_domains)
+        host.code_texts = lambda: _js_texts(bundle)
+        return host
+
+    def default_request_body(self) -> Any:
+        """The body of a request no mock response matches: ``network.default_data`` when the mocks set it, else
+        the ``network.default_body`` design (bodies.py), computed once per host."""
+        if self._default_body is None:
+            net = self.mocks.network
+            self._default_body = net.default_data if net.default_data is not None else \
+                default_body(net.default_body, self.code_texts())
+        return copy.deepcopy(self._default_body)
 
     def resolve(self, platform_name: str) -> ApiSpec | None:
         return self.catalogue.resolve(self.platform, platform_name)

@@ -1,11 +1,14 @@
 """The mock file: what the simulated host and user answer. TOML, YAML or JSON, validated by pydantic.
 
-Everything has a default, so an unmocked bundle still runs: a request returns 200 with an empty JSON object, the
-user allows every permission and confirms every dialog, payments succeed.
+Everything has a default, so an unmocked bundle still runs: a request returns 200 with a body shaped for the
+bundle (bodies.py), the user allows every permission and confirms every dialog, payments succeed. A HAR file
+(recorded traffic) is accepted as a mock file too: its entries become responses.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import fnmatch
 import json
 import re
@@ -90,6 +93,9 @@ class NetworkMock(BaseModel):
     model_config = ConfigDict(extra="forbid")
     allowed_domains: list[str] | None = None  # request-domain allow-list; None: not enforced
     default_latency_ms: int = Field(80, ge=0)
+    # the body of a request no response matches: default_data when set, else the default_body design (MOCKS.md)
+    default_body: Literal["shaped", "envelope", "empty"] = "shaped"
+    default_data: Any = None
 
 
 class LaunchMock(BaseModel):
@@ -151,8 +157,66 @@ def parse_mock_text(text: str, fmt: str, name: str = "<mock>") -> MockConfig:
         raise MockError(_format_validation(name, exc)) from exc
 
 
+HAR_MAX_BYTES = 64 * 1024 * 1024
+HAR_MAX_ENTRIES = 20_000
+HAR_MAX_BODY = 4 * 1024 * 1024
+
+
+def har_responses(data: Any, name: str = "<har>") -> list[ResponseMock]:
+    """Responses of a HAR 1.2 log (recorded traffic): each entry's method and exact URL answer with its status,
+    headers and body (text, base64-decoded when the HAR says so, parsed as JSON when the mimeType is JSON). A URL
+    recorded several times answers with its recordings in order, the last one from then on."""
+    log = data.get("log") if isinstance(data, dict) else None
+    entries = log.get("entries") if isinstance(log, dict) else None
+    if not isinstance(entries, list):
+        raise MockError(f"{name}: not a HAR file (expected log.entries, a list)")
+    if len(entries) > HAR_MAX_ENTRIES:
+        raise MockError(f"{name}: {len(entries)} entries, more than {HAR_MAX_ENTRIES}")
+    out: list[ResponseMock] = []
+    for i, entry in enumerate(entries):
+        where = f"{name}: log.entries[{i}]"
+        req = entry.get("request") if isinstance(entry, dict) else None
+        res = entry.get("response") if isinstance(entry, dict) else None
+        if not isinstance(req, dict) or not isinstance(res, dict) or not isinstance(req.get("url"), str):
+            raise MockError(f"{where}: expected request.url and a response")
+        status = res.get("status")
+        if not isinstance(status, int) or not 100 <= status <= 599:
+            if status == 0:  # a request the browser never completed: no answer to replay
+                continue
+            raise MockError(f"{where}: response.status must be an HTTP status (100-599), not {status!r}")
+        headers = {str(h.get("name")): str(h.get("value", "")) for h in res.get("headers") or []
+                   if isinstance(h, dict) and h.get("name")}
+        content = res.get("content") if isinstance(res.get("content"), dict) else {}
+        body: Any = content.get("text") or ""
+        if not isinstance(body, str):
+            raise MockError(f"{where}: response.content.text must be text")
+        if len(body) > HAR_MAX_BODY:
+            raise MockError(f"{where}: the body is larger than {HAR_MAX_BODY} bytes")
+        if content.get("encoding") == "base64":
+            try:
+                body = base64.b64decode(body, validate=False).decode("utf-8", errors="replace")
+            except (ValueError, binascii.Error) as exc:
+                raise MockError(f"{where}: response.content.text is not valid base64") from exc
+        mime = str(content.get("mimeType") or headers.get("Content-Type") or headers.get("content-type") or "")
+        if "json" in mime.lower() and body.strip():
+            try:
+                body = json.loads(body)
+            except ValueError:
+                pass  # a body labelled JSON that is not: the app gets the text, as it would
+        out.append(ResponseMock(url="re:^" + re.escape(req["url"]) + "$", method=str(req.get("method") or "*"),
+                                status=status, data=body, headers=headers or {"Content-Type": mime or "text/plain"},
+                                api="*"))
+    last: dict[tuple[str, str], int] = {}
+    for i, r in enumerate(out):
+        last[(r.method.upper(), r.url)] = i
+    return [r.model_copy(update={"times": 1}) if last[(r.method.upper(), r.url)] != i else r
+            for i, r in enumerate(out)]
+
+
 def load_mock_file(path: str | Path) -> MockConfig:
     p = Path(path)
+    if p.suffix.lower() == ".har":
+        return _load_har(p)
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
@@ -160,3 +224,17 @@ def load_mock_file(path: str | Path) -> MockConfig:
     except (OSError, UnicodeDecodeError) as exc:
         raise MockError(f"{p}: cannot read mock file: {exc}") from exc
     return parse_mock_text(text, p.suffix.lstrip(".").lower(), str(p))
+
+
+def _load_har(p: Path) -> MockConfig:
+    try:
+        if p.stat().st_size > HAR_MAX_BYTES:
+            raise MockError(f"{p}: the HAR file is larger than {HAR_MAX_BYTES // (1024 * 1024)} MB")
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise MockError(f"{p}: no such mock file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MockError(f"{p}: cannot read mock file: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise MockError(f"{p}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
+    return MockConfig(responses=har_responses(data, str(p)))

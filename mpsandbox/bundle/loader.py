@@ -56,6 +56,7 @@ class BindingFact(BaseModel):
     component: str | None = None  # the custom component the tag is (the event comes from it)
     owner: str | None = None  # the component whose template binds it (None: the page's own template)
     dynamic: bool = False
+    attrs: dict[str, str] = Field(default_factory=dict)  # the tag's attributes that shape the event's detail
 
 
 class PageFact(BaseModel):
@@ -377,7 +378,7 @@ def _load(path: Path, platform: Platform | None, limits: LoadLimits) -> Bundle:
             for b in tag.bindings:
                 pf.bindings.append(BindingFact(handler=b.handler, event=b.event, kind=b.kind, tag=b.tag, file=file,
                                                line=b.line, open_type=b.open_type, dataset=b.dataset, id=b.id,
-                                               component=comp, dynamic=b.dynamic))
+                                               component=comp, dynamic=b.dynamic, attrs=b.attrs))
             if comp is None and tag.tag not in BUILTIN_TAGS and "-" in tag.tag and tag.tag not in comps:
                 continue
             if comp is None:
@@ -409,7 +410,7 @@ def _load(path: Path, platform: Platform | None, limits: LoadLimits) -> Bundle:
                         pf.bindings.append(BindingFact(handler=b.handler, event=b.event, kind=b.kind, tag=b.tag,
                                                        file=cfile, line=b.line, open_type=b.open_type,
                                                        dataset=b.dataset, id=b.id, component=inner.get(ctag.tag),
-                                                       owner=comp, dynamic=b.dynamic))
+                                                       owner=comp, dynamic=b.dynamic, attrs=b.attrs))
         usages[info.route] = page_usages
         page_facts.append(pf)
 

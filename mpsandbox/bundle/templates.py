@@ -15,6 +15,9 @@ _MUSTACHE = re.compile(r"\{\{.*?\}\}", re.S)
 # bind:tap, bindtap, catch:tap, catchtap, capture-bind:tap, capture-catch:tap, mut-bind:tap
 _BIND = re.compile(r"^(capture-bind|capture-catch|mut-bind|bind|catch)(?::)?([a-z][\w-]*)$")
 _ALIPAY = re.compile(r"^(on|catch)([A-Z]\w*)$")
+# attributes that shape an event's detail (picker mode, input type, slider range...), kept on each binding
+DETAIL_ATTRS = ("mode", "type", "range-key", "start", "end", "min", "max", "step", "fields", "checked", "value",
+                "name", "current")
 VOID_TAGS = {"input", "image", "icon", "import", "include", "wxs", "sjs", "import-sjs", "br", "img"}
 
 
@@ -29,6 +32,7 @@ class TemplateBinding:
     dataset: dict[str, str] = field(default_factory=dict)
     id: str = ""
     dynamic: bool = False
+    attrs: dict[str, str] = field(default_factory=dict)  # DETAIL_ATTRS present on the tag
 
 
 @dataclass
@@ -102,7 +106,8 @@ def tag_use(tag: str, line: int, attrs: dict[str, str], platform: str,
                 handler, dynamic = inner.strip("'\""), False
         bindings.append(TemplateBinding(handler=handler, event=event, kind=kind, tag=tag, line=line,
                                         open_type=attrs.get("open-type") or attrs.get("opentype") or None,
-                                        dataset=dataset, id=attrs.get("id", ""), dynamic=dynamic))
+                                        dataset=dataset, id=attrs.get("id", ""), dynamic=dynamic,
+                                        attrs={k: attrs[k][:200] for k in DETAIL_ATTRS if k in attrs}))
     return TagUse(tag=tag, line=line, attrs=attrs, bindings=bindings)
 
 

@@ -46,6 +46,19 @@ def _describe(f: Finding) -> str:
     return "\n".join(lines)
 
 
+def _coverage_properties(report: Report) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for r in report.runs:
+        c, p = r.coverage, f"coverage.{r.mode}"
+        out += [(f"{p}.pages", f"{c.pages_visited}/{c.pages_declared}"),
+                (f"{p}.handlers", f"{c.handlers_fired}/{c.handlers_bound}"),
+                (f"{p}.errors_app", str(c.errors_app)), (f"{p}.errors_sandbox", str(c.errors_sandbox)),
+                (f"{p}.unknown_apis", ", ".join(c.unknown_apis[:50])),
+                (f"{p}.budget_notes", str(len(c.budget_notes)))]
+        out += [(f"{p}.package.{pc.package}", f"{pc.pages_visited}/{pc.pages_declared}") for pc in c.packages]
+    return out
+
+
 def to_junit(report: Report, *, fail_on: Literal["flag", "reject"] | str = "reject") -> str:
     """The report as a JUnit XML document (``<testsuites>`` holding one ``<testsuite>``)."""
     if fail_on not in ("flag", "reject"):
@@ -68,7 +81,8 @@ def to_junit(report: Report, *, fail_on: Literal["flag", "reject"] | str = "reje
     for name, value in (("verdict", report.verdict.value), ("exit_code", str(report.exit_code)),
                         ("policy", report.policy), ("platform", report.bundle.platform or ""),
                         ("fail_on", fail_on), ("tool_version", report.tool_version),
-                        *((f"count.{k}", str(v)) for k, v in sorted(report.counts.items()))):
+                        *((f"count.{k}", str(v)) for k, v in sorted(report.counts.items())),
+                        *_coverage_properties(report)):
         ET.SubElement(props, "property", name=_s(name, 100), value=_s(value, 300))
 
     tests = failures = skipped = errors = 0

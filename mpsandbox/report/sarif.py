@@ -138,6 +138,22 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
     return result
 
 
+def _coverage(c: Any) -> dict[str, Any]:
+    return {
+        "pagesVisited": c.pages_visited,
+        "pagesDeclared": c.pages_declared,
+        "packages": {neutralise(p.package, 100): {"pagesVisited": p.pages_visited, "pagesDeclared": p.pages_declared}
+                     for p in c.packages},
+        "handlersFired": c.handlers_fired,
+        "handlersBound": c.handlers_bound,
+        "unknownApis": [neutralise(a, 100) for a in c.unknown_apis[:100]],
+        "budgetNotes": [neutralise(n, 300) for n in c.budget_notes[:50]],
+        "errorsApp": c.errors_app,
+        "errorsSandbox": c.errors_sandbox,
+        "errorCauses": {e.cause: e.count for e in c.error_causes},
+    }
+
+
 def to_sarif(report: Report) -> dict[str, Any]:
     """The report as a SARIF 2.1.0 log (a dict ready for ``json.dumps``)."""
     rules = list(report.rules)
@@ -178,6 +194,7 @@ def to_sarif(report: Report) -> dict[str, Any]:
             "platform": neutralise(report.bundle.platform or "", 20),
             "counts": {k: int(v) for k, v in report.counts.items()},
             "reportSchemaVersion": report.schema_version,
+            "coverage": {r.mode: _coverage(r.coverage) for r in report.runs},
         },
     }
     if report.bundle.sha256:

@@ -133,10 +133,16 @@ def _runs_table(runs: list[RunFigures]) -> Table:
     def row(label: str, fn: Callable[[RunFigures], str]) -> None:
         table.add_row(label, *[fn(r) for r in runs])
 
-    row("pages visited", lambda r: str(len(r.pages_visited)))
+    row("pages visited", lambda r: f"{len(r.pages_visited)}/{r.coverage.pages_declared}")
+    if any(len(r.coverage.packages) > 1 for r in runs):
+        for pkg in sorted({p.package for r in runs for p in r.coverage.packages}):
+            row(f"  {neutralise(pkg, 30)}", lambda r, pkg=pkg: next(
+                (f"{p.pages_visited}/{p.pages_declared}" for p in r.coverage.packages if p.package == pkg), "—"))
     row("pages failed", lambda r: str(len(r.pages_failed)))
-    row("handlers fired", lambda r: str(r.handlers_fired) + (f" ({r.handlers_missing} missing)"
-                                                             if r.handlers_missing else ""))
+    row("handlers fired", lambda r: f"{r.handlers_fired}/{r.coverage.handlers_bound}"
+        + (f" ({r.handlers_missing} missing)" if r.handlers_missing else ""))
+    row("errors: app / sandbox", lambda r: f"{r.coverage.errors_app} / {r.coverage.errors_sandbox}")
+    row("unknown APIs", lambda r: str(len(r.coverage.unknown_apis)))
     row("API calls", lambda r: str(r.api_calls))
     for g in sorted({g for r in runs for g in r.api_calls_by_group}):
         row(f"  {neutralise(g, 30)}", lambda r, g=g: str(r.api_calls_by_group.get(g, 0)))
@@ -188,6 +194,23 @@ def render_text(report: Report, *, color: bool = False, width: int = WIDTH) -> s
                 console.print(_labelled(f"pages that failed to load ({r.mode}):", Text(
                     ", ".join(neutralise(p, 80) for p in r.pages_failed[:20])
                     + (f" … and {len(r.pages_failed) - 20} more" if len(r.pages_failed) > 20 else ""))))
+            cov = r.coverage
+            if cov.pages_redirected:
+                console.print(_labelled(f"pages that sent the user elsewhere ({r.mode}):", Text(", ".join(
+                    f"{neutralise(k, 80)} → {neutralise(v, 80)}" for k, v in list(cov.pages_redirected.items())[:10])
+                    + (f" … and {len(cov.pages_redirected) - 10} more" if len(cov.pages_redirected) > 10 else ""))))
+            if cov.unknown_apis:
+                console.print(_labelled(f"unknown APIs called ({r.mode}):", Text(
+                    ", ".join(neutralise(a, 60) for a in cov.unknown_apis[:20])
+                    + (f" … and {len(cov.unknown_apis) - 20} more" if len(cov.unknown_apis) > 20 else ""))))
+            sandbox = [c for c in cov.error_causes if c.origin == "sandbox"]
+            if sandbox:
+                console.print(_labelled(f"errors caused by the sandbox ({r.mode}, not findings):", Text("; ".join(
+                    f"{c.count} × {neutralise(c.description, 100)}" for c in sandbox))))
+            for note in cov.budget_notes[:10]:
+                console.print(_labelled(f"coverage note ({r.mode}):", Text(neutralise(note, 300))))
+            if len(cov.budget_notes) > 10:
+                console.print(Text(f"… and {len(cov.budget_notes) - 10} more coverage notes"))
             if r.end_detail:
                 console.print(Text(f"end of the {r.mode} walk: {neutralise(r.end_reason, 40)}: "
                                    f"{neutralise(r.end_detail, 300)}"))

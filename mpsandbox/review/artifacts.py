@@ -31,6 +31,10 @@ class RunArtifacts:
     pages_failed: list[str] = field(default_factory=list)
     handlers_fired: int = 0
     handlers_skipped: list[str] = field(default_factory=list)
+    handlers_bound: int = 0
+    pages_skipped: list[str] = field(default_factory=list)
+    pages_redirected: dict[str, str] = field(default_factory=dict)
+    budget_notes: list[str] = field(default_factory=list)
     stopped_early: str | None = None
     launch_to_ready_ms: int | None = None
     wall_ms: float = 0.0

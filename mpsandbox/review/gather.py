@@ -10,7 +10,7 @@ from typing import Any
 from ..apis.catalogue import load_catalogue
 from ..apis.mocks import MockConfig
 from ..runtime.sandbox import RunLimits
-from ..runtime.walker import Walker
+from ..runtime.walker import WalkBudgets, Walker
 from .artifacts import Artifacts, LoadFailure, RunArtifacts
 from .policy import Policy
 
@@ -32,6 +32,13 @@ def run_limits(policy: Policy) -> RunLimits:
         max_jobs_per_turn=b.max_jobs_per_turn,
         max_cpu_breaches=b.max_cpu_breaches,
     )
+
+
+def walk_budgets(policy: Policy) -> WalkBudgets:
+    b = policy.budgets
+    return WalkBudgets(step_turns=b.step_turns, step_cpu_ms=b.step_cpu_ms, page_turns=b.page_turns,
+                       page_cpu_ms=b.page_cpu_ms, handlers_per_page=b.handlers_per_page,
+                       runaway_pages=b.runaway_pages)
 
 
 def load(path: Any, platform: str | None) -> tuple[Any | None, LoadFailure | None]:
@@ -89,7 +96,7 @@ def gather(
     for mode in ("allow", "deny") if deny else ("allow",):
         walker = Walker(bundle, mode=mode, engine=engine, seed=seed, limits=limits, mocks=mocks,
                         allow_domains=policy.allow_domains or None,
-                        idle_after_unload_ms=policy.budgets.idle_after_unload_ms)
+                        idle_after_unload_ms=policy.budgets.idle_after_unload_ms, budgets=walk_budgets(policy))
         result = walker.run()
         art.runs.append(
             RunArtifacts(
@@ -100,6 +107,10 @@ def gather(
                 pages_failed=result.log.pages_failed,
                 handlers_fired=result.log.handlers_fired,
                 handlers_skipped=result.log.handlers_skipped,
+                handlers_bound=result.log.handlers_bound,
+                pages_skipped=result.log.pages_skipped,
+                pages_redirected=result.log.pages_redirected,
+                budget_notes=result.log.budget_notes,
                 stopped_early=result.log.stopped_early,
                 launch_to_ready_ms=result.launch_to_ready_ms,
                 wall_ms=result.stats.wall_ms,

@@ -103,6 +103,40 @@ class ApiCallCount(BaseModel):
     count: int
 
 
+class PackageCoverage(BaseModel):
+    package: str  # "main" or a subpackage root
+    pages_declared: int = 0
+    pages_visited: int = 0
+
+
+class ErrorCause(BaseModel):
+    cause: str  # app, unknown-api, not-supported, es-module-syntax, missing-global, framework, after-module-failure
+    origin: Literal["app", "sandbox"]
+    count: int
+    description: str = ""
+    example: str = ""
+
+
+class Coverage(BaseModel):
+    """How much of the bundle one walk reached, where the walk's own budget cut it short, and whose fault the
+    errors were (the app's own code, or the sandbox's limits: unknown APIs, missing features, module loading)."""
+
+    pages_declared: int = 0
+    pages_visited: int = 0
+    packages: list[PackageCoverage] = Field(default_factory=list)
+    pages_failed: list[str] = Field(default_factory=list)
+    pages_skipped: list[str] = Field(default_factory=list)  # not reached: the walk stopped first
+    pages_redirected: dict[str, str] = Field(default_factory=dict)  # page -> where the app sent the user
+    handlers_bound: int = 0
+    handlers_fired: int = 0
+    unknown_apis: list[str] = Field(default_factory=list)
+    budget_notes: list[str] = Field(default_factory=list)  # the walk's own budget running out (never a finding)
+    errors_app: int = 0
+    errors_sandbox: int = 0
+    errors_by_class: dict[str, int] = Field(default_factory=dict)  # uncaught, unhandled-rejection, module... (app)
+    error_causes: list[ErrorCause] = Field(default_factory=list)
+
+
 class RunFigures(BaseModel):
     """The numbers of one walk."""
 
@@ -127,6 +161,7 @@ class RunFigures(BaseModel):
     end_detail: str = ""
     launch_to_ready_ms: int | None = None  # virtual ms from launch to the first page's onReady
     wall_ms: float = 0.0  # measured; not deterministic
+    coverage: Coverage = Field(default_factory=Coverage)
 
 
 class BundleSummary(BaseModel):

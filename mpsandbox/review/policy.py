@@ -45,6 +45,7 @@ class Budgets(BaseModel):
     memory_bytes: int = Field(64 * MB, gt=0)
     stack_bytes: int = Field(4 * MB, gt=0)
     cpu_ms_per_turn: float = Field(1_000.0, gt=0)  # WeChat's audit: script <= 1 s per cycle
+    # whole-walk caps; the walk raises them to its per-page budgets times the number of pages
     cpu_ms_total: float = Field(20_000.0, gt=0)
     wall_ms_per_turn: float = Field(10_000.0, gt=0)
     max_turns: int = Field(20_000, gt=0)
@@ -52,6 +53,15 @@ class Budgets(BaseModel):
     max_jobs_per_turn: int = Field(100_000, gt=0)
     max_cpu_breaches: int = Field(2, gt=0)  # turns out of CPU before the walk stops
     idle_after_unload_ms: int = Field(30_000, ge=0)  # virtual time let pass after the last page unloads
+    # The walk's own budgets. A step (opening a page, one handler, one page hook) that spends its budget without
+    # any user input is the bundle running away (a finding); a page that spends its budget over many steps is the
+    # walk running out (a coverage note: the rest of the page is skipped).
+    step_turns: int = Field(2_000, gt=0)
+    step_cpu_ms: float = Field(3_000.0, gt=0)
+    page_turns: int = Field(8_000, gt=0)
+    page_cpu_ms: float = Field(6_000.0, gt=0)
+    handlers_per_page: int = Field(120, gt=0)
+    runaway_pages: int = Field(3, gt=0)  # pages whose steps ran away before the walk stops
 
 
 class Thresholds(BaseModel):

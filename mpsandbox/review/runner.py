@@ -13,6 +13,7 @@ from .. import __version__
 from ..apis.mocks import MockConfig
 from .artifacts import Artifacts, RunArtifacts, get
 from .audits import REGISTRY, run_audits
+from .coverage import run_coverage
 from .gather import gather, load
 from .model import (
     ApiCallCount,
@@ -151,4 +152,5 @@ def run_figures(art: Artifacts, run: RunArtifacts) -> RunFigures:
         end_detail=end.detail if end else "",
         launch_to_ready_ms=run.launch_to_ready_ms,
         wall_ms=round(run.wall_ms, 2),
+        coverage=run_coverage(art, run),
     )

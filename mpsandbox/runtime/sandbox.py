@@ -189,6 +189,8 @@ class Sandbox:
         self._dropped = 0
         self._console_count = 0
         self._ended: RunEnd | None = None
+        self._window: tuple[int | None, int | None] | None = None  # budget window: (turn index, cpu units) ends
+        self.window_spent: str | None = None  # "turns" or "cpu" once run() stopped on the window
         self._launched = False
         self._first_ready_wall: float | None = None
         self._line1_offsets: dict[str, int] = {}
@@ -534,11 +536,14 @@ class Sandbox:
         while self._queue:
             task = self._queue[0]
             if until is not None and task.t > until:
+                self.now = max(self.now, until)
                 return None
             if task.t > limits.virtual_ms:
                 return self._end("virtual-time", f"next task at {task.t} ms is past the {limits.virtual_ms} ms budget")
             if self._turn_index + 1 >= limits.max_turns:
                 return self._end("turns", f"{limits.max_turns} turns")
+            if self._window is not None and self._window_full():
+                return None
             heapq.heappop(self._queue)
             self._run_turn(task)
             if self._ended is not None:
@@ -546,6 +551,36 @@ class Sandbox:
         if until is not None:
             self.now = max(self.now, until)
         return None
+
+    # ---- budget windows: the walk's per-page and per-step budgets -------------------------------------------------
+    def open_window(self, turns: int | None = None, cpu_ms: float | None = None) -> None:
+        """Budgets for the following :meth:`run` calls. Spending one stops :meth:`run` early (it returns None
+        with tasks still queued) and sets :attr:`window_spent`; unlike the run's limits it does not end the run."""
+        cpu_end = None
+        if cpu_ms is not None:
+            cpu_end = self._cpu_units_total + int(cpu_ms * self.engine.info.units_per_ms)
+        self._window = (None if turns is None else self._turn_index + 1 + max(0, int(turns)), cpu_end)
+        self.window_spent = None
+
+    @property
+    def turns_run(self) -> int:
+        return self._turn_index + 1
+
+    @property
+    def cpu_ms_used(self) -> float:
+        return self._cpu_units_total / self.engine.info.units_per_ms
+
+    def close_window(self) -> None:
+        self._window = None
+        self.window_spent = None
+
+    def _window_full(self) -> bool:
+        turns_end, cpu_end = self._window or (None, None)
+        if turns_end is not None and self._turn_index + 1 >= turns_end:
+            self.window_spent = "turns"
+        elif cpu_end is not None and self._cpu_units_total >= cpu_end:
+            self.window_spent = "cpu"
+        return self.window_spent is not None
 
     def finish(self) -> Trace:
         """Run to idle (or a budget) and close the trace."""

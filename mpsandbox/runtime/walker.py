@@ -1,9 +1,14 @@
 """The review's walk: drive a bundle through every page and handler without help, as a curious user would.
 
 Launch, then for every page of the main package and the subpackages: open it (its lifecycle runs), fire every
-handler bound in its template once as a user tap with a plausible event, pull down, reach the bottom, scroll,
-share, hide and show the app, then move on (which unloads it). After the last page everything is unloaded and
-virtual time runs on, so timers and listeners that outlive their page show up in the trace.
+handler bound in its template once as a user event with a detail typed as its component gives it, pull down, reach
+the bottom, scroll, share, hide and show the app, then move on (which unloads it). After the last page everything
+is unloaded and virtual time runs on, so timers and listeners that outlive their page show up in the trace.
+
+Budgets are per step (opening a page, one handler, one page hook) and per page, not for the whole walk, so a large
+app is walked to the end. A step that spends its budget with no user input is the bundle running away (a budget
+event, which the review flags); a page that spends its budget over many steps is the walk running out (a coverage
+note, never a finding): the rest of that page is skipped and the walk moves on.
 """
 
 from __future__ import annotations
@@ -17,19 +22,36 @@ from pydantic import BaseModel, Field
 from ..apis.host import ApiHost
 from ..apis.mocks import MockConfig, UserMock
 from .sandbox import RunLimits, Sandbox
-from .trace import RunStats, Trace
+from .trace import BudgetEvent, NoteEvent, RunStats, Trace
 
 WalkMode = Literal["allow", "deny"]
 SETTLE_MS = 3_000  # virtual time a step may take to settle before the walk moves on
+LEAVING_OPS = ("redirectTo", "reLaunch", "switchTab", "navigateTo", "navigateBack")
+
+
+class WalkBudgets(BaseModel):
+    """The walk's own budgets (see the module's docstring)."""
+
+    step_turns: int = Field(2_000, gt=0)
+    step_cpu_ms: float = Field(3_000.0, gt=0)
+    page_turns: int = Field(8_000, gt=0)
+    page_cpu_ms: float = Field(6_000.0, gt=0)
+    handlers_per_page: int = Field(120, gt=0)
+    runaway_pages: int = Field(3, gt=0)  # pages whose steps ran away before the walk stops
 
 
 class WalkLog(BaseModel):
     mode: WalkMode
     pages_visited: list[str] = Field(default_factory=list)
     pages_failed: list[str] = Field(default_factory=list)
+    pages_skipped: list[str] = Field(default_factory=list)  # never tried: the walk stopped first
+    pages_redirected: dict[str, str] = Field(default_factory=dict)  # route -> where the app sent the user instead
     handlers_fired: int = 0
+    handlers_bound: int = 0  # distinct handlers bound in the templates of the bundle's pages
     handlers_skipped: list[str] = Field(default_factory=list)  # dynamic handler names the walk cannot resolve
-    stopped_early: str | None = None  # why the walk stopped before the end (a blown budget)
+    budget_notes: list[str] = Field(default_factory=list)  # where the walk's own budget cut it short
+    runaway_steps: int = 0  # steps that spent their budget without user input
+    stopped_early: str | None = None  # why the walk stopped before the end
 
 
 @dataclass
@@ -50,6 +72,8 @@ class Binding:
     component: str | None = None  # the component whose method handles it; None: the page
     target_id: str = ""
     dynamic: bool = False
+    tag: str = ""  # the element the event comes from (picker, switch, input...)
+    attrs: dict[str, str] = field(default_factory=dict)  # its static attributes (mode, type, min...)
 
 
 def deny_all(base: MockConfig | None = None) -> MockConfig:
@@ -84,6 +108,7 @@ def page_bindings(bundle: Any, route: str) -> list[Binding]:
         handler = _get(b, "handler")
         if not isinstance(handler, str) or not handler:
             continue
+        attrs = _get(b, "attrs") or {}
         binding = Binding(
             handler=handler,
             event=_get(b, "event") or "tap",
@@ -92,6 +117,8 @@ def page_bindings(bundle: Any, route: str) -> list[Binding]:
             component=_get(b, "owner") or _get(b, "handler_component"),
             target_id=_get(b, "id") or "",
             dynamic=bool(_get(b, "dynamic", False)),
+            tag=str(_get(b, "tag") or "").lower(),
+            attrs={str(k): str(v) for k, v in attrs.items() if "{{" not in str(v)} if isinstance(attrs, dict) else {},
         )
         key = (binding.handler, binding.event, binding.component, binding.open_type)
         if key in seen:
@@ -101,13 +128,86 @@ def page_bindings(bundle: Any, route: str) -> list[Binding]:
     return out
 
 
+def _number(text: str | None, default: float) -> float:
+    try:
+        return float(text) if text is not None else default
+    except ValueError:
+        return default
+
+
 def plausible_detail(b: Binding) -> dict[str, Any]:
+    """``event.detail`` as the element the event comes from gives it (WeChat's component docs; Douyin and Alipay
+    follow them)."""
     ev = b.event.lower()
-    if ev in ("input", "change", "confirm", "blur", "focus"):
-        return {"value": "1" if ev != "change" else "1", "cursor": 1}
-    if ev in ("scroll", "scrolltolower", "scrolltoupper"):
-        return {"scrollTop": 400, "scrollHeight": 2000, "deltaY": 100}
+    tag = b.tag
+    mode = (b.attrs.get("mode") or "").lower()
+    if tag == "picker":
+        if ev == "columnchange":
+            return {"column": 0, "value": 0}
+        if ev == "cancel":
+            return {}
+        if mode == "multiselector":
+            return {"value": [0, 0]}
+        if mode == "date":
+            return {"value": b.attrs.get("start") or "2025-01-01"}
+        if mode == "time":
+            return {"value": b.attrs.get("start") or "12:00"}
+        if mode == "region":
+            return {"value": ["广东省", "广州市", "海珠区"], "code": ["440000", "440100", "440105"],
+                    "postcode": "510000"}
+        return {"value": 0}
+    if tag == "picker-view":
+        return {"value": [0, 0, 0]}
+    if tag in ("switch", "checkbox") and ev == "change":
+        return {"value": True}
+    if tag == "checkbox-group":
+        return {"value": ["1"]}
+    if tag == "radio-group":
+        return {"value": "1"}
+    if tag == "slider":
+        return {"value": int(_number(b.attrs.get("min"), 0)) + int(_number(b.attrs.get("step"), 1))}
+    if tag in ("input", "textarea") or (not tag and ev in ("input", "confirm", "blur", "focus")):
+        if ev == "linechange":
+            return {"height": 40, "heightRpx": 80, "lineCount": 2}
+        if ev == "focus":
+            return {"value": "1", "height": 0}
+        if ev == "keyboardheightchange":
+            return {"height": 0, "duration": 0}
+        value = "1" if b.attrs.get("type") in ("number", "digit", "idcard") else "1"
+        return {"value": value, "cursor": len(value), "keyCode": 49}
+    if tag == "scroll-view" or ev in ("scroll", "scrolltolower", "scrolltoupper"):
+        if ev == "scrolltolower":
+            return {"direction": "bottom"}
+        if ev == "scrolltoupper":
+            return {"direction": "top"}
+        return {"scrollLeft": 0, "scrollTop": 400, "scrollHeight": 2000, "scrollWidth": 375, "deltaX": 0,
+                "deltaY": 100}
+    if tag == "swiper":
+        if ev == "transition":
+            return {"dx": 100, "dy": 0}
+        return {"current": 1, "currentItemId": "", "source": "touch"}
+    if tag == "form" and ev == "submit":
+        return {"value": {}, "formId": ""}
+    if tag == "form" and ev == "reset":
+        return {}
+    if tag in ("image", "cover-image") and ev == "load":
+        return {"width": 375, "height": 375}
+    if ev == "error":
+        return {"errMsg": f"{tag or 'component'}:fail"}
+    if tag == "video" and ev == "timeupdate":
+        return {"currentTime": 1.0, "duration": 10.0}
+    if tag == "map":
+        if ev in ("markertap", "callouttap", "labeltap"):
+            return {"markerId": 0}
+        if ev == "regionchange":
+            return {"type": "end", "causedBy": "drag"}
+    if ev == "change" and not b.component:
+        return {"value": "1"}
     return {"x": 100, "y": 200}
+
+
+class _Stop(Exception):
+    """The walk cannot go on (the run ended, or the bundle kept running away)."""
 
 
 class Walker:
@@ -122,17 +222,33 @@ class Walker:
         mocks: MockConfig | None = None,
         allow_domains: list[str] | None = None,
         idle_after_unload_ms: int = 30_000,
+        budgets: WalkBudgets | None = None,
     ):
         self.bundle = bundle
         self.mode = mode
         self.engine = engine
         self.seed = seed
-        self.limits = limits or RunLimits()
+        self.budgets = budgets or WalkBudgets()
+        self.routes = [p.route for p in bundle.pages if getattr(p, "exists", True)]
+        self.routes += [p.route for p in bundle.pages if not getattr(p, "exists", True)]
+        # the whole-walk caps grow with the app: every page (and launch and the end) has its own budget
+        steps = len(self.routes) + 2
+        base = limits or RunLimits()
+        self.limits = base.model_copy(update={
+            "max_turns": max(base.max_turns, self.budgets.page_turns * steps),
+            "cpu_ms_total": max(base.cpu_ms_total, self.budgets.page_cpu_ms * steps),
+            "virtual_ms": max(base.virtual_ms, 2 ** 50),
+        })
         mocks = mocks or MockConfig()
         self.mocks = deny_all(mocks) if mode == "deny" else mocks
         self.allow_domains = allow_domains
         self.idle_after_unload_ms = idle_after_unload_ms
         self.log = WalkLog(mode=mode)
+        self._route = ""  # the page being walked ("" at launch and at the end)
+        self._page_turns = 0
+        self._page_cpu = 0.0
+        self._page_ran_away = False
+        self._runaway_pages = 0
 
     def _make_sandbox(self) -> Sandbox:
         host = ApiHost.for_bundle(self.bundle, mocks=self.mocks, seed=self.seed,
@@ -144,7 +260,10 @@ class Walker:
         sb = self._make_sandbox()
         try:
             t0 = time.perf_counter()
-            self._walk(sb)
+            try:
+                self._walk(sb)
+            except _Stop:
+                pass
             trace = sb.stop("the walk is over") if sb.trace.end is None else sb.trace
             sb.stats.wall_ms = (time.perf_counter() - t0) * 1000.0
             return WalkResult(trace=trace, log=self.log, stats=sb.stats, launch_to_ready_ms=_launch_to_ready(trace),
@@ -152,99 +271,191 @@ class Walker:
         finally:
             sb.close()
 
-    # ---- steps -----------------------------------------------------------------------------------------------------
-    def _settle(self, sb: Sandbox) -> bool:
-        """Run the step's consequences; False when a budget ended the run."""
+    # ---- budgets -------------------------------------------------------------------------------------------------
+    def _begin_page(self, route: str) -> None:
+        self._route = route
+        self._page_turns = 0
+        self._page_cpu = 0.0
+        self._page_ran_away = False
+
+    def _note(self, sb: Sandbox, text: str) -> None:
+        self.log.budget_notes.append(text)
+        sb.record(NoteEvent(**sb.ev(), code="walk-budget", message=text))
+
+    def _settle(self, sb: Sandbox, step: str) -> bool:
+        """Run the step's consequences within the step's and the page's budgets. False: leave this page (its
+        budget is spent or it ran away). Raises _Stop when the walk cannot go on."""
+        b = self.budgets
+        turns_left = b.page_turns - self._page_turns
+        cpu_left = b.page_cpu_ms - self._page_cpu
+        turns, cpu = min(b.step_turns, turns_left), min(b.step_cpu_ms, cpu_left)
+        turns0, cpu0 = sb.turns_run, sb.cpu_ms_used
+        sb.open_window(turns=max(turns, 0), cpu_ms=max(cpu, 0.0))
         end = sb.run(until=sb.now + SETTLE_MS)
+        spent = sb.window_spent
+        sb.close_window()
+        self._page_turns += sb.turns_run - turns0
+        self._page_cpu += sb.cpu_ms_used - cpu0
+        where = self._route or ("launch" if step == "launch" else "the end of the walk")
         if end is not None:
             self.log.stopped_early = f"{end.reason}: {end.detail}".rstrip(": ")
-            return False
-        return True
+            raise _Stop
+        if spent is None:
+            return True
+        by_step = (b.step_turns <= turns_left) if spent == "turns" else (b.step_cpu_ms <= cpu_left)
+        if by_step:
+            # no user input in a step, yet it would not settle: an endless timer chain or busy polling
+            used = f"{sb.turns_run - turns0} turns" if spent == "turns" else f"{sb.cpu_ms_used - cpu0:.0f} ms of CPU"
+            sb.record(BudgetEvent(**sb.ev(), budget="turns" if spent == "turns" else "cpu",
+                                  detail=f"runaway: {step} on {where} did not settle within {SETTLE_MS} ms of virtual "
+                                         f"time ({used})"))
+            self.log.runaway_steps += 1
+            if not self._page_ran_away:
+                self._page_ran_away = True
+                self._runaway_pages += 1
+            if self._runaway_pages >= b.runaway_pages:
+                self.log.stopped_early = f"the bundle ran away on {self._runaway_pages} pages"
+                self._note(sb, f"walk stopped: the bundle ran away on {self._runaway_pages} pages")
+                raise _Stop
+        else:
+            what = f"{b.page_turns} turns" if spent == "turns" else f"{b.page_cpu_ms:.0f} ms of CPU"
+            self._note(sb, f"{where}: the walk's page budget ({what}) ran out at {step}; the rest of the page was "
+                           "not exercised")
+        return False
 
-    def _open(self, sb: Sandbox, route: str) -> bool:
+    # ---- steps -----------------------------------------------------------------------------------------------------
+    def _left_to(self, sb: Sandbox, route: str, seq0: int) -> str | None:
+        """Where the app sent the user after ``route`` loaded (a login redirect, a reLaunch...), if it did."""
+        loaded = False
+        for e in sb.trace.events[seq0:]:
+            if e.kind == "lifecycle" and e.target == "page" and e.hook == "onLoad" and e.route == route:
+                loaded = True
+            elif (loaded and e.kind == "navigation" and e.outcome == "ok" and e.from_route == route
+                  and e.op in LEAVING_OPS and e.to_route):
+                return e.to_route
+        return None
+
+    def _open(self, sb: Sandbox, route: str) -> str:
         """Bring ``route`` on top the way a user would reach it: a tab by switchTab, another page by navigateTo
-        from the entry page (so navigateBack works), falling back to reLaunch."""
+        from the entry page (so navigateBack works), falling back to reLaunch. Returns ``ok``, ``redirected`` (it
+        loaded and the app moved away), ``failed`` or ``spent`` (the page's budget ran out)."""
         tabs = set(getattr(self.bundle, "tab_pages", None) or [])
         if sb.pages and sb.pages[-1] == route:
-            return True
+            return "ok"
+        seq0 = len(sb.trace.events)
         entry = getattr(self.bundle, "entry_page", "") or ""
         if route in tabs:
             ok = sb.route("switchTab", "/" + route)
         elif entry and route != entry:
             if sb.pages != [entry]:
                 sb.route("switchTab" if entry in tabs else "reLaunch", "/" + entry)
-                if not self._settle(sb):
-                    return False
+                if not self._settle(sb, f"return to {entry}"):
+                    return "spent"
             ok = sb.route("navigateTo", "/" + route)
         else:
             ok = sb.route("reLaunch", "/" + route)
         if not ok:
             ok = sb.route("reLaunch", "/" + route)
-        if not ok or not self._settle(sb):
-            return False
-        return bool(sb.pages) and sb.pages[-1] == route
+        if not ok:
+            return "failed"
+        if not self._settle(sb, f"open {route}"):
+            return "spent"
+        if sb.pages and sb.pages[-1] == route:
+            return "ok"
+        to = self._left_to(sb, route, seq0)
+        if to is not None:
+            self.log.pages_redirected.setdefault(route, to)
+            return "redirected"
+        return "failed"
 
     def _walk(self, sb: Sandbox) -> None:
-        sb.launch()
-        if not self._settle(sb):
-            return
-        routes = [p.route for p in self.bundle.pages if getattr(p, "exists", True)]
-        routes += [p.route for p in self.bundle.pages if not getattr(p, "exists", True)]
-        for route in routes:
-            if self.log.stopped_early:
-                return
-            if not self._open(sb, route):
-                if self.log.stopped_early:
-                    return
-                self.log.pages_failed.append(route)
-                continue
-            self.log.pages_visited.append(route)
-            if not self._exercise(sb, route):
-                return
-        if not self._finish_app(sb):
-            return
+        bindings = {r: page_bindings(self.bundle, r) for r in self.routes}
+        self.log.handlers_bound = sum(len(v) for v in bindings.values())
+        try:
+            self._begin_page("")
+            sb.launch()
+            self._settle(sb, "launch")
+            for route in self.routes:
+                self._begin_page(route)
+                state = self._open(sb, route)
+                if state == "failed":
+                    self.log.pages_failed.append(route)
+                    continue
+                self.log.pages_visited.append(route)
+                if state == "ok":
+                    self._exercise(sb, route, bindings[route])
+        except _Stop:
+            done = set(self.log.pages_visited) | set(self.log.pages_failed)
+            self.log.pages_skipped = [r for r in self.routes if r not in done]
+            if self.log.pages_skipped and sb.trace.end is None:
+                self._note(sb, f"{len(self.log.pages_skipped)} page(s) not walked: {self.log.stopped_early}")
+            if sb.trace.end is not None:
+                raise
+        self._begin_page("")
+        self._finish_app(sb)
 
-    def _exercise(self, sb: Sandbox, route: str) -> bool:
-        for b in page_bindings(self.bundle, route):
+    def _exercise(self, sb: Sandbox, route: str, bindings: list[Binding]) -> None:
+        fired = 0
+        for b in bindings:
             if b.dynamic:
                 self.log.handlers_skipped.append(b.handler)
                 continue
-            if not self._open(sb, route):
-                return not self.log.stopped_early
+            if fired >= self.budgets.handlers_per_page:
+                self._note(sb, f"{route}: {len(bindings) - fired} handler(s) beyond the walk's "
+                               f"{self.budgets.handlers_per_page} per page were not fired")
+                break
+            if self._open(sb, route) != "ok":
+                return
             kwargs: dict[str, Any] = dict(page=route, component=b.component, dataset=b.dataset,
                                           detail=plausible_detail(b), event_type=b.event, target_id=b.target_id)
             if b.open_type:
                 kwargs["open_type"] = b.open_type
-            try:
-                sb.tap(b.handler, **kwargs)
-            except TypeError:  # a Sandbox without open-type support
-                kwargs.pop("open_type", None)
-                sb.tap(b.handler, **kwargs)
+            sb.tap(b.handler, **kwargs)
             self.log.handlers_fired += 1
-            if not self._settle(sb):
-                return False
-        if not self._open(sb, route):
-            return not self.log.stopped_early
+            fired += 1
+            if not self._settle(sb, f"{b.event} {b.handler}"):
+                return
+        if self._open(sb, route) != "ok":
+            return
         for hook, args in (("onPullDownRefresh", ()), ("onReachBottom", ()),
                            ("onPageScroll", ({"scrollTop": 800},)),
                            ("onShareAppMessage", ({"from": "menu", "target": None},))):
             sb.trigger(hook, *args, page=route, gesture=hook != "onPageScroll")
-            if not self._settle(sb):
-                return False
+            if not self._settle(sb, hook):
+                return
             if not sb.pages or sb.pages[-1] != route:
-                if not self._open(sb, route):
-                    return not self.log.stopped_early
+                if self._open(sb, route) != "ok":
+                    return
         sb.hide_app()
         sb.show_app()
-        return self._settle(sb)
+        self._settle(sb, "hide and show the app")
 
-    def _finish_app(self, sb: Sandbox) -> bool:
+    def _finish_app(self, sb: Sandbox) -> None:
         sb.unload_all()
-        if not self._settle(sb):
-            return False
-        end = sb.run(until=sb.now + self.idle_after_unload_ms)
+        if not self._settle(sb, "unload every page"):
+            return
+        idle = self.idle_after_unload_ms
+        while idle > 0:  # the idle time after the last page, in steps with their own budgets
+            chunk = min(SETTLE_MS, idle)
+            idle -= chunk
+            self._begin_page("")
+            if not self._settle_for(sb, chunk):
+                return
+
+    def _settle_for(self, sb: Sandbox, ms: int) -> bool:
+        b = self.budgets
+        sb.open_window(turns=b.step_turns, cpu_ms=b.step_cpu_ms)
+        end = sb.run(until=sb.now + ms)
+        spent = sb.window_spent
+        sb.close_window()
         if end is not None:
             self.log.stopped_early = f"{end.reason}: {end.detail}".rstrip(": ")
+            return False
+        if spent is not None:
+            sb.record(BudgetEvent(**sb.ev(), budget="turns" if spent == "turns" else "cpu",
+                                  detail=f"runaway: after every page unloaded, the app did not settle within "
+                                         f"{ms} ms of virtual time"))
+            self.log.runaway_steps += 1
             return False
         return True
 

@@ -7,6 +7,9 @@ from pathlib import Path
 
 from mpsandbox.review.model import (
     BundleSummary,
+    Coverage,
+    ErrorCause,
+    PackageCoverage,
     Evidence,
     Finding,
     Location,
@@ -80,7 +83,17 @@ def make_report(findings: list[Finding] | None = None, *, name: str = "shop", ru
                          pages_failed=["pages/c/c"], handlers_fired=7, handlers_missing=1, api_calls=4,
                          api_calls_by_group={"framework": 3, "conversion": 1}, turns=40, virtual_ms=12_500,
                          cpu_units=123_456, cpu_ms=4.25, peak_memory_bytes=3 * 1024 * 1024, setdata_calls=9,
-                         setdata_bytes=2048, launch_to_ready_ms=120, wall_ms=85.5),
+                         setdata_bytes=2048, launch_to_ready_ms=120, wall_ms=85.5,
+                         coverage=Coverage(
+                             pages_declared=3, pages_visited=2, handlers_bound=9, handlers_fired=7,
+                             packages=[PackageCoverage(package="main", pages_declared=2, pages_visited=2),
+                                       PackageCoverage(package="sub", pages_declared=1, pages_visited=0)],
+                             pages_redirected={"pages/b/b": "pages/login/login"}, unknown_apis=["tt.getFoo"],
+                             budget_notes=["pages/a/a: the walk's page budget ran out"], errors_app=2,
+                             errors_sandbox=1,
+                             error_causes=[ErrorCause(cause="app", origin="app", count=2, description="the app"),
+                                           ErrorCause(cause="unknown-api", origin="sandbox", count=1,
+                                                      description="an API the sandbox does not know")])),
               RunFigures(mode="deny", engine="native", cpu_unit="poll", end_reason="cpu-budget",
                          end_detail="the CPU budget ran out", wall_ms=40.0)],
         rules=RULES if rules is None else rules,

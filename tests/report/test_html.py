@@ -52,3 +52,10 @@ def test_hostile_text_is_escaped():
     assert not [t for t, _ in _tags(html) if t == "script"]
     for bad in ("\x1b", "\x00", "\u202e", "\u2028"):
         assert bad not in html
+
+
+def test_coverage_shown():
+    page = render(make_report(), "html")
+    for needle in ("2/3", "7/9", "errors: app / sandbox", "2 / 1", "tt.getFoo", "Coverage notes (allow)",
+                   "Errors caused by the sandbox (allow, not findings)", "pages/login/login"):
+        assert needle in page, needle

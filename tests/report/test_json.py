@@ -66,3 +66,18 @@ def test_unencodable_values_still_give_json():
     text.encode("utf-8")  # always writable
     data = json.loads(text)
     assert data["findings"][0]["message"] == "lone \ud800 surrogate"
+
+
+def test_coverage_is_in_the_schema_and_the_report():
+    schema = report_json_schema()
+    cov = schema["$defs"]["Coverage"]["properties"]
+    for key in ("pages_declared", "pages_visited", "packages", "handlers_bound", "handlers_fired", "unknown_apis",
+                "budget_notes", "errors_app", "errors_sandbox", "error_causes", "pages_redirected"):
+        assert key in cov, key
+    data = json.loads(to_json(make_report()))
+    c = data["runs"][0]["coverage"]
+    assert (c["pages_visited"], c["pages_declared"], c["handlers_fired"], c["handlers_bound"]) == (2, 3, 7, 9)
+    assert c["errors_app"] == 2 and c["errors_sandbox"] == 1 and c["unknown_apis"] == ["tt.getFoo"]
+    bad = json.loads(to_json(make_report()))
+    bad["runs"][0]["coverage"]["errors_sandbox"] = "many"
+    assert not jsonschema.validators.validator_for(schema)(schema).is_valid(bad)

@@ -79,3 +79,11 @@ def test_hostile_strings_survive():
     assert "<script>alert(1)</script>" in failure.text and "]]>" in failure.text  # escaped, parsed back intact
     assert "\\x1b[31m" in failure.get("message")
     assert "\nforged" not in failure.text and "\nforged" not in suite.get("name")
+
+
+def test_coverage_properties():
+    root = ET.fromstring(to_junit(make_report()))
+    props = {p.get("name"): p.get("value") for p in root.iter("property")}
+    assert props["coverage.allow.pages"] == "2/3" and props["coverage.allow.handlers"] == "7/9"
+    assert props["coverage.allow.errors_sandbox"] == "1" and props["coverage.allow.unknown_apis"] == "tt.getFoo"
+    assert props["coverage.allow.package.sub"] == "0/1" and props["coverage.allow.budget_notes"] == "1"

@@ -123,3 +123,13 @@ def test_hostile_text_is_neutralised():
     uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri == "weird%20dir/%23x%3F.js"
     assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}  # column 0 is not a column
+
+
+def test_coverage_in_the_run_properties():
+    cov = to_sarif(make_report())["runs"][0]["properties"]["coverage"]
+    allow = cov["allow"]
+    assert (allow["pagesVisited"], allow["pagesDeclared"], allow["handlersFired"], allow["handlersBound"]) == (2, 3, 7, 9)
+    assert allow["packages"]["sub"] == {"pagesVisited": 0, "pagesDeclared": 1}
+    assert allow["errorsSandbox"] == 1 and allow["errorCauses"] == {"app": 2, "unknown-api": 1}
+    assert allow["unknownApis"] == ["tt.getFoo"] and len(allow["budgetNotes"]) == 1
+    assert cov["deny"]["pagesDeclared"] == 0

@@ -36,7 +36,10 @@ def test_findings_grouped_by_category_in_order():
 def test_the_numbers_and_bundle_problems():
     text = render(make_report(problems=["pages/x/x listed but missing"]), "text")
     walks = text[text.index("The walks"):]
-    for needle in ("pages visited", "handlers fired", "7 (1 missing)", "conversion", "framework", "turns",
+    for needle in ("pages visited", "2/3", "handlers fired", "7/9 (1 missing)", "errors: app / sandbox", "2 / 1",
+                   "pages that sent the user elsewhere (allow): pages/b/b → pages/login/login",
+                   "unknown APIs called (allow): tt.getFoo", "errors caused by the sandbox (allow, not findings)",
+                   "1 × an API the sandbox does not know", "coverage note (allow): pages/a/a: the walk's page budget", "conversion", "framework", "turns",
                    "12.5 s", "4.2 ms (123456 poll)", "3.0 MB", "9 calls, 2.0 KB", "120 ms (virtual)",
                    "cpu-budget", "the CPU budget ran out", "pages that failed to load (allow): pages/c/c",
                    "Bundle problems", "pages/x/x listed but missing"):

@@ -6,6 +6,7 @@ from collections import defaultdict, deque
 from typing import Iterable
 
 from ..artifacts import Artifacts
+from ..coverage import sandbox_error_seqs
 from ..model import Evidence, Severity
 from ..policy import Policy
 from .base import Hit, audit, event_evidence
@@ -84,8 +85,9 @@ def microtask_flood(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     category="resource",
     severity=Severity.WARNING,
     description="""A fast interval keeps firing for the whole walk, or the bundle keeps hundreds of timers alive
-    at once, or timers kept the app busy until the turn or virtual-time budget ran out. It drains battery and
-    starves the UI thread.""",
+    at once, or timers kept the app busy so that one step of the walk (opening a page, one handler) never settled
+    within its budget of turns. It drains battery and starves the UI thread. The walk's own budgets running out on
+    a large app are coverage notes in the report, not this finding.""",
     fix="Clear intervals when they are no longer needed (at the latest in onHide/onUnload); avoid sub-100 ms polling.",
     example="setInterval(() => this.setData({t: Date.now()}), 10)",
 )
@@ -116,10 +118,13 @@ def runaway_timers(art: Artifacts, policy: Policy) -> Iterable[Hit]:
         if peak > th.max_live_timers and peak_event is not None:
             yield Hit(message=f"{peak} timers were pending at once", key="live",
                       evidence=[event_evidence(run, peak_event, "timer count peaked here", peak)])
-        end = run.trace.end
-        if end is not None and end.reason in ("turns", "virtual-time"):
-            yield Hit(message=f"the walk ran out of its {end.reason} budget ({end.detail})", key="end",
-                      evidence=[Evidence(description=f"run ended: {end.reason} {end.detail}", run=run.mode, t=end.t)])
+        # a step of the walk (no user input) that would not settle: an endless timer chain. The walk's own
+        # budgets running out (a page, the whole walk) are coverage notes, not findings.
+        runaway = [e for e in run.trace.of_kind("budget") if e.budget == "turns" and e.detail.startswith("runaway:")]
+        if runaway:
+            yield Hit(message=f"{len(runaway)} step(s) of the walk never settled: timers kept the app busy "
+                              f"({runaway[0].detail[len('runaway: '):]})", key="runaway",
+                      evidence=[event_evidence(run, e, e.detail) for e in runaway[:5]])
 
 
 @audit(
@@ -238,14 +243,17 @@ def _error_key(e) -> str:
     category="stability",
     severity=Severity.ERROR,
     description="""An exception escaped a lifecycle hook, handler, timer or callback. On the platform the action
-    the user took silently does nothing (or the page stays blank).""",
+    the user took silently does nothing (or the page stays blank). Errors caused by the sandbox's own limits (an
+    API it does not know, ES module syntax it does not compile, a platform global it lacks) are not findings: the
+    report's coverage counts them as the sandbox's.""",
     fix="Fix the error at the reported file and line; guard data that can be missing.",
     example="onLoad(q) { this.setData({name: q.user.name}) }  // q.user is undefined",
 )
 def uncaught_error(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     for run in art.runs:
+        sandbox_errors = sandbox_error_seqs(art, run)  # the sandbox's limits, counted in the coverage instead
         for e in run.trace.of_kind("error"):
-            if e.error in ("uncaught", "module"):
+            if e.error in ("uncaught", "module") and e.seq not in sandbox_errors:
                 yield Hit(message=f"{e.name or 'Error'}: {e.message[:200]} (in {e.source or 'unknown'})",
                           key=_error_key(e), evidence=[event_evidence(run, e, f"thrown in {e.source}", e.message[:300])])
 
@@ -262,8 +270,9 @@ def uncaught_error(art: Artifacts, policy: Policy) -> Iterable[Hit]:
 )
 def unhandled_rejection(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     for run in art.runs:
+        sandbox_errors = sandbox_error_seqs(art, run)
         for e in run.trace.of_kind("error"):
-            if e.error == "unhandled-rejection":
+            if e.error == "unhandled-rejection" and e.seq not in sandbox_errors:
                 yield Hit(message=f"unhandled rejection: {e.message[:200]}", key=_error_key(e),
                           evidence=[event_evidence(run, e, "rejected promise not handled", e.message[:300])])
 
@@ -284,8 +293,11 @@ def page_load_failure(art: Artifacts, policy: Policy) -> Iterable[Hit]:
         for route in run.pages_failed:
             yield Hit(message=f"page {route} could not be opened", key=route,
                       evidence=[Evidence(description=f"the walk could not open {route}", run=run.mode, page=route)])
+        sandbox_errors = sandbox_error_seqs(art, run)
         for e in run.trace.of_kind("error"):
             route = None
+            if e.seq in sandbox_errors:
+                continue
             if e.source in ("Page.onLoad", "page-register"):
                 route = e.page
             elif e.error == "module" and e.source in page_files:

@@ -1,0 +1,74 @@
+"""Default bodies of network answers when no mock response matches (MOCKS.md: how they were chosen and measured).
+
+- ``empty``: ``{}``, what mpsandbox answered before.
+- ``envelope``: the conventional API envelope (``code: 0``, ``success: true``, ``msg: "ok"``...) whose ``data`` holds
+  empty lists under the usual names.
+- ``shaped`` (default): the envelope plus, at the top level and inside ``data`` and ``result``, the fields the
+  bundle's own code reads from response-like objects, typed by how it uses them (``x.list.length`` or
+  ``x.list.map(...)``: an empty list; ``x.user.name``: an object), found statically in its JavaScript.
+
+Deterministic: the same bundle always gets the same body. Bounded: at most MAX_FIELDS fields, one level deep.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any, Iterable, Literal
+
+BodyKind = Literal["shaped", "envelope", "empty"]
+MAX_FIELDS = 200
+MAX_SCAN_CHARS = 8 * 1024 * 1024
+
+ENVELOPE: dict[str, Any] = {
+    "code": 0, "errcode": 0, "errCode": 0, "errno": 0, "success": True, "status": 200,
+    "msg": "ok", "message": "ok", "errmsg": "ok",
+}
+LIST_FIELDS = ("list", "records", "items", "rows")
+ARRAY_METHODS = {"length", "forEach", "map", "filter", "concat", "slice", "some", "every", "find", "findIndex",
+                 "reduce", "join", "indexOf", "includes", "push", "splice", "sort", "reverse", "flat", "flatMap"}
+# a member chain after .data or .result (res.data.data.list.length, n.data.user.name, this.data.x.y), or on a
+# response-like name (result.user.name)
+_CHAIN = re.compile(r"(?:\.(?:data|result)|\b(?:res|resp|response|result|ret|body|json))"
+                    r"((?:\.[A-Za-z_$][\w$]{0,40}){1,6})")
+_RESERVED = set(ENVELOPE) | {"data", "then", "catch", "prototype", "constructor", "__proto__", "header",
+                             "statusCode", "errMsg", "setData", "length"}
+
+
+def _fields(texts: Iterable[str]) -> dict[str, Any]:
+    arrays: set[str] = set()
+    objects: set[str] = set()
+    budget = MAX_SCAN_CHARS
+    for text in texts:
+        if budget <= 0:
+            break
+        chunk = text[:budget]
+        budget -= len(chunk)
+        for m in _CHAIN.finditer(chunk):
+            members = m.group(1)[1:].split(".")
+            if len(members) < 2:
+                continue
+            for name, member in zip(members, members[1:]):
+                if name in _RESERVED or name.startswith("$"):
+                    continue
+                (arrays if member in ARRAY_METHODS else objects).add(name)
+    out: dict[str, Any] = {}
+    for name in sorted(arrays | objects):  # a name used both ways is a list: property reads on [] are undefined
+        if len(out) >= MAX_FIELDS:
+            break
+        out[name] = [] if name in arrays else {}
+    return out
+
+
+def default_body(kind: BodyKind, texts: Iterable[str] = ()) -> Any:
+    if kind == "empty":
+        return {}
+    lists: dict[str, Any] = {name: [] for name in LIST_FIELDS}
+    lists.update(total=0, count=0, page=1, pages=0, hasMore=False)
+    if kind == "envelope":
+        return {**ENVELOPE, "data": lists}
+    fields = _fields(texts)
+    inner = {**lists, **fields}
+    inner.pop("result", None)
+    result = [] if fields.get("result") == [] else copy.deepcopy(inner)  # res.result.forEach(...): a list
+    return {**ENVELOPE, **fields, "data": {**inner, "result": copy.deepcopy(result)}, "result": result}

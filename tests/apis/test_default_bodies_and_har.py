@@ -1,0 +1,106 @@
+"""The default body of unmocked requests, and HAR files (recorded traffic) as mocks."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from mpsandbox.apis.bodies import ENVELOPE, default_body
+from mpsandbox.apis.mocks import MockError, load_mock_file
+
+from .helpers import run_js
+
+REQUEST = ("g.request({ url: '%s', method: '%s', success: (r) => log(r.statusCode, r.data, r.header), "
+           "fail: (e) => log('fail', e.errMsg) });")
+
+
+def test_the_shaped_body_follows_what_the_code_reads():
+    body = default_body("shaped", ["wx.request({success(res) { res.data.data.goods.forEach(f); "
+                                   "const n = res.data.user.nickName; res.data.result.map(g) }})"])
+    assert {k: body[k] for k in ENVELOPE} == ENVELOPE
+    assert body["data"]["goods"] == [] and body["data"]["user"] == {} and body["result"] == []
+    assert body["data"]["list"] == [] and body["data"]["total"] == 0
+    assert default_body("shaped", ["x"]) == default_body("shaped", ["x"])  # deterministic
+    assert default_body("empty") == {} and default_body("envelope")["data"]["records"] == []
+
+
+def test_unmocked_requests_get_the_shaped_body_and_mock_responses_keep_priority():
+    body = ("g.request({ url: 'https://api.example.com/feed', success: (r) => log(r.data.code, "
+            "r.data.data.posts.length) });" + REQUEST % ("https://api.example.com/menu", "GET"))
+    run = run_js(body, mocks={"responses": [{"url": "https://api.example.com/menu", "data": {"items": [1]}}]})
+    assert run.logs[0] == '0 0' or run.logs[1] == '0 0'
+    assert any(line.startswith('200 {"items":[1]}') for line in run.logs)
+
+
+def test_default_data_overrides_the_design():
+    run = run_js("g.request({ url: 'https://api.example.com/x', success: (r) => log(r.data) });",
+                 mocks={"network": {"default_data": {"ok": 1}}})
+    assert run.logs == ['{"ok":1}']
+    run = run_js("g.request({ url: 'https://api.example.com/x', success: (r) => log(r.data) });",
+                 mocks={"network": {"default_body": "empty"}})
+    assert run.logs == ["{}"]
+
+
+def _har(tmp_path, entries):
+    path = tmp_path / "traffic.har"
+    path.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"},
+                                        "entries": entries}}), encoding="utf-8")
+    return path
+
+
+def _entry(method, url, status, text, mime="application/json", encoding=None, headers=None):
+    content = {"size": len(text), "mimeType": mime, "text": text}
+    if encoding:
+        content["encoding"] = encoding
+    return {"startedDateTime": "2025-01-01T00:00:00Z", "time": 10,
+            "request": {"method": method, "url": url, "headers": [], "queryString": []},
+            "response": {"status": status, "statusText": "", "headers": headers or [], "content": content}}
+
+
+def test_a_har_file_replays_recorded_traffic(tmp_path):
+    path = _har(tmp_path, [
+        _entry("GET", "https://api.example.com/menu?page=1", 200, '{"items": [{"id": 7}]}',
+               headers=[{"name": "X-Trace", "value": "abc"}]),
+        _entry("POST", "https://api.example.com/order", 201, base64.b64encode(b"created").decode(), "text/plain",
+               "base64"),
+        _entry("GET", "https://api.example.com/seq", 200, '{"n": 1}'),
+        _entry("GET", "https://api.example.com/seq", 200, '{"n": 2}'),
+        _entry("GET", "https://api.example.com/aborted", 0, ""),
+    ])
+    mocks = load_mock_file(path)
+    assert len(mocks.responses) == 4
+    body = "".join(REQUEST % (u, m) for u, m in (("https://api.example.com/menu?page=1", "GET"),
+                                                   ("https://api.example.com/order", "POST"),
+                                                   ("https://api.example.com/seq", "GET"),
+                                                   ("https://api.example.com/seq", "GET"),
+                                                   ("https://api.example.com/seq", "GET"),
+                                                   ("https://api.example.com/menu?page=2", "GET")))
+    logs = run_js(body, mocks=mocks.model_dump()).logs
+    assert '200 {"items":[{"id":7}]} {"X-Trace":"abc"}' in logs
+    assert any(line.startswith("201 created") for line in logs)
+    seq = [line for line in logs if '"n":' in line]
+    assert [json.loads(line.split(" ")[1])["n"] for line in seq] == [1, 2, 2]
+    assert sum('"id":7' in line for line in logs) == 1  # ?page=2 was never recorded: the default body answers
+    assert sum(line.startswith('200 {"code":0') for line in logs) == 1
+
+
+@pytest.mark.parametrize("doc,needle", [
+    ({"log": {}}, "not a HAR file"),
+    ({"log": {"entries": [{"request": {}, "response": {}}]}}, "log.entries[0]: expected request.url"),
+    ({"log": {"entries": [_entry("GET", "https://a.example/x", 999, "")]}}, "HTTP status"),
+])
+def test_bad_har_files_are_refused_with_the_entry_named(tmp_path, doc, needle):
+    path = tmp_path / "bad.har"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(MockError, match=None) as info:
+        load_mock_file(path)
+    assert needle in str(info.value) and str(path) in str(info.value)
+
+
+def test_a_har_that_is_not_json(tmp_path):
+    path = tmp_path / "broken.har"
+    path.write_text("{", encoding="utf-8")
+    with pytest.raises(MockError, match="invalid JSON"):
+        load_mock_file(path)

@@ -1,0 +1,50 @@
+"""Coverage figures of a review and the split of errors between the app and the sandbox."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from mpsandbox.review import ReviewOptions, review
+
+
+def _bundle(root: Path, pages: dict[str, str], extra: dict[str, str] | None = None, app: dict | None = None) -> Path:
+    files = {"app.json": json.dumps({"pages": list(pages), **(app or {})}), "app.js": "App({})", **(extra or {})}
+    for route, js in pages.items():
+        files[route + ".js"] = js
+        files[route + ".ttml"] = '<view bindtap="go"/>'
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_errors_are_split_between_the_app_and_the_sandbox(tmp_path):
+    path = _bundle(tmp_path / "b", {
+        "pages/a/a": "Page({ onLoad() { tt.getDeviceMagic(); } })",  # unknown API: the sandbox's
+        "pages/b/b": "Page({ onLoad() { const q = null; q.name; } })",  # the app's own bug
+        "pages/c/c": "import helper from '../../utils/helper';\nPage({ go() { helper() } })",  # ES module syntax
+    }, extra={"utils/helper.js": "export default function helper() {}\n"})
+    report = review(path, ReviewOptions(engine="native"))
+    cov = report.runs[0].coverage
+    causes = {c.cause: c for c in cov.error_causes}
+    assert causes["unknown-api"].origin == "sandbox" and causes["unknown-api"].count >= 1
+    assert causes["es-module-syntax"].origin == "sandbox"
+    assert causes["app"].count >= 1 and "null" in causes["app"].example
+    assert cov.errors_sandbox == sum(c.count for c in cov.error_causes if c.origin == "sandbox")
+    assert cov.unknown_apis == ["getDeviceMagic"] or any("getDeviceMagic" in a for a in cov.unknown_apis)
+    uncaught = [f for f in report.findings if f.rule == "uncaught-error"]
+    assert len(uncaught) == 1 and "pages/b/b" in json.dumps([e.model_dump() for e in uncaught[0].evidence])
+    assert "page-load-failure" not in {f.rule for f in report.findings if "pages/c/c" in f.message}
+
+
+def test_pages_and_handlers_per_package(tmp_path):
+    path = _bundle(tmp_path / "b", {"pages/a/a": "Page({ go() {} })", "pkg/x/x": "Page({ go() {} })"},
+                   app={"subpackages": [{"root": "pkg", "pages": ["x/x"]}]})
+    # app.json lists pkg/x/x under pages too in this helper: rewrite it to the subpackage only
+    (path / "app.json").write_text(json.dumps({"pages": ["pages/a/a"],
+                                               "subpackages": [{"root": "pkg", "pages": ["x/x"]}]}))
+    cov = review(path, ReviewOptions(engine="native")).runs[0].coverage
+    assert (cov.pages_visited, cov.pages_declared, cov.handlers_fired, cov.handlers_bound) == (2, 2, 2, 2)
+    assert {p.package: (p.pages_visited, p.pages_declared) for p in cov.packages} == {"main": (1, 1), "pkg": (1, 1)}
+    assert cov.budget_notes == [] and cov.errors_app == 0 and cov.errors_sandbox == 0

@@ -1,0 +1,139 @@
+"""The review's walk: per-page and per-step budgets, redirects, subpackages, typed event details."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from mpsandbox.bundle import load_bundle
+from mpsandbox.review import ReviewOptions, review
+from mpsandbox.runtime.walker import Binding, WalkBudgets, page_bindings, plausible_detail, walk
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _bigapp():
+    spec = importlib.util.spec_from_file_location("bigapp", ROOT / "bench" / "bigapp.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return mod
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for path, text in files.items():
+        p = root / path
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+    return root
+
+
+def _page(js: str, ttml: str = "<view/>") -> dict[str, str]:
+    return {"js": js, "ttml": ttml}
+
+
+def _app(root: Path, pages: dict[str, dict[str, str]], app_json: dict | None = None, app_js: str = "App({})") -> Path:
+    files = {"app.json": json.dumps({"pages": [r for r in pages if not r.startswith("pkg")], **(app_json or {})}),
+             "app.js": app_js}
+    for route, parts in pages.items():
+        files[route + ".js"] = parts["js"]
+        files[route + ".ttml"] = parts.get("ttml", "<view/>")
+    return _write(root, files)
+
+
+def test_a_large_app_with_a_subpackage_is_walked_completely(tmp_path):
+    path = _bigapp().make_big_app(tmp_path / "big", pages=80, subpackage_pages=6)
+    result = walk(load_bundle(path))
+    log = result.log
+    assert len(log.pages_visited) == 86
+    assert {r for r in log.pages_visited if r.startswith("pkg/")} == {f"pkg/p{i}/p{i}" for i in range(6)}
+    assert log.pages_failed == [] and log.pages_skipped == [] and log.budget_notes == []
+    assert log.handlers_bound == 86 * 4 and log.handlers_fired == 86 * 4
+    assert result.trace.end.reason == "stopped" and log.stopped_early is None
+
+
+def test_independent_subpackage_pages_are_walked(tmp_path):
+    page = _page("Page({ onLoad() { this.setData({ a: 1 }) }, go() {} })", '<view bindtap="go"/>')
+    path = _app(tmp_path / "app", {"pages/home/home": page, "pkg/a/a": page},
+                {"subPackages": [{"root": "pkg", "pages": ["a/a"], "independent": True}]})
+    log = walk(load_bundle(path)).log
+    assert log.pages_visited == ["pages/home/home", "pkg/a/a"] and log.handlers_fired == 2
+
+
+def test_an_endless_timer_chain_in_one_page_is_flagged_and_the_walk_goes_on(tmp_path):
+    spin = _page("Page({ onLoad() { const tick = () => setTimeout(tick, 0); tick(); } })")
+    calm = _page("Page({ onLoad() { this.setData({ ok: true }) } })")
+    path = _app(tmp_path / "app", {"pages/calm/calm": calm, "pages/spin/spin": spin, "pages/after/after": calm})
+    report = review(path, ReviewOptions(engine="native"))
+    run = report.runs[0]
+    assert "runaway-timers" in {f.rule for f in report.findings}
+    assert "pages/after/after" in run.pages_visited
+
+
+def test_a_page_budget_running_out_is_a_coverage_note_not_a_finding(tmp_path):
+    handlers = "".join(f"h{i}() {{ this.setData({{ v: {i} }}) }}, " for i in range(30))
+    ttml = "".join(f'<view bindtap="h{i}"/>' for i in range(30))
+    path = _app(tmp_path / "app", {"pages/a/a": _page(f"Page({{ {handlers} }})", ttml),
+                                   "pages/b/b": _page("Page({})")})
+    result = walk(load_bundle(path), budgets=WalkBudgets(page_turns=20))
+    log = result.log
+    assert log.pages_visited == ["pages/a/a", "pages/b/b"]
+    assert 0 < log.handlers_fired < 30
+    assert any("page budget" in n and "pages/a/a" in n for n in log.budget_notes)
+    assert not [e for e in result.trace.of_kind("budget")]
+
+
+def test_a_login_redirect_on_open_is_not_a_page_load_failure(tmp_path):
+    guarded = _page("Page({ onLoad() { tt.redirectTo({ url: '/pages/login/login' }) } })")
+    path = _app(tmp_path / "app", {"pages/home/home": _page("Page({})"), "pages/orders/orders": guarded,
+                                   "pages/login/login": _page("Page({})")})
+    report = review(path, ReviewOptions(engine="native"))
+    run = report.runs[0]
+    assert "pages/orders/orders" in run.pages_visited and run.pages_failed == []
+    assert "page-load-failure" not in {f.rule for f in report.findings}
+    log = walk(load_bundle(path)).log
+    assert log.pages_redirected == {"pages/orders/orders": "pages/login/login"}
+
+
+@pytest.mark.parametrize("tag,event,attrs,expected", [
+    ("picker", "change", {}, {"value": 0}),
+    ("picker", "change", {"mode": "multiSelector"}, {"value": [0, 0]}),
+    ("picker", "change", {"mode": "date"}, {"value": "2025-01-01"}),
+    ("picker", "change", {"mode": "time", "start": "09:00"}, {"value": "09:00"}),
+    ("switch", "change", {}, {"value": True}),
+    ("checkbox-group", "change", {}, {"value": ["1"]}),
+    ("slider", "change", {"min": "10", "step": "5"}, {"value": 15}),
+    ("swiper", "change", {}, {"current": 1, "currentItemId": "", "source": "touch"}),
+    ("form", "submit", {}, {"value": {}, "formId": ""}),
+])
+def test_event_details_are_typed_as_the_component_gives_them(tag, event, attrs, expected):
+    assert plausible_detail(Binding(handler="h", event=event, tag=tag, attrs=attrs)) == expected
+
+
+def test_input_and_scroll_details():
+    d = plausible_detail(Binding(handler="h", event="input", tag="input"))
+    assert isinstance(d["value"], str) and d["cursor"] == len(d["value"]) and isinstance(d["keyCode"], int)
+    s = plausible_detail(Binding(handler="h", event="scroll", tag="scroll-view"))
+    assert s["scrollTop"] > 0 and "scrollHeight" in s
+    region = plausible_detail(Binding(handler="h", event="change", tag="picker", attrs={"mode": "region"}))
+    assert len(region["value"]) == 3 and all(isinstance(v, str) for v in region["value"])
+
+
+def test_bindings_carry_the_tag_and_its_static_attributes(tmp_path):
+    ttml = ('<picker mode="date" bindchange="onDate"/><picker mode="{{m}}" bindchange="onAny"/>'
+            '<switch bindchange="onSwitch"/>')
+    path = _app(tmp_path / "app", {"pages/a/a": _page("Page({ onDate() {}, onAny() {}, onSwitch() {} })", ttml)})
+    bindings = {b.handler: b for b in page_bindings(load_bundle(path), "pages/a/a")}
+    assert bindings["onDate"].tag == "picker" and bindings["onDate"].attrs == {"mode": "date"}
+    assert bindings["onAny"].attrs == {}  # a {{ }} value is unknown before the page's data exists
+    assert plausible_detail(bindings["onSwitch"]) == {"value": True}
+
+
+def test_a_picker_handler_gets_a_number_index(tmp_path):
+    js = "Page({ data: { list: ['a', 'b'] }, onPick(e) { this.setData({ picked: this.data.list[e.detail.value + 1].toUpperCase() }) } })"
+    path = _app(tmp_path / "app", {"pages/a/a": _page(js, '<picker range="{{list}}" bindchange="onPick"/>')})
+    result = walk(load_bundle(path))
+    assert result.log.handlers_fired == 1
+    assert not result.trace.of_kind("error")
