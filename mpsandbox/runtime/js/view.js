@@ -1,0 +1,234 @@
+// mpsandbox view realm: runs compiled templates and script modules (WXS/SJS) to build element trees.
+//
+// This realm is apart from the logic realm, as on the platforms: data arrives as JSON copies, and the only way
+// in is __view_entry (pinned by the host). Intrinsics are captured first so a script module cannot break
+// rendering by replacing them.
+(function (global) {
+  'use strict';
+  var O = Object, A = Array, S = String, R = Reflect;
+  var hasOwn = Function.prototype.call.bind(O.prototype.hasOwnProperty);
+  var isArray = A.isArray, keys = O.keys, create = O.create, apply = R.apply;
+  var push = Function.prototype.call.bind(A.prototype.push);
+  var stringify = JSON.stringify;
+  var RealRegExp = RegExp, RealDate = Date;
+
+  var files = create(null); // template path -> {main, templates, imports, scripts, inline}
+  var scriptDefs = create(null); // script path -> factory
+  var scriptCache = create(null);
+  var nodes = 0;
+  var maxNodes = 20000;
+
+  function str(v) {
+    if (v === undefined) return '';
+    try { return S(v); } catch (_) { return ''; }
+  }
+
+  function truthy(v) { return !!v; }
+
+  function lookup(s, k) {
+    while (s) {
+      if (hasOwn(s.v, k)) return s.v[k];
+      s = s.p;
+    }
+    return undefined;
+  }
+
+  function member(o, k) {
+    if (o === null || o === undefined) return undefined;
+    var t = typeof o;
+    if (t === 'string') {
+      if (k === 'length') return o.length;
+      if (typeof k === 'number' || /^\d+$/.test(S(k))) return o.charAt(+k) || undefined;
+      return undefined;
+    }
+    if (t !== 'object' && t !== 'function') return undefined;
+    if (isArray(o) && k === 'length') return o.length;
+    k = typeof k === 'number' ? S(k) : k;
+    if (typeof k !== 'string') k = S(k);
+    return hasOwn(o, k) ? o[k] : undefined;
+  }
+
+  // data arrives as JSON and member() reads own properties only: the only functions a template reaches are
+  // those of its script modules
+  function call(f, args) {
+    return typeof f === 'function' ? apply(f, undefined, arr(args)) : undefined;
+  }
+
+  function callMember(o, k, args) {
+    var f = member(o, k);
+    return typeof f === 'function' ? apply(f, o, arr(args)) : undefined;
+  }
+
+  var SPREAD = {};
+  function spread(v) { return { m: SPREAD, v: v }; }
+  function arr(items) {
+    var out = [];
+    for (var i = 0; i < items.length; i++) {
+      var x = items[i];
+      if (x && x.m === SPREAD) {
+        if (isArray(x.v)) for (var j = 0; j < x.v.length; j++) push(out, x.v[j]);
+      } else push(out, x);
+    }
+    return out;
+  }
+
+  function obj(entries) {
+    var out = {};
+    for (var i = 0; i < entries.length; i++) {
+      var e = entries[i];
+      if (e[0] === 1) {
+        var src = e[1];
+        if (src && typeof src === 'object') {
+          var ks = keys(src);
+          for (var j = 0; j < ks.length; j++) out[ks[j]] = src[ks[j]];
+        }
+      } else {
+        out[e[1]] = e[2];
+      }
+    }
+    return out;
+  }
+
+  function el(tag, line) {
+    if (++nodes > maxNodes) throw new RangeError('the page renders more than ' + maxNodes + ' elements');
+    return { t: tag, a: {}, c: [], l: line };
+  }
+
+  function txt(out, v) {
+    var s = str(v);
+    if (s === '') return;
+    var n = out.length;
+    if (n && typeof out[n - 1] === 'string') out[n - 1] += s;
+    else push(out, s);
+  }
+
+  function scope(parent, itemName, item, indexName, index) {
+    var v = {};
+    v[itemName] = item;
+    v[indexName] = index;
+    return { v: v, p: parent };
+  }
+
+  function each(list, fn) {
+    if (list === null || list === undefined) return;
+    var i;
+    if (typeof list === 'number') {
+      var n = list > maxNodes + 1 ? maxNodes + 1 : list;
+      for (i = 0; i < n; i++) fn(i, i);
+    } else if (typeof list === 'string') {
+      for (i = 0; i < list.length && i <= maxNodes; i++) fn(list.charAt(i), i);
+    } else if (isArray(list)) {
+      for (i = 0; i < list.length; i++) fn(list[i], i);
+    } else if (typeof list === 'object') {
+      var ks = keys(list);
+      for (i = 0; i < ks.length; i++) fn(list[ks[i]], ks[i]);
+    }
+  }
+
+  function keyed(out, items, key) {
+    for (var i = 0; i < items.length; i++) {
+      var c = items[i];
+      if (key !== undefined && c && typeof c === 'object') c.k = key;
+      if (typeof c === 'string' && out.length && typeof out[out.length - 1] === 'string') out[out.length - 1] += c;
+      else push(out, c);
+    }
+  }
+
+  // ---- script modules (WXS / SJS) ----------------------------------------------------------------------------------
+  function getRegExp(pattern, flags) { return new RealRegExp(pattern, flags); }
+  function getDate() {
+    var a = arguments;
+    if (!a.length) return new RealDate(0);
+    return new (Function.prototype.bind.apply(RealDate, [null].concat(A.prototype.slice.call(a))))();
+  }
+
+  function loadScript(path, inline) {
+    if (hasOwn(scriptCache, path)) return scriptCache[path].exports;
+    var factory = inline && hasOwn(inline, path) ? inline[path] : scriptDefs[path];
+    var module = { exports: {} };
+    scriptCache[path] = module;
+    if (typeof factory !== 'function') throw new Error('script module not found: ' + path);
+    var dir = path.indexOf('/') >= 0 ? path.slice(0, path.lastIndexOf('/')) : '';
+    var req = function (spec) { return loadScript(resolve(dir, S(spec)), inline); };
+    factory(req, module, module.exports, getRegExp, getDate);
+    return module.exports;
+  }
+
+  function resolve(dir, spec) {
+    var parts = spec.charAt(0) === '/' ? [] : (dir ? dir.split('/') : []);
+    var segs = spec.split('/');
+    for (var i = 0; i < segs.length; i++) {
+      var s = segs[i];
+      if (s === '' || s === '.') continue;
+      if (s === '..') parts.pop(); else push(parts, s);
+    }
+    return parts.join('/');
+  }
+
+  function fileScope(file, data) {
+    var root = { v: data && typeof data === 'object' ? data : {}, p: null };
+    var names = keys(file.scripts);
+    if (!names.length) return root;
+    var mods = {};
+    for (var i = 0; i < names.length; i++) {
+      try { mods[names[i]] = loadScript(file.scripts[names[i]], file.inline); }
+      catch (e) { mods[names[i]] = undefined; problem('script module ' + names[i] + ': ' + S(e && e.message)); }
+    }
+    return { v: mods, p: root };
+  }
+
+  var problems = [];
+  function problem(msg) { if (problems.length < 100) push(problems, msg); }
+
+  // ---- templates ---------------------------------------------------------------------------------------------------
+  function findTemplate(path, name) {
+    var file = files[path];
+    if (!file) return null;
+    if (hasOwn(file.templates, name)) return { file: file, fn: file.templates[name] };
+    for (var i = 0; i < file.imports.length; i++) {
+      var imp = files[file.imports[i]];
+      if (imp && hasOwn(imp.templates, name)) return { file: imp, fn: imp.templates[name] };
+    }
+    return null;
+  }
+
+  var depth = 0;
+  function tpl(o, path, name, data, out, line) {
+    var found = findTemplate(path, S(name));
+    if (!found) { problem('template "' + S(name) + '" not found (' + path + ':' + line + ')'); return; }
+    if (++depth > 64) { depth--; throw new RangeError('templates nested more than 64 deep'); }
+    try { found.fn(fileScope(found.file, data), o, out); } finally { depth--; }
+  }
+
+  function inc(o, path, s, out) {
+    var file = files[path];
+    if (!file) { problem('included file not found: ' + path); return; }
+    if (++depth > 64) { depth--; throw new RangeError('includes nested more than 64 deep'); }
+    try { file.main(s, o, out); } finally { depth--; }
+  }
+
+  // compiled code receives the helpers as parameters, never through globals a script module could replace
+  var helpers = [lookup, member, call, callMember, str, truthy, arr, obj, spread, el, txt, each, scope, keyed, tpl, inc];
+  global.__view = {
+    file: function (path, make) { files[path] = apply(make, undefined, helpers); },
+    script: function (path, factory) { scriptDefs[path] = factory; }
+  };
+
+  global.__view_entry = function (op, a, b) {
+    if (op === 'render') {
+      var file = files[a];
+      if (!file) return { error: 'no template ' + a };
+      nodes = 0; depth = 0; problems = [];
+      var out = [];
+      try {
+        file.main(fileScope(file, b), {}, out);
+      } catch (e) {
+        return { tree: out, error: S(e && e.message || e), problems: problems };
+      }
+      return { tree: out, problems: problems };
+    }
+    if (op === 'has') return !!files[a];
+    if (op === 'limit') { maxNodes = a; return true; }
+    return null;
+  };
+})(globalThis);

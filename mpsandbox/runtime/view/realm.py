@@ -1,0 +1,153 @@
+"""The view realm: a JavaScript engine of its own that renders a bundle's templates from page data.
+
+As on the platforms, the view realm shares nothing with the logic realm: data crosses as JSON. Templates and
+script modules are compiled on first use (a page's template, what it imports and includes, the scripts they use).
+Every render is a turn with the engine's CPU and memory budgets, so a hostile script module cannot hang the host.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from ..engine import Engine, EngineLimits, create_engine
+from .compile import SCRIPT_EXT, CompiledFile, compile_template, script_to_cjs
+from .parse import TemplateProblem
+from .tree import Element, from_json
+
+TEMPLATE_EXT = {"tt": ".ttml", "wx": ".wxml", "my": ".axml"}
+VIEW_FILE = "mpsandbox/view.js"
+MAX_FILES = 2_000  # template and script files one realm compiles
+
+
+@dataclass
+class RenderResult:
+    tree: Element
+    error: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def _view_source() -> str:
+    return (resources.files("mpsandbox.runtime") / "js" / "view.js").read_text(encoding="utf-8")
+
+
+class ViewRealm:
+    """Render the templates of one bundle. Not thread-safe; close it (or use it as a context manager)."""
+
+    def __init__(self, bundle: Any, *, engine: str = "native", limits: EngineLimits | None = None,
+                 max_nodes: int = 20_000):
+        self.bundle = bundle
+        self.platform = getattr(bundle, "platform", "wx")
+        self.template_ext = TEMPLATE_EXT.get(self.platform, ".wxml")
+        self.script_ext = SCRIPT_EXT.get(self.platform, ".wxs")
+        self.engine: Engine = create_engine(engine, limits or EngineLimits(cpu_ms_per_turn=500.0))
+        loaded = self.engine.load_trusted(_view_source(), VIEW_FILE) if hasattr(self.engine, "load_trusted") \
+            else self.engine.eval(_view_source(), VIEW_FILE)
+        if not loaded.ok:
+            raise RuntimeError(f"the view framework failed to load: {loaded.error}")
+        self.engine.pin("__view_entry")
+        self.engine.call("__view_entry", "limit", max_nodes)
+        self.compiled: dict[str, CompiledFile] = {}
+        self.problems: list[TemplateProblem] = []
+        self._scripts: set[str] = set()
+
+    # ---- loading ------------------------------------------------------------------------------------------------
+    def _text(self, path: str) -> str | None:
+        files = getattr(self.bundle, "files", {})
+        if path not in files:
+            return None
+        return self.bundle.read_text(path)
+
+    def _eval(self, js: str, where: str) -> None:
+        self.engine.begin_turn()
+        try:
+            res = self.engine.eval(js, where)
+        finally:
+            self.engine.end_turn()
+        if not res.ok:
+            self.problems.append(TemplateProblem(f"{where}: {res.error.text if res.error else res.outcome.value}", 1))
+
+    def load(self, path: str) -> bool:
+        """Compile ``path`` and everything it imports, includes and uses; False if the file is not in the bundle."""
+        todo = [path]
+        found = True
+        while todo:
+            current = todo.pop()
+            if current in self.compiled or len(self.compiled) >= MAX_FILES:
+                continue
+            text = self._text(current)
+            if text is None:
+                if current == path:
+                    found = False
+                continue
+            compiled = compile_template(current, text, self.platform, self.template_ext)
+            self.compiled[current] = compiled
+            self.problems += [TemplateProblem(f"{current}:{p.line}: {p.message}", p.line) for p in compiled.problems]
+            self._eval(compiled.js, current)
+            todo += compiled.imports + compiled.includes
+            for script in compiled.scripts.values():
+                self._load_script(script)
+        return found
+
+    def _load_script(self, path: str) -> None:
+        pending = [path]
+        while pending:
+            current = pending.pop()
+            if "#" in current or current in self._scripts or len(self._scripts) >= MAX_FILES:
+                continue
+            self._scripts.add(current)
+            text = self._text(current)
+            if text is None:
+                continue
+            source = script_to_cjs(text)
+            js = (f"__view.script({json.dumps(current)},function(require,module,exports,getRegExp,getDate){{"
+                  f"{source}\n}});")
+            self._eval(js, current)
+            # scripts a script requires: load every script file of the bundle it could name (cheap, bounded)
+            for dep in _required(source, current, self.script_ext):
+                pending.append(dep)
+
+    # ---- rendering ----------------------------------------------------------------------------------------------
+    def render(self, path: str, data: Any) -> RenderResult:
+        """Render the template file ``path`` (e.g. ``pages/index/index.wxml``) with ``data`` (a JSON copy)."""
+        if path not in self.compiled and not self.load(path):
+            return RenderResult(Element("#root"), error=f"no template {path}")
+        payload = json.loads(json.dumps(data, default=str)) if data is not None else {}
+        self.engine.begin_turn()
+        try:
+            res = self.engine.call("__view_entry", "render", path, payload)
+        finally:
+            self.engine.end_turn()
+        if not res.ok:
+            reason = res.error.text if res.error else res.outcome.value
+            return RenderResult(Element("#root"), error=f"render stopped: {reason}")
+        value = res.value if isinstance(res.value, dict) else {}
+        tree = from_json(value.get("tree") or [])
+        return RenderResult(tree, error=value.get("error"), problems=list(value.get("problems") or []))
+
+    def render_page(self, route: str, data: Any) -> RenderResult:
+        return self.render(route + self.template_ext, data)
+
+    def close(self) -> None:
+        self.engine.close()
+
+    def __enter__(self) -> "ViewRealm":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _required(source: str, current: str, ext: str) -> list[str]:
+    import posixpath
+    import re
+
+    out = []
+    for m in re.finditer(r"require\(\s*['\"]([^'\"]+)['\"]\s*\)", source):
+        spec = m.group(1)
+        path = spec.lstrip("/") if spec.startswith("/") else posixpath.join(posixpath.dirname(current), spec)
+        path = posixpath.normpath(path)
+        out.append(path)
+    return out
