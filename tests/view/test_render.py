@@ -134,3 +134,42 @@ def test_queries() -> None:
     assert tree.query("[data-k='1']").id == "a"
     assert tree.stats() == {"nodes": 4, "depth": 2, "max_children": 2}
     assert "<view class='item on' id='a' data-k='1'>" in tree.pretty()
+
+
+@pytest.mark.parametrize("engine", ["native", "wasm"])
+def test_updates_cross_as_patches_and_match_a_full_render(engine: str) -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    files = {"pages/p.wxml": '<view wx:for="{{items}}" wx:key="id" class="{{item.on ? \'on\' : \'\'}}" '
+                             'data-id="{{item.id}}">{{item.name}}<text wx:if="{{item.on}}">!</text></view>'
+                             '<view wx:if="{{title}}" hidden="{{hide}}">{{title}}</view>'}
+    item = st.fixed_dictionaries({"id": st.integers(0, 5), "name": st.text(max_size=3), "on": st.booleans()})
+    state = st.fixed_dictionaries({"items": st.lists(item, max_size=5), "title": st.text(max_size=3),
+                                   "hide": st.booleans()})
+    with ViewRealm(Bundle("wx", files), engine=engine) as realm:
+        @settings(max_examples=40, deadline=None)
+        @given(st.lists(state, min_size=1, max_size=4))
+        def check(states: list[dict]) -> None:
+            realm.drop("page-1")
+            for data in states:
+                updated = realm.update("page-1", "pages/p.wxml", data)
+                full = realm.render("pages/p.wxml", data)
+                assert updated.tree.pretty() == full.tree.pretty()
+                for el in updated.tree.iter():
+                    assert el.parent is not None
+
+        check()
+
+
+def test_set_data_paths_update_the_view_copy() -> None:
+    files = {"pages/p.wxml": '<view wx:for="{{list}}">{{item.name}}</view><text>{{a.b[1]}}</text>'}
+    with ViewRealm(Bundle("wx", files)) as realm:
+        realm.update("p1", "pages/p.wxml", {"list": [{"name": "x"}], "a": {"b": [0, 1]}})
+        res = realm.set_data("p1", "pages/p.wxml", {"list[0].name": "y", "list[1]": {"name": "z"}, "a.b[1]": 5,
+                                                    "__proto__.polluted": 1, "c.d": 2})
+        assert [v.text for v in res.tree.query_all("view")] == ["y", "z"]
+        assert res.tree.query("text").text == "5"
+        assert res.patches and res.patches >= 3
+        other = realm.set_data("p2", "pages/p.wxml", {"list": [{"name": "only"}]})
+        assert [v.text for v in other.tree.query_all("view")] == ["only"]

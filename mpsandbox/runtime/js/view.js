@@ -214,19 +214,113 @@
     script: function (path, factory) { scriptDefs[path] = factory; }
   };
 
-  global.__view_entry = function (op, a, b) {
-    if (op === 'render') {
-      var file = files[a];
-      if (!file) return { error: 'no template ' + a };
-      nodes = 0; depth = 0; problems = [];
-      var out = [];
-      try {
-        file.main(fileScope(file, b), {}, out);
-      } catch (e) {
-        return { tree: out, error: S(e && e.message || e), problems: problems };
-      }
-      return { tree: out, problems: problems };
+  // ---- diff: what changed between two renders of one slot, as patches addressed by child-index paths ----------
+  var slots = create(null); // slot id -> last tree (children of the root)
+  function same(a, b) {
+    if (a === b) return true;
+    if (a && b && typeof a === 'object' && typeof b === 'object') {
+      try { return stringify(a) === stringify(b); } catch (_) { return false; }
     }
+    return a !== a && b !== b; // NaN
+  }
+  function diffChildren(oc, nc, path, out) {
+    var n = oc.length < nc.length ? oc.length : nc.length;
+    for (var i = 0; i < n; i++) { push(path, i); diffNode(oc[i], nc[i], path, out); path.length--; }
+    for (var j = n; j < nc.length; j++) push(out, ['add', A.prototype.slice.call(path), nc[j]]);
+    if (oc.length > nc.length) push(out, ['trunc', A.prototype.slice.call(path), nc.length]);
+  }
+  function diffNode(o, n, path, out) {
+    if (typeof o === 'string' || typeof n === 'string' || o.t !== n.t || o.l !== n.l) {
+      if (o !== n) push(out, ['node', A.prototype.slice.call(path), n]);
+      return;
+    }
+    var k, ks = keys(n.a);
+    for (var i = 0; i < ks.length; i++) {
+      k = ks[i];
+      if (!hasOwn(o.a, k) || !same(o.a[k], n.a[k])) push(out, ['set', A.prototype.slice.call(path), k, n.a[k]]);
+    }
+    var oks = keys(o.a);
+    for (var j = 0; j < oks.length; j++) if (!hasOwn(n.a, oks[j])) push(out, ['del', A.prototype.slice.call(path), oks[j]]);
+    if (!same(o.k, n.k)) push(out, ['key', A.prototype.slice.call(path), n.k === undefined ? null : n.k]);
+    diffChildren(o.c, n.c, path, out);
+  }
+
+  function renderFile(path, data) {
+    var file = files[path];
+    if (!file) return { error: 'no template ' + path, tree: [] };
+    nodes = 0; depth = 0; problems = [];
+    var out = [];
+    try {
+      file.main(fileScope(file, data), {}, out);
+    } catch (e) {
+      return { tree: out, error: S(e && e.message || e), problems: problems };
+    }
+    return { tree: out, problems: problems };
+  }
+
+  // setData paths: 'a.b[0].c' -> ['a', 'b', 0, 'c'] (as the logic layer's setData takes them)
+  function parsePath(path) {
+    var out = [], cur = '', i = 0, n = path.length;
+    while (i < n) {
+      var ch = path.charAt(i);
+      if (ch === '.') { if (cur !== '') push(out, cur); cur = ''; i++; continue; }
+      if (ch === '[') {
+        if (cur !== '') push(out, cur);
+        cur = '';
+        var end = path.indexOf(']', i);
+        if (end < 0) end = n;
+        var idx = path.slice(i + 1, end);
+        push(out, /^\d+$/.test(idx) ? +idx : idx);
+        i = end + 1;
+        continue;
+      }
+      cur += ch; i++;
+    }
+    if (cur !== '') push(out, cur);
+    return out;
+  }
+  function applyChanges(data, changes) {
+    var ks = keys(changes);
+    for (var i = 0; i < ks.length; i++) {
+      var p = parsePath(ks[i]);
+      if (!p.length || p.length > 64) continue;
+      var o = data;
+      for (var j = 0; j < p.length - 1; j++) {
+        var k = p[j];
+        if (k === '__proto__' || k === 'constructor' || k === 'prototype') { o = null; break; }
+        if (o[k] === null || typeof o[k] !== 'object') o[k] = typeof p[j + 1] === 'number' ? [] : {};
+        o = o[k];
+      }
+      var last = p[p.length - 1];
+      if (o && last !== '__proto__' && last !== 'constructor' && last !== 'prototype') o[last] = changes[ks[i]];
+    }
+  }
+
+  var slotData = create(null);
+  function updateSlot(slot, path, data) {
+    var res = renderFile(path, data);
+    var old = slots[slot];
+    slots[slot] = res.tree;
+      if (old) {
+      var patches = [];
+      diffChildren(old, res.tree, [], patches);
+      res.patches = patches;
+      delete res.tree;
+    }
+    return res;
+  }
+
+  global.__view_entry = function (op, a, b, c) {
+    if (op === 'render') return renderFile(a, b);
+    // update: render into slot a (e.g. a page instance) with data c; answer with the patches from its previous
+    // tree, if any. setData: apply c (setData's {path: value}) to the slot's data first.
+    if (op === 'update') { slotData[a] = c && typeof c === 'object' ? c : {}; return updateSlot(a, b, slotData[a]); }
+    if (op === 'setData') {
+      if (!slotData[a]) slotData[a] = {};
+      if (c && typeof c === 'object') applyChanges(slotData[a], c);
+      return updateSlot(a, b, slotData[a]);
+    }
+    if (op === 'drop') { delete slots[a]; delete slotData[a]; return true; }
     if (op === 'has') return !!files[a];
     if (op === 'limit') { maxNodes = a; return true; }
     return null;

@@ -15,7 +15,7 @@ from typing import Any
 from ..engine import Engine, EngineLimits, create_engine
 from .compile import SCRIPT_EXT, CompiledFile, compile_template, script_to_cjs
 from .parse import TemplateProblem
-from .tree import Element, from_json
+from .tree import Element, apply_patches, from_json
 
 TEMPLATE_EXT = {"tt": ".ttml", "wx": ".wxml", "my": ".axml"}
 VIEW_FILE = "mpsandbox/view.js"
@@ -27,6 +27,7 @@ class RenderResult:
     tree: Element
     error: str | None = None
     problems: list[str] = field(default_factory=list)
+    patches: int | None = None  # for an update: how many patches changed the slot's previous tree
 
 
 def _view_source() -> str:
@@ -52,6 +53,7 @@ class ViewRealm:
         self.compiled: dict[str, CompiledFile] = {}
         self.problems: list[TemplateProblem] = []
         self._scripts: set[str] = set()
+        self._slots: dict[str, Element] = {}
 
     # ---- loading ------------------------------------------------------------------------------------------------
     def _text(self, path: str) -> str | None:
@@ -114,10 +116,9 @@ class ViewRealm:
         """Render the template file ``path`` (e.g. ``pages/index/index.wxml``) with ``data`` (a JSON copy)."""
         if path not in self.compiled and not self.load(path):
             return RenderResult(Element("#root"), error=f"no template {path}")
-        payload = json.loads(json.dumps(data, default=str)) if data is not None else {}
         self.engine.begin_turn()
         try:
-            res = self.engine.call("__view_entry", "render", path, payload)
+            res = self.engine.call("__view_entry", "render", path, _json_safe(data))
         finally:
             self.engine.end_turn()
         if not res.ok:
@@ -130,6 +131,42 @@ class ViewRealm:
     def render_page(self, route: str, data: Any) -> RenderResult:
         return self.render(route + self.template_ext, data)
 
+    def update(self, slot: str, path: str, data: Any) -> RenderResult:
+        """Render ``path`` into ``slot`` (e.g. a page instance) with the whole ``data``: the first time the whole
+        tree crosses, then only patches against the slot's previous tree."""
+        return self._slot_call("update", slot, path, data)
+
+    def set_data(self, slot: str, path: str, changes: dict[str, Any]) -> RenderResult:
+        """Apply a ``setData`` payload (``{"list[3].name": "x"}``) to the slot's data and re-render: only the
+        changes cross into the realm and only patches come back, as on the platforms."""
+        return self._slot_call("setData", slot, path, changes)
+
+    def _slot_call(self, op: str, slot: str, path: str, data: Any) -> RenderResult:
+        if path not in self.compiled and not self.load(path):
+            return RenderResult(Element("#root"), error=f"no template {path}")
+        self.engine.begin_turn()
+        try:
+            res = self.engine.call("__view_entry", op, slot, path, _json_safe(data))
+        finally:
+            self.engine.end_turn()
+        if not res.ok:
+            self.drop(slot)
+            reason = res.error.text if res.error else res.outcome.value
+            return RenderResult(Element("#root"), error=f"render stopped: {reason}")
+        value = res.value if isinstance(res.value, dict) else {}
+        problems = list(value.get("problems") or [])
+        if "patches" in value and slot in self._slots:
+            tree = self._slots[slot]
+            n = apply_patches(tree, value.get("patches") or [])
+            return RenderResult(tree, error=value.get("error"), problems=problems, patches=n)
+        tree = from_json(value.get("tree") or [])
+        self._slots[slot] = tree
+        return RenderResult(tree, error=value.get("error"), problems=problems)
+
+    def drop(self, slot: str) -> None:
+        self._slots.pop(slot, None)
+        self.engine.call("__view_entry", "drop", slot)
+
     def close(self) -> None:
         self.engine.close()
 
@@ -138,6 +175,16 @@ class ViewRealm:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _json_safe(data: Any) -> Any:
+    if data is None:
+        return {}
+    try:
+        json.dumps(data)
+        return data
+    except (TypeError, ValueError):
+        return json.loads(json.dumps(data, default=str))
 
 
 def _required(source: str, current: str, ext: str) -> list[str]:

@@ -157,10 +157,65 @@ def from_json(tree: list[Any], tag: str = "#root") -> Element:
                 parent.children.append(item)
             elif isinstance(item, dict):
                 attrs = item.get("a") if isinstance(item.get("a"), dict) else {}
-                el = Element(str(item.get("t", "")), dict(attrs), [], int(item.get("l") or 0), item.get("k"), parent)
+                line = item.get("l")
+                el = Element(str(item.get("t", "")), dict(attrs), [], line if isinstance(line, int) else 0,
+                             item.get("k"), parent)
                 parent.children.append(el)
                 stack.append((el, item.get("c") or []))
     return root
+
+
+def _node(item: Any, parent: Element) -> "Element | str":
+    if isinstance(item, str):
+        return item
+    sub = from_json([item])
+    el = sub.children[0] if sub.children else ""
+    if isinstance(el, Element):
+        el.parent = parent
+    return el
+
+
+def apply_patches(root: Element, patches: list[Any]) -> int:
+    """Apply the view realm's patches (see view.js ``diffNode``) to ``root``; returns how many applied."""
+    done = 0
+    for patch in patches:
+        if not isinstance(patch, list) or len(patch) < 3:
+            continue
+        op, path = patch[0], patch[1]
+        target: Element | str = root
+        parent: Element | None = None
+        ok = True
+        for i in path if isinstance(path, list) else []:
+            if not isinstance(target, Element) or not isinstance(i, int) or not 0 <= i < len(target.children):
+                ok = False
+                break
+            parent, target = target, target.children[i]
+        if not ok:
+            continue
+        if op == "node" and parent is not None:
+            parent.children[path[-1]] = _node(patch[2], parent)
+        elif op == "node" and parent is None and isinstance(patch[2], list):
+            root.children = from_json(patch[2]).children
+        elif not isinstance(target, Element):
+            continue
+        elif op == "set" and len(patch) >= 4:
+            target.attrs[str(patch[2])] = patch[3]
+        elif op == "del":
+            target.attrs.pop(str(patch[2]), None)
+        elif op == "key":
+            target.key = patch[2]
+        elif op == "add":
+            child = _node(patch[2], target)
+            if isinstance(child, str) and target.children and isinstance(target.children[-1], str):
+                target.children[-1] += child
+            else:
+                target.children.append(child)
+        elif op == "trunc" and isinstance(patch[2], int):
+            del target.children[patch[2]:]
+        else:
+            continue
+        done += 1
+    return done
 
 
 # ---- selectors: tag, #id, .class, [attr], [attr=value], descendant (space) and child (>) combinators -------------
