@@ -32,6 +32,7 @@ class Element:
     line: int = 0
     key: Any = None
     parent: "Element | None" = field(default=None, repr=False, compare=False)
+    owner: Any = field(default=None, repr=False, compare=False)  # the component instance whose template made it
 
     # ---- attributes ----------------------------------------------------------------------------------------------
     @property
