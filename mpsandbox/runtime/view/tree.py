@@ -33,6 +33,8 @@ class Element:
     key: Any = None
     parent: "Element | None" = field(default=None, repr=False, compare=False)
     owner: Any = field(default=None, repr=False, compare=False)  # the component instance whose template made it
+    shadow: "Element | None" = field(default=None, repr=False, compare=False)  # a component's rendered template
+    assigned: "list[Element | str] | None" = field(default=None, repr=False, compare=False)  # a slot's content
 
     # ---- attributes ----------------------------------------------------------------------------------------------
     @property
@@ -78,13 +80,40 @@ class Element:
         return "".join(parts)
 
     # ---- traversal ----------------------------------------------------------------------------------------------------
+    def composed(self) -> list["Element | str"]:
+        """The children a user sees: a component element shows its shadow tree (``shadow``), a slot the content
+        assigned to it; for anything else, its own children."""
+        base = self.shadow.children if self.shadow is not None else self.children
+        if self.shadow is None and not any(isinstance(n, Element) and n.assigned is not None for n in base):
+            return base
+        out: list[Element | str] = []
+        for node in base:
+            if isinstance(node, Element) and node.tag == "slot" and node.assigned is not None:
+                out.extend(node.assigned)
+            else:
+                out.append(node)
+        return out
+
     def walk_all(self) -> Iterator["Element | str"]:
-        """Every descendant (elements and texts) in document order, iteratively."""
+        """Every descendant (elements and texts) of the composed tree in document order, iteratively."""
+        stack: list[Element | str] = list(reversed(self.composed()))
+        count = 0
+        while stack:
+            node = stack.pop()
+            count += 1
+            if count > 500_000:  # a slot assigned into itself cannot loop forever
+                return
+            yield node
+            if isinstance(node, Element):
+                stack.extend(reversed(node.composed()))
+
+    def raw_iter(self) -> Iterator["Element"]:
+        """Elements of this tree's own template (light children included, shadows not), in document order."""
         stack: list[Element | str] = list(reversed(self.children))
         while stack:
             node = stack.pop()
-            yield node
             if isinstance(node, Element):
+                yield node
                 stack.extend(reversed(node.children))
 
     def iter(self) -> Iterator["Element"]:
@@ -93,6 +122,7 @@ class Element:
                 yield node
 
     def ancestors(self) -> Iterator["Element"]:
+        """Up the tree the element was rendered in; from a component's shadow root on to its host element."""
         node = self.parent
         while node is not None:
             yield node
@@ -113,7 +143,7 @@ class Element:
         stack: list[tuple[Element, int]] = [(self, 0)]
         while stack:
             node, depth = stack.pop()
-            elems = [c for c in node.children if isinstance(c, Element)]
+            elems = [c for c in node.composed() if isinstance(c, Element)]
             children_max = max(children_max, len(elems))
             for c in elems:
                 count += 1
@@ -135,7 +165,7 @@ class Element:
                 continue
             attrs = "".join(f" {k}={_short(v)}" for k, v in node.attrs.items())
             lines.append(f"{pad}<{node.tag}{attrs}>")
-            stack.extend((c, depth + 1) for c in reversed(node.children))
+            stack.extend((c, depth + 1) for c in reversed(node.composed()))
         return "\n".join(lines)
 
 
