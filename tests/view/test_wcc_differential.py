@@ -93,3 +93,18 @@ def test_renders_like_the_official_compiler(case: str, oracle: dict[str, dict]) 
         got = realm.render("pages/p.wxml", DATA)
     assert got.error is None, got.error
     assert ours_as_plain(got.tree) == want
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_compiled_templates_render_like_source_ones(case: str) -> None:
+    """wcc's $gwx code (what .wxapkg packages carry), run in our view realm, gives the tree our compiler gives."""
+    from .wcc_oracle import compile_with_wcc
+
+    code = compile_with_wcc(CASES[case])
+    assert code
+    with ViewRealm(_Bundle({})) as compiled_realm, ViewRealm(_Bundle(CASES[case])) as source_realm:
+        assert compiled_realm.load_compiled(code) >= 1
+        got = compiled_realm.render("pages/p.wxml", DATA)
+        want = source_realm.render("pages/p.wxml", DATA)
+    assert got.error is None, got.error
+    assert ours_as_plain(got.tree) == ours_as_plain(want.tree)

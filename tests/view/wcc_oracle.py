@@ -90,3 +90,18 @@ def ours_as_plain(el: Any) -> Any:
         else:
             _append(out, c)
     return out
+
+
+def compile_with_wcc(templates: dict[str, str]) -> str:
+    """The $gwx code wcc generates for these templates (what a .wxapkg carries)."""
+    pkg = compiler_dir()
+    assert pkg is not None
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "proj"
+        for path, text in templates.items():
+            f = root / path
+            f.parent.mkdir(parents=True, exist_ok=True)
+            f.write_text(text, encoding="utf-8")
+        script = "process.stdout.write(require(process.argv[1]).wxmlToJs(process.argv[2]))"
+        out = subprocess.run(["node", "-e", script, str(pkg), str(root)], capture_output=True, text=True, timeout=60)
+        return out.stdout if out.returncode == 0 else ""

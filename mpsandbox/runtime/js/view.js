@@ -246,7 +246,7 @@
   }
 
   function renderFile(path, data) {
-    var file = files[path];
+    var file = files[path] || (gwxList.length ? (files[path] = compiledFile(path)) : null);
     if (!file) return { error: 'no template ' + path, tree: [] };
     nodes = 0; depth = 0; problems = [];
     var out = [];
@@ -310,8 +310,57 @@
     return res;
   }
 
+  // ---- compiled templates ($gwx code from .wxapkg packages, as the official wcc compiler generates it) -------
+  var gwxList = [];
+  function captureGwx() {
+    var names = O.getOwnPropertyNames(global);
+    for (var i = 0; i < names.length; i++) {
+      var n = names[i];
+      if ((n === '$gwx' || n.slice(0, 5) === '$gwx_') && typeof global[n] === 'function' &&
+          gwxList.indexOf(global[n]) < 0) push(gwxList, global[n]);
+    }
+    return gwxList.length;
+  }
+  function gwxGenerator(path) {
+    var names = [path, './' + path];
+    for (var i = gwxList.length - 1; i >= 0; i--) {
+      for (var j = 0; j < names.length; j++) {
+        var gen;
+        try { gen = gwxList[i](names[j]); } catch (_) { gen = null; }
+        if (typeof gen === 'function') return gen;
+      }
+    }
+    return null;
+  }
+  function normaliseVdom(node, out, key) {
+    if (node === null || node === undefined) return;
+    if (typeof node !== 'object') { txt(out, node); return; }
+    var tag = typeof node.tag === 'string' ? node.tag : '';
+    var kids = isArray(node.children) ? node.children : [];
+    var i;
+    if (tag === 'virtual' || tag === 'wx-page' || tag === 'wx-block' || tag === '') {
+      var k = node.wxKey !== undefined ? node.wxKey : key;
+      for (i = 0; i < kids.length; i++) normaliseVdom(kids[i], out, k);
+      return;
+    }
+    var e = el(tag.slice(0, 3) === 'wx-' ? tag.slice(3) : tag, 0);
+    var attr = node.attr && typeof node.attr === 'object' ? node.attr : {};
+    var ks = keys(attr);
+    for (i = 0; i < ks.length; i++) e.a[ks[i]] = attr[ks[i]];
+    if (key !== undefined) e.k = key;
+    for (i = 0; i < kids.length; i++) normaliseVdom(kids[i], e.c, undefined);
+    push(out, e);
+  }
+  function compiledFile(path) {
+    var gen = gwxGenerator(path);
+    if (!gen) return null;
+    return { main: function (s, o, out) { normaliseVdom(gen(s && s.v ? s.v : {}, {}, {}), out, undefined); },
+             templates: {}, imports: [], scripts: {}, inline: {} };
+  }
+
   global.__view_entry = function (op, a, b, c) {
     if (op === 'render') return renderFile(a, b);
+    if (op === 'gwx') return captureGwx();
     // update: render into slot a (e.g. a page instance) with data c; answer with the patches from its previous
     // tree, if any. setData: apply c (setData's {path: value}) to the slot's data first.
     if (op === 'update') { slotData[a] = c && typeof c === 'object' ? c : {}; return updateSlot(a, b, slotData[a]); }
@@ -321,7 +370,7 @@
       return updateSlot(a, b, slotData[a]);
     }
     if (op === 'drop') { delete slots[a]; delete slotData[a]; return true; }
-    if (op === 'has') return !!files[a];
+    if (op === 'has') return !!(files[a] || (gwxList.length && (files[a] = compiledFile(a))));
     if (op === 'limit') { maxNodes = a; return true; }
     return null;
   };

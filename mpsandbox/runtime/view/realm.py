@@ -54,6 +54,7 @@ class ViewRealm:
         self.problems: list[TemplateProblem] = []
         self._scripts: set[str] = set()
         self._slots: dict[str, Element] = {}
+        self._compiled_code = False
 
     # ---- loading ------------------------------------------------------------------------------------------------
     def _text(self, path: str) -> str | None:
@@ -111,10 +112,34 @@ class ViewRealm:
             for dep in _required(source, current, self.script_ext):
                 pending.append(dep)
 
+    def load_compiled(self, code: str, where: str = "page-frame") -> int:
+        """Evaluate compiled template code (``$gwx`` from a .wxapkg, as wcc generates it); its templates then render
+        like source ones. Returns how many template generators the realm holds."""
+        self._eval("var window = globalThis; var __wxAppCode__ = __wxAppCode__ || {};"
+                   "var console = globalThis.console || {log: function(){}, warn: function(){}, error: function(){},"
+                   " info: function(){}, debug: function(){}};", "mpsandbox/view-globals.js")
+        before = len(self.problems)
+        self._eval(code, where)
+        if len(self.problems) > before and "return" in self.problems[-1].message:
+            # wcc's wxmlToJs output is a function body ending in `return $gwx` (evaluated with new Function)
+            del self.problems[before:]
+            self._eval(f"(function (global) {{{code}\n}})({{}});", where)
+        res = self.engine.call("__view_entry", "gwx")
+        self._compiled_code = True
+        return int(res.value) if res.ok and isinstance(res.value, int) else 0
+
     # ---- rendering ----------------------------------------------------------------------------------------------
+    def _ensure(self, path: str) -> bool:
+        if path in self.compiled or self.load(path):
+            return True
+        if self._compiled_code:
+            res = self.engine.call("__view_entry", "has", path)
+            return bool(res.ok and res.value)
+        return False
+
     def render(self, path: str, data: Any) -> RenderResult:
         """Render the template file ``path`` (e.g. ``pages/index/index.wxml``) with ``data`` (a JSON copy)."""
-        if path not in self.compiled and not self.load(path):
+        if not self._ensure(path):
             return RenderResult(Element("#root"), error=f"no template {path}")
         self.engine.begin_turn()
         try:
@@ -142,7 +167,7 @@ class ViewRealm:
         return self._slot_call("setData", slot, path, changes)
 
     def _slot_call(self, op: str, slot: str, path: str, data: Any) -> RenderResult:
-        if path not in self.compiled and not self.load(path):
+        if not self._ensure(path):
             return RenderResult(Element("#root"), error=f"no template {path}")
         self.engine.begin_turn()
         try:
