@@ -686,13 +686,16 @@ class Sandbox:
     def _null_thrown_without_refusal_count(self) -> bool:
         """Stopgap for the quickjs-ng wheel's engine, which cannot count refused allocations (issue 12): when even
         the out-of-memory error cannot be allocated, QuickJS throws null; by the time the turn ends the heap has
-        been freed. A bare null reaching the host uncaught, with no stack, is taken as the memory limit there."""
+        been freed. A bare null reaching the host uncaught with no stack, or an InternalError without a message, is
+        taken as the memory limit there."""
         if self.engine.info.name != "native" or not self.trace.events:
             return False
         for e in reversed(self.trace.events):
             if e.turn != self._turn_index:
                 return False
-            if e.kind == "error" and e.error == "uncaught" and e.name == "" and e.message == "null" and not e.stack:
+            if e.kind == "error" and e.error == "uncaught" and (
+                    (e.name == "" and e.message == "null" and not e.stack)
+                    or (e.name == "InternalError" and e.message == "")):  # not even the message could be allocated
                 return True
         return False
 
