@@ -18,12 +18,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from ..apis.catalogue import Platform
-from ..apis.host import ApiCall, ApiHost, Reply
+from ..apis.host import ApiCall, ApiHost, Reply, host_of
 from ..apis.mocks import MockConfig, load_mock_file
 from ..bundle.compiled import MODULE_PARAMS as WECHAT_MODULE_PARAMS
-from .engine import Engine, EngineLimits, Outcome, create_engine
-from .router import Router, RouteResult
+from .engine import Engine, EngineLimits, JobsResult, Outcome, create_engine
 from .modules import to_commonjs
+from .router import Router, RouteResult
+from .view.session import ViewSession
+from .view.sinks import ViewSink
+from .view.tree import Element
 from .stacks import parse_stack
 from .trace import (
     ApiCallEvent,
@@ -151,6 +154,7 @@ class Sandbox:
         api_host: ApiHost | None = None,
         mocks: MockConfig | str | None = None,
         allowed_domains: list[str] | None = None,
+        view: bool = True,
     ):
         self.bundle = bundle
         self.platform: Platform = platform or bundle.platform
@@ -162,6 +166,11 @@ class Sandbox:
                                                        allowed_domains=allowed_domains)
         self.stats = RunStats()
         self._wall_start = time.perf_counter()
+        # the view realm's engine first: the logic engine is then the newest (the quickjs-ng wheel's native engines
+        # share allocator state; see issue 12)
+        self.view: ViewSession | None = None
+        if view:
+            self.view = ViewSession(bundle, engine=engine, on_sink=self._on_view_sink)
         self.engine: Engine = create_engine(engine, self.limits.engine_limits())
         self.trace = Trace(
             bundle=bundle.name,
@@ -196,6 +205,7 @@ class Sandbox:
         self._line1_offsets: dict[str, int] = {}
         self._stack_cache: dict[str, list] = {}
         self._ops = {name[4:]: getattr(self, name) for name in dir(self) if name.startswith("_op_")}
+        self._view_dirty: set[int] = set()
         suffix = hashlib.sha256(f"mpsandbox:{self.seed}".encode()).hexdigest()[:12]
         self._names = {
             "hostName": f"__mpsb_host_{suffix}",
@@ -226,6 +236,7 @@ class Sandbox:
             "epochMs": EPOCH_MS,
             "surface": self.api_host.catalogue.js_surface(self.platform),
             "jsonModules": json_modules,
+            "view": self.view is not None,
         }
         eng.begin_turn()
         booted = eng.call("__mpsb_boot", config)
@@ -386,6 +397,8 @@ class Sandbox:
             return
         ops = []
         for page_op in res.ops:
+            if page_op["op"] == "unload" and self.view is not None:
+                self.view.drop_page(int(page_op["pageId"]))
             if page_op["op"] == "create":
                 page_op = {**page_op, "components": self._components_for(page_op["route"])}
             ops.append(page_op)
@@ -634,6 +647,8 @@ class Sandbox:
                 self._after_call(task, res.value)
             if not outcome.is_limit and outcome is not Outcome.TRAP:
                 jr = self.engine.run_jobs(self.limits.max_jobs_per_turn)
+                if jr.outcome is Outcome.OK and self._view_dirty:
+                    jr = self._sync_view(jr)
                 jobs = jr.jobs
                 if jr.outcome is not Outcome.OK:
                     outcome, error = jr.outcome, jr.error
@@ -651,7 +666,8 @@ class Sandbox:
             self.stats.peak_heap_bytes = max(self.stats.peak_heap_bytes, usage.heap_bytes)
             self.stats.engine_wall_ms += usage.wall_ms
             if outcome is Outcome.OK and (usage.memory_refused
-                                          or usage.heap_bytes > HEAP_FULL * self.limits.memory_bytes):
+                                          or usage.heap_bytes > HEAP_FULL * self.limits.memory_bytes
+                                          or self._null_thrown_without_refusal_count()):
                 # the bundle caught the out-of-memory error (or the engine could not even build one and threw
                 # null): the limit was still met
                 outcome = Outcome.MEMORY
@@ -707,6 +723,54 @@ class Sandbox:
                                           outcome="ok" if p["ok"] else "fail",
                                           err_msg=res.get("errMsg") if isinstance(res, dict) else None))
         return False
+
+    def _null_thrown_without_refusal_count(self) -> bool:
+        """Stopgap for the quickjs-ng wheel's engine, which cannot count refused allocations (issue 12): when even
+        the out-of-memory error cannot be allocated, QuickJS throws null; by the time the turn ends the heap has
+        been freed. A bare null reaching the host uncaught with no stack, or an InternalError without a message, is
+        taken as the memory limit there."""
+        if self.engine.info.name != "native" or not self.trace.events:
+            return False
+        for e in reversed(self.trace.events):
+            if e.turn != self._turn_index:
+                return False
+            if e.kind == "error" and e.error == "uncaught" and (
+                    (e.name == "" and e.message == "null" and not e.stack)
+                    or (e.name == "InternalError" and e.message == "")):  # not even the message could be allocated
+                return True
+        return False
+
+    def _sync_view(self, jr: Any) -> Any:
+        """Re-render the pages whose data changed this turn (their component instances follow), as the platform
+        renders after setData; lifetimes and observers this runs may change data again, a few rounds at most."""
+        for _ in range(3):
+            if not self._view_dirty:
+                break
+            ids = sorted(self._view_dirty)
+            self._view_dirty.clear()
+            res = self.engine.call("__mpsb_entry", "viewSync", {"pageIds": ids, "now": self.now})
+            if not res.ok:
+                return JobsResult(res.outcome, jr.jobs, res.error)
+            more = self.engine.run_jobs(self.limits.max_jobs_per_turn)
+            if more.outcome is not Outcome.OK:
+                return more
+        self._view_dirty.clear()
+        return jr
+
+    def _on_view_sink(self, sink: ViewSink, route: str, component: str | None) -> None:
+        """Something the rendered view loads from the network: recorded and searched for canaries."""
+        where = f"<{sink.tag} {sink.attr}>"
+        self._record(NoteEvent(**self._ev(), code="view-load", message=f"{where} loads {sink.url[:300]}",
+                               data={"url": sink.url[:2000], "tag": sink.tag, "attr": sink.attr, "route": route,
+                                     "component": component, "line": sink.line}))
+        self.api_host.scan_sink(None, self, sink.url, "network", host_of(sink.url), sink_api=where)
+
+    def view_tree(self, page: str | None = None) -> Element | None:
+        """The composed element tree of the page on top (None without a view)."""
+        if self.view is None:
+            return None
+        rec = self._target_page(page)
+        return self.view.tree(rec.page_id)
 
     def _after_call(self, task: Task, value: Any) -> None:
         if self._pending_user is not None:
@@ -907,7 +971,12 @@ class Sandbox:
         self._record(ConsoleEvent(**self._ev(), level=str(p.get("level", "log")), text=text))
         self.api_host.scan_console(full, self, self._frames(p.get("stack")))  # the whole text, not the summary
 
+    def _op_view(self, p: dict[str, Any]) -> dict[str, Any] | None:
+        return self.view.handle(p) if self.view is not None else None
+
     def _op_setData(self, p: dict[str, Any]) -> None:
+        if self.view is not None and isinstance(p.get("pageId"), int) and p.get("applied", True):
+            self._view_dirty.add(p["pageId"])
         keys = [str(k) for k in (p.get("keys") or [])]
         self._record(SetDataEvent(**self._ev(), target=p.get("target", "page"), route=p.get("route"),
                                   component=p.get("component"), keys=keys[:50], bytes=int(p.get("bytes") or 0),
@@ -938,6 +1007,9 @@ class Sandbox:
 
     # ---- teardown ---------------------------------------------------------------------------------------------------
     def close(self) -> None:
+        if self.view is not None:
+            self.view.close()
+            self.view = None
         if self.engine is not None:
             self.engine.close()
             self.engine = None  # type: ignore[assignment]

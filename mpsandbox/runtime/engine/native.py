@@ -44,6 +44,20 @@ _TRAMPOLINE = r"""(function () {
 
 GC_THRESHOLD_BYTES = 4 * 1024 * 1024
 
+
+def _fix_malloc_thresholds() -> None:
+    """glibc moves its mmap threshold up as large blocks are freed, so the size malloc reports for the same request
+    (what the engine's memory limit counts) would depend on what the process did before. A fixed threshold keeps
+    the native engine's memory accounting the same in every process."""
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD (setting it disables the dynamic adjustment)
+    except (OSError, AttributeError):
+        pass
+
+
+_fix_malloc_thresholds()
+
 _bytecode_cache: dict[str, bytes] = {}
 
 

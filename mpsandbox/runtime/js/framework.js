@@ -636,6 +636,7 @@
     var cbId = 0;
     if (typeof cb === 'function') { cbId = ++renderSeq; renderCallbacks[cbId] = { fn: cb, self: inst }; }
     send('setData', { target: kind, route: inst.__route__ || (inst.__page ? inst.__page.__route__ : null),
+                      pageId: kind === 'component' ? (inst.__page ? inst.__page.__pageId : null) : inst.__pageId,
                       component: kind === 'component' ? inst.is : null, keys: ks, bytes: bytes,
                       applied: applied, cb: cbId }, here());
     if (!applied) {
@@ -1179,7 +1180,10 @@
       invoke(inst.__lifetimes.created, inst, [], 'Component.created');
       invoke(inst.__lifetimes.attached, inst, [], 'Component.attached');
     }
-    for (var c = 0; c < (components || []).length; c++) createComponent(inst, components[c]);
+    if (!(cfg.view && viewSync(inst))) {
+      // no view, or no template to render: the component uses found statically
+      for (var c = 0; c < (components || []).length; c++) createComponent(inst, components[c]);
+    }
     life('page', 'onLoad', route);
     invoke(inst.onLoad, inst, [query], 'Page.onLoad');
     showPage(inst);
@@ -1207,6 +1211,7 @@
       else invoke(c.__lifetimes.ready, c, [], 'Component.ready');
     });
     if (inst.__lifetimes) invoke(inst.__lifetimes.ready, inst, [], 'Component.ready');
+    inst.__ready = true;
     life('page', 'onReady', inst.route);
     invoke(inst.onReady, inst, [], 'Page.onReady');
   }
@@ -1276,7 +1281,7 @@
     };
   }
 
-  function createComponent(page, usage) {
+  function createComponent(page, usage, owner) {
     var path = usage.path;
     if (!componentDefs[path]) loadAs('component', path, path + '.js');
     var options = componentDefs[path];
@@ -1292,6 +1297,8 @@
     inst.__tag = usage.tag;
     inst.__classes = usage.classes || [];
     inst.__page = page;
+    inst.__owner = owner || page;
+    inst.__identity = usage.identity || null;
     inst.__usage = usage;
     inst.__lifetimes = merged.lifetimes;
     inst.__pageLifetimes = merged.pageLifetimes;
@@ -1310,8 +1317,9 @@
       for (var b = 0; b < bindings.length; b++) {
         (function (bd) {
           inst.props[bd.prop || ('on' + toUpper(bd.event[0]) + strSlice(bd.event, 1))] = function () {
-            var handler = page[bd.handler];
-            return invoke(handler, page, arguments, 'Page.' + bd.handler);
+            var ownerInst = inst.__owner || page;
+            var handler = ownerInst[bd.handler];
+            return invoke(handler, ownerInst, arguments, (ownerInst === page ? 'Page.' : 'Component.') + bd.handler);
           };
         })(bindings[b]);
       }
@@ -1321,6 +1329,7 @@
     inst.properties = inst.data;
     copyOwn(merged.methods, inst);
     push(page.__components, inst);
+    if (inst.__identity) (page.__byIdentity || (page.__byIdentity = create(null)))[inst.__identity] = inst;
     life('component', 'created', page.route, path);
     if (platform === 'my') invoke(merged.lifetimes.onInit, inst, [], 'Component.onInit');
     else {
@@ -1329,6 +1338,91 @@
       invoke(merged.lifetimes.attached, inst, [], 'Component.attached');
     }
     return inst;
+  }
+
+  // ---- the view: component instances follow the rendered templates ---------------------------------------
+  // After a page renders, the host's view realm answers which component elements its tree holds (identity,
+  // component path, properties evaluated from the parent's attributes); instances are created, updated and
+  // released to match, level by level, in the platform's order (parent created and attached before children).
+  var MAX_VIEW_DEPTH = 32;
+  function viewSync(page) {
+    if (!cfg.view || !page) return false;
+    var res = send('view', { op: 'page', pageId: page.__pageId, route: page.route, data: page.data });
+    if (!res || !res.rendered) return false;
+    syncLevel(page, null, res, 0);
+    return true;
+  }
+  function syncLevel(page, ownerInst, res, depth) {
+    if (depth > MAX_VIEW_DEPTH) return;
+    var list = (res && isArray(res.instances)) ? res.instances : [];
+    var ownerKey = ownerInst ? ownerInst.__identity : null;
+    var byId = page.__byIdentity || (page.__byIdentity = create(null));
+    var keep = create(null), level = [];
+    for (var i = 0; i < list.length; i++) {
+      var d = list[i];
+      if (!d || typeof d.identity !== 'string') continue;
+      keep[d.identity] = true;
+      var inst = byId[d.identity];
+      if (inst && inst.is !== d.path) { detachComponent(page, inst); inst = null; }
+      if (!inst) {
+        inst = createComponent(page, { path: d.path, tag: d.tag, id: d.id, classes: d.classes, dataset: d.dataset,
+                                       props: d.props, bindings: d.bindings, identity: d.identity }, ownerInst);
+        if (inst && page.__ready) readyComponent(inst);
+      } else {
+        inst.id = d.id || '';
+        inst.dataset = d.dataset || {};
+        inst.__usage.bindings = d.bindings || [];
+        updateProps(inst, d.props || {});
+      }
+      if (inst) push(level, inst);
+    }
+    var all = arrSlice(page.__components || []);
+    for (var j = 0; j < all.length; j++) {
+      var c = all[j];
+      if (c.__identity && (c.__owner === (ownerInst || page)) && !keep[c.__identity]) detachComponent(page, c);
+    }
+    for (var k = 0; k < level.length; k++) {
+      if (!level[k].__identity || byId[level[k].__identity] !== level[k]) continue;
+      var sub = send('view', { op: 'component', identity: level[k].__identity, path: level[k].is, data: level[k].data });
+      syncLevel(page, level[k], sub, depth + 1);
+    }
+    if (ownerKey === null) send('view', { op: 'done', pageId: page.__pageId });
+  }
+  function updateProps(inst, props) {
+    var declared = inst.__properties || {};
+    var changed = [];
+    var ks = keys(props);
+    for (var i = 0; i < ks.length; i++) {
+      var k = ks[i];
+      if (!hasOwn(declared, k) && platform !== 'my') continue;
+      var v = hasOwn(declared, k) ? coerceProperty(declared[k], props[k]) : props[k];
+      var old = inst.data[k];
+      if (stringify(old) === stringify(v)) continue;
+      inst.data[k] = jsonClone(v);
+      if (platform === 'my' && inst.props) inst.props[k] = inst.data[k];
+      push(changed, { key: k, path: [k], old: old });
+    }
+    if (!changed.length) return;
+    if (platform === 'my') invoke(inst.__lifetimes.didUpdate, inst, [{}, {}], 'Component.didUpdate');
+    else runObservers(inst, changed);
+  }
+  function readyComponent(c) {
+    if (platform === 'my') invoke(c.__lifetimes.didMount, c, [], 'Component.didMount');
+    else invoke(c.__lifetimes.ready, c, [], 'Component.ready');
+  }
+  function detachComponent(page, inst) {
+    var list = page.__components || [];
+    var children = [];
+    for (var i = 0; i < list.length; i++) if (list[i].__owner === inst) push(children, list[i]);
+    for (var j = 0; j < children.length; j++) detachComponent(page, children[j]);
+    var at = arrIndexOf(page.__components, inst);
+    if (at === -1) return;
+    arrSplice(page.__components, at, 1);
+    if (inst.__identity && page.__byIdentity) delete page.__byIdentity[inst.__identity];
+    life('component', 'detached', page.route, inst.is);
+    if (platform === 'my') invoke(inst.__lifetimes.didUnmount, inst, [], 'Component.didUnmount');
+    else invoke(inst.__lifetimes.detached, inst, [], 'Component.detached');
+    send('view', { op: 'release', identity: inst.__identity });
   }
 
   function matchesField(field, path) {
@@ -1376,18 +1470,19 @@
     var usage = inst.__usage || {};
     var bindings = usage.bindings || [];
     var page = inst.__page;
+    var ownerInst = inst.__owner || page;
     var handled = false;
     for (var i = 0; i < bindings.length; i++) {
       if (bindings[i].event !== name) continue;
       handled = true;
-      var handler = page ? page[bindings[i].handler] : undefined;
+      var handler = ownerInst ? ownerInst[bindings[i].handler] : undefined;
       var ev = { type: name, timeStamp: nowMs, detail: detail === undefined ? {} : detail,
                  target: { id: inst.id, dataset: inst.dataset }, currentTarget: { id: inst.id, dataset: inst.dataset } };
       if (typeof handler !== 'function') {
         send('console', { level: 'warn', text: 'Component "' + (page ? page.route : '') + '" does not have a method "' + bindings[i].handler + '" to handle event "' + name + '".' });
         continue;
       }
-      invoke(handler, page, [ev], 'Page.' + bindings[i].handler);
+      invoke(handler, ownerInst, [ev], (ownerInst === page ? 'Page.' : 'Component.') + bindings[i].handler);
     }
     send('life', { target: 'component', hook: 'triggerEvent:' + name, route: page ? page.route : null, component: inst.is, handled: handled });
   }
@@ -1396,6 +1491,7 @@
   function findTarget(p) {
     var page = pagesById[p.pageId];
     if (!page) return null;
+    if (p.componentIdentity) return (page.__byIdentity && page.__byIdentity[p.componentIdentity]) || null;
     if (p.componentPath) {
       var list = page.__components || [];
       for (var i = 0; i < list.length; i++) {
@@ -1479,8 +1575,13 @@
         send('console', { level: 'warn', text: 'Component "' + (target.route || target.is) + '" does not have a method "' + p.handler + '" to handle event "' + (p.event && p.event.type) + '".' });
         return { found: false, reason: 'no-handler' };
       }
-      invoke(fn, target, [p.event], (p.componentPath ? 'Component.' : 'Page.') + p.handler);
+      invoke(fn, target, [p.event], (p.componentPath || p.componentIdentity ? 'Component.' : 'Page.') + p.handler);
       return { found: true };
+    },
+    viewSync: function (p) {
+      var ids = p.pageIds || [];
+      for (var i = 0; i < ids.length; i++) if (pagesById[ids[i]]) viewSync(pagesById[ids[i]]);
+      return null;
     },
     timer: function (p) { fireTimer(p.id); return null; },
     complete: function (p) { complete(p.cid, p.ok, p.res); return null; },

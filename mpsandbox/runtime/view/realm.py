@@ -1,0 +1,225 @@
+"""The view realm: a JavaScript engine of its own that renders a bundle's templates from page data.
+
+As on the platforms, the view realm shares nothing with the logic realm: data crosses as JSON. Templates and
+script modules are compiled on first use (a page's template, what it imports and includes, the scripts they use).
+Every render is a turn with the engine's CPU and memory budgets, so a hostile script module cannot hang the host.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from ..engine import Engine, EngineLimits, create_engine
+from .compile import SCRIPT_EXT, CompiledFile, compile_template, script_to_cjs
+from .parse import TemplateProblem
+from .tree import Element, apply_patches, from_json
+
+TEMPLATE_EXT = {"tt": ".ttml", "wx": ".wxml", "my": ".axml"}
+VIEW_FILE = "mpsandbox/view.js"
+MAX_FILES = 2_000  # template and script files one realm compiles
+
+
+@dataclass
+class RenderResult:
+    tree: Element
+    error: str | None = None
+    problems: list[str] = field(default_factory=list)
+    patches: int | None = None  # for an update: how many patches changed the slot's previous tree
+
+
+def _view_source() -> str:
+    return (resources.files("mpsandbox.runtime") / "js" / "view.js").read_text(encoding="utf-8")
+
+
+class ViewRealm:
+    """Render the templates of one bundle. Not thread-safe; close it (or use it as a context manager)."""
+
+    def __init__(self, bundle: Any, *, engine: str = "native", limits: EngineLimits | None = None,
+                 max_nodes: int = 20_000):
+        self.bundle = bundle
+        self.platform = getattr(bundle, "platform", "wx")
+        self.template_ext = TEMPLATE_EXT.get(self.platform, ".wxml")
+        self.script_ext = SCRIPT_EXT.get(self.platform, ".wxs")
+        self.engine: Engine = create_engine(engine, limits or EngineLimits(cpu_ms_per_turn=500.0))
+        loaded = self.engine.load_trusted(_view_source(), VIEW_FILE) if hasattr(self.engine, "load_trusted") \
+            else self.engine.eval(_view_source(), VIEW_FILE)
+        if not loaded.ok:
+            raise RuntimeError(f"the view framework failed to load: {loaded.error}")
+        self.engine.pin("__view_entry")
+        self.engine.call("__view_entry", "limit", max_nodes)
+        self.compiled: dict[str, CompiledFile] = {}
+        self.problems: list[TemplateProblem] = []
+        self._scripts: set[str] = set()
+        self._slots: dict[str, Element] = {}
+        self._compiled_code = False
+
+    # ---- loading ------------------------------------------------------------------------------------------------
+    def _text(self, path: str) -> str | None:
+        files = getattr(self.bundle, "files", {})
+        if path not in files:
+            return None
+        return self.bundle.read_text(path)
+
+    def _eval(self, js: str, where: str) -> None:
+        self.engine.begin_turn()
+        try:
+            res = self.engine.eval(js, where)
+        finally:
+            self.engine.end_turn()
+        if not res.ok:
+            self.problems.append(TemplateProblem(f"{where}: {res.error.text if res.error else res.outcome.value}", 1))
+
+    def load(self, path: str) -> bool:
+        """Compile ``path`` and everything it imports, includes and uses; False if the file is not in the bundle."""
+        todo = [path]
+        found = True
+        while todo:
+            current = todo.pop()
+            if current in self.compiled or len(self.compiled) >= MAX_FILES:
+                continue
+            text = self._text(current)
+            if text is None:
+                if current == path:
+                    found = False
+                continue
+            compiled = compile_template(current, text, self.platform, self.template_ext)
+            self.compiled[current] = compiled
+            self.problems += [TemplateProblem(f"{current}:{p.line}: {p.message}", p.line) for p in compiled.problems]
+            self._eval(compiled.js, current)
+            todo += compiled.imports + compiled.includes
+            for script in compiled.scripts.values():
+                self._load_script(script)
+        return found
+
+    def _load_script(self, path: str) -> None:
+        pending = [path]
+        while pending:
+            current = pending.pop()
+            if "#" in current or current in self._scripts or len(self._scripts) >= MAX_FILES:
+                continue
+            self._scripts.add(current)
+            text = self._text(current)
+            if text is None:
+                continue
+            source = script_to_cjs(text)
+            js = (f"__view.script({json.dumps(current)},function(require,module,exports,getRegExp,getDate){{"
+                  f"{source}\n}});")
+            self._eval(js, current)
+            # scripts a script requires: load every script file of the bundle it could name (cheap, bounded)
+            for dep in _required(source, current, self.script_ext):
+                pending.append(dep)
+
+    def load_compiled(self, code: str, where: str = "page-frame") -> int:
+        """Evaluate compiled template code (``$gwx`` from a .wxapkg, as wcc generates it); its templates then render
+        like source ones. Returns how many template generators the realm holds."""
+        self._eval("var window = globalThis; var __wxAppCode__ = __wxAppCode__ || {};"
+                   "var console = globalThis.console || {log: function(){}, warn: function(){}, error: function(){},"
+                   " info: function(){}, debug: function(){}};", "mpsandbox/view-globals.js")
+        before = len(self.problems)
+        self._eval(code, where)
+        if len(self.problems) > before and "return" in self.problems[-1].message:
+            # wcc's wxmlToJs output is a function body ending in `return $gwx` (evaluated with new Function)
+            del self.problems[before:]
+            self._eval(f"(function (global) {{{code}\n}})({{}});", where)
+        res = self.engine.call("__view_entry", "gwx")
+        self._compiled_code = True
+        return int(res.value) if res.ok and isinstance(res.value, int) else 0
+
+    # ---- rendering ----------------------------------------------------------------------------------------------
+    def _ensure(self, path: str) -> bool:
+        if path in self.compiled or self.load(path):
+            return True
+        if self._compiled_code:
+            res = self.engine.call("__view_entry", "has", path)
+            return bool(res.ok and res.value)
+        return False
+
+    def render(self, path: str, data: Any) -> RenderResult:
+        """Render the template file ``path`` (e.g. ``pages/index/index.wxml``) with ``data`` (a JSON copy)."""
+        if not self._ensure(path):
+            return RenderResult(Element("#root"), error=f"no template {path}")
+        self.engine.begin_turn()
+        try:
+            res = self.engine.call("__view_entry", "render", path, _json_safe(data))
+        finally:
+            self.engine.end_turn()
+        if not res.ok:
+            reason = res.error.text if res.error else res.outcome.value
+            return RenderResult(Element("#root"), error=f"render stopped: {reason}")
+        value = res.value if isinstance(res.value, dict) else {}
+        tree = from_json(value.get("tree") or [])
+        return RenderResult(tree, error=value.get("error"), problems=list(value.get("problems") or []))
+
+    def render_page(self, route: str, data: Any) -> RenderResult:
+        return self.render(route + self.template_ext, data)
+
+    def update(self, slot: str, path: str, data: Any) -> RenderResult:
+        """Render ``path`` into ``slot`` (e.g. a page instance) with the whole ``data``: the first time the whole
+        tree crosses, then only patches against the slot's previous tree."""
+        return self._slot_call("update", slot, path, data)
+
+    def set_data(self, slot: str, path: str, changes: dict[str, Any]) -> RenderResult:
+        """Apply a ``setData`` payload (``{"list[3].name": "x"}``) to the slot's data and re-render: only the
+        changes cross into the realm and only patches come back, as on the platforms."""
+        return self._slot_call("setData", slot, path, changes)
+
+    def _slot_call(self, op: str, slot: str, path: str, data: Any) -> RenderResult:
+        if not self._ensure(path):
+            return RenderResult(Element("#root"), error=f"no template {path}")
+        self.engine.begin_turn()
+        try:
+            res = self.engine.call("__view_entry", op, slot, path, _json_safe(data))
+        finally:
+            self.engine.end_turn()
+        if not res.ok:
+            self.drop(slot)
+            reason = res.error.text if res.error else res.outcome.value
+            return RenderResult(Element("#root"), error=f"render stopped: {reason}")
+        value = res.value if isinstance(res.value, dict) else {}
+        problems = list(value.get("problems") or [])
+        if "patches" in value and slot in self._slots:
+            tree = self._slots[slot]
+            n = apply_patches(tree, value.get("patches") or [])
+            return RenderResult(tree, error=value.get("error"), problems=problems, patches=n)
+        tree = from_json(value.get("tree") or [])
+        self._slots[slot] = tree
+        return RenderResult(tree, error=value.get("error"), problems=problems)
+
+    def drop(self, slot: str) -> None:
+        self._slots.pop(slot, None)
+        self.engine.call("__view_entry", "drop", slot)
+
+    def close(self) -> None:
+        self.engine.close()
+
+    def __enter__(self) -> "ViewRealm":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def _json_safe(data: Any) -> Any:
+    if data is None:
+        return {}
+    try:
+        json.dumps(data)
+        return data
+    except (TypeError, ValueError):
+        return json.loads(json.dumps(data, default=str))
+
+
+def _required(source: str, current: str, ext: str) -> list[str]:
+    import posixpath
+    import re
+
+    out = []
+    for m in re.finditer(r"require\(\s*['\"]([^'\"]+)['\"]\s*\)", source):
+        spec = m.group(1)
+        path = spec.lstrip("/") if spec.startswith("/") else posixpath.join(posixpath.dirname(current), spec)
+        path = posixpath.normpath(path)
+        out.append(path)
+    return out

@@ -1,0 +1,154 @@
+"""The view side of a running sandbox: one view realm that renders every page and component instance the logic
+realm holds, keeps each page's composed element tree, and reports what the view layer loads.
+
+The logic realm drives it (framework.js ``viewSync``) through the bridge's ``view`` operation, level by level:
+``page`` renders a page and answers the component elements its tree holds; ``component`` renders one instance
+into its host element and answers its own component elements; ``release`` forgets an instance; ``done`` ends a
+page's sync (its sinks are reported then).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..engine import EngineLimits
+from .compose import MAX_INSTANCES, _distribute, component_resolver, element_path, props_of
+from .realm import TEMPLATE_EXT, ViewRealm
+from .sinks import ViewSink, view_sinks
+from .tree import Element
+
+SinkCallback = Callable[[ViewSink, str, str | None], None]  # (sink, page route, component path or None)
+MAX_SEEN_SINKS = 5_000
+
+
+class ViewSession:
+    def __init__(self, bundle: Any, *, engine: str = "native", on_sink: SinkCallback | None = None,
+                 limits: EngineLimits | None = None):
+        self.bundle = bundle
+        self.realm = ViewRealm(bundle, engine=engine, limits=limits)
+        compiled = getattr(bundle, "compiled", None)
+        code = getattr(compiled, "gwx_code", None) if compiled is not None else None
+        if isinstance(code, str) and code:
+            self.realm.load_compiled(code)
+        elif isinstance(code, (list, tuple)):
+            for chunk in code:
+                if isinstance(chunk, str) and chunk:
+                    self.realm.load_compiled(chunk)
+        self.ext = TEMPLATE_EXT.get(getattr(bundle, "platform", "wx"), ".wxml")
+        self.resolve = component_resolver(bundle)
+        self.on_sink = on_sink
+        self.pages: dict[int, Element] = {}
+        self.routes: dict[int, str] = {}
+        self.hosts: dict[str, Element] = {}  # instance identity -> its element in the owner's tree
+        self.owners: dict[str, int] = {}  # instance identity -> page id
+        self.components: dict[str, str] = {}  # instance identity -> component path
+        self.errors: list[str] = []
+        self._seen: set[tuple[str, str, str, str]] = set()
+        self._pending: dict[int, list[tuple[ViewSink, str | None]]] = {}
+
+    # ---- the bridge operation ------------------------------------------------------------------------------------
+    def handle(self, p: dict[str, Any]) -> dict[str, Any] | None:
+        op = p.get("op")
+        if op == "page":
+            return self._page(p)
+        if op == "component":
+            return self._component(p)
+        if op == "release":
+            identity = str(p.get("identity") or "")
+            self.hosts.pop(identity, None)
+            self.owners.pop(identity, None)
+            self.components.pop(identity, None)
+            if identity:
+                self.realm.drop(identity)
+            return None
+        if op == "done":
+            self._flush(int(p.get("pageId") or 0))
+            return None
+        return None
+
+    def _page(self, p: dict[str, Any]) -> dict[str, Any]:
+        page_id = int(p.get("pageId") or 0)
+        route = str(p.get("route") or "")
+        res = self.realm.update(f"p{page_id}", route + self.ext, p.get("data") or {})
+        if res.error and res.error.startswith("no template"):
+            return {"instances": [], "rendered": False}
+        if res.error:
+            self.errors.append(f"{route}: {res.error}")
+        self.pages[page_id] = res.tree
+        self.routes[page_id] = route
+        self._collect(page_id, res.tree, None)
+        return {"instances": self._instances(res.tree, f"p{page_id}", route, page_id), "rendered": True}
+
+    def _component(self, p: dict[str, Any]) -> dict[str, Any]:
+        identity = str(p.get("identity") or "")
+        path = str(p.get("path") or "")
+        host = self.hosts.get(identity)
+        page_id = self.owners.get(identity)
+        if host is None or page_id is None:
+            return {"instances": []}
+        res = self.realm.update(identity, path + self.ext, p.get("data") or {})
+        if res.error and not res.error.startswith("no template"):
+            self.errors.append(f"{path}: {res.error}")
+        shadow = res.tree
+        shadow.parent = host
+        for node in shadow.raw_iter():
+            node.owner = identity
+        host.shadow = shadow
+        _distribute(host, shadow)
+        self._collect(page_id, shadow, path)
+        return {"instances": self._instances(shadow, identity, path, page_id)}
+
+    def _instances(self, tree: Element, owner_slot: str, owner_module: str, page_id: int) -> list[dict[str, Any]]:
+        out = []
+        for el in tree.raw_iter():
+            component = self.resolve(owner_module, el.tag)
+            if component is None:
+                continue
+            if len(self.hosts) >= MAX_INSTANCES:
+                self.errors.append(f"more than {MAX_INSTANCES} component instances")
+                break
+            identity = f"{owner_slot}/{element_path(el)}:{el.tag}"
+            self.hosts[identity] = el
+            self.owners[identity] = page_id
+            self.components[identity] = component
+            out.append({
+                "identity": identity, "path": component, "tag": el.tag, "id": el.id, "classes": el.classes,
+                "dataset": el.dataset, "props": props_of(el),
+                "bindings": [{"event": b.event, "handler": b.handler, "kind": b.kind} for b in el.bindings
+                             if isinstance(b.handler, str)],
+            })
+        return out
+
+    # ---- sinks ---------------------------------------------------------------------------------------------------------
+    def _collect(self, page_id: int, tree: Element, component: str | None) -> None:
+        for sink in view_sinks(tree):
+            key = (f"{page_id}", sink.tag, sink.attr, sink.url)
+            if key in self._seen or len(self._seen) >= MAX_SEEN_SINKS:
+                continue
+            self._seen.add(key)
+            self._pending.setdefault(page_id, []).append((sink, component))
+
+    def _flush(self, page_id: int) -> None:
+        items = self._pending.pop(page_id, [])
+        if self.on_sink is None:
+            return
+        route = self.routes.get(page_id, "")
+        for sink, component in items:
+            self.on_sink(sink, route, component)
+
+    # ---- what the host reads -------------------------------------------------------------------------------------
+    def tree(self, page_id: int) -> Element | None:
+        return self.pages.get(page_id)
+
+    def drop_page(self, page_id: int) -> None:
+        self.pages.pop(page_id, None)
+        self.routes.pop(page_id, None)
+        self.realm.drop(f"p{page_id}")
+        for identity in [i for i, pid in self.owners.items() if pid == page_id]:
+            self.hosts.pop(identity, None)
+            self.owners.pop(identity, None)
+            self.components.pop(identity, None)
+            self.realm.drop(identity)
+
+    def close(self) -> None:
+        self.realm.close()
