@@ -8,13 +8,17 @@
   call with the API surface and the bundle's modules defined);
 - CPU-bound JS (median ms and wasm/native ratio) on six workloads: a tight loop, calls, fib, primes, allocation + JSON, strings;
 - bridge round trip (median µs): one call of the host function from JS and back;
-- the CPU units each engine charges per real millisecond on each workload (how the budgets are calibrated).
+- the CPU units each engine charges per real millisecond on each workload (how the budgets are calibrated);
+- RSS after 10 and after --rss-n (default 1,000) sandboxes run and closed in one process (each engine measured in a
+  fresh process, so that one engine's memory does not count against the other).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -100,10 +104,36 @@ def bridge_us(engine: str, calls: int = 20000) -> float:
     return statistics.median(samples)
 
 
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / (1024 * 1024)
+
+
+def rss_after(engine: str, n: int) -> tuple[float, float]:
+    """RSS (MB) after 10 and after ``n`` sandboxes launched, run and closed, in this process."""
+    bundle = make_bundle({"pages/index/index": "Page({ data: { n: 0 }, onLoad() { this.setData({ n: 1 }) } })"})
+    after = {}
+    for i in range(1, n + 1):
+        sb = Sandbox(bundle, engine=engine)
+        sb.launch()
+        sb.run()
+        sb.finish()
+        sb.close()
+        if i in (10, n):
+            gc.collect()
+            after[i] = _rss_mb()
+    return after[10], after[n]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=50)
+    ap.add_argument("--rss-n", type=int, default=1000)
+    ap.add_argument("--rss-only", choices=["native", "wasm"], help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.rss_only:
+        print(*rss_after(args.rss_only, args.rss_n))
+        return
     engines = []
     for name in ("native", "wasm"):
         try:
@@ -123,9 +153,17 @@ def main() -> None:
     print(f"{'engine + framework (median ms)':36}" + "".join(f"{results[e]['engine']:>14.2f}" for e in engines)
           + "                 wasm ≤ 3 ms (snapshot restore)")
     print(f"{'sandbox ready (median ms)':36}" + "".join(f"{results[e]['ready']:>14.2f}" for e in engines)
-          + "                 native ≤ 2 ms, wasm ≤ 3 ms")
+          + "                 native ≤ 1 ms, wasm ≤ 2 ms")
     print(f"{'bridge round trip (median µs)':36}" + "".join(f"{results[e]['bridge']:>14.2f}" for e in engines)
-          + "                 native ≤ 5 µs, wasm ≤ 40 µs")
+          + "                 native ≤ 1 µs, wasm ≤ 3 µs")
+    rss = {}
+    for e in engines:
+        out = subprocess.run([sys.executable, __file__, "--rss-only", e, "--rss-n", str(args.rss_n)],
+                             capture_output=True, text=True, check=True).stdout.split()
+        rss[e] = (float(out[0]), float(out[1]))
+    print(f"{'RSS after 10 sandboxes (MB)':36}" + "".join(f"{rss[e][0]:>14.1f}" for e in engines))
+    print(f"{f'RSS after {args.rss_n} sandboxes (MB)':36}" + "".join(f"{rss[e][1]:>14.1f}" for e in engines)
+          + "                 within 20 % of after 10")
     for name in WORKLOADS:
         row = f"{'CPU-bound ' + name + ' (ms)':36}" + "".join(f"{results[e][name]:>14.1f}" for e in engines)
         if len(engines) == 2:

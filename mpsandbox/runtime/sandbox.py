@@ -666,8 +666,7 @@ class Sandbox:
             self.stats.peak_heap_bytes = max(self.stats.peak_heap_bytes, usage.heap_bytes)
             self.stats.engine_wall_ms += usage.wall_ms
             if outcome is Outcome.OK and (usage.memory_refused
-                                          or usage.heap_bytes > HEAP_FULL * self.limits.memory_bytes
-                                          or self._null_thrown_without_refusal_count()):
+                                          or usage.heap_bytes > HEAP_FULL * self.limits.memory_bytes):
                 # the bundle caught the out-of-memory error (or the engine could not even build one and threw
                 # null): the limit was still met
                 outcome = Outcome.MEMORY
@@ -722,22 +721,6 @@ class Sandbox:
             self._record(ApiCompleteEvent(**self._ev(), call_id=p["cid"], api=p.get("api", ""),
                                           outcome="ok" if p["ok"] else "fail",
                                           err_msg=res.get("errMsg") if isinstance(res, dict) else None))
-        return False
-
-    def _null_thrown_without_refusal_count(self) -> bool:
-        """Stopgap for the quickjs-ng wheel's engine, which cannot count refused allocations (issue 12): when even
-        the out-of-memory error cannot be allocated, QuickJS throws null; by the time the turn ends the heap has
-        been freed. A bare null reaching the host uncaught with no stack, or an InternalError without a message, is
-        taken as the memory limit there."""
-        if self.engine.info.name != "native" or not self.trace.events:
-            return False
-        for e in reversed(self.trace.events):
-            if e.turn != self._turn_index:
-                return False
-            if e.kind == "error" and e.error == "uncaught" and (
-                    (e.name == "" and e.message == "null" and not e.stack)
-                    or (e.name == "InternalError" and e.message == "")):  # not even the message could be allocated
-                return True
         return False
 
     def _sync_view(self, jr: Any) -> Any:

@@ -197,6 +197,57 @@ def test_memory_figures(engine_name):
     eng.close()
 
 
+def test_refused_allocations_are_counted_even_when_caught(engine_name):
+    eng = create_engine(engine_name, EngineLimits(memory_bytes=16 * 1024 * 1024, cpu_ms_per_turn=5_000))
+    eng.begin_turn()
+    res = eng.eval("let r = 'none'; try { const a = []; for (;;) a.push(new Array(1e5).fill(1)) } "
+                   "catch (e) { r = 'caught' } r", "m.js")
+    usage = eng.end_turn()
+    assert res.outcome is Outcome.OK and res.value == "caught"  # the bundle swallowed the out-of-memory error
+    assert usage.memory_refused >= 1  # and the engine still knows the limit was met
+    eng.gc()
+    assert turn(eng, lambda: eng.eval("[1, 2].length", "n.js")).value == 2
+    eng.begin_turn()
+    eng.eval("1", "o.js")
+    assert eng.end_turn().memory_refused == 0
+    eng.close()
+
+
+RUNAWAY_BUILTINS = {
+    "string-indexOf": "const s = 'a'.repeat(1 << 22); s.indexOf('a'.repeat(1 << 21) + 'b')",
+    "string-includes": "const s = 'a'.repeat(1 << 22); s.includes('a'.repeat(1 << 21) + 'b')",
+    "string-split": "const s = 'a'.repeat(1 << 22); s.split('a'.repeat(1 << 21) + 'b')",
+    "array-like-join": "Array.prototype.join.call({length: 2 ** 40}, '')",
+    "array-like-lastIndexOf": "Array.prototype.lastIndexOf.call({length: 2 ** 53 - 1}, 1)",
+    "regex-backtracking": "/(a+)+b/.test('a'.repeat(40))",
+}
+
+
+@pytest.mark.parametrize("case", RUNAWAY_BUILTINS)
+def test_runaway_builtin_is_interrupted_and_the_engine_lives_on(engine_name, case):
+    eng = create_engine(engine_name, FAST)
+    start = time.perf_counter()
+    res = turn(eng, lambda: eng.eval(f"try {{ {RUNAWAY_BUILTINS[case]} }} catch (e) {{}} 'escaped'", "r.js"))
+    assert res.outcome is Outcome.CPU, res
+    assert time.perf_counter() - start < 5
+    assert turn(eng, lambda: eng.eval("6 * 7", "after.js")).value == 42
+    eng.close()
+
+
+def test_both_engines_offer_the_same_globals():
+    from tests.conftest import engine_unavailable_reason
+
+    listing = ("Object.getOwnPropertyNames(globalThis).sort().map(k => k + ':' + typeof globalThis[k]).join()")
+    seen = {}
+    for name in ("native", "wasm"):
+        if engine_unavailable_reason(name):
+            pytest.skip(f"{name} engine unavailable")
+        eng = create_engine(name)
+        seen[name] = eng.eval(listing, "g.js").value
+        eng.close()
+    assert seen["native"] == seen["wasm"] and "JSON:object" in seen["native"]
+
+
 # ---- wasm only ------------------------------------------------------------------------------------------------------
 @pytest.fixture
 def wasm(engine_name):

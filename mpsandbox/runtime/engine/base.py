@@ -1,11 +1,12 @@
 """The engine protocol: the only surface the rest of mpsandbox sees of a JavaScript engine.
 
-Two backends implement it on the same QuickJS-NG engine: ``native`` (the ``quickjs-ng`` wheel) and ``wasm``
-(QuickJS-NG compiled to WASI, run in wasmtime). Everything above this module is engine-agnostic.
+Two backends implement it on the same QuickJS-NG sources and the same C shim (csrc/shim.c, built by qjs_build):
+``native`` (a shared library loaded with ctypes) and ``wasm`` (compiled to WASI, run in wasmtime). Everything above
+this module is engine-agnostic.
 
 Conventions shared by every backend:
 
-* CPU is counted in a deterministic unit of the backend (``tick`` on native: 10,000 QuickJS interrupt polls, i.e.
+* CPU is counted in a deterministic unit of the backend (``poll`` on native: QuickJS interrupt polls, i.e.
   calls and backward jumps; ``fuel`` on wasm: wasmtime fuel). Budgets are given in milliseconds and converted with
   the backend's fixed ``units_per_ms`` so that a budget decision never depends on how busy the machine is. Wall
   time is only a backstop against a stuck engine.

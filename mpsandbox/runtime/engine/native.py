@@ -1,22 +1,27 @@
-"""The ``native`` backend: QuickJS-NG from the ``quickjs-ng`` wheel, in-process."""
+"""The ``native`` backend: QuickJS-NG + mpsandbox's shim (csrc/shim.c) built as a shared library for this machine
+(see :mod:`.qjs_build`) and driven in-process through ctypes.
+
+The shim does the work in C: the JSON trampoline, rejection tracking, allocation accounting and the interrupt
+handler that counts polls against the turn's budget and checks the wall deadline. Python only crosses the bridge.
+"""
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
+import itertools
 import json
+import threading
 import time
+import weakref
 from typing import Any
 
-import quickjs
-
-import ctypes
-
-from . import _qjs_abi as abi
 from ._watchdog import WATCHDOG
 from .base import (
     CallResult,
     EngineInfo,
     EngineLimits,
+    EngineUnavailable,
     HostFunction,
     JobsResult,
     JSError,
@@ -26,22 +31,10 @@ from .base import (
     split_error,
 )
 
-# The CPU unit is the QuickJS interrupt poll (one per function call and per backward jump), counted exactly when
-# the counter's address is known (see _qjs_abi), else in steps of 10,000. POLLS_PER_MS converts millisecond
-# budgets; it is calibrated on framework-like code (bench/engine_bench.py prints the figure for this machine).
+# The CPU unit is the QuickJS interrupt poll (one per function call and per backward jump), counted exactly by the
+# shim. POLLS_PER_MS converts millisecond budgets; it is calibrated on framework-like code (bench/bench_engines.py
+# prints the figure for this machine).
 POLLS_PER_MS = 30_000.0
-
-_TRAMPOLINE = r"""(function () {
-  var parse = JSON.parse, stringify = JSON.stringify, apply = Reflect.apply;
-  var slice = String.prototype.slice, code = String.prototype.charCodeAt;
-  return function (fn, argsJson) {
-    var r = apply(fn, undefined, parse(argsJson));
-    // a string marked with U+0002 is already JSON (the framework's replies)
-    if (typeof r === 'string' && apply(code, r, [0]) === 2) return apply(slice, r, [1]);
-    return r === undefined ? undefined : stringify(r);
-  };
-})()"""
-
 GC_THRESHOLD_BYTES = 4 * 1024 * 1024
 
 
@@ -58,133 +51,211 @@ def _fix_malloc_thresholds() -> None:
 
 _fix_malloc_thresholds()
 
+# the shim's io block (int64): see enum in csrc/shim.c
+IO_RESULT_PTR, IO_RESULT_LEN, IO_STACK_PTR, IO_STACK_LEN, IO_MALLOC_SIZE, IO_MEMORY_USED, IO_REFUSED, IO_UNITS, \
+    IO_STOPPED = range(9)
+STOPPED = {1: Outcome.CPU, 2: Outcome.WALL}
+
+_HOST_CALL = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p,
+                              ctypes.c_int32, ctypes.c_void_p, ctypes.c_int32)
+_HOST_TAKE = ctypes.CFUNCTYPE(None, ctypes.c_ssize_t, ctypes.c_void_p)
+
+_lib: ctypes.CDLL | None = None
+_lib_lock = threading.Lock()
+_engines: dict[int, "weakref.ref[NativeEngine]"] = {}
+_ids = itertools.count(1)
 _bytecode_cache: dict[str, bytes] = {}
 
 
+def _load() -> ctypes.CDLL:
+    """The shared library, built at install (or on first use) from the pinned QuickJS-NG sources."""
+    global _lib
+    with _lib_lock:
+        if _lib is not None:
+            return _lib
+        from . import qjs_build
+
+        try:
+            path = qjs_build.native_path()
+            # CDLL: calls release the GIL, so that the watchdog thread can nudge a turn past its wall deadline
+            lib = ctypes.CDLL(str(path))
+        except EngineUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any build or load failure means the backend cannot run here
+            raise EngineUnavailable(f"the native engine could not be built or loaded: {type(exc).__name__}: {exc}") \
+                from exc
+        vp, i32, i64 = ctypes.c_void_p, ctypes.c_int32, ctypes.c_int64
+        sigs = {
+            "shim_new": (vp, [i64, i64, i64, i64, i64, ctypes.c_double, _HOST_CALL, _HOST_TAKE, ctypes.c_ssize_t]),
+            "shim_free_state": (None, [vp]),
+            "shim_version": (ctypes.c_char_p, []),
+            "shim_begin_turn": (None, [vp]),
+            "shim_turn_usage": (None, [vp, i32]),
+            "shim_eval": (i32, [vp, ctypes.c_char_p, i32, ctypes.c_char_p]),
+            "shim_compile": (i32, [vp, ctypes.c_char_p, i32, ctypes.c_char_p]),
+            "shim_run_bytecode": (i32, [vp, ctypes.c_char_p, i32]),
+            "shim_pin": (i32, [vp, ctypes.c_char_p]),
+            "shim_call": (i32, [vp, ctypes.c_char_p, ctypes.c_char_p, i32]),
+            "shim_set_host_function": (i32, [vp, ctypes.c_char_p]),
+            "shim_set_rejection_handler": (i32, [vp, ctypes.c_char_p]),
+            "shim_pending_rejections": (i32, [vp]),
+            "shim_deliver_rejections": (i32, [vp]),
+            "shim_run_jobs": (i32, [vp, i32]),
+            "shim_gc": (None, [vp]),
+            "shim_memory": (None, [vp, i32]),
+            "shim_counter_addr": (vp, [vp]),
+        }
+        for name, (res, args) in sigs.items():
+            fn = getattr(lib, name)
+            fn.restype = res
+            fn.argtypes = args
+        _lib = lib
+        return lib
+
+
+@_HOST_CALL
+def _host_call(opaque: int, op: int, op_len: int, msg: int, msg_len: int, reply: int, cap: int) -> int:
+    ref = _engines.get(opaque)
+    eng = ref() if ref is not None else None
+    if eng is None:
+        return -1
+    try:
+        return eng._host_call(op, op_len, msg, msg_len, reply, cap)
+    except BaseException:  # noqa: BLE001 - never unwind through C; the bridge reports undefined
+        return -1
+
+
+@_HOST_TAKE
+def _host_take(opaque: int, dst: int) -> None:
+    ref = _engines.get(opaque)
+    eng = ref() if ref is not None else None
+    if eng is not None:
+        data, eng._pending_reply = eng._pending_reply, b""
+        ctypes.memmove(dst, data, len(data))
+
+
 class NativeEngine:
-    """QuickJS-NG in this process, with deterministic tick budgets enforced by an interrupt handler."""
+    """One QuickJS-NG runtime in this process, with deterministic poll budgets enforced by the shim."""
 
     def __init__(self, limits: EngineLimits | None = None):
         self.limits = limits or EngineLimits()
-        self._ctx = quickjs.Context()
-        self._abi = abi.attach(self._ctx)
-        self._ctx.set_memory_limit(int(self.limits.memory_bytes))
-        self._ctx.set_max_stack_size(int(self.limits.stack_bytes))
-        # the cycle collector walks the whole heap; the framework alone is ~0.3 MB, so the 0.5 MB default would
-        # run it every few calls
-        self._abi.set_gc_threshold(GC_THRESHOLD_BYTES)
-        offset = abi.interrupt_counter_offset()
-        self._counter = ctypes.c_int32.from_address(self._abi.cx + offset) if offset is not None else None
-        self.info = EngineInfo(
-            name="native",
-            cpu_unit="poll",
-            units_per_ms=POLLS_PER_MS,
-            version=abi.engine_version(),
-            details={"exact_polls": self._counter is not None},
-        )
-        self._ticks = 0
+        lib = self._lib = _load()
+        self._id = next(_ids)
         self._unit_limit = max(1, int(self.limits.cpu_ms_per_turn * POLLS_PER_MS))
-        self._host_call_cost = int(self.limits.host_call_cost_ms * POLLS_PER_MS)
-        self._charged = 0
-        self._counter_start = 0
+        st = lib.shim_new(int(self.limits.memory_bytes), int(self.limits.stack_bytes), GC_THRESHOLD_BYTES,
+                          self._unit_limit, int(self.limits.host_call_cost_ms * POLLS_PER_MS),
+                          self.limits.wall_ms_per_turn / 1000.0, _host_call, _host_take, self._id)
+        if not st:
+            raise EngineUnavailable("the native engine could not allocate a runtime")
+        self._st = st
+        self._io = (ctypes.c_int64 * 9).from_address(st)
+        if self._io[IO_STOPPED] == -1:
+            text = self._result()
+            lib.shim_free_state(st)
+            self._st = None
+            raise EngineUnavailable(f"the native engine failed to start: {text}")
+        _engines[self._id] = weakref.ref(self)
+        self._counter = ctypes.c_int32.from_address(lib.shim_counter_addr(st))
         self._watch: int | None = None
-        self._deadline = float("inf")
-        self._stopped: Outcome | None = None
+        self._host_fn: HostFunction | None = None
+        self._pending_reply = b""
+        self._refused_start = 0
         self._turn_started = 0.0
-        self._closed = False
-        self._handler = abi.INTERRUPT_HANDLER(self._on_interrupt)
-        self._abi.set_interrupt_handler(self._handler)
-        self._pinned: dict[str, Any] = {}
-        self._rejections: abi.RejectionTracker | None = None
-        out = self._abi.eval("globalThis.__mpsb_trampoline = " + _TRAMPOLINE, "<mpsandbox>")
-        assert out.ok, out.error_text
-        self.pin("__mpsb_trampoline")
-        self._trampoline = self._pinned["__mpsb_trampoline"]
+        self.info = EngineInfo(name="native", cpu_unit="poll", units_per_ms=POLLS_PER_MS,
+                               version=lib.shim_version().decode(), details={"exact_polls": True})
 
-    # -- limits --------------------------------------------------------------------------------------------
-    def _on_interrupt(self, _rt, _opaque) -> int:
-        self._ticks += 1
-        if self._stopped is not None:
-            return 1
-        if self._polls() + self._charged > self._unit_limit:
-            self._stopped = Outcome.CPU
-            return 1
-        if time.perf_counter() > self._deadline:
-            self._stopped = Outcome.WALL
-            return 1
-        return 0
+    # -- plumbing -------------------------------------------------------------------------------------------
+    def _text(self, ptr_slot: int, len_slot: int) -> str:
+        n = self._io[len_slot]
+        return ctypes.string_at(self._io[ptr_slot], n).decode("utf-8", "surrogatepass") if n > 0 else ""
 
-    def _polls(self) -> int:
-        if self._counter is None:
-            return self._ticks * abi.COUNTER_RESET
-        return self._ticks * abi.COUNTER_RESET + self._counter_start - self._counter.value
+    def _result(self) -> str:
+        return self._text(IO_RESULT_PTR, IO_RESULT_LEN)
 
-    def _charge_host_call(self) -> None:
-        self._charged += self._host_call_cost
-        if self._counter is not None and self._polls() + self._charged > self._unit_limit:
-            self._counter.value = 0  # the next poll runs the handler, which stops the turn
+    def _stack(self) -> str:
+        return self._text(IO_STACK_PTR, IO_STACK_LEN)
 
-    def _force_poll(self) -> None:  # watchdog thread: make the next poll call the handler
-        if self._counter is not None and not self._closed:
-            self._counter.value = 0
+    def _host_call(self, op_ptr: int, op_len: int, msg_ptr: int, msg_len: int, reply: int, cap: int) -> int:
+        """JS called the host function: the reply goes to ``reply`` when it fits ``cap``, else it is kept for
+        ``_host_take``. Returns the reply's length, -1 for undefined."""
+        fn = self._host_fn
+        if fn is None:
+            return -1
+        op = ctypes.string_at(op_ptr, op_len).decode("utf-8", "surrogatepass") if op_len else ""
+        msg = ctypes.string_at(msg_ptr, msg_len).decode("utf-8", "surrogatepass") if msg_len else ""
+        try:
+            out = fn(op, msg)
+        except BaseException as exc:  # the bridge must never raise into C
+            out = json.dumps({"hostError": f"{type(exc).__name__}: {exc}"})
+        if out is None:
+            return -1
+        data = str(out).encode("utf-8", "surrogatepass")
+        if len(data) <= cap:
+            ctypes.memmove(reply, data, len(data))
+        else:
+            self._pending_reply = data
+        return len(data)
 
+    def _live(self) -> int:
+        if self._st is None:
+            raise RuntimeError("the native engine is closed")
+        return self._st
+
+    # -- limits ---------------------------------------------------------------------------------------------
     def begin_turn(self) -> None:
+        st = self._live()
+        self._lib.shim_begin_turn(st)
+        self._refused_start = self._io[IO_REFUSED]
+        self._turn_started = time.perf_counter()
+        # the shim checks the deadline whenever QuickJS polls; a builtin that works long between two polls is
+        # nudged by the watchdog: a zero counter makes the next poll call the handler
         if self._watch is not None:
             WATCHDOG.disarm(self._watch)
-        self._ticks = 0
-        self._charged = 0
-        self._stopped = None
-        self._counter_start = self._counter.value if self._counter is not None else 0
-        self._turn_started = time.perf_counter()
-        self._deadline = self._turn_started + self.limits.wall_ms_per_turn / 1000.0
-        if self._counter is not None:
-            self._watch = WATCHDOG.arm(self._deadline, self._force_poll)
+        self._watch = WATCHDOG.arm(self._turn_started + self.limits.wall_ms_per_turn / 1000.0, self._force_poll)
+
+    def _force_poll(self) -> None:  # the watchdog thread
+        if self._st is not None:
+            self._counter.value = 0
 
     def end_turn(self) -> TurnUsage:
+        st = self._live()
         if self._watch is not None:
             WATCHDOG.disarm(self._watch)
             self._watch = None
         wall = (time.perf_counter() - self._turn_started) * 1000.0 if self._turn_started else 0.0
-        polls = self._polls() + self._charged
-        mem = self._ctx.memory()  # one heap walk for both figures
-        usage = TurnUsage(
-            cpu_units=polls,
-            cpu_ms=round(polls / POLLS_PER_MS, 3),
-            wall_ms=wall,
-            memory_bytes=int(mem.get("memory_used_size", 0)),
-            heap_bytes=int(mem.get("malloc_size", 0)),
-        )
         self._turn_started = 0.0
-        self._deadline = float("inf")
-        return usage
+        self._lib.shim_turn_usage(st, 1)
+        self._lib.shim_memory(st, 1)
+        io = self._io
+        units = io[IO_UNITS]
+        return TurnUsage(cpu_units=units, cpu_ms=round(units / POLLS_PER_MS, 3), wall_ms=wall,
+                         memory_bytes=io[IO_MEMORY_USED], heap_bytes=io[IO_MALLOC_SIZE],
+                         memory_refused=max(0, io[IO_REFUSED] - self._refused_start))
 
-    # -- outcomes ------------------------------------------------------------------------------------------
-    def _failure(self, text: str, stack: str = "", overflow: bool = False) -> CallResult:
-        if self._stopped is not None and "interrupted" in text:
-            err = JSError("InternalError", "interrupted", stack)
-            return CallResult(self._stopped, error=err)
+    # -- outcomes -------------------------------------------------------------------------------------------
+    def _failure(self) -> CallResult:
+        text, stack = self._result(), self._stack()
+        stopped = STOPPED.get(self._io[IO_STOPPED])
+        if stopped is not None and "interrupted" in text:
+            return CallResult(stopped, error=JSError("InternalError", "interrupted", stack))
         err = split_error(text)
         if stack and not err.stack:
             err = JSError(err.name, err.message, stack)
-        outcome = Outcome.STACK if overflow else classify_error(text)
-        return CallResult(outcome, error=err)
+        return CallResult(classify_error(text), error=err)
 
-    # -- protocol ------------------------------------------------------------------------------------------
+    def _value(self) -> CallResult:
+        raw = self._result()
+        return CallResult(Outcome.OK, value=json.loads(raw) if raw else None)
+
+    # -- protocol -------------------------------------------------------------------------------------------
     def set_host_function(self, global_name: str, fn: HostFunction) -> None:
-        def guarded(op, payload):
-            self._charge_host_call()
-            try:
-                return fn(str(op), str(payload))
-            except BaseException as exc:  # the bridge must never raise into C
-                return json.dumps({"hostError": f"{type(exc).__name__}: {exc}"})
-
-        self._ctx.add_callable(global_name, guarded)
+        self._host_fn = fn
+        self._lib.shim_set_host_function(self._live(), global_name.encode("utf-8", "surrogatepass"))
 
     def eval(self, source: str, filename: str) -> CallResult:
-        out = self._abi.eval(source, filename)
-        if out.ok:
-            return CallResult(Outcome.OK, value=out.value)
-        return self._failure(out.error_text, out.error_stack, "Maximum call stack" in out.error_text)
+        data = source.encode("utf-8", "surrogatepass")
+        status = self._lib.shim_eval(self._live(), data, len(data), filename.encode("utf-8", "replace"))
+        return self._value() if status == 0 else self._failure()
 
     def load_trusted(self, source: str, filename: str) -> CallResult:
         """Run mpsandbox's own code, compiled once per process and replayed from bytecode."""
@@ -192,99 +263,85 @@ class NativeEngine:
         code = _bytecode_cache.get(key)
         if code is None:
             # compiled in a scratch runtime, so that every engine's heap starts from the same state
-            scratch = quickjs.Context()
-            code = abi.attach(scratch).compile_to_bytecode(source, filename)
-            del scratch
+            scratch = NativeEngine(self.limits)
+            try:
+                data = source.encode("utf-8")
+                if self._lib.shim_compile(scratch._st, data, len(data), filename.encode()) != 0:
+                    return scratch._failure()
+                code = ctypes.string_at(scratch._io[IO_RESULT_PTR], scratch._io[IO_RESULT_LEN])
+            finally:
+                scratch.close()
             _bytecode_cache[key] = code
-        out = self._abi.run_bytecode(code)
-        if out.ok:
-            return CallResult(Outcome.OK)
-        return self._failure(out.error_text, out.error_stack)
+        if self._lib.shim_run_bytecode(self._live(), code, len(code)) != 0:
+            return self._failure()
+        return CallResult(Outcome.OK)
 
     def pin(self, global_name: str) -> None:
-        fn = self._ctx.get(global_name)
-        if not isinstance(fn, quickjs.Object):
+        if self._lib.shim_pin(self._live(), global_name.encode("utf-8", "surrogatepass")):
             raise KeyError(f"no global function {global_name!r} to pin")
-        self._pinned[global_name] = fn
-        self._abi.eval(f"delete globalThis[{json.dumps(global_name)}]", "<mpsandbox>")
 
     def call(self, name: str, *args: Any) -> CallResult:
-        fn = self._pinned.get(name)
-        if fn is None:
-            fn = self._ctx.get(name)
-            if not isinstance(fn, quickjs.Object):
-                return CallResult(Outcome.ERROR, error=JSError("TypeError", f"{name} is not a function"))
-        try:
-            raw = self._trampoline(fn, json.dumps(args))
-        except quickjs.StackOverflow as exc:
-            return self._failure(str(exc), overflow=True)
-        except quickjs.JSException as exc:
-            return self._failure(str(exc))
-        return CallResult(Outcome.OK, value=json.loads(raw) if isinstance(raw, str) else None)
+        data = json.dumps(args).encode("utf-8", "surrogatepass")
+        status = self._lib.shim_call(self._live(), name.encode("utf-8", "surrogatepass"), data, len(data))
+        return self._value() if status == 0 else self._failure()
 
     def set_rejection_handler(self, global_name: str) -> None:
-        if self._rejections is not None:
-            self._rejections.close()
-        self._rejections = abi.RejectionTracker(self._abi, global_name)
-        self._abi.eval(f"delete globalThis[{json.dumps(global_name)}]", "<mpsandbox>")
-
-    def _deliver_rejections(self) -> CallResult | None:
-        if self._rejections is None or not self._rejections.has_pending():
-            return None
-        failure = self._rejections.deliver()
-        if failure is None:
-            return CallResult(Outcome.OK)
-        return self._failure(failure.error_text, failure.error_stack)
+        if self._lib.shim_set_rejection_handler(self._live(), global_name.encode("utf-8", "surrogatepass")):
+            raise KeyError(f"no global function {global_name!r} for rejections")
 
     def run_jobs(self, max_jobs: int) -> JobsResult:
+        lib, st = self._lib, self._live()
         jobs = 0
         while jobs < max_jobs:
-            try:
-                if not self._ctx.execute_pending_job():
-                    delivered = self._deliver_rejections()
-                    if delivered is None:
-                        return JobsResult(Outcome.OK, jobs)
-                    if delivered.outcome.is_limit or delivered.outcome is Outcome.TRAP:
-                        return JobsResult(delivered.outcome, jobs, delivered.error)
-                    continue
-            except quickjs.StackOverflow as exc:
-                res = self._failure(str(exc), overflow=True)
-                return JobsResult(res.outcome, jobs + 1, res.error)
-            except quickjs.JSException as exc:
-                res = self._failure(str(exc))
+            ran = lib.shim_run_jobs(st, max_jobs - jobs)
+            if ran < 0:  # a job threw after -ran - 1 others ran
+                jobs += -ran
+                res = self._failure()
                 if res.outcome is not Outcome.ERROR:
-                    return JobsResult(res.outcome, jobs + 1, res.error)
-                # An exception escaping a job is reported by the framework (unhandled rejection); keep draining.
-            jobs += 1
-        return JobsResult(Outcome.CPU if self._stopped else Outcome.OK, jobs)
-
-    def has_pending_jobs(self) -> bool:
-        return False  # not observable through the wrapper without running one
+                    return JobsResult(res.outcome, jobs, res.error)
+                continue  # an exception escaping a job is reported by the framework (unhandled rejection)
+            jobs += ran
+            stopped = STOPPED.get(self._io[IO_STOPPED])
+            if stopped is not None:
+                return JobsResult(stopped, jobs)
+            if jobs >= max_jobs:
+                break
+            if not lib.shim_pending_rejections(st):
+                return JobsResult(Outcome.OK, jobs)
+            if lib.shim_deliver_rejections(st) != 0:
+                res = self._failure()
+                if res.outcome.is_limit:
+                    return JobsResult(res.outcome, jobs, res.error)
+        return JobsResult(STOPPED.get(self._io[IO_STOPPED], Outcome.OK), jobs)
 
     def memory_used(self) -> int:
-        """Bytes allocated by the engine (what the memory limit is checked against). Measured: glibc rounds
-        allocations depending on the state of its free lists, so it varies by a few bytes between runs."""
-        return int(self._ctx.memory().get("malloc_size", 0))
+        """Bytes the engine's allocator holds (what the memory limit is checked against); no heap walk."""
+        self._lib.shim_memory(self._live(), 0)
+        return int(self._io[IO_MALLOC_SIZE])
 
     def memory_estimate(self) -> int:
         """QuickJS's structural estimate of the heap: deterministic, but blind to string data."""
-        return int(self._ctx.memory().get("memory_used_size", 0))
+        self._lib.shim_memory(self._live(), 1)
+        return int(self._io[IO_MEMORY_USED])
 
     def gc(self) -> None:
-        self._ctx.gc()
+        if self._st is not None:
+            self._lib.shim_gc(self._st)
 
     def close(self) -> None:
-        if self._closed:
+        st, self._st = getattr(self, "_st", None), None
+        if st is None:
             return
-        self._closed = True
+        _engines.pop(self._id, None)
         if self._watch is not None:
             WATCHDOG.disarm(self._watch)
-        self._counter = None
-        if self._rejections is not None:
-            self._rejections.close()
-            self._rejections = None
-        self._pinned.clear()
-        self._trampoline = None
-        self._abi.clear_interrupt_handler()
-        self._ctx = None  # type: ignore[assignment]
-        self._abi = None  # type: ignore[assignment]
+            self._watch = None
+        self._host_fn = None
+        self._io = None  # type: ignore[assignment]
+        self._lib.shim_free_state(st)
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - at interpreter exit the library may be gone
+            pass

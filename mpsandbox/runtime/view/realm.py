@@ -115,9 +115,17 @@ class ViewRealm:
     def load_compiled(self, code: str, where: str = "page-frame") -> int:
         """Evaluate compiled template code (``$gwx`` from a .wxapkg, as wcc generates it); its templates then render
         like source ones. Returns how many template generators the realm holds."""
-        self._eval("var window = globalThis; var __wxAppCode__ = __wxAppCode__ || {};"
-                   "var console = globalThis.console || {log: function(){}, warn: function(){}, error: function(){},"
-                   " info: function(){}, debug: function(){}};", "mpsandbox/view-globals.js")
+        if not self._compiled_code:
+            # what the generated code expects of a web view's page frame (nothing of it reaches the host)
+            self._eval("var window = globalThis; var __wxAppCode__ = {}; var __wxConfig = {}; var __vd_version_info__"
+                       " = {}; var __wxAppCurrentFile__ = ''; var __mainPageFrameReady__ = function(){};"
+                       "var setCssToHead = function(){ return function(){}; };"
+                       "var __COMMON_STYLESHEETS__ = {}; var __wxAppSuffixCode__ = {}; var Component = function(){};"
+                       "var define = function(){}; var require = function(){ return {}; }; var navigator ="
+                       " {userAgent: ''}; var __wxRoute = ''; var __wxRouteBegin = false;"
+                       "var console = {log: function(){}, warn: function(){}, error: function(){},"
+                       " info: function(){}, debug: function(){}, group: function(){}, groupEnd: function(){}};",
+                       "mpsandbox/view-globals.js")
         before = len(self.problems)
         self._eval(code, where)
         if len(self.problems) > before and "return" in self.problems[-1].message:

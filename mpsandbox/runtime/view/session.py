@@ -9,6 +9,7 @@ page's sync (its sinks are reported then).
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 from ..engine import EngineLimits
@@ -21,19 +22,27 @@ SinkCallback = Callable[[ViewSink, str, str | None], None]  # (sink, page route,
 MAX_SEEN_SINKS = 5_000
 
 
+_SCRIPT = re.compile(r"<script[^>]*>(.*?)</script>", re.S | re.I)
+MAX_COMPILED_CHUNKS = 64
+
+
+def compiled_scripts(where: str, text: str) -> list[str]:
+    """The JavaScript of a compiled view file: each inline ``<script>`` of an .html file, or the .js file itself;
+    only chunks that define templates (``$gwx``) are kept."""
+    chunks = [m.group(1) for m in _SCRIPT.finditer(text)] if where.endswith(".html") else [text]
+    return [c for c in chunks if "$gwx" in c][:MAX_COMPILED_CHUNKS]
+
+
 class ViewSession:
     def __init__(self, bundle: Any, *, engine: str = "native", on_sink: SinkCallback | None = None,
                  limits: EngineLimits | None = None):
         self.bundle = bundle
         self.realm = ViewRealm(bundle, engine=engine, limits=limits)
         compiled = getattr(bundle, "compiled", None)
-        code = getattr(compiled, "gwx_code", None) if compiled is not None else None
-        if isinstance(code, str) and code:
-            self.realm.load_compiled(code)
-        elif isinstance(code, (list, tuple)):
-            for chunk in code:
-                if isinstance(chunk, str) and chunk:
-                    self.realm.load_compiled(chunk)
+        sources = getattr(compiled, "gwx_sources", None) or {}
+        for where, text in sorted(sources.items()):
+            for i, chunk in enumerate(compiled_scripts(where, text)):
+                self.realm.load_compiled(chunk, f"{where}#{i}")
         self.ext = TEMPLATE_EXT.get(getattr(bundle, "platform", "wx"), ".wxml")
         self.resolve = component_resolver(bundle)
         self.on_sink = on_sink

@@ -36,6 +36,10 @@ from ..base import (
 from .._watchdog import WATCHDOG
 from .build import ensure_module_bytes, module_key
 
+# the shim's io block (int64 slots; see csrc/shim.c)
+IO_RESULT_PTR, IO_RESULT_LEN, IO_STACK_PTR, IO_STACK_LEN, IO_MALLOC_SIZE, IO_MEMORY_USED, IO_REFUSED = range(7)
+IO_STOPPED = 8
+
 # Fuel per nominal millisecond of CPU. Calibrated so that plain JS (loops and calls) costs the same nominal ms on
 # both engines (native counts ~15,000 loop iterations a ms, wasm spends ~700 fuel on one), so a budget means the
 # same on both. Wasm runs ~6-8 M fuel in a real millisecond here; bench/bench_engines.py prints both figures.
@@ -58,7 +62,7 @@ class _Shared:
 _shared: _Shared | None = None
 _shared_lock = threading.Lock()
 # (framework, init params) -> (pages, [(offset, bytes)]): what differs from a fresh instance's memory
-_snapshots: dict[str, tuple[int, list[tuple[int, bytes]]]] = {}
+_snapshots: dict[str, tuple[int, int, list[tuple[int, bytes]]]] = {}  # pages, shim state, chunks
 SNAPSHOT_CHUNK = 4096
 _ticker_started = False
 
@@ -137,7 +141,7 @@ class WasmEngine:
         self._init_params = (js_limit, js_stack, GC_THRESHOLD_BYTES)
         self._initialized = False
         self._counter_addr = 0  # absolute host address of QuickJS's interrupt counter
-        self._io = 0  # address of the shim's result descriptor in linear memory
+        self._st = 0  # the shim's state (its io block first) in linear memory
         self._inbox = 0  # a reusable buffer for strings passed in
         self._inbox_cap = 0
         self._watch: int | None = None
@@ -149,10 +153,10 @@ class WasmEngine:
         # linear memory never moves (Config.memory_may_move = False): its host address is fixed for the instance
         self._base = ctypes.addressof(self._memory.data_ptr(self._store).contents)
         self._ex = {name: ex[name] for name in (
-            "_initialize", "shim_result_ptr", "shim_result_len", "shim_stack_ptr", "shim_stack_len", "shim_alloc",
-            "shim_free", "shim_init", "shim_version", "shim_eval", "shim_pin", "shim_call", "shim_set_host_function",
-            "shim_set_rejection_handler", "shim_pending_rejections", "shim_deliver_rejections", "shim_run_job",
-            "shim_gc", "shim_memory", "shim_counter_addr", "shim_io", "shim_refused", "shim_run_jobs")}
+            "_initialize", "shim_alloc", "shim_free", "shim_new", "shim_version", "shim_eval", "shim_pin", "shim_call",
+            "shim_set_host_function", "shim_set_rejection_handler", "shim_pending_rejections",
+            "shim_deliver_rejections", "shim_gc", "shim_memory", "shim_counter_addr", "shim_run_jobs",
+            "shim_begin_turn")}
         self.info = EngineInfo(name="wasm", cpu_unit="fuel", units_per_ms=FUEL_PER_MS, version="",
                                details={"module": shared.key[:16], "snapshot": False})
         self._refuel(0)  # as on native, work before the first turn counts against a turn's budget
@@ -162,17 +166,21 @@ class WasmEngine:
         i32 = wasmtime.ValType.i32()
         i64 = wasmtime.ValType.i64()
         ft = wasmtime.FuncType
-        store = self._store
+        # The functions live in wasmtime-py's process-wide table until their Store is dropped: they hold this
+        # engine (and so its Store) only weakly, or no Store would ever be freed.
+        ref = weakref.ref(self)
 
         def host_take(dst: int) -> None:
-            ctypes.memmove(self._base + dst, self._pending_reply, len(self._pending_reply))
-            self._pending_reply = b""
+            eng = ref()
+            if eng is not None:
+                ctypes.memmove(eng._base + dst, eng._pending_reply, len(eng._pending_reply))
+                eng._pending_reply = b""
 
         def should_interrupt() -> int:
-            return 1 if self._check_limits() else 0
+            eng = ref()
+            return 1 if eng is None or eng._check_limits() else 0
 
         # the bridge's hot path skips wasmtime-py's generic trampoline (one Val object per argument): raw arguments
-        ref = weakref.ref(self)
 
         def raw_host_call(args: Any) -> int:
             eng = ref()
@@ -187,15 +195,20 @@ class WasmEngine:
 
         # A fixed WASI surface: no files, no environment, a clock that never moves, output discarded.
         def clock_time_get(_clock: int, _precision: int, out_ptr: int) -> int:
-            self._memory.write(store, FIXED_TIME_NS.to_bytes(8, "little"), out_ptr)
+            eng = ref()
+            if eng is not None:
+                eng._memory.write(eng._store, FIXED_TIME_NS.to_bytes(8, "little"), out_ptr)
             return 0
 
         def fd_write(_fd: int, iovs: int, iovs_len: int, nwritten: int) -> int:
+            eng = ref()
+            if eng is None:
+                return 8
             total = 0
-            raw = self._memory.read(store, iovs, iovs + 8 * iovs_len)
+            raw = eng._memory.read(eng._store, iovs, iovs + 8 * iovs_len)
             for k in range(iovs_len):
                 total += int.from_bytes(raw[8 * k + 4:8 * k + 8], "little")
-            self._memory.write(store, total.to_bytes(4, "little"), nwritten)
+            eng._memory.write(eng._store, total.to_bytes(4, "little"), nwritten)
             return 0
 
         wasi = "wasi_snapshot_preview1"
@@ -266,17 +279,15 @@ class WasmEngine:
             raise MemoryError("write outside the wasm engine's memory")
         ctypes.memmove(self._base + offset, data, len(data))
 
-    def _io_ints(self) -> list[int]:
-        raw = self._memory.read(self._store, self._io, self._io + 32)
-        return [int.from_bytes(raw[i:i + 4], "little", signed=True) for i in range(0, 32, 4)]
+    def _io_int(self, slot: int) -> int:
+        """One int64 of the shim's io block (see csrc/shim.c), which starts its state."""
+        return ctypes.c_int64.from_address(self._base + self._st + 8 * slot).value
 
     def _result(self) -> str:
-        io = self._io_ints()
-        return self._read(io[0], io[1])
+        return self._read(self._io_int(IO_RESULT_PTR), self._io_int(IO_RESULT_LEN))
 
     def _stack(self) -> str:
-        io = self._io_ints()
-        return self._read(io[2], io[3])
+        return self._read(self._io_int(IO_STACK_PTR), self._io_int(IO_STACK_LEN))
 
     def _set_fuel(self, fuel: int) -> None:
         self._store.set_fuel(max(0, int(fuel)))
@@ -329,16 +340,19 @@ class WasmEngine:
         if self._initialized:
             return
         self._guard(self._ex["_initialize"])
-        status = self._guard(self._ex["shim_init"], *self._init_params)
-        if status != 0:
-            raise EngineUnavailable(f"the wasm engine failed to start ({status}): {self._result()}")
+        # no host function pointers under wasm: the bridge is the module's imports
+        st = self._guard(self._ex["shim_new"], *self._init_params, 0, 0, 0.0, 0, 0, 0)
+        if not st:
+            raise EngineUnavailable("the wasm engine could not allocate a runtime")
+        self._st = st
+        if self._io_int(IO_STOPPED) == -1:
+            raise EngineUnavailable(f"the wasm engine failed to start: {self._result()}")
         self.info.version = self._read(self._x("shim_version"), 32).split("\0")[0]
         self._initialized = True
         self._locate_counter()
-        self._io = int(self._x("shim_io"))
 
     def _locate_counter(self) -> None:
-        self._counter_addr = self._base + int(self._x("shim_counter_addr"))
+        self._counter_addr = self._base + int(self._x("shim_counter_addr", self._st))
 
     def _force_poll(self) -> None:  # watchdog thread: the next interrupt poll calls the handler
         if self._counter_addr and self._dead is None:
@@ -349,6 +363,8 @@ class WasmEngine:
         self._turn_started = time.perf_counter()
         self._deadline = self._turn_started + self.limits.wall_ms_per_turn / 1000.0
         self._refused_start = self._refused()
+        if self._initialized and self._dead is None:
+            self._x("shim_begin_turn", self._st)
         self._refuel(0)
         self._in_turn = True
         if self._watch is not None:
@@ -374,7 +390,7 @@ class WasmEngine:
     def _refused(self) -> int:
         if self._dead is not None or not self._initialized:
             return 0
-        return int(self._x("shim_refused"))
+        return self._io_int(IO_REFUSED)
 
     # ---- outcomes ---------------------------------------------------------------------------------------------------
     def _failure(self, text: str, stack: str = "") -> CallResult:
@@ -408,13 +424,13 @@ class WasmEngine:
         self._ensure_init()
         self._host_fn = fn
         ((ptr, _),) = self._put(global_name)
-        self._guard(self._ex["shim_set_host_function"], ptr)
+        self._guard(self._ex["shim_set_host_function"], self._st, ptr)
 
     def eval(self, source: str, filename: str) -> CallResult:
         try:
             self._ensure_init()
             (src, n), (name, _) = self._put(source, filename)
-            status = self._guard(self._ex["shim_eval"], src, n, name)
+            status = self._guard(self._ex["shim_eval"], self._st, src, n, name)
         except _Dead as dead:
             return self._dead_result(dead)
         if status == 0:
@@ -428,15 +444,15 @@ class WasmEngine:
         key = hashlib.sha256(f"{self._shared.key}\0{self._init_params}\0{filename}\0{source}".encode()).hexdigest()
         snap = _snapshots.get(key)
         if snap is not None and not self._initialized:
-            pages, chunks = snap
+            pages, st, chunks = snap
             grow = pages - self._memory.size(self._store)
             if grow > 0:
                 self._memory.grow(self._store, grow)
             for offset, data in chunks:
                 self._write(offset, data)
             self._initialized = True
+            self._st = st
             self._locate_counter()
-            self._io = int(self._x("shim_io"))
             self.info.details["snapshot"] = True
             self.info.version = self._read(self._x("shim_version"), 32).split("\0")[0]
             return CallResult(Outcome.OK)
@@ -445,13 +461,13 @@ class WasmEngine:
         res = self.eval(source, filename)
         if res.ok and fresh:
             image = bytes(self._memory.read(self._store, 0, self._memory.data_len(self._store)))
-            _snapshots[key] = (self._memory.size(self._store), _diff_chunks(baseline, image))
+            _snapshots[key] = (self._memory.size(self._store), self._st, _diff_chunks(baseline, image))
         return res
 
     def pin(self, global_name: str) -> None:
         self._ensure_init()
         ((ptr, _),) = self._put(global_name)
-        bad = self._guard(self._ex["shim_pin"], ptr)
+        bad = self._guard(self._ex["shim_pin"], self._st, ptr)
         if bad:
             raise KeyError(f"no global function {global_name!r} to pin")
 
@@ -459,7 +475,7 @@ class WasmEngine:
         try:
             self._ensure_init()
             (np, _), (ap, an) = self._put(name, json.dumps(args))
-            status = self._guard(self._ex["shim_call"], np, ap, an)
+            status = self._guard(self._ex["shim_call"], self._st, np, ap, an)
         except _Dead as dead:
             return self._dead_result(dead)
         if status == 0:
@@ -470,7 +486,7 @@ class WasmEngine:
     def set_rejection_handler(self, global_name: str) -> None:
         self._ensure_init()
         ((ptr, _),) = self._put(global_name)
-        bad = self._guard(self._ex["shim_set_rejection_handler"], ptr)
+        bad = self._guard(self._ex["shim_set_rejection_handler"], self._st, ptr)
         if bad:
             raise KeyError(f"no global function {global_name!r} for rejections")
 
@@ -479,7 +495,7 @@ class WasmEngine:
         try:
             self._ensure_init()
             while jobs < max_jobs:
-                ran = self._guard(self._ex["shim_run_jobs"], max_jobs - jobs)
+                ran = self._guard(self._ex["shim_run_jobs"], self._st, max_jobs - jobs)
                 if ran < 0:  # a job threw after -ran - 1 others ran
                     jobs += -ran
                     res = self._failure(self._result(), self._stack())
@@ -491,9 +507,9 @@ class WasmEngine:
                     break
                 if self._stopped is not None:
                     return JobsResult(self._stopped, jobs)
-                if not self._guard(self._ex["shim_pending_rejections"]):
+                if not self._guard(self._ex["shim_pending_rejections"], self._st):
                     return JobsResult(Outcome.OK, jobs)
-                status = self._guard(self._ex["shim_deliver_rejections"])
+                status = self._guard(self._ex["shim_deliver_rejections"], self._st)
                 if status != 0:
                     res = self._failure(self._result(), self._stack())
                     if res.outcome.is_limit:
@@ -503,16 +519,15 @@ class WasmEngine:
             return JobsResult(res.outcome, jobs, res.error)
         return JobsResult(Outcome.CPU if self._stopped else Outcome.OK, jobs)
 
-    def _memory_pair(self) -> tuple[int, int]:
+    def _memory_pair(self, estimate: bool = True) -> tuple[int, int]:
         if self._dead is not None:
             return 0, 0
         self._ensure_init()
-        self._x("shim_memory")
-        raw = bytes(self._memory.read(self._store, self._io + 16, self._io + 32))
-        return int.from_bytes(raw[:8], "little", signed=True), int.from_bytes(raw[8:], "little", signed=True)
+        self._x("shim_memory", self._st, int(estimate))
+        return self._io_int(IO_MALLOC_SIZE), self._io_int(IO_MEMORY_USED)
 
     def memory_used(self) -> int:
-        return self._memory_pair()[0]
+        return self._memory_pair(estimate=False)[0]
 
     def memory_estimate(self) -> int:
         return self._memory_pair()[1]
@@ -520,7 +535,7 @@ class WasmEngine:
     def gc(self) -> None:
         if self._dead is None and self._initialized:
             try:
-                self._guard(self._ex["shim_gc"])
+                self._guard(self._ex["shim_gc"], self._st)
             except _Dead:
                 pass
 

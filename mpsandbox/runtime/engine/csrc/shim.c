@@ -1,0 +1,617 @@
+/*
+ * mpsandbox's shim around QuickJS-NG: the one C layer under both engines (see engine/qjs_build.py).
+ *
+ * Compiled with QuickJS-NG to wasm32-wasi (the wasm engine) and to a shared library for the host (the native
+ * engine). All state lives in one ShimState per instance, made by shim_new. Strings cross as (pointer, length);
+ * results are left in shim-owned buffers whose addresses the host reads from the state's io block. The bundle
+ * reaches the host only through one host function (exposed to JS under the name the host chooses): under wasm
+ * it is the imported mpsb.host_call, on the host a function pointer given to shim_new.
+ *
+ * CPU budgets: on the host the shim counts QuickJS interrupt polls itself and stops a turn at its poll budget or
+ * wall deadline; under wasm the host counts fuel and answers mpsb.should_interrupt. Either way the interrupt
+ * handler is this file's, and a stopped turn makes the next poll throw at once.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <malloc.h>
+
+#include "quickjs.h"
+
+#ifdef __wasm__
+#define EXPORT(name) __attribute__((export_name(name)))
+#define IMPORT(name) __attribute__((import_module("mpsb"), import_name(name)))
+IMPORT("host_call") int32_t mpsb_host_call(const char *op, int32_t op_len, const char *msg, int32_t msg_len,
+                                          char *reply, int32_t reply_cap);
+IMPORT("host_take") void mpsb_host_take(char *dst);
+IMPORT("should_interrupt") int32_t mpsb_should_interrupt(void);
+#else
+#include <time.h>
+#define EXPORT(name) __attribute__((visibility("default")))
+#endif
+
+typedef int32_t (*host_call_fn)(intptr_t opaque, const char *op, int32_t op_len, const char *msg, int32_t msg_len,
+                                char *reply, int32_t reply_cap);
+typedef void (*host_take_fn)(intptr_t opaque, char *dst);
+
+int *mpsb_interrupt_counter(JSContext *ctx); /* appended to quickjs.c by the build */
+
+enum { OK = 0, EXCEPTION = 1 };
+enum { STOP_NONE = 0, STOP_CPU = 1, STOP_WALL = 2 };
+#define MAX_PINNED 16
+#define MAX_REJECTIONS 4096
+#define REPLY_CAP 16384
+#define COUNTER_RESET 10000
+
+/* What the host reads without calling in, as int64: */
+enum {
+    IO_RESULT_PTR, IO_RESULT_LEN, IO_STACK_PTR, IO_STACK_LEN, /* the last result and error stack */
+    IO_MALLOC_SIZE, IO_MEMORY_USED, /* shim_memory */
+    IO_REFUSED, IO_UNITS, IO_STOPPED, /* allocations refused, polls this turn, why the turn stopped */
+    IO_COUNT
+};
+
+typedef struct ShimState {
+    int64_t io[IO_COUNT];
+    JSRuntime *rt;
+    JSContext *ctx;
+    JSValue trampoline;
+    int *counter;
+    char *result, *stack_text;
+    size_t result_cap, stack_cap;
+    struct { char *name; JSValue fn; } pinned[MAX_PINNED];
+    int pinned_count;
+    JSValue rejection_handler;
+    int has_rejection_handler;
+    struct { JSValue promise, reason; } *rejections;
+    int rejection_count, rejection_cap;
+    size_t mem_used, mem_limit;
+    /* the turn's CPU accounting (host target; under wasm the host counts fuel) */
+    int64_t unit_limit, charged, host_call_cost, acc;
+    int32_t period, stopped;
+    double deadline, wall_s, last_check;
+    host_call_fn host_call;
+    host_take_fn host_take;
+    intptr_t opaque;
+    char reply[REPLY_CAP];
+} ShimState;
+
+static const char TRAMPOLINE[] =
+    "(function () {\n"
+    "  var parse = JSON.parse, stringify = JSON.stringify, apply = Reflect.apply;\n"
+    "  var slice = String.prototype.slice, code = String.prototype.charCodeAt;\n"
+    "  return function (fn, argsJson) {\n"
+    "    var r = apply(fn, undefined, parse(argsJson));\n"
+    "    if (typeof r === 'string' && apply(code, r, [0]) === 2) return apply(slice, r, [1]);\n"
+    "    return r === undefined ? undefined : stringify(r);\n"
+    "  };\n"
+    "})()";
+
+static void put(ShimState *st, int which, const char *s, size_t n)
+{
+    char **buf = which ? &st->stack_text : &st->result;
+    size_t *cap = which ? &st->stack_cap : &st->result_cap;
+    if (n + 1 > *cap) {
+        size_t want = n + 1 > 2 * *cap ? n + 1 : 2 * *cap;
+        char *p = realloc(*buf, want);
+        if (!p) { n = 0; goto publish; }
+        *buf = p;
+        *cap = want;
+    }
+    memcpy(*buf, s, n);
+    (*buf)[n] = 0;
+publish:
+    st->io[which ? IO_STACK_PTR : IO_RESULT_PTR] = (int64_t)(uintptr_t)*buf;
+    st->io[which ? IO_STACK_LEN : IO_RESULT_LEN] = (int64_t)n;
+}
+
+static void set_result(ShimState *st, const char *s, size_t n) { put(st, 0, s, n); }
+static void set_stack(ShimState *st, const char *s, size_t n) { put(st, 1, s, n); }
+
+EXPORT("shim_alloc") void *shim_alloc(int32_t n) { return malloc(n > 0 ? (size_t)n : 1); }
+EXPORT("shim_free") void shim_free(void *p) { free(p); }
+
+static void take_string(ShimState *st, JSValue v)
+{
+    size_t n;
+    const char *s = JS_ToCStringLen(st->ctx, &n, v);
+    if (!s) {
+        JS_FreeValue(st->ctx, JS_GetException(st->ctx));
+        set_result(st, "<unprintable>", 13);
+        return;
+    }
+    set_result(st, s, n);
+    JS_FreeCString(st->ctx, s);
+}
+
+/* The pending exception as "Name: message" in the result buffer and its .stack in the stack buffer. */
+static int take_exception(ShimState *st)
+{
+    JSContext *ctx = st->ctx;
+    JSValue exc = JS_GetException(ctx);
+    take_string(st, exc);
+    set_stack(st, "", 0);
+    if (JS_IsObject(exc)) {
+        JSValue sv = JS_GetPropertyStr(ctx, exc, "stack");
+        if (JS_IsException(sv)) {
+            JS_FreeValue(ctx, JS_GetException(ctx));
+        } else if (JS_IsString(sv)) {
+            size_t n;
+            const char *s = JS_ToCStringLen(ctx, &n, sv);
+            if (s) { set_stack(st, s, n); JS_FreeCString(ctx, s); }
+        }
+        JS_FreeValue(ctx, sv);
+    }
+    JS_FreeValue(ctx, exc);
+    return EXCEPTION;
+}
+
+/* A completion value as JSON for the host: primitives only, anything else is null. */
+static void take_value(ShimState *st, JSValue v)
+{
+    if (JS_IsString(v) || JS_IsNumber(v) || JS_IsBool(v)) {
+        JSValue json = JS_JSONStringify(st->ctx, v, JS_UNDEFINED, JS_UNDEFINED);
+        if (JS_IsException(json)) {
+            JS_FreeValue(st->ctx, JS_GetException(st->ctx));
+            set_result(st, "null", 4);
+        } else {
+            take_string(st, json);
+            JS_FreeValue(st->ctx, json);
+        }
+    } else {
+        set_result(st, "null", 4);
+    }
+}
+
+/* The allocator enforces the memory limit itself, so that it can count refusals: a bundle may catch the
+   out-of-memory error (or QuickJS may be unable to build one and throw null), and the limit was met anyway. */
+static void *sb_malloc(void *opaque, size_t n)
+{
+    ShimState *st = opaque;
+    if (st->mem_limit && st->mem_used + n > st->mem_limit) { st->io[IO_REFUSED]++; return NULL; }
+    void *p = malloc(n);
+    if (p) st->mem_used += malloc_usable_size(p);
+    return p;
+}
+
+static void *sb_calloc(void *opaque, size_t count, size_t size)
+{
+    ShimState *st = opaque;
+    if (size && count > SIZE_MAX / size) return NULL;
+    if (st->mem_limit && st->mem_used + count * size > st->mem_limit) { st->io[IO_REFUSED]++; return NULL; }
+    void *p = calloc(count, size);
+    if (p) st->mem_used += malloc_usable_size(p);
+    return p;
+}
+
+static void sb_free(void *opaque, void *p)
+{
+    ShimState *st = opaque;
+    if (!p) return;
+    st->mem_used -= malloc_usable_size(p);
+    free(p);
+}
+
+static void *sb_realloc(void *opaque, void *p, size_t n)
+{
+    ShimState *st = opaque;
+    size_t old = p ? malloc_usable_size(p) : 0;
+    if (st->mem_limit && n > old && st->mem_used + (n - old) > st->mem_limit) { st->io[IO_REFUSED]++; return NULL; }
+    void *q = realloc(p, n);
+    if (!q && n) return NULL;
+    st->mem_used = st->mem_used - old + (q ? malloc_usable_size(q) : 0);
+    return q;
+}
+
+static size_t sb_usable(const void *p) { return malloc_usable_size((void *)p); }
+
+static const JSMallocFunctions sb_malloc_functions = {sb_calloc, sb_malloc, sb_free, sb_realloc, sb_usable};
+
+/* ---- CPU and wall budgets ---------------------------------------------------------------------------------- */
+/* QuickJS's counter counts polls down from the period the handler last set; acc holds the polls of the periods
+   before. The count is exact whatever the periods, so the handler may choose them by the clock: it calls itself
+   back sooner while polls are slow (a builtin doing heavy work between two polls), and never past the budget. */
+static int64_t polls(ShimState *st)
+{
+    return st->acc + st->period - (st->counter ? *st->counter : st->period);
+}
+
+#ifndef __wasm__
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+#endif
+
+static int interrupt_handler(JSRuntime *r, void *opaque)
+{
+    ShimState *st = opaque;
+    (void)r;
+#ifndef __wasm__
+    st->acc += st->period; /* the counter ran down; it counts on from where QuickJS has reset it */
+    st->period = *st->counter;
+#endif
+    if (st->stopped) return 1;
+#ifdef __wasm__
+    if (mpsb_should_interrupt()) st->stopped = STOP_CPU; /* the host knows which (fuel or wall) */
+#else
+    int64_t used = st->acc + st->charged;
+    double t = now_s();
+    if (used > st->unit_limit) st->stopped = STOP_CPU;
+    else if (t > st->deadline) st->stopped = STOP_WALL;
+    if (!st->stopped) {
+        int64_t p = st->period;
+        double dt = t - st->last_check;
+        if (dt < 2e-4) p *= 2;
+        else if (dt > 1e-3) p /= 8;
+        if (p > COUNTER_RESET) p = COUNTER_RESET;
+        if (p > st->unit_limit + 1 - used) p = st->unit_limit + 1 - used;
+        if (p < 1) p = 1;
+        st->period = (int32_t)p;
+        *st->counter = (int)p;
+        st->last_check = t;
+    }
+#endif
+    st->io[IO_STOPPED] = st->stopped;
+    return st->stopped != STOP_NONE;
+}
+
+/* Start a turn: the poll budget and the wall deadline count from now. */
+EXPORT("shim_begin_turn") void shim_begin_turn(ShimState *st)
+{
+    st->acc = 0;
+    st->charged = 0;
+    st->stopped = STOP_NONE;
+    st->io[IO_STOPPED] = 0;
+#ifndef __wasm__
+    /* the first periods are short, so that slow polls are seen early */
+    st->period = 1;
+    if (st->counter) *st->counter = 1;
+    st->last_check = now_s();
+    st->deadline = st->last_check + st->wall_s;
+#else
+    st->period = st->counter ? *st->counter : COUNTER_RESET;
+#endif
+}
+
+/* The turn's figures into io (polls plus host-call charges); at the end of a turn the wall deadline goes. */
+EXPORT("shim_turn_usage") void shim_turn_usage(ShimState *st, int32_t end)
+{
+    st->io[IO_UNITS] = polls(st) + st->charged;
+    if (end) st->deadline = 1e300;
+}
+
+/* ---- the bridge ------------------------------------------------------------------------------------------------ */
+static JSValue host_function(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    ShimState *st = JS_GetContextOpaque(c);
+    (void)this_val;
+    size_t op_len = 0, msg_len = 0;
+    const char *op = argc > 0 ? JS_ToCStringLen(c, &op_len, argv[0]) : NULL;
+    const char *msg = argc > 1 ? JS_ToCStringLen(c, &msg_len, argv[1]) : NULL;
+    if ((argc > 0 && !op) || (argc > 1 && !msg)) {
+        if (op) JS_FreeCString(c, op);
+        if (msg) JS_FreeCString(c, msg);
+        return JS_EXCEPTION;
+    }
+#ifdef __wasm__
+    int32_t n = mpsb_host_call(op ? op : "", (int32_t)op_len, msg ? msg : "", (int32_t)msg_len, st->reply, REPLY_CAP);
+#else
+    /* host work is charged as a fixed cost; past the budget the next poll stops the turn */
+    st->charged += st->host_call_cost;
+    if (st->counter && polls(st) + st->charged > st->unit_limit) *st->counter = 0;
+    int32_t n = st->host_call ? st->host_call(st->opaque, op ? op : "", (int32_t)op_len, msg ? msg : "",
+                                              (int32_t)msg_len, st->reply, REPLY_CAP) : -1;
+#endif
+    if (op) JS_FreeCString(c, op);
+    if (msg) JS_FreeCString(c, msg);
+    if (n < 0)
+        return JS_UNDEFINED;
+    if (n <= REPLY_CAP)
+        return JS_NewStringLen(c, st->reply, (size_t)n);
+    /* a reply longer than the reusable buffer is fetched separately */
+    char *buf = malloc((size_t)n + 1);
+    if (!buf)
+        return JS_ThrowOutOfMemory(c);
+#ifdef __wasm__
+    mpsb_host_take(buf);
+#else
+    st->host_take(st->opaque, buf);
+#endif
+    JSValue s = JS_NewStringLen(c, buf, (size_t)n);
+    free(buf);
+    return s;
+}
+
+static void track_rejection(JSContext *c, JSValueConst promise, JSValueConst reason, bool is_handled, void *opaque)
+{
+    ShimState *st = opaque;
+    for (int i = 0; i < st->rejection_count; i++) {
+        if (JS_VALUE_GET_PTR(st->rejections[i].promise) == JS_VALUE_GET_PTR(promise)) {
+            if (is_handled) {
+                JS_FreeValue(c, st->rejections[i].promise);
+                JS_FreeValue(c, st->rejections[i].reason);
+                memmove(&st->rejections[i], &st->rejections[i + 1],
+                        sizeof(st->rejections[0]) * (st->rejection_count - i - 1));
+                st->rejection_count--;
+            }
+            return;
+        }
+    }
+    if (is_handled || st->rejection_count >= MAX_REJECTIONS) return;
+    if (st->rejection_count == st->rejection_cap) {
+        int cap = st->rejection_cap ? 2 * st->rejection_cap : 16;
+        void *p = realloc(st->rejections, sizeof(st->rejections[0]) * cap);
+        if (!p) return;
+        st->rejections = p;
+        st->rejection_cap = cap;
+    }
+    st->rejections[st->rejection_count].promise = JS_DupValue(c, promise);
+    st->rejections[st->rejection_count].reason = JS_DupValue(c, reason);
+    st->rejection_count++;
+}
+
+/* ---- life cycle ------------------------------------------------------------------------------------------------ */
+/* A new instance; status (0 ok, else the error is in the result buffer) goes to io[IO_STOPPED] when it fails. */
+EXPORT("shim_new") ShimState *shim_new(int64_t memory_limit, int64_t stack_size, int64_t gc_threshold,
+                                       int64_t unit_limit, int64_t host_call_cost, double wall_s,
+                                       host_call_fn host_call, host_take_fn host_take, intptr_t opaque)
+{
+    ShimState *st = calloc(1, sizeof *st);
+    if (!st) return NULL;
+    st->trampoline = JS_UNDEFINED;
+    st->rejection_handler = JS_UNDEFINED;
+    st->unit_limit = unit_limit;
+    st->host_call_cost = host_call_cost;
+    st->wall_s = wall_s;
+    st->host_call = host_call;
+    st->host_take = host_take;
+    st->opaque = opaque;
+    st->rt = JS_NewRuntime2(&sb_malloc_functions, st);
+    if (!st->rt) { free(st); return NULL; }
+    JS_UpdateStackTop(st->rt);
+    st->mem_limit = (size_t)memory_limit;
+    JS_SetMaxStackSize(st->rt, (size_t)stack_size);
+    JS_SetGCThreshold(st->rt, (size_t)gc_threshold);
+    JS_SetInterruptHandler(st->rt, interrupt_handler, st);
+    JS_SetHostPromiseRejectionTracker(st->rt, track_rejection, st);
+    st->ctx = JS_NewContext(st->rt);
+    if (!st->ctx) { JS_FreeRuntime(st->rt); free(st); return NULL; }
+    JS_SetContextOpaque(st->ctx, st);
+    st->counter = mpsb_interrupt_counter(st->ctx);
+    shim_begin_turn(st); /* work before the first turn counts against a turn's budget */
+    st->deadline = 1e300;
+    st->trampoline = JS_Eval(st->ctx, TRAMPOLINE, sizeof(TRAMPOLINE) - 1, "<mpsandbox>", JS_EVAL_TYPE_GLOBAL);
+    if (JS_IsException(st->trampoline)) {
+        st->trampoline = JS_UNDEFINED;
+        take_exception(st);
+        st->io[IO_STOPPED] = -1;
+    }
+    return st;
+}
+
+EXPORT("shim_free_state") void shim_free_state(ShimState *st)
+{
+    if (!st) return;
+    JSContext *ctx = st->ctx;
+    for (int i = 0; i < st->rejection_count; i++) {
+        JS_FreeValue(ctx, st->rejections[i].promise);
+        JS_FreeValue(ctx, st->rejections[i].reason);
+    }
+    for (int i = 0; i < st->pinned_count; i++) {
+        JS_FreeValue(ctx, st->pinned[i].fn);
+        free(st->pinned[i].name);
+    }
+    JS_FreeValue(ctx, st->rejection_handler);
+    JS_FreeValue(ctx, st->trampoline);
+    JS_FreeContext(ctx);
+    JS_FreeRuntime(st->rt);
+    free(st->rejections);
+    free(st->result);
+    free(st->stack_text);
+    free(st);
+}
+
+EXPORT("shim_version") const char *shim_version(void) { return JS_GetVersion(); }
+
+/* ---- evaluation ------------------------------------------------------------------------------------------------ */
+EXPORT("shim_eval") int32_t shim_eval(ShimState *st, const char *src, int32_t len, const char *filename)
+{
+    JS_UpdateStackTop(st->rt);
+    JSValue v = JS_Eval(st->ctx, src, (size_t)len, filename, JS_EVAL_TYPE_GLOBAL);
+    if (JS_IsException(v)) return take_exception(st);
+    take_value(st, v);
+    JS_FreeValue(st->ctx, v);
+    return OK;
+}
+
+/* Compile trusted global code without running it: the bytecode goes to the result buffer. */
+EXPORT("shim_compile") int32_t shim_compile(ShimState *st, const char *src, int32_t len, const char *filename)
+{
+    JS_UpdateStackTop(st->rt);
+    JSValue fn = JS_Eval(st->ctx, src, (size_t)len, filename, JS_EVAL_TYPE_GLOBAL | JS_EVAL_FLAG_COMPILE_ONLY);
+    if (JS_IsException(fn)) return take_exception(st);
+    size_t n = 0;
+    uint8_t *code = JS_WriteObject(st->ctx, &n, fn, JS_WRITE_OBJ_BYTECODE);
+    JS_FreeValue(st->ctx, fn);
+    if (!code) return take_exception(st);
+    set_result(st, (const char *)code, n);
+    js_free(st->ctx, code);
+    return OK;
+}
+
+/* Run bytecode made by shim_compile (only ever our own). */
+EXPORT("shim_run_bytecode") int32_t shim_run_bytecode(ShimState *st, const uint8_t *code, int32_t len)
+{
+    JS_UpdateStackTop(st->rt);
+    JSValue fn = JS_ReadObject(st->ctx, code, (size_t)len, JS_READ_OBJ_BYTECODE);
+    if (JS_IsException(fn)) return take_exception(st);
+    JSValue v = JS_EvalFunction(st->ctx, fn);
+    if (JS_IsException(v)) return take_exception(st);
+    JS_FreeValue(st->ctx, v);
+    set_result(st, "", 0);
+    return OK;
+}
+
+static JSValue *find_pinned(ShimState *st, const char *name)
+{
+    for (int i = 0; i < st->pinned_count; i++)
+        if (strcmp(st->pinned[i].name, name) == 0) return &st->pinned[i].fn;
+    return NULL;
+}
+
+/* Take globalThis[name] out of JS reach; shim_call can still call it. Returns 1 when it is not a function. */
+EXPORT("shim_pin") int32_t shim_pin(ShimState *st, const char *name)
+{
+    JSContext *ctx = st->ctx;
+    JSValue glob = JS_GetGlobalObject(ctx);
+    JSValue fn = JS_GetPropertyStr(ctx, glob, name);
+    int bad = !JS_IsFunction(ctx, fn) || st->pinned_count >= MAX_PINNED;
+    if (!bad) {
+        JSValue *old = find_pinned(st, name);
+        if (old) {
+            JS_FreeValue(ctx, *old);
+            *old = fn;
+        } else {
+            st->pinned[st->pinned_count].name = strdup(name);
+            st->pinned[st->pinned_count].fn = fn;
+            st->pinned_count++;
+        }
+        JSAtom atom = JS_NewAtom(ctx, name);
+        JS_DeleteProperty(ctx, glob, atom, 0);
+        JS_FreeAtom(ctx, atom);
+    } else {
+        JS_FreeValue(ctx, fn);
+    }
+    JS_FreeValue(ctx, glob);
+    return bad;
+}
+
+EXPORT("shim_call") int32_t shim_call(ShimState *st, const char *name, const char *args_json, int32_t args_len)
+{
+    JSContext *ctx = st->ctx;
+    JS_UpdateStackTop(st->rt);
+    JSValue *pin = find_pinned(st, name);
+    JSValue fn;
+    if (pin) {
+        fn = JS_DupValue(ctx, *pin);
+    } else {
+        JSValue glob = JS_GetGlobalObject(ctx);
+        fn = JS_GetPropertyStr(ctx, glob, name);
+        JS_FreeValue(ctx, glob);
+        if (!JS_IsFunction(ctx, fn)) {
+            JS_FreeValue(ctx, fn);
+            char msg[200];
+            int n = snprintf(msg, sizeof msg, "TypeError: %.150s is not a function", name);
+            set_result(st, msg, (size_t)n);
+            set_stack(st, "", 0);
+            return EXCEPTION;
+        }
+    }
+    JSValue argv[2] = {fn, JS_NewStringLen(ctx, args_json, (size_t)args_len)};
+    JSValue r = JS_Call(ctx, st->trampoline, JS_UNDEFINED, 2, argv);
+    JS_FreeValue(ctx, argv[0]);
+    JS_FreeValue(ctx, argv[1]);
+    if (JS_IsException(r)) return take_exception(st);
+    if (JS_IsString(r)) take_string(st, r);
+    else set_result(st, "", 0);
+    JS_FreeValue(ctx, r);
+    return OK;
+}
+
+EXPORT("shim_set_host_function") int32_t shim_set_host_function(ShimState *st, const char *name)
+{
+    JSValue glob = JS_GetGlobalObject(st->ctx);
+    JSValue fn = JS_NewCFunction(st->ctx, host_function, name, 2);
+    int r = JS_SetPropertyStr(st->ctx, glob, name, fn);
+    JS_FreeValue(st->ctx, glob);
+    return r < 0;
+}
+
+EXPORT("shim_set_rejection_handler") int32_t shim_set_rejection_handler(ShimState *st, const char *name)
+{
+    JSContext *ctx = st->ctx;
+    JSValue glob = JS_GetGlobalObject(ctx);
+    JSValue fn = JS_GetPropertyStr(ctx, glob, name);
+    if (!JS_IsFunction(ctx, fn)) {
+        JS_FreeValue(ctx, fn);
+        JS_FreeValue(ctx, glob);
+        return 1;
+    }
+    JS_FreeValue(ctx, st->rejection_handler);
+    st->rejection_handler = fn;
+    st->has_rejection_handler = 1;
+    JSAtom atom = JS_NewAtom(ctx, name);
+    JS_DeleteProperty(ctx, glob, atom, 0);
+    JS_FreeAtom(ctx, atom);
+    JS_FreeValue(ctx, glob);
+    return OK;
+}
+
+EXPORT("shim_pending_rejections") int32_t shim_pending_rejections(ShimState *st) { return st->rejection_count; }
+
+/* Hand every pending rejection to the handler as (reason, promise); the first failure is reported. */
+EXPORT("shim_deliver_rejections") int32_t shim_deliver_rejections(ShimState *st)
+{
+    JSContext *ctx = st->ctx;
+    int status = OK;
+    JS_UpdateStackTop(st->rt);
+    while (st->rejection_count > 0) {
+        JSValue promise = st->rejections[0].promise, reason = st->rejections[0].reason;
+        memmove(&st->rejections[0], &st->rejections[1], sizeof(st->rejections[0]) * (st->rejection_count - 1));
+        st->rejection_count--;
+        if (st->has_rejection_handler) {
+            JSValue argv[2] = {reason, promise};
+            JSValue r = JS_Call(ctx, st->rejection_handler, JS_UNDEFINED, 2, argv);
+            if (JS_IsException(r)) {
+                if (status == OK) status = take_exception(st);
+                else JS_FreeValue(ctx, JS_GetException(ctx));
+            } else {
+                JS_FreeValue(ctx, r);
+            }
+        }
+        JS_FreeValue(ctx, reason);
+        JS_FreeValue(ctx, promise);
+    }
+    return status;
+}
+
+/* Run up to max pending jobs: returns how many ran; when one throws, -(ran + 1) with the error in the result
+   buffers. Stops early when the interrupt handler has stopped the turn. */
+EXPORT("shim_run_jobs") int32_t shim_run_jobs(ShimState *st, int32_t max)
+{
+    JSContext *c1;
+    int32_t n = 0;
+    JS_UpdateStackTop(st->rt);
+    while (n < max) {
+        int r = JS_ExecutePendingJob(st->rt, &c1);
+        if (r == 0) break;
+        if (r < 0) {
+            take_exception(st);
+            return -(n + 1);
+        }
+        n++;
+        if (st->stopped) break;
+    }
+    return n;
+}
+
+EXPORT("shim_gc") void shim_gc(ShimState *st) { JS_RunGC(st->rt); }
+
+/* The address of the context's interrupt counter: writing 0 there makes the next poll call the handler. */
+EXPORT("shim_counter_addr") int *shim_counter_addr(ShimState *st) { return st->counter; }
+
+/* io[IO_MALLOC_SIZE] = bytes allocated (what the limit counts, kept by the allocator: no heap walk);
+   io[IO_MEMORY_USED] = QuickJS's structural estimate (a heap walk; deterministic). */
+EXPORT("shim_memory") void shim_memory(ShimState *st, int32_t estimate)
+{
+    st->io[IO_MALLOC_SIZE] = (int64_t)st->mem_used;
+    if (estimate) {
+        JSMemoryUsage u;
+        JS_ComputeMemoryUsage(st->rt, &u);
+        st->io[IO_MEMORY_USED] = u.memory_used_size;
+    }
+}

@@ -1,0 +1,313 @@
+"""Build QuickJS-NG + mpsandbox's shim (csrc/shim.c) for both engines, from one pinned source.
+
+    python -m mpsandbox.runtime.engine.qjs_build        # build both engines ahead (about a minute)
+
+The C sources are those of the ``quickjs-ng`` source distribution on PyPI at exactly ``QUICKJS_NG_VERSION``,
+compiled with the ``ziglang`` toolchain from PyPI, to a shared library for this machine (the native engine, loaded
+with ctypes) and to wasm32-wasi (the wasm engine). Nothing else is downloaded and no binary is committed.
+
+The built files live in the cache (``$MPSANDBOX_CACHE`` or ``~/.cache/mpsandbox``); a missing one is built on first
+use, with progress shown. Files are keyed by the source version, the shim, the patches and the flags; each has a
+sha256 sidecar, and anything stale, corrupt or unverifiable is rebuilt.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from .base import EngineUnavailable
+
+QUICKJS_NG_VERSION = "0.17.0.2"
+SOURCES = ("quickjs.c", "libregexp.c", "libunicode.c", "dtoa.c")
+BUILD_TIMEOUT_S = 900
+HERE = Path(__file__).resolve().parent
+SHIM = HERE / "csrc" / "shim.c"
+
+# ---- patches of quickjs.c, on both targets -------------------------------------------------------------------------
+# A quiet poll for builtins that cannot throw where they loop: it spends ``cost`` polls and, when the handler stops
+# the turn, zeroes the counter so that the next poll (right after the builtin returns) throws the uncatchable error.
+POLL_QUIET_AT = "static int string_indexof_char(JSString *p, int c, int from)\n{"
+POLL_QUIET = """/* mpsandbox patch: a poll for loops that cannot throw */
+static int mpsb_poll_quiet(JSContext *ctx, int cost)
+{
+    JSRuntime *rt = ctx->rt;
+    /* spend the cost poll by poll as far as the handler is concerned: the count stays exact */
+    while (cost >= ctx->interrupt_counter) {
+        cost -= ctx->interrupt_counter;
+        ctx->interrupt_counter = JS_INTERRUPT_COUNTER_INIT;
+        if (rt->interrupt_handler && rt->interrupt_handler(rt, rt->interrupt_opaque)) {
+            ctx->interrupt_counter = 0;
+            return 1;
+        }
+    }
+    ctx->interrupt_counter -= cost;
+    return 0;
+}
+
+"""
+COMMON_PATCHES: tuple[tuple[str, str], ...] = (
+    # the same globals on both targets: no Atomics (wasm32-wasi has no threads, so QuickJS leaves it out there)
+    ("#include \"quickjs-c-atomics.h\"\n#define CONFIG_ATOMICS\n",
+     "#include \"quickjs-c-atomics.h\"\n/* mpsandbox patch: no CONFIG_ATOMICS */\n"),
+    (POLL_QUIET_AT, POLL_QUIET + POLL_QUIET_AT),
+    # substring search is O(n*m): poll in proportion to the work (indexOf, lastIndexOf, includes...)
+    ("            if (!string_cmp(p, p1, i, 0, v_len)) {",
+     "            if (mpsb_poll_quiet(ctx, 1 + v_len / 256)) break;\n"
+     "            if (!string_cmp(p, p1, i, 0, v_len)) {"),
+    ("static int string_indexof(JSString *p1, JSString *p2, int from)\n{",
+     "static int mpsb_string_indexof(JSContext *ctx, JSString *p1, JSString *p2, int from)\n{"),
+    ("    for (i = from, c = string_get(p2, 0); i + len2 <= len1; i = j + 1) {\n",
+     "    for (i = from, c = string_get(p2, 0); i + len2 <= len1; i = j + 1) {\n"
+     "        if (mpsb_poll_quiet(ctx, 1 + len2 / 256)) return -1;\n"),
+    ("static int64_t string_advance_index(JSString *p, int64_t index, bool unicode)\n{",
+     "#define string_indexof(p1, p2, from) mpsb_string_indexof(ctx, p1, p2, from)\n"
+     "static int64_t string_advance_index(JSString *p, int64_t index, bool unicode)\n{"),
+    # generic array algorithms on array-likes ({length: 2**53 - 1}): join, reverse, copyWithin... poll per
+    # element on the slow path
+    ("    val = JS_EXCEPTION;\n    present = -1;\n    prop = JS_NewAtomInt64(ctx, idx);\n",
+     "    if (js_poll_interrupts(ctx)) {\n        *pval = JS_UNDEFINED;\n        return -1;\n    }\n"
+     "    val = JS_EXCEPTION;\n    present = -1;\n    prop = JS_NewAtomInt64(ctx, idx);\n"),
+    ("    prop = JS_NewAtomInt64(ctx, idx);\n    if (prop == JS_ATOM_NULL)\n        return JS_EXCEPTION;\n\n"
+     "    val = JS_GetProperty(ctx, obj, prop);",
+     "    if (js_poll_interrupts(ctx))\n        return JS_EXCEPTION;\n"
+     "    prop = JS_NewAtomInt64(ctx, idx);\n    if (prop == JS_ATOM_NULL)\n        return JS_EXCEPTION;\n\n"
+     "    val = JS_GetProperty(ctx, obj, prop);"),
+    # the regex engine checks every 10,000 steps: through the counter too (as 500 polls), so counts stay exact
+    ("    return (rt->interrupt_handler &&\n            rt->interrupt_handler(rt, rt->interrupt_opaque));\n",
+     "    (void)rt;\n    return mpsb_poll_quiet(ctx, 500);\n"),
+)
+# Appended to quickjs.c: the one accessor the shim needs that quickjs.h does not offer.
+QUICKJS_APPENDIX = """
+/* mpsandbox patch: where the interrupt counter lives */
+int *mpsb_interrupt_counter(JSContext *ctx) { return &ctx->interrupt_counter; }
+"""
+
+# ---- wasm only -----------------------------------------------------------------------------------------------------
+# QuickJS checks its stack depth against the stack pointer, which under wasm is the shadow stack in linear memory:
+# recursive C code (JSON.parse, JSON.stringify, JS calls) keeps most of its frame on wasmtime's own stack, which
+# runs out first (a trap that kills the instance) unless each checked frame also reserves some shadow stack. The
+# check is inlined into every recursive function that makes it, so a pad there is reserved once per level.
+STACK_CHECK = """static inline bool js_check_stack_overflow(JSRuntime *rt, size_t alloca_size)
+{
+    uintptr_t sp;"""
+STACK_CHECK_PADDED = """static char *volatile mpsb_pad_sink;
+#define MPSB_PARSE_PAD(n) char mpsb_ppad[n]; mpsb_pad_sink = mpsb_ppad
+static inline __attribute__((always_inline)) bool js_check_stack_overflow(JSRuntime *rt, size_t alloca_size)
+{
+    /* mpsandbox patch: reserve shadow stack in the calling frame, in proportion to its wasm stack use */
+    char mpsb_pad[128];
+    mpsb_pad_sink = mpsb_pad;
+    uintptr_t sp;"""
+# The parser's recursive functions make no check of their own (next_token checks the shadow stack pointer) and
+# keep ~2 KB a nesting level on wasmtime's stack: pads in the functions that every level of nesting of expressions
+# goes through (assignment expressions, unary chains) make deep nesting a catchable RangeError too (~450 levels of
+# brackets). Nested statements already use enough shadow stack for the check (no pad: long else-if chains).
+WASM_PATCHES: tuple[tuple[str, str], ...] = (
+    (STACK_CHECK, STACK_CHECK_PADDED),
+    *((head, head + f"    MPSB_PARSE_PAD({pad});\n") for head, pad in (
+        ("static __exception int js_parse_assign_expr2(JSParseState *s, int parse_flags)\n{\n", 768),
+        ("static __exception int js_parse_unary(JSParseState *s, int parse_flags)\n{\n", 512),
+    )),
+)
+
+WASM_CFLAGS = ("-target", "wasm32-wasi", "-O2", "-DNDEBUG")
+WASM_LDFLAGS = ("-mexec-model=reactor", "-Wl,-z,stack-size=8388608")
+NATIVE_CFLAGS = ("-O2", "-DNDEBUG", "-fPIC", "-fvisibility=hidden")
+NATIVE_LDFLAGS = ("-shared", "-s")
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("MPSANDBOX_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "mpsandbox")
+    path = Path(root) / "wasm"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def shim_source() -> bytes:
+    return SHIM.read_bytes()
+
+
+def _key(target: str, flags: tuple[str, ...], patches: tuple[tuple[str, str], ...]) -> str:
+    h = hashlib.sha256()
+    h.update(f"quickjs-ng=={QUICKJS_NG_VERSION}|{target}".encode())
+    h.update(shim_source())
+    h.update(" ".join(flags + SOURCES).encode())
+    h.update(repr(patches).encode())
+    h.update(QUICKJS_APPENDIX.encode())
+    return h.hexdigest()[:24]
+
+
+def wasm_key() -> str:
+    return _key("wasm32-wasi", WASM_CFLAGS + WASM_LDFLAGS, COMMON_PATCHES + WASM_PATCHES)
+
+
+def native_target() -> str:
+    return f"{platform.system().lower()}-{platform.machine().lower()}"
+
+
+def native_key() -> str:
+    return _key(native_target(), NATIVE_CFLAGS + NATIVE_LDFLAGS, COMMON_PATCHES)
+
+
+def wasm_name() -> str:
+    return f"quickjs-{wasm_key()}.wasm"
+
+
+def native_name() -> str:
+    return f"libmpsbqjs-{native_key()}.so"
+
+
+def say(msg: str) -> None:
+    print(f"mpsandbox: {msg}", file=sys.stderr, flush=True)
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_verified(path: Path) -> bytes | None:
+    side = path.with_suffix(path.suffix + ".sha256")
+    try:
+        data = path.read_bytes()
+        expected = side.read_text().strip()
+    except OSError:
+        return None
+    return data if sha(data) == expected else None
+
+
+def write_verified(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    path.with_suffix(path.suffix + ".sha256").write_text(sha(data) + "\n")
+
+
+def _zig(*args: str, cwd: Path) -> None:
+    cmd = [sys.executable, "-m", "ziglang", "cc", *args]
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
+    if proc.returncode != 0:
+        raise EngineUnavailable(f"compiling QuickJS-NG failed: {' '.join(args[-3:])}\n{proc.stderr[-2000:]}")
+
+
+def sdist_path() -> Path:
+    """The quickjs-ng sdist from PyPI, kept in the cache (pip's own cache makes a second download local)."""
+    cached = cache_dir() / f"quickjs_ng-{QUICKJS_NG_VERSION}.tar.gz"
+    if cached.exists():
+        return cached
+    say(f"fetching the quickjs-ng {QUICKJS_NG_VERSION} source distribution from PyPI")
+    with tempfile.TemporaryDirectory(prefix="mpsandbox-sdist-") as tmp:
+        proc = subprocess.run([sys.executable, "-m", "pip", "download", f"quickjs-ng=={QUICKJS_NG_VERSION}",
+                               "--no-binary", ":all:", "--no-deps", "--no-build-isolation", "-d", tmp],
+                              capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
+        found = sorted(Path(tmp).glob("quickjs_ng-*.tar.gz"))
+        if proc.returncode != 0 or not found:
+            raise EngineUnavailable(f"could not download the quickjs-ng {QUICKJS_NG_VERSION} sources from PyPI: "
+                                    f"{proc.stderr.strip()[-500:]}")
+        part = cached.with_suffix(f".part{os.getpid()}")
+        shutil.copy(found[0], part)
+        os.replace(part, cached)
+    return cached
+
+
+def _unpack(work: Path) -> Path:
+    """The upstream sources out of the sdist; a cached copy that does not unpack is fetched again."""
+    for attempt in range(2):
+        try:
+            with tarfile.open(sdist_path()) as tar:
+                members = [m for m in tar.getmembers() if "/upstream-quickjs/" in m.name and m.isfile()
+                           and ".." not in m.name and not m.name.startswith("/")]
+                tar.extractall(work / "src", members=members, filter="data")
+            break
+        except (tarfile.TarError, OSError, EOFError):
+            if attempt:
+                raise
+            (cache_dir() / f"quickjs_ng-{QUICKJS_NG_VERSION}.tar.gz").unlink(missing_ok=True)
+            shutil.rmtree(work / "src", ignore_errors=True)
+    roots = list((work / "src").glob("*/upstream-quickjs"))
+    if not roots:
+        raise EngineUnavailable("the quickjs-ng source distribution has no upstream-quickjs folder")
+    return roots[0]
+
+
+def _patched_sources(work: Path, patches: tuple[tuple[str, str], ...]) -> Path:
+    src = _unpack(work)
+    text = (src / "quickjs.c").read_text(encoding="utf-8")
+    for old, new in patches:
+        if text.count(old) != (2 if old == COMMON_PATCHES[2][0] else 1):  # indexOf and includes share a loop
+            raise EngineUnavailable(f"quickjs.c does not have the code the build patches: {old[:60]!r}")
+        text = text.replace(old, new)
+    (src / "quickjs.c").write_text(text + QUICKJS_APPENDIX, encoding="utf-8")
+    return src
+
+
+def _compile(target: str, cflags: tuple[str, ...], ldflags: tuple[str, ...],
+             patches: tuple[tuple[str, str], ...], out_name: str) -> bytes:
+    started = time.monotonic()
+    say(f"compiling QuickJS-NG {QUICKJS_NG_VERSION} + shim for {target} (one time, under a minute)...")
+    with tempfile.TemporaryDirectory(prefix="mpsandbox-qjs-") as tmp:
+        work = Path(tmp)
+        src = _patched_sources(work, patches)
+        shutil.copy(SHIM, work / "shim.c")
+        jobs = [(str(src / name), f"{name[:-2]}.o") for name in SOURCES] + [("shim.c", "shim.o")]
+        done = [0]
+
+        def one(job: tuple[str, str]) -> None:
+            _zig(*cflags, f"-I{src}", "-c", job[0], "-o", job[1], cwd=work)
+            done[0] += 1
+            say(f"  {target}: {done[0]}/{len(jobs)} compiled ({Path(job[0]).name}, {time.monotonic() - started:.0f} s)")
+
+        # quickjs.c is most of the work: start it first
+        with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+            list(pool.map(one, jobs))
+        link_flags = cflags[:2] if cflags[0] == "-target" else ()
+        _zig(*link_flags, *ldflags, "-o", out_name, *[o for _, o in jobs], cwd=work)
+        data = (work / out_name).read_bytes()
+    say(f"{target} engine built in {time.monotonic() - started:.0f} s ({len(data) // 1024} KiB)")
+    return data
+
+
+def _locked_build(name: str, build) -> Path:
+    """The built file named ``name`` in the cache, built first when missing or corrupt."""
+    target = cache_dir() / name
+    if read_verified(target) is not None:
+        return target
+    with open(cache_dir() / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # parallel processes build once
+        if read_verified(target) is None:
+            try:
+                import ziglang  # noqa: F401
+            except ImportError as exc:
+                raise EngineUnavailable("the ziglang package is not installed (pip install ziglang)") from exc
+            write_verified(target, build())
+    return target
+
+
+def wasm_path() -> Path:
+    return _locked_build(wasm_name(), lambda: _compile("wasm32-wasi", WASM_CFLAGS, WASM_LDFLAGS,
+                                                       COMMON_PATCHES + WASM_PATCHES, "engine.wasm"))
+
+
+def native_path() -> Path:
+    return _locked_build(native_name(), lambda: _compile(native_target(), NATIVE_CFLAGS, NATIVE_LDFLAGS,
+                                                         COMMON_PATCHES, "libengine.so"))
+
+
+def main() -> None:
+    print(f"native engine: {native_path()}")
+    print(f"wasm engine: {wasm_path()}")
+
+
+if __name__ == "__main__":
+    main()
