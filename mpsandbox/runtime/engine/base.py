@@ -140,6 +140,31 @@ class Engine(Protocol):
     def close(self) -> None: ...
 
 
+class EstimateCadence:
+    """When to pay for QuickJS's structural memory estimate (a walk of the whole heap): every
+    ``every`` turns, or when the allocator's count moved by more than ``slack`` since the last walk. In between the
+    figure is the last estimate moved by the allocator's change, so per-turn bookkeeping stays flat as the heap
+    grows. Both inputs are deterministic, so the figures are too."""
+
+    def __init__(self, every: int = 32, slack_bytes: int = 1 << 20):
+        self.every, self.slack = every, slack_bytes
+        self.turns = 0
+        self.estimate = 0
+        self.heap_at_estimate = -1
+
+    def due(self, heap: int) -> bool:
+        self.turns += 1
+        return (self.heap_at_estimate < 0 or self.turns >= self.every
+                or abs(heap - self.heap_at_estimate) > max(self.slack, self.heap_at_estimate // 10))
+
+    def measured(self, heap: int, estimate: int) -> int:
+        self.turns, self.estimate, self.heap_at_estimate = 0, estimate, heap
+        return estimate
+
+    def guess(self, heap: int) -> int:
+        return max(0, self.estimate + heap - self.heap_at_estimate)
+
+
 class EngineUnavailable(RuntimeError):
     """The backend cannot run on this machine (missing toolchain, unsupported wheel...). Message says why."""
 

@@ -20,6 +20,7 @@ from ._watchdog import WATCHDOG
 from .base import (
     CallResult,
     EngineInfo,
+    EstimateCadence,
     EngineLimits,
     EngineUnavailable,
     HostFunction,
@@ -161,6 +162,7 @@ class NativeEngine:
         self._pending_reply = b""
         self._refused_start = 0
         self._turn_started = 0.0
+        self._cadence = EstimateCadence()
         self.info = EngineInfo(name="native", cpu_unit="poll", units_per_ms=POLLS_PER_MS,
                                version=lib.shim_version().decode(), details={"exact_polls": True})
 
@@ -225,11 +227,17 @@ class NativeEngine:
         wall = (time.perf_counter() - self._turn_started) * 1000.0 if self._turn_started else 0.0
         self._turn_started = 0.0
         self._lib.shim_turn_usage(st, 1)
-        self._lib.shim_memory(st, 1)
+        self._lib.shim_memory(st, 0)
         io = self._io
+        heap = io[IO_MALLOC_SIZE]
+        if self._cadence.due(heap):
+            self._lib.shim_memory(st, 1)
+            estimate = self._cadence.measured(heap, io[IO_MEMORY_USED])
+        else:
+            estimate = self._cadence.guess(heap)
         units = io[IO_UNITS]
         return TurnUsage(cpu_units=units, cpu_ms=round(units / POLLS_PER_MS, 3), wall_ms=wall,
-                         memory_bytes=io[IO_MEMORY_USED], heap_bytes=io[IO_MALLOC_SIZE],
+                         memory_bytes=estimate, heap_bytes=heap,
                          memory_refused=max(0, io[IO_REFUSED] - self._refused_start))
 
     # -- outcomes -------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from wasmtime import _bindings as _ffi
 from ..base import (
     CallResult,
     EngineInfo,
+    EstimateCadence,
     EngineLimits,
     EngineUnavailable,
     HostFunction,
@@ -112,6 +113,7 @@ class WasmEngine:
 
     def __init__(self, limits: EngineLimits | None = None):
         self.limits = limits or EngineLimits()
+        self._cadence = EstimateCadence()
         try:
             shared = _shared_module()
         except EngineUnavailable:
@@ -380,7 +382,11 @@ class WasmEngine:
         self._in_turn = False
         self._turn_started = 0.0
         self._deadline = float("inf")
-        heap, estimate = self._memory_pair()
+        heap, _ = self._memory_pair(estimate=False)
+        if self._cadence.due(heap):
+            estimate = self._cadence.measured(*self._memory_pair())
+        else:
+            estimate = self._cadence.guess(heap)
         refused = self._refused() - self._refused_start
         if self._dead is None:
             self._refuel(used)  # calls after the turn keep counting against it, as on native (not the figures above)
