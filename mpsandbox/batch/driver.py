@@ -59,7 +59,8 @@ def local_cluster(workers: int | None = None, **kwargs: Any):
     n = workers or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
     with dask.config.set({"distributed.scheduler.allowed-failures": 0,
                           "distributed.scheduler.worker-saturation": 1.0}):
-        return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+        return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                            dashboard_address="127.0.0.1:0",  # a free port: no clash with another cluster
                             silence_logs=kwargs.pop("silence_logs", logging.CRITICAL), **kwargs)
 
 

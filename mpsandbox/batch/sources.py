@@ -9,8 +9,10 @@ from pathlib import Path
 MAX_BUNDLES = 1_000_000
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 ARCHIVE_SUFFIXES = (".zip", ".wxapkg")
-# A folder holding one of these (or .wxapkg packages) is itself a bundle, else a folder of bundles.
-BUNDLE_MARKERS = ("app.json", "app-config.json", "project.config.json", "mini.project.json", "game.json")
+# A folder holding one of these is itself a bundle (__APP__.wxapkg: a compiled main package beside its
+# subpackages), else a folder of bundles.
+BUNDLE_MARKERS = ("app.json", "app-config.json", "project.config.json", "mini.project.json", "game.json",
+                  "__APP__.wxapkg")
 
 
 class SourceError(ValueError):
@@ -18,13 +20,7 @@ class SourceError(ValueError):
 
 
 def is_bundle_dir(path: Path) -> bool:
-    if any((path / m).is_file() for m in BUNDLE_MARKERS):
-        return True
-    try:
-        with os.scandir(path) as it:
-            return any(e.name.lower().endswith(".wxapkg") and e.is_file(follow_symlinks=False) for e in it)
-    except OSError:
-        return False
+    return any((path / m).is_file() for m in BUNDLE_MARKERS)
 
 
 def _children(folder: Path) -> list[str]:
@@ -70,7 +66,7 @@ def read_manifest(path: Path) -> list[str]:
 def expand_sources(sources: list[str | Path] | tuple[str | Path, ...]) -> list[str]:
     """The bundles of ``sources`` as absolute paths, in order, each once.
 
-    A folder that is a bundle (app.json, project.config.json, .wxapkg packages...) is one bundle; any other
+    A folder that is a bundle (app.json, project.config.json, __APP__.wxapkg...) is one bundle; any other
     folder is a folder of bundles (each subfolder, .zip and .wxapkg in it). A .zip or .wxapkg file is a bundle;
     any other file is a manifest. A path a manifest lists is taken as a bundle even when missing: the review
     then records why it could not load it.
