@@ -20,7 +20,7 @@ from ..review.runner import ReviewOptions
 from .rows import build_table, failure_row, write_outputs
 from .sources import SourceError, expand_sources
 from .store import ResultStore, content_hash, result_key
-from .worker import review_bundle, warm_up
+from .worker import marker_name, review_bundle, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +52,16 @@ def options_fingerprint(opts: ReviewOptions) -> str:
 
 def local_cluster(workers: int | None = None, **kwargs: Any):
     """A LocalCluster of single-threaded worker processes (one per core by default) set up for reviews: a
-    worker's death fails its task at once (the batch retries it alone) and each worker holds one task at a time."""
+    worker's death fails its tasks at once (the batch retries them alone, after the others), each worker
+    holds the next task while it reviews one, so that it never waits for the scheduler, and no profiler runs."""
     import dask
     from distributed import LocalCluster
 
     n = workers or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
     with dask.config.set({"distributed.scheduler.allowed-failures": 0,
-                          "distributed.scheduler.worker-saturation": 1.0}):
+                          "distributed.scheduler.worker-saturation": 2.0,
+                          # the statistical profiler samples the review thread's stack every 10 ms: a third slower
+                          "distributed.worker.profile.enabled": False}):
         return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
                             dashboard_address="127.0.0.1:0",  # a free port: no clash with another cluster
                             silence_logs=kwargs.pop("silence_logs", logging.CRITICAL), **kwargs)
@@ -238,8 +241,14 @@ def _rule_ids() -> list[str]:
 def _run(client: Any, todo: list[tuple[str, str]], opts: ReviewOptions, store: ResultStore,
          done: dict[str, dict[str, Any]], bar: _Progress,
          on_result: Callable[[int, dict[str, Any]], None] | None, max_in_flight: int | None) -> None:
-    """Review ``todo`` on the cluster. A bundle whose worker died is retried once, alone on the cluster, after
-    the others: dying again makes it ``crashed``. Every bundle gets exactly one recorded result."""
+    """Review ``todo`` on the cluster; every bundle gets exactly one recorded result.
+
+    A worker's death fails every task it held, the one it was running and those queued behind it. They are
+    retried after the others, one at a time, alone on the cluster. A bundle that was running when its worker
+    died (each worker notes its running bundle in OUT/.running) and dies again alone is ``crashed``; one that was
+    only queued gets a second solo attempt. Without the note (a remote worker that cannot write OUT) a death
+    counts as not running, so a bundle may be tried three times before it is ``crashed``.
+    """
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 
@@ -248,14 +257,12 @@ def _run(client: Any, todo: list[tuple[str, str]], opts: ReviewOptions, store: R
     with contextlib.suppress(Exception):
         client.run(warm_up)
     token = uuid.uuid4().hex[:8]
+    running_dir = store.out / ".running"
+    running_dir.mkdir(exist_ok=True)
     pending = deque(todo)
     inflight: dict[Any, tuple[str, str]] = {}
-    suspects: list[tuple[str, str]] = []
+    suspects: list[tuple[str, str, bool]] = []  # key, path, whether it was running when its worker died
     finished = 0
-
-    def submit(key: str, path: str, attempt: int):
-        return client.submit(review_bundle, path, opts, key=f"mpsandbox-review-{token}-{key}-{attempt}",
-                             pure=False, retries=0)
 
     def record(key: str, row: dict[str, Any], report_json: str | None) -> None:
         nonlocal finished
@@ -266,42 +273,69 @@ def _run(client: Any, todo: list[tuple[str, str]], opts: ReviewOptions, store: R
         if on_result is not None:
             on_result(finished, row)
 
+    def was_running(key: str, exc: BaseException) -> bool:
+        worker = getattr(getattr(exc, "last_worker", None), "address", None)
+        if not isinstance(worker, str):
+            return False
+        try:
+            return (running_dir / marker_name(worker)).read_text(encoding="ascii") == key
+        except OSError:
+            return False
+
+    def refill() -> None:
+        items = [pending.popleft() for _ in range(min(len(pending), window - len(inflight)))]
+        if not items:
+            return
+        futs = client.map(review_bundle, [p for _, p in items], [opts] * len(items),
+                          [str(running_dir)] * len(items), [k for k, _ in items],
+                          key=[f"mpsandbox-review-{token}-{k}-1" for k, _ in items], pure=False, retries=0)
+        for fut, item in zip(futs, items):
+            inflight[fut] = item
+        ac.update(futs)
+
     ac = as_completed(loop=client.loop)
     try:
-        while pending and len(inflight) < window:
-            key, path = pending.popleft()
-            fut = submit(key, path, 1)
-            inflight[fut] = (key, path)
-            ac.add(fut)
-        for fut in ac:
-            key, path = inflight.pop(fut)
+        refill()
+        for batch in ac.batches():  # results fetched a batch at a time: fewer round trips than one by one
+            finished_ok = [f for f in batch if f.status == "finished"]
             try:
-                row, report_json = fut.result()
-            except KilledWorker:
-                suspects.append((key, path))
-            except Exception as exc:  # noqa: BLE001 - the cluster failed it (not the review): retried alone too
-                log.warning("review of %s failed on the cluster: %s", path, exc)
-                suspects.append((key, path))
-            else:
-                record(key, row, report_json)
-            fut.release()
-            while pending and len(inflight) < window:
-                key, path = pending.popleft()
-                nfut = submit(key, path, 1)
-                inflight[nfut] = (key, path)
-                ac.add(nfut)
-        for key, path in suspects:
-            fut = submit(key, path, 2)
-            inflight[fut] = (key, path)
-            try:
-                row, report_json = fut.result()
-            except KilledWorker:
-                row, report_json = failure_row("crashed", CRASHED_MESSAGE), None
-            except Exception as exc:  # noqa: BLE001
-                raise BatchError(f"the cluster failed while retrying {path}: {type(exc).__name__}: {exc}; "
-                                 "run the batch again to continue") from None
-            inflight.pop(fut, None)
-            fut.release()
+                results = client.gather(finished_ok) if finished_ok else []
+            except Exception:  # noqa: BLE001 - a holder died meanwhile: sort them out one by one below
+                finished_ok, results = [], []
+            got = dict(zip(finished_ok, results))
+            for fut in batch:
+                key, path = inflight.pop(fut)
+                if fut in got:
+                    record(key, *got[fut])
+                else:
+                    try:
+                        record(key, *fut.result())
+                    except Exception as exc:  # noqa: BLE001 - a dead worker (KilledWorker) or the cluster
+                        if not isinstance(exc, KilledWorker):
+                            log.warning("review of %s failed on the cluster: %s", path, exc)
+                        suspects.append((key, path, was_running(key, exc)))
+                fut.release()
+            refill()
+        for key, path, ran in suspects:
+            deaths = 1 if ran else 0  # deaths while it was the running bundle
+            for attempt in (2, 3):
+                fut = client.submit(review_bundle, path, opts, str(running_dir), key,
+                                    key=f"mpsandbox-review-{token}-{key}-{attempt}", pure=False, retries=0)
+                inflight[fut] = (key, path)
+                try:
+                    row, report_json = fut.result()
+                    break
+                except KilledWorker:
+                    deaths += 1  # alone on the cluster: it was the one running
+                    row, report_json = failure_row("crashed", CRASHED_MESSAGE), None
+                    if deaths >= 2:
+                        break
+                except Exception as exc:  # noqa: BLE001
+                    raise BatchError(f"the cluster failed while retrying {path}: {type(exc).__name__}: {exc}; "
+                                     "run the batch again to continue") from None
+                finally:
+                    inflight.pop(fut, None)
+                    fut.release()
             record(key, row, report_json)
     finally:
         if inflight:

@@ -22,6 +22,7 @@ from .rows import failure_row, report_row
 # listed SIGKILLs the worker reviewing it (always, or on its first attempt only), as a crashing engine would.
 TEST_KILL_ENV = "MPSANDBOX_BATCH_TEST_KILL"
 
+_reviews_done = 0  # in this worker process: orders its rows, to see its memory over the batch
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -47,6 +48,9 @@ def _test_kill_hook(path: str) -> None:
         return
     name = Path(path).name
     if name in conf.get("always", []):
+        if conf.get("state"):
+            with open(Path(conf["state"]) / f"runs-{name}", "a", encoding="ascii") as fh:
+                fh.write("killed\n")
         os.kill(os.getpid(), signal.SIGKILL)
     if name in conf.get("once", []) and conf.get("state"):
         marker = Path(conf["state"]) / f"killed-{name}"
@@ -58,8 +62,30 @@ def _test_kill_hook(path: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def review_bundle(path: str, options: ReviewOptions) -> tuple[dict[str, Any], str | None]:
+def marker_name(worker_address: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in worker_address)[:200]
+
+
+def _mark_running(running_dir: str | None, key: str | None) -> None:
+    """Note which bundle this worker process is running, so that if the process dies the batch knows it was
+    this one and not one merely queued behind it. Best effort: the folder may not be shared with the driver."""
+    if not running_dir or not key:
+        return
+    try:
+        from distributed import get_worker
+
+        address = get_worker().address
+        with open(os.path.join(running_dir, marker_name(address)), "w", encoding="ascii") as fh:
+            fh.write(key)
+    except Exception:  # noqa: BLE001 - not in a Dask worker, or no such folder here
+        pass
+
+
+def review_bundle(path: str, options: ReviewOptions, running_dir: str | None = None,
+                  key: str | None = None) -> tuple[dict[str, Any], str | None]:
     """Review ``path``; returns its row and report JSON. mpsandbox failing is an ``error`` row, not a raise."""
+    global _reviews_done
+    _mark_running(running_dir, key)
     _test_kill_hook(path)
     t0 = time.perf_counter()
     report_json: str | None = None
@@ -73,6 +99,8 @@ def review_bundle(path: str, options: ReviewOptions) -> tuple[dict[str, Any], st
     row["worker_rss_bytes"] = rss_bytes()
     row["worker_peak_rss_bytes"] = peak_rss_bytes()
     row["worker"] = f"{socket.gethostname()}:{os.getpid()}"
+    _reviews_done += 1
+    row["worker_reviews"] = _reviews_done
     return row, report_json
 
 
