@@ -61,7 +61,11 @@ def local_cluster(workers: int | None = None, **kwargs: Any):
     with dask.config.set({"distributed.scheduler.allowed-failures": 0,
                           "distributed.scheduler.worker-saturation": 2.0,
                           # the statistical profiler samples the review thread's stack every 10 ms: a third slower
-                          "distributed.worker.profile.enabled": False}):
+                          "distributed.worker.profile.enabled": False,
+                          # fewer wake-ups of the event loops that share the cores with the reviews
+                          "distributed.admin.tick.interval": "500ms",
+                          "distributed.admin.system-monitor.interval": "5s",
+                          "distributed.worker.memory.monitor-interval": "1s"}):
         return LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
                             dashboard_address="127.0.0.1:0",  # a free port: no clash with another cluster
                             silence_logs=kwargs.pop("silence_logs", logging.CRITICAL), **kwargs)

@@ -40,10 +40,12 @@ FIGURE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("end_reason", "string"),
 )
 # Measured, so they differ from run to run: leave them out when comparing tables.
-# worker_reviews: how many reviews its worker process had done with this one.
-TIMING_COLUMNS: tuple[str, ...] = ("seconds", "worker_rss_bytes", "worker_peak_rss_bytes", "worker", "worker_reviews")
-TIMING_TYPES = {"seconds": "float", "worker_rss_bytes": "int", "worker_peak_rss_bytes": "int", "worker": "string",
-                "worker_reviews": "int"}
+# seconds: wall time of the review; cpu_seconds: CPU time of the thread that ran it; worker_reviews: how many
+# reviews its worker process had done with this one.
+TIMING_COLUMNS: tuple[str, ...] = ("seconds", "cpu_seconds", "worker_rss_bytes", "worker_peak_rss_bytes", "worker",
+                                   "worker_reviews")
+TIMING_TYPES = {"seconds": "float", "cpu_seconds": "float", "worker_rss_bytes": "int", "worker_peak_rss_bytes": "int",
+                "worker": "string", "worker_reviews": "int"}
 UNLOADABLE_RULE = "bundle-unloadable"
 MAX_COVERAGE_FIELDS = 64
 

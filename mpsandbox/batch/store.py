@@ -136,23 +136,20 @@ class ResultStore:
     def save(self, key: str, row: dict[str, Any], report_json: str | None) -> None:
         """Write the bundle's report file (atomically), then append its row to the index."""
         path = self.report_path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        body = '{"key": %s, "row": %s, "report": %s}\n' % (
-            json.dumps(key), json.dumps(row, ensure_ascii=False), report_json if report_json else "null")
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        row_json = json.dumps(row, ensure_ascii=False)
+        body = '{"key": "%s", "row": %s, "report": %s}\n' % (key, row_json, report_json if report_json else "null")
+        tmp = path.with_name(f".tmp-{os.getpid()}-{key}.json")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            with open(tmp, "w", encoding="utf-8") as fh:
                 fh.write(body)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "w", encoding="utf-8") as fh:
+                fh.write(body)
+        os.replace(tmp, path)
         if self._index is None:
             self._index = open(self.index_path, "a", encoding="utf-8")
-        self._index.write(json.dumps({"key": key, "row": row}, ensure_ascii=False) + "\n")
+        self._index.write('{"key": "%s", "row": %s}\n' % (key, row_json))
         self._index.flush()
 
     def close(self) -> None:

@@ -88,6 +88,7 @@ def review_bundle(path: str, options: ReviewOptions, running_dir: str | None = N
     _mark_running(running_dir, key)
     _test_kill_hook(path)
     t0 = time.perf_counter()
+    c0 = time.thread_time()
     report_json: str | None = None
     try:
         report = review(path, options).model_dump(mode="json")
@@ -96,6 +97,7 @@ def review_bundle(path: str, options: ReviewOptions, running_dir: str | None = N
     except Exception as exc:  # noqa: BLE001 - a bad option or an mpsandbox bug is recorded for this bundle
         row = failure_row("error", f"{type(exc).__name__}: {exc}")
     row["seconds"] = round(time.perf_counter() - t0, 4)
+    row["cpu_seconds"] = round(time.thread_time() - c0, 4)
     row["worker_rss_bytes"] = rss_bytes()
     row["worker_peak_rss_bytes"] = peak_rss_bytes()
     row["worker"] = f"{socket.gethostname()}:{os.getpid()}"
