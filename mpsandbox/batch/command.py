@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -10,6 +11,10 @@ from rich.console import Console
 
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 @click.command()
@@ -71,6 +76,7 @@ def batch(sources: tuple[Path, ...], out: Path, resume: bool, scheduler: str | N
     except Exception as exc:  # noqa: BLE001 - a hand-edited batch.json
         raise click.UsageError(f"bad options in {out / 'batch.json'}: {exc}") from None
     show = sys.stderr.isatty() if progress is None else progress
+    signal.signal(signal.SIGTERM, _interrupt)  # a stopped job is an interruption too: finished work is kept
     try:
         table = review_many(list(sources), out, options=options, workers=workers, scheduler=scheduler,
                             retry_failed=retry_failed, progress=show,

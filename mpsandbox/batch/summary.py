@@ -139,7 +139,8 @@ def render_summary(table) -> str:
                 for r in slowest], {2, 3}),
         f"<h2>Failed to run ({len(failures):,})</h2>",
         _table(["bundle", "status", "why"],
-               [[f"<code>{escape(str(r.get('bundle')))}</code>", escape(str(r.get("status"))),
+               [[f"<code>{escape(str(r.get('bundle')))}</code>",
+                 escape("load error" if r.get("status") == "ok" and r.get("load_error") else str(r.get("status"))),
                  escape(str(r.get("error") or r.get("load_error") or ""))[:500]] for r in failures[:200]]),
         "<p class='meta'>" + (f"first 200 of {len(failures):,} shown; " if len(failures) > 200 else "")
         + "every row is in results.parquet and results.jsonl, every report under reports/.</p>",
