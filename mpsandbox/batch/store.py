@@ -6,6 +6,7 @@ so a re-run finds the work already done and an interrupted batch continues where
     OUT/batch.json                 the batch: sources and options (for --resume)
     OUT/reports/ab/<key>.json      {"key", "row", "report"}: the table row and the full JSON report
     OUT/index.jsonl                {"key", "row"} per finished bundle, appended as results arrive
+    OUT/.running/<worker>          the bundle each worker process is running (to charge a crash to it)
 """
 
 from __future__ import annotations

@@ -167,3 +167,16 @@ def test_summary_is_self_contained_html():
     assert "<script" not in page.lower() and "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "https://" not in page and "/b/two&lt;script&gt;" in page  # bundle names are escaped
     assert "insecure-transport" in page and "died twice" in page
+
+
+def test_an_empty_batch_writes_empty_results_and_bad_options_are_clear(tmp_path):
+    from mpsandbox.batch import BatchError, review_many
+
+    (tmp_path / "none").mkdir()
+    table = review_many([tmp_path / "none"], tmp_path / "out", options=ReviewOptions(engine="native"))
+    assert table.num_rows == 0 and "verdict" in table.column_names
+    assert {p.name for p in (tmp_path / "out").iterdir()} >= {"results.parquet", "results.jsonl", "summary.html"}
+    with pytest.raises(BatchError, match="policy"):
+        review_many([tmp_path / "none"], tmp_path / "out", options=ReviewOptions(engine="native", policy="nope.toml"))
+    with pytest.raises(BatchError, match="cannot read source"):
+        review_many([tmp_path / "missing"], tmp_path / "out", options=ReviewOptions(engine="native"))
