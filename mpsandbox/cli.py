@@ -246,5 +246,9 @@ def schema() -> None:
     click.echo(_json.dumps(report_json_schema(), indent=2))
 
 
+from .batch.command import batch  # noqa: E402 - `mpsandbox batch` lives with the batch package
+
+cli.add_command(batch)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

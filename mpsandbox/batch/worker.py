@@ -1,0 +1,116 @@
+"""What runs in a batch worker process: one review, its row and its JSON report.
+
+Imported by the Dask workers; the process is reused from bundle to bundle (catalogue, compiled framework and
+engine set-up stay warm), while each review builds its own sandbox exactly as `mpsandbox review` does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+from ..review import ReviewOptions, review
+from .rows import failure_row, report_row
+
+# Test-only: JSON {"always": [names], "once": [names], "state": dir}. A bundle whose folder or file name is
+# listed SIGKILLs the worker reviewing it (always, or on its first attempt only), as a crashing engine would.
+TEST_KILL_ENV = "MPSANDBOX_BATCH_TEST_KILL"
+
+_reviews_done = 0  # in this worker process: orders its rows, to see its memory over the batch
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def rss_bytes() -> int:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def peak_rss_bytes() -> int:
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024  # kB on Linux
+
+
+def _test_kill_hook(path: str) -> None:
+    spec = os.environ.get(TEST_KILL_ENV)
+    if not spec:
+        return
+    try:
+        conf = json.loads(spec)
+    except ValueError:
+        return
+    name = Path(path).name
+    if name in conf.get("always", []):
+        if conf.get("state"):
+            with open(Path(conf["state"]) / f"runs-{name}", "a", encoding="ascii") as fh:
+                fh.write("killed\n")
+        os.kill(os.getpid(), signal.SIGKILL)
+    if name in conf.get("once", []) and conf.get("state"):
+        marker = Path(conf["state"]) / f"killed-{name}"
+        try:
+            fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            return
+        os.close(fd)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def marker_name(worker_address: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in worker_address)[:200]
+
+
+def _mark_running(running_dir: str | None, key: str | None) -> None:
+    """Note which bundle this worker process is running, so that if the process dies the batch knows it was
+    this one and not one merely queued behind it. Best effort: the folder may not be shared with the driver."""
+    if not running_dir or not key:
+        return
+    try:
+        from distributed import get_worker
+
+        address = get_worker().address
+        with open(os.path.join(running_dir, marker_name(address)), "w", encoding="ascii") as fh:
+            fh.write(key)
+    except Exception:  # noqa: BLE001 - not in a Dask worker, or no such folder here
+        pass
+
+
+def review_bundle(path: str, options: ReviewOptions, running_dir: str | None = None,
+                  key: str | None = None) -> tuple[dict[str, Any], str | None]:
+    """Review ``path``; returns its row and report JSON. mpsandbox failing is an ``error`` row, not a raise."""
+    global _reviews_done
+    _mark_running(running_dir, key)
+    _test_kill_hook(path)
+    t0 = time.perf_counter()
+    c0 = time.thread_time()
+    report_json: str | None = None
+    try:
+        report = review(path, options).model_dump(mode="json")
+        report_json = json.dumps(report, ensure_ascii=False)
+        row = report_row(report)
+    except Exception as exc:  # noqa: BLE001 - a bad option or an mpsandbox bug is recorded for this bundle
+        row = failure_row("error", f"{type(exc).__name__}: {exc}")
+    row["seconds"] = round(time.perf_counter() - t0, 4)
+    row["cpu_seconds"] = round(time.thread_time() - c0, 4)
+    row["worker_rss_bytes"] = rss_bytes()
+    row["worker_peak_rss_bytes"] = peak_rss_bytes()
+    row["worker"] = f"{socket.gethostname()}:{os.getpid()}"
+    _reviews_done += 1
+    row["worker_reviews"] = _reviews_done
+    return row, report_json
+
+
+def warm_up() -> int:
+    """Load what every review needs (catalogue, rules) once per worker process; returns its pid."""
+    from ..apis.catalogue import load_catalogue
+    from ..review.audits import REGISTRY
+
+    load_catalogue()
+    _ = len(REGISTRY)
+    return os.getpid()

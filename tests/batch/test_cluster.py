@@ -1,0 +1,161 @@
+"""Batches on a real Dask LocalCluster of worker processes: killed workers, re-runs, resume, 1 vs 2 workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from mpsandbox.batch import TIMING_COLUMNS, BatchInterrupted, local_cluster, review_many
+from mpsandbox.batch.worker import TEST_KILL_ENV
+from mpsandbox.review import ReviewOptions, review
+
+pytestmark = pytest.mark.cluster
+
+ROOT = Path(__file__).resolve().parents[2]
+B = ROOT / "fixtures" / "bundles"
+FAST = ["douyin-store", "wechat-weather", "network-insecure-transport", "privacy-data-to-clipboard", "broken-json",
+        "stability-uncaught-error", "package-size", "api-private-api"]
+OPTIONS = ReviewOptions(engine="native")
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    """Two single-threaded worker processes. Bundles named `crasher` kill their worker on every attempt,
+    `flaky` on its first only (the test hook of mpsandbox.batch.worker; the env is read by each worker)."""
+    from distributed import Client
+
+    state = tmp_path_factory.mktemp("kill-state")
+    os.environ[TEST_KILL_ENV] = json.dumps({"always": ["crasher"], "once": ["flaky"], "state": str(state)})
+    cluster = local_cluster(2)
+    try:
+        with Client(cluster, set_as_default=False) as c:
+            c.wait_for_workers(2, timeout="60s")
+            c.kill_state = state
+            yield c
+    finally:
+        cluster.close()
+        os.environ.pop(TEST_KILL_ENV, None)
+
+
+def sources() -> list[str]:
+    return [str(B / name) for name in FAST]
+
+
+def comparable(table):
+    return table.drop_columns(list(TIMING_COLUMNS))
+
+
+def index_keys(out: Path) -> list[str]:
+    return [json.loads(line)["key"] for line in (out / "index.jsonl").read_text().splitlines()]
+
+
+def test_worker_killed_mid_batch_every_bundle_gets_exactly_one_result(client, tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(B / "douyin-feed", src / "crasher")
+    shutil.copytree(B / "alipay-coupons", src / "flaky")
+    bundles = [*sources(), str(src / "crasher"), str(src / "flaky")]
+    heard: list[str] = []
+
+    def kill_a_worker_after_two(done: int, row: dict) -> None:
+        heard.append(row["verdict"])
+        if done == 2:  # an outside kill too: SIGKILL one worker process while the batch runs
+            pids = client.run(os.getpid, on_error="ignore")  # a worker may be dying of `crasher` right now
+            os.kill(sorted(pids.values())[0], signal.SIGKILL)
+
+    out = tmp_path / "out"
+    table = review_many(bundles, out, options=OPTIONS, client=client, on_result=kill_a_worker_after_two)
+    rows = {Path(r["bundle"]).name: r for r in table.to_pylist()}
+    assert table.num_rows == len(bundles) == len(rows) == len(heard)
+    assert rows["crasher"]["status"] == rows["crasher"]["verdict"] == "crashed"
+    assert rows["crasher"]["exit_code"] == 3 and "died" in rows["crasher"]["error"]
+    assert (client.kill_state / "runs-crasher").read_text().count("killed") == 2  # tried, retried once, crashed
+    assert (client.kill_state / "killed-flaky").exists()  # it did kill its first worker
+    expected = {name: review(B / name, OPTIONS).verdict.value for name in [*FAST, "alipay-coupons"]}
+    assert rows["flaky"]["status"] == "ok" and rows["flaky"]["verdict"] == expected["alipay-coupons"]
+    for name in FAST:
+        assert rows[name]["status"] == "ok" and rows[name]["verdict"] == expected[name], name
+    keys = index_keys(out)
+    assert sorted(keys) == sorted(set(keys)) == sorted(table.column("key").to_pylist())
+    assert len(list((out / "reports").rglob("*.json"))) == len(bundles)
+    report = json.loads(Path(out / "reports" / rows["flaky"]["key"][:2] / f"{rows['flaky']['key']}.json").read_text())
+    assert report["report"]["verdict"] == expected["alipay-coupons"] and report["row"]["verdict"] == report[
+        "report"]["verdict"]
+    assert pq.read_table(out / "results.parquet").equals(table)
+    assert len((out / "results.jsonl").read_text().splitlines()) == len(bundles)
+    assert "crasher" in (out / "summary.html").read_text()
+
+
+def test_a_second_run_reviews_nothing_and_same_content_is_reviewed_once(client, tmp_path):
+    copy = tmp_path / "store-copy"
+    shutil.copytree(B / "douyin-store", copy)
+    bundles = [*sources(), str(copy)]
+    out = tmp_path / "out"
+    first: list[dict] = []
+    table = review_many(bundles, out, options=OPTIONS, client=client, on_result=lambda n, r: first.append(r))
+    assert len(first) == len(FAST)  # the copy shares douyin-store's content hash
+    rows = table.to_pylist()
+    assert rows[-1]["key"] == rows[0]["key"] and rows[-1]["name"] == "store-copy"
+    again: list[dict] = []
+    table2 = review_many(bundles, out, options=OPTIONS, client=client, on_result=lambda n, r: again.append(r))
+    assert again == [] and table2.equals(table)
+    other: list[dict] = []  # other options are other results
+    review_many(bundles[:2], out, options=ReviewOptions(engine="native", deny=True), client=client,
+                on_result=lambda n, r: other.append(r))
+    assert len(other) == 2
+
+
+def test_tables_are_identical_on_one_or_two_workers_and_after_interrupt_and_resume(client, tmp_path):
+    from distributed import Client
+
+    two = review_many(sources(), tmp_path / "two", options=OPTIONS, client=client)
+    one_cluster = local_cluster(1)
+    try:
+        with Client(one_cluster, set_as_default=False) as one_client:
+            one = review_many(sources(), tmp_path / "one", options=OPTIONS, client=one_client)
+    finally:
+        one_cluster.close()
+    assert len({r for r in one.column("worker").to_pylist()}) == 1
+    assert comparable(one).equals(comparable(two))
+
+    def stop_after_three(done: int, row: dict) -> None:
+        if done == 3:
+            raise BatchInterrupted("stop")
+
+    out = tmp_path / "resumed"
+    with pytest.raises(BatchInterrupted):
+        review_many(sources(), out, options=OPTIONS, client=client, on_result=stop_after_three)
+    assert len(index_keys(out)) == 3 and not (out / "results.parquet").exists()
+    rest: list[dict] = []
+    resumed = review_many(sources(), out, options=OPTIONS, client=client, on_result=lambda n, r: rest.append(r))
+    assert len(rest) == len(FAST) - 3
+    assert comparable(resumed).equals(comparable(two))
+    assert sorted(index_keys(out)) == sorted(set(index_keys(out)))
+
+
+def test_cli_batch_then_resume(tmp_path):
+    manifest = tmp_path / "bundles.txt"
+    manifest.write_text("\n".join(str(B / n) for n in ("douyin-store", "network-insecure-transport")) + "\n")
+    out = tmp_path / "out"
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "mpsandbox", "batch", *args], capture_output=True, text=True,
+                              timeout=300, cwd=tmp_path)
+
+    r = cli(str(manifest), "--out", str(out), "--workers", "1", "--engine", "native", "--no-progress")
+    assert r.returncode == 2, r.stderr  # the highest exit code: network-insecure-transport is rejected
+    assert "2 bundle(s)" in r.stderr and "Traceback" not in r.stderr
+    assert {p.name for p in out.iterdir()} >= {"batch.json", "index.jsonl", "reports", "results.parquet",
+                                               "results.jsonl", "summary.html"}
+    r2 = cli("--resume", "--out", str(out), "--workers", "1")
+    assert r2.returncode == 2, r2.stderr
+    assert len(index_keys(out)) == 2  # nothing reviewed again
+    r3 = cli("--resume", "--out", str(tmp_path / "nothing-here"))
+    assert r3.returncode == 3 and "no batch to resume" in r3.stderr
