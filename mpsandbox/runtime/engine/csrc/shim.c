@@ -165,46 +165,64 @@ static void take_value(ShimState *st, JSValue v)
 }
 
 /* The allocator enforces the memory limit itself, so that it can count refusals: a bundle may catch the
-   out-of-memory error (or QuickJS may be unable to build one and throw null), and the limit was met anyway. */
+   out-of-memory error (or QuickJS may be unable to build one and throw null), and the limit was met anyway.
+   It counts the bytes QuickJS asked for, kept in a header before each block, not what malloc rounded them to:
+   malloc's rounding (and realloc growing in place or moving) depends on what the process did before, and the
+   count must not, so that the limit bites at the same point and the figures are the same in every run. */
+#define SB_HDR 16
+
 static void *sb_malloc(void *opaque, size_t n)
 {
     ShimState *st = opaque;
     if (st->mem_limit && st->mem_used + n > st->mem_limit) { st->io[IO_REFUSED]++; return NULL; }
-    void *p = malloc(n);
-    if (p) st->mem_used += malloc_usable_size(p);
-    return p;
+    if (n > SIZE_MAX - SB_HDR) return NULL;
+    char *b = malloc(n + SB_HDR);
+    if (!b) return NULL;
+    *(size_t *)b = n;
+    st->mem_used += n;
+    return b + SB_HDR;
 }
 
 static void *sb_calloc(void *opaque, size_t count, size_t size)
 {
     ShimState *st = opaque;
     if (size && count > SIZE_MAX / size) return NULL;
-    if (st->mem_limit && st->mem_used + count * size > st->mem_limit) { st->io[IO_REFUSED]++; return NULL; }
-    void *p = calloc(count, size);
-    if (p) st->mem_used += malloc_usable_size(p);
-    return p;
+    size_t n = count * size;
+    if (st->mem_limit && st->mem_used + n > st->mem_limit) { st->io[IO_REFUSED]++; return NULL; }
+    if (n > SIZE_MAX - SB_HDR) return NULL;
+    char *b = calloc(1, n + SB_HDR);
+    if (!b) return NULL;
+    *(size_t *)b = n;
+    st->mem_used += n;
+    return b + SB_HDR;
 }
 
 static void sb_free(void *opaque, void *p)
 {
     ShimState *st = opaque;
     if (!p) return;
-    st->mem_used -= malloc_usable_size(p);
-    free(p);
+    char *b = (char *)p - SB_HDR;
+    st->mem_used -= *(size_t *)b;
+    free(b);
 }
 
 static void *sb_realloc(void *opaque, void *p, size_t n)
 {
     ShimState *st = opaque;
-    size_t old = p ? malloc_usable_size(p) : 0;
+    if (!p) return sb_malloc(opaque, n);
+    char *b = (char *)p - SB_HDR;
+    size_t old = *(size_t *)b;
+    if (n == 0) { sb_free(opaque, p); return NULL; }
     if (st->mem_limit && n > old && st->mem_used + (n - old) > st->mem_limit) { st->io[IO_REFUSED]++; return NULL; }
-    void *q = realloc(p, n);
-    if (!q && n) return NULL;
-    st->mem_used = st->mem_used - old + (q ? malloc_usable_size(q) : 0);
-    return q;
+    if (n > SIZE_MAX - SB_HDR) return NULL;
+    char *q = realloc(b, n + SB_HDR);
+    if (!q) return NULL;
+    *(size_t *)q = n;
+    st->mem_used = st->mem_used - old + n;
+    return q + SB_HDR;
 }
 
-static size_t sb_usable(const void *p) { return malloc_usable_size((void *)p); }
+static size_t sb_usable(const void *p) { return p ? *(const size_t *)((const char *)p - SB_HDR) : 0; }
 
 static const JSMallocFunctions sb_malloc_functions = {sb_calloc, sb_malloc, sb_free, sb_realloc, sb_usable};
 
