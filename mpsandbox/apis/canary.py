@@ -43,6 +43,7 @@ CANARY_KINDS: dict[str, str] = {
     "contactName": "contacts",
     "scanResult": "camera",
     "recordFilePath": "microphone",
+    "idNumber": "identity",  # what the walk types into an ID-number field
 }
 
 # Values shorter than this are not scanned for in encoded forms (too many false positives).
@@ -125,6 +126,8 @@ class CanaryRegistry:
             return Canary(kind, f"mpsb-clip-{_token(rng, 12)}", api, category)
         if kind == "scanResult":
             return Canary(kind, f"mpsb-scan-{_token(rng, 12)}", api, category)
+        if kind == "idNumber":  # 18 digits shaped like a resident ID (region, birth date, sequence)
+            return Canary(kind, "1101" + _digits(rng, 2) + "1990" + "0101" + _digits(rng, 4), api, category)
         if kind in ("ssid", "bssid", "deviceId"):
             return Canary(kind, f"mpsb{kind}{_token(rng, 10)}", api, category)
         return Canary(kind, f"mpsb{kind}{_token(rng, 16)}", api, category)

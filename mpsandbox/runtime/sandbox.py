@@ -24,6 +24,7 @@ from ..bundle.compiled import MODULE_PARAMS as WECHAT_MODULE_PARAMS
 from .engine import Engine, EngineLimits, JobsResult, Outcome, create_engine
 from .modules import to_commonjs
 from .router import Router, RouteResult
+from .view.events import dom_event, element_events, is_activation, plan_event
 from .view.session import ViewSession
 from .view.sinks import ViewSink
 from .view.tree import Element
@@ -490,8 +491,33 @@ class Sandbox:
             payload["componentPath"] = component
             if component_index is not None:
                 payload["componentIndex"] = component_index
-        self._schedule(0, "event", payload, gesture=True, chain=self._chains, inherit=False,
+        # only what the platform counts as user activation opens a gesture window (view/events.py ACTIVATION);
+        # the calls of any other event's handler are not user-initiated (no chain)
+        gesture = is_activation(self.platform, event_type) or bool(open_type)
+        self._schedule(0, "event", payload, gesture=gesture, chain=self._chains if gesture else None, inherit=False,
                        label=f"{event_type} {handler}")
+
+    def tap_element(self, el: Element, event: str = "tap", detail: dict[str, Any] | None = None) -> list[str]:
+        """Fire ``event`` on a rendered element as the platform dispatches it (capture, bubble, catch, mut-bind,
+        marks; component handlers on their instance). An open-type button's tap also fires its open-type event,
+        a submit button's tap its form's submit. Returns the handlers reached, in order."""
+        rec = self._target_page(None)
+        self._chains += 1
+        chain = self._chains
+        reached: list[str] = []
+        for ev_type, target, ev_detail in element_events(self, el, event, detail, chain):
+            plan = plan_event(target, ev_type)
+            gesture = is_activation(self.platform, ev_type)
+            ev_chain = chain if gesture else None
+            for d in plan.dispatches:
+                event_obj = dom_event(ev_type, self.now, plan, d, ev_detail)
+                payload: dict[str, Any] = {"pageId": rec.page_id, "handler": d.handler, "event": event_obj}
+                if d.owner:
+                    payload["componentIdentity"] = d.owner
+                self._schedule(0, "event", payload, gesture=gesture, chain=ev_chain, inherit=False,
+                               label=f"{ev_type} {d.handler}")
+                reached.append(d.handler)
+        return reached
 
     def trigger(self, hook: str, *args: Any, page: str | None = None, gesture: bool = False) -> None:
         """Fire a page event hook: onPullDownRefresh, onReachBottom, onPageScroll, onShareAppMessage, ..."""

@@ -23,6 +23,7 @@ from ..apis.host import ApiHost
 from ..apis.mocks import MockConfig, UserMock
 from .sandbox import RunLimits, Sandbox
 from .trace import BudgetEvent, NoteEvent, RunStats, Trace
+from .view.events import interactive
 
 WalkMode = Literal["allow", "deny"]
 SETTLE_MS = 3_000  # virtual time a step may take to settle before the walk moves on
@@ -37,6 +38,7 @@ class WalkBudgets(BaseModel):
     page_turns: int = Field(8_000, gt=0)
     page_cpu_ms: float = Field(6_000.0, gt=0)
     handlers_per_page: int = Field(120, gt=0)
+    elements_per_page: int = Field(80, gt=0)  # distinct interactive element shapes acted on per page
     runaway_pages: int = Field(3, gt=0)  # pages whose steps ran away before the walk stops
 
 
@@ -47,6 +49,7 @@ class WalkLog(BaseModel):
     pages_skipped: list[str] = Field(default_factory=list)  # never tried: the walk stopped first
     pages_redirected: dict[str, str] = Field(default_factory=dict)  # route -> where the app sent the user instead
     handlers_fired: int = 0
+    elements_acted: int = 0  # user actions on rendered elements (taps, inputs, choices)
     handlers_bound: int = 0  # distinct handlers bound in the templates of the bundle's pages
     handlers_skipped: list[str] = Field(default_factory=list)  # dynamic handler names the walk cannot resolve
     budget_notes: list[str] = Field(default_factory=list)  # where the walk's own budget cut it short
@@ -204,6 +207,64 @@ def plausible_detail(b: Binding) -> dict[str, Any]:
     if ev == "change" and not b.component:
         return {"value": "1"}
     return {"x": 100, "y": 200}
+
+
+def element_shape(el: Any) -> tuple:
+    """What makes two elements the same to a user: where they come from (the component), the tag, what they are
+    bound to. The items of a list share a shape, so the walk acts on one of them."""
+    owner = el.owner.rsplit(":", 1)[-1] if isinstance(el.owner, str) else ""
+    binds = tuple(sorted((b.event, str(b.handler)) for b in el.bindings))
+    return (owner, el.tag, binds, str(el.attrs.get("openType") or ""), str(el.attrs.get("formType") or ""),
+            str(el.attrs.get("name") or "") if not binds else "")
+
+
+PERSONAL_HINTS = (  # what a field asks for, from its name/placeholder/type, and the canary kind typed into it
+    (("phone", "mobile", "tel", "手机", "电话", "联系方式"), "phoneNumber"),
+    (("idcard", "id_card", "idno", "身份证", "证件"), "idNumber"),
+    (("address", "addr", "地址", "住址"), "detailInfo"),
+    (("name", "姓名", "联系人", "收件人", "真实"), "userName"),
+)
+
+
+def typed_value(el: Any, sb: Any) -> str:
+    """What the walk types into a field: a personal-data canary when the field asks for one (so typed personal
+    data reaching a sink is a flow like an API's), else a short neutral text."""
+    hint = " ".join(str(el.attrs.get(k) or "") for k in ("name", "placeholder", "type", "id", "class")).lower()
+    for words, kind in PERSONAL_HINTS:
+        if any(w in hint for w in words):
+            value = sb.api_host.canaries.issue(kind, "user-input")
+            return str(value)
+    if str(el.attrs.get("type") or "") in ("number", "digit"):
+        return "12"
+    return "mpsb"
+
+
+def user_events(el: Any, sb: Any) -> list[tuple[str, dict[str, Any] | None]]:
+    """The user actions the walk performs on an element, with their details."""
+    events = []
+    bound = []
+    for b in el.bindings:
+        if b.event.lower() not in bound:
+            bound.append(b.event.lower())
+    tag = el.tag
+    for ev in bound:
+        if ev in ("tap", "longpress", "longtap", "touchstart", "touchend"):
+            events.append((ev, None))
+        elif ev == "submit" and tag == "form":
+            if not any(c.tag == "button" and str(c.attrs.get("formType") or "") == "submit" for c in el.iter()):
+                from .view.events import form_values
+                events.append(("submit", {"value": form_values(el), "formId": ""}))
+        elif tag in ("input", "textarea") and ev in ("input", "confirm", "blur", "change"):
+            value = typed_value(el, sb)
+            el.attrs["value"] = value  # what the field now holds (a form submits it)
+            detail = {"value": value, "cursor": len(value), "keyCode": 49} if ev == "input" else {"value": value}
+            events.append((ev, detail))
+        else:
+            attrs = {k: str(v) for k, v in el.attrs.items() if isinstance(v, (str, int, float))}
+            events.append((ev, plausible_detail(Binding(handler="", event=ev, tag=tag, attrs=attrs))))
+    if tag == "button" and (el.attrs.get("openType") or el.attrs.get("formType")) and "tap" not in bound:
+        events.insert(0, ("tap", None))
+    return events
 
 
 class _Stop(Exception):
@@ -395,8 +456,16 @@ class Walker:
         self._finish_app(sb)
 
     def _exercise(self, sb: Sandbox, route: str, bindings: list[Binding]) -> None:
-        fired = 0
+        reached = self._exercise_elements(sb, route)
+        if reached is None:
+            return
+        fired = len(reached)
+        # handlers bound in the templates that no rendered element reached (behind a state the walk did not
+        # produce): fired by name, as the static walk does
+        reached_names = {name for name, _ in reached}
         for b in bindings:
+            if b.handler in reached_names:
+                continue
             if b.dynamic:
                 self.log.handlers_skipped.append(b.handler)
                 continue
@@ -420,7 +489,8 @@ class Walker:
         for hook, args in (("onPullDownRefresh", ()), ("onReachBottom", ()),
                            ("onPageScroll", ({"scrollTop": 800},)),
                            ("onShareAppMessage", ({"from": "menu", "target": None},))):
-            sb.trigger(hook, *args, page=route, gesture=hook != "onPageScroll")
+            # pull-down, reach-bottom, scroll and share hooks are not user activation (platform facts)
+            sb.trigger(hook, *args, page=route, gesture=False)
             if not self._settle(sb, hook):
                 return
             if not sb.pages or sb.pages[-1] != route:
@@ -429,6 +499,53 @@ class Walker:
         sb.hide_app()
         sb.show_app()
         self._settle(sb, "hide and show the app")
+
+    def _exercise_elements(self, sb: Sandbox, route: str) -> list[tuple[str, str | None]] | None:
+        """Act on every distinct interactive element of the rendered page, as a user would: each shape once (one
+        item of a list), including elements that earlier actions revealed. Returns the handlers reached (name,
+        component), or None when the page can no longer be walked."""
+        reached: list[tuple[str, str | None]] = []
+        if sb.view is None:
+            return reached
+        done: set[tuple] = set()
+        acted = 0
+        while acted < self.budgets.elements_per_page:
+            if self._open(sb, route) != "ok":
+                return None
+            tree = sb.view_tree()
+            if tree is None:
+                return reached
+            target = next((el for el in interactive(tree) if element_shape(el) not in done), None)
+            if target is None:
+                break
+            shape = element_shape(target)
+            done.add(shape)
+            acted += 1
+            for event, detail in user_events(target, sb):
+                el = self._find(sb, route, shape)
+                if el is None:
+                    break
+                names = sb.tap_element(el, event, detail)
+                owner = el.owner if isinstance(el.owner, str) else None
+                reached += [(n, owner) for n in names]
+                self.log.handlers_fired += len(names)
+                self.log.elements_acted += 1
+                if not self._settle(sb, f"{event} <{el.tag}>"):
+                    return None
+        else:
+            self._note(sb, f"{route}: more interactive elements than the walk's {self.budgets.elements_per_page} "
+                           "per page; the rest were not acted on")
+        return reached
+
+    def _find(self, sb: Sandbox, route: str, shape: tuple) -> Any:
+        """The element of ``shape`` on the page now (reopened if an earlier action left it)."""
+        if not sb.pages or sb.pages[-1] != route:
+            if self._open(sb, route) != "ok":
+                return None
+        tree = sb.view_tree()
+        if tree is None:
+            return None
+        return next((el for el in interactive(tree) if element_shape(el) == shape), None)
 
     def _finish_app(self, sb: Sandbox) -> None:
         sb.unload_all()

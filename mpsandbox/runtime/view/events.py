@@ -113,3 +113,75 @@ def interactive(tree: Element) -> list[Element]:
                                      "form") or (el.tag == "button" and el.attrs.get("openType")):
             out.append(el)
     return out
+
+
+# ---- the events a user action on an element produces ---------------------------------------------------------------
+OPEN_TYPE_EVENTS = {  # open-type -> the event the button fires after the user's choice
+    "getPhoneNumber": "getphonenumber", "getRealtimePhoneNumber": "getrealtimephonenumber",
+    "getUserInfo": "getuserinfo", "chooseAvatar": "chooseavatar", "openSetting": "opensetting",
+    "contact": "contact", "launchApp": "launchapp", "agreePrivacyAuthorization": "agreeprivacyauthorization",
+    "getAuthorize": "getauthorize", "lifestyle": "followlifestyle",
+}
+
+
+def element_events(host: Any, el: Element, event: str, detail: dict[str, Any] | None,
+                   chain: int) -> list[tuple[str, Element, dict[str, Any]]]:
+    """(event type, target, detail) for a user action: the action itself, then what the platform fires because
+    of it (an open-type button's event with the host's answer; a submit button's form submit)."""
+    out = [(event, el, detail if detail is not None else {"x": 100, "y": 200})]
+    if event != "tap" or el.tag != "button":
+        return out
+    open_type = str(el.attrs.get("openType") or el.attrs.get("open-type") or "")
+    if open_type in OPEN_TYPE_EVENTS:
+        answer = host.api_host.button_event(open_type, host, chain=chain)
+        out.append((OPEN_TYPE_EVENTS[open_type], el, answer if answer is not None else {}))
+    form_type = str(el.attrs.get("formType") or el.attrs.get("form-type") or "")
+    if form_type in ("submit", "reset"):
+        form = next((a for a in el.ancestors() if a.tag == "form"), None)
+        if form is not None:
+            value = form_values(form) if form_type == "submit" else {}
+            out.append((form_type, form, {"value": value, "formId": ""} if form_type == "submit" else {}))
+    return out
+
+
+def form_values(form: Element) -> dict[str, Any]:
+    """What a form submits: each named field's current value, as the components give them."""
+    values: dict[str, Any] = {}
+    for el in form.iter():
+        name = el.attrs.get("name")
+        if not isinstance(name, str) or not name:
+            continue
+        if el.tag in ("input", "textarea"):
+            values[name] = "" if el.attrs.get("value") is None else str(el.attrs.get("value"))
+        elif el.tag in ("switch", "checkbox"):
+            values[name] = el.attrs.get("checked") in (True, "true")
+        elif el.tag == "slider":
+            values[name] = el.attrs.get("value", 0)
+        elif el.tag == "picker":
+            values[name] = el.attrs.get("value", 0)
+        elif el.tag == "radio-group":
+            checked = [r for r in el.iter() if r.tag == "radio" and r.attrs.get("checked") in (True, "true")]
+            values[name] = str(checked[0].attrs.get("value", "")) if checked else ""
+        elif el.tag == "checkbox-group":
+            values[name] = [str(c.attrs.get("value", "")) for c in el.iter()
+                            if c.tag == "checkbox" and c.attrs.get("checked") in (True, "true")]
+    return values
+
+
+def _target_info(el: Element) -> dict[str, Any]:
+    return {"id": el.id, "dataset": el.dataset, "offsetLeft": 0, "offsetTop": 0}
+
+
+def dom_event(event: str, now: int, plan: EventPlan, d: Dispatch, detail: dict[str, Any]) -> dict[str, Any]:
+    """The event object a handler receives."""
+    touch = {"identifier": 0, "pageX": 100, "pageY": 200, "clientX": 100, "clientY": 200}
+    return {
+        "type": event,
+        "timeStamp": now,
+        "target": _target_info(plan.target),
+        "currentTarget": _target_info(d.element),
+        "detail": detail,
+        "touches": [touch] if event in BUBBLING else [],
+        "changedTouches": [touch] if event in BUBBLING else [],
+        "mark": dict(plan.mark),
+    }

@@ -1,0 +1,143 @@
+"""The view in a running sandbox: rendered pages and components, element events, the element-driven walk,
+gestures by event type, typed personal data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mpsandbox.bundle import load_bundle
+from mpsandbox.runtime.sandbox import Sandbox
+from mpsandbox.runtime.walker import walk
+
+
+def make(tmp: Path, files: dict[str, str], platform: str = "wx") -> Path:
+    ext = {"wx": ".wxml", "tt": ".ttml", "my": ".axml"}[platform]
+    pages = sorted(p[:-len(ext)] for p in files if p.startswith("pages/") and p.endswith(ext))
+    base = {"app.json": json.dumps({"pages": pages}), "app.js": "App({})"}
+    for path, text in {**base, **files}.items():
+        f = tmp / path
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(text, encoding="utf-8")
+    return tmp
+
+
+def console(sb_or_trace) -> list[str]:
+    trace = sb_or_trace.trace if hasattr(sb_or_trace, "trace") else sb_or_trace
+    return [e.text for e in trace.events if e.kind == "console"]
+
+
+CARD_FILES = {
+    "pages/p/p.json": '{"usingComponents": {"card": "/components/card/card"}}',
+    "pages/p/p.wxml": '<card wx:for="{{items}}" wx:key="id" item-id="{{item.id}}" title="{{item.name}}" '
+                      'bind:pick="onPick"/>',
+    "pages/p/p.js": "Page({ data: { items: [{id: 7, name: 'tea'}, {id: 8, name: 'cake'}] },\n"
+                    "  onPick(e) { console.log('picked', e.detail.id) },\n"
+                    "  shrink() { this.setData({ items: this.data.items.slice(0, 1) }) } })",
+    "components/card/card.json": '{"component": true}',
+    "components/card/card.wxml": '<view class="card" bindtap="choose">{{title}}#{{itemId}}</view>',
+    "components/card/card.js": "Component({ properties: { title: String, itemId: { type: Number, observer(v) {"
+                               " console.log('id set', v) } } },\n"
+                               "  lifetimes: { attached() { console.log('attached', this.data.title) },"
+                               " detached() { console.log('detached', this.data.title) } },\n"
+                               "  methods: { choose() { this.triggerEvent('pick', { id: this.data.itemId }) } } })",
+}
+
+
+@pytest.mark.parametrize("engine", ["native", "wasm"])
+def test_components_follow_the_rendered_list(tmp_path: Path, engine: str) -> None:
+    bundle = load_bundle(make(tmp_path, CARD_FILES))
+    with Sandbox(bundle, engine=engine) as sb:
+        sb.launch()
+        sb.run()
+        tree = sb.view_tree()
+        cards = tree.query_all(".card")
+        assert [c.text for c in cards] == ["tea#7", "cake#8"]
+        assert console(sb) == ["attached tea", "attached cake"]
+        sb.tap_element(cards[1])
+        sb.run()
+        assert "picked 8" in console(sb)
+        sb.trigger("shrink")  # not a page hook: nothing happens
+        sb.run()
+
+
+def test_a_shrinking_list_detaches_its_components(tmp_path: Path) -> None:
+    files = {**CARD_FILES, "pages/p/p.wxml": CARD_FILES["pages/p/p.wxml"] + '<button id="s" bindtap="shrink">-</button>'}
+    bundle = load_bundle(make(tmp_path, files))
+    with Sandbox(bundle) as sb:
+        sb.launch()
+        sb.run()
+        sb.tap_element(sb.view_tree().query("#s"))
+        sb.run()
+        assert "detached cake" in console(sb)
+        assert [c.text for c in sb.view_tree().query_all(".card")] == ["tea#7"]
+
+
+def test_open_type_and_submit_buttons(tmp_path: Path) -> None:
+    files = {
+        "pages/p/p.wxml": '<button id="ph" open-type="getPhoneNumber" bindgetphonenumber="phone">p</button>'
+                          '<form bindsubmit="sent"><input name="who" value="{{who}}"/><switch name="ok" checked/>'
+                          '<button id="go" form-type="submit">send</button></form>',
+        "pages/p/p.js": "Page({ data: { who: 'ann' },\n"
+                        "  phone(e) { console.log('phone', typeof e.detail.code, e.type) },\n"
+                        "  sent(e) { console.log('form', JSON.stringify(e.detail.value)) } })",
+    }
+    bundle = load_bundle(make(tmp_path, files))
+    with Sandbox(bundle) as sb:
+        sb.launch()
+        sb.run()
+        assert sb.tap_element(sb.view_tree().query("#ph")) == ["phone"]
+        sb.run()
+        assert sb.tap_element(sb.view_tree().query("#go")) == ["sent"]
+        sb.run()
+    lines = console(sb)
+    assert "phone string getphonenumber" in lines
+    assert 'form {"who":"ann","ok":true}' in lines
+
+
+def test_input_is_no_gesture_but_tap_is(tmp_path: Path) -> None:
+    files = {
+        "pages/p/p.wxml": '<input id="i" bindinput="typed"/><view id="v" bindtap="tapped"/>',
+        "pages/p/p.js": "Page({ typed() { wx.requestPayment({ timeStamp: '1', nonceStr: 'n', package: 'p', "
+                        "signType: 'MD5', paySign: 's' }) }, tapped() { wx.requestPayment({ timeStamp: '1', "
+                        "nonceStr: 'n', package: 'p', signType: 'MD5', paySign: 's' }) } })",
+    }
+    bundle = load_bundle(make(tmp_path, files))
+    with Sandbox(bundle) as sb:
+        sb.launch()
+        sb.run()
+        sb.tap_element(sb.view_tree().query("#i"), "input", {"value": "1"})
+        sb.run()
+        sb.tap_element(sb.view_tree().query("#v"))
+        sb.run()
+    pays = [e for e in sb.trace.events if e.kind == "api" and e.called_as.endswith("requestPayment")]
+    assert [(p.gesture, p.chain is not None) for p in pays] == [(False, False), (True, True)]
+
+
+def test_the_walk_taps_rendered_items_with_their_evaluated_dataset(tmp_path: Path) -> None:
+    files = {
+        "pages/p/p.wxml": '<view wx:for="{{list}}" wx:key="id" class="row" data-id="{{item.id}}" bindtap="open">'
+                          '{{item.name}}</view><view wx:if="{{opened}}" class="more" bindtap="more">more</view>',
+        "pages/p/p.js": "Page({ data: { list: [{id: 42, name: 'a'}, {id: 43, name: 'b'}], opened: false },\n"
+                        "  open(e) { console.log('open', e.currentTarget.dataset.id); this.setData({ opened: true }) },\n"
+                        "  more() { console.log('revealed and tapped') } })",
+    }
+    result = walk(load_bundle(make(tmp_path, files)))
+    lines = console(result.trace)
+    assert "open 42" in lines  # the first item's evaluated data-id, not a placeholder
+    assert "open 43" not in lines  # one item of a list
+    assert "revealed and tapped" in lines  # an element the first tap revealed
+    assert result.log.elements_acted == 2
+
+
+def test_typed_personal_data_is_a_source(tmp_path: Path) -> None:
+    files = {
+        "pages/p/p.wxml": '<input placeholder="手机号" bindinput="typed"/><button bindtap="save">save</button>',
+        "pages/p/p.js": "Page({ typed(e) { this.phone = e.detail.value },\n"
+                        "  save() { wx.request({ url: 'https://api.example.com/u', data: { phone: this.phone } }) } })",
+    }
+    result = walk(load_bundle(make(tmp_path, files)), allow_domains=["api.example.com"])
+    flows = [e for e in result.trace.events if e.kind == "flow"]
+    assert any(f.source_api == "user-input" and f.source_kind == "phoneNumber" and f.sink == "network" for f in flows)
