@@ -55,9 +55,48 @@ class Page:
             raise MiniProgramError(f"page {self.route} has no data (is it still loaded?)")
         return data
 
+    # ---- the rendered page --------------------------------------------------------------------------------------
+    def _tree(self) -> Any:
+        self._mp._on_top(self.route)
+        return self._mp.sandbox.view_tree()
+
+    def query(self, selector: str) -> "Element | None":
+        """The first rendered element matching a CSS selector (tag, .class, #id, [attr=value], descendant and
+        child combinators), or None."""
+        tree = self._tree()
+        el = tree.query(selector) if tree is not None else None
+        return Element(self, el) if el is not None else None
+
+    def query_all(self, selector: str) -> list["Element"]:
+        tree = self._tree()
+        return [Element(self, el) for el in tree.query_all(selector)] if tree is not None else []
+
+    def render(self) -> str:
+        """The rendered page as an indented text tree (for snapshot tests)."""
+        tree = self._tree()
+        return tree.pretty() if tree is not None else ""
+
     def tap(self, handler: str, *, component: str | None = None, detail: dict | None = None,
             event: str = "tap", open_type: str | None = None, **dataset: Any) -> "Page":
-        """Fire ``handler`` as a user tap (``dataset`` becomes ``event.currentTarget.dataset``) and let it settle."""
+        """Tap the rendered element bound to ``handler`` for ``event`` (with ``dataset`` given: the one whose
+        ``data-*`` values match) and let it settle. Tapping a handler that no element binds is an error that names
+        the bound ones. A page without a template fires the handler by name (``dataset`` becomes
+        ``event.currentTarget.dataset``)."""
+        tree = self._tree()
+        if tree is not None and component is None and open_type is None:
+            bound = [el for el in tree.iter() if any(b.handler == handler and b.event.lower() == event.lower()
+                                                     for b in el.bindings)]
+            if not bound:
+                names = sorted({f"{b.event}:{b.handler}" for el in tree.iter() for b in el.bindings
+                                if isinstance(b.handler, str)})
+                raise MiniProgramError(f"no element of {self.route} binds {event} to {handler!r}; bound: "
+                                       f"{', '.join(names) or 'none'}")
+            want = {k: str(v) for k, v in dataset.items()}
+            match = [el for el in bound if all(str(el.dataset.get(k)) == v for k, v in want.items())]
+            if not match:
+                seen = [el.dataset for el in bound][:10]
+                raise MiniProgramError(f"no element bound to {handler!r} has dataset {want}; they have: {seen}")
+            return Element(self, match[0]).trigger(event, detail)
         kwargs: dict[str, Any] = dict(page=self.route, component=component, dataset=dataset, detail=detail,
                                       event_type=event)
         if open_type:
@@ -86,6 +125,63 @@ class Page:
         self.trigger("onShareAppMessage", {"from": "menu"})
         notes = [e for e in self._mp.trace.events[before:] if e.kind == "note" and e.code == "share-payload"]
         return notes[-1].data if notes else None
+
+
+class Element:
+    """A rendered element of a page: read it, act on it as a user would."""
+
+    def __init__(self, page: Page, el: Any):
+        self._page = page
+        self._el = el
+
+    def __repr__(self) -> str:
+        return f"<Element {self._el.tag} {self._el.attrs}>"
+
+    @property
+    def tag(self) -> str:
+        return self._el.tag
+
+    @property
+    def text(self) -> str:
+        return self._el.text
+
+    @property
+    def attrs(self) -> dict[str, Any]:
+        return dict(self._el.attrs)
+
+    @property
+    def dataset(self) -> dict[str, Any]:
+        return self._el.dataset
+
+    def query(self, selector: str) -> "Element | None":
+        el = self._el.query(selector)
+        return Element(self._page, el) if el is not None else None
+
+    def query_all(self, selector: str) -> list["Element"]:
+        return [Element(self._page, el) for el in self._el.query_all(selector)]
+
+    def trigger(self, event: str = "tap", detail: dict | None = None) -> Page:
+        """Dispatch ``event`` from this element through the tree (capture, bubble, catch) and let it settle."""
+        mp = self._page._mp
+        mp._on_top(self._page.route)
+        mp.sandbox.tap_element(self._el, event, detail)
+        mp.settle()
+        return self._page
+
+    def tap(self) -> Page:
+        return self.trigger("tap")
+
+    def longpress(self) -> Page:
+        return self.trigger("longpress")
+
+    def input(self, text: str) -> Page:
+        """Type ``text`` into an input or textarea (its ``input`` event, as the keyboard sends it)."""
+        self._el.attrs["value"] = text
+        return self.trigger("input", {"value": text, "cursor": len(text), "keyCode": 0})
+
+    def change(self, value: Any) -> Page:
+        """Choose ``value`` in a picker, switch, slider, checkbox-group... (its ``change`` event)."""
+        return self.trigger("change", {"value": value})
 
 
 class MiniProgram:
@@ -140,6 +236,11 @@ class MiniProgram:
     @property
     def pages(self) -> list[str]:
         return self.sandbox.pages
+
+    def _on_top(self, route: str) -> None:
+        if not self.sandbox.pages or self.sandbox.pages[-1] != route:
+            top = self.sandbox.pages[-1] if self.sandbox.pages else "nothing"
+            raise MiniProgramError(f"page {route} is not on top any more ({top} is); use mp.page")
 
     def navigate(self, url: str, op: str = "navigateTo") -> Page:
         if not self.sandbox.route(op, url if url.startswith("/") else "/" + url):
@@ -205,4 +306,4 @@ class MiniProgram:
         return found
 
 
-__all__ = ["MiniProgram", "MiniProgramError", "Page"]
+__all__ = ["Element", "MiniProgram", "MiniProgramError", "Page"]

@@ -74,3 +74,38 @@ def test_launch_options_come_from_the_mocks_for_app_and_api_alike():
         mp.launch()
         assert mp.page.route == "pages/b/b"
         assert mp.console() == ["launch pages/b/b share 1007", "page share 1007"]
+
+
+def _menu(tmp_path):
+    import json as _json
+
+    files = {
+        "app.json": _json.dumps({"pages": ["pages/menu/menu"]}), "app.js": "App({})",
+        "pages/menu/menu.wxml": '<view class="item" wx:for="{{items}}" wx:key="id" data-id="{{item.id}}" '
+                                'bindtap="add"><text class="name">{{item.name}}</text></view>'
+                                '<input class="note" bindinput="note" value="{{note}}"/><text class="cart">{{cart}}</text>',
+        "pages/menu/menu.js": "Page({ data: { items: [{id: 1, name: 'tea'}, {id: 2, name: 'cake'}], cart: 0, note: '' },\n"
+                              "  add(e) { this.setData({ cart: this.data.cart + e.currentTarget.dataset.id }) },\n"
+                              "  note(e) { this.setData({ note: e.detail.value }) } })",
+    }
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_rendered_elements_query_tap_input_render(miniprogram, tmp_path):
+    mp = miniprogram(_menu(tmp_path))
+    page = mp.launch()
+    assert [e.text for e in page.query_all(".item .name")] == ["tea", "cake"]
+    page.query_all(".item")[1].tap()
+    assert page.query(".cart").text == "2"
+    page.tap("add", id=1)  # the element bound to add whose data-id is 1
+    assert page.data["cart"] == 3
+    page.query(".note").input("no sugar")
+    assert page.data["note"] == "no sugar" and page.query(".note").attrs["value"] == "no sugar"
+    assert "<text class='cart'>\n  '3'" in page.render()
+    with pytest.raises(MiniProgramError, match=r"binds tap to 'remove'; bound: input:note, tap:add"):
+        page.tap("remove")
+    with pytest.raises(MiniProgramError, match="has dataset"):
+        page.tap("add", id=9)
