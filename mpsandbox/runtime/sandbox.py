@@ -30,6 +30,7 @@ from .view.sinks import ViewSink
 from .view.tree import Element
 from .stacks import parse_stack
 from .trace import (
+    VIEW_LOAD_API,
     ApiCallEvent,
     ApiCompleteEvent,
     BudgetEvent,
@@ -769,9 +770,10 @@ class Sandbox:
     def _on_view_sink(self, sink: ViewSink, route: str, component: str | None) -> None:
         """Something the rendered view loads from the network: recorded and searched for canaries."""
         where = f"<{sink.tag} {sink.attr}>"
-        self._record(NoteEvent(**self._ev(), code="view-load", message=f"{where} loads {sink.url[:300]}",
-                               data={"url": sink.url[:2000], "tag": sink.tag, "attr": sink.attr, "route": route,
-                                     "component": component, "line": sink.line}))
+        self._record(ApiCallEvent(**self._ev(), call_id=0, api=VIEW_LOAD_API, called_as=where,
+                                  args=[{"url": sink.url[:2000], "tag": sink.tag, "attr": sink.attr,
+                                         "component": component, "line": sink.line}],
+                                  sync=True, domain=host_of(sink.url)))
         self.api_host.scan_sink(None, self, sink.url, "network", host_of(sink.url), sink_api=where)
 
     def view_tree(self, page: str | None = None) -> Element | None:

@@ -33,6 +33,9 @@ class _Event(BaseModel):
     page: str | None = None  # route of the page on top of the stack
 
 
+VIEW_LOAD_API = "viewLoad"  # api of the call events recording what the rendered view loads (called_as "<image src>")
+
+
 class ApiCallEvent(_Event):
     kind: Literal["api"] = "api"
     call_id: int

@@ -7,6 +7,7 @@ from typing import Any, Iterable
 
 from ...apis.handlers import is_ip_or_local as _host_refuses
 from ...apis.host import host_of
+from ...runtime.trace import VIEW_LOAD_API
 from ..artifacts import Artifacts, RunArtifacts
 from ..model import Evidence, Location, Severity
 from ..policy import Policy
@@ -27,8 +28,15 @@ URL_IN_SOURCE = re.compile(r"""https?://[^\s'"`<>)]+""")
 
 
 def network_calls(run: RunArtifacts) -> Iterable[tuple[Any, str]]:
-    """(call event, URL) of every network API call of a walk."""
+    """(call event, URL) of every network API call of a walk, and of every page a <web-view> loads (the platforms
+    hold web-view sources to the business-domain list and to https; images and media may come from any host)."""
     for e in run.trace.api_calls():
+        if e.api == VIEW_LOAD_API:
+            args = e.args if isinstance(e.args, list) else []
+            opts = args[0] if args and isinstance(args[0], dict) else {}
+            if opts.get("tag") == "web-view" and isinstance(opts.get("url"), str):
+                yield e, opts["url"]
+            continue
         if e.api not in URL_APIS:
             continue
         args = e.args if isinstance(e.args, list) else []
