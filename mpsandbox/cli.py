@@ -368,8 +368,9 @@ def report_command(saved: Path, fmt: str | None, outs: tuple[str, ...], out_dir:
 @cli.command()
 @click.option("--policy", metavar="NAME|FILE", help="Show severities and switches as this policy sets them.")
 @click.option("--json", "as_json", is_flag=True, help="Print the rule catalogue as JSON.")
+@click.option("--markdown", is_flag=True, help="Print the rule catalogue as Markdown (docs/rules.md).")
 @click.argument("rule_id", required=False)
-def rules(policy: str | None, as_json: bool, rule_id: str | None) -> None:
+def rules(policy: str | None, as_json: bool, markdown: bool, rule_id: str | None) -> None:
     """List every audit with its id, category, severity and description (or explain RULE_ID)."""
     import json as _json
 
@@ -395,6 +396,11 @@ def rules(policy: str | None, as_json: bool, rule_id: str | None) -> None:
             sys.exit(EXIT_INTERNAL)
     if as_json:
         click.echo(_json.dumps([i.model_dump(mode="json") for i in infos], indent=2, ensure_ascii=False))
+        return
+    if markdown:
+        from .report.rules_doc import rules_markdown
+
+        click.echo(rules_markdown(infos), nl=False)
         return
     console = Console()
     if rule_id:

@@ -4,6 +4,7 @@ every list bounded."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any, Iterable
 
@@ -142,15 +143,30 @@ def snippet(texts: dict[str, str], loc: Location | None, cache: dict[str, list[s
     return Snippet(file=loc.file, start_line=start, line=loc.line, lines=out)
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9+/=_\-.]{12,}")
+
+
+def mask_tokens(sn: Snippet | None) -> Snippet | None:
+    """The snippet with every long token (a key, a secret) cut to its first 4 characters: a secret finding's report
+    must not carry the secret."""
+    if sn is None:
+        return None
+    return sn.model_copy(update={"lines": [_TOKEN.sub(lambda m: m.group(0)[:4] + "…(masked)", line)
+                                           for line in sn.lines]})
+
+
 def add_snippets(findings: list[Finding], art: Artifacts) -> None:
-    """Give every finding and evidence with a known file and line the source around it (bounded per report)."""
+    """Give every finding and evidence with a known file and line the source around it (bounded per report).
+    Findings of the ``secret`` category get masked snippets."""
     cache: dict[str, list[str]] = {}
     budget = MAX_SNIPPETS
     for f in findings:
         if budget <= 0:
             return
+        masked = f.category == "secret"
         if f.snippet is None and f.location is not None:
             f.snippet = snippet(art.texts, f.location, cache)
+            f.snippet = mask_tokens(f.snippet) if masked else f.snippet
             budget -= f.snippet is not None
         for e in f.evidence:
             if budget <= 0:
@@ -159,4 +175,5 @@ def add_snippets(findings: list[Finding], art: Artifacts) -> None:
                 if f.location == e.location and f.snippet is not None:
                     continue  # shown once, with the finding
                 e.snippet = snippet(art.texts, e.location, cache)
+                e.snippet = mask_tokens(e.snippet) if masked else e.snippet
                 budget -= e.snippet is not None
