@@ -17,8 +17,15 @@ EXIT_OK = 0
 EXIT_BUNDLE_ERROR = 2
 EXIT_INTERNAL = 3
 
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 COLOR_CHOICES = ("auto", "always", "never")
+
+
+def _esc(value: object) -> str:
+    """Text for a rich message: brackets in it (a TOML table, a bundle's text) are shown, not read as markup."""
+    from rich.markup import escape
+
+    return escape(str(value))
 
 
 def _use_color(setting: str | None, stream) -> bool:
@@ -33,7 +40,7 @@ def _use_color(setting: str | None, stream) -> bool:
 def _console(setting: str | None = None, stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     color = _use_color(setting, stream)
-    return Console(stderr=stderr, no_color=not color, force_terminal=True if setting == "always" else None,
+    return Console(stderr=stderr, soft_wrap=stderr, no_color=not color, force_terminal=True if setting == "always" else None,
                    color_system="auto" if color else None, highlight=color)
 
 
@@ -103,7 +110,7 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
         if os.environ.get("MPSANDBOX_DEBUG"):
             raise
-        err_console.print(f"[red]mpsandbox internal error[/red] {type(exc).__name__}: {exc}")
+        err_console.print(f"[red]mpsandbox internal error[/red] {type(exc).__name__}: {_esc(exc)}")
         err_console.print("set MPSANDBOX_DEBUG=1 to see the traceback")
         sys.exit(EXIT_INTERNAL)
 
@@ -143,7 +150,7 @@ def run(bundle: Path, page: str | None, query: tuple[str, ...], taps: tuple[str,
     try:
         loaded = load_bundle(bundle, platform=platform)
     except BundleError as exc:
-        err_console.print(f"[red]bundle error[/red] {exc}")
+        err_console.print(f"[red]bundle error[/red] {_esc(exc)}")
         sys.exit(EXIT_BUNDLE_ERROR)
     routes = [p.route for p in loaded.pages]
     if page is not None and page.strip("/").split("?")[0] not in routes:
@@ -165,7 +172,7 @@ def run(bundle: Path, page: str | None, query: tuple[str, ...], taps: tuple[str,
             trace = sb.finish()
             stats = sb.stats
     except EngineUnavailable as exc:
-        err_console.print(f"[red]engine unavailable[/red] {exc}")
+        err_console.print(f"[red]engine unavailable[/red] {_esc(exc)}")
         sys.exit(EXIT_INTERNAL)
     if trace_out is not None:
         trace_out.parent.mkdir(parents=True, exist_ok=True)
@@ -294,7 +301,7 @@ def review(bundle: Path, policy: str | None, allow_domains: list[str], deny: boo
     try:
         report = run_review(bundle, options, on_runs=walks.extend)
     except PolicyError as exc:
-        err_console.print(f"[red]policy error[/red] {exc}", markup=True, highlight=False)
+        err_console.print(f"[red]policy error[/red] {_esc(exc)}", highlight=False)
         sys.exit(EXIT_INTERNAL)
     if old is not None:
         report = apply_baseline(report, old, str(baseline), fail_on)
@@ -313,10 +320,10 @@ def _write_outputs(report, plan, color: str | None, fail_on: str) -> None:
     from .report.render import render
 
     for out in plan:
-        text = render(report, out.fmt, color=out.path is None and out.fmt == "text" and _use_color(color, sys.stdout),
-                      fail_on=fail_on)
+        colored = out.path is None and out.fmt == "text" and _use_color(color, sys.stdout)
+        text = render(report, out.fmt, color=colored, fail_on=fail_on)
         if out.path is None:
-            click.echo(text)
+            click.echo(text, color=colored)  # click strips styles off a pipe unless told
             continue
         out.path.parent.mkdir(parents=True, exist_ok=True)
         out.path.write_text(text, encoding="utf-8")
@@ -383,7 +390,7 @@ def rules(policy: str | None, as_json: bool, markdown: bool, rule_id: str | None
     try:
         pol = resolve_policy(policy, None) if policy else None
     except PolicyError as exc:
-        err_console.print(f"[red]policy error[/red] {exc}")
+        err_console.print(f"[red]policy error[/red] {_esc(exc)}")
         sys.exit(EXIT_INTERNAL)
     from .review.model import CATEGORIES
 

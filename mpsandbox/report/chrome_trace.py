@@ -57,6 +57,12 @@ def walk_events(trace: Trace, pid: int, name: str, units_per_ms: float | None = 
                     "args": {"turn": turn.index, "virtual_ms": turn.t, "cpu_units": turn.cpu_units,
                              "outcome": turn.outcome, "gesture": turn.gesture, "jobs": turn.jobs}})
 
+    if not any(e.kind == "user" for e in trace.events):  # a scripted run (`mpsandbox run --tap`): gesture turns
+        for turn in trace.turns:
+            if turn.gesture and turn.task == "event":
+                start, dur = spans[turn.index]
+                out.append({"ph": "X", "pid": pid, "tid": TRACKS["user"], "ts": start, "dur": dur, "cat": "user",
+                            "name": _cut((turn.detail or "tap").strip())})
     by_turn: dict[int, list[Any]] = {}
     for e in trace.events:
         by_turn.setdefault(e.turn, []).append(e)

@@ -146,8 +146,9 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
 
 
 def _flow_step(e: Evidence, loc: Location, role: str) -> dict[str, Any]:
+    text = neutralise(e.description, 300)
     return {"location": {"physicalLocation": _physical(loc),
-                         "message": {"text": f"{role}: {neutralise(e.description, 300)}"}},
+                         "message": {"text": text if text.startswith(role + ":") else f"{role}: {text}"}},
             "kinds": ["source" if role == "source" else "sink"]}
 
 
