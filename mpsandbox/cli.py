@@ -11,12 +11,63 @@ import click
 from rich.console import Console
 
 from . import __version__
+from .friendly import did_you_mean
 
 EXIT_OK = 0
 EXIT_BUNDLE_ERROR = 2
 EXIT_INTERNAL = 3
 
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
+COLOR_CHOICES = ("auto", "always", "never")
+
+
+def _esc(value: object) -> str:
+    """Text for a rich message: brackets in it (a TOML table, a bundle's text) are shown, not read as markup."""
+    from rich.markup import escape
+
+    return escape(str(value))
+
+
+def _use_color(setting: str | None, stream) -> bool:
+    """``--color`` wins; else NO_COLOR (any non-empty value) turns colour off; else colour on a terminal."""
+    if setting == "always":
+        return True
+    if setting == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _console(setting: str | None = None, stderr: bool = False) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    color = _use_color(setting, stream)
+    return Console(stderr=stderr, soft_wrap=stderr, no_color=not color, force_terminal=True if setting == "always" else None,
+                   color_system="auto" if color else None, highlight=color)
+
+
+def _set_color(setting: str | None) -> None:
+    global err_console
+    err_console = _console(setting, stderr=True)
+
+
+def _color_option(f):
+    return click.option("--color", type=click.Choice(COLOR_CHOICES), default=None,
+                        help="Colour the output: auto (a terminal, unless NO_COLOR is set), always, never.")(f)
+
+
+def _bundle_argument(f):
+    return click.argument("bundle", type=click.Path(exists=True, path_type=Path))(f)
+
+
+def _allow_domains(ctx, param, values: tuple[str, ...]) -> list[str]:
+    from .review.policy import normalise_domain
+
+    out = []
+    for v in values:
+        try:
+            out.append(normalise_domain(v))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return out
 
 
 def _parse_query(values: tuple[str, ...]) -> dict[str, str]:
@@ -59,13 +110,13 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
         if os.environ.get("MPSANDBOX_DEBUG"):
             raise
-        err_console.print(f"[red]mpsandbox internal error[/red] {type(exc).__name__}: {exc}")
+        err_console.print(f"[red]mpsandbox internal error[/red] {type(exc).__name__}: {_esc(exc)}")
         err_console.print("set MPSANDBOX_DEBUG=1 to see the traceback")
         sys.exit(EXIT_INTERNAL)
 
 
 @cli.command()
-@click.argument("bundle", type=click.Path(path_type=Path))
+@_bundle_argument
 @click.option("--page", help="Open this page instead of the entry page (e.g. pages/menu/menu).")
 @click.option("--query", multiple=True, metavar="K=V", help="Query parameter of the opened page (repeatable).")
 @click.option("--tap", "taps", multiple=True, metavar="HANDLER[?K=V&...]",
@@ -74,10 +125,14 @@ def main() -> None:
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of Math.random and the mocks.")
 @click.option("--engine", type=click.Choice(["native", "wasm"]), default="native", show_default=True)
 @click.option("--mock", "mock_file", type=click.Path(path_type=Path), help="Mock file (TOML, YAML or JSON).")
-@click.option("--trace-out", type=click.Path(path_type=Path), help="Write the full trace as JSON to this file.")
+@click.option("--trace-out", type=click.Path(path_type=Path), help="Write the full trace to this file.")
+@click.option("--trace-format", type=click.Choice(["mpsandbox", "chrome"]), default="mpsandbox", show_default=True,
+              help="--trace-out as mpsandbox's JSON trace, or Chrome Trace Event JSON (Perfetto, chrome://tracing).")
 @click.option("--json", "as_json", is_flag=True, help="Print the trace as JSON instead of the summary.")
+@_color_option
 def run(bundle: Path, page: str | None, query: tuple[str, ...], taps: tuple[str, ...], platform: str | None,
-        seed: int, engine: str, mock_file: Path | None, trace_out: Path | None, as_json: bool) -> None:
+        seed: int, engine: str, mock_file: Path | None, trace_out: Path | None, trace_format: str, as_json: bool,
+        color: str | None) -> None:
     """Launch BUNDLE (a directory or .zip), open a page, fire taps, run until idle and summarise the trace.
 
     Exit code: 0 the run completed (whatever the bundle did), 2 the bundle could not be loaded,
@@ -88,14 +143,21 @@ def run(bundle: Path, page: str | None, query: tuple[str, ...], taps: tuple[str,
     from .runtime.engine import EngineUnavailable
     from .runtime.sandbox import Sandbox
 
+    _set_color(color)
     query_map = _parse_query(query)
     tap_list = [_parse_tap(t) for t in taps]
     mocks = _load_mocks(mock_file)
     try:
         loaded = load_bundle(bundle, platform=platform)
     except BundleError as exc:
-        err_console.print(f"[red]bundle error[/red] {exc}")
+        err_console.print(f"[red]bundle error[/red] {_esc(exc)}")
         sys.exit(EXIT_BUNDLE_ERROR)
+    routes = [p.route for p in loaded.pages]
+    if page is not None and page.strip("/").split("?")[0] not in routes:
+        raise click.BadParameter(f"no page {page!r} in the bundle{did_you_mean(page.strip('/'), routes)}; its pages: "
+                                 + ", ".join(routes[:30]) + (" …" if len(routes) > 30 else ""), param_hint="--page")
+    console = _console(color)
+    tap_notes: list[str] = []
     try:
         with Sandbox(loaded, engine=engine, seed=seed, mocks=mocks) as sb:
             sb.launch(page=page, query=query_map or None)
@@ -103,26 +165,55 @@ def run(bundle: Path, page: str | None, query: tuple[str, ...], taps: tuple[str,
             for handler, dataset in tap_list:
                 if sb.router.top is None:
                     break
+                route = sb.router.top.route
                 sb.tap(handler, dataset=dataset)
                 sb.run()
+                tap_notes.append(_after_tap(loaded, sb, route, handler))
             trace = sb.finish()
             stats = sb.stats
     except EngineUnavailable as exc:
-        err_console.print(f"[red]engine unavailable[/red] {exc}")
+        err_console.print(f"[red]engine unavailable[/red] {_esc(exc)}")
         sys.exit(EXIT_INTERNAL)
     if trace_out is not None:
         trace_out.parent.mkdir(parents=True, exist_ok=True)
-        trace_out.write_text(trace.model_dump_json(indent=2), encoding="utf-8")
+        if trace_format == "chrome":
+            from .report.chrome_trace import to_chrome_trace_json
+
+            trace_out.write_text(to_chrome_trace_json([("run", trace)]), encoding="utf-8")
+        else:
+            trace_out.write_text(trace.model_dump_json(indent=2), encoding="utf-8")
     if as_json:
         click.echo(trace.model_dump_json(indent=2))
     else:
-        console = Console()
         for problem in getattr(loaded, "problems", [])[:20]:
             console.print(f"[yellow]bundle problem[/yellow] {problem}")
         console.print(render_summary(trace, stats))
+        for note in tap_notes:
+            console.print(note, markup=False, highlight=False)
         if trace_out is not None:
             console.print(f"trace written to {trace_out}")
     sys.exit(EXIT_OK)
+
+
+def _after_tap(bundle, sb, route: str, handler: str) -> str:
+    """What a tap did: the page data after it, or why it did nothing (with the handlers the page binds)."""
+    import json as _json
+
+    bound = sorted({b.handler for p in bundle.facts.pages if p.route == route for b in p.bindings if b.handler})
+    fired = [e for e in sb.trace.of_kind("user") if e.handler == handler] if hasattr(sb, "trace") else []
+    lines = [f"after tap {handler} on {route}:"]
+    if fired and not fired[-1].found:
+        lines.append(f"  no handler {handler!r} on the page{did_you_mean(handler, bound)}")
+    if bound:
+        lines.append("  handlers bound in the template: " + ", ".join(bound[:40]))
+    try:
+        data = sb.page_data() if sb.router.top is not None else None
+    except Exception:  # noqa: BLE001 - the page may have gone; the summary says what happened
+        data = None
+    if data is not None:
+        text = _json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
+        lines.append("  page data: " + (text if len(text) <= 600 else text[:600] + f"… (+{len(text) - 600} chars)"))
+    return "\n".join(lines)
 
 
 def _resolve_engine(name: str) -> str:
@@ -140,59 +231,153 @@ def _load_mocks(path: Path | None):
     try:
         return load_mock_file(path)
     except MockError as exc:
-        raise click.BadParameter(str(exc), param_hint="--mock") from None
+        from pydantic import ValidationError
+
+        from .apis.mocks import MockConfig
+        from .friendly import explain
+
+        cause = exc.__cause__
+        if isinstance(cause, ValidationError):  # in mpsandbox's words, not pydantic's
+            message = f"{path}: invalid mock file\n" + "\n".join("  " + line for line in explain(cause, MockConfig))
+        else:
+            message = str(exc)
+        raise click.BadParameter(message, param_hint="--mock") from None
 
 
 @cli.command()
-@click.argument("bundle", type=click.Path(path_type=Path))
+@_bundle_argument
 @click.option("--policy", metavar="NAME|FILE",
               help="Built-in policy (douyin, wechat, alipay) or a TOML policy file. Default: the bundle's platform.")
-@click.option("--allow-domain", "allow_domains", multiple=True, metavar="DOMAIN",
-              help="Request domain the bundle may use (repeatable; *.example.com for subdomains).")
+@click.option("--allow-domain", "allow_domains", multiple=True, metavar="DOMAIN", callback=_allow_domains,
+              help="Request domain the bundle may use (repeatable; *.example.com for subdomains; a URL is cut to its "
+                   "host).")
 @click.option("--deny", is_flag=True, help="Also walk the bundle with every permission denied.")
 @click.option("--mock", "mock_file", type=click.Path(path_type=Path), help="Mock file (TOML, YAML or JSON).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "junit", "html"]), default="text",
-              show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), help="Write the report to this file instead of stdout.")
+@click.option("--format", "fmt", default=None, metavar="FMT[,FMT...]",
+              help="text, json, sarif, junit, html; several separated by commas (with --out-dir). Default: text.")
+@click.option("--out", "outs", multiple=True, metavar="FILE|FMT=FILE",
+              help="Write a report to FILE (repeatable; the format from the extension: .json .sarif .xml .html .txt, "
+                   "or FMT=FILE).")
+@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write every --format to DIR (review.json, review.sarif, review.junit.xml, review.html, review.txt).")
+@click.option("--baseline", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="An earlier JSON report: findings are marked new or unchanged, and only new ones count.")
+@click.option("--trace-out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the walks as Chrome Trace Event JSON (open in Perfetto or chrome://tracing).")
 @click.option("--fail-on", type=click.Choice(["flag", "reject"]), default="flag", show_default=True,
               help="Lowest verdict that makes the exit code non-zero.")
 @click.option("--platform", type=click.Choice(["tt", "wx", "my"]), help="Override the detected platform.")
 @click.option("--engine", type=click.Choice(["auto", "native", "wasm"]), default="auto", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-def review(bundle: Path, policy: str | None, allow_domains: tuple[str, ...], deny: bool, mock_file: Path | None,
-           fmt: str, out: Path | None, fail_on: str, platform: str | None, engine: str, seed: int) -> None:
+@_color_option
+def review(bundle: Path, policy: str | None, allow_domains: list[str], deny: bool, mock_file: Path | None,
+           fmt: str | None, outs: tuple[str, ...], out_dir: Path | None, baseline: Path | None, trace_out: Path | None,
+           fail_on: str, platform: str | None, engine: str, seed: int, color: str | None) -> None:
     """Walk BUNDLE without help, audit what it did, and decide: approve, flag or reject.
 
-    Exit code: 0 approve, 1 flag, 2 reject, 3 mpsandbox could not run (bad option, policy or mock file too).
-    With --fail-on reject, a flag exits 0.
+    Exit code: 0 approve, 1 flag, 2 reject, 3 mpsandbox could not run (a missing bundle, a bad option, policy,
+    mock or baseline file too). With --fail-on reject, a flag exits 0. With --baseline, only new findings count.
     """
-    from .report.render import render
+    from .report.baseline import BaselineError, apply_baseline, load_report
+    from .report.outputs import OutputError, plan_outputs
     from .review import PolicyError, ReviewOptions
     from .review import review as run_review
 
+    _set_color(color)
+    try:
+        plan = plan_outputs(fmt, outs, out_dir)
+    except OutputError as exc:
+        raise click.UsageError(str(exc)) from None
+    old = None
+    if baseline is not None:
+        try:
+            old = load_report(baseline)
+        except BaselineError as exc:
+            raise click.BadParameter(str(exc), param_hint="--baseline") from None
     mocks = _load_mocks(mock_file)
     options = ReviewOptions(policy=policy, platform=platform, engine=_resolve_engine(engine), seed=seed, deny=deny,
                             allow_domains=list(allow_domains), fail_on=fail_on, mocks=mocks)
+    walks: list = []
     try:
-        report = run_review(bundle, options)
+        report = run_review(bundle, options, on_runs=walks.extend)
     except PolicyError as exc:
-        err_console.print(f"[red]policy error[/red] {exc}")
+        err_console.print(f"[red]policy error[/red] {_esc(exc)}", highlight=False)
         sys.exit(EXIT_INTERNAL)
-    text = render(report, fmt, color=out is None and fmt == "text" and sys.stdout.isatty(), fail_on=fail_on)
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-        err_console.print(f"{report.verdict.value}: {len(report.findings)} finding(s); report written to {out}")
-    else:
-        click.echo(text)
+    if old is not None:
+        report = apply_baseline(report, old, str(baseline), fail_on)
+    if trace_out is not None:
+        from .report.chrome_trace import to_chrome_trace_json
+
+        trace_out.parent.mkdir(parents=True, exist_ok=True)
+        trace_out.write_text(to_chrome_trace_json([(w.mode, w.trace) for w in walks], units_per_ms={
+            w.mode: w.units_per_ms for w in walks}), encoding="utf-8")
+        err_console.print(f"walk trace written to {trace_out} (open it in https://ui.perfetto.dev)")
+    _write_outputs(report, plan, color, fail_on)
+    sys.exit(report.exit_code)
+
+
+def _write_outputs(report, plan, color: str | None, fail_on: str) -> None:
+    from .report.render import render
+
+    for out in plan:
+        colored = out.path is None and out.fmt == "text" and _use_color(color, sys.stdout)
+        text = render(report, out.fmt, color=colored, fail_on=fail_on)
+        if out.path is None:
+            click.echo(text, color=colored)  # click strips styles off a pipe unless told
+            continue
+        out.path.parent.mkdir(parents=True, exist_ok=True)
+        out.path.write_text(text, encoding="utf-8")
+        err_console.print(f"{report.verdict.value}: {len(report.shown_findings)} finding(s); {out.fmt} report "
+                          f"written to {out.path}", markup=False, highlight=False)
+    if report.allow_domains == [] and any(r.domains for r in report.runs) and all(o.path is not None for o in plan):
+        err_console.print("note: no allow-list was given (--allow-domain or allow_domains in a policy); the network "
+                          "audits could not tell allowed hosts from others", markup=False, highlight=False)
+
+
+@cli.command("report")
+@click.argument("saved", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", default=None, metavar="FMT[,FMT...]",
+              help="text, json, sarif, junit, html; several separated by commas (with --out-dir). Default: text.")
+@click.option("--out", "outs", multiple=True, metavar="FILE|FMT=FILE", help="As for `review`.")
+@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), help="As for `review`.")
+@click.option("--baseline", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="An earlier JSON report: findings are marked new or unchanged, and only new ones count.")
+@click.option("--fail-on", type=click.Choice(["flag", "reject"]), default="flag", show_default=True)
+@_color_option
+def report_command(saved: Path, fmt: str | None, outs: tuple[str, ...], out_dir: Path | None, baseline: Path | None,
+                   fail_on: str, color: str | None) -> None:
+    """Render SAVED (a JSON report of `mpsandbox review --format json`) again, in any format.
+
+    Exit code: the saved verdict's (0 approve, 1 flag, 2 reject; with --baseline, of the new findings), 3 when
+    SAVED is not a report.
+    """
+    from .report.baseline import BaselineError, apply_baseline, load_report
+    from .report.outputs import OutputError, plan_outputs
+    from .review.model import exit_code_for
+
+    _set_color(color)
+    try:
+        plan = plan_outputs(fmt, outs, out_dir)
+    except OutputError as exc:
+        raise click.UsageError(str(exc)) from None
+    try:
+        report = load_report(saved)
+        old = load_report(baseline) if baseline is not None else None
+    except BaselineError as exc:
+        raise click.BadParameter(str(exc)) from None
+    report = report.model_copy(update={"exit_code": exit_code_for(report.verdict, fail_on)})  # type: ignore[arg-type]
+    if old is not None:
+        report = apply_baseline(report, old, str(baseline), fail_on)
+    _write_outputs(report, plan, color, fail_on)
     sys.exit(report.exit_code)
 
 
 @cli.command()
 @click.option("--policy", metavar="NAME|FILE", help="Show severities and switches as this policy sets them.")
 @click.option("--json", "as_json", is_flag=True, help="Print the rule catalogue as JSON.")
+@click.option("--markdown", is_flag=True, help="Print the rule catalogue as Markdown (docs/rules.md).")
 @click.argument("rule_id", required=False)
-def rules(policy: str | None, as_json: bool, rule_id: str | None) -> None:
+def rules(policy: str | None, as_json: bool, markdown: bool, rule_id: str | None) -> None:
     """List every audit with its id, category, severity and description (or explain RULE_ID)."""
     import json as _json
 
@@ -205,7 +390,7 @@ def rules(policy: str | None, as_json: bool, rule_id: str | None) -> None:
     try:
         pol = resolve_policy(policy, None) if policy else None
     except PolicyError as exc:
-        err_console.print(f"[red]policy error[/red] {exc}")
+        err_console.print(f"[red]policy error[/red] {_esc(exc)}")
         sys.exit(EXIT_INTERNAL)
     from .review.model import CATEGORIES
 
@@ -213,10 +398,16 @@ def rules(policy: str | None, as_json: bool, rule_id: str | None) -> None:
     if rule_id:
         infos = [i for i in infos if i.id == rule_id]
         if not infos:
-            err_console.print(f"[red]no such rule[/red] {rule_id}; `mpsandbox rules` lists them")
+            err_console.print(f"[red]no such rule[/red] {rule_id}{did_you_mean(rule_id, REGISTRY)}; "
+                              "`mpsandbox rules` lists them", highlight=False)
             sys.exit(EXIT_INTERNAL)
     if as_json:
         click.echo(_json.dumps([i.model_dump(mode="json") for i in infos], indent=2, ensure_ascii=False))
+        return
+    if markdown:
+        from .report.rules_doc import rules_markdown
+
+        click.echo(rules_markdown(infos), nl=False)
         return
     console = Console()
     if rule_id:

@@ -65,7 +65,7 @@ def to_junit(report: Report, *, fail_on: Literal["flag", "reject"] | str = "reje
         raise ValueError(f"fail_on must be 'flag' or 'reject', not {fail_on!r}")
     failing = {Severity.ERROR} | ({Severity.WARNING} if fail_on == "flag" else set())
     by_rule: dict[str, list[Finding]] = {}
-    for f in report.findings:
+    for f in report.shown_findings:  # with a baseline, the new ones
         by_rule.setdefault(f.rule, []).append(f)
     cases: list[tuple[str, str, bool]] = []
     seen: set[str] = set()

@@ -20,6 +20,7 @@ from .render import neutralise, value_text
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
 INFORMATION_URI = "https://github.com/mpsandbox/mpsandbox"
+RULES_DOC_URI = INFORMATION_URI + "/blob/main/docs/rules.md"  # one anchor per rule id (`mpsandbox rules ID`)
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 SECURITY_SEVERITY = {Severity.ERROR: "8.0", Severity.WARNING: "5.0", Severity.INFO: "2.0"}
 SECURITY_CATEGORIES = {"permission", "privacy", "network", "gesture", "dynamic-code", "secret"}
@@ -76,6 +77,7 @@ def _rule(info: RuleInfo) -> dict[str, Any]:
     return {
         "id": info.id,
         "name": camel(info.id),
+        "helpUri": f"{RULES_DOC_URI}#{quote(info.id, safe='-_')}",
         "shortDescription": {"text": info.title or info.id},
         "fullDescription": {"text": info.description or info.title or info.id},
         "help": {"text": text or info.id, "markdown": markdown or info.id},
@@ -135,7 +137,38 @@ def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
                                                        "kind": "function"}]
     if related:
         result["relatedLocations"] = related
+    flows = _code_flows(f)
+    if flows:
+        result["codeFlows"] = flows
+    if f.baseline is not None:
+        result["baselineState"] = f.baseline
     return result
+
+
+def _flow_step(e: Evidence, loc: Location, role: str) -> dict[str, Any]:
+    text = neutralise(e.description, 300)
+    return {"location": {"physicalLocation": _physical(loc),
+                         "message": {"text": text if text.startswith(role + ":") else f"{role}: {text}"}},
+            "kinds": ["source" if role == "source" else "sink"]}
+
+
+def _code_flows(f: Finding) -> list[dict[str, Any]]:
+    """A data flow (a sensitive value from a source API call reaching a sink call) as SARIF codeFlows: source call
+    site, then the sink call site. The evidence of a flow is the sink event, followed by its source call."""
+    flows = []
+    for i, e in enumerate(f.evidence):
+        if e.event_kind != "flow" or e.location is None:
+            continue
+        nxt = f.evidence[i + 1] if i + 1 < len(f.evidence) else None
+        steps = []
+        if nxt is not None and nxt.event_kind == "api" and nxt.location is not None:
+            steps.append(_flow_step(nxt, nxt.location, "source"))
+        steps.append(_flow_step(e, e.location, "sink"))
+        flows.append({"message": {"text": neutralise(e.description, 300)},
+                      "threadFlows": [{"locations": steps}]})
+        if len(flows) >= MAX_EVIDENCE:
+            break
+    return flows
 
 
 def _coverage(c: Any) -> dict[str, Any]:
@@ -195,6 +228,8 @@ def to_sarif(report: Report) -> dict[str, Any]:
             "counts": {k: int(v) for k, v in report.counts.items()},
             "reportSchemaVersion": report.schema_version,
             "coverage": {r.mode: _coverage(r.coverage) for r in report.runs},
+            "domainsContacted": [{"domain": neutralise(d.domain, 200), "calls": d.calls, "allowed": d.allowed}
+                                 for d in report.domains()[:200]],
         },
     }
     if report.bundle.sha256:

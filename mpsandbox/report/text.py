@@ -158,6 +158,40 @@ def _runs_table(runs: list[RunFigures]) -> Table:
     return table
 
 
+MAX_DOMAINS = 30
+
+
+def _domains_table(domains: list) -> Table:
+    table = Table(title="Domains contacted", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
+                  pad_edge=False)
+    for col, kw in (("domain", {"overflow": "fold"}), ("calls", {"justify": "right"}), ("allowed", {}),
+                    ("APIs", {"overflow": "fold"}), ("first call at", {"overflow": "fold"})):
+        table.add_column(col, **kw)
+    for d in domains[:MAX_DOMAINS]:
+        allowed = "—" if d.allowed is None else ("yes" if d.allowed else "NO")
+        table.add_row(Text(neutralise(d.domain, 100)), str(d.calls), Text(allowed, style="red" if d.allowed is False
+                                                                          else ""),
+                      Text(", ".join(f"{neutralise(k, 40)}×{v}" for k, v in sorted(d.apis.items())[:5])),
+                      Text(neutralise(str(d.first_location), 80) if d.first_location else ""))
+    if len(domains) > MAX_DOMAINS:
+        table.add_row(f"… and {len(domains) - MAX_DOMAINS} more", "", "", "", "")
+    return table
+
+
+def _permissions(report: Report) -> Table | None:
+    rows = [(r.mode, p) for r in report.runs for p in r.permissions]
+    if not rows:
+        return None
+    table = Table(title="Permissions used", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
+                  pad_edge=False)
+    for col in ("walk", "scope", "APIs", "prompts", "granted", "denied", "declared"):
+        table.add_column(col, overflow="fold")
+    for mode, p in rows[:40]:
+        table.add_row(mode, Text(neutralise(p.scope, 60)), Text(", ".join(neutralise(a, 40) for a in p.apis[:5])),
+                      str(p.prompts), str(p.granted), str(p.denied), "yes" if p.declared else Text("NO", style="red"))
+    return table
+
+
 def render_text(report: Report, *, color: bool = False, width: int = WIDTH) -> str:
     """The report as text for a terminal (``color=True``: ANSI styles) or a file (``color=False``: plain)."""
     console = Console(record=True, file=io.StringIO(), width=width, force_terminal=color,
@@ -178,13 +212,36 @@ def render_text(report: Report, *, color: bool = False, width: int = WIDTH) -> s
         console.print(Text.assemble(("the review did not run to the end: ", "bold red"),
                                     neutralise(report.error, 1000)))
 
+    if report.baseline is not None:
+        bl = report.baseline
+        console.print(Text(f"against the baseline {neutralise(bl.source, 200)}: {bl.new} new, {bl.unchanged} unchanged "
+                           f"(not shown), {len(bl.fixed)} fixed; without the baseline the verdict would be "
+                           f"{bl.verdict_without_baseline.value}", style="bold"))
+    domains = report.domains()
+    if report.allow_domains == [] and domains:
+        console.print(Text("note: no allow-list was given (--allow-domain or allow_domains in a policy); the network "
+                           "audits could not tell the bundle's own hosts from others", style="yellow"))
+
     grouped = report.findings_by_category()
     for category in [c for c in CATEGORIES if c in grouped] + sorted(c for c in grouped if c not in CATEGORIES):
         console.print()
         console.print(_category_block(category, grouped[category]))
-    if not report.findings:
+    if not report.shown_findings:
         console.print()
-        console.print("No findings.")
+        console.print("No new findings." if report.baseline is not None else "No findings.")
+    if report.baseline is not None and report.baseline.fixed:
+        console.print()
+        console.print(Text("Fixed since the baseline", style="bold green"))
+        for f in report.baseline.fixed[:20]:
+            console.print(Text(f"  ✓ {neutralise(f.rule, 60)}: {neutralise(f.message, 200)}"))
+
+    if domains:
+        console.print()
+        console.print(_domains_table(domains))
+    perms = _permissions(report)
+    if perms is not None:
+        console.print()
+        console.print(perms)
 
     if report.runs:
         console.print()

@@ -62,6 +62,16 @@ class Location(BaseModel):
         return f"{where} ({self.function})" if self.function else where
 
 
+class Snippet(BaseModel):
+    """A few lines of the bundle's source around a location (added when the report is built; lines cut to a
+    window around the column)."""
+
+    file: str
+    start_line: int  # 1-based number of lines[0]
+    line: int  # the line the location points at
+    lines: list[str] = Field(default_factory=list)
+
+
 class Evidence(BaseModel):
     """One fact behind a finding: a trace event, a bundle location, an offending value."""
 
@@ -74,6 +84,7 @@ class Evidence(BaseModel):
     location: Location | None = None
     stack: list[Location] = Field(default_factory=list)
     value: Any = None  # the offending value, domain, size...
+    snippet: Snippet | None = None  # the source at ``location``
 
 
 class Finding(BaseModel):
@@ -83,7 +94,9 @@ class Finding(BaseModel):
     message: str
     evidence: list[Evidence] = Field(default_factory=list)
     location: Location | None = None  # primary place, for SARIF and the text report
-    fingerprint: str = ""  # stable identity across runs: rule + primary place + key value
+    fingerprint: str = ""  # stable identity across runs: rule + key value + primary file (not the line)
+    snippet: Snippet | None = None  # the source at ``location``
+    baseline: Literal["new", "unchanged"] | None = None  # against --baseline, when one was given
 
 
 class RuleInfo(BaseModel):
@@ -137,6 +150,54 @@ class Coverage(BaseModel):
     error_causes: list[ErrorCause] = Field(default_factory=list)
 
 
+class DomainContact(BaseModel):
+    """A host the walk connected to (request, upload, download, socket), whether or not a rule fired."""
+
+    domain: str
+    calls: int
+    apis: dict[str, int] = Field(default_factory=dict)  # called_as -> count
+    allowed: bool | None = None  # by the allow-list; None when the review had no allow-list
+    first_location: Location | None = None
+    example_url: str = ""
+
+
+class PermissionUse(BaseModel):
+    """A scope the walk touched: prompts, decisions, the APIs behind it, and whether app.json declares it."""
+
+    scope: str
+    apis: list[str] = Field(default_factory=list)
+    prompts: int = 0
+    granted: int = 0
+    denied: int = 0
+    declared: bool = True
+
+
+class TimelineItem(BaseModel):
+    """One mark on the walk's timeline (pages, taps, API calls, setData, timers, errors on one axis)."""
+
+    lane: Literal["page", "user", "api", "setData", "timer", "error"]
+    turn: int  # the turn it happened in (the axis)
+    t: int  # virtual ms
+    label: str
+    detail: str = ""
+    status: Literal["ok", "fail", "warn"] = "ok"
+
+
+class Timeline(BaseModel):
+    turns: int = 0
+    virtual_ms: int = 0
+    items: list[TimelineItem] = Field(default_factory=list)
+    dropped: int = 0  # items left out (bounded per lane)
+
+
+class Screen(BaseModel):
+    """A screenshot of a page, given by the view layer (a PNG as base64)."""
+
+    route: str
+    png_base64: str
+    caption: str = ""
+
+
 class RunFigures(BaseModel):
     """The numbers of one walk."""
 
@@ -162,6 +223,20 @@ class RunFigures(BaseModel):
     launch_to_ready_ms: int | None = None  # virtual ms from launch to the first page's onReady
     wall_ms: float = 0.0  # measured; not deterministic
     coverage: Coverage = Field(default_factory=Coverage)
+    domains: list[DomainContact] = Field(default_factory=list)
+    permissions: list[PermissionUse] = Field(default_factory=list)
+    timeline: Timeline = Field(default_factory=Timeline)
+    screens: list[Screen] = Field(default_factory=list)  # filled by the view layer when it rendered pages
+
+
+class BaselineInfo(BaseModel):
+    """The comparison with an earlier report (``--baseline``): the verdict and exit code count new findings only."""
+
+    source: str
+    new: int = 0
+    unchanged: int = 0
+    fixed: list[Finding] = Field(default_factory=list)  # in the baseline, gone now
+    verdict_without_baseline: Verdict = Verdict.APPROVE
 
 
 class BundleSummary(BaseModel):
@@ -190,11 +265,32 @@ class Report(BaseModel):
     runs: list[RunFigures] = Field(default_factory=list)
     rules: list[RuleInfo] = Field(default_factory=list)  # every rule that ran (SARIF needs their descriptions)
     problems: list[str] = Field(default_factory=list)  # non-fatal bundle problems, as text
+    allow_domains: list[str] | None = None  # the network allow-list the review used (None: older report)
+    baseline: BaselineInfo | None = None
     error: str | None = None  # when the review itself could not run to the end
+
+    @property
+    def shown_findings(self) -> list[Finding]:
+        """The findings a reader sees: with a baseline, the new ones only."""
+        return [f for f in self.findings if f.baseline != "unchanged"]
+
+    def domains(self) -> list[DomainContact]:
+        """Every host contacted, merged over the walks."""
+        merged: dict[str, DomainContact] = {}
+        for run in self.runs:
+            for d in run.domains:
+                m = merged.get(d.domain)
+                if m is None:
+                    merged[d.domain] = d.model_copy(deep=True)
+                    continue
+                m.calls += d.calls
+                for k, v in d.apis.items():
+                    m.apis[k] = m.apis.get(k, 0) + v
+        return sorted(merged.values(), key=lambda d: (d.allowed is not False, -d.calls, d.domain))
 
     def findings_by_category(self) -> dict[str, list[Finding]]:
         out: dict[str, list[Finding]] = {}
-        for f in sorted(self.findings, key=lambda f: (-f.severity.rank, f.category, f.rule)):
+        for f in sorted(self.shown_findings, key=lambda f: (-f.severity.rank, f.category, f.rule)):
             out.setdefault(f.category, []).append(f)
         return out
 

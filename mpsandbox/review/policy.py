@@ -21,13 +21,16 @@ their values::
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..apis.handlers import domain_allowed
+from ..friendly import did_you_mean, explain
 from .model import Severity
 
 KB = 1024
@@ -36,6 +39,28 @@ MB = 1024 * 1024
 
 class PolicyError(ValueError):
     """A policy file that cannot be used; the message names the file and the field."""
+
+
+_HOST = re.compile(r"(\*\.)?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*|\[[0-9a-f:.]+\]")
+
+
+def normalise_domain(value: str) -> str:
+    """An allow-list entry as a host name: ``https://api.example.com/v1`` and ``api.example.com:443`` become
+    ``api.example.com``; ``*.example.com`` stays a wildcard. Raises ValueError for anything else."""
+    raw = str(value).strip()
+    d = raw.lower()
+    if "://" in d:
+        parts = urlsplit(d)
+        if parts.scheme not in ("http", "https", "ws", "wss") or not parts.netloc:
+            raise ValueError(f"not a domain: {raw!r} (write a host name such as api.example.com or *.example.com)")
+        d = parts.netloc
+    d = d.split("/", 1)[0].rsplit("@", 1)[-1]
+    if not d.startswith("[") and d.count(":") == 1:
+        d = d.split(":", 1)[0]
+    d = d.rstrip(".")
+    if not d or len(d) > 253 or not _HOST.fullmatch(d):
+        raise ValueError(f"not a domain: {raw!r} (write a host name such as api.example.com or *.example.com)")
+    return d
 
 
 class Budgets(BaseModel):
@@ -100,13 +125,7 @@ class Policy(BaseModel):
     @field_validator("allow_domains")
     @classmethod
     def _domains(cls, v: list[str]) -> list[str]:
-        out = []
-        for d in v:
-            d = d.strip().lower().rstrip(".")
-            if not d or "/" in d or " " in d:
-                raise ValueError(f"not a domain: {d!r} (write a host name such as api.example.com or *.example.com)")
-            out.append(d)
-        return out
+        return list(dict.fromkeys(normalise_domain(d) for d in v))
 
     def severity_of(self, rule: str, default: Severity) -> Severity:
         o = self.rules.get(rule)
@@ -186,13 +205,21 @@ def load_policy(path: str | Path) -> Policy:
     data.setdefault("name", f"{p.stem} (extends {base_name})")
     merged = _merge(base, data)
     try:
-        return Policy.model_validate(merged)
+        policy = Policy.model_validate(merged)
     except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
-            lines.append(f"  {loc}: {err['msg']}")
-        raise PolicyError(f"{p}: invalid policy:\n" + "\n".join(lines)) from None
+        raise PolicyError(f"{p}: invalid policy:\n" + "\n".join("  " + line for line in explain(exc, Policy))) from None
+    check_rule_ids(policy, str(p))
+    return policy
+
+
+def check_rule_ids(policy: Policy, where: str) -> None:
+    """A rule id the catalogue does not know is an error (a typo would silently leave the rule as it was)."""
+    from .audits import REGISTRY
+
+    unknown = [r for r in policy.rules if r not in REGISTRY]
+    if unknown:
+        lines = [f"  rules.{r}: no such rule{did_you_mean(r, REGISTRY)}" for r in unknown[:20]]
+        raise PolicyError(f"{where}: invalid policy:\n" + "\n".join(lines) + "\n  (`mpsandbox rules` lists them)")
 
 
 def resolve_policy(spec: str | None, platform: str | None) -> Policy:
@@ -201,4 +228,7 @@ def resolve_policy(spec: str | None, platform: str | None) -> Policy:
         return builtin_policy(PLATFORM_POLICY.get(platform or "tt", "douyin"))
     if spec in BUILTIN:
         return builtin_policy(spec)
+    if not Path(spec).exists() and not spec.endswith(".toml"):
+        raise PolicyError(f"no built-in policy or policy file named {spec!r}{did_you_mean(spec, BUILTIN)}; "
+                          f"built-in policies: {', '.join(BUILTIN)}")
     return load_policy(spec)

@@ -15,6 +15,7 @@ from .artifacts import Artifacts, RunArtifacts, get
 from .audits import REGISTRY, run_audits
 from .coverage import run_coverage
 from .gather import gather, load
+from .insights import add_snippets, domains_contacted, permissions_used, timeline
 from .model import (
     ApiCallCount,
     BundleSummary,
@@ -38,8 +39,10 @@ class ReviewOptions(BaseModel):
     mocks: Any = None  # a MockConfig
 
 
-def review(path: str | Path, options: ReviewOptions | None = None) -> Report:
-    """Review the bundle at ``path``. Raises PolicyError/MockError for bad options, nothing for bad bundles."""
+def review(path: str | Path, options: ReviewOptions | None = None,
+           on_runs: Callable[[list[RunArtifacts]], None] | None = None) -> Report:
+    """Review the bundle at ``path``. Raises PolicyError/MockError for bad options, nothing for bad bundles.
+    ``on_runs`` receives the walks (their traces), e.g. to export them."""
     opts = options or ReviewOptions()
     bundle, failure = load(path, opts.platform)
     platform = opts.platform or (bundle.platform if bundle is not None else "tt")
@@ -49,6 +52,8 @@ def review(path: str | Path, options: ReviewOptions | None = None) -> Report:
         return build_report(art, policy, opts)
     art = gather(bundle, policy, engine=resolve_engine(opts.engine), seed=opts.seed, deny=opts.deny,
                  mocks=opts.mocks if isinstance(opts.mocks, MockConfig) else None, platform=opts.platform)
+    if on_runs is not None:
+        on_runs(art.runs)
     return build_report(art, policy, opts)
 
 
@@ -79,6 +84,7 @@ def _catalogue():
 
 def build_report(art: Artifacts, policy: Policy, opts: ReviewOptions) -> Report:
     findings, broken = run_audits(art, policy)
+    add_snippets(findings, art)
     verdict = verdict_for(findings)
     counts = Counter(f.severity.value for f in findings)
     facts = art.facts
@@ -103,15 +109,16 @@ def build_report(art: Artifacts, policy: Policy, opts: ReviewOptions) -> Report:
         exit_code=exit_code_for(verdict, opts.fail_on),
         findings=findings,
         counts={s.value: counts.get(s.value, 0) for s in Severity},
-        runs=[run_figures(art, run) for run in art.runs],
+        runs=[run_figures(art, run, policy) for run in art.runs],
         rules=[a.info(policy) for a in REGISTRY.values()],
         problems=[str(p) for p in art.problems],
+        allow_domains=list(policy.allow_domains),
         error="; ".join(f"audit failed: {b}" for b in broken) or None,
     )
     return report
 
 
-def run_figures(art: Artifacts, run: RunArtifacts) -> RunFigures:
+def run_figures(art: Artifacts, run: RunArtifacts, policy: Policy) -> RunFigures:
     trace = run.trace
     by_group: Counter[str] = Counter()
     by_api: Counter[str] = Counter()
@@ -153,4 +160,7 @@ def run_figures(art: Artifacts, run: RunArtifacts) -> RunFigures:
         launch_to_ready_ms=run.launch_to_ready_ms,
         wall_ms=round(run.wall_ms, 2),
         coverage=run_coverage(art, run),
+        domains=domains_contacted(run, policy),
+        permissions=permissions_used(run),
+        timeline=timeline(run),
     )

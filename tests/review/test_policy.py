@@ -6,7 +6,7 @@ import pytest
 
 from mpsandbox.review.audits import REGISTRY
 from mpsandbox.review.model import CATEGORIES, Severity, Verdict, exit_code_for
-from mpsandbox.review.policy import PolicyError, builtin_policy, load_policy, resolve_policy
+from mpsandbox.review.policy import Policy, PolicyError, builtin_policy, load_policy, resolve_policy
 
 from .helpers import fake, review_fake, rules_of
 
@@ -42,7 +42,11 @@ def test_toml_overrides_thresholds_budgets_rules_and_allow_list(tmp_path):
     ("[budgets]\ncpu_ms_total = -5", "budgets.cpu_ms_total"),
     ("[thresholds]\nsetdata_warn_bytes = 'big'", "thresholds.setdata_warn_bytes"),
     ("unknown_key = 1", "unknown_key"),
-    ('allow_domains = ["https://x.com/path"]', "not a domain"),
+    ('allow_domains = ["ftp://x.com/path"]', "not a domain"),
+    ('allow_domains = ["api example.com"]', "not a domain"),
+    ("[budgets]\ncpu_ms_totl = 5", "budgets.cpu_ms_totl: unknown key (did you mean 'cpu_ms_total'"),
+    ('[rules.unknown-apii]\nseverity = "error"', "rules.unknown-apii: no such rule (did you mean 'unknown-api'?)"),
+    ('[rules.unknown-api]\nseverty = "error"', "rules.unknown-api.severty: unknown key (did you mean 'severity'?)"),
     ('[rules.unknown-api]\nseverity = "fatal"', "rules.unknown-api.severity"),
     ('extends = "nope"', "unknown policy"),
 ])
@@ -52,6 +56,21 @@ def test_bad_policy_files_say_where(tmp_path, text, message):
     with pytest.raises(PolicyError) as info:
         load_policy(p)
     assert message in str(info.value) and str(p) in str(info.value)
+    assert "Extra inputs" not in str(info.value) and "Value error" not in str(info.value)
+
+
+@pytest.mark.parametrize("given, host", [
+    ("https://api.example.com/v1/x?y=1", "api.example.com"),
+    ("API.Example.com.", "api.example.com"),
+    ("api.example.com:8443", "api.example.com"),
+    ("wss://ws.example.com", "ws.example.com"),
+    ("*.cdn.example.com", "*.cdn.example.com"),
+])
+def test_allow_list_entries_are_normalised_to_hosts(given, host):
+    from mpsandbox.review.policy import normalise_domain
+
+    assert normalise_domain(given) == host
+    assert Policy(name="p", platform="tt", allow_domains=[given]).allow_domains == [host]
 
 
 def test_missing_policy_file(tmp_path):

@@ -95,7 +95,8 @@ def first_location(evidence: list[Evidence]) -> Location | None:
 
 
 def _fingerprint(rule: str, key: str, location: Location | None) -> str:
-    where = f"{location.file}:{location.line}" if location else ""
+    """Stable across edits that only move code: the rule, the hit's key and the file (not the line)."""
+    where = location.file if location else ""
     return hashlib.sha256(f"{rule}\x00{key}\x00{where}".encode()).hexdigest()[:16]
 
 

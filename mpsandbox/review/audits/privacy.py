@@ -29,15 +29,31 @@ def _describe(e) -> str:
     return f"{category} from {e.source_api} reaches {e.sink_api}{to}{via}"
 
 
+_CALLS: dict[int, tuple[object, dict[str, list]]] = {}
+
+
+def _source_call(run: RunArtifacts, flow) -> object | None:
+    """The last call of the flow's source API before the flow: where the data came from."""
+    cached = _CALLS.get(id(run.trace))
+    if cached is None or cached[0] is not run.trace:
+        by_api: dict[str, list] = {}
+        for c in run.trace.api_calls():
+            by_api.setdefault(c.api, []).append(c)
+        _CALLS.clear()  # one walk at a time: no growth across reviews
+        cached = _CALLS[id(run.trace)] = (run.trace, by_api)
+    calls = cached[1].get(flow.source_api, [])
+    before = [c for c in calls if c.seq < flow.seq]
+    return before[-1] if before else None
+
+
 def _hit(run: RunArtifacts, e, message: str, severity: Severity | None = None) -> Hit:
     category = CANARY_KINDS.get(e.source_kind, e.source_kind)  # latitude and longitude are one finding
-    return Hit(
-        message=message,
-        key=f"{category}|{e.sink_api}|{e.destination}",
-        evidence=[event_evidence(run, e, _describe(e), {"destination": e.destination, "encoding": e.encoding,
-                                                         "consent": e.consent, "declared": e.declared})],
-        severity=severity,
-    )
+    evidence = [event_evidence(run, e, _describe(e), {"destination": e.destination, "encoding": e.encoding,
+                                                       "consent": e.consent, "declared": e.declared})]
+    source = _source_call(run, e)
+    if source is not None and source.stack:
+        evidence.append(event_evidence(run, source, f"source: {source.called_as} returned the {category}"))
+    return Hit(message=message, key=f"{category}|{e.sink_api}|{e.destination}", evidence=evidence, severity=severity)
 
 
 @audit(
