@@ -8,13 +8,15 @@ by canonical name to know the scope, privacy category, gesture rule, default res
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import os
 import re
 from enum import Enum
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 Platform = Literal["tt", "wx", "my"]
 _IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
@@ -336,37 +338,48 @@ class Catalogue(BaseModel):
         return id(self)
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """yaml.SafeLoader that refuses duplicate keys (a second ``apis:`` would silently replace the first)."""
+@functools.lru_cache(maxsize=1)
+def _strict_loader() -> type:
+    """yaml.SafeLoader that refuses duplicate keys (a second ``apis:`` would silently replace the first). Made on
+    first need: a review whose catalogue comes from the cache never imports yaml."""
+    import yaml
+
+    class StrictLoader(yaml.SafeLoader):
+        pass
+
+    def no_duplicates(loader: StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return loader.construct_mapping(node, deep)
+
+    StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, no_duplicates)
+    return StrictLoader
 
 
-def _no_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep)
+def _catalogue_files() -> list[tuple[str, bytes]]:
+    """Every ``catalogue/*.yaml`` in name order, as (name, bytes)."""
+    pkg = resources.files("mpsandbox.apis") / "catalogue"
+    return [(entry.name, entry.read_bytes()) for entry in sorted(pkg.iterdir(), key=lambda p: p.name)
+            if entry.name.endswith(".yaml")]
 
 
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
-
-
-def _load_yaml_docs() -> dict[str, Any]:
+def _load_yaml_docs(files: list[tuple[str, bytes]] | None = None) -> dict[str, Any]:
     """Every ``catalogue/*.yaml`` in name order: ``apis`` and ``objects`` lists, and ``descriptions`` (name -> text)
     filling in the entries that carry none."""
     apis: list[Any] = []
     objects: list[Any] = []
     descriptions: dict[str, str] = {}
-    pkg = resources.files("mpsandbox.apis") / "catalogue"
-    for entry in sorted(pkg.iterdir(), key=lambda p: p.name):
-        if not entry.name.endswith(".yaml"):
-            continue
-        doc = yaml.load(entry.read_text(encoding="utf-8"), Loader=_StrictLoader) or {}  # noqa: S506 (safe loader)
+    import yaml
+
+    for name, data in _catalogue_files() if files is None else files:
+        doc = yaml.load(data.decode("utf-8"), Loader=_strict_loader()) or {}  # noqa: S506 (safe loader)
         unknown = set(doc) - {"apis", "objects", "descriptions"}
         if unknown:
-            raise ValueError(f"catalogue/{entry.name}: unknown top-level keys {sorted(unknown)}")
+            raise ValueError(f"catalogue/{name}: unknown top-level keys {sorted(unknown)}")
         apis.extend(doc.get("apis") or [])
         objects.extend(doc.get("objects") or [])
         descriptions.update(doc.get("descriptions") or {})
@@ -380,6 +393,52 @@ def _load_yaml_docs() -> dict[str, Any]:
     return {"apis": apis, "objects": objects}
 
 
+# Parsing the YAML is most of the cost of loading the catalogue: the validated documents are kept as JSON in the
+# cache, keyed by the YAML files' bytes and this module's format, and validated from JSON (in pydantic's core).
+CACHE_FORMAT = "1"
+
+
+def _cache_path(files: list[tuple[str, bytes]]) -> str:
+    h = hashlib.sha256(f"catalogue-cache={CACHE_FORMAT}".encode())
+    for name, data in files:
+        h.update(f"|{name}|{len(data)}|".encode())
+        h.update(data)
+    root = os.environ.get("MPSANDBOX_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "mpsandbox")
+    return os.path.join(root, "catalogue", f"{h.hexdigest()[:32]}.json")
+
+
+def _from_cache(path: str) -> Catalogue | None:
+    try:
+        with open(path, "rb") as fh:
+            return Catalogue.model_validate_json(fh.read())
+    except (OSError, ValueError, ValidationError):  # missing, unreadable or not ours: parse the YAML
+        return None
+
+
+def _to_cache(path: str, docs: dict[str, Any], catalogue: Catalogue) -> None:
+    """Keep the documents as JSON, only when they validate from JSON to the very same catalogue (YAML can say
+    things JSON cannot: such a catalogue is simply parsed every time)."""
+    try:
+        data = json.dumps(docs, ensure_ascii=False).encode("utf-8")
+        if Catalogue.model_validate_json(data).model_dump() != catalogue.model_dump():
+            return
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.tmp{os.getpid()}"
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except (OSError, TypeError, ValueError, ValidationError):  # a read-only home, a value JSON cannot hold
+        pass
+
+
 @functools.lru_cache(maxsize=1)
 def load_catalogue() -> Catalogue:
-    return Catalogue.model_validate(_load_yaml_docs())
+    files = _catalogue_files()
+    path = _cache_path(files)
+    cached = _from_cache(path)
+    if cached is not None:
+        return cached
+    docs = _load_yaml_docs(files)
+    catalogue = Catalogue.model_validate(docs)
+    _to_cache(path, docs, catalogue)
+    return catalogue

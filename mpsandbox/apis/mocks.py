@@ -16,7 +16,6 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 Choice = Literal["allow", "deny"]
@@ -138,15 +137,18 @@ def parse_mock_text(text: str, fmt: str, name: str = "<mock>") -> MockConfig:
         if fmt == "toml":
             data = tomllib.loads(text)
         elif fmt in ("yaml", "yml"):
-            data = yaml.safe_load(text) or {}
+            import yaml  # only for a YAML mock file: a review without one never imports it
+
+            try:
+                data = yaml.safe_load(text) or {}
+            except yaml.YAMLError as exc:
+                raise MockError(f"{name}: invalid YAML: {exc}") from exc
         elif fmt == "json":
             data = json.loads(text)
         else:
             raise MockError(f"{name}: unknown mock format {fmt!r} (use .toml, .yaml or .json)")
     except tomllib.TOMLDecodeError as exc:
         raise MockError(f"{name}: invalid TOML: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise MockError(f"{name}: invalid YAML: {exc}") from exc
     except json.JSONDecodeError as exc:
         raise MockError(f"{name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
     if not isinstance(data, dict):

@@ -7,7 +7,6 @@ pieces (``tt['get' + 'Location']`` is recorded with ``computed=True`` and the jo
 from __future__ import annotations
 
 import functools
-import re
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -47,102 +46,128 @@ def _parser() -> Any:
     return Parser(Language(tsj.language()))
 
 
+# A concatenation deeper than this is not folded (it stays an unresolved computed name): no unbounded work.
+FOLD_MAX_NODES = 512
+
+
 def _fold(node: Any, src: bytes) -> str | None:
-    """The string a constant expression of string literals and + evaluates to, else None."""
+    """The string a constant expression of string literals and + evaluates to, else None (iterative: a hostile
+    chain of a million ``+`` cannot exhaust Python's stack)."""
     if node is None:
         return None
-    t = node.type
-    if t == "string":
-        return src[node.start_byte + 1:node.end_byte - 1].decode("utf-8", "replace")
-    if t == "template_string" and not any(c.type == "template_substitution" for c in node.children):
-        return src[node.start_byte + 1:node.end_byte - 1].decode("utf-8", "replace")
-    if t == "parenthesized_expression" and node.named_child_count == 1:
-        return _fold(node.named_children[0], src)
-    if t == "binary_expression":
-        op = node.child_by_field_name("operator")
-        if op is not None and op.type == "+":
-            left = _fold(node.child_by_field_name("left"), src)
-            right = _fold(node.child_by_field_name("right"), src)
-            if left is not None and right is not None:
-                return left + right
-    return None
+    parts: list[str] = []
+    stack = [node]
+    seen = 0
+    while stack:
+        node = stack.pop()
+        seen += 1
+        if seen > FOLD_MAX_NODES:
+            return None
+        t = node.type
+        if t == "string" or (t == "template_string"
+                             and not any(c.type == "template_substitution" for c in node.children)):
+            parts.append(src[node.start_byte + 1:node.end_byte - 1].decode("utf-8", "replace"))
+        elif t == "parenthesized_expression" and node.named_child_count == 1:
+            stack.append(node.named_children[0])
+        elif t == "binary_expression":
+            op = node.child_by_field_name("operator")
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if op is None or op.type != "+" or left is None or right is None:
+                return None
+            stack.append(right)  # popped after the left side: parts stay in source order
+            stack.append(left)
+        else:
+            return None
+    return "".join(parts)
 
 
 def _text(node: Any, src: bytes) -> str:
     return src[node.start_byte:node.end_byte].decode("utf-8", "replace")
 
 
-# Files above this size (generated data, bundled libraries) get a quick regex scan: a full parse walks millions
-# of nodes in Python for a data table.
-FULL_SCAN_LIMIT = 256 * 1024
-_QUICK_API = re.compile(r"\b(tt|wx|my|swan|qq)\s*\.\s*([A-Za-z_$][\w$]*)")
-_QUICK_DYNAMIC = re.compile(r"\b(eval|Function)\s*\(|\bnew\s+Function\b|\b(setTimeout|setInterval)\s*\(\s*['\"`]")
+# One query finds every node the facts come from; the tree is walked in C, not node by node in Python.
+_QUERY_SOURCE = f"""
+(member_expression object: (identifier) @global property: (_) @name
+  (#any-of? @global {" ".join(f'"{g}"' for g in GLOBALS)})) @api
+(subscript_expression object: (identifier) @global index: (_) @index
+  (#any-of? @global {" ".join(f'"{g}"' for g in GLOBALS)})) @api
+(call_expression function: (identifier) @callee
+  (#any-of? @callee "eval" "Function" "setTimeout" "setInterval" "require")) @call
+(new_expression constructor: (identifier) @callee
+  (#any-of? @callee "eval" "Function" "setTimeout" "setInterval" "require")) @call
+"""
+# Bounds for a hostile file: facts kept per file (a generated table of a million ``wx.x`` is not a million facts).
+MAX_FACTS_PER_KIND = 20_000
 
 
-def _quick_scan(path: str, source: str) -> JsFileFacts:
-    facts = JsFileFacts(path=path)
+@functools.lru_cache(maxsize=1)
+def _query() -> Any:
+    from tree_sitter import Query
 
-    def where(pos: int) -> dict:
-        return {"line": source.count("\n", 0, pos) + 1, "column": pos - source.rfind("\n", 0, pos)}
+    return Query(_parser().language, _QUERY_SOURCE)
 
-    for m in _QUICK_API.finditer(source):
-        facts.api_uses.append(ApiUse(name=m.group(2), global_name=m.group(1), **where(m.start())))
-    for m in _QUICK_DYNAMIC.finditer(source):
-        text = m.group(0)
-        what = ("new Function" if text.startswith("new") else f"{m.group(2)}(string)" if m.group(2)
-                else m.group(1))
-        facts.dynamic_code.append(DynamicSite(what=what, **where(m.start())))
-    return facts
+
+def _matches(root: Any) -> list[tuple[int, dict[str, list[Any]]]]:
+    query = _query()
+    try:
+        from tree_sitter import QueryCursor
+    except ImportError:  # tree-sitter < 0.25: the query runs itself
+        return query.matches(root)
+    return QueryCursor(query).matches(root)
+
+
+def _order(node: Any) -> tuple[int, int]:
+    """Pre-order position: by start, an enclosing node before the nodes it contains."""
+    return node.start_byte, -node.end_byte
 
 
 def scan_js(path: str, source: str) -> JsFileFacts:
-    if len(source) > FULL_SCAN_LIMIT:
-        return _quick_scan(path, source)
     src = source.encode("utf-8", "replace")
     facts = JsFileFacts(path=path)
     try:
-        tree = _parser().parse(src)
+        root = _parser().parse(src).root_node
+        matches = _matches(root)
     except Exception:  # noqa: BLE001 - a file the parser cannot take is a problem, not a crash
         facts.parse_error = True
         return facts
-    root = tree.root_node
     facts.parse_error = root.has_error
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        t = node.type
-        if t == "member_expression":
-            obj = node.child_by_field_name("object")
-            prop = node.child_by_field_name("property")
-            if obj is not None and obj.type == "identifier" and _text(obj, src) in GLOBALS and prop is not None:
-                facts.api_uses.append(ApiUse(name=_text(prop, src), global_name=_text(obj, src),
-                                             line=node.start_point[0] + 1, column=node.start_point[1] + 1))
-        elif t == "subscript_expression":
-            obj = node.child_by_field_name("object")
-            index = node.child_by_field_name("index")
-            if obj is not None and obj.type == "identifier" and _text(obj, src) in GLOBALS:
-                folded = _fold(index, src)
-                facts.api_uses.append(ApiUse(name=folded if folded is not None else _text(index, src)[:80],
-                                             global_name=_text(obj, src), line=node.start_point[0] + 1,
-                                             column=node.start_point[1] + 1, computed=True,
-                                             resolved=folded is not None))
-        elif t in ("call_expression", "new_expression"):
-            fn = node.child_by_field_name("function") or node.child_by_field_name("constructor")
-            args = node.child_by_field_name("arguments")
-            name = _text(fn, src) if fn is not None and fn.type == "identifier" else None
+    apis: list[tuple[tuple[int, int], ApiUse]] = []
+    dynamic: list[tuple[tuple[int, int], DynamicSite]] = []
+    requires: list[tuple[tuple[int, int], str]] = []
+    for _, caps in matches:
+        if "api" in caps:
+            if len(apis) >= MAX_FACTS_PER_KIND:
+                continue
+            node, obj = caps["api"][0], caps["global"][0]
             where = dict(line=node.start_point[0] + 1, column=node.start_point[1] + 1)
-            if name == "eval":
-                facts.dynamic_code.append(DynamicSite(what="eval", **where))
-            elif name == "Function":
-                facts.dynamic_code.append(DynamicSite(what="new Function" if t == "new_expression" else "Function",
-                                                      **where))
-            elif name in TIMERS and args is not None and args.named_child_count:
-                first = args.named_children[0]
-                if first.type in ("string", "template_string", "binary_expression") and _fold(first, src) is not None:
-                    facts.dynamic_code.append(DynamicSite(what=f"{name}(string)", **where))
-            elif name == "require" and args is not None and args.named_child_count:
-                target = _fold(args.named_children[0], src)
-                if target is not None:
-                    facts.requires.append(target)
-        stack.extend(reversed(node.children))
+            if "name" in caps:
+                apis.append((_order(node), ApiUse(name=_text(caps["name"][0], src), global_name=_text(obj, src),
+                                                  **where)))
+            else:
+                index = caps["index"][0]
+                folded = _fold(index, src)
+                apis.append((_order(node), ApiUse(name=folded if folded is not None else _text(index, src)[:80],
+                                                  global_name=_text(obj, src), computed=True,
+                                                  resolved=folded is not None, **where)))
+            continue
+        node = caps["call"][0]
+        name = _text(caps["callee"][0], src)
+        where = dict(line=node.start_point[0] + 1, column=node.start_point[1] + 1)
+        args = node.child_by_field_name("arguments")
+        if name == "eval":
+            dynamic.append((_order(node), DynamicSite(what="eval", **where)))
+        elif name == "Function":
+            dynamic.append((_order(node), DynamicSite(
+                what="new Function" if node.type == "new_expression" else "Function", **where)))
+        elif name in TIMERS and args is not None and args.named_child_count:
+            first = args.named_children[0]
+            if first.type in ("string", "template_string", "binary_expression") and _fold(first, src) is not None:
+                dynamic.append((_order(node), DynamicSite(what=f"{name}(string)", **where)))
+        elif name == "require" and args is not None and args.named_child_count:
+            target = _fold(args.named_children[0], src)
+            if target is not None:
+                requires.append((_order(node), target))
+    facts.api_uses = [fact for _, fact in sorted(apis, key=lambda pair: pair[0])]
+    facts.dynamic_code = [fact for _, fact in sorted(dynamic, key=lambda pair: pair[0])][:MAX_FACTS_PER_KIND]
+    facts.requires = [fact for _, fact in sorted(requires, key=lambda pair: pair[0])][:MAX_FACTS_PER_KIND]
     return facts

@@ -300,12 +300,38 @@ def test_can_i_use(platform, query, expected):
 def test_every_api_is_described_and_the_loader_refuses_duplicates():
     import yaml
 
-    from mpsandbox.apis.catalogue import _StrictLoader, load_catalogue
+    from mpsandbox.apis.catalogue import _strict_loader, load_catalogue
 
     cat = load_catalogue()
     assert len(cat.apis) >= 110 and all(a.description for a in cat.apis)
     with pytest.raises(yaml.constructor.ConstructorError):
-        yaml.load("apis: []\napis: []\n", Loader=_StrictLoader)  # noqa: S506
+        yaml.load("apis: []\napis: []\n", Loader=_strict_loader())  # noqa: S506
+
+
+def test_the_catalogue_cache_gives_the_parsed_catalogue_and_follows_the_yaml(tmp_path, monkeypatch):
+    from mpsandbox.apis import catalogue as cat_mod
+
+    monkeypatch.setenv("MPSANDBOX_CACHE", str(tmp_path))
+    files = cat_mod._catalogue_files()  # noqa: SLF001
+    parsed = cat_mod.Catalogue.model_validate(cat_mod._load_yaml_docs(files))  # noqa: SLF001
+    cat_mod.load_catalogue.cache_clear()
+    try:
+        first = cat_mod.load_catalogue()  # parses the YAML and writes the cache
+        cached = list((tmp_path / "catalogue").glob("*.json"))
+        assert len(cached) == 1
+        cat_mod.load_catalogue.cache_clear()
+        second = cat_mod.load_catalogue()  # from the cache
+        assert first.model_dump() == second.model_dump() == parsed.model_dump()
+        # a changed YAML file is another key: the stale entry is not used
+        edited = [(name, data + b"\n# edited\n") if i == 0 else (name, data) for i, (name, data) in enumerate(files)]
+        assert cat_mod._cache_path(edited) != str(cached[0])  # noqa: SLF001
+        # a corrupt entry is parsed again, and replaced
+        cached[0].write_bytes(b'{"apis": "not a list"')
+        cat_mod.load_catalogue.cache_clear()
+        assert cat_mod.load_catalogue().model_dump() == parsed.model_dump()
+        assert cat_mod._from_cache(str(cached[0])) is not None  # noqa: SLF001
+    finally:
+        cat_mod.load_catalogue.cache_clear()
 
 
 def test_the_examples_in_mocks_md_are_valid():

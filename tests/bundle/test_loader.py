@@ -173,11 +173,24 @@ def test_static_js_scan_sees_hidden_names_and_dynamic_code():
     assert facts.requires == ["./m.js"] and not facts.parse_error
 
 
-def test_large_js_files_get_a_quick_scan(tmp_path):
+def test_large_js_files_get_a_full_parse():
     from mpsandbox.bundle import jsscan
 
-    table = "module.exports = [" + ",".join(f'"row-{i}"' for i in range(60000)) + "];\neval('x'); tt.getLocation({});\n"
-    assert len(table) > jsscan.FULL_SCAN_LIMIT
-    facts = jsscan.scan_js("data.js", table)
+    table = "module.exports = [" + ",".join(f'"row-{i}"' for i in range(60000)) + "];\n"
+    tail = "eval('x'); tt['get' + 'Location']({}); const m = require('./m' + '.js');\n"
+    source = table + tail
+    assert len(source) > 512 * 1024
+    facts = jsscan.scan_js("data.js", source)
+    # a computed name folded and a require: only a parse (not a pattern match over the text) sees these
     assert [d.what for d in facts.dynamic_code] == ["eval"] and facts.dynamic_code[0].line == 2
-    assert [u.name for u in facts.api_uses] == ["getLocation"]
+    assert [(u.name, u.computed, u.resolved) for u in facts.api_uses] == [("getLocation", True, True)]
+    assert facts.requires == ["./m.js"] and not facts.parse_error
+
+
+def test_static_scan_folds_deep_concatenations_without_recursion():
+    from mpsandbox.bundle import jsscan
+
+    deep = "tt[" + " + ".join(["'a'"] * 5000) + "]();\n"  # deeper than Python's recursion limit
+    short = "tt[" + " + ".join(["'b'"] * 20) + "]();\n"
+    facts = jsscan.scan_js("deep.js", deep + short)
+    assert [(u.resolved, u.name if u.resolved else None) for u in facts.api_uses] == [(False, None), (True, "b" * 20)]

@@ -338,16 +338,19 @@ def test_wasm_corrupt_cache_is_rebuilt(wasm, tmp_path, monkeypatch):
 
     import wasmtime
 
+    from mpsandbox.runtime.engine import qjs_build
     from mpsandbox.runtime.engine.wasm import build, engine
 
-    name = f"module-{build.module_key(engine.config_fingerprint())}.cwasm"
+    name = build.module_name(engine.config_fingerprint())
     wasm_file = f"quickjs-{build.build_key()}.wasm"
-    assert (build.cache_dir() / name).exists(), "the module cache should exist once an engine was created"
-    # a private copy of the cache (other processes share the user's): the .wasm stays valid, so no C rebuild
+    home = qjs_build.BUILT_DIR if (qjs_build.BUILT_DIR / name).exists() else build.cache_dir()
+    assert (home / name).exists(), "the module exists once an engine was created (built at install or cached)"
+    # a private copy in a private cache, and no install: the fallback path (the .wasm stays valid: no C rebuild)
     private = tmp_path / "wasm"
     private.mkdir()
     for f in (wasm_file, wasm_file + ".sha256", name, name + ".sha256"):
-        shutil.copy(build.cache_dir() / f, private / f)
+        shutil.copy(home / f, private / f)
+    monkeypatch.setattr(qjs_build, "BUILT_DIR", tmp_path / "not-installed")
     monkeypatch.setenv("MPSANDBOX_CACHE", str(tmp_path))
     target = private / name
     original = target.read_bytes()

@@ -1,13 +1,15 @@
 """Build QuickJS-NG + mpsandbox's shim (csrc/shim.c) for both engines, from one pinned source.
 
-    python -m mpsandbox.runtime.engine.qjs_build        # build both engines ahead (about a minute)
+    python -m mpsandbox.runtime.engine.qjs_build        # build both engines into the cache ahead (about a minute)
 
 The C sources are those of the ``quickjs-ng`` source distribution on PyPI at exactly ``QUICKJS_NG_VERSION``,
 compiled with the ``ziglang`` toolchain from PyPI, to a shared library for this machine (the native engine, loaded
 with ctypes) and to wasm32-wasi (the wasm engine). Nothing else is downloaded and no binary is committed.
 
-The built files live in the cache (``$MPSANDBOX_CACHE`` or ``~/.cache/mpsandbox``); a missing one is built on first
-use, with progress shown. Files are keyed by the source version, the shim, the patches and the flags; each has a
+``pip install`` builds both into the package (``_built/``, by setup.py through :func:`build_into`), so that the first
+use compiles nothing and fetches nothing. Without them (a source checkout that was never installed, a build skipped
+with ``MPSANDBOX_ENGINE_BUILD=lazy``) they are built on first use into the cache (``$MPSANDBOX_CACHE`` or
+``~/.cache/mpsandbox``), with progress shown. Files are keyed by the source version, the shim, the patches and the flags; each has a
 sha256 sidecar, and anything stale, corrupt or unverifiable is rebuilt.
 """
 
@@ -22,9 +24,12 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from .base import EngineUnavailable
 
@@ -33,6 +38,8 @@ SOURCES = ("quickjs.c", "libregexp.c", "libunicode.c", "dtoa.c")
 BUILD_TIMEOUT_S = 900
 HERE = Path(__file__).resolve().parent
 SHIM = HERE / "csrc" / "shim.c"
+# Filled by ``pip install`` (setup.py): the engines built for this machine. Absent in a plain source checkout.
+BUILT_DIR = HERE / "_built"
 
 # ---- patches of quickjs.c, on both targets -------------------------------------------------------------------------
 # A quiet poll for builtins that cannot throw where they loop: it spends ``cost`` polls and, when the handler stops
@@ -252,34 +259,106 @@ def _patched_sources(work: Path, patches: tuple[tuple[str, str], ...]) -> Path:
     return src
 
 
-def _compile(target: str, cflags: tuple[str, ...], ldflags: tuple[str, ...],
-             patches: tuple[tuple[str, str], ...], out_name: str) -> bytes:
+@dataclass(frozen=True)
+class Target:
+    name: str
+    cflags: tuple[str, ...]
+    ldflags: tuple[str, ...]
+    patches: tuple[tuple[str, str], ...]
+    out_name: str  # the file the link writes in the work folder
+    file_name: str  # the built file's name (keyed)
+
+
+def wasm_target() -> Target:
+    return Target("wasm32-wasi", WASM_CFLAGS, WASM_LDFLAGS, COMMON_PATCHES + WASM_PATCHES, "engine.wasm", wasm_name())
+
+
+def native_target_spec() -> Target:
+    return Target(native_target(), NATIVE_CFLAGS, NATIVE_LDFLAGS, COMMON_PATCHES, "libengine.so", native_name())
+
+
+def compile_targets(targets: list[Target], report: Callable[[str], None] = say,
+                    workers: int | None = None) -> dict[str, bytes]:
+    """Compile every target's C files in one pool (quickjs.c of each first: it is most of the work), then link
+    each. Returns target name -> the built file's bytes."""
     started = time.monotonic()
-    say(f"compiling QuickJS-NG {QUICKJS_NG_VERSION} + shim for {target} (one time, under a minute)...")
+    names = ", ".join(t.name for t in targets)
+    report(f"compiling QuickJS-NG {QUICKJS_NG_VERSION} + shim for {names} (one time, about a minute)...")
     with tempfile.TemporaryDirectory(prefix="mpsandbox-qjs-") as tmp:
-        work = Path(tmp)
-        src = _patched_sources(work, patches)
-        shutil.copy(SHIM, work / "shim.c")
-        jobs = [(str(src / name), f"{name[:-2]}.o") for name in SOURCES] + [("shim.c", "shim.o")]
+        jobs: list[tuple[Target, Path, Path, str, str]] = []  # target, work dir, include dir, source, object
+        for t in targets:
+            work = Path(tmp) / t.name
+            work.mkdir()
+            src = _patched_sources(work, t.patches)
+            shutil.copy(SHIM, work / "shim.c")
+            jobs += [(t, work, src, str(src / name), f"{name[:-2]}.o") for name in SOURCES]
+            jobs.append((t, work, src, "shim.c", "shim.o"))
+        jobs.sort(key=lambda job: Path(job[3]).name != "quickjs.c")
+        left = {t.name: sum(1 for job in jobs if job[0] is t) for t in targets}
         done = [0]
+        lock = threading.Lock()
+        out: dict[str, bytes] = {}
+        links: list = []
 
-        def one(job: tuple[str, str]) -> None:
-            _zig(*cflags, f"-I{src}", "-c", job[0], "-o", job[1], cwd=work)
-            done[0] += 1
-            say(f"  {target}: {done[0]}/{len(jobs)} compiled ({Path(job[0]).name}, {time.monotonic() - started:.0f} s)")
+        def link(t: Target) -> None:
+            work = Path(tmp) / t.name
+            link_flags = t.cflags[:2] if t.cflags[0] == "-target" else ()
+            _zig(*link_flags, *t.ldflags, "-o", t.out_name, *[o for tt, _, _, _, o in jobs if tt is t], cwd=work)
+            out[t.name] = (work / t.out_name).read_bytes()
+            report(f"{t.name} engine linked ({len(out[t.name]) // 1024} KiB, {time.monotonic() - started:.0f} s)")
 
-        # quickjs.c is most of the work: start it first
-        with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
-            list(pool.map(one, jobs))
-        link_flags = cflags[:2] if cflags[0] == "-target" else ()
-        _zig(*link_flags, *ldflags, "-o", out_name, *[o for _, o in jobs], cwd=work)
-        data = (work / out_name).read_bytes()
-    say(f"{target} engine built in {time.monotonic() - started:.0f} s ({len(data) // 1024} KiB)")
-    return data
+        def one(job: tuple[Target, Path, Path, str, str]) -> None:
+            t, work, src, source, obj = job
+            _zig(*t.cflags, f"-I{src}", "-c", source, "-o", obj, cwd=work)
+            with lock:
+                done[0] += 1
+                left[t.name] -= 1
+                report(f"  [{done[0]}/{len(jobs)}] {t.name}: {Path(source).name} compiled "
+                       f"({time.monotonic() - started:.0f} s)")
+                if not left[t.name]:  # link while the other target still compiles: both cores stay busy
+                    links.append(pool.submit(link, t))
+
+        with ThreadPoolExecutor(max_workers=workers or max(2, min(4, os.cpu_count() or 1))) as pool:
+            for future in [pool.submit(one, job) for job in jobs]:
+                future.result()
+            for future in links:  # complete: every compile has finished, so every link was submitted
+                future.result()
+    return out
+
+
+def _compile(target: Target) -> bytes:
+    return compile_targets([target])[target.name]
+
+
+def installed(name: str) -> Path | None:
+    """The file built into the package at install, when it is there and intact."""
+    path = BUILT_DIR / name
+    return path if read_verified(path) is not None else None
+
+
+def build_into(dest: Path, report: Callable[[str], None] = say) -> list[Path]:
+    """Build both engines into ``dest`` (what ``pip install`` does, see setup.py); and, where wasmtime is
+    importable, the wasm engine's compiled module for this machine too. Returns the files written."""
+    targets = [wasm_target(), native_target_spec()]  # the wasm link is the slower: its objects first
+    built = compile_targets(targets, report)
+    written = []
+    for t in targets:
+        write_verified(dest / t.file_name, built[t.name])
+        written.append(dest / t.file_name)
+    try:
+        from .wasm import build as wasm_build
+    except ImportError:  # wasmtime is not there: the module is compiled on first use instead
+        report("wasmtime not importable: the wasm engine's module is compiled on first use")
+        return written
+    written.append(wasm_build.compile_module_into(dest, built["wasm32-wasi"], report))
+    return written
 
 
 def _locked_build(name: str, build) -> Path:
     """The built file named ``name`` in the cache, built first when missing or corrupt."""
+    found = installed(name)
+    if found is not None:
+        return found
     target = cache_dir() / name
     if read_verified(target) is not None:
         return target
@@ -295,13 +374,11 @@ def _locked_build(name: str, build) -> Path:
 
 
 def wasm_path() -> Path:
-    return _locked_build(wasm_name(), lambda: _compile("wasm32-wasi", WASM_CFLAGS, WASM_LDFLAGS,
-                                                       COMMON_PATCHES + WASM_PATCHES, "engine.wasm"))
+    return _locked_build(wasm_name(), lambda: _compile(wasm_target()))
 
 
 def native_path() -> Path:
-    return _locked_build(native_name(), lambda: _compile(native_target(), NATIVE_CFLAGS, NATIVE_LDFLAGS,
-                                                         COMMON_PATCHES, "libengine.so"))
+    return _locked_build(native_name(), lambda: _compile(native_target_spec()))
 
 
 def main() -> None:

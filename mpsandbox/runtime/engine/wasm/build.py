@@ -3,7 +3,9 @@ wasmtime once and cached.
 
     python -m mpsandbox.runtime.engine.wasm.build      # make the compiled module ahead
 
-wasmtime's serialized module lives in the cache (``$MPSANDBOX_CACHE`` or ``~/.cache/mpsandbox``), keyed by the
+``pip install`` compiles it into the package next to the .wasm (:func:`compile_module_into`, called by
+:func:`..qjs_build.build_into`); when that one is missing or refused (another wasmtime, another CPU), it lives in the
+cache (``$MPSANDBOX_CACHE`` or ``~/.cache/mpsandbox``), keyed by the
 .wasm's build key, the wasmtime version and the engine configuration, with a sha256 sidecar; anything stale,
 corrupt or refused by wasmtime is compiled again.
 """
@@ -48,9 +50,27 @@ def _deserialize(engine: wasmtime.Engine, data: bytes | None) -> wasmtime.Module
         return None
 
 
+def module_name(config: str) -> str:
+    return f"module-{module_key(config)}.cwasm"
+
+
+def compile_module_into(dest, wasm: bytes, report=qjs_build.say):
+    """Compile the .wasm with the engine configuration the wasm engine uses, into ``dest`` (at install)."""
+    from .engine import _config, config_fingerprint
+
+    report("compiling the wasm engine's module with wasmtime...")
+    path = dest / module_name(config_fingerprint())
+    _write_verified(path, wasmtime.Module(wasmtime.Engine(_config()), wasm).serialize())
+    return path
+
+
 def ensure_module_bytes(engine: wasmtime.Engine, config: str) -> wasmtime.Module:
-    """The compiled module: deserialized from the cache when valid, else compiled and cached."""
-    path = cache_dir() / f"module-{module_key(config)}.cwasm"
+    """The compiled module: the one built at install, else deserialized from the cache when valid, else compiled
+    and cached."""
+    module = _deserialize(engine, _read_verified(qjs_build.BUILT_DIR / module_name(config)))
+    if module is not None:
+        return module
+    path = cache_dir() / module_name(config)
     module = _deserialize(engine, _read_verified(path))
     if module is not None:
         return module

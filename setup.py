@@ -1,0 +1,47 @@
+"""Build hook: ``pip install`` (editable or not) compiles both JS engines into the package, so that the first
+review compiles nothing and fetches nothing (see README, Engines). ``MPSANDBOX_ENGINE_BUILD=lazy`` skips it: the
+engines are then built on first use into the cache."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+
+ROOT = Path(__file__).resolve().parent
+BUILT = Path("mpsandbox", "runtime", "engine", "_built")
+
+
+def _progress(msg: str) -> None:
+    """pip captures a build's output (shown with -v): progress also goes to the terminal when there is one."""
+    line = f"mpsandbox: {msg}\n"
+    sys.stderr.write(line)
+    sys.stderr.flush()
+    try:
+        with open("/dev/tty", "w") as tty:
+            tty.write(line)
+    except OSError:
+        pass
+
+
+class BuildPyWithEngines(build_py):
+    def run(self) -> None:
+        super().run()
+        if os.environ.get("MPSANDBOX_ENGINE_BUILD", "").lower() == "lazy":
+            return
+        sys.path.insert(0, str(ROOT))
+        from mpsandbox.runtime.engine import qjs_build
+
+        dest = ROOT / BUILT if getattr(self, "editable_mode", False) else Path(self.build_lib) / BUILT
+        try:
+            qjs_build.build_into(dest, _progress)
+        except Exception as exc:
+            raise SystemExit(f"mpsandbox: building the JS engines failed: {exc}\n"
+                             "(set MPSANDBOX_ENGINE_BUILD=lazy to install without them: they are then built on "
+                             "first use)") from exc
+
+
+setup(cmdclass={"build_py": BuildPyWithEngines})
