@@ -253,6 +253,8 @@ def _load_mocks(path: Path | None):
                    "host).")
 @click.option("--deny", is_flag=True, help="Also walk the bundle with every permission denied.")
 @click.option("--mock", "mock_file", type=click.Path(path_type=Path), help="Mock file (TOML, YAML or JSON).")
+@click.option("--screenshots", is_flag=True,
+              help="Screenshots of the visited pages in the HTML report (needs Chromium and Playwright).")
 @click.option("--format", "fmt", default=None, metavar="FMT[,FMT...]",
               help="text, json, sarif, junit, html; several separated by commas (with --out-dir). Default: text.")
 @click.option("--out", "outs", multiple=True, metavar="FILE|FMT=FILE",
@@ -271,7 +273,7 @@ def _load_mocks(path: Path | None):
 @click.option("--seed", type=int, default=0, show_default=True)
 @_color_option
 def review(bundle: Path, policy: str | None, allow_domains: list[str], deny: bool, mock_file: Path | None,
-           fmt: str | None, outs: tuple[str, ...], out_dir: Path | None, baseline: Path | None, trace_out: Path | None,
+           screenshots: bool, fmt: str | None, outs: tuple[str, ...], out_dir: Path | None, baseline: Path | None, trace_out: Path | None,
            fail_on: str, platform: str | None, engine: str, seed: int, color: str | None) -> None:
     """Walk BUNDLE without help, audit what it did, and decide: approve, flag or reject.
 
@@ -296,13 +298,16 @@ def review(bundle: Path, policy: str | None, allow_domains: list[str], deny: boo
             raise click.BadParameter(str(exc), param_hint="--baseline") from None
     mocks = _load_mocks(mock_file)
     options = ReviewOptions(policy=policy, platform=platform, engine=_resolve_engine(engine), seed=seed, deny=deny,
-                            allow_domains=list(allow_domains), fail_on=fail_on, mocks=mocks)
+                            allow_domains=list(allow_domains), fail_on=fail_on, mocks=mocks, screenshots=screenshots)
     walks: list = []
     try:
         report = run_review(bundle, options, on_runs=walks.extend)
     except PolicyError as exc:
         err_console.print(f"[red]policy error[/red] {_esc(exc)}", highlight=False)
         sys.exit(EXIT_INTERNAL)
+    if screenshots and not any(r.screens for r in report.runs):
+        why = next((p for p in report.problems if p.startswith("screenshots:")), "none were taken")
+        err_console.print(f"no screenshots: {_esc(why)}", highlight=False)
     if old is not None:
         report = apply_baseline(report, old, str(baseline), fail_on)
     if trace_out is not None:

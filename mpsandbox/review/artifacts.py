@@ -38,6 +38,7 @@ class RunArtifacts:
     stopped_early: str | None = None
     launch_to_ready_ms: int | None = None
     wall_ms: float = 0.0
+    views: dict[str, Any] = field(default_factory=dict)  # route -> PageView (element metrics, HTML)
 
     def cpu_ms(self, units: int) -> float:
         return units / self.units_per_ms if self.units_per_ms else 0.0

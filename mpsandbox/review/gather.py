@@ -114,6 +114,7 @@ def gather(
                 stopped_early=result.log.stopped_early,
                 launch_to_ready_ms=result.launch_to_ready_ms,
                 wall_ms=result.stats.wall_ms,
+                views=result.views,
             )
         )
     return art

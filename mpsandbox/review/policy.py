@@ -104,6 +104,10 @@ class Thresholds(BaseModel):
     max_live_timers: int = Field(100, gt=0)
     reprompt_limit: int = Field(1, ge=0)  # prompts of a scope allowed after it was denied
     secret_min_entropy: float = Field(3.5, gt=0)
+    # WeChat experience score: fewer than 1,000 nodes, depth under 30, at most 60 children per node
+    view_max_nodes: int = Field(1_000, gt=0)
+    view_max_depth: int = Field(30, gt=0)
+    view_max_children: int = Field(60, gt=0)
 
 
 class RuleOverride(BaseModel):

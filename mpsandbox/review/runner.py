@@ -21,6 +21,7 @@ from .model import (
     BundleSummary,
     Report,
     RunFigures,
+    Screen,
     Severity,
     exit_code_for,
     verdict_for,
@@ -37,6 +38,7 @@ class ReviewOptions(BaseModel):
     allow_domains: list[str] = Field(default_factory=list)
     fail_on: Literal["flag", "reject"] = "flag"
     mocks: Any = None  # a MockConfig
+    screenshots: bool = False  # screenshots of the visited pages (headless Chromium), shown in the HTML report
 
 
 def review(path: str | Path, options: ReviewOptions | None = None,
@@ -54,7 +56,46 @@ def review(path: str | Path, options: ReviewOptions | None = None,
                  mocks=opts.mocks if isinstance(opts.mocks, MockConfig) else None, platform=opts.platform)
     if on_runs is not None:
         on_runs(art.runs)
-    return build_report(art, policy, opts)
+    report = build_report(art, policy, opts)
+    if opts.screenshots:
+        why = add_screenshots(report, art)
+        if why:
+            report.problems.append(f"screenshots: {why}")
+    return report
+
+
+MAX_SCREENSHOTS = 24
+
+
+def add_screenshots(report: Report, art: Artifacts) -> str | None:
+    """Screenshots of the pages each walk rendered, into the report; returns why there are none, if so."""
+    import base64
+
+    from ..runtime.view.screenshot import Camera, ScreenshotUnavailable
+
+    docs = [(run, route, view.html) for run in art.runs for route, view in (run.views or {}).items()
+            if getattr(view, "html", "")]
+    if not docs:
+        return "no page was rendered"
+    try:
+        camera = Camera()
+    except ScreenshotUnavailable as exc:
+        return str(exc)
+    with camera:
+        by_mode = {r.mode: r for r in report.runs}
+        taken = 0
+        for run, route, html in docs:
+            if taken >= MAX_SCREENSHOTS or run.mode not in by_mode:
+                continue
+            try:
+                png = camera.shoot(html)
+            except Exception as exc:  # noqa: BLE001 - one page that Chromium cannot show is not the review's end
+                report.problems.append(f"screenshot of {route} failed: {str(exc).splitlines()[0][:200]}")
+                continue
+            by_mode[run.mode].screens.append(Screen(route=route, png_base64=base64.b64encode(png).decode(),
+                                                    caption=""))
+            taken += 1
+    return None
 
 
 def resolve_engine(name: str, on_fallback: Callable[[str], None] | None = None) -> str:

@@ -57,11 +57,26 @@ class WalkLog(BaseModel):
     stopped_early: str | None = None  # why the walk stopped before the end
 
 
+class PageView(BaseModel):
+    """A page as the walk first saw it rendered: element metrics, and the HTML for a screenshot."""
+
+    route: str
+    nodes: int = 0
+    depth: int = 0
+    max_children: int = 0
+    html: str = ""
+
+
+MAX_PAGE_VIEWS = 40  # pages whose HTML a walk keeps (metrics are kept for every page)
+MAX_VIEW_HTML = 2 * 1024 * 1024
+
+
 @dataclass
 class WalkResult:
     trace: Trace
     log: WalkLog
     stats: RunStats
+    views: dict[str, PageView] = field(default_factory=dict)
     launch_to_ready_ms: int | None = None
     units_per_ms: float = 1.0  # the engine's CPU units per nominal millisecond
 
@@ -305,6 +320,7 @@ class Walker:
         self.allow_domains = allow_domains
         self.idle_after_unload_ms = idle_after_unload_ms
         self.log = WalkLog(mode=mode)
+        self.views: dict[str, PageView] = {}
         self._route = ""  # the page being walked ("" at launch and at the end)
         self._page_turns = 0
         self._page_cpu = 0.0
@@ -328,7 +344,7 @@ class Walker:
             trace = sb.stop("the walk is over") if sb.trace.end is None else sb.trace
             sb.stats.wall_ms = (time.perf_counter() - t0) * 1000.0
             return WalkResult(trace=trace, log=self.log, stats=sb.stats, launch_to_ready_ms=_launch_to_ready(trace),
-                              units_per_ms=sb.engine.info.units_per_ms)
+                              units_per_ms=sb.engine.info.units_per_ms, views=self.views)
         finally:
             sb.close()
 
@@ -455,7 +471,22 @@ class Walker:
         self._begin_page("")
         self._finish_app(sb)
 
+    def _snapshot(self, sb: Sandbox, route: str) -> None:
+        if route in self.views or sb.view is None or not sb.pages or sb.pages[-1] != route:
+            return
+        tree = sb.view_tree()
+        if tree is None:
+            return
+        stats = tree.stats()
+        html = ""
+        if len(self.views) < MAX_PAGE_VIEWS:
+            rec = sb.router.top
+            doc = sb.view.document(rec.page_id) if rec is not None else None
+            html = doc if doc and len(doc) <= MAX_VIEW_HTML else ""
+        self.views[route] = PageView(route=route, html=html, **stats)
+
     def _exercise(self, sb: Sandbox, route: str, bindings: list[Binding]) -> None:
+        self._snapshot(sb, route)
         reached = self._exercise_elements(sb, route)
         if reached is None:
             return

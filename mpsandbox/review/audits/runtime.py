@@ -7,7 +7,7 @@ from typing import Iterable
 
 from ..artifacts import Artifacts
 from ..coverage import sandbox_error_seqs
-from ..model import Evidence, Severity
+from ..model import Evidence, Location, Severity
 from ..policy import Policy
 from .base import Hit, audit, event_evidence
 
@@ -356,3 +356,44 @@ def orphan_listener(art: Artifacts, policy: Policy) -> Iterable[Hit]:
             yield Hit(message=f"{api} registered by {owner or 'a page'} is still called after it unloaded",
                       key=f"{api}|{owner}", evidence=[event_evidence(run, e, e.message)])
 
+
+
+@audit(
+    "view-too-large",
+    title="Rendered page too large or too deep",
+    category="performance",
+    severity=Severity.WARNING,
+    description="""A page, as rendered from its template and data, has more element nodes, more nesting or more
+    children under one node than the platforms' experience score accepts (WeChat: fewer than 1,000 nodes, depth
+    under 30, at most 60 children). Big trees render slowly and make every setData costlier on a phone.""",
+    fix="Render long lists in pages (load more on reach-bottom) or with a virtual list; flatten wrappers; hide "
+        "off-screen parts with wx:if rather than hidden.",
+    example='<view wx:for="{{all5000Items}}">...</view>',
+)
+def view_too_large(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    t = policy.thresholds
+    seen: set[str] = set()
+    for run in art.runs:
+        for route, view in sorted((run.views or {}).items()):
+            if route in seen:
+                continue
+            over = []
+            nodes, depth, children = (getattr(view, k, 0) for k in ("nodes", "depth", "max_children"))
+            if nodes >= t.view_max_nodes:
+                over.append(f"{nodes} nodes (limit {t.view_max_nodes})")
+            if depth >= t.view_max_depth:
+                over.append(f"depth {depth} (limit {t.view_max_depth})")
+            if children > t.view_max_children:
+                over.append(f"{children} children under one node (limit {t.view_max_children})")
+            if over:
+                seen.add(route)
+                yield Hit(message=f"{route} renders {', '.join(over)}", key=route,
+                          evidence=[Evidence(description=f"{route} as first rendered: {', '.join(over)}",
+                                             location=Location(file=_template_of(art, route)))])
+
+
+def _template_of(art: Artifacts, route: str) -> str:
+    for ext in (".wxml", ".ttml", ".axml"):
+        if route + ext in art.texts or route + ext in art.sizes:
+            return route + ext
+    return route

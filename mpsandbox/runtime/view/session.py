@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from ..engine import EngineLimits
 from .compose import MAX_INSTANCES, _distribute, component_resolver, element_path, props_of
+from .html import collect_styles, to_html
 from .realm import TEMPLATE_EXT, ViewRealm
 from .sinks import ViewSink, view_sinks
 from .tree import Element
@@ -148,6 +149,16 @@ class ViewSession:
     # ---- what the host reads -------------------------------------------------------------------------------------
     def tree(self, page_id: int) -> Element | None:
         return self.pages.get(page_id)
+
+    def document(self, page_id: int, width: int = 375) -> str | None:
+        """The page as a self-contained HTML document (its styles and its components' inlined), for screenshots."""
+        tree = self.pages.get(page_id)
+        if tree is None:
+            return None
+        route = self.routes.get(page_id, "")
+        modules = sorted({c for i, c in self.components.items() if self.owners.get(i) == page_id})
+        css = collect_styles(self.bundle, [route, *modules], getattr(self.bundle, "platform", "wx"))
+        return to_html(tree, css, width=width, title=route)
 
     def drop_page(self, page_id: int) -> None:
         self.pages.pop(page_id, None)
