@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from pydantic import BaseModel, Field
+from tree_sitter import QueryCursor
 
 GLOBALS = ("tt", "wx", "my", "swan", "qq")
 TIMERS = ("setTimeout", "setInterval")
@@ -37,6 +38,28 @@ class JsFileFacts(BaseModel):
     dynamic_code: list[DynamicSite] = Field(default_factory=list)
     requires: list[str] = Field(default_factory=list)
     parse_error: bool = False
+
+
+_NAMES = " ".join(f'"{g}"' for g in GLOBALS)
+QUERY = f"""
+(member_expression object: (identifier) @obj property: (_) @prop (#any-of? @obj {_NAMES})) @member
+(subscript_expression object: (identifier) @obj index: (_) @index (#any-of? @obj {_NAMES})) @subscript
+(call_expression function: (identifier) @fn arguments: (_) @args
+  (#any-of? @fn "eval" "Function" "setTimeout" "setInterval" "require")) @call
+(new_expression constructor: (identifier) @fn (#any-of? @fn "eval" "Function")) @new
+"""
+
+
+def _outer(match: Any) -> Any:
+    caps = match[1]
+    return next(caps[k][0] for k in ("member", "subscript", "call", "new") if k in caps)
+
+
+@functools.lru_cache(maxsize=1)
+def _query() -> Any:
+    from tree_sitter import Query
+
+    return Query(_parser().language, QUERY)
 
 
 @functools.lru_cache(maxsize=1)
@@ -86,12 +109,12 @@ def _quick_scan(path: str, source: str) -> JsFileFacts:
         return {"line": source.count("\n", 0, pos) + 1, "column": pos - source.rfind("\n", 0, pos)}
 
     for m in _QUICK_API.finditer(source):
-        facts.api_uses.append(ApiUse(name=m.group(2), global_name=m.group(1), **where(m.start())))
+        facts.api_uses.append(ApiUse.model_construct(name=m.group(2), global_name=m.group(1), **where(m.start())))
     for m in _QUICK_DYNAMIC.finditer(source):
         text = m.group(0)
         what = ("new Function" if text.startswith("new") else f"{m.group(2)}(string)" if m.group(2)
                 else m.group(1))
-        facts.dynamic_code.append(DynamicSite(what=what, **where(m.start())))
+        facts.dynamic_code.append(DynamicSite.model_construct(what=what, **where(m.start())))
     return facts
 
 
@@ -107,42 +130,37 @@ def scan_js(path: str, source: str) -> JsFileFacts:
         return facts
     root = tree.root_node
     facts.parse_error = root.has_error
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        t = node.type
-        if t == "member_expression":
-            obj = node.child_by_field_name("object")
-            prop = node.child_by_field_name("property")
-            if obj is not None and obj.type == "identifier" and _text(obj, src) in GLOBALS and prop is not None:
-                facts.api_uses.append(ApiUse(name=_text(prop, src), global_name=_text(obj, src),
-                                             line=node.start_point[0] + 1, column=node.start_point[1] + 1))
-        elif t == "subscript_expression":
-            obj = node.child_by_field_name("object")
-            index = node.child_by_field_name("index")
-            if obj is not None and obj.type == "identifier" and _text(obj, src) in GLOBALS:
-                folded = _fold(index, src)
-                facts.api_uses.append(ApiUse(name=folded if folded is not None else _text(index, src)[:80],
-                                             global_name=_text(obj, src), line=node.start_point[0] + 1,
-                                             column=node.start_point[1] + 1, computed=True,
-                                             resolved=folded is not None))
-        elif t in ("call_expression", "new_expression"):
-            fn = node.child_by_field_name("function") or node.child_by_field_name("constructor")
-            args = node.child_by_field_name("arguments")
-            name = _text(fn, src) if fn is not None and fn.type == "identifier" else None
+    # the query runs in tree-sitter's C code: walking every node in Python took seconds on a minified library
+    matches = sorted(QueryCursor(_query()).matches(root), key=lambda m: _outer(m).start_byte)
+    for _, caps in matches:
+        if "member" in caps:
+            node, obj, prop = caps["member"][0], caps["obj"][0], caps["prop"][0]
+            facts.api_uses.append(ApiUse.model_construct(name=_text(prop, src), global_name=_text(obj, src),
+                                                         line=node.start_point[0] + 1, column=node.start_point[1] + 1))
+        elif "subscript" in caps:
+            node, obj, index = caps["subscript"][0], caps["obj"][0], caps["index"][0]
+            folded = _fold(index, src)
+            facts.api_uses.append(ApiUse.model_construct(
+                name=folded if folded is not None else _text(index, src)[:80], global_name=_text(obj, src),
+                line=node.start_point[0] + 1, column=node.start_point[1] + 1, computed=True,
+                resolved=folded is not None))
+        else:
+            is_new = "new" in caps
+            node = caps["new" if is_new else "call"][0]
+            name = _text(caps["fn"][0], src)
+            args = caps.get("args", [None])[0]
             where = dict(line=node.start_point[0] + 1, column=node.start_point[1] + 1)
             if name == "eval":
-                facts.dynamic_code.append(DynamicSite(what="eval", **where))
+                facts.dynamic_code.append(DynamicSite.model_construct(what="eval", **where))
             elif name == "Function":
-                facts.dynamic_code.append(DynamicSite(what="new Function" if t == "new_expression" else "Function",
-                                                      **where))
+                facts.dynamic_code.append(DynamicSite.model_construct(what="new Function" if is_new else "Function",
+                                                                      **where))
             elif name in TIMERS and args is not None and args.named_child_count:
                 first = args.named_children[0]
                 if first.type in ("string", "template_string", "binary_expression") and _fold(first, src) is not None:
-                    facts.dynamic_code.append(DynamicSite(what=f"{name}(string)", **where))
+                    facts.dynamic_code.append(DynamicSite.model_construct(what=f"{name}(string)", **where))
             elif name == "require" and args is not None and args.named_child_count:
                 target = _fold(args.named_children[0], src)
                 if target is not None:
                     facts.requires.append(target)
-        stack.extend(reversed(node.children))
     return facts
