@@ -1109,7 +1109,9 @@
     createSelectorQuery: function () { var q = global[platform].createSelectorQuery; return q ? q() : undefined; },
     createIntersectionObserver: function (a, b) { var c = global[platform].createIntersectionObserver; return c ? c(this, a, b) : undefined; },
     getPageId: function () { return this.__page ? 'pageId:' + this.__page.__pageId : ''; },
-    hasBehavior: function () { return false; }
+    hasBehavior: function () { return false; },
+    // relations (vant's van-tabs/van-tab) are not linked in the sandbox: no related nodes, as before they attach
+    getRelationNodes: function () { return []; }
   });
 
   function makeEventChannel() {
