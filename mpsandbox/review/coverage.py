@@ -49,13 +49,25 @@ def _source_line(art: Artifacts, frame: Any) -> str:
     return lines[frame.line - 1] if 0 < frame.line <= len(lines) else ""
 
 
+def _other_platforms_apis(art: Artifacts) -> set[str]:
+    """Names the catalogue gives other platforms' APIs but not this platform's."""
+    catalogue = getattr(art, "catalogue", None)
+    if catalogue is None:
+        return set()
+    own = {api.name_on(art.platform) for api in catalogue.apis}
+    others = {api.name_on(p) for api in catalogue.apis for p in ("tt", "wx", "my") if p != art.platform}
+    return {n for n in others - own if n}
+
+
 def classify_errors(art: Artifacts, run: RunArtifacts) -> list[tuple[Any, str]]:
     """Every error event of the run with its cause (a key of :data:`CAUSE_TEXT`)."""
     trace = run.trace
     unknown_by_turn: dict[int, set[str]] = {}
     unknown_at: set[tuple[str, int]] = set()  # call sites of unknown APIs (reported once per name by the framework)
+    foreign = _other_platforms_apis(art)
     for e in trace.api_calls():
-        if e.outcome == "unknown":
+        # an API of another platform only (my.showModal on Alipay) is missing on the device too: the app's error
+        if e.outcome == "unknown" and e.api not in foreign:
             unknown_by_turn.setdefault(e.turn, set()).add(e.api.rsplit(".", 1)[-1])
             if e.stack:
                 unknown_at.add((e.stack[0].file, e.stack[0].line or 0))

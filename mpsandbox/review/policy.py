@@ -67,7 +67,7 @@ class Budgets(BaseModel):
     """What one walk may spend. A blown budget ends the walk and becomes a finding."""
 
     model_config = ConfigDict(extra="forbid")
-    memory_bytes: int = Field(64 * MB, gt=0)
+    memory_bytes: int = Field(512 * MB, gt=0)  # a phone gives the logic layer hundreds of MB (V8 on Android: >= 512 MB)
     stack_bytes: int = Field(4 * MB, gt=0)
     cpu_ms_per_turn: float = Field(1_000.0, gt=0)  # WeChat's audit: script <= 1 s per cycle
     # whole-walk caps; the walk raises them to its per-page budgets times the number of pages

@@ -60,7 +60,7 @@ class RunLimits(BaseModel):
     """Budgets of one run. CPU figures are deterministic engine units converted from milliseconds."""
 
     model_config = ConfigDict(frozen=True)
-    memory_bytes: int = 64 * 1024 * 1024
+    memory_bytes: int = 512 * 1024 * 1024  # a phone gives the logic layer hundreds of MB; a 312-page Taro app needs ~400 MB
     stack_bytes: int = 4 * 1024 * 1024  # QuickJS-NG uses ~1.7 KB of C stack per JS call: ~2400 frames
     cpu_ms_per_turn: float = 2_000.0
     cpu_ms_total: float = 30_000.0

@@ -48,3 +48,22 @@ def test_pages_and_handlers_per_package(tmp_path):
     assert (cov.pages_visited, cov.pages_declared, cov.handlers_fired, cov.handlers_bound) == (2, 2, 2, 2)
     assert {p.package: (p.pages_visited, p.pages_declared) for p in cov.packages} == {"main": (1, 1), "pkg": (1, 1)}
     assert cov.budget_notes == [] and cov.errors_app == 0 and cov.errors_sandbox == 0
+
+
+def test_another_platforms_api_is_the_apps_error_not_the_sandboxs(tmp_path):
+    # tt.showModal exists; tt.confirm is Alipay's only (my.confirm): calling it on Douyin fails on the device too
+    path = _bundle(tmp_path / "b", {"pages/a/a": "Page({ onLoad() { tt.confirm({ title: 'x' }); } })"})
+    cov = review(path, ReviewOptions(engine="native")).runs[0].coverage
+    assert (cov.errors_app, cov.errors_sandbox) == (1, 0)
+
+
+def test_component_relations_and_page_component_methods_do_not_throw(tmp_path):
+    page = ("Page({ onLoad() { this.triggerEvent('x'); console.log(this.getRelationNodes('a').length, "
+            "this.hasBehavior({})); } })")
+    comp = ("Component({ lifetimes: { attached() { console.log('kids', this.getRelationNodes('../tab/index').length) } } })")
+    path = _bundle(tmp_path / "b", {"pages/a/a": page},
+                   extra={"comp/c.js": comp, "comp/c.json": '{"component": true}', "comp/c.ttml": "<view/>",
+                          "pages/a/a.json": '{"usingComponents": {"c": "/comp/c"}}', "pages/a/a.ttml": "<c/>"})
+    report = review(path, ReviewOptions(engine="native"))
+    cov = report.runs[0].coverage
+    assert cov.errors_app == 0 and cov.errors_sandbox == 0

@@ -1086,6 +1086,13 @@
   }
   defineMethods(pageProto, {
     setData: function (obj, cb) { doSetData(this, 'page', obj, cb); },
+    // pages are components on the platforms: the component methods exist and do what they can on a page
+    triggerEvent: function () {},
+    selectOwnerComponent: function () { return null; },
+    hasBehavior: function () { return false; },
+    getPageId: function () { return 'pageId:' + this.__pageId; },
+    getRelationNodes: function () { return []; },
+    groupSetData: function (fn) { if (typeof fn === 'function') invoke(fn, this, [], 'groupSetData'); },
     selectComponent: function (sel) { return selectComponents(this, sel)[0] || null; },
     selectAllComponents: function (sel) { return selectComponents(this, sel); },
     createSelectorQuery: function () { var q = global[platform].createSelectorQuery; return q ? q() : undefined; },
@@ -1102,7 +1109,9 @@
     createSelectorQuery: function () { var q = global[platform].createSelectorQuery; return q ? q() : undefined; },
     createIntersectionObserver: function (a, b) { var c = global[platform].createIntersectionObserver; return c ? c(this, a, b) : undefined; },
     getPageId: function () { return this.__page ? 'pageId:' + this.__page.__pageId : ''; },
-    hasBehavior: function () { return false; }
+    hasBehavior: function () { return false; },
+    // relations (vant's van-tabs/van-tab) are not linked in the sandbox: no related nodes, as before they attach
+    getRelationNodes: function () { return []; }
   });
 
   function makeEventChannel() {
@@ -1631,6 +1640,75 @@
     }
   }
 
+  // ---- replaceable globals, plugins --------------------------------------------------------------------------
+  // The platforms let a bundle assign App/Page/Component/Behavior/getApp/getCurrentPages (uni-app and Taro wrap
+  // Page and Component this way): the assignment is accepted and noted once; the framework keeps its own functions,
+  // so a wrapper that calls the original still registers.
+  var REPLACEABLE_GLOBALS = { App: 1, Page: 1, Component: 1, Behavior: 1, getApp: 1, getCurrentPages: 1 };
+  function installReplaceable(name, initial) {
+    var current = initial, noted = false;
+    defineProperty(global, name, {
+      get: function () { return current; },
+      set: function (value) {
+        if (!noted) {
+          noted = true;
+          send('note', { code: 'platform-global-replaced', message: 'the bundle replaced the global ' + name,
+                         data: { name: name } }, here());
+        }
+        current = value;
+      },
+      enumerable: false, configurable: false
+    });
+  }
+
+  // requirePlugin(name): WeChat plugins run in their own realm and are not part of the bundle. The app gets a
+  // stub whose members are callable stubs; using a plugin is noted once (declared in app.json `plugins` or a
+  // subpackage's, or not).
+  function makeRequirePlugin(appJsonText) {
+    var declared = create(null);
+    var conf = null;
+    try { conf = appJsonText ? parseJSON(appJsonText) : null; } catch (_) { conf = null; }
+    function collect(plugins) {
+      if (!plugins || typeof plugins !== 'object') return;
+      var pk = keys(plugins);
+      for (var i = 0; i < pk.length; i++) declared[pk[i]] = plugins[pk[i]] && plugins[pk[i]].provider || '';
+    }
+    if (conf && typeof conf === 'object') {
+      collect(conf.plugins);
+      var subs = conf.subpackages || conf.subPackages || [];
+      for (var j = 0; j < subs.length && j < 1000; j++) if (subs[j]) collect(subs[j].plugins);
+    }
+    var stubs = create(null);
+    function stub(label, depth) {
+      var members = create(null);
+      var fn = function () { return depth < 8 ? stub(label + '()', depth + 1) : undefined; };
+      return new Proxy(fn, {
+        get: function (t, prop) {
+          if (typeof prop !== 'string' || prop === 'then' || prop === 'toJSON') return undefined;
+          if (prop === 'toString' || prop === 'valueOf') return function () { return '[plugin ' + label + ']'; };
+          if (hasOwn(members, prop)) return members[prop];
+          return depth < 8 ? (members[prop] = stub(label + '.' + prop, depth + 1)) : undefined;
+        },
+        set: function (t, prop, value) { if (typeof prop === 'string') members[prop] = value; return true; },
+        has: function (t, prop) { return typeof prop === 'string' && hasOwn(members, prop); },
+        apply: function () { return depth < 8 ? stub(label + '()', depth + 1) : undefined; },
+        construct: function () { return depth < 8 ? stub('new ' + label, depth + 1) : {}; }
+      });
+    }
+    return function requirePlugin(name) {
+      name = S(name);
+      if (!stubs[name]) {
+        var known = hasOwn(declared, name);
+        send('note', { code: known ? 'plugin-used' : 'plugin-undeclared',
+                       message: known ? 'the bundle uses plugin ' + name + (declared[name] ? ' (' + declared[name] + ')' : '')
+                                      : 'the bundle requires plugin ' + name + ', which app.json does not declare',
+                       data: { name: name, provider: known ? declared[name] : null } }, here());
+        stubs[name] = stub(name, 0);
+      }
+      return stubs[name];
+    };
+  }
+
   // ---- boot ----------------------------------------------------------------------------------------------
   function boot(config) {
     cfg = config;
@@ -1666,16 +1744,15 @@
       getCurrentPages: function () { return arrSlice(stack); },
       setTimeout: makeTimer(false), setInterval: makeTimer(true),
       clearTimeout: clearTimer, clearInterval: clearTimer,
-      console: freeze(consoleObj)
+      console: consoleObj  // not frozen: apps silence it (console.log = function () {}) as on the platforms
     };
+    installs.requirePlugin = makeRequirePlugin(jm['app.json']);
     var names = keys(installs);
     for (var n = 0; n < names.length; n++) {
-      defineProperty(global, names[n], { value: installs[names[n]], writable: false, enumerable: false, configurable: false });
+      if (hasOwn(REPLACEABLE_GLOBALS, names[n])) installReplaceable(names[n], installs[names[n]]);
+      else defineProperty(global, names[n], { value: installs[names[n]], writable: false, enumerable: false, configurable: false });
     }
     defineProperty(global, platform, { value: makePlatformGlobal(), writable: false, enumerable: false, configurable: false });
-    if (platform === 'wx' || platform === 'tt') {
-      defineProperty(global, 'Behavior', { value: Behavior, writable: false, configurable: false });
-    }
     defineProperty(global, config.defineName, { value: function (path, factory) {
       if (typeof path === 'string' && typeof factory === 'function' && !defs[path]) defs[path] = factory;
     }, writable: false, configurable: true });

@@ -1,0 +1,62 @@
+"""Globals and instance surfaces real frameworks (uni-app, Taro) and apps rely on: replaceable App/Page/Component,
+requirePlugin, a console apps may silence, component methods on pages."""
+
+from __future__ import annotations
+
+import json
+
+from mpsandbox.runtime.sandbox import Sandbox
+
+from .fakebundle import FakeBundle
+from .helpers import console_lines, run_pages
+
+# uni-app's vendor.js wraps the globals this way (assignment, then a call to the captured original)
+WRAPPER = """
+var MPPage = Page, MPComponent = Component;
+Page = function (options) { var load = options.onLoad;
+  options.onLoad = function (q) { console.log('wrapped onLoad'); return load && load.call(this, q); };
+  return MPPage(options); };
+Component = function (options) { options.created = function () { this.triggerEvent('hello', {}); }; return MPComponent(options); };
+"""
+
+
+def test_a_bundle_wrapping_page_and_component_still_registers_its_pages():
+    trace = run_pages(
+        {"pages/a/a": "require('../../vendor.js'); Page({ onLoad() { console.log('a', typeof this.triggerEvent) } })",
+         "pages/b/b": "require('../../vendor.js'); Component({ methods: { onLoad() { console.log('b loaded') } } })"},
+        extra={"vendor.js": WRAPPER},
+        steps=lambda sb: sb.route("navigateTo", "/pages/b/b"))
+    lines = console_lines(trace)
+    assert lines[:2] == ["wrapped onLoad", "a function"]
+    assert "b loaded" in lines
+    assert not [e for e in trace.of_kind("error")]
+    replaced = [e.data["name"] for e in trace.of_kind("note") if e.code == "platform-global-replaced"]
+    assert replaced == ["Page", "Component"]
+
+
+def test_console_methods_can_be_replaced():
+    trace = run_pages({"pages/p/p": "console.log = function () {}; console.log('hidden'); console.info('kept'); Page({})"})
+    assert console_lines(trace) == ["kept"]
+    assert not trace.of_kind("error")
+
+
+def _plugin_run(app_json: dict, page_js: str):
+    sources = {"app.js": "App({})", "app.json": json.dumps(app_json), "pages/p/p.js": page_js}
+    with Sandbox(FakeBundle(sources, platform="wx")) as sb:
+        sb.launch()
+        sb.run()
+        return sb.finish()
+
+
+def test_require_plugin_gives_a_stub_and_notes_the_plugin():
+    page = """const si = requirePlugin('WechatSI'); const m = si.getRecordRecognitionManager();
+m.onStop = (r) => {}; m.start({ lang: 'zh_CN' });
+console.log(typeof si, typeof m.start, typeof m.onStop, String(si));
+const other = requirePlugin('myPlugin'); console.log(typeof other.anything);
+Page({})"""
+    trace = _plugin_run({"pages": ["pages/p/p"], "plugins": {"WechatSI": {"version": "0.3.5", "provider": "wx069ba97219f66d99"}}},
+                        page)
+    assert console_lines(trace) == ["function function function [plugin WechatSI]", "function"]
+    notes = [(e.code, e.data["name"]) for e in trace.of_kind("note") if e.code.startswith("plugin-")]
+    assert notes == [("plugin-used", "WechatSI"), ("plugin-undeclared", "myPlugin")]
+    assert not trace.of_kind("error")
