@@ -24,6 +24,7 @@ from ..apis.mocks import MockConfig, UserMock
 from .sandbox import RunLimits, Sandbox
 from .trace import BudgetEvent, NoteEvent, RunStats, Trace
 from .view.events import interactive
+from .view.expr import ExprError, NotConstant, constant_value, split_mustache
 
 WalkMode = Literal["allow", "deny"]
 SETTLE_MS = 3_000  # virtual time a step may take to settle before the walk moves on
@@ -131,7 +132,7 @@ def page_bindings(bundle: Any, route: str) -> list[Binding]:
             handler=handler,
             event=_get(b, "event") or "tap",
             open_type=_get(b, "open_type"),
-            dataset={k: ("1" if "{{" in str(v) else v) for k, v in (_get(b, "dataset") or {}).items()},
+            dataset={k: static_value(v) for k, v in (_get(b, "dataset") or {}).items()},
             component=_get(b, "owner") or _get(b, "handler_component"),
             target_id=_get(b, "id") or "",
             dynamic=bool(_get(b, "dynamic", False)),
@@ -144,6 +145,21 @@ def page_bindings(bundle: Any, route: str) -> list[Binding]:
         seen.add(key)
         out.append(binding)
     return out
+
+
+def static_value(raw: Any) -> Any:
+    """A dataset value as far as the template alone tells it: text, a constant ``{{ }}`` expression evaluated
+    (uni-app's ``data-event-opts`` arrays), or "1" for one that reads data the walk does not know."""
+    text = str(raw)
+    if "{{" not in text:
+        return raw
+    parts = split_mustache(text)
+    if len(parts) == 1 and isinstance(parts[0], tuple):
+        try:
+            return constant_value(parts[0][1])
+        except (ExprError, NotConstant, RecursionError):
+            return "1"
+    return "1"
 
 
 def _number(text: str | None, default: float) -> float:
@@ -229,8 +245,11 @@ def element_shape(el: Any) -> tuple:
     bound to. The items of a list share a shape, so the walk acts on one of them."""
     owner = el.owner.rsplit(":", 1)[-1] if isinstance(el.owner, str) else ""
     binds = tuple(sorted((b.event, str(b.handler)) for b in el.bindings))
+    # the template node it came from tells elements apart that bind the same handler name (uni-app binds every
+    # event to one dispatcher, `__e`); compiled templates do not say, so the dispatcher's options stand in
+    where = el.source or str(el.attrs.get("data-event-opts") or "")[:200]
     return (owner, el.tag, binds, str(el.attrs.get("openType") or ""), str(el.attrs.get("formType") or ""),
-            str(el.attrs.get("name") or "") if not binds else "")
+            str(el.attrs.get("name") or "") if not binds else "", where)
 
 
 PERSONAL_HINTS = (  # what a field asks for, from its name/placeholder/type, and the canary kind typed into it
@@ -497,7 +516,9 @@ class Walker:
         for b in bindings:
             if b.handler in reached_names:
                 continue
-            if b.dynamic:
+            if b.dynamic or (b.dataset.get("eventOpts") == "1"):
+                # a dynamic name, or uni-app's dispatcher without the options its element would carry: firing it
+                # by name would only fail inside the dispatcher
                 self.log.handlers_skipped.append(b.handler)
                 continue
             if fired >= self.budgets.handlers_per_page:

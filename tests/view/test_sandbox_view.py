@@ -141,3 +141,23 @@ def test_typed_personal_data_is_a_source(tmp_path: Path) -> None:
     result = walk(load_bundle(make(tmp_path, files)), allow_domains=["api.example.com"])
     flows = [e for e in result.trace.events if e.kind == "flow"]
     assert any(f.source_api == "user-input" and f.source_kind == "phoneNumber" and f.sink == "network" for f in flows)
+
+
+def test_elements_bound_to_one_dispatcher_are_told_apart_by_template_node(tmp_path: Path) -> None:
+    # uni-app binds every event to `__e` and says what to run in data-event-opts
+    files = {
+        "pages/p/p.wxml": "<view bindtap=\"__e\" data-event-opts=\"{{[['tap',[['one']]]]}}\">1</view>"
+                          "<view bindtap=\"__e\" data-event-opts=\"{{[['tap',[['two']]]]}}\">2</view>"
+                          "<view wx:for=\"{{[1, 2, 3]}}\" bindtap=\"__e\" data-event-opts=\"{{[['tap',[['item']]]]}}\">i</view>",
+        "pages/p/p.js": "Page({ __e(e) { const opts = e.currentTarget.dataset.eventOpts; console.log('run', opts[0][1][0][0]) } })",
+    }
+    lines = console(walk(load_bundle(make(tmp_path, files))).trace)
+    assert lines == ["run one", "run two", "run item"]
+
+
+def test_constant_template_expressions_are_known_without_data() -> None:
+    from mpsandbox.runtime.walker import static_value
+
+    assert static_value("{{[['tap',[['go',['$event']]]]]}}") == [["tap", [["go", ["$event"]]]]]
+    assert static_value("{{-2}}") == -2 and static_value("{{'a' + 'b'}}") == "ab" and static_value("plain") == "plain"
+    assert static_value("{{item.id}}") == "1" and static_value("x{{y}}") == "1"

@@ -89,9 +89,11 @@
     return out;
   }
 
-  function el(tag, line) {
+  function el(tag, line, source) {
     if (++nodes > maxNodes) throw new RangeError('the page renders more than ' + maxNodes + ' elements');
-    return { t: tag, a: {}, c: [], l: line };
+    var e = { t: tag, a: {}, c: [], l: line };
+    if (source !== undefined) e.n = source;
+    return e;
   }
 
   function txt(out, v) {
@@ -230,7 +232,7 @@
     if (oc.length > nc.length) push(out, ['trunc', A.prototype.slice.call(path), nc.length]);
   }
   function diffNode(o, n, path, out) {
-    if (typeof o === 'string' || typeof n === 'string' || o.t !== n.t || o.l !== n.l) {
+    if (typeof o === 'string' || typeof n === 'string' || o.t !== n.t || o.l !== n.l || o.n !== n.n) {
       if (o !== n) push(out, ['node', A.prototype.slice.call(path), n]);
       return;
     }

@@ -67,6 +67,7 @@ class _Compiler:
         self.out = CompiledFile(path=path, js="")
         self.n = 0
         self.inline_scripts: dict[str, str] = {}
+        self.node_ids = 0
 
     def var(self, prefix: str) -> str:
         self.n += 1
@@ -196,7 +197,8 @@ class _Compiler:
         if tag in ("wxs", "sjs", "import-sjs"):
             return []
         el = self.var("e")
-        code = [f"var {el}=_el({json.dumps(tag)},{node.line});"]
+        self.node_ids += 1  # which template node an element comes from: the items of a list share it
+        code = [f"var {el}=_el({json.dumps(tag)},{node.line},{json.dumps(f'{self.path}#{self.node_ids}')});"]
         for attr in node.attrs:
             name = attr.name
             if name.startswith(p) or (self.platform == "my" and name == "key"):

@@ -353,3 +353,39 @@ def split_mustache(text: str) -> list[str | tuple[str, str]]:
     if pos < len(text):
         parts.append(text[pos:])
     return parts
+
+
+class NotConstant(ValueError):
+    """The expression depends on data."""
+
+
+def constant_value(source: str) -> Any:
+    """The value of a template expression made of literals only (``[['tap', [['go', ['$event']]]]]``, ``'a'``,
+    ``-1``, ``{a: 1}``); raises NotConstant for one that reads data or calls functions."""
+    return _const(parse_expression(source))
+
+
+def _const(node: Any) -> Any:
+    kind = node[0]
+    if kind == "lit":
+        return node[1]
+    if kind == "undef":
+        return None
+    if kind == "un" and node[1] in ("-", "+"):
+        v = _const(node[2])
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return -v if node[1] == "-" else v
+    if kind == "array":
+        return [_const(x) for x in node[1] if x[0] != "spread"] if all(x[0] != "spread" for x in node[1]) \
+            else _fail()
+    if kind == "object" and all(e[0] == "prop" for e in node[1]):
+        return {str(e[1]): _const(e[2]) for e in node[1]}
+    if kind == "bin" and node[1] == "+":
+        a, b = _const(node[2]), _const(node[3])
+        if isinstance(a, str) and isinstance(b, str):
+            return a + b
+    return _fail()
+
+
+def _fail() -> Any:
+    raise NotConstant("not a constant expression")

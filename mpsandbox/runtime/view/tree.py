@@ -35,6 +35,7 @@ class Element:
     owner: Any = field(default=None, repr=False, compare=False)  # the component instance whose template made it
     shadow: "Element | None" = field(default=None, repr=False, compare=False)  # a component's rendered template
     assigned: "list[Element | str] | None" = field(default=None, repr=False, compare=False)  # a slot's content
+    source: str | None = field(default=None, repr=False, compare=False)  # "file#n": the template node it came from
 
     # ---- attributes ----------------------------------------------------------------------------------------------
     @property
@@ -191,6 +192,8 @@ def from_json(tree: list[Any], tag: str = "#root") -> Element:
                 line = item.get("l")
                 el = Element(str(item.get("t", "")), dict(attrs), [], line if isinstance(line, int) else 0,
                              item.get("k"), parent)
+                if isinstance(item.get("n"), str):
+                    el.source = item["n"]
                 parent.children.append(el)
                 stack.append((el, item.get("c") or []))
     return root
