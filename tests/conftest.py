@@ -9,6 +9,7 @@ import pytest
 from mpsandbox.runtime.engine import EngineUnavailable, create_engine
 
 ENGINE_NAMES = ("native", "wasm")
+pytest_plugins = ["pytester"]  # the plugin's own tests run pytest in a scratch project
 
 
 @functools.lru_cache(maxsize=None)

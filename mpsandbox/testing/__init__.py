@@ -266,6 +266,31 @@ class MiniProgram:
         self.sandbox.show_app()
         self.settle()
 
+    # ---- mocking during a test -----------------------------------------------------------------------------------------
+    def mock_api(self, api: str, *, result: dict[str, Any] | None = None, value: Any = None,
+                 fail: str | None = None, latency_ms: int | None = None) -> "MiniProgram":
+        """From now on ``api`` (its name on the platform or the Douyin name) answers ``result`` (merged into the
+        default), returns ``value`` (sync APIs) or fails with ``fail`` (the errMsg detail)."""
+        from ..apis.mocks import ApiMock
+
+        host = self.sandbox.api_host
+        apis = {**host.mocks.apis, api: ApiMock(result=result, value=value, fail=fail, latency_ms=latency_ms)}
+        host.mocks = host.mocks.model_copy(update={"apis": apis})
+        return self
+
+    def mock_response(self, url: str, data: Any = None, *, status: int = 200, method: str = "*",
+                      fail: str | None = None, times: int | None = None) -> "MiniProgram":
+        """From now on network calls to ``url`` (a glob, or ``re:`` + a regex) answer ``data`` with ``status``; it
+        takes precedence over earlier mocks for the same URL."""
+        from ..apis.mocks import ResponseMock
+
+        host = self.sandbox.api_host
+        mock = ResponseMock(url=url, data={} if data is None else data, status=status, method=method, fail=fail,
+                            times=times)
+        host.mocks = host.mocks.model_copy(update={"responses": [mock, *host.mocks.responses]})
+        host.response_uses = {i + 1: n for i, n in host.response_uses.items()}  # uses follow their mocks' places
+        return self
+
     # ---- inspection -------------------------------------------------------------------------------------------------
     @property
     def trace(self) -> Trace:
@@ -292,12 +317,14 @@ class MiniProgram:
         return {k: json.loads(v) for k, v in getattr(self.sandbox.api_host, "storage", {}).items()}
 
     def assert_no_errors(self) -> None:
+        __tracebackhide__ = True
         errors = self.errors()
         if errors:
             lines = [f"{e.error} {e.name}: {e.message} at {e.stack[0] if e.stack else '?'}" for e in errors[:10]]
             raise MiniProgramError("the mini-program raised errors:\n  " + "\n  ".join(lines))
 
     def assert_called(self, api: str, times: int | None = None) -> list[ApiCallEvent]:
+        __tracebackhide__ = True
         found = self.calls(api)
         if not found or (times is not None and len(found) != times):
             seen = sorted({e.called_as for e in self.calls()})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable
 
 import pytest
@@ -14,6 +15,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mpsandbox-engine", default="native", choices=("native", "wasm"),
                     help="engine the miniprogram fixture runs bundles on (default: native)")
     group.addoption("--mpsandbox-seed", type=int, default=0, help="seed of Math.random and the mocks")
+    parser.addini("mpsandbox_bundle", "the bundle the miniprogram fixture opens when given none (relative to the "
+                  "rootdir)", default="")
 
 
 @pytest.fixture
@@ -23,7 +26,16 @@ def miniprogram(request: pytest.FixtureRequest) -> Callable[..., MiniProgram]:
     engine = request.config.getoption("--mpsandbox-engine", default="native")
     seed = request.config.getoption("--mpsandbox-seed", default=0)
 
-    def open_(bundle: Any, **kwargs: Any) -> MiniProgram:
+    root = Path(str(request.config.rootpath))
+
+    def open_(bundle: Any = None, **kwargs: Any) -> MiniProgram:
+        __tracebackhide__ = True
+        if bundle is None:
+            bundle = request.config.getini("mpsandbox_bundle")
+            if not bundle:
+                raise pytest.UsageError("miniprogram() needs a bundle, or the ini option mpsandbox_bundle")
+        if isinstance(bundle, (str, Path)) and not Path(bundle).is_absolute():
+            bundle = root / bundle  # paths are the project's, wherever pytest was started
         kwargs.setdefault("engine", engine)
         kwargs.setdefault("seed", seed)
         mp = MiniProgram(bundle, **kwargs)

@@ -109,3 +109,31 @@ def test_rendered_elements_query_tap_input_render(miniprogram, tmp_path):
         page.tap("remove")
     with pytest.raises(MiniProgramError, match="has dataset"):
         page.tap("add", id=9)
+
+
+def test_mocks_change_during_a_test(miniprogram):
+    src = ("Page({ load() { tt.request({ url: 'https://api.example.com/menu', success: r => this.setData({ menu: r.data }),"
+           " fail: e => this.setData({ err: e.errMsg }) }) },\n"
+           "  where() { tt.getLocation({ success: r => this.setData({ lat: r.latitude }), fail: e => this.setData({ err: e.errMsg }) }) } })")
+    mp = miniprogram(make_bundle({"pages/m/m": src}), mocks={"responses": [{"url": "https://api.example.com/*", "data": {"v": 1}}]})
+    page = mp.launch()
+    page.tap("load")
+    assert page.data["menu"] == {"v": 1}
+    mp.mock_response("https://api.example.com/menu", {"v": 2})
+    page.tap("load")
+    assert page.data["menu"] == {"v": 2}
+    mp.mock_api("getLocation", fail="auth deny")
+    page.tap("where")
+    assert "auth deny" in page.data["err"]
+
+
+def test_the_fixture_resolves_bundles_from_the_rootdir(pytester):
+    import shutil
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[2] / "fixtures" / "bundles" / "douyin-store"
+    shutil.copytree(src, pytester.path / "app")
+    pytester.makeini("[pytest]\nmpsandbox_bundle = app\n")
+    pytester.makepyfile(test_app="def test_it(miniprogram):\n    assert miniprogram().launch().route == 'pages/home/home'\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", str(pytester.path / "test_app.py"))
+    result.assert_outcomes(passed=1)
