@@ -33,15 +33,20 @@ def compiler_dir() -> Path | None:
     return None
 
 
+def _write_project(tmp: Path, templates: dict[str, str]) -> Path:
+    root = tmp / "proj"
+    for path, text in templates.items():
+        f = root / path
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(text, encoding="utf-8")
+    return root
+
+
 def render_with_wcc(templates: dict[str, str], cases: list[tuple[str, Any]]) -> list[dict[str, Any]]:
     pkg = compiler_dir()
     assert pkg is not None
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "proj"
-        for path, text in templates.items():
-            f = root / path
-            f.parent.mkdir(parents=True, exist_ok=True)
-            f.write_text(text, encoding="utf-8")
+        root = _write_project(Path(tmp), templates)
         (Path(tmp) / "cases.json").write_text(json.dumps(cases), encoding="utf-8")
         (Path(tmp) / "run.js").write_text(RUNNER, encoding="utf-8")
         out = subprocess.run(["node", str(Path(tmp) / "run.js"), str(pkg), str(Path(tmp) / "cases.json"), str(root)],
@@ -97,11 +102,7 @@ def compile_with_wcc(templates: dict[str, str]) -> str:
     pkg = compiler_dir()
     assert pkg is not None
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "proj"
-        for path, text in templates.items():
-            f = root / path
-            f.parent.mkdir(parents=True, exist_ok=True)
-            f.write_text(text, encoding="utf-8")
+        root = _write_project(Path(tmp), templates)
         script = "process.stdout.write(require(process.argv[1]).wxmlToJs(process.argv[2]))"
         out = subprocess.run(["node", "-e", script, str(pkg), str(root)], capture_output=True, text=True, timeout=60)
         return out.stdout if out.returncode == 0 else ""
