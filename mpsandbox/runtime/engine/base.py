@@ -154,7 +154,9 @@ class EstimateCadence:
 
     def due(self, heap: int) -> bool:
         self.turns += 1
-        return (self.heap_at_estimate < 0 or self.turns >= self.every
+        # a walk costs in proportion to the heap: a big heap is walked less often (every 32 turns per 8 MiB)
+        every = self.every * max(1, heap >> 23)
+        return (self.heap_at_estimate < 0 or self.turns >= every
                 or abs(heap - self.heap_at_estimate) > max(self.slack, self.heap_at_estimate // 10))
 
     def measured(self, heap: int, estimate: int) -> int:
