@@ -60,3 +60,10 @@ Page({})"""
     notes = [(e.code, e.data["name"]) for e in trace.of_kind("note") if e.code.startswith("plugin-")]
     assert notes == [("plugin-used", "WechatSI"), ("plugin-undeclared", "myPlugin")]
     assert not trace.of_kind("error")
+
+
+def test_wechat_modules_see_wxconfig(engine_name):
+    page = ("Page({ onLoad() { console.log(JSON.stringify(__wxConfig.pages), __wxConfig.envVersion, "
+            "typeof __wxConfig.global.window) } })")
+    trace = run_pages({"pages/a/a": page}, engine=engine_name, platform="wx")
+    assert console_lines(trace) == ['["pages/a/a"] release object']

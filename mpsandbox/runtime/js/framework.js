@@ -1737,6 +1737,11 @@
     defineProperty(global, 'performance', { value: freeze({ now: function () { return nowMs; } }), writable: true, configurable: true });
     // `global`: the object WeChat, Douyin and Alipay modules share (writable; not the realm's global object)
     defineProperty(global, 'global', { value: {}, writable: true, configurable: true });
+    if (platform === 'wx') {
+      // WeChat's base library leaves its view of app.json in the logic layer as __wxConfig (build tools such as
+      // Taro read pages, envVersion and the window settings from it)
+      defineProperty(global, '__wxConfig', { value: wxConfig(jm['app.json']), writable: true, configurable: true });
+    }
     makeFrameTimer = makeTimer(false);
     var consoleObj = makeConsole();
     var installs = {
@@ -1758,6 +1763,24 @@
     }, writable: false, configurable: true });
     defineProperty(global, config.rejectionName, { value: onUnhandledRejection, writable: false, configurable: true });
     return { globals: getOwnPropertyNames(global).length };
+  }
+
+  function wxConfig(appJsonText) {
+    var app = {};
+    try { app = parseJSON(appJsonText || '{}') || {}; } catch (_) { app = {}; }
+    var pages = isArray(app.pages) ? arrSlice(app.pages) : [];
+    var subs = app.subpackages || app.subPackages || [];
+    for (var i = 0; isArray(subs) && i < subs.length; i++) {
+      var sp = subs[i] || {};
+      for (var j = 0; isArray(sp.pages) && j < sp.pages.length; j++) push(pages, S(sp.root || '').replace(/\/$/, '') + '/' + sp.pages[j]);
+    }
+    return {
+      pages: pages, entryPagePath: app.entryPagePath || (pages[0] ? pages[0] + '.html' : ''),
+      global: { window: app.window || {} }, tabBar: app.tabBar || null, subPackages: isArray(subs) ? subs : [],
+      networkTimeout: app.networkTimeout || {}, debug: false, envVersion: 'release', platform: 'ios',
+      appLaunchInfo: { scene: 1001, path: pages[0] || '', query: {} }, accountInfo: { appId: 'wx0000000000000000' },
+      preloadRule: app.preloadRule || {}, permission: app.permission || {}, plugins: app.plugins || {}
+    };
   }
 
   function sealDefine(name) { delete global[name]; }
