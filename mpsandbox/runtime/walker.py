@@ -40,7 +40,7 @@ class WalkBudgets(BaseModel):
     page_cpu_ms: float = Field(6_000.0, gt=0)
     handlers_per_page: int = Field(120, gt=0)
     elements_per_page: int = Field(80, gt=0)  # distinct interactive element shapes acted on per page
-    runaway_pages: int = Field(3, gt=0)  # pages whose steps ran away before the walk stops
+    runaway_pages: int = Field(3, gt=0)  # pages whose steps ran away before the walk stops (at least 1 in 20)
 
 
 class WalkLog(BaseModel):
@@ -409,7 +409,9 @@ class Walker:
             if not self._page_ran_away:
                 self._page_ran_away = True
                 self._runaway_pages += 1
-            if self._runaway_pages >= b.runaway_pages:
+            # a big app may hold a few pages that never settle (AR and WebGL pages draw every frame): the walk
+            # stops after the policy's count or one page in twenty, whichever is more
+            if self._runaway_pages >= max(b.runaway_pages, len(self.routes) // 20):
                 self.log.stopped_early = f"the bundle ran away on {self._runaway_pages} pages"
                 self._note(sb, f"walk stopped: the bundle ran away on {self._runaway_pages} pages")
                 raise _Stop
