@@ -67,3 +67,13 @@ def test_wechat_modules_see_wxconfig(engine_name):
             "typeof __wxConfig.global.window) } })")
     trace = run_pages({"pages/a/a": page}, engine=engine_name, platform="wx")
     assert console_lines(trace) == ['["pages/a/a"] release object']
+
+
+def test_require_async_and_animate(engine_name):
+    page = ("Page({ onLoad() {\n"
+            "  require.async('../../utils/u.js').then(u => console.log('async', u.v));\n"
+            "  require.async('./missing.js').catch(e => console.log('missing', e.mod));\n"
+            "  this.animate('#box', [{ opacity: 0 }, { opacity: 1 }], 300, () => console.log('animated'));\n"
+            "} })")
+    trace = run_pages({"pages/a/a": page}, engine=engine_name, platform="wx", extra={"utils/u.js": "module.exports = { v: 7 }"})
+    assert console_lines(trace) == ["async 7", "missing ./missing.js", "animated"]

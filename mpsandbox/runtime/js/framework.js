@@ -530,7 +530,29 @@
       }
       return load(path);
     };
+    // require.async (WeChat: a module of a subpackage loaded on demand): a promise of the module, or of
+    // {mod, errMsg} rejected when it cannot be loaded
+    req.async = function (spec) {
+      return new P(function (resolveP, rejectP) {
+        try { resolveP(req(spec)); } catch (e) { rejectP({ mod: S(spec), errMsg: S(e && e.message || e) }); }
+      });
+    };
     return req;
+  }
+  // this.animate / this.clearAnimation (WeChat pages and components): the view animates; the callback comes
+  // when the animation has run its duration
+  function animateMethod(selector, keyframes, duration, cb) {
+    if (typeof cb === 'function' && makeFrameTimer) {
+      var self = this;
+      makeFrameTimer(function () { invoke(cb, self, [], 'animate.callback'); }, +duration > 0 ? +duration : 0);
+    }
+  }
+  function clearAnimationMethod(selector, options, cb) {
+    if (typeof options === 'function') cb = options;
+    if (typeof cb === 'function' && makeFrameTimer) {
+      var self = this;
+      makeFrameTimer(function () { invoke(cb, self, [], 'clearAnimation.callback'); }, 0);
+    }
   }
   function load(path) {
     var m = cache[path];
@@ -1098,10 +1120,14 @@
     createSelectorQuery: function () { var q = global[platform].createSelectorQuery; return q ? q() : undefined; },
     createIntersectionObserver: function (a, b) { var c = global[platform].createIntersectionObserver; return c ? c(this, a, b) : undefined; },
     getOpenerEventChannel: function () { return this.__channel || makeEventChannel(); },
-    getTabBar: function () { return null; }
+    getTabBar: function () { return null; },
+    animate: animateMethod,
+    clearAnimation: clearAnimationMethod
   });
   defineMethods(componentProto, {
     setData: function (obj, cb) { doSetData(this, 'component', obj, cb); },
+    animate: animateMethod,
+    clearAnimation: clearAnimationMethod,
     triggerEvent: function (name, detail, opts) { triggerComponentEvent(this, name, detail, opts); },
     selectComponent: function (sel) { return selectComponents(this.__page, sel)[0] || null; },
     selectAllComponents: function (sel) { return selectComponents(this.__page, sel); },
