@@ -202,6 +202,7 @@ class Sandbox:
         self._ended: RunEnd | None = None
         self._window: tuple[int | None, int | None] | None = None  # budget window: (turn index, cpu units) ends
         self.window_spent: str | None = None  # "turns" or "cpu" once run() stopped on the window
+        self._orphan_turns = 0  # turns of timers whose page is gone: no page's step is charged with them
         self._launched = False
         self._first_ready_wall: float | None = None
         self._line1_offsets: dict[str, int] = {}
@@ -599,12 +600,18 @@ class Sandbox:
         cpu_end = None
         if cpu_ms is not None:
             cpu_end = self._cpu_units_total + int(cpu_ms * self.engine.info.units_per_ms)
-        self._window = (None if turns is None else self._turn_index + 1 + max(0, int(turns)), cpu_end)
+        self._window = (None if turns is None else self._window_turns() + max(0, int(turns)), cpu_end)
         self.window_spent = None
+
+    def _window_turns(self) -> int:
+        # an interval an unloaded page left running keeps firing while later pages are walked (as on a device;
+        # the orphan-timer audit reports it): its turns are not charged to the step being walked. Its CPU is.
+        return self._turn_index + 1 - self._orphan_turns
 
     @property
     def turns_run(self) -> int:
-        return self._turn_index + 1
+        """Turns the walk's budgets count (orphan timers' turns left out, see :meth:`_window_turns`)."""
+        return self._window_turns()
 
     @property
     def cpu_ms_used(self) -> float:
@@ -616,7 +623,7 @@ class Sandbox:
 
     def _window_full(self) -> bool:
         turns_end, cpu_end = self._window or (None, None)
-        if turns_end is not None and self._turn_index + 1 >= turns_end:
+        if turns_end is not None and self._window_turns() >= turns_end:
             self.window_spent = "turns"
         elif cpu_end is not None and self._cpu_units_total >= cpu_end:
             self.window_spent = "cpu"
@@ -722,6 +729,8 @@ class Sandbox:
             if state is None or state.cancelled:
                 return True
             alive = self._page_alive(state.owner_page)
+            if not alive and state.owner_page is not None:
+                self._orphan_turns += 1
             self._record(TimerEvent(**self._ev(), op="fire", timer_id=task.payload["id"], delay=state.delay,
                                     repeat=state.repeat, owner=state.owner_route, owner_alive=alive))
         elif task.op == "event":

@@ -137,3 +137,30 @@ def test_a_picker_handler_gets_a_number_index(tmp_path):
     result = walk(load_bundle(path))
     assert result.log.handlers_fired == 1
     assert not result.trace.of_kind("error")
+
+
+def test_an_interval_left_by_an_unloaded_page_is_not_charged_to_later_pages(tmp_path):
+    import json as _json
+
+    from mpsandbox.bundle import load_bundle
+    from mpsandbox.runtime.walker import walk
+
+    pages = [f"pages/p{i}/p{i}" for i in range(6)]
+    files = {"app.json": _json.dumps({"pages": pages}), "app.js": "App({})"}
+    for p in pages:
+        files[p + ".js"] = "Page({ go() { console.log('went') } })"
+        files[p + ".ttml"] = '<view bindtap="go">go</view>'
+    # the second page leaves a 1 ms interval behind when it unloads (its own steps run away: that is its finding)
+    files["pages/p1/p1.js"] = "Page({ onLoad() { setInterval(() => { this.n = (this.n || 0) + 1 }, 1) } })"
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text, encoding="utf-8")
+    from mpsandbox.runtime.walker import WalkBudgets
+
+    # the whole walk's turn cap (pages x page budget) still bounds a leaked interval: raise it for this test
+    result = walk(load_bundle(tmp_path), budgets=WalkBudgets(page_turns=40_000))
+    assert result.log.pages_visited == pages and result.log.stopped_early is None
+    runaway = [e.detail for e in result.trace.events if e.kind == "budget"]
+    assert runaway and all("pages/p1/p1" in d for d in runaway)
+    orphan_fires = [e for e in result.trace.events if e.kind == "timer" and e.op == "fire" and not e.owner_alive]
+    assert len(orphan_fires) > 1000  # it kept firing, and the trace says whose it was
