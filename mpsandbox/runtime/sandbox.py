@@ -100,6 +100,7 @@ class _TimerState:
     owner_page: int | None
     owner_route: str | None
     cancelled: bool = False
+    frame: bool = False  # an animation frame (requestAnimationFrame, animate callbacks)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -729,7 +730,9 @@ class Sandbox:
             if state is None or state.cancelled:
                 return True
             alive = self._page_alive(state.owner_page)
-            if not alive and state.owner_page is not None:
+            if (not alive and state.owner_page is not None) or state.frame:
+                # an interval an unloaded page left running, or an animation frame (a page that draws every
+                # frame never "settles"): not charged to the walk's step (their CPU is)
                 self._orphan_turns += 1
             self._record(TimerEvent(**self._ev(), op="fire", timer_id=task.payload["id"], delay=state.delay,
                                     repeat=state.repeat, owner=state.owner_route, owner_alive=alive))
@@ -968,7 +971,8 @@ class Sandbox:
             top = self.router.top
             if self._task is not None and self._task.op in ("launch", "appHook"):
                 top = None  # set by App code: the app owns it, not the page on top
-            self._timers[tid] = _TimerState(delay, repeat, top.page_id if top else None, top.route if top else None)
+            self._timers[tid] = _TimerState(delay, repeat, top.page_id if top else None, top.route if top else None,
+                                            frame=bool(p.get("frame")))
             self._record(TimerEvent(**self._ev(), op="set", timer_id=tid, delay=delay, repeat=repeat,
                                     owner=top.route if top else None))
             first = max(delay, MIN_INTERVAL_MS) if repeat else delay

@@ -164,3 +164,24 @@ def test_an_interval_left_by_an_unloaded_page_is_not_charged_to_later_pages(tmp_
     assert runaway and all("pages/p1/p1" in d for d in runaway)
     orphan_fires = [e for e in result.trace.events if e.kind == "timer" and e.op == "fire" and not e.owner_alive]
     assert len(orphan_fires) > 1000  # it kept firing, and the trace says whose it was
+
+
+def test_a_page_that_draws_every_frame_is_not_a_runaway(tmp_path):
+    import json as _json
+
+    from mpsandbox.bundle import load_bundle
+    from mpsandbox.runtime.walker import walk
+
+    pages = [f"pages/p{i}/p{i}" for i in range(3)]
+    files = {"app.json": _json.dumps({"pages": pages}), "app.js": "App({})"}
+    for p in pages:
+        files[p + ".js"] = "Page({ go() {} })"
+        files[p + ".ttml"] = '<view bindtap="go">go</view>'
+    # twelve animation loops (12 x 60 frames a second is over the step's 2,000 turns in 3 s)
+    files["pages/p1/p1.js"] = ("Page({ onReady() { for (let i = 0; i < 12; i++) { const loop = () => "
+                               "this.animate('#x', [], 16, loop); loop(); } } })")
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text, encoding="utf-8")
+    result = walk(load_bundle(tmp_path))
+    assert result.log.pages_visited == pages and result.log.runaway_steps == 0

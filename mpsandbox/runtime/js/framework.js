@@ -429,7 +429,7 @@
   // ---- timers ----------------------------------------------------------------------------------------------
   function topRoute() { return stack.length ? stack[stack.length - 1].route : null; }
 
-  function makeTimer(repeat) {
+  function makeTimer(repeat, frame) {
     return function (fn, delay) {
       if (typeof fn !== 'function') {
         if (typeof fn === 'string') refuseDynamic(repeat ? 'setInterval-string' : 'setTimeout-string', fn);
@@ -440,7 +440,8 @@
       ms = floor(ms);
       var id = ++timerSeq;
       timers[id] = { fn: fn, args: arrSlice(arguments, 2), repeat: repeat, owner: topRoute() };
-      send('timer', { op: 'set', id: id, delay: ms, repeat: repeat });
+      send('timer', frame ? { op: 'set', id: id, delay: ms, repeat: repeat, frame: true }
+                          : { op: 'set', id: id, delay: ms, repeat: repeat });
       return id;
     };
   }
@@ -1768,7 +1769,7 @@
       // Taro read pages, envVersion and the window settings from it)
       defineProperty(global, '__wxConfig', { value: wxConfig(jm['app.json']), writable: true, configurable: true });
     }
-    makeFrameTimer = makeTimer(false);
+    makeFrameTimer = makeTimer(false, true);  // animation frames: the render loop's, not a step's work
     var consoleObj = makeConsole();
     var installs = {
       App: App, Page: Page, Component: Component, Behavior: Behavior, getApp: getApp,
