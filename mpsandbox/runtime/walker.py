@@ -581,8 +581,9 @@ class Walker:
                     break
                 names = sb.tap_element(el, event, detail)
                 owner = el.owner if isinstance(el.owner, str) else None
-                reached += [(n, owner) for n in names]
-                self.log.handlers_fired += len(names)
+                fresh = [(n, owner) for n in names if (n, owner) not in reached]  # each handler counts once a page
+                reached += fresh
+                self.log.handlers_fired += len({key for key in fresh})
                 self.log.elements_acted += 1
                 if not self._settle(sb, f"{event} <{el.tag}>"):
                     return None
