@@ -19,6 +19,7 @@ Conventions shared by every backend:
 from __future__ import annotations
 
 import enum
+import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, runtime_checkable
 
@@ -169,6 +170,16 @@ class EstimateCadence:
 
 class EngineUnavailable(RuntimeError):
     """The backend cannot run on this machine (missing toolchain, unsupported wheel...). Message says why."""
+
+
+def host_reply(fn: HostFunction, op: str, message: str) -> bytes | None:
+    """What the host function answers a call from JS, as UTF-8 (None: undefined). The bridge never raises into
+    the engine: an exception becomes a ``hostError`` reply."""
+    try:
+        out = fn(op, message)
+    except BaseException as exc:  # noqa: BLE001
+        out = json.dumps({"hostError": f"{type(exc).__name__}: {exc}"})
+    return None if out is None else str(out).encode("utf-8", "surrogatepass")
 
 
 def classify_error(text: str) -> Outcome:

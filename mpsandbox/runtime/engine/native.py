@@ -29,6 +29,7 @@ from .base import (
     Outcome,
     TurnUsage,
     classify_error,
+    host_reply,
     split_error,
 )
 
@@ -185,13 +186,9 @@ class NativeEngine:
             return -1
         op = ctypes.string_at(op_ptr, op_len).decode("utf-8", "surrogatepass") if op_len else ""
         msg = ctypes.string_at(msg_ptr, msg_len).decode("utf-8", "surrogatepass") if msg_len else ""
-        try:
-            out = fn(op, msg)
-        except BaseException as exc:  # the bridge must never raise into C
-            out = json.dumps({"hostError": f"{type(exc).__name__}: {exc}"})
-        if out is None:
+        data = host_reply(fn, op, msg)
+        if data is None:
             return -1
-        data = str(out).encode("utf-8", "surrogatepass")
         if len(data) <= cap:
             ctypes.memmove(reply, data, len(data))
         else:

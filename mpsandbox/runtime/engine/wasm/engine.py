@@ -32,6 +32,7 @@ from ..base import (
     Outcome,
     TurnUsage,
     classify_error,
+    host_reply,
     split_error,
 )
 from .._watchdog import WATCHDOG
@@ -230,13 +231,9 @@ class WasmEngine:
         fn = self._host_fn
         if fn is None:
             return -1
-        try:
-            out = fn(op, msg)
-        except BaseException as exc:  # the bridge must never raise into wasm
-            out = json.dumps({"hostError": f"{type(exc).__name__}: {exc}"})
-        if out is None:
+        data = host_reply(fn, op, msg)
+        if data is None:
             return -1
-        data = str(out).encode("utf-8", "surrogatepass")
         if len(data) <= cap:
             ctypes.memmove(base + reply, data, len(data))
         else:
