@@ -104,6 +104,17 @@ def _spec_name(src: bytes, node: Any) -> str:
     return _text(src, node)
 
 
+def _specifiers(clause: Any, kind: str) -> Any:
+    """(name, alias) nodes of each ``name as alias`` of an import or export clause (the alias is the name when
+    absent)."""
+    for spec in clause.named_children:
+        if spec.type != kind:
+            continue
+        name = spec.child_by_field_name("name")
+        if name is not None:
+            yield name, spec.child_by_field_name("alias") or name
+
+
 def _enclosing(node: Any, kinds: frozenset[str]) -> Any:
     while node is not None and node.type not in kinds:
         node = node.parent
@@ -252,13 +263,7 @@ class _Transform:
                     self.helpers.add("ns")
                     parts.append(f"{_text(self.src, ident)} = __mpsb_esm_ns({mod})")
             elif part.type == "named_imports":
-                for spec in part.named_children:
-                    if spec.type != "import_specifier":
-                        continue
-                    name = spec.child_by_field_name("name")
-                    alias = spec.child_by_field_name("alias") or name
-                    if name is None:
-                        continue
+                for name, alias in _specifiers(part, "import_specifier"):
                     imported = _spec_name(self.src, name)
                     if imported == "default":
                         read = default_of()
@@ -280,13 +285,7 @@ class _Transform:
             clause = next((c for c in node.named_children if c.type == "export_clause"), None)
             ns = next((c for c in node.named_children if c.type == "namespace_export"), None)
             if clause is not None:
-                for spec in clause.named_children:
-                    if spec.type != "export_specifier":
-                        continue
-                    name = spec.child_by_field_name("name")
-                    alias = spec.child_by_field_name("alias") or name
-                    if name is None:
-                        continue
+                for name, alias in _specifiers(clause, "export_specifier"):
                     imported = _spec_name(src, name)
                     if imported == "default":
                         self.helpers.add("d")
@@ -334,14 +333,8 @@ class _Transform:
             return
         clause = next((c for c in node.named_children if c.type == "export_clause"), None)
         if clause is not None:  # export {a as b}
-            for spec in clause.named_children:
-                if spec.type != "export_specifier":
-                    continue
-                name = spec.child_by_field_name("name")
-                alias = spec.child_by_field_name("alias") or name
-                if name is not None:
-                    local = _text(src, name)
-                    self.getters.append((_spec_name(src, alias), local, True))
+            for name, alias in _specifiers(clause, "export_specifier"):
+                self.getters.append((_spec_name(src, alias), _text(src, name), True))
             self._replace(node, "")
 
     def _dynamic_imports(self) -> bool:
