@@ -23,7 +23,7 @@ from ..apis.host import ApiHost
 from ..apis.mocks import MockConfig, UserMock
 from .sandbox import RunLimits, Sandbox
 from .trace import BudgetEvent, NoteEvent, RunStats, Trace
-from .view.events import interactive
+from .view.events import form_values, interactive
 from .view.expr import ExprError, NotConstant, constant_value, split_mustache
 
 WalkMode = Literal["allow", "deny"]
@@ -286,7 +286,6 @@ def user_events(el: Any, sb: Any) -> list[tuple[str, dict[str, Any] | None]]:
             events.append((ev, None))
         elif ev == "submit" and tag == "form":
             if not any(c.tag == "button" and str(c.attrs.get("formType") or "") == "submit" for c in el.iter()):
-                from .view.events import form_values
                 events.append(("submit", {"value": form_values(el), "formId": ""}))
         elif tag in ("input", "textarea") and ev in ("input", "confirm", "blur", "change"):
             value = typed_value(el, sb)

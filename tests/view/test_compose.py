@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mpsandbox.runtime.view.compose import Composer, Instance, component_resolver, composed_children, flat_iter
+from mpsandbox.runtime.view.compose import Composer, Instance, component_resolver
 from mpsandbox.runtime.view.realm import ViewRealm
 from mpsandbox.runtime.view.tree import Element
 
@@ -74,11 +74,11 @@ def test_shadow_trees_slots_and_nesting() -> None:
     logic = FakeLogic({"components/card/card": {"count": 2}, "components/badge/badge": {}})
     with ViewRealm(Bundle(FILES)) as realm:
         page = compose(realm, logic, {"items": [{"id": 1, "name": "tea"}, {"id": 2, "name": "cake"}]})
-    cards = [e for e in flat_iter(page) if e.tag == "view" and "card" in e.classes]
+    cards = [e for e in page.iter() if e.tag == "view" and "card" in e.classes]
     assert len(cards) == 2
-    texts = [[c if isinstance(c, str) else c.text for c in composed_children(card)] for card in cards]
+    texts = [[c if isinstance(c, str) else c.text for c in card.composed()] for card in cards]
     assert texts[0] == ["tea", "body 1", "2", "1"]  # title, default slot, nested badge, named slot
-    title = next(e for e in flat_iter(page) if "t" in e.classes)
+    title = next(e for e in page.iter() if "t" in e.classes)
     assert title.owner.endswith(":card") and title.bindings[0].handler == "tapTitle"
     assert len(logic.created) == 4  # two cards, a badge in each
 

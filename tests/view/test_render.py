@@ -173,3 +173,10 @@ def test_set_data_paths_update_the_view_copy() -> None:
         assert res.patches and res.patches >= 3
         other = realm.set_data("p2", "pages/p.wxml", {"list": [{"name": "only"}]})
         assert [v.text for v in other.tree.query_all("view")] == ["only"]
+
+
+def test_data_json_cannot_hold_renders_as_text() -> None:
+    import datetime
+
+    res = render("wx", {"pages/p.wxml": "<view>{{when}}</view>"}, {"when": datetime.date(2026, 1, 2)})
+    assert res.tree.query("view").text == "2026-01-02"

@@ -299,8 +299,6 @@ class _Compiler:
 
 def script_to_cjs(source: str) -> str:
     """Alipay/Douyin SJS may use ``export default`` and ``import x from``; the view realm runs CommonJS."""
-    import re
-
     source = re.sub(r"^(\s*)export\s+default\s+", r"\1module.exports = ", source, flags=re.M)
     source = re.sub(r"^(\s*)import\s+([A-Za-z_$][\w$]*)\s+from\s+(['\"][^'\"]+['\"])\s*;?",
                     r"\1var \2 = require(\3);", source, flags=re.M)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import posixpath
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Protocol
+from typing import Any, Callable, Protocol
 
 from .tree import Element
 
@@ -52,6 +52,21 @@ def element_path(el: Element) -> str:
     return "/".join(reversed(parts))
 
 
+def component_elements(tree: Element, owner_slot: str, owner_module: str,
+                       resolve: Callable[[str, str], str | None],
+                       limit: int = MAX_INSTANCES) -> list[tuple[str, str, Element]]:
+    """(identity, component path, element) of each custom-component element of ``tree``, the template of
+    ``owner_module`` rendered into ``owner_slot``; at most ``limit``."""
+    out: list[tuple[str, str, Element]] = []
+    for el in tree.raw_iter():
+        if len(out) >= limit:
+            break
+        component = resolve(owner_module, el.tag)
+        if component is not None:
+            out.append((f"{owner_slot}/{element_path(el)}:{el.tag}", component, el))
+    return out
+
+
 @dataclass
 class Composer:
     """Compose component shadows under a rendered tree."""
@@ -66,16 +81,10 @@ class Composer:
         if depth > MAX_COMPONENT_DEPTH:
             self.problems.append(f"components nested deeper than {MAX_COMPONENT_DEPTH} under {owner_module}")
             return 0
-        found: list[Instance] = []
-        for el in tree.raw_iter():
-            if len(found) >= MAX_INSTANCES:
-                self.problems.append(f"more than {MAX_INSTANCES} component instances under {owner_module}")
-                break
-            component = self.resolve(owner_module, el.tag)
-            if component is None:
-                continue
-            identity = f"{owner_slot}/{element_path(el)}:{el.tag}"
-            found.append(Instance(identity, component, props_of(el), el))
+        found = [Instance(identity, component, props_of(el), el)
+                 for identity, component, el in component_elements(tree, owner_slot, owner_module, self.resolve)]
+        if len(found) >= MAX_INSTANCES:
+            self.problems.append(f"more than {MAX_INSTANCES} component instances under {owner_module}")
         data = self.provider.sync(owner_slot, found) if found or depth == 0 else {}
         total = len(found)
         for inst in found:
@@ -101,25 +110,6 @@ def _distribute(host: Element, shadow: Element) -> None:
     for node in shadow.raw_iter():
         if node.tag == "slot":
             node.assigned = light_by_slot.get(str(node.attrs.get("name", "")), [])
-
-
-def composed_children(el: Element) -> list[Element | str]:
-    return el.composed()
-
-
-def flat_iter(root: Element) -> Iterator[Element]:
-    """Every element of the composed (flat) tree in document order."""
-    stack: list[Element | str] = list(reversed(composed_children(root)))
-    seen = 0
-    while stack:
-        node = stack.pop()
-        if not isinstance(node, Element):
-            continue
-        seen += 1
-        if seen > 200_000:
-            return
-        yield node
-        stack.extend(reversed(composed_children(node)))
 
 
 def component_resolver(bundle: Any) -> Callable[[str, str], str | None]:

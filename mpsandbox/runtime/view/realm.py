@@ -8,6 +8,8 @@ Every render is a turn with the engine's CPU and memory budgets, so a hostile sc
 from __future__ import annotations
 
 import json
+import posixpath
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -151,7 +153,7 @@ class ViewRealm:
             return RenderResult(Element("#root"), error=f"no template {path}")
         self.engine.begin_turn()
         try:
-            res = self.engine.call("__view_entry", "render", path, _json_safe(data))
+            res = self._call("render", path, data)
         finally:
             self.engine.end_turn()
         if not res.ok:
@@ -179,7 +181,7 @@ class ViewRealm:
             return RenderResult(Element("#root"), error=f"no template {path}")
         self.engine.begin_turn()
         try:
-            res = self.engine.call("__view_entry", op, slot, path, _json_safe(data))
+            res = self._call(op, slot, path, data)
         finally:
             self.engine.end_turn()
         if not res.ok:
@@ -200,6 +202,16 @@ class ViewRealm:
         self._slots.pop(slot, None)
         self.engine.call("__view_entry", "drop", slot)
 
+    def _call(self, op: str, *args: Any) -> Any:
+        """Call the view framework with data as its last argument (JSON-encoded once, by the engine; a value JSON
+        cannot hold is turned into its text and the call made again)."""
+        *head, data = args
+        data = {} if data is None else data
+        try:
+            return self.engine.call("__view_entry", op, *head, data)
+        except (TypeError, ValueError):
+            return self.engine.call("__view_entry", op, *head, _json_safe(data))
+
     def close(self) -> None:
         self.engine.close()
 
@@ -211,19 +223,11 @@ class ViewRealm:
 
 
 def _json_safe(data: Any) -> Any:
-    if data is None:
-        return {}
-    try:
-        json.dumps(data)
-        return data
-    except (TypeError, ValueError):
-        return json.loads(json.dumps(data, default=str))
+    """``data`` as the engine can take it: values JSON cannot hold become their text."""
+    return json.loads(json.dumps(data, default=str))
 
 
 def _required(source: str, current: str, ext: str) -> list[str]:
-    import posixpath
-    import re
-
     out = []
     for m in re.finditer(r"require\(\s*['\"]([^'\"]+)['\"]\s*\)", source):
         spec = m.group(1)

@@ -13,7 +13,7 @@ import re
 from typing import Any, Callable
 
 from ..engine import EngineLimits
-from .compose import MAX_INSTANCES, _distribute, component_resolver, element_path, props_of
+from .compose import MAX_INSTANCES, _distribute, component_elements, component_resolver, props_of
 from .html import collect_styles, to_html
 from .realm import TEMPLATE_EXT, ViewRealm
 from .sinks import ViewSink, view_sinks
@@ -110,14 +110,12 @@ class ViewSession:
 
     def _instances(self, tree: Element, owner_slot: str, owner_module: str, page_id: int) -> list[dict[str, Any]]:
         out = []
-        for el in tree.raw_iter():
-            component = self.resolve(owner_module, el.tag)
-            if component is None:
-                continue
-            if len(self.hosts) >= MAX_INSTANCES:
-                self.errors.append(f"more than {MAX_INSTANCES} component instances")
-                break
-            identity = f"{owner_slot}/{element_path(el)}:{el.tag}"
+        room = MAX_INSTANCES - len(self.hosts)
+        found = component_elements(tree, owner_slot, owner_module, self.resolve, limit=max(0, room) + 1)
+        if len(found) > room:
+            self.errors.append(f"more than {MAX_INSTANCES} component instances")
+            found = found[:max(0, room)]
+        for identity, component, el in found:
             self.hosts[identity] = el
             self.owners[identity] = page_id
             self.components[identity] = component

@@ -3,6 +3,7 @@ CSS-like queries over them."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -171,11 +172,7 @@ class Element:
 
 
 def _short(v: Any) -> str:
-    import json
-
-    text = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)
-    text = text if isinstance(v, str) else text
-    return repr(text) if isinstance(v, str) else text
+    return repr(v) if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)
 
 
 def from_json(tree: list[Any], tag: str = "#root") -> Element:
