@@ -169,8 +169,6 @@ class Sandbox:
                                                        allowed_domains=allowed_domains)
         self.stats = RunStats()
         self._wall_start = time.perf_counter()
-        # the view realm's engine first: the logic engine is then the newest (the quickjs-ng wheel's native engines
-        # share allocator state; see issue 12)
         self.view: ViewSession | None = None
         if view:
             self.view = ViewSession(bundle, engine=engine, on_sink=self._on_view_sink)
@@ -203,7 +201,7 @@ class Sandbox:
         self._ended: RunEnd | None = None
         self._window: tuple[int | None, int | None] | None = None  # budget window: (turn index, cpu units) ends
         self.window_spent: str | None = None  # "turns" or "cpu" once run() stopped on the window
-        self._orphan_turns = 0  # turns of timers whose page is gone: no page's step is charged with them
+        self._uncharged_turns = 0  # turns no walk step is charged with (see _window_turns)
         self._launched = False
         self._first_ready_wall: float | None = None
         self._line1_offsets: dict[str, int] = {}
@@ -605,13 +603,14 @@ class Sandbox:
         self.window_spent = None
 
     def _window_turns(self) -> int:
-        # an interval an unloaded page left running keeps firing while later pages are walked (as on a device;
-        # the orphan-timer audit reports it): its turns are not charged to the step being walked. Its CPU is.
-        return self._turn_index + 1 - self._orphan_turns
+        # turns of an interval an unloaded page left running (it keeps firing while later pages are walked, as on
+        # a device; the orphan-timer audit reports it) and of animation frames (a page that draws every frame never
+        # settles) are not charged to the step being walked. Their CPU is.
+        return self._turn_index + 1 - self._uncharged_turns
 
     @property
     def turns_run(self) -> int:
-        """Turns the walk's budgets count (orphan timers' turns left out, see :meth:`_window_turns`)."""
+        """Turns the walk's budgets count (see :meth:`_window_turns`)."""
         return self._window_turns()
 
     @property
@@ -731,9 +730,7 @@ class Sandbox:
                 return True
             alive = self._page_alive(state.owner_page)
             if (not alive and state.owner_page is not None) or state.frame:
-                # an interval an unloaded page left running, or an animation frame (a page that draws every
-                # frame never "settles"): not charged to the walk's step (their CPU is)
-                self._orphan_turns += 1
+                self._uncharged_turns += 1  # see _window_turns
             self._record(TimerEvent(**self._ev(), op="fire", timer_id=task.payload["id"], delay=state.delay,
                                     repeat=state.repeat, owner=state.owner_route, owner_alive=alive))
         elif task.op == "event":
@@ -782,11 +779,12 @@ class Sandbox:
     def _on_view_sink(self, sink: ViewSink, route: str, component: str | None) -> None:
         """Something the rendered view loads from the network: recorded and searched for canaries."""
         where = f"<{sink.tag} {sink.attr}>"
+        domain = host_of(sink.url)
         self._record(ApiCallEvent(**self._ev(), call_id=0, api=VIEW_LOAD_API, called_as=where,
                                   args=[{"url": sink.url[:2000], "tag": sink.tag, "attr": sink.attr,
                                          "component": component, "line": sink.line}],
-                                  sync=True, domain=host_of(sink.url)))
-        self.api_host.scan_sink(None, self, sink.url, "network", host_of(sink.url), sink_api=where)
+                                  sync=True, domain=domain))
+        self.api_host.scan_sink(None, self, sink.url, "network", domain, sink_api=where)
 
     def view_tree(self, page: str | None = None) -> Element | None:
         """The composed element tree of the page on top (None without a view)."""
