@@ -268,21 +268,26 @@ def _load_mocks(path: Path | None):
               help="Write the walks as Chrome Trace Event JSON (open in Perfetto or chrome://tracing).")
 @click.option("--fail-on", type=click.Choice(["flag", "reject"]), default="flag", show_default=True,
               help="Lowest verdict that makes the exit code non-zero.")
+@click.option("--min-score", type=click.IntRange(0, 100), default=None, metavar="N",
+              help="Experience score gate (0-100): a score below N makes the exit code at least 1.")
 @click.option("--platform", type=click.Choice(["tt", "wx", "my"]), help="Override the detected platform.")
 @click.option("--engine", type=click.Choice(["auto", "native", "wasm"]), default="auto", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @_color_option
 def review(bundle: Path, policy: str | None, allow_domains: list[str], deny: bool, mock_file: Path | None,
            screenshots: bool, fmt: str | None, outs: tuple[str, ...], out_dir: Path | None, baseline: Path | None, trace_out: Path | None,
-           fail_on: str, platform: str | None, engine: str, seed: int, color: str | None) -> None:
+           fail_on: str, min_score: int | None, platform: str | None, engine: str, seed: int,
+           color: str | None) -> None:
     """Walk BUNDLE without help, audit what it did, and decide: approve, flag or reject.
 
     Exit code: 0 approve, 1 flag, 2 reject, 3 mpsandbox could not run (a missing bundle, a bad option, policy,
     mock or baseline file too). With --fail-on reject, a flag exits 0. With --baseline, only new findings count.
+    With --min-score N, an experience score below N exits at least 1.
     """
     from .report.baseline import BaselineError, apply_baseline, load_report
     from .report.outputs import OutputError, plan_outputs
     from .review import PolicyError, ReviewOptions
+    from .review.score import apply_score_gate
     from .review import review as run_review
 
     _set_color(color)
@@ -298,7 +303,8 @@ def review(bundle: Path, policy: str | None, allow_domains: list[str], deny: boo
             raise click.BadParameter(str(exc), param_hint="--baseline") from None
     mocks = _load_mocks(mock_file)
     options = ReviewOptions(policy=policy, platform=platform, engine=_resolve_engine(engine), seed=seed, deny=deny,
-                            allow_domains=list(allow_domains), fail_on=fail_on, mocks=mocks, screenshots=screenshots)
+                            allow_domains=list(allow_domains), fail_on=fail_on, mocks=mocks, screenshots=screenshots,
+                            min_score=min_score)
     walks: list = []
     try:
         report = run_review(bundle, options, on_runs=walks.extend)
@@ -310,6 +316,7 @@ def review(bundle: Path, policy: str | None, allow_domains: list[str], deny: boo
         err_console.print(f"no screenshots: {_esc(why)}", highlight=False)
     if old is not None:
         report = apply_baseline(report, old, str(baseline), fail_on)
+        report.exit_code = apply_score_gate(report.score, min_score, report.exit_code)
     if trace_out is not None:
         from .report.chrome_trace import to_chrome_trace_json
 

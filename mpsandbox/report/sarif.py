@@ -232,6 +232,9 @@ def to_sarif(report: Report) -> dict[str, Any]:
                                  for d in report.domains()[:200]],
         },
     }
+    if report.score is not None:
+        run["properties"]["experienceScore"] = {"score": report.score.score, "minimum": report.score.minimum,
+                                                "groups": {g.id: g.score for g in report.score.groups}}
     if report.bundle.sha256:
         run["properties"]["bundleSha256"] = neutralise(report.bundle.sha256, 80)
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}

@@ -43,6 +43,15 @@ class RunArtifacts:
     def cpu_ms(self, units: int) -> float:
         return units / self.units_per_ms if self.units_per_ms else 0.0
 
+    def launch_cpu_ms(self) -> tuple[float, bool]:
+        """CPU ms from launch to the first page's onReady, and whether that page became ready at all."""
+        units = 0
+        for turn in self.trace.turns:
+            units += turn.cpu_units
+            if turn.detail and turn.detail.startswith("ready "):
+                return self.cpu_ms(units), True
+        return self.cpu_ms(units), False
+
 
 @dataclass
 class Artifacts:

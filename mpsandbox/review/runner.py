@@ -27,6 +27,7 @@ from .model import (
     verdict_for,
 )
 from .policy import Policy, resolve_policy
+from .score import apply_score_gate, experience_score
 
 
 class ReviewOptions(BaseModel):
@@ -39,6 +40,7 @@ class ReviewOptions(BaseModel):
     fail_on: Literal["flag", "reject"] = "flag"
     mocks: Any = None  # a MockConfig
     screenshots: bool = False  # screenshots of the visited pages (headless Chromium), shown in the HTML report
+    min_score: int | None = Field(None, ge=0, le=100)  # experience-score gate: below it, the exit code is at least 1
 
 
 def review(path: str | Path, options: ReviewOptions | None = None,
@@ -155,7 +157,9 @@ def build_report(art: Artifacts, policy: Policy, opts: ReviewOptions) -> Report:
         problems=[str(p) for p in art.problems],
         allow_domains=list(policy.allow_domains),
         error="; ".join(f"audit failed: {b}" for b in broken) or None,
+        score=experience_score(art, findings),
     )
+    report.exit_code = apply_score_gate(report.score, opts.min_score, report.exit_code)
     return report
 
 
