@@ -55,3 +55,15 @@ def test_a_busy_bundle_cannot_be_approved_and_a_cut_sink_payload_is_rejected():
     cut = review_leak("tt.request({ url: 'https://api.example.com/u', data: 'x'.repeat(9 * 1024 * 1024) })", "native")
     finding = [f for f in cut.findings if f.rule == "record-incomplete"][0]
     assert cut.verdict is Verdict.REJECT and finding.severity is Severity.ERROR and "at tt.request" in finding.message
+
+
+def test_a_share_payload_1500_deep_is_a_verdict_with_its_flow(engine_name):
+    src = ("Page({ go() { tt.getLocation({ success: (r) => { this.lat = r.latitude } }) },"
+           " onShareAppMessage() { var d = { lat: this.lat }; for (var i = 0; i < 1500; i++) d = { a: d };"
+           " return { title: 't', path: '/pages/a/a', extra: d } } })")
+    bundle = fake({"pages/a/a": src}, app_json={"permission": {"scope.userLocation": {"desc": "shops near you"}}},
+                  bindings={"pages/a/a": [tap("go")]})
+    report = review_fake(bundle, engine=engine_name)
+    assert report.error is None and report.verdict is Verdict.FLAG
+    assert [f.message for f in report.findings if f.rule == "data-to-share"] == [
+        "location from getLocation reaches onShareAppMessage → /pages/a/a"]
