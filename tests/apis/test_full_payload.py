@@ -8,10 +8,8 @@ import json
 import pytest
 
 from mpsandbox.apis.canary import CanaryRegistry
-from mpsandbox.runtime.sandbox import Sandbox
 
-from ..runtime.fakebundle import FakeBundle
-from .helpers import run_js
+from .helpers import run_js, run_share
 
 LOC = {"permission": {"scope.userLocation": {"desc": "near you"}}}
 SEND = "tt.request({ url: 'https://api.example.com/c', method: 'POST', data: "
@@ -142,15 +140,7 @@ def test_options_are_read_as_the_platform_reads_them(engine_name, call):
 
 
 def test_a_share_payload_is_read_field_by_field(engine_name):
-    bundle = FakeBundle({"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/p/p"], **LOC}),
-                         "pages/p/p.js": "Page({ go() { tt.getLocation({ success: (r) => { this.lat = r.latitude } }) },"
-                                         " onShareAppMessage() { const p = { path: '/pages/p/p?lat=' + this.lat,"
-                                         " toJSON() { return { path: '/pages/p/p' } } }; p.self = p; return p } })"})
-    with Sandbox(bundle, engine=engine_name) as sb:
-        sb.launch()
-        sb.run()
-        sb.tap("go")
-        sb.run()
-        sb.trigger("onShareAppMessage", {"from": "menu"})
-        trace = sb.finish()
+    trace = run_share("Page({ go() { tt.getLocation({ success: (r) => { this.lat = r.latitude } }) },"
+                      " onShareAppMessage() { const p = { path: '/pages/p/p?lat=' + this.lat,"
+                      " toJSON() { return { path: '/pages/p/p' } } }; p.self = p; return p } })", LOC, engine_name)
     assert [f.sink for f in trace.of_kind("flow")] == ["share"]
