@@ -12,6 +12,7 @@ import binascii
 import json
 import random
 import re
+import struct
 import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -161,15 +162,25 @@ class CanaryRegistry:
                 needles.append((text, c, enc.split("@")[0].replace("url-plus", "url").replace("HEX", "hex")))
         return needles
 
-    def scan(self, payload: Any, path: str = "$") -> list[Hit]:
-        """Every canary found in ``payload`` (any JSON-able value), with its encoding and location."""
+    def scan(self, payload: Any, path: str = "$", skipped: list[int] | None = None) -> list[Hit]:
+        """Every canary found in ``payload`` (any JSON-able value, searched whole: every string, number and binary
+        body at any depth), with its encoding and location. The lengths of texts too long to decode are appended
+        to ``skipped`` (a cap the caller records)."""
         if not self._all:
             return []
         if self._needles is None:
             self._needles = self._build_needles()
         hits: list[Hit] = []
         seen: set[tuple[str, str]] = set()
-        for where, text, outer in _strings(payload, path):
+        plain, numbers, binaries = _leaves(payload, path)
+        for where, data in binaries:
+            for canary in self._all:
+                if canary.numeric is None or (canary.kind, canary.source_api) in seen:
+                    continue
+                if any(packed in data for packed in _packed(canary.numeric)):
+                    seen.add((canary.kind, canary.source_api))
+                    hits.append(Hit(canary, "binary", where))
+        for where, text, outer in _strings(plain, binaries, skipped):
             for needle, canary, encoding in self._needles:
                 if needle in text and (canary.kind, canary.source_api) not in seen:
                     seen.add((canary.kind, canary.source_api))
@@ -180,7 +191,7 @@ class CanaryRegistry:
                 if _rounded_in(canary.numeric, text):
                     seen.add((canary.kind, canary.source_api))
                     hits.append(Hit(canary, _combine(outer, "rounded"), where))
-        for where, number in _numbers(payload, path):
+        for where, number in numbers:
             for canary in self._all:
                 if canary.numeric is None or (canary.kind, canary.source_api) in seen:
                     continue
@@ -199,40 +210,72 @@ def _combine(outer: str | None, inner: str) -> str:
     return outer if inner == "plain" else f"{outer}+{inner}"
 
 
-def _strings(value: Any, path: str) -> Iterable[tuple[str, str, str | None]]:
-    """Every string in ``value``, then its whole-token decodings (checked after the plain strings)."""
-    plain: list[tuple[str, str]] = []
-    _collect(value, path, plain)
-    for where, text in plain:
-        yield where, text, None
-    for where, text in plain:
+def _strings(plain: list[tuple[str, str]], binaries: list[tuple[str, bytes]],
+             skipped: list[int] | None) -> Iterable[tuple[str, str, str | None]]:
+    """Every string, then the texts of the binary bodies, then their whole-token decodings (checked after the
+    plain strings)."""
+    texts: list[tuple[str, str, str | None]] = [(where, text, None) for where, text in plain]
+    for where, data in binaries:
+        texts.extend((f"{where}<{codec}>", text, "binary") for codec, text in _binary_texts(data))
+    yield from texts
+    for where, text, outer in texts:
+        if len(text) > MAX_DECODED_TEXT:
+            if skipped is not None:
+                skipped.append(len(text))
+            continue
         for enc, decoded in _try_decodings(text):
-            yield f"{where}<{enc}>", decoded, enc
+            yield f"{where}<{enc}>", decoded, enc if outer is None else f"{outer}+{enc}"
 
 
-def _collect(value: Any, path: str, out: list[tuple[str, str]]) -> None:
-    if isinstance(value, str):
-        out.append((path, value))
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            _collect(str(k), f"{path}.<key>", out)
-            _collect(v, f"{path}.{k}", out)
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            _collect(v, f"{path}[{i}]", out)
+MAX_DECODED_TEXT = 16 * 1024 * 1024  # longer texts are searched as they are but not decoded (a cap: reported)
+BINARY_KEY = "$binary"  # {"$binary": base64, "type": "Uint8Array", "bytes": n}: binary data from the bridge
 
 
-def _numbers(value: Any, path: str) -> Iterable[tuple[str, float]]:
-    if isinstance(value, bool):
-        return
-    if isinstance(value, (int, float)):
-        yield path, float(value)
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _numbers(v, f"{path}.{k}")
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _numbers(v, f"{path}[{i}]")
+def _leaves(value: Any, path: str) -> tuple[list[tuple[str, str]], list[tuple[str, float]], list[tuple[str, bytes]]]:
+    """The strings (object keys too), numbers and binary bodies of a JSON-like value at any depth, with their
+    paths; iterative, so a deep value cannot exhaust the stack."""
+    strings: list[tuple[str, str]] = []
+    numbers: list[tuple[str, float]] = []
+    binaries: list[tuple[str, bytes]] = []
+    stack: list[tuple[str, Any]] = [(path, value)]
+    while stack:
+        where, v = stack.pop()
+        if isinstance(v, str):
+            strings.append((where, v))
+        elif isinstance(v, bool) or v is None:
+            continue
+        elif isinstance(v, (int, float)):
+            numbers.append((where, float(v)))
+        elif isinstance(v, dict):
+            data = v.get(BINARY_KEY)
+            if isinstance(data, str):
+                try:
+                    binaries.append((f"{where}<{v.get('type') or 'binary'}>", base64.b64decode(data)))
+                    continue
+                except (binascii.Error, ValueError):
+                    pass
+            items = list(v.items())
+            for k, child in reversed(items):
+                stack.append((f"{where}.{k}", child))
+                stack.append((f"{where}.<key>", str(k)))
+        elif isinstance(v, list):
+            stack.extend((f"{where}[{i}]", v[i]) for i in range(len(v) - 1, -1, -1))
+    return strings, numbers, binaries
+
+
+def _binary_texts(data: bytes) -> list[tuple[str, str]]:
+    """A binary body read as text the ways a server might: UTF-8, Latin-1, UTF-16 (both byte orders)."""
+    out = [("utf-8", data.decode("utf-8", "ignore")), ("latin-1", data.decode("latin-1"))]
+    for codec in ("utf-16-le", "utf-16-be"):
+        for start in (0, 1):  # the text may start at an odd offset
+            out.append((codec, data[start:].decode(codec, "ignore")))
+    return out
+
+
+def _packed(number: float) -> tuple[bytes, bytes]:
+    """A number as a binary body holds it: a float64, either byte order (4-byte forms would match at random in
+    large bodies)."""
+    return struct.pack("<d", number), struct.pack(">d", number)
 
 
 _B64 = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
@@ -242,8 +285,6 @@ _HEX = re.compile(r"(?:[0-9a-fA-F]{2}){4,}")
 def _try_decodings(text: str) -> list[tuple[str, str]]:
     """Whole-token decodings (base64 and hex of structured data, e.g. base64 of a JSON body)."""
     out: list[tuple[str, str]] = []
-    if len(text) > 200_000:
-        return out
     if "%" in text:
         try:
             out.append(("url", urllib.parse.unquote_plus(text)))

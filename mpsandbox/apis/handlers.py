@@ -6,14 +6,15 @@ import ipaddress
 import json
 import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
+from .canary import BINARY_KEY
 from .catalogue import Kind
 
 if TYPE_CHECKING:
     from .host import ApiCall, ApiHost, HostServices, Reply
 
-from .host import CLOUD_DESTINATION, Reply, handler, host_of
+from .host import CLOUD_DESTINATION, Reply, handler
+from .urls import dns_name, host_of, parse_url
 
 MAX_REQUESTS = 10
 MAX_SOCKETS = 5
@@ -128,7 +129,7 @@ def _miniprogram(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
 # ---- network ---------------------------------------------------------------------------------------------------------
 def is_ip_or_local(host: str) -> bool:
     """An IP literal (also the integer, hex and octal forms resolvers accept) or localhost."""
-    h = host.strip("[]")
+    h = dns_name(host).strip("[]")
     if h == "localhost" or h.endswith(".localhost"):
         return True
     try:
@@ -142,6 +143,7 @@ def domain_allowed(allowed: list[str] | None, host: str) -> bool:
     """``host`` is in the allow-list (``*.example.com`` matches subdomains); no list allows everything."""
     if allowed is None:
         return True
+    host = dns_name(host)
     for d in allowed:
         if d.startswith("*.") and (host.endswith(d[1:]) or host == d[2:]):
             return True
@@ -154,13 +156,11 @@ def check_url(host: ApiHost, url: Any, schemes: tuple[str, ...]) -> str | None:
     """The errMsg detail refusing ``url``, or None when the platform would let it through."""
     if not isinstance(url, str) or not url.strip():
         return "invalid url"
-    try:
-        parts = urlsplit(url.strip())
-        hostname = (parts.hostname or "").lower()
-        parts.port  # noqa: B018 - raises on a bad port
-    except ValueError:
+    parts = parse_url(url)
+    if parts is None:
         return "invalid url"
-    if parts.scheme.lower() not in schemes or not hostname:
+    hostname = parts.host
+    if parts.scheme not in schemes or not hostname:
         return f'invalid url "{url[:100]}"'
     if is_ip_or_local(hostname):
         return "url not in domain list"
@@ -354,8 +354,8 @@ MAX_BASE64_BYTES = 1024 * 1024
 
 @handler("base64")
 def _base64(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
-    """arrayBufferToBase64 / base64ToArrayBuffer. Bytes cross the bridge as a list of numbers (a typed array
-    arrives as an index-keyed object, an ArrayBuffer as {}); the result of base64ToArrayBuffer is that list, which
+    """arrayBufferToBase64 / base64ToArrayBuffer. Binary data crosses the bridge as {"$binary": base64, ...}
+    (a plain list of numbers is read too); the result of base64ToArrayBuffer is a list of numbers, which
     `new Uint8Array(result)` accepts."""
     import base64
     import binascii
@@ -368,6 +368,12 @@ def _base64(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
         except (binascii.Error, ValueError):
             data = b""
         return Reply("sync", value=list(data[:MAX_BASE64_BYTES]))
+    if isinstance(arg, dict) and isinstance(arg.get(BINARY_KEY), str):
+        try:
+            data = base64.b64decode(arg[BINARY_KEY])[:MAX_BASE64_BYTES]
+        except (binascii.Error, ValueError):
+            data = b""
+        return Reply("sync", value=base64.b64encode(data).decode("ascii"))
     values = arg if isinstance(arg, list) else (
         [arg[k] for k in sorted(arg, key=lambda k: int(k) if k.isdigit() else -1) if k.isdigit()]
         if isinstance(arg, dict) else [])

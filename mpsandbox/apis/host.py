@@ -14,16 +14,16 @@ import json
 from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any, Callable, Iterable, Literal, Protocol
-from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from ..runtime.trace import ApiCallEvent, FlowEvent, NoteEvent, PermissionEvent
+from ..runtime.trace import VIEW_LOAD_API, ApiCallEvent, CapEvent, FlowEvent, NoteEvent, PermissionEvent
 from .bodies import default_body
-from .canary import CANARY_KINDS, CanaryRegistry
+from .canary import BINARY_KEY, CANARY_KINDS, MAX_DECODED_TEXT, CanaryRegistry
 from .catalogue import ApiSpec, Catalogue, Gesture, Kind, MethodSpec, Platform, load_catalogue
 from .mocks import MockConfig, MockError, _format_validation, load_mock_file
 from .permissions import PermissionModel, PermissionRecord
+from .urls import host_of
 
 ReplyKind = Literal["sync", "async", "throw", "object", "undefined"]
 CallOutcome = Literal["ok", "fail", "pending", "unknown", "throw"]
@@ -246,6 +246,7 @@ class ApiHost:
         self.inflight: list[int] = []  # completion times of requests in flight
         self.sockets: dict[int, str] = {}  # open SocketTask oid -> url
         self.objects: dict[int, dict[str, Any]] = {}  # state of host objects by oid
+        self._judged: dict[str, bool] = {}
         self.location_updates = False
         self._services: HostServices | None = None
         self.code_texts: Callable[[], Iterable[str]] = lambda: ()  # the bundle's JS, for the shaped default body
@@ -282,6 +283,26 @@ class ApiHost:
 
     def resolve(self, platform_name: str) -> ApiSpec | None:
         return self.catalogue.resolve(self.platform, platform_name)
+
+    def is_judged(self, name: str) -> bool:
+        """Calls of ``name`` (a canonical API, or "<Object>.<member>") matter to the review: a data sink, a
+        privacy source, a scope or a gesture rule. The record keeps them past its event cap."""
+        judged = self._judged.get(name)
+        if judged is None:
+            spec = self.catalogue.by_name.get(name)
+            obj_type, _, member = name.partition(".")
+            obj = self.catalogue.objects_by_name.get(obj_type) if spec is None else None
+            if spec is not None:
+                judged = bool(spec.sink or spec.privacy or spec.scope or spec.gesture is not Gesture.NONE)
+            elif obj is not None and member in obj.methods:
+                m = obj.methods[member]
+                judged = bool(m.sink or m.privacy or m.scope)
+            elif obj is not None and member in obj.properties:
+                judged = obj.properties[member].sink is not None
+            else:
+                judged = name == VIEW_LOAD_API
+            self._judged[name] = judged
+        return judged
 
     # ---- recording --------------------------------------------------------------------------------------------------
     def _record_permission(self, rec: PermissionRecord) -> None:
@@ -523,8 +544,13 @@ class ApiHost:
 
     def scan_sink(self, call: ApiCall | None, services: HostServices, payload: Any, sink: str,
                   destination: str | None, sink_api: str | None = None, stack: list[Any] | None = None) -> int:
-        """Record a FlowEvent for every canary found in ``payload``; returns how many."""
-        hits = self.canaries.scan(payload)
+        """Record a FlowEvent for every canary found in ``payload`` (searched whole); returns how many."""
+        skipped: list[int] = []
+        hits = self.canaries.scan(payload, skipped=skipped)
+        if skipped:
+            services.record(CapEvent(**services.ev(), cap="scan", where=sink_api or (call.via if call else sink),
+                                     limit=MAX_DECODED_TEXT, unit="chars", dropped=sum(skipped), judged=True,
+                                     detail=f"{len(skipped)} text(s) too long to decode were searched as they are"))
         for hit in hits:
             source = hit.canary.source_api
             src_spec = self.catalogue.by_name.get(source)
@@ -586,6 +612,8 @@ _TYPE_NAMES = {"string": "String", "number": "Number", "boolean": "Boolean", "ob
 
 
 def _js_type(value: Any) -> str:
+    if isinstance(value, dict) and isinstance(value.get(BINARY_KEY), str):
+        return "ArrayBuffer"
     if isinstance(value, bool):
         return "Boolean"
     if isinstance(value, (int, float)):
@@ -613,15 +641,6 @@ def coerce_mocks(mocks: Any) -> MockConfig:
     if isinstance(mocks, (str, PathLike)):
         return load_mock_file(mocks)
     raise TypeError(f"mocks must be a MockConfig, a dict or a path, not {type(mocks).__name__}")
-
-
-def host_of(url: Any) -> str | None:
-    if not isinstance(url, str):
-        return None
-    try:
-        return (urlsplit(url.strip()).hostname or "").lower() or None
-    except ValueError:
-        return None
 
 
 def privacy_category(kind: str) -> str:

@@ -20,9 +20,11 @@ from pydantic import BaseModel, ConfigDict
 from ..apis.catalogue import Platform
 from ..apis.host import ApiCall, ApiHost, Reply, host_of
 from ..apis.mocks import MockConfig, load_mock_file
+from ..apis.urls import MAX_URL
 from ..bundle.compiled import MODULE_PARAMS as WECHAT_MODULE_PARAMS
 from .engine import Engine, EngineLimits, JobsResult, Outcome, create_engine
 from .modules import to_commonjs
+from .record import Recorder
 from .router import Router, RouteResult
 from .view.events import dom_event, element_events, is_activation, plan_event
 from .view.session import ViewSession
@@ -69,6 +71,7 @@ class RunLimits(BaseModel):
     virtual_ms: int = 5 * 60 * 1000
     max_jobs_per_turn: int = 200_000
     max_events: int = 100_000
+    max_kept_events: int = 20_000  # past max_events, events findings are made of are kept up to this many more
     max_console: int = 2_000
     max_cpu_breaches: int = 3
 
@@ -107,13 +110,27 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _scrub(value: Any) -> Any:
-    """Replace lone surrogates with U+FFFD everywhere in a JSON-like value."""
+    """Replace lone surrogates with U+FFFD everywhere in a JSON-like value (in place; iterative, as every walk
+    over bundle data)."""
     if isinstance(value, str):
         return _SURROGATE.sub("\ufffd", value)
-    if isinstance(value, list):
-        return [_scrub(v) for v in value]
-    if isinstance(value, dict):
-        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            for i, v in enumerate(node):
+                if isinstance(v, str):
+                    node[i] = _SURROGATE.sub("\ufffd", v)
+                elif isinstance(v, (list, dict)):
+                    stack.append(v)
+        elif isinstance(node, dict):
+            for k in [k for k in node if _SURROGATE.search(k)]:
+                node[_SURROGATE.sub("\ufffd", k)] = node.pop(k)
+            for k, v in node.items():
+                if isinstance(v, str):
+                    node[k] = _SURROGATE.sub("\ufffd", v)
+                elif isinstance(v, (list, dict)):
+                    stack.append(v)
     return value
 
 
@@ -121,10 +138,11 @@ def _framework_source() -> str:
     return (resources.files("mpsandbox.runtime") / "js" / "framework.js").read_text(encoding="utf-8")
 
 
-def summarize(value: Any, depth: int = 0) -> Any:
-    """A small, JSON-able summary of API arguments for the trace."""
+def summarize(value: Any, depth: int = 0, keep: int = 300) -> Any:
+    """A small, JSON-able summary of API arguments for the trace (cuts are marked in it). A ``url`` is kept
+    whole, as long as a request API takes one: the network audits read it."""
     if isinstance(value, str):
-        return value if len(value) <= 300 else value[:300] + f"…(+{len(value) - 300} chars)"
+        return value if len(value) <= keep else value[:keep] + f"…(+{len(value) - keep} chars)"
     if isinstance(value, list):
         if depth >= 4:
             return f"[array of {len(value)}]"
@@ -136,7 +154,7 @@ def summarize(value: Any, depth: int = 0) -> Any:
         if depth >= 4:
             return f"{{object of {len(value)} keys}}"
         items = list(value.items())
-        out_d = {str(k): summarize(v, depth + 1) for k, v in items[:30]}
+        out_d = {str(k): summarize(v, depth + 1, MAX_URL if k == "url" else 300) for k, v in items[:30]}
         if len(items) > 30:
             out_d["…"] = f"+{len(items) - 30} keys"
         return out_d
@@ -181,6 +199,9 @@ class Sandbox:
             seed=self.seed,
         )
         self.router = Router(set(self._all_routes()), set(bundle.tab_pages or []))
+        self._recorder = Recorder(self.trace, max_events=self.limits.max_events,
+                                  max_kept=self.limits.max_kept_events, judged_api=self.api_host.is_judged,
+                                  ev=self._ev)
         self.now = 0
         self._queue: list[Task] = []
         self._seq = 0
@@ -196,7 +217,6 @@ class Sandbox:
         self._cpu_units_total = 0
         self._cpu_breaches = 0
         self._peak_memory = 0
-        self._dropped = 0
         self._console_count = 0
         self._ended: RunEnd | None = None
         self._window: tuple[int | None, int | None] | None = None  # budget window: (turn index, cpu units) ends
@@ -288,14 +308,11 @@ class Sandbox:
     # ---- recording -----------------------------------------------------------------------------------------------
     def _ev(self) -> dict[str, Any]:
         top = self.router.top
-        return {"seq": len(self.trace.events) + self._dropped, "turn": self._turn_index, "t": self.now,
+        return {"seq": len(self.trace.events) + self._recorder.dropped, "turn": self._turn_index, "t": self.now,
                 "page": top.route if top else None}
 
     def _record(self, event: Any) -> None:
-        if len(self.trace.events) >= self.limits.max_events:
-            self._dropped += 1
-            return
-        self.trace.events.append(event)
+        self._recorder.add(event)
 
     def record(self, event: Any) -> None:  # HostServices
         self._record(event)
@@ -655,7 +672,7 @@ class Sandbox:
                 t=self.now,
                 cpu_units=self._cpu_units_total,
                 peak_memory_bytes=self._peak_memory,
-                dropped_events=self._dropped,
+                dropped_events=self._recorder.dropped,
             )
             self.trace.end = self._ended
             self.stats.wall_ms = (time.perf_counter() - self._wall_start) * 1000.0
@@ -983,15 +1000,31 @@ class Sandbox:
 
     def _op_console(self, p: dict[str, Any]) -> None:
         self._console_count += 1
-        if self._console_count > self.limits.max_console:
-            self._dropped += 1
-            return
         full = str(p.get("text", ""))
-        text = full
-        if len(text) > 2000:
-            text = text[:2000] + f"…(+{len(text) - 2000} chars)"
-        self._record(ConsoleEvent(**self._ev(), level=str(p.get("level", "log")), text=text))
-        self.api_host.scan_console(full, self, self._frames(p.get("stack")))  # the whole text, not the summary
+        stack = self._frames(p.get("stack"))
+        if self._console_count > self.limits.max_console:  # the line is dropped, its data is still searched
+            self._recorder.dropped += 1
+            self._recorder.cap("console", "console", limit=self.limits.max_console, unit="lines", dropped=1,
+                               again=False, detail="console lines past the cap are searched but not recorded")
+        else:
+            text = full if len(full) <= 2000 else full[:2000] + f"…(+{len(full) - 2000} chars)"
+            self._record(ConsoleEvent(**self._ev(), level=str(p.get("level", "log")), text=text))
+        self.api_host.scan_console(full, self, stack)  # the whole text, not the summary
+
+    def _op_cut(self, p: dict[str, Any]) -> None:
+        """The framework's serializer cut a payload at its budget (``where``: the API as called,
+        "ocall:<oid>.<method>" or the framework op): caps, judged when the payload is a sink's or a hook's answer."""
+        where = str(p.get("where") or "")[:200]
+        if where.startswith("ocall:"):
+            oid, _, method = where[6:].partition(".")
+            where = f"{self._objects.get(int(oid) if oid.isdigit() else 0, 'Object')}.{method}"
+            judged = self.api_host.is_judged(where)
+        elif "." in where:
+            spec = self.api_host.resolve(where.split(".", 1)[1])
+            judged = spec is None or self.api_host.is_judged(spec.name)
+        else:
+            judged = where == "reply"  # hook answers carry share payloads
+        self._recorder.payload_cut(where, p, judged)
 
     def _op_view(self, p: dict[str, Any]) -> dict[str, Any] | None:
         return self.view.handle(p) if self.view is not None else None

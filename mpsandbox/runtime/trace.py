@@ -154,6 +154,20 @@ class BudgetEvent(_Event):
     detail: str = ""
 
 
+class CapEvent(_Event):
+    """A cap the host applied: past it the record is incomplete (one event per cap and place, counted)."""
+
+    kind: Literal["cap"] = "cap"
+    cap: Literal["events", "console", "payload", "scan"]
+    where: str | None = None  # what was capped: an API as called (tt.request), "console", a framework op
+    limit: int = 0
+    unit: str = ""  # of limit and dropped: events, lines, values, chars
+    times: int = 1  # how often the cap was reached at this place
+    dropped: int = 0  # how much did not make it into the record (or the canary search)
+    judged: bool = False  # what was cut is what the review judges: a data sink's payload, events findings use
+    detail: str = ""
+
+
 class NoteEvent(_Event):
     kind: Literal["note"] = "note"
     code: str
@@ -175,6 +189,7 @@ Event = Annotated[
         PermissionEvent,
         FlowEvent,
         BudgetEvent,
+        CapEvent,
         NoteEvent,
     ],
     Field(discriminator="kind"),
