@@ -210,29 +210,49 @@ def _strings(value: Any, path: str) -> Iterable[tuple[str, str, str | None]]:
             yield f"{where}<{enc}>", decoded, enc
 
 
+MAX_PATH = 1000  # where a hit is in a payload: key names and depth are the bundle's, so the text is bounded
+
+
+def _sub(path: str, key: Any) -> str:
+    name = str(key)
+    if len(name) > 64:
+        name = name[:64] + "…"
+    return path if len(path) >= MAX_PATH else f"{path}.{name}"
+
+
+def _item(path: str, index: int) -> str:
+    return path if len(path) >= MAX_PATH else f"{path}[{index}]"
+
+
 def _collect(value: Any, path: str, out: list[tuple[str, str]]) -> None:
-    if isinstance(value, str):
-        out.append((path, value))
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            _collect(str(k), f"{path}.<key>", out)
-            _collect(v, f"{path}.{k}", out)
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            _collect(v, f"{path}[{i}]", out)
+    """Every string of ``value`` (keys too) in document order; iterative, so depth costs no recursion."""
+    todo: list[tuple[Any, str]] = [(value, path)]
+    while todo:
+        v, where = todo.pop()
+        if isinstance(v, str):
+            out.append((where, v))
+        elif isinstance(v, dict):
+            items: list[tuple[Any, str]] = []
+            for k, x in v.items():
+                items.append((str(k), f"{where}.<key>" if len(where) < MAX_PATH else where))
+                items.append((x, _sub(where, k)))
+            todo.extend(reversed(items))
+        elif isinstance(v, list):
+            todo.extend(reversed([(x, _item(where, i)) for i, x in enumerate(v)]))
 
 
 def _numbers(value: Any, path: str) -> Iterable[tuple[str, float]]:
-    if isinstance(value, bool):
-        return
-    if isinstance(value, (int, float)):
-        yield path, float(value)
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _numbers(v, f"{path}.{k}")
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _numbers(v, f"{path}[{i}]")
+    todo: list[tuple[Any, str]] = [(value, path)]
+    while todo:
+        v, where = todo.pop()
+        if isinstance(v, bool):
+            continue
+        if isinstance(v, (int, float)):
+            yield where, float(v)
+        elif isinstance(v, dict):
+            todo.extend(reversed([(x, _sub(where, k)) for k, x in v.items()]))
+        elif isinstance(v, list):
+            todo.extend(reversed([(x, _item(where, i)) for i, x in enumerate(v)]))
 
 
 _B64 = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
