@@ -46,7 +46,9 @@ def flatten_deep(text: str, max_depth: int) -> str:
                 out.append(json.dumps(text[cut:m.end()], ensure_ascii=False))
                 last, cut = m.end(), -1
             depth -= 1
-    if cut >= 0:  # unbalanced: leave it to the decoder to report
-        return text
-    out.append(text[last:])
+    if cut >= 0:  # unbalanced: the rest as text, so that the decoder reports the error without recursing
+        out.append(text[last:cut])
+        out.append(json.dumps(text[cut:], ensure_ascii=False))
+    else:
+        out.append(text[last:])
     return "".join(out)

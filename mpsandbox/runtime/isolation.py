@@ -18,6 +18,7 @@ too (``os.fork`` is not ``multiprocessing``, which refuses children of daemonic 
 from __future__ import annotations
 
 import ctypes
+import faulthandler
 import gc
 import json
 import mmap
@@ -43,7 +44,8 @@ ISOLATION_AVAILABLE = hasattr(os, "fork") and sys.platform.startswith("linux")
 MiB = 1024 * 1024
 STALL_GRACE_S = 1.0  # a turn may run this long past twice its wall budget before its process is killed
 MAX_FRAME_BYTES = 512 * MiB
-MAX_STREAM_BYTES = 1024 * MiB  # the record one walk's process may write (RLIMIT_FSIZE)
+MAX_STREAM_BYTES = 512 * MiB  # the record one walk's process may write (RLIMIT_FSIZE)
+MAX_RECORD_ITEMS = 500_000  # events and turns: more than the record's byte budget lets a walk keep
 
 # Test-only: JSON {"turn": N or "label": text, "do": "abort"|"segv"|"kill"|"hang"|"memory"|"recursion"}. The walk's
 # process does that when the turn starts (as an engine fault would), so tests need not rely on an engine bug.
@@ -335,6 +337,9 @@ class _Child:
                 self.turns += frame.turns
                 if frame.log is not None:
                     self.log = frame.log
+                if len(self.events) + len(self.turns) > MAX_RECORD_ITEMS:
+                    self.broken = f"more than {MAX_RECORD_ITEMS} events and turns"
+                    return
             elif isinstance(frame, _Done):
                 self.done = frame
             else:
@@ -433,6 +438,7 @@ def _child_main(bundle: Any, walker_args: dict[str, Any], limits: ProcessLimits,
 
 def _limit_self(limits: ProcessLimits) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the reviewer's to handle: it kills this process
+    faulthandler.disable()  # a crash here is reported as a finding, not as a traceback on the reviewer's terminal
     for sig in (signal.SIGTERM, signal.SIGPIPE, signal.SIGXCPU, signal.SIGXFSZ):
         signal.signal(sig, signal.SIG_DFL)
     try:  # die with the reviewer

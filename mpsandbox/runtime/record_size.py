@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 EVENT_BYTES = 2_000  # a pydantic event and its fixed fields (measured: 1.5-3 KB)
+TURN_BYTES = 800
 FRAME_BYTES = 500
 VALUE_BYTES = 100  # a container or scalar inside an event's data
 MAX_VALUES = 2_000  # values counted per event (summaries keep far fewer)
@@ -27,6 +28,10 @@ def event_bytes(event: Any) -> int:
     if isinstance(keys, list):
         n += sum(VALUE_BYTES + len(k) for k in keys)
     return n
+
+
+def turn_bytes(turn: Any) -> int:
+    return TURN_BYTES + len(turn.detail or "")
 
 
 def value_bytes(value: Any) -> int:

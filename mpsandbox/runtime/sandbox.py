@@ -30,7 +30,7 @@ from .view.events import dom_event, element_events, is_activation, plan_event
 from .view.session import ViewSession
 from .view.sinks import ViewSink
 from .view.tree import Element
-from .record_size import event_bytes
+from .record_size import event_bytes, turn_bytes
 from .stacks import parse_stack
 from .trace import (
     VIEW_LOAD_API,
@@ -73,7 +73,7 @@ class RunLimits(BaseModel):
     virtual_ms: int = 5 * 60 * 1000
     max_jobs_per_turn: int = 200_000
     max_events: int = 100_000
-    max_record_bytes: int = 256 * 1024 * 1024  # the trace's events, as record_size counts them
+    max_record_bytes: int = 256 * 1024 * 1024  # the trace's events and turns, as record_size counts them
     max_console: int = 2_000
     max_cpu_breaches: int = 3
 
@@ -722,7 +722,11 @@ class Sandbox:
                 outcome = Outcome.MEMORY
         turn.outcome = outcome.value
         turn.jobs = jobs
-        self.trace.turns.append(turn)
+        if self._record_bytes <= self.limits.max_record_bytes:
+            self._record_bytes += turn_bytes(turn)
+            self.trace.turns.append(turn)
+        else:
+            self._dropped += 1  # the record is full: counted with the dropped events
         if self._render_ids:
             self._schedule(RENDER_DELAY_MS, "render", {"ids": self._render_ids}, label="setData callbacks")
             self._render_ids = []

@@ -22,7 +22,7 @@ def parse_stack(text: str | None, *, first_line_offsets: dict[str, int] | None =
     for raw in text.splitlines():
         if len(raw) > MAX_LINE:  # a very long function name: keep its start and the location, so the match is linear
             cut = raw.rfind(" (", len(raw) - MAX_LINE)
-            raw = raw[:200] + "…" + raw[cut:] if cut > 0 else raw[:MAX_LINE]
+            raw = f"{raw[:150]}…(+{cut - 150} chars){raw[cut:]}" if cut > 0 else raw[:MAX_LINE]
         m = _FRAME.match(raw)
         if not m:
             continue
