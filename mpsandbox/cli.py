@@ -275,11 +275,14 @@ def _load_mocks(path: Path | None):
 @click.option("--platform", type=click.Choice(["tt", "wx", "my"]), help="Override the detected platform.")
 @click.option("--engine", type=click.Choice(["auto", "native", "wasm"]), default="auto", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--isolation", type=click.Choice(["process", "none"]), default="process", show_default=True,
+              help="process: each walk in a child process with memory and CPU limits, so that a crash or hang of the "
+                   "engine is a finding against the bundle; none: in this process (debugging).")
 @_color_option
 def review(bundle: Path, policy: str | None, allow_domains: list[str], deny: bool, mock_file: Path | None,
            screenshots: bool, fmt: str | None, outs: tuple[str, ...], out_dir: Path | None, baseline: Path | None, trace_out: Path | None,
            fail_on: str, source_root: str | None, min_score: int | None, platform: str | None, engine: str,
-           seed: int, color: str | None) -> None:
+           seed: int, isolation: str, color: str | None) -> None:
     """Walk BUNDLE without help, audit what it did, and decide: approve, flag or reject.
 
     Exit code: 0 approve, 1 flag, 2 reject, 3 mpsandbox could not run (a missing bundle, a bad option, policy,
@@ -306,7 +309,7 @@ def review(bundle: Path, policy: str | None, allow_domains: list[str], deny: boo
     mocks = _load_mocks(mock_file)
     options = ReviewOptions(policy=policy, platform=platform, engine=_resolve_engine(engine), seed=seed, deny=deny,
                             allow_domains=list(allow_domains), fail_on=fail_on, mocks=mocks, screenshots=screenshots,
-                            min_score=min_score)
+                            min_score=min_score, isolation=isolation)
     walks: list = []
     try:
         report = run_review(bundle, options, on_runs=walks.extend)

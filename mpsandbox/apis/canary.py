@@ -227,6 +227,20 @@ def _strings(plain: list[tuple[str, str]], binaries: list[tuple[str, bytes]],
             yield f"{where}<{enc}>", decoded, enc if outer is None else f"{outer}+{enc}"
 
 
+MAX_PATH = 1000  # where a hit is in a payload: key names and depth are the bundle's, so the text is bounded
+
+
+def _sub(path: str, key: Any) -> str:
+    name = str(key)
+    if len(name) > 64:
+        name = name[:64] + "…"
+    return path if len(path) >= MAX_PATH else f"{path}.{name}"
+
+
+def _item(path: str, index: int) -> str:
+    return path if len(path) >= MAX_PATH else f"{path}[{index}]"
+
+
 MAX_DECODED_TEXT = 16 * 1024 * 1024  # longer texts are searched as they are but not decoded (a cap: reported)
 BINARY_KEY = "$binary"  # {"$binary": base64, "type": "Uint8Array", "bytes": n}: binary data from the bridge
 
@@ -256,10 +270,10 @@ def _leaves(value: Any, path: str) -> tuple[list[tuple[str, str]], list[tuple[st
                     pass
             items = list(v.items())
             for k, child in reversed(items):
-                stack.append((f"{where}.{k}", child))
-                stack.append((f"{where}.<key>", str(k)))
+                stack.append((_sub(where, k), child))
+                stack.append((f"{where}.<key>" if len(where) < MAX_PATH else where, str(k)))
         elif isinstance(v, list):
-            stack.extend((f"{where}[{i}]", v[i]) for i in range(len(v) - 1, -1, -1))
+            stack.extend((_item(where, i), v[i]) for i in range(len(v) - 1, -1, -1))
     return strings, numbers, binaries
 
 

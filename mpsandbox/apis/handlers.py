@@ -7,6 +7,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from ..boundedjson import loads as bounded_loads
 from .canary import BINARY_KEY
 from .catalogue import Kind
 
@@ -84,7 +85,7 @@ def _storage(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
         return host.finish(call, services, True, {"__value__": None} if spec.kind is Kind.SYNC else {})
     if op == "getStorage":
         raw = host.storage.get(key)
-        value = None if raw is None else json.loads(raw)
+        value = None if raw is None else bounded_loads(raw)
         if spec.kind is Kind.SYNC:
             if host.platform == "my":
                 return host.finish(call, services, True, {"__value__": {"data": value}})

@@ -10,7 +10,8 @@ from typing import Any
 from ..apis.catalogue import load_catalogue
 from ..apis.mocks import MockConfig
 from ..runtime.sandbox import RunLimits
-from ..runtime.walker import WalkBudgets, Walker
+from ..runtime.isolation import run_walk
+from ..runtime.walker import WalkBudgets
 from .artifacts import Artifacts, LoadFailure, RunArtifacts
 from .policy import Policy
 
@@ -80,6 +81,7 @@ def gather(
     deny: bool = False,
     mocks: MockConfig | None = None,
     platform: str | None = None,
+    isolated: bool = True,
 ) -> Artifacts:
     texts, sizes = bundle_texts(bundle)
     art = Artifacts(
@@ -94,10 +96,10 @@ def gather(
     )
     limits = run_limits(policy)
     for mode in ("allow", "deny") if deny else ("allow",):
-        walker = Walker(bundle, mode=mode, engine=engine, seed=seed, limits=limits, mocks=mocks,
-                        allow_domains=policy.allow_domains or None,
-                        idle_after_unload_ms=policy.budgets.idle_after_unload_ms, budgets=walk_budgets(policy))
-        result = walker.run()
+        # each walk in a process of its own (isolated): an engine fault ends that walk, not the review
+        result = run_walk(bundle, isolated=isolated, mode=mode, engine=engine, seed=seed, limits=limits, mocks=mocks,
+                          allow_domains=policy.allow_domains or None,
+                          idle_after_unload_ms=policy.budgets.idle_after_unload_ms, budgets=walk_budgets(policy))
         art.runs.append(
             RunArtifacts(
                 mode=mode,

@@ -41,6 +41,9 @@ class ReviewOptions(BaseModel):
     mocks: Any = None  # a MockConfig
     screenshots: bool = False  # screenshots of the visited pages (headless Chromium), shown in the HTML report
     min_score: int | None = Field(None, ge=0, le=100)  # experience-score gate: below it, the exit code is at least 1
+    # process: each walk in a child process with memory and CPU limits, killed past its wall budget, so that an
+    # engine fault is a finding against the bundle; none: in this process (debugging)
+    isolation: Literal["process", "none"] = "process"
 
 
 def review(path: str | Path, options: ReviewOptions | None = None,
@@ -55,7 +58,8 @@ def review(path: str | Path, options: ReviewOptions | None = None,
         art = Artifacts(name=Path(str(path)).name, platform=platform, catalogue=_catalogue(), load_failure=failure)
         return build_report(art, policy, opts)
     art = gather(bundle, policy, engine=resolve_engine(opts.engine), seed=opts.seed, deny=opts.deny,
-                 mocks=opts.mocks if isinstance(opts.mocks, MockConfig) else None, platform=opts.platform)
+                 mocks=opts.mocks if isinstance(opts.mocks, MockConfig) else None, platform=opts.platform,
+                 isolated=opts.isolation == "process")
     if on_runs is not None:
         on_runs(art.runs)
     report = build_report(art, policy, opts)

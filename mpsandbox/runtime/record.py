@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from .record_size import event_bytes, turn_bytes
 from .trace import CapEvent, Trace
 
 KEPT_KINDS = frozenset({"flow", "permission", "budget", "cap"})
@@ -22,9 +23,11 @@ class Recorder:
     review (a sink, a source, a scope or a gesture rule), ``ev()`` gives the common fields of a new event."""
 
     def __init__(self, trace: Trace, *, max_events: int, max_kept: int, judged_api: Callable[[str], bool],
-                 ev: Callable[[], dict[str, Any]]):
+                 ev: Callable[[], dict[str, Any]], max_bytes: int = 256 * 1024 * 1024):
         self.trace = trace
         self.max_events = max_events
+        self.max_bytes = max_bytes
+        self.bytes = 0  # events and turns, as record_size counts them
         self.max_kept = max_kept
         self.judged_api = judged_api
         self.ev = ev
@@ -39,12 +42,15 @@ class Recorder:
                      judged=event.judged, detail=event.detail)
             return True
         events = self.trace.events
-        if len(events) < self.max_events:
+        size = event_bytes(event)
+        if len(events) < self.max_events and self.bytes + size <= self.max_bytes:
+            self.bytes += size
             events.append(event)
             return True
         if self._matters(event):
             if self._kept_past < self.max_kept:
                 self._kept_past += 1
+                self.bytes += size
                 events.append(event)
                 return True
             self.cap("events", "judged", limit=self.max_events + self.max_kept, unit="events", dropped=1,
@@ -55,6 +61,17 @@ class Recorder:
                      detail=f"past the cap only flows, permissions, budgets and calls of sensitive APIs are kept "
                             f"(up to {self.max_kept} more)")
         self.dropped += 1
+        return False
+
+    def add_turn(self, turn: Any) -> bool:
+        """Record a turn while the record has room; False when the byte budget dropped it (a cap)."""
+        size = turn_bytes(turn)
+        if self.bytes + size <= self.max_bytes:
+            self.bytes += size
+            self.trace.turns.append(turn)
+            return True
+        self.cap("turns", None, limit=self.max_bytes, unit="bytes", dropped=1, again=False,
+                 detail="the record reached its byte budget: later turns were not kept")
         return False
 
     def _matters(self, event: Any) -> bool:

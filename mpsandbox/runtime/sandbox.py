@@ -12,6 +12,7 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
+from itertools import islice
 from importlib import resources
 from typing import Any
 
@@ -21,6 +22,7 @@ from ..apis.catalogue import Platform
 from ..apis.host import ApiCall, ApiHost, Reply, host_of
 from ..apis.mocks import MockConfig, load_mock_file
 from ..apis.urls import MAX_URL
+from ..boundedjson import loads as bounded_loads
 from ..bundle.compiled import MODULE_PARAMS as WECHAT_MODULE_PARAMS
 from .engine import Engine, EngineLimits, JobsResult, Outcome, create_engine
 from .modules import to_commonjs
@@ -48,6 +50,7 @@ from .trace import (
     Trace,
     Turn,
     UserEvent,
+    clip,
 )
 
 FRAMEWORK_FILE = "mpsandbox/framework.js"
@@ -72,6 +75,7 @@ class RunLimits(BaseModel):
     max_jobs_per_turn: int = 200_000
     max_events: int = 100_000
     max_kept_events: int = 20_000  # past max_events, events findings are made of are kept up to this many more
+    max_record_bytes: int = 256 * 1024 * 1024  # the trace's events and turns, as record_size counts them
     max_console: int = 2_000
     max_cpu_breaches: int = 3
 
@@ -138,25 +142,32 @@ def _framework_source() -> str:
     return (resources.files("mpsandbox.runtime") / "js" / "framework.js").read_text(encoding="utf-8")
 
 
-def summarize(value: Any, depth: int = 0, keep: int = 300) -> Any:
+SUMMARY_VALUES = 400  # values one summary keeps at most, whatever the payload
+
+
+def summarize(value: Any, depth: int = 0, budget: list[int] | None = None, keep: int = 300) -> Any:
     """A small, JSON-able summary of API arguments for the trace (cuts are marked in it). A ``url`` is kept
     whole, as long as a request API takes one: the network audits read it."""
+    budget = [SUMMARY_VALUES] if budget is None else budget
+    budget[0] -= 1
+    if budget[0] < 0:
+        return "…"
     if isinstance(value, str):
         return value if len(value) <= keep else value[:keep] + f"…(+{len(value) - keep} chars)"
     if isinstance(value, list):
         if depth >= 4:
             return f"[array of {len(value)}]"
-        out = [summarize(v, depth + 1) for v in value[:20]]
+        out = [summarize(v, depth + 1, budget) for v in value[:20]]
         if len(value) > 20:
             out.append(f"…(+{len(value) - 20} items)")
         return out
     if isinstance(value, dict):
         if depth >= 4:
             return f"{{object of {len(value)} keys}}"
-        items = list(value.items())
-        out_d = {str(k): summarize(v, depth + 1, MAX_URL if k == "url" else 300) for k, v in items[:30]}
-        if len(items) > 30:
-            out_d["…"] = f"+{len(items) - 30} keys"
+        out_d = {clip(str(k), 100): summarize(v, depth + 1, budget, MAX_URL if k == "url" else 300)
+                 for k, v in islice(value.items(), 30)}
+        if len(value) > 30:
+            out_d["…"] = f"+{len(value) - 30} keys"
         return out_d
     return value
 
@@ -201,7 +212,7 @@ class Sandbox:
         self.router = Router(set(self._all_routes()), set(bundle.tab_pages or []))
         self._recorder = Recorder(self.trace, max_events=self.limits.max_events,
                                   max_kept=self.limits.max_kept_events, judged_api=self.api_host.is_judged,
-                                  ev=self._ev)
+                                  ev=self._ev, max_bytes=self.limits.max_record_bytes)
         self.now = 0
         self._queue: list[Task] = []
         self._seq = 0
@@ -217,6 +228,7 @@ class Sandbox:
         self._cpu_units_total = 0
         self._cpu_breaches = 0
         self._peak_memory = 0
+        self.turn_observer: Any = None  # called with each task before its turn and with None after it
         self._console_count = 0
         self._ended: RunEnd | None = None
         self._window: tuple[int | None, int | None] | None = None  # budget window: (turn index, cpu units) ends
@@ -326,7 +338,7 @@ class Sandbox:
         frames = self._stack_cache.get(text)
         if frames is None:
             frames = parse_stack(text, first_line_offsets=self._line1_offsets)
-            if len(self._stack_cache) < 4096:
+            if len(self._stack_cache) < 4096 and len(text) <= 4096:
                 self._stack_cache[text] = frames
         return list(frames)
 
@@ -680,6 +692,8 @@ class Sandbox:
         return self._ended
 
     def _run_turn(self, task: Task) -> None:
+        if self.turn_observer is not None:
+            self.turn_observer(task)
         self._turn_index += 1
         self.now = max(self.now, task.t)
         self._task = task
@@ -723,7 +737,7 @@ class Sandbox:
                 outcome = Outcome.MEMORY
         turn.outcome = outcome.value
         turn.jobs = jobs
-        self.trace.turns.append(turn)
+        self._recorder.add_turn(turn)
         if self._render_ids:
             self._schedule(RENDER_DELAY_MS, "render", {"ids": self._render_ids}, label="setData callbacks")
             self._render_ids = []
@@ -738,6 +752,8 @@ class Sandbox:
             self._end("cpu", f"{total_ms:.0f} ms of CPU in total (budget {self.limits.cpu_ms_total:.0f} ms)")
         self._task = None
         del wall0
+        if self.turn_observer is not None:
+            self.turn_observer(None)
 
     def _before_turn(self, task: Task) -> bool:
         """Host-side bookkeeping before a task reaches JS; returns True to skip the engine call."""
@@ -858,7 +874,7 @@ class Sandbox:
     def _host(self, op: str, message: str) -> str:
         stack, _, payload = message.rpartition("\x01")
         try:
-            data = json.loads(payload)
+            data = bounded_loads(payload)
             if "\\ud" in payload or "\\uD" in payload or _SURROGATE.search(stack):
                 # lone UTF-16 surrogates from JS strings: not text, and no JSON or file can hold them
                 data, stack = _scrub(data), _scrub(stack)

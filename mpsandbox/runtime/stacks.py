@@ -7,6 +7,7 @@ import re
 from .trace import Frame
 
 FRAMEWORK_FILES = frozenset({"mpsandbox/framework.js", "<mpsandbox>", "<input>", "native"})
+MAX_LINE = 1000
 _FRAME = re.compile(r"^\s*at (?:(?P<fn>.*?) \()?(?P<file>[^()]*?):(?P<line>\d+)(?::(?P<col>\d+))?\)?\s*$")
 
 
@@ -19,6 +20,9 @@ def parse_stack(text: str | None, *, first_line_offsets: dict[str, int] | None =
     if not text:
         return frames
     for raw in text.splitlines():
+        if len(raw) > MAX_LINE:  # a very long function name: keep its start and the location, so the match is linear
+            cut = raw.rfind(" (", len(raw) - MAX_LINE)
+            raw = f"{raw[:150]}…(+{cut - 150} chars){raw[cut:]}" if cut > 0 else raw[:MAX_LINE]
         m = _FRAME.match(raw)
         if not m:
             continue

@@ -11,6 +11,7 @@ from .base import Hit, audit, event_evidence
 
 WHAT = {
     "events": "the trace's event cap",
+    "turns": "the record's byte budget (later turns not kept)",
     "console": "the cap on console lines",
     "payload": "the serializer's budget per message",
     "scan": "the canary search's cap on decoded text",
