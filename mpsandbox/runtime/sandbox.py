@@ -101,6 +101,7 @@ class _TimerState:
     owner_route: str | None
     cancelled: bool = False
     frame: bool = False  # an animation frame (requestAnimationFrame, animate callbacks)
+    fires: int = 0
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -592,15 +593,15 @@ class Sandbox:
 
     def next_timer_at(self, until: int, min_delay: int = 0) -> int | None:
         """When the earliest pending timer is due, if one is due after now and by ``until`` (virtual ms): timeouts,
-        and intervals of at least ``min_delay`` ms (shorter ones fire on their own while time passes); never
-        animation frames."""
+        and the first firing of intervals of at least ``min_delay`` ms (later firings, and shorter intervals, come
+        on their own while time passes); never animation frames."""
         due = None
         for task in self._queue:
             if task.op != "timer" or not self.now < task.t <= until or (due is not None and task.t >= due):
                 continue
             state = self._timers.get(task.payload["id"])
             if state is not None and not state.cancelled and not state.frame and (
-                    not state.repeat or state.delay >= min_delay):
+                    not state.repeat or (state.fires == 0 and state.delay >= min_delay)):
                 due = task.t
         return due
 
@@ -786,6 +787,7 @@ class Sandbox:
             alive = self._page_alive(state.owner_page)
             if (not alive and state.owner_page is not None) or state.frame:
                 self._uncharged_turns += 1  # see _window_turns
+            state.fires += 1
             self._record(TimerEvent(**self._ev(), op="fire", timer_id=task.payload["id"], delay=state.delay,
                                     repeat=state.repeat, owner=state.owner_route, owner_alive=alive))
         elif task.op == "event":
