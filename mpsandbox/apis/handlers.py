@@ -708,7 +708,7 @@ def button_detail(host: ApiHost, open_type: str, services: HostServices) -> dict
             return {"errMsg": f"{name}:fail user deny"}
         return {"errMsg": f"{name}:ok", "code": host.canaries.issue("code", "button:getPhoneNumber"),
                 "encryptedData": host.canaries.issue("encryptedData", "button:getPhoneNumber"),
-                "iv": "mpsbIv0000000000"}
+                "iv": "r7BXXKkLb8qrSNn0"}
     if ot == "getUserInfo":
         if user.profile == "deny":
             return {"errMsg": "getUserInfo:fail auth deny"}

@@ -282,7 +282,7 @@ def typed_value(el: Any, sb: Any) -> str:
             return str(value)
     if str(el.attrs.get("type") or "") in ("number", "digit"):
         return "12"
-    return "mpsb"
+    return "hello"
 
 
 def user_events(el: Any, sb: Any) -> list[tuple[str, dict[str, Any] | None]]:

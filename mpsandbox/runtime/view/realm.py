@@ -20,7 +20,7 @@ from .parse import TemplateProblem
 from .tree import Element, apply_patches, from_json
 
 TEMPLATE_EXT = {"tt": ".ttml", "wx": ".wxml", "my": ".axml"}
-VIEW_FILE = "mpsandbox/view.js"
+VIEW_FILE = "https://lib/webview.js"  # a platform-like name: script modules read it in their stacks
 MAX_FILES = 2_000  # template and script files one realm compiles
 
 
@@ -127,7 +127,7 @@ class ViewRealm:
                        " {userAgent: ''}; var __wxRoute = ''; var __wxRouteBegin = false;"
                        "var console = {log: function(){}, warn: function(){}, error: function(){},"
                        " info: function(){}, debug: function(){}, group: function(){}, groupEnd: function(){}};",
-                       "mpsandbox/view-globals.js")
+                       "https://lib/page-frame.js")
         before = len(self.problems)
         self._eval(code, where)
         if len(self.problems) > before and "return" in self.problems[-1].message:
