@@ -232,6 +232,7 @@ class Sandbox:
         self._render_ids: list[int] = []
         self._pending_user: UserEvent | None = None
         self._view_dirty: set[int] = set()
+        self._view_clock = 0
         self._launched = False
 
     def relaunch(self) -> None:
@@ -1051,7 +1052,13 @@ class Sandbox:
         self.api_host.scan_console(full, self, self._frames(p.get("stack")))  # the whole text, not the summary
 
     def _op_view(self, p: dict[str, Any]) -> dict[str, Any] | None:
-        return self.view.handle(p) if self.view is not None else None
+        if self.view is None:
+            return None
+        clock = int(self.environment.epoch_ms + self.now + self._clock.drift_ms)
+        if clock != self._view_clock:  # script modules' getDate() reads the app's clock
+            self._view_clock = clock
+            self.view.realm.set_clock(clock)
+        return self.view.handle(p)
 
     def _op_setData(self, p: dict[str, Any]) -> None:
         if self.view is not None and isinstance(p.get("pageId"), int) and p.get("applied", True):

@@ -114,6 +114,10 @@ class ViewRealm:
             for dep in _required(source, current, self.script_ext):
                 pending.append(dep)
 
+    def set_clock(self, epoch_ms: int) -> None:
+        """What getDate() (WXS/SJS) gives from now on: the logic realm's clock."""
+        self.engine.call("__view_entry", "clock", int(epoch_ms))
+
     def load_compiled(self, code: str, where: str = "page-frame") -> int:
         """Evaluate compiled template code (``$gwx`` from a .wxapkg, as wcc generates it); its templates then render
         like source ones. Returns how many template generators the realm holds."""
