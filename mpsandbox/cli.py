@@ -122,7 +122,7 @@ def main() -> None:
 @click.option("--tap", "taps", multiple=True, metavar="HANDLER[?K=V&...]",
               help="Fire a handler of the page on top as a user tap, with an optional dataset (repeatable, in order).")
 @click.option("--platform", type=click.Choice(["tt", "wx", "my"]), help="Override the detected platform.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of Math.random and the mocks.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the environment (device, clock, Math.random) and the mocks.")
 @click.option("--engine", type=click.Choice(["native", "wasm"]), default="native", show_default=True)
 @click.option("--mock", "mock_file", type=click.Path(path_type=Path), help="Mock file (TOML, YAML or JSON).")
 @click.option("--trace-out", type=click.Path(path_type=Path), help="Write the full trace to this file.")
@@ -270,7 +270,8 @@ def _load_mocks(path: Path | None):
               help="Lowest verdict that makes the exit code non-zero.")
 @click.option("--platform", type=click.Choice(["tt", "wx", "my"]), help="Override the detected platform.")
 @click.option("--engine", type=click.Choice(["auto", "native", "wasm"]), default="auto", show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the walks: the allow walk runs on it, the deny walk on a seed derived from it.")
 @_color_option
 def review(bundle: Path, policy: str | None, allow_domains: list[str], deny: bool, mock_file: Path | None,
            screenshots: bool, fmt: str | None, outs: tuple[str, ...], out_dir: Path | None, baseline: Path | None, trace_out: Path | None,
