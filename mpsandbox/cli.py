@@ -122,7 +122,7 @@ def main() -> None:
 @click.option("--tap", "taps", multiple=True, metavar="HANDLER[?K=V&...]",
               help="Fire a handler of the page on top as a user tap, with an optional dataset (repeatable, in order).")
 @click.option("--platform", type=click.Choice(["tt", "wx", "my"]), help="Override the detected platform.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of Math.random and the mocks.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the environment (device, clock, Math.random) and the mocks.")
 @click.option("--engine", type=click.Choice(["native", "wasm"]), default="native", show_default=True)
 @click.option("--mock", "mock_file", type=click.Path(path_type=Path), help="Mock file (TOML, YAML or JSON).")
 @click.option("--trace-out", type=click.Path(path_type=Path), help="Write the full trace to this file.")
@@ -274,7 +274,8 @@ def _load_mocks(path: Path | None):
               help="Experience score gate (0-100): a score below N makes the exit code at least 1.")
 @click.option("--platform", type=click.Choice(["tt", "wx", "my"]), help="Override the detected platform.")
 @click.option("--engine", type=click.Choice(["auto", "native", "wasm"]), default="auto", show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the walks: the allow walk runs on it, the deny walk on a seed derived from it.")
 @click.option("--isolation", type=click.Choice(["process", "none"]), default="process", show_default=True,
               help="process: each walk in a child process with memory and CPU limits, so that a crash or hang of the "
                    "engine is a finding against the bundle; none: in this process (debugging).")

@@ -1,7 +1,7 @@
 """Privacy canaries: unique values that sensitive APIs return, and their detection in every data sink.
 
 Each run draws its own canaries from the seed, so a value found in a sink can only have come from the API that
-returned it. Detection looks through the encodings bundles commonly apply before sending data out: JSON, URL
+returned it. They look like what a device returns (no marker a bundle could test for to learn it is reviewed). Detection looks through the encodings bundles commonly apply before sending data out: JSON, URL
 encoding, base64 (standard and URL-safe), hex, and the rounding of coordinates.
 """
 
@@ -106,32 +106,37 @@ class CanaryRegistry:
             # six distinctive decimals inside mainland China; last digits never 0 so the text form is stable
             base = 30 if kind == "latitude" else 120
             value = float(f"{base + rng.randint(0, 9)}.{_digits(rng, 5)}{rng.randint(1, 9)}")
+            # rounded or truncated to 3 to 5 decimals, it still has them all (30.510 would read as 30.51)
+            while any(f"{value:.{n}f}".endswith("0") or f"{value:.6f}"[n - 7] == "0" for n in (3, 4, 5)):
+                value = float(f"{base + rng.randint(0, 9)}.{_digits(rng, 5)}{rng.randint(1, 9)}")
             return Canary(kind, repr(value), api, category, numeric=value)
         if kind in ("phoneNumber", "purePhoneNumber", "telNumber"):
             value = "1" + rng.choice("3589") + _digits(rng, 9)
             return Canary(kind, value, api, category)
         if kind == "nickName":
-            return Canary(kind, "mpsb昵称" + _token(rng, 6), api, category)
+            return Canary(kind, "用户" + _token(rng, 8), api, category)
         if kind == "avatarUrl":
-            return Canary(kind, f"https://p3.example-cdn.com/avatar/mpsb{_token(rng, 10)}.jpeg", api, category)
+            return Canary(kind, f"https://p3.example-cdn.com/avatar/{_token(rng, 16)}.jpeg", api, category)
         if kind in ("tempFilePath", "recordFilePath"):
             ext = "mp3" if kind == "recordFilePath" else "jpg"
-            return Canary(kind, f"ttfile://temp/mpsb{_token(rng, 12)}.{ext}", api, category)
+            return Canary(kind, f"ttfile://temp/{_token(rng, 16)}.{ext}", api, category)
         if kind == "postalCode":
             return Canary(kind, "3" + _digits(rng, 5), api, category)
         if kind == "userName":
             return Canary(kind, "收件人" + _token(rng, 6), api, category)
         if kind == "detailInfo":
-            return Canary(kind, f"mpsb路{rng.randint(100, 999)}号{_token(rng, 5)}", api, category)
+            return Canary(kind, f"科技园路{rng.randint(100, 999)}号{_token(rng, 6)}", api, category)
         if kind == "clipboard":
-            return Canary(kind, f"mpsb-clip-{_token(rng, 12)}", api, category)
+            return Canary(kind, f"复制口令{_token(rng, 14)}", api, category)
         if kind == "scanResult":
-            return Canary(kind, f"mpsb-scan-{_token(rng, 12)}", api, category)
+            return Canary(kind, f"https://u.example-qr.cn/s/{_token(rng, 14)}", api, category)
         if kind == "idNumber":  # 18 digits shaped like a resident ID (region, birth date, sequence)
             return Canary(kind, "1101" + _digits(rng, 2) + "1990" + "0101" + _digits(rng, 4), api, category)
-        if kind in ("ssid", "bssid", "deviceId"):
-            return Canary(kind, f"mpsb{kind}{_token(rng, 10)}", api, category)
-        return Canary(kind, f"mpsb{kind}{_token(rng, 16)}", api, category)
+        if kind == "ssid":
+            return Canary(kind, f"TP-LINK_{_token(rng, 10)}", api, category)
+        if kind == "bssid":
+            return Canary(kind, ":".join(f"{rng.randrange(256):02x}" for _ in range(6)), api, category)
+        return Canary(kind, _token(rng, 24), api, category)
 
     # ---- detection ------------------------------------------------------------------------------------------
     def _build_needles(self) -> list[tuple[str, Canary, str]]:

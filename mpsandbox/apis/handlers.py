@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..boundedjson import loads as bounded_loads
 from .canary import BINARY_KEY
 from .catalogue import Kind
+from .devices import system_info
 
 if TYPE_CHECKING:
     from .host import ApiCall, ApiHost, HostServices, Reply
@@ -22,19 +23,6 @@ MAX_SOCKETS = 5
 DEFAULT_TIMEOUT_MS = 60_000
 STORAGE_KEY_LIMIT = 1024 * 1024
 STORAGE_TOTAL_LIMIT = 10 * 1024 * 1024
-
-SYSTEM_INFO: dict[str, Any] = {
-    "brand": "mpsandbox", "model": "Sandbox Phone", "pixelRatio": 3, "screenWidth": 390, "screenHeight": 844,
-    "windowWidth": 390, "windowHeight": 763, "statusBarHeight": 47, "language": "zh_CN", "version": "30.0.0",
-    "system": "iOS 17.0", "platform": "ios", "fontSizeSetting": 16, "SDKVersion": "3.0.0",
-    "safeArea": {"left": 0, "right": 390, "top": 47, "bottom": 810, "width": 390, "height": 763},
-    "appName": {"tt": "Douyin", "wx": "WeChat", "my": "alipay"},
-    "theme": "light", "benchmarkLevel": 30, "deviceOrientation": "portrait", "enableDebug": False,
-    "albumAuthorized": True, "cameraAuthorized": True, "locationAuthorized": True, "microphoneAuthorized": True,
-    "notificationAuthorized": True, "bluetoothEnabled": False, "locationEnabled": True, "wifiEnabled": True,
-    "screenTop": 0, "safeAreaInsets": {"top": 47, "left": 0, "right": 0, "bottom": 34},
-}
-
 
 @handler("default")
 def _default(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
@@ -332,9 +320,10 @@ def _clipboard(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
 
 @handler("system-info")
 def _system_info(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
-    info = {**SYSTEM_INFO, "appName": SYSTEM_INFO["appName"][host.platform], **host.mocks.system_info}
     spec = call.spec
     assert spec is not None
+    api = spec.name.removesuffix("Sync")
+    info = {**system_info(host.device, host.platform, host.host_version, api), **host.mocks.system_info}
     return host.finish(call, services, True, {"__value__": info} if spec.kind is Kind.SYNC else info)
 
 
@@ -528,7 +517,7 @@ def _privacy(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     if spec.name == "getPrivacySetting":
         agreed = host.permissions.privacy_agreed
         return host.finish(call, services, True, {"needAuthorization": not agreed,
-                                                  "privacyContractName": "mpsandbox privacy guide"})
+                                                  "privacyContractName": "《用户隐私保护指引》"})
     if host.permissions.agree_privacy(spec.name):
         return host.finish(call, services, True, {})
     return host.finish(call, services, False, None, "privacy permission is not authorized", code="auth deny")
@@ -726,7 +715,7 @@ def button_detail(host: ApiHost, open_type: str, services: HostServices) -> dict
             return {"errMsg": f"{name}:fail user deny"}
         return {"errMsg": f"{name}:ok", "code": host.canaries.issue("code", "button:getPhoneNumber"),
                 "encryptedData": host.canaries.issue("encryptedData", "button:getPhoneNumber"),
-                "iv": "mpsbIv0000000000"}
+                "iv": "r7BXXKkLb8qrSNn0"}
     if ot == "getUserInfo":
         if user.profile == "deny":
             return {"errMsg": "getUserInfo:fail auth deny"}

@@ -21,6 +21,8 @@ from ..runtime.trace import VIEW_LOAD_API, ApiCallEvent, CapEvent, FlowEvent, No
 from .bodies import default_body
 from .canary import BINARY_KEY, CANARY_KINDS, MAX_DECODED_TEXT, CanaryRegistry
 from .catalogue import ApiSpec, Catalogue, Gesture, Kind, MethodSpec, Platform, load_catalogue
+from .devices import choose as choose_device
+from .devices import profile as device_profile
 from .mocks import MockConfig, MockError, _format_validation, load_mock_file
 from .permissions import PermissionModel, PermissionRecord
 from .urls import host_of
@@ -248,6 +250,7 @@ class ApiHost:
         self.objects: dict[int, dict[str, Any]] = {}  # state of host objects by oid
         self._judged: dict[str, bool] = {}
         self.location_updates = False
+        self.device, self.host_version = choose_device(seed, platform)  # what the system-info APIs describe
         self._services: HostServices | None = None
         self.code_texts: Callable[[], Iterable[str]] = lambda: ()  # the bundle's JS, for the shaped default body
         self._default_body: Any = None
@@ -271,6 +274,19 @@ class ApiHost:
                    declarations=Declarations.from_bundle(bundle), allowed_domains=allowed_domains)
         host.code_texts = lambda: _js_texts(bundle)
         return host
+
+    def use_device(self, key: str, host_version: tuple[str, str]) -> None:
+        """Describe device ``key`` (apis/devices.py) and host (app version, SDK version) from now on."""
+        self.device, self.host_version = device_profile(key), host_version
+
+    def new_launch(self) -> None:
+        """The app is launched again on the same device: what the user and the device keep (storage, clipboard,
+        permission decisions, canaries) stays; what belonged to the last launch's JS (requests in flight, sockets,
+        host objects, location updates) is gone."""
+        self.inflight.clear()
+        self.sockets.clear()
+        self.objects.clear()
+        self.location_updates = False
 
     def default_request_body(self) -> Any:
         """The body of a request no mock response matches: ``network.default_data`` when the mocks set it, else

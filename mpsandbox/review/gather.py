@@ -1,6 +1,11 @@
 """Gatherers: load the bundle and walk it (allow, then deny when asked), producing :class:`Artifacts`.
 
 This is the only part of the review that drives the runtime; audits only read what it returns.
+
+Each walk runs on a seed of its own (runtime/environment.py ``walk_seed``): the allow walk on the review's seed
+(``ReviewOptions.seed``, ``--seed``), the deny walk on ``sha256("walk:<seed>:deny")``'s first 31 bits. The seed (with
+the bundle's digest) chooses the device, the clock, Math.random and the canaries, so the two walks see different
+phones and times, and behaviour keyed to one environment shows in the other; the same ``--seed`` repeats them all.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from typing import Any
 
 from ..apis.catalogue import load_catalogue
 from ..apis.mocks import MockConfig
+from ..runtime.environment import walk_seed
 from ..runtime.sandbox import RunLimits
 from ..runtime.isolation import run_walk
 from ..runtime.walker import WalkBudgets
@@ -39,7 +45,7 @@ def walk_budgets(policy: Policy) -> WalkBudgets:
     b = policy.budgets
     return WalkBudgets(step_turns=b.step_turns, step_cpu_ms=b.step_cpu_ms, page_turns=b.page_turns,
                        page_cpu_ms=b.page_cpu_ms, handlers_per_page=b.handlers_per_page,
-                       runaway_pages=b.runaway_pages)
+                       runaway_pages=b.runaway_pages, dwell_ms=b.dwell_ms)
 
 
 def load(path: Any, platform: str | None) -> tuple[Any | None, LoadFailure | None]:
@@ -97,7 +103,7 @@ def gather(
     limits = run_limits(policy)
     for mode in ("allow", "deny") if deny else ("allow",):
         # each walk in a process of its own (isolated): an engine fault ends that walk, not the review
-        result = run_walk(bundle, isolated=isolated, mode=mode, engine=engine, seed=seed, limits=limits, mocks=mocks,
+        result = run_walk(bundle, isolated=isolated, mode=mode, engine=engine, seed=walk_seed(seed, mode), limits=limits, mocks=mocks,
                           allow_domains=policy.allow_domains or None,
                           idle_after_unload_ms=policy.budgets.idle_after_unload_ms, budgets=walk_budgets(policy))
         art.runs.append(

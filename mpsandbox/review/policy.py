@@ -87,6 +87,9 @@ class Budgets(BaseModel):
     page_cpu_ms: float = Field(6_000.0, gt=0)
     handlers_per_page: int = Field(120, gt=0)
     runaway_pages: int = Field(3, gt=0)  # pages whose steps ran away before the walk stops
+    # virtual time a page stays open after it was exercised, for its pending timers to come due (a leak behind a
+    # 60-second timer fires), within the page's turn and CPU budgets
+    dwell_ms: int = Field(10 * 60 * 1000, ge=0)
 
 
 class Thresholds(BaseModel):

@@ -193,7 +193,7 @@ def run_figures(art: Artifacts, run: RunArtifacts, policy: Policy) -> RunFigures
         pages_visited=run.pages_visited,
         pages_failed=run.pages_failed,
         handlers_fired=run.handlers_fired,
-        handlers_missing=sum(1 for e in trace.of_kind("user") if not e.found and e.action != e.handler),
+        handlers_missing=len({(e.page, e.handler) for e in trace.of_kind("user") if not e.found and e.action != e.handler}),
         api_calls=calls,
         api_calls_by_group=dict(sorted(by_group.items())),
         api_calls_by_api=[ApiCallCount(api=a, group=groups[a], count=n) for a, n in sorted(by_api.items())],

@@ -36,6 +36,7 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic_core import to_json
 
 from .engine import EngineUnavailable
+from .environment import Environment
 from .sandbox import RunLimits, Sandbox
 from .trace import Event, NoteEvent, RunEnd, RunStats, Trace, Turn, clip
 from .walker import PageView, WalkBudgets, Walker, WalkLog, WalkResult, _launch_to_ready
@@ -215,6 +216,7 @@ class _Done(BaseModel):
     views: dict[str, PageView]
     launch_to_ready_ms: int | None
     units_per_ms: float
+    environment: Environment | None = None
 
 
 class _Fault(BaseModel):
@@ -353,7 +355,8 @@ class _Child:
         trace.turns[:0] = self.turns[:done.turns_from]
         done.stats.peak_rss_bytes = peak_rss
         return WalkResult(trace=trace, log=done.log, stats=done.stats, views=done.views,
-                          launch_to_ready_ms=done.launch_to_ready_ms, units_per_ms=done.units_per_ms)
+                          launch_to_ready_ms=done.launch_to_ready_ms, units_per_ms=done.units_per_ms,
+                          environment=done.environment)
 
     def _crash(self, status: int, killed: str | None, step: dict[str, Any], wall_ms: float,
                peak_rss: int) -> WalkResult:
@@ -507,7 +510,8 @@ class _Streamer:
                                                "turns": result.trace.turns[turns_from:]})
         done = _Done.model_construct(trace=tail, events_from=events_from, turns_from=turns_from, log=result.log,
                                      stats=result.stats, views=result.views,
-                                     launch_to_ready_ms=result.launch_to_ready_ms, units_per_ms=result.units_per_ms)
+                                     launch_to_ready_ms=result.launch_to_ready_ms, units_per_ms=result.units_per_ms,
+                                     environment=result.environment)
         _send(self.fd, b"D", done.model_dump_json())
 
     def observe(self, sb: Sandbox, task: Any) -> None:

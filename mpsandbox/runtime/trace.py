@@ -256,6 +256,7 @@ class Trace(BaseModel):
     engine: str
     cpu_unit: str
     seed: int
+    environment: dict[str, Any] | None = None  # the device, clock and host the run showed (runtime/environment.py)
     events: list[Event] = Field(default_factory=list)
     turns: list[Turn] = Field(default_factory=list)
     end: RunEnd | None = None

@@ -48,7 +48,6 @@
       return '';
     } catch (_) { return ''; }
   };
-  var FRAMEWORK_FILE = 'mpsandbox/framework.js';
   var LIMIT_SETDATA = 1024 * 1024;
 
   // ---- state ---------------------------------------------------------------------------------------------
@@ -355,7 +354,7 @@
     var raw = host(op, strSlice(head + '\u0001' + body, 0));
     if (raw === undefined || raw === null || raw === '') return null;
     var reply = parseJSON(raw);
-    if (reply && hasOwn(reply, 'hostError')) throw new E('mpsandbox host error: ' + reply.hostError);
+    if (reply && hasOwn(reply, 'hostError')) throw new E(S(reply.hostError));
     return reply;
   }
 
@@ -442,7 +441,15 @@
   }
 
   // ---- deterministic clock and randomness -----------------------------------------------------------------
-  function now() { return epochMs + nowMs; }
+  // The bundle's clock is the virtual clock (nowMs) plus the CPU time the run has spent (driftMs, from the host's
+  // deterministic CPU units) plus the time its own clock reads took (readMs: a few microseconds each, drawn from a
+  // seeded stream), so it moves as a device's would, never stands still within a turn, and repeats with the seed.
+  var driftMs = 0, readMs = 0, perfOriginMs = 0;
+  var js = [0, 0, 0, 0]; // the clock's jitter stream (sfc32), apart from Math.random's
+  function tick() { readMs += 0.004 + sfc32(js) * 0.012; }
+  function elapsed() { tick(); return nowMs + driftMs + readMs; }
+  function now() { return floor(epochMs + elapsed()); }
+  function perfNow() { return floor((perfOriginMs + elapsed()) * 1000) / 1000; }
 
   function isLocalDateString(s) {
     // ES: date-only ISO forms are UTC; forms with an explicit zone are absolute; everything else is local time.
@@ -451,7 +458,14 @@
     return true;
   }
 
+  // Date is the engine's own, with the clock and the zone (UTC+8) of the device: its prototype is the real
+  // Date.prototype (local-time methods replaced), so no path leads back to the engine's Date and its clock.
+  var DP = RealDate.prototype;
+  var utcGet = {}, UTC_FIELDS = ['FullYear', 'Month', 'Date', 'Day', 'Hours', 'Minutes', 'Seconds', 'Milliseconds'];
+  for (var uf = 0; uf < UTC_FIELDS.length; uf++) utcGet[UTC_FIELDS[uf]] = uncurry(DP['getUTC' + UTC_FIELDS[uf]]);
+  var dateSetTime = uncurry(DP.setTime), hostTzOffset = uncurry(DP.getTimezoneOffset);
   function shifted(t) { return new RealDate(t + tzOffsetMs); }
+  function timeOf(v) { try { return dateGetTime(v); } catch (_) { return +v; } }
 
   var VDate = function Date(a, b, c, d, e, f, g) {
     var n = arguments.length;
@@ -460,19 +474,19 @@
     if (n === 0) t = now();
     else if (n === 1) {
       if (typeof a === 'string') t = parseDate(a);
-      else if (a instanceof RealDate) t = dateGetTime(a);
+      else if (a instanceof RealDate) t = timeOf(a);
       else t = +a;
     } else {
       t = dateUTC(a, b, n > 2 ? c : 1, n > 3 ? d : 0, n > 4 ? e : 0, n > 5 ? f : 0, n > 6 ? g : 0) - tzOffsetMs;
     }
-    return construct(RealDate, [t], new.target === VDate ? VDate : new.target);
+    return construct(RealDate, [t], new.target);
   };
   function parseDate(s) {
     s = S(s);
     var r = dateParse(s);
     if (numIsNaN(r) || !isLocalDateString(s)) return r;
     // the engine parsed it in the host's zone; re-anchor the same wall-clock time to UTC+8
-    var hostOffsetMs = -new RealDate(r).getTimezoneOffset() * 60000;
+    var hostOffsetMs = -hostTzOffset(new RealDate(r)) * 60000;
     return r + hostOffsetMs - tzOffsetMs;
   }
   var WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -480,8 +494,8 @@
   function p2(n) { return padStart(S(n), 2, '0'); }
   function dateParts(t) {
     var d = shifted(t);
-    return { y: d.getUTCFullYear(), mo: d.getUTCMonth(), d: d.getUTCDate(), wd: d.getUTCDay(),
-             h: d.getUTCHours(), mi: d.getUTCMinutes(), s: d.getUTCSeconds(), ms: d.getUTCMilliseconds() };
+    return { y: utcGet.FullYear(d), mo: utcGet.Month(d), d: utcGet.Date(d), wd: utcGet.Day(d),
+             h: utcGet.Hours(d), mi: utcGet.Minutes(d), s: utcGet.Seconds(d), ms: utcGet.Milliseconds(d) };
   }
   function dateToDateString(t) {
     if (numIsNaN(t)) return 'Invalid Date';
@@ -497,35 +511,37 @@
     if (numIsNaN(t)) return 'Invalid Date';
     return dateToDateString(t) + ' ' + dateToTimeString(t);
   }
+  function builtin(obj, name, fn) { // as the engine defines built-in methods: named, not enumerable
+    defineProperty(fn, 'name', { value: name, configurable: true });
+    defineProperty(obj, name, { value: fn, writable: true, enumerable: false, configurable: true });
+  }
   function defineDate() {
-    var proto = create(RealDate.prototype);
-    VDate.prototype = proto;
-    defineProperty(proto, 'constructor', { value: VDate, writable: true, configurable: true });
-    VDate.now = function now_() { return now(); };
-    VDate.parse = function parse(s) { return parseDate(s); };
-    VDate.UTC = dateUTC;
+    defineProperty(VDate, 'prototype', { value: DP, writable: false, enumerable: false, configurable: false });
+    defineProperty(DP, 'constructor', { value: VDate, writable: true, enumerable: false, configurable: true });
+    builtin(VDate, 'now', function () { return now(); });
+    builtin(VDate, 'parse', function (s) { return parseDate(s); });
+    builtin(VDate, 'UTC', dateUTC);
     var getters = { FullYear: 'y', Month: 'mo', Date: 'd', Day: 'wd', Hours: 'h', Minutes: 'mi', Seconds: 's', Milliseconds: 'ms' };
     var gk = keys(getters);
     for (var i = 0; i < gk.length; i++) {
       (function (name, field) {
-        defineProperty(proto, 'get' + name, { writable: true, configurable: true, value: function () {
+        builtin(DP, 'get' + name, function () {
           var t = dateGetTime(this);
           return numIsNaN(t) ? NaN : dateParts(t)[field];
-        } });
+        });
       })(gk[i], getters[gk[i]]);
     }
-    defineProperty(proto, 'getYear', { writable: true, configurable: true, value: function () {
-      return this.getFullYear() - 1900; } });
+    builtin(DP, 'getYear', function () { var t = dateGetTime(this); return numIsNaN(t) ? NaN : dateParts(t).y - 1900; });
     var setters = ['FullYear', 'Month', 'Date', 'Hours', 'Minutes', 'Seconds', 'Milliseconds'];
     for (var j = 0; j < setters.length; j++) {
       (function (name) {
-        var utcSetter = RealDate.prototype['setUTC' + name];
-        defineProperty(proto, 'set' + name, { writable: true, configurable: true, value: function () {
+        var utcSetter = DP['setUTC' + name];
+        builtin(DP, 'set' + name, function () {
           var t = dateGetTime(this);
           var d = new RealDate((numIsNaN(t) ? 0 : t) + tzOffsetMs);
           apply(utcSetter, d, arguments);
-          return this.setTime(dateGetTime(d) - tzOffsetMs);
-        } });
+          return dateSetTime(this, dateGetTime(d) - tzOffsetMs);
+        });
       })(setters[j]);
     }
     var methods = {
@@ -548,30 +564,29 @@
       }
     };
     var mk = keys(methods);
-    for (var k = 0; k < mk.length; k++) {
-      defineProperty(proto, mk[k], { writable: true, configurable: true, value: methods[mk[k]] });
-    }
-    setPrototypeOf(VDate, RealDate);
+    for (var k = 0; k < mk.length; k++) builtin(DP, mk[k], methods[mk[k]]);
     defineProperty(global, 'Date', { value: VDate, writable: true, configurable: true });
   }
 
   // sfc32, seeded by the host: Math.random gives the same sequence for the same seed.
   var rs = [0, 0, 0, 0];
-  function seedRandom(seed) {
+  function seedState(state, seed) {
     var h = 1779033703 ^ seed;
     for (var i = 0; i < 4; i++) {
       h = M.imul(h ^ (h >>> 16), 2246822507); h = M.imul(h ^ (h >>> 13), 3266489909); h ^= h >>> 16;
-      rs[i] = h >>> 0;
+      state[i] = h >>> 0;
     }
-    for (var j = 0; j < 12; j++) random();
+    for (var j = 0; j < 12; j++) sfc32(state);
   }
-  function random() {
-    var a = rs[0], b = rs[1], c = rs[2], d = rs[3];
+  function sfc32(st) {
+    var a = st[0], b = st[1], c = st[2], d = st[3];
     var t = (a + b | 0) + d | 0;
     d = d + 1 | 0; a = b ^ b >>> 9; b = c + (c << 3) | 0; c = (c << 21 | c >>> 11); c = c + t | 0;
-    rs[0] = a; rs[1] = b; rs[2] = c; rs[3] = d;
+    st[0] = a; st[1] = b; st[2] = c; st[3] = d;
     return (t >>> 0) / 4294967296;
   }
+  function random() { return sfc32(rs); }
+  function seedRandom(seed) { seedState(rs, seed); seedState(js, seed ^ 0x5bd1e995); }
 
   // ---- dynamic code: recorded, and refused as the platforms do ---------------------------------------------
   function refuseDynamic(what, code) {
@@ -628,7 +643,7 @@
     var levels = ['log', 'info', 'warn', 'error', 'debug', 'trace'];
     for (var i = 0; i < levels.length; i++) {
       (function (level) {
-        c[level] = function () { send('console', { level: level, text: formatArgs(arguments) }, here()); };
+        c[level] = named(level, function () { send('console', { level: level, text: formatArgs(arguments) }, here()); });
       })(levels[i]);
     }
     c.group = c.log; c.groupEnd = function () {}; c.table = c.log; c.dir = c.log; c.assert = function (cond) {
@@ -1002,7 +1017,7 @@
     if (kind === 'frame') {
       var cb = args[0];
       if (typeof cb !== 'function') return 0;
-      return makeFrameTimer(function () { invoke(cb, rec.obj, [nowMs], rec.type + '.' + method); }, m.delay || 16);
+      return makeFrameTimer(function () { invoke(cb, rec.obj, [perfNow()], rec.type + '.' + method); }, m.delay || 16);
     }
     if (kind === 'cancel-frame') { clearTimer(args[0]); return undefined; }
     if (kind === 'factory' && m.cache) {
@@ -1879,6 +1894,7 @@
 
   function entry(op, payload) {
     nowMs = payload && typeof payload.now === 'number' ? payload.now : nowMs;
+    driftMs = payload && typeof payload.drift === 'number' ? payload.drift : driftMs;
     var cmd = commands[op];
     if (!cmd) throw new E('unknown host command ' + op);
     try {
@@ -1959,6 +1975,28 @@
     };
   }
 
+  // ---- what the bundle can read of the framework's functions --------------------------------------------------
+  // A host's functions read as built-ins: Function.prototype.toString gives "function name() { [native code] }"
+  // for the framework's functions (their source would name the sandbox), and the engine's non-standard fileName,
+  // lineNumber and columnNumber getters (which name the framework's file; devices have none) are removed.
+  function named(name, fn) { defineProperty(fn, 'name', { value: name, configurable: true }); return fn; }
+  function maskFrameworkSources() {
+    var FP = RealFunction.prototype;
+    var fileDesc = getOwnPropertyDescriptor(FP, 'fileName');
+    var fileOf = fileDesc && fileDesc.get, realToString = FP.toString;
+    if (typeof fileOf !== 'function') return;
+    var ours = apply(fileOf, boot, []);
+    builtin(FP, 'toString', function () {
+      if (typeof this === 'function' && apply(fileOf, this, []) === ours) {
+        var name = this.name;
+        return 'function ' + (name === undefined ? '' : S(name)) + '() {\n    [native code]\n}';
+      }
+      return apply(realToString, this, arguments);
+    });
+    var hide = ['fileName', 'lineNumber', 'columnNumber'];
+    for (var i = 0; i < hide.length; i++) { try { delete FP[hide[i]]; } catch (_) {} }
+  }
+
   // ---- boot ----------------------------------------------------------------------------------------------
   function boot(config) {
     cfg = config;
@@ -1966,6 +2004,7 @@
     host = global[config.hostName];
     delete global[config.hostName];
     epochMs = config.epochMs;
+    perfOriginMs = +config.perfOriginMs || 0;
     seedRandom(config.seed | 0);
     var jm = config.jsonModules || {};
     var jk = keys(jm);
@@ -1984,7 +2023,10 @@
     // Globals the logic layer does not have, or that make runs depend on the machine: removed.
     var drop = ['WeakRef', 'FinalizationRegistry', 'performance', 'navigator', 'gc', 'os', 'std', 'print', 'scriptArgs', 'bjson'];
     for (var i = 0; i < drop.length; i++) { try { delete global[drop[i]]; } catch (_) {} }
-    defineProperty(global, 'performance', { value: freeze({ now: function () { return nowMs; } }), writable: true, configurable: true });
+    var perf = {};
+    builtin(perf, 'now', function () { return perfNow(); });
+    defineProperty(global, 'performance', { value: freeze(perf), writable: true, configurable: true });
+    maskFrameworkSources();
     // `global`: the object WeChat, Douyin and Alipay modules share (writable; not the realm's global object)
     defineProperty(global, 'global', { value: {}, writable: true, configurable: true });
     if (platform === 'wx') {
@@ -1997,8 +2039,9 @@
     var installs = {
       App: App, Page: Page, Component: Component, Behavior: Behavior, getApp: getApp,
       getCurrentPages: function () { return arrSlice(stack); },
-      setTimeout: makeTimer(false), setInterval: makeTimer(true),
-      clearTimeout: clearTimer, clearInterval: clearTimer,
+      setTimeout: named('setTimeout', makeTimer(false)), setInterval: named('setInterval', makeTimer(true)),
+      clearTimeout: function clearTimeout(id) { clearTimer(id); },
+      clearInterval: function clearInterval(id) { clearTimer(id); },
       console: consoleObj  // not frozen: apps silence it (console.log = function () {}) as on the platforms
     };
     installs.requirePlugin = makeRequirePlugin(jm['app.json']);
