@@ -93,29 +93,35 @@ def gather(
         problems=list(getattr(bundle, "problems", []) or []),
     )
     limits = run_limits(policy)
-    for mode in ("allow", "deny") if deny else ("allow",):
+
+    def walk(mode: str, canary_variant: int = 0) -> RunArtifacts:
         walker = Walker(bundle, mode=mode, engine=engine, seed=seed, limits=limits, mocks=mocks,
                         allow_domains=policy.allow_domains or None,
-                        idle_after_unload_ms=policy.budgets.idle_after_unload_ms, budgets=walk_budgets(policy))
+                        idle_after_unload_ms=policy.budgets.idle_after_unload_ms, budgets=walk_budgets(policy),
+                        canary_variant=canary_variant)
         result = walker.run()
-        art.runs.append(
-            RunArtifacts(
-                mode=mode,
-                trace=result.trace,
-                units_per_ms=result.units_per_ms,
-                pages_visited=result.log.pages_visited,
-                pages_failed=result.log.pages_failed,
-                handlers_fired=result.log.handlers_fired,
-                handlers_skipped=result.log.handlers_skipped,
-                handlers_bound=result.log.handlers_bound,
-                pages_skipped=result.log.pages_skipped,
-                pages_redirected=result.log.pages_redirected,
-                budget_notes=result.log.budget_notes,
-                stopped_early=result.log.stopped_early,
-                launch_to_ready_ms=result.launch_to_ready_ms,
-                wall_ms=result.stats.wall_ms,
-                views=result.views,
-            )
+        return RunArtifacts(
+            mode=mode,
+            trace=result.trace,
+            units_per_ms=result.units_per_ms,
+            pages_visited=result.log.pages_visited,
+            pages_failed=result.log.pages_failed,
+            handlers_fired=result.log.handlers_fired,
+            handlers_skipped=result.log.handlers_skipped,
+            handlers_bound=result.log.handlers_bound,
+            pages_skipped=result.log.pages_skipped,
+            pages_redirected=result.log.pages_redirected,
+            budget_notes=result.log.budget_notes,
+            stopped_early=result.log.stopped_early,
+            launch_to_ready_ms=result.launch_to_ready_ms,
+            wall_ms=result.stats.wall_ms,
+            views=result.views,
+            sources_read=result.sources_read,
         )
-    return art
 
+    for mode in ("allow", "deny") if deny else ("allow",):
+        run = walk(mode)
+        if run.sources_read:  # the differential walk: the same walk with only the sources' values changed
+            run.twin = walk(mode, canary_variant=1)
+        art.runs.append(run)
+    return art

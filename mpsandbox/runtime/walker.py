@@ -80,6 +80,7 @@ class WalkResult:
     views: dict[str, PageView] = field(default_factory=dict)
     launch_to_ready_ms: int | None = None
     units_per_ms: float = 1.0  # the engine's CPU units per nominal millisecond
+    sources_read: list[str] = field(default_factory=list)  # sensitive sources handed out: "latitude@getLocation"
 
 
 @dataclass
@@ -317,8 +318,10 @@ class Walker:
         allow_domains: list[str] | None = None,
         idle_after_unload_ms: int = 30_000,
         budgets: WalkBudgets | None = None,
+        canary_variant: int = 0,
     ):
         self.bundle = bundle
+        self.canary_variant = canary_variant  # 0: the seed's canaries; else the differential walk's (same shapes)
         self.mode = mode
         self.engine = engine
         self.seed = seed
@@ -346,8 +349,8 @@ class Walker:
         self._runaway_pages = 0
 
     def _make_sandbox(self) -> Sandbox:
-        host = ApiHost.for_bundle(self.bundle, mocks=self.mocks, seed=self.seed,
-                                  allowed_domains=self.allow_domains) if hasattr(ApiHost, "for_bundle") \
+        host = ApiHost.for_bundle(self.bundle, mocks=self.mocks, seed=self.seed, allowed_domains=self.allow_domains,
+                                  canary_variant=self.canary_variant) if hasattr(ApiHost, "for_bundle") \
             else ApiHost(self.bundle.platform)
         return Sandbox(self.bundle, engine=self.engine, seed=self.seed, limits=self.limits, api_host=host)
 
@@ -362,7 +365,8 @@ class Walker:
             trace = sb.stop("the walk is over") if sb.trace.end is None else sb.trace
             sb.stats.wall_ms = (time.perf_counter() - t0) * 1000.0
             return WalkResult(trace=trace, log=self.log, stats=sb.stats, launch_to_ready_ms=_launch_to_ready(trace),
-                              units_per_ms=sb.engine.info.units_per_ms, views=self.views)
+                              units_per_ms=sb.engine.info.units_per_ms, views=self.views,
+                              sources_read=[f"{c.kind}@{c.source_api}" for c in sb.api_host.canaries.canaries])
         finally:
             sb.close()
 
