@@ -15,15 +15,19 @@ import json
 from typing import Any
 
 from ..runtime.trace import SinkEvent, SourceRead
-from .canary import CanaryRegistry, Hit
+from .canary import Canary, CanaryRegistry, Hit
 
 EXCERPT_CHARS = 300
 
 
-def payload_digest(payload: Any, canaries: CanaryRegistry) -> tuple[str, str]:
-    """The digest of ``payload`` with every known canary form replaced by its kind, and the payload's excerpt."""
+def payload_digest(payload: Any, canaries: CanaryRegistry, found: list[Canary] | None = None) -> tuple[str, str]:
+    """The digest of ``payload`` with every known canary form replaced by its kind, and the payload's excerpt.
+    ``found``: the canaries the scan found in it (the others have no form there), when known."""
     forms = canaries.forms()
     numbers = {c.numeric: c.kind for c in canaries.canaries if c.numeric is not None}
+    if found is not None:
+        forms = [f for f in forms if f[1] in found]
+        numbers = {c.numeric: c.kind for c in found if c.numeric is not None}
     digest = hashlib.blake2b(digest_size=12)
     excerpt: list[str] = []
     room = EXCERPT_CHARS
@@ -101,7 +105,7 @@ def sources_read(host: Any) -> list[SourceRead]:
 
 def sink_event(host: Any, services: Any, payload: Any, *, sink: str, sink_api: str, destination: str | None,
                call_id: int | None, stack: list[Any], hits: list[Hit]) -> SinkEvent:
-    digest, excerpt = payload_digest(payload, host.canaries)
+    digest, excerpt = payload_digest(payload, host.canaries, [h.canary for h in hits])
     return SinkEvent(**services.ev(), sink=sink, sink_api=sink_api, destination=destination, call_id=call_id,
                      chain=services.chain, digest=digest, excerpt=excerpt,
                      found=[f"{h.canary.kind}:{h.encoding}" for h in hits], sources=sources_read(host), stack=stack)

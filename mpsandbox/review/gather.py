@@ -80,7 +80,10 @@ def gather(
     deny: bool = False,
     mocks: MockConfig | None = None,
     platform: str | None = None,
+    differential: bool = True,
 ) -> Artifacts:
+    """Walk the bundle (allow, then deny when asked). A walk that read a sensitive source is walked again with
+    only the sources' values changed (``differential``; review/audits/flows.py compares the two)."""
     texts, sizes = bundle_texts(bundle)
     art = Artifacts(
         name=bundle.name,
@@ -121,7 +124,7 @@ def gather(
 
     for mode in ("allow", "deny") if deny else ("allow",):
         run = walk(mode)
-        if run.sources_read:  # the differential walk: the same walk with only the sources' values changed
+        if differential and run.sources_read:  # the differential walk: the same walk with only the sources' values changed
             run.twin = walk(mode, canary_variant=1)
         art.runs.append(run)
     return art
