@@ -66,6 +66,15 @@ def review_ms(path: Path, engine: str, differential: bool, allow: list[str], den
     return (time.perf_counter() - t0) * 1000.0, walks, report.verdict.value
 
 
+def usable(engine: str) -> bool:
+    try:
+        create_engine(engine).close()
+        return True
+    except EngineUnavailable as exc:
+        print(f"{engine}: unavailable ({exc})")
+        return False
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=5)
@@ -81,12 +90,7 @@ def main() -> None:
             (f"big app ({args.pages} pages, location)", big, ["api.example-big.com"], False),
             ("package-size-wechat (no source)", BUNDLES / "package-size-wechat", [], False),
         ]
-        for engine in engines:
-            try:
-                create_engine(engine).close()
-            except EngineUnavailable as exc:
-                print(f"{engine}: unavailable ({exc})")
-                continue
+        for engine in filter(usable, engines):
             review_ms(BUNDLES / "douyin-store", engine, True, [], False)  # warm caches
             for name, path, allow, deny in targets:
                 n = 1 if "big app" in name else args.n
