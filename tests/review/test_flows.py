@@ -137,3 +137,19 @@ def test_the_sink_digest_removes_every_known_canary_form_and_keeps_the_rest():
         deep = [deep]
     assert digest(first, deep) == digest(second, deep)
     assert payload_digest({"a": "b" * 1000}, first)[1].endswith("…")
+
+
+@pytest.mark.parametrize(("sink", "code", "rule", "severity"), [
+    ("allowed domain", "tt.request({ url: 'https://api.example.com/near', data: { v: r.latitude * 3 } })", None, None),
+    ("storage", "tt.setStorageSync('spot', r.latitude * 3)", "data-to-storage", "warning"),
+    ("clipboard", "tt.setClipboardData({ data: 'at ' + (r.latitude - 1) })", "data-to-clipboard", "warning"),
+    ("console", "console.log('near', Math.floor(r.longitude * 1000) % 977)", "data-to-console", "info"),
+])
+def test_hidden_flows_are_judged_like_the_canary_pass_s(tmp_path, sink, code, rule, severity):
+    report = _review(location_bundle(tmp_path / "b", code), "native")
+    privacy = [f for f in report.findings if f.category == "privacy"]
+    if rule is None:  # after consent, with the scope declared, to an allow-listed domain: fine, as a plain value is
+        assert not privacy and report.verdict.value == "approve", [f.message for f in privacy]
+        return
+    assert [(f.rule, f.severity.value) for f in privacy] == [(rule, severity)], [f.message for f in privacy]
+    assert "encoding unknown" in privacy[0].message

@@ -171,15 +171,17 @@ def flow_evidence(flow: HiddenFlow, description: str) -> list[Evidence]:
     a, b = flow.first, flow.second
     twin = flow.run.twin
     ea, eb = _excerpts(a.excerpt if a else "", b.excerpt if b else "")
+    sources = {"change": flow.change, "candidates": [f"{c.category}@{c.api}" for c in flow.candidates],
+               "read_in_the_same_action": flow.same_action}
     evidence = []
     if a is not None:
         evidence.append(event_evidence(flow.run, a, f"{description}; first walk: {ea or '(empty)'}",
-                                       {"destination": a.destination, "payload": ea, "change": flow.change}))
+                                       {"destination": a.destination, "payload": ea, **sources}))
     if b is not None and twin is not None:
         what = "second walk, only the sources' values changed" if a is not None else f"{description}; only the " \
             "second walk (only the sources' values changed) made it"
         evidence.append(event_evidence(twin, b, f"{what}: {eb or '(empty)'}",
-                                       {"destination": b.destination, "payload": eb, "change": flow.change}))
+                                       {"destination": b.destination, "payload": eb, **sources}))
     trace = flow.run.trace if a is not None else (twin.trace if twin else flow.run.trace)
     run = flow.run if a is not None else (twin or flow.run)
     for source in flow.candidates[:3]:
