@@ -496,6 +496,8 @@ class Walker:
         self._finish_app(sb)
 
     def _snapshot(self, sb: Sandbox, route: str) -> None:
+        if self.canary_variant:  # the differential walk: its first walk keeps the views
+            return
         if route in self.views or sb.view is None or not sb.pages or sb.pages[-1] != route:
             return
         tree = sb.view_tree()
