@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from typing import Any
 
 from ..runtime.trace import SinkEvent, SourceRead
@@ -92,15 +93,23 @@ def _mask(text: str, forms: list[tuple[str, Any]]) -> str:
 
 
 def sources_read(host: Any) -> list[SourceRead]:
-    """The sensitive sources the run has handed out so far, one per category and API, with their consent."""
+    """The sensitive sources the run has handed out so far, one per category and API, with their consent (the
+    same list object while nothing changes, so that many sinks share it)."""
     grouped: dict[tuple[str, str], list[str]] = {}
     for canary in host.canaries.canaries:
         grouped.setdefault((canary.category, canary.source_api), []).append(canary.kind)
-    out = []
-    for (category, api), kinds in grouped.items():
-        consent, declared = host.source_consent(api)
-        out.append(SourceRead(category=category, api=api, kinds=kinds, consent=consent, declared=declared))
+    state = tuple((category, api, tuple(kinds), *host.source_consent(api))
+                  for (category, api), kinds in grouped.items())
+    last = _LAST_SOURCES.get(host)
+    if last is not None and last[0] == state:
+        return last[1]
+    out = [SourceRead(category=c, api=api, kinds=list(kinds), consent=consent, declared=declared)
+           for c, api, kinds, consent, declared in state]
+    _LAST_SOURCES[host] = (state, out)
     return out
+
+
+_LAST_SOURCES: "weakref.WeakKeyDictionary[Any, tuple[tuple, list[SourceRead]]]" = weakref.WeakKeyDictionary()
 
 
 def sink_event(host: Any, services: Any, payload: Any, *, sink: str, sink_api: str, destination: str | None,
