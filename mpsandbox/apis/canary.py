@@ -1,8 +1,18 @@
 """Privacy canaries: unique values that sensitive APIs return, and their detection in every data sink.
 
 Each run draws its own canaries from the seed, so a value found in a sink can only have come from the API that
-returned it. They look like what a device returns (no marker a bundle could test for to learn it is reviewed). Detection looks through the encodings bundles commonly apply before sending data out: JSON, URL
-encoding, base64 (standard and URL-safe), hex, and the rounding of coordinates.
+returned it. They look like what a device returns (no marker a bundle could test for to learn it is
+reviewed). Detection looks through the encodings bundles commonly apply before sending data out: JSON, URL
+encoding, base64 (standard and URL-safe), hex, and the rounding of coordinates; and through three cheap ones that
+cannot match by chance: the reversed text, character codes (an array of numbers, or numbers joined in a string),
+and base 36 of a long digit string (``Number(phone).toString(36)``, 7 characters or more).
+
+Not guessed here, by choice: scaled or offset numbers, XOR with a key, base 36 of a coordinate (5 characters: met
+by chance in any large payload), a value split over several requests. Each has too many keys or too short a form
+for a fast search without false matches. The differential walk finds them whatever the transform: a second walk
+with the canaries of another ``variant`` (same shapes, every random digit and character different) and a
+comparison of every sink (apis/sink_digest.py, review/audits/flows.py). This pass stays its fast first pass and
+its explanation ("encoding: base64").
 """
 
 from __future__ import annotations
@@ -75,14 +85,40 @@ def _token(rng: random.Random, n: int, alphabet: str = "abcdefghijkmnpqrstuvwxyz
     return "".join(rng.choice(alphabet) for _ in range(n))
 
 
-class CanaryRegistry:
-    """The canaries of one run. ``issue`` gives the value an API returns; ``scan`` finds them in sinks."""
+class _Shifted:
+    """The seed's random draws, each moved part-way round its range: the canaries of a variant keep the seed's
+    shapes (kinds, lengths, alphabets, order of issue) while every random digit and character differs."""
 
-    def __init__(self, seed: int = 0):
-        self._rng = random.Random(f"mpsandbox-canary:{seed}")
+    def __init__(self, rng: random.Random, variant: int):
+        self._rng = rng
+        self._variant = variant
+
+    def _shift(self, size: int) -> int:
+        return 1 + (self._variant * (size // 2) - 1) % (size - 1)  # never 0: every draw moves; variant 1: half-way
+
+    def choice(self, seq: Any) -> Any:
+        i = self._rng.randrange(len(seq))
+        return seq[(i + self._shift(len(seq))) % len(seq)] if len(seq) > 1 else seq[i]
+
+    def randint(self, a: int, b: int) -> int:
+        x, size = self._rng.randint(a, b), b - a + 1
+        return a + (x - a + self._shift(size)) % size if size > 1 else x
+
+
+class CanaryRegistry:
+    """The canaries of one run. ``issue`` gives the value an API returns; ``scan`` finds them in sinks.
+
+    ``variant`` 0 is the seed's canaries; another variant gives, for the same seed, values of the same shapes that
+    differ in every random digit and character (the differential walk's sources, see review/audits/flows.py)."""
+
+    def __init__(self, seed: int = 0, variant: int = 0):
+        self.variant = int(variant)
+        rng = random.Random(f"mpsandbox-canary:{seed}")
+        self._rng: Any = _Shifted(rng, self.variant) if self.variant else rng
         self._by_kind: dict[tuple[str, str], Canary] = {}
         self._all: list[Canary] = []
         self._needles: list[tuple[str, Canary, str]] | None = None
+        self._forms: tuple[list, list[tuple[str, Canary]]] | None = None
 
     @property
     def canaries(self) -> list[Canary]:
@@ -138,6 +174,15 @@ class CanaryRegistry:
             return Canary(kind, ":".join(f"{rng.randrange(256):02x}" for _ in range(6)), api, category)
         return Canary(kind, _token(rng, 24), api, category)
 
+    def forms(self) -> list[tuple[str, Canary]]:
+        """Every text form the scan knows of every canary (plain and encoded), longest first."""
+        if self._needles is None:
+            self._needles = self._build_needles()
+        if self._forms is None or self._forms[0] is not self._needles:
+            ordered = sorted({(text, c) for text, c, _ in self._needles}, key=lambda f: (-len(f[0]), f[0]))
+            self._forms = (self._needles, ordered)
+        return self._forms[1]
+
     # ---- detection ------------------------------------------------------------------------------------------
     def _build_needles(self) -> list[tuple[str, Canary, str]]:
         needles: list[tuple[str, Canary, str]] = []
@@ -150,6 +195,10 @@ class CanaryRegistry:
                 forms["json"] = json.dumps(c.value)[1:-1]
                 forms["hex"] = raw.hex()
                 forms["HEX"] = raw.hex().upper()
+                forms["reversed"] = c.value[::-1]
+                base36 = _base36_of_digits(c.value)
+                if base36 is not None:
+                    forms["base36"] = base36
                 # base64 of the value at each of the three alignments inside a larger encoded string
                 # base64 of the value at each of the three byte alignments inside a larger encoded string: keep
                 # only the 4-char groups made of the value's bytes alone
@@ -185,7 +234,7 @@ class CanaryRegistry:
                 if any(packed in data for packed in _packed(canary.numeric)):
                     seen.add((canary.kind, canary.source_api))
                     hits.append(Hit(canary, "binary", where))
-        for where, text, outer in _strings(plain, binaries, skipped):
+        for where, text, outer in _strings(plain, binaries, skipped, payload, path):
             for needle, canary, encoding in self._needles:
                 if needle in text and (canary.kind, canary.source_api) not in seen:
                     seen.add((canary.kind, canary.source_api))
@@ -215,10 +264,10 @@ def _combine(outer: str | None, inner: str) -> str:
     return outer if inner == "plain" else f"{outer}+{inner}"
 
 
-def _strings(plain: list[tuple[str, str]], binaries: list[tuple[str, bytes]],
-             skipped: list[int] | None) -> Iterable[tuple[str, str, str | None]]:
+def _strings(plain: list[tuple[str, str]], binaries: list[tuple[str, bytes]], skipped: list[int] | None,
+             payload: Any, path: str) -> Iterable[tuple[str, str, str | None]]:
     """Every string, then the texts of the binary bodies, then their whole-token decodings (checked after the
-    plain strings)."""
+    plain strings), then the text of every array of character codes in ``payload``."""
     texts: list[tuple[str, str, str | None]] = [(where, text, None) for where, text in plain]
     for where, data in binaries:
         texts.extend((f"{where}<{codec}>", text, "binary") for codec, text in _binary_texts(data))
@@ -230,6 +279,39 @@ def _strings(plain: list[tuple[str, str]], binaries: list[tuple[str, bytes]],
             continue
         for enc, decoded in _try_decodings(text):
             yield f"{where}<{enc}>", decoded, enc if outer is None else f"{outer}+{enc}"
+    for where, decoded in _char_code_arrays(payload, path):
+        yield f"{where}<char-codes>", decoded, "char-codes"
+
+
+_MAX_CHAR_CODE = 0x10FFFF
+_MIN_BASE36 = 7  # shorter base-36 texts (a latitude's 8 digits give 5 characters) are too easily met by chance
+
+
+def _base36_of_digits(value: str) -> str | None:
+    """``Number(digits).toString(36)`` of a canary made of digits (a dot allowed: the scaled coordinate), when
+    long enough to be unambiguous."""
+    digits = value.replace(".", "", 1)
+    if not digits.isdigit() or len(digits) > 15:  # beyond 15 digits a JS number loses the value
+        return None
+    n, out = int(digits), ""
+    while n:
+        n, r = divmod(n, 36)
+        out = "0123456789abcdefghijklmnopqrstuvwxyz"[r] + out
+    return out if len(out) >= _MIN_BASE36 else None
+
+
+def _char_code_arrays(value: Any, path: str) -> Iterable[tuple[str, str]]:
+    """The text of every array of character codes (at least 4) in ``value``, walked without recursion."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((v, _sub(where, k)) for k, v in item.items())
+        elif isinstance(item, list):
+            if len(item) >= 4 and all(type(v) is int and 0 <= v <= _MAX_CHAR_CODE for v in item):
+                yield where, "".join(chr(v) for v in item)
+            else:
+                stack.extend((v, _item(where, i)) for i, v in enumerate(item))
 
 
 MAX_PATH = 1000  # where a hit is in a payload: key names and depth are the bundle's, so the text is bounded
@@ -299,6 +381,7 @@ def _packed(number: float) -> tuple[bytes, bytes]:
 
 _B64 = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
 _HEX = re.compile(r"(?:[0-9a-fA-F]{2}){4,}")
+_CHAR_CODES = re.compile(r"\d{1,7}(?:[,; ]+\d{1,7}){3,}")  # "51,54,46,55": character codes joined in a string
 
 
 def _try_decodings(text: str) -> list[tuple[str, str]]:
@@ -316,6 +399,10 @@ def _try_decodings(text: str) -> list[tuple[str, str]]:
             out.append(("base64", raw.decode("utf-8", "ignore")))
         except (binascii.Error, ValueError):
             pass
+    if _CHAR_CODES.fullmatch(text):
+        codes = [int(c) for c in re.split(r"[,; ]+", text)]
+        if all(c <= _MAX_CHAR_CODE for c in codes):
+            out.append(("char-codes", "".join(chr(c) for c in codes)))
     for m in _HEX.finditer(text):
         try:
             out.append(("hex", bytes.fromhex(m.group(0)).decode("utf-8", "ignore")))

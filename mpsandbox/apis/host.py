@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from ..runtime.trace import VIEW_LOAD_API, ApiCallEvent, CapEvent, FlowEvent, NoteEvent, PermissionEvent
 from .bodies import default_body
 from .canary import BINARY_KEY, CANARY_KINDS, MAX_DECODED_TEXT, CanaryRegistry
+from .sink_digest import sink_event
 from .catalogue import ApiSpec, Catalogue, Gesture, Kind, MethodSpec, Platform, load_catalogue
 from .devices import choose as choose_device
 from .devices import profile as device_profile
@@ -141,6 +142,7 @@ WECHAT_ERRNO = {"auth deny": 103, "privacy": 104}
 
 
 NETWORK_SINKS = ("network", "upload", "socket")
+UNJUDGED_SINKS = ("ui",)  # what the app shows its own user: no sink event for the differential walk
 CLOUD_DESTINATION = "wx.cloud"  # where WeChat cloud calls (wx.cloud.*, its database objects) send their data
 
 
@@ -234,6 +236,7 @@ class ApiHost:
         seed: int = 0,
         declarations: Declarations | None = None,
         allowed_domains: list[str] | None = None,
+        canary_variant: int = 0,
     ):
         self.platform = platform
         self.catalogue = catalogue or load_catalogue()
@@ -241,7 +244,7 @@ class ApiHost:
         self.declarations = declarations or Declarations()
         domains = allowed_domains if allowed_domains is not None else self.mocks.network.allowed_domains
         self.allowed_domains = [d.lower() for d in domains] if domains else None
-        self.canaries = CanaryRegistry(seed)
+        self.canaries = CanaryRegistry(seed, variant=canary_variant)
         self.storage: dict[str, str] = {k: json.dumps(v) for k, v in self.mocks.storage.items()}
         self.clipboard: str | None = self.mocks.clipboard or None
         self.response_uses: dict[int, int] = {}
@@ -267,11 +270,12 @@ class ApiHost:
     @classmethod
     def for_bundle(cls, bundle: Any, *, mocks: MockConfig | dict[str, Any] | str | PathLike[str] | None = None,
                    seed: int = 0, platform: Platform | None = None, allowed_domains: list[str] | None = None,
-                   catalogue: Catalogue | None = None) -> "ApiHost":
+                   catalogue: Catalogue | None = None, canary_variant: int = 0) -> "ApiHost":
         """The host for ``bundle``: its platform and its app.json declarations (permission, requiredPrivateInfos,
-        networkTimeout, privacy check, entry page)."""
+        networkTimeout, privacy check, entry page). ``canary_variant`` picks the canaries (see CanaryRegistry)."""
         host = cls(platform or bundle.platform, catalogue=catalogue, mocks=mocks, seed=seed,
-                   declarations=Declarations.from_bundle(bundle), allowed_domains=allowed_domains)
+                   declarations=Declarations.from_bundle(bundle), allowed_domains=allowed_domains,
+                   canary_variant=canary_variant)
         host.code_texts = lambda: _js_texts(bundle)
         return host
 
@@ -560,37 +564,48 @@ class ApiHost:
 
     def scan_sink(self, call: ApiCall | None, services: HostServices, payload: Any, sink: str,
                   destination: str | None, sink_api: str | None = None, stack: list[Any] | None = None) -> int:
-        """Record a FlowEvent for every canary found in ``payload`` (searched whole); returns how many."""
+        """Record a FlowEvent for every canary found in ``payload`` (searched whole), and once a source was read a
+        SinkEvent for the differential walk; returns how many canaries were found."""
         skipped: list[int] = []
         hits = self.canaries.scan(payload, skipped=skipped)
         if skipped:
             services.record(CapEvent(**services.ev(), cap="scan", where=sink_api or (call.via if call else sink),
                                      limit=MAX_DECODED_TEXT, unit="chars", dropped=sum(skipped), judged=True,
                                      detail=f"{len(skipped)} text(s) too long to decode were searched as they are"))
+        sink_api = sink_api or (call.spec.name if call and call.spec else (call.name if call else sink))
+        stack = stack if stack is not None else (call.stack if call else [])
         for hit in hits:
-            source = hit.canary.source_api
-            src_spec = self.catalogue.by_name.get(source)
-            scope = (src_spec.scope or {}).get(self.platform) if src_spec else None
-            consent = True if scope is None else self.permissions.state(scope).value == "granted"
-            declared = True
-            if scope and self.permissions.needs_declaration(scope):
-                declared = self.permissions.is_declared(scope)
-            if self.platform == "wx" and src_spec is not None and src_spec.required_private_info:
-                declared = declared and src_spec.required_private_info in self.declarations.required_private_infos
+            consent, declared = self.source_consent(hit.canary.source_api)
             services.record(FlowEvent(
                 **services.ev(),
-                source_api=source,
+                source_api=hit.canary.source_api,
                 source_kind=hit.canary.kind,
-                sink_api=sink_api or (call.spec.name if call and call.spec else (call.name if call else sink)),
+                sink_api=sink_api,
                 sink=sink,
                 destination=destination,
                 encoding=hit.encoding,
                 call_id=call.call_id if call else None,
                 consent=consent,
                 declared=declared,
-                stack=stack if stack is not None else (call.stack if call else []),
+                stack=stack,
             ))
+        if self.canaries.canaries and sink not in UNJUDGED_SINKS:
+            services.record(sink_event(self, services, payload, sink=sink, sink_api=sink_api, destination=destination,
+                                       call_id=call.call_id if call else None, stack=stack, hits=hits))
         return len(hits)
+
+    def source_consent(self, source_api: str) -> tuple[bool, bool]:
+        """Whether the user granted the source's scope (True when it has none), and whether the scope or private
+        info is declared where the platform requires it."""
+        src_spec = self.catalogue.by_name.get(source_api)
+        scope = (src_spec.scope or {}).get(self.platform) if src_spec else None
+        consent = True if scope is None else self.permissions.state(scope).value == "granted"
+        declared = True
+        if scope and self.permissions.needs_declaration(scope):
+            declared = self.permissions.is_declared(scope)
+        if self.platform == "wx" and src_spec is not None and src_spec.required_private_info:
+            declared = declared and src_spec.required_private_info in self.declarations.required_private_infos
+        return consent, declared
 
     def scan_console(self, text: str, services: HostServices, stack: list[Any]) -> None:
         if self.canaries.canaries:

@@ -39,6 +39,8 @@ class RunArtifacts:
     launch_to_ready_ms: int | None = None
     wall_ms: float = 0.0
     views: dict[str, Any] = field(default_factory=dict)  # route -> PageView (element metrics, HTML)
+    sources_read: list[str] = field(default_factory=list)  # sensitive sources the walk handed out
+    twin: "RunArtifacts | None" = None  # the differential walk: the same walk, only the sources' values changed
 
     def cpu_ms(self, units: int) -> float:
         return units / self.units_per_ms if self.units_per_ms else 0.0

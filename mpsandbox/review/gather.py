@@ -14,7 +14,7 @@ from typing import Any
 
 from ..apis.catalogue import load_catalogue
 from ..apis.mocks import MockConfig
-from ..runtime.environment import walk_seed
+from ..runtime.environment import Environment, walk_seed
 from ..runtime.sandbox import RunLimits
 from ..runtime.isolation import run_walk
 from ..runtime.walker import WalkBudgets
@@ -88,7 +88,10 @@ def gather(
     mocks: MockConfig | None = None,
     platform: str | None = None,
     isolated: bool = True,
+    differential: bool = True,
 ) -> Artifacts:
+    """Walk the bundle (allow, then deny when asked). A walk that read a sensitive source is walked again with
+    only the sources' values changed (``differential``; review/audits/flows.py compares the two)."""
     texts, sizes = bundle_texts(bundle)
     art = Artifacts(
         name=bundle.name,
@@ -101,29 +104,37 @@ def gather(
         problems=list(getattr(bundle, "problems", []) or []),
     )
     limits = run_limits(policy)
-    for mode in ("allow", "deny") if deny else ("allow",):
-        # each walk in a process of its own (isolated): an engine fault ends that walk, not the review
-        result = run_walk(bundle, isolated=isolated, mode=mode, engine=engine, seed=walk_seed(seed, mode), limits=limits, mocks=mocks,
-                          allow_domains=policy.allow_domains or None,
-                          idle_after_unload_ms=policy.budgets.idle_after_unload_ms, budgets=walk_budgets(policy))
-        art.runs.append(
-            RunArtifacts(
-                mode=mode,
-                trace=result.trace,
-                units_per_ms=result.units_per_ms,
-                pages_visited=result.log.pages_visited,
-                pages_failed=result.log.pages_failed,
-                handlers_fired=result.log.handlers_fired,
-                handlers_skipped=result.log.handlers_skipped,
-                handlers_bound=result.log.handlers_bound,
-                pages_skipped=result.log.pages_skipped,
-                pages_redirected=result.log.pages_redirected,
-                budget_notes=result.log.budget_notes,
-                stopped_early=result.log.stopped_early,
-                launch_to_ready_ms=result.launch_to_ready_ms,
-                wall_ms=result.stats.wall_ms,
-                views=result.views,
-            )
-        )
-    return art
 
+    def walk(mode: str, canary_variant: int = 0, environment: Any = None) -> RunArtifacts:
+        # each walk in a process of its own (isolated): an engine fault ends that walk, not the review. The twin of
+        # a differential walk runs in the first walk's environment (same device, clock and random sequence)
+        result = run_walk(bundle, isolated=isolated, mode=mode, engine=engine, seed=walk_seed(seed, mode),
+                          limits=limits, mocks=mocks, allow_domains=policy.allow_domains or None,
+                          idle_after_unload_ms=policy.budgets.idle_after_unload_ms, budgets=walk_budgets(policy),
+                          canary_variant=canary_variant, environment=environment)
+        return RunArtifacts(
+            mode=mode,
+            trace=result.trace,
+            units_per_ms=result.units_per_ms,
+            pages_visited=result.log.pages_visited,
+            pages_failed=result.log.pages_failed,
+            handlers_fired=result.log.handlers_fired,
+            handlers_skipped=result.log.handlers_skipped,
+            handlers_bound=result.log.handlers_bound,
+            pages_skipped=result.log.pages_skipped,
+            pages_redirected=result.log.pages_redirected,
+            budget_notes=result.log.budget_notes,
+            stopped_early=result.log.stopped_early,
+            launch_to_ready_ms=result.launch_to_ready_ms,
+            wall_ms=result.stats.wall_ms,
+            views=result.views,
+            sources_read=result.sources_read,
+        )
+
+    for mode in ("allow", "deny") if deny else ("allow",):
+        run = walk(mode)
+        if differential and run.sources_read:  # the same walk again, only the sources' values changed
+            env = Environment.model_validate(run.trace.environment) if run.trace.environment else None
+            run.twin = walk(mode, canary_variant=1, environment=env)
+        art.runs.append(run)
+    return art

@@ -217,6 +217,7 @@ class _Done(BaseModel):
     launch_to_ready_ms: int | None
     units_per_ms: float
     environment: Environment | None = None
+    sources_read: list[str] = []
 
 
 class _Fault(BaseModel):
@@ -356,7 +357,7 @@ class _Child:
         done.stats.peak_rss_bytes = peak_rss
         return WalkResult(trace=trace, log=done.log, stats=done.stats, views=done.views,
                           launch_to_ready_ms=done.launch_to_ready_ms, units_per_ms=done.units_per_ms,
-                          environment=done.environment)
+                          environment=done.environment, sources_read=done.sources_read)
 
     def _crash(self, status: int, killed: str | None, step: dict[str, Any], wall_ms: float,
                peak_rss: int) -> WalkResult:
@@ -511,7 +512,7 @@ class _Streamer:
         done = _Done.model_construct(trace=tail, events_from=events_from, turns_from=turns_from, log=result.log,
                                      stats=result.stats, views=result.views,
                                      launch_to_ready_ms=result.launch_to_ready_ms, units_per_ms=result.units_per_ms,
-                                     environment=result.environment)
+                                     environment=result.environment, sources_read=result.sources_read)
         _send(self.fd, b"D", done.model_dump_json())
 
     def observe(self, sb: Sandbox, task: Any) -> None:

@@ -178,6 +178,34 @@ class FlowEvent(_Event):
     stack: list[Frame] = Field(default_factory=list)
 
 
+class SourceRead(BaseModel):
+    """A sensitive source the bundle had read when a sink was used (latitude and longitude are one location)."""
+
+    model_config = ConfigDict(frozen=True)
+    category: str  # location, phone-number, identity...
+    api: str  # the source API, "user-input" for what the walk typed
+    kinds: list[str]  # its canary kinds
+    consent: bool = False  # the user granted the source's scope (or it has none)
+    declared: bool = False  # the scope / private info is declared where the platform requires it
+
+
+class SinkEvent(_Event):
+    """A data sink used after a sensitive source was read: what the differential walk compares (recorded only
+    once a source was read, so runs that read none have none)."""
+
+    kind: Literal["sink"] = "sink"
+    sink: str  # network, storage, clipboard, share, miniprogram, console...
+    sink_api: str
+    destination: str | None = None
+    call_id: int | None = None
+    chain: int | None = None  # the user gesture the sink's turn descends from
+    digest: str  # of the whole payload, every known form of a canary replaced by its kind
+    excerpt: str = ""  # the payload's start, as compact JSON
+    found: list[str] = Field(default_factory=list)  # the canary pass's hits here: "latitude:base64"
+    sources: list[SourceRead] = Field(default_factory=list)  # the sources read before it
+    stack: list[Frame] = Field(default_factory=list)
+
+
 class BudgetEvent(_Event):
     kind: Literal["budget"] = "budget"
     budget: Literal["cpu", "wall", "memory", "stack", "turns", "virtual-time", "jobs", "timers", "events", "trap"]
@@ -218,6 +246,7 @@ Event = Annotated[
         UserEvent,
         PermissionEvent,
         FlowEvent,
+        SinkEvent,
         BudgetEvent,
         CapEvent,
         NoteEvent,

@@ -92,6 +92,7 @@ class WalkResult:
     launch_to_ready_ms: int | None = None
     units_per_ms: float = 1.0  # the engine's CPU units per nominal millisecond
     environment: Environment | None = None  # what the walk showed the bundle: pass it on to repeat the walk
+    sources_read: list[str] = field(default_factory=list)  # sensitive sources handed out: "latitude@getLocation"
 
 
 @dataclass
@@ -330,8 +331,10 @@ class Walker:
         idle_after_unload_ms: int = 30_000,
         budgets: WalkBudgets | None = None,
         environment: Environment | None = None,
+        canary_variant: int = 0,
     ):
         self.bundle = bundle
+        self.canary_variant = canary_variant  # 0: the seed's canaries; else the differential walk's (same shapes)
         self.mode = mode
         self.engine = engine
         self.seed = seed
@@ -360,8 +363,8 @@ class Walker:
         self._runaway_pages = 0
 
     def _make_sandbox(self) -> Sandbox:
-        host = ApiHost.for_bundle(self.bundle, mocks=self.mocks, seed=self.seed,
-                                  allowed_domains=self.allow_domains) if hasattr(ApiHost, "for_bundle") \
+        host = ApiHost.for_bundle(self.bundle, mocks=self.mocks, seed=self.seed, allowed_domains=self.allow_domains,
+                                  canary_variant=self.canary_variant) if hasattr(ApiHost, "for_bundle") \
             else ApiHost(self.bundle.platform)
         return Sandbox(self.bundle, engine=self.engine, seed=self.seed, limits=self.limits, api_host=host,
                        environment=self.environment)
@@ -378,7 +381,8 @@ class Walker:
             sb.stats.wall_ms = (time.perf_counter() - t0) * 1000.0
             return WalkResult(trace=trace, log=self.log, stats=sb.stats, launch_to_ready_ms=_launch_to_ready(trace),
                               units_per_ms=sb.engine.info.units_per_ms, views=self.views,
-                              environment=self.environment)
+                              environment=self.environment,
+                              sources_read=[f"{c.kind}@{c.source_api}" for c in sb.api_host.canaries.canaries])
         finally:
             sb.close()
 
@@ -511,6 +515,8 @@ class Walker:
             self._relaunch(sb)
 
     def _snapshot(self, sb: Sandbox, route: str) -> None:
+        if self.canary_variant:  # the differential walk: its first walk keeps the views
+            return
         if route in self.views or sb.view is None or not sb.pages or sb.pages[-1] != route:
             return
         tree = sb.view_tree()
