@@ -276,6 +276,9 @@ def _load_mocks(path: Path | None):
 @click.option("--engine", type=click.Choice(["auto", "native", "wasm"]), default="auto", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed of the walks: the allow walk runs on it, the deny walk on a seed derived from it.")
+@click.option("--progress/--no-progress", default=None,
+              help="Show where the walks are while they run: a live line on a terminal (the default there), a line "
+                   "per page elsewhere.")
 @click.option("--isolation", type=click.Choice(["process", "none"]), default="process", show_default=True,
               help="process: each walk in a child process with memory and CPU limits, so that a crash or hang of the "
                    "engine is a finding against the bundle; none: in this process (debugging).")
@@ -283,7 +286,7 @@ def _load_mocks(path: Path | None):
 def review(bundle: Path, policy: str | None, allow_domains: list[str], deny: bool, mock_file: Path | None,
            screenshots: bool, fmt: str | None, outs: tuple[str, ...], out_dir: Path | None, baseline: Path | None, trace_out: Path | None,
            fail_on: str, source_root: str | None, min_score: int | None, platform: str | None, engine: str,
-           seed: int, isolation: str, color: str | None) -> None:
+           seed: int, progress: bool | None, isolation: str, color: str | None) -> None:
     """Walk BUNDLE without help, audit what it did, and decide: approve, flag or reject.
 
     Exit code: 0 approve, 1 flag, 2 reject, 3 mpsandbox could not run (a missing bundle, a bad option, policy,
@@ -312,8 +315,15 @@ def review(bundle: Path, policy: str | None, allow_domains: list[str], deny: boo
                             allow_domains=list(allow_domains), fail_on=fail_on, mocks=mocks, screenshots=screenshots,
                             min_score=min_score, isolation=isolation)
     walks: list = []
+    show = err_console.is_terminal if progress is None else progress
     try:
-        report = run_review(bundle, options, on_runs=walks.extend)
+        if show:
+            from .progress import ReviewProgress
+
+            with ReviewProgress(err_console, bundle.name) as follow:
+                report = run_review(bundle, options, on_runs=walks.extend, on_progress=follow)
+        else:
+            report = run_review(bundle, options, on_runs=walks.extend)
     except PolicyError as exc:
         err_console.print(f"[red]policy error[/red] {_esc(exc)}", highlight=False)
         sys.exit(EXIT_INTERNAL)

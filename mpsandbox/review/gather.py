@@ -10,13 +10,13 @@ phones and times, and behaviour keyed to one environment shows in the other; the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ..apis.catalogue import load_catalogue
 from ..apis.mocks import MockConfig
 from ..runtime.environment import Environment, walk_seed
 from ..runtime.sandbox import RunLimits
-from ..runtime.isolation import run_walk
+from ..runtime.isolation import WalkProgress, run_walk
 from ..runtime.walker import WalkBudgets
 from .artifacts import Artifacts, LoadFailure, RunArtifacts
 from .policy import Policy
@@ -89,9 +89,11 @@ def gather(
     platform: str | None = None,
     isolated: bool = True,
     differential: bool = True,
+    on_progress: Callable[[str, WalkProgress], None] | None = None,
 ) -> Artifacts:
     """Walk the bundle (allow, then deny when asked). A walk that read a sensitive source is walked again with
-    only the sources' values changed (``differential``; review/audits/flows.py compares the two)."""
+    only the sources' values changed (``differential``; review/audits/flows.py compares the two).
+    ``on_progress(walk, progress)`` follows the walks (``walk``: allow, deny, allow (differential)...)."""
     texts, sizes = bundle_texts(bundle)
     art = Artifacts(
         name=bundle.name,
@@ -106,12 +108,14 @@ def gather(
     limits = run_limits(policy)
 
     def walk(mode: str, canary_variant: int = 0, environment: Any = None) -> RunArtifacts:
+        label = f"{mode} (differential)" if canary_variant else mode
+        follow = (lambda p: on_progress(label, p)) if on_progress is not None else None
         # each walk in a process of its own (isolated): an engine fault ends that walk, not the review. The twin of
         # a differential walk runs in the first walk's environment (same device, clock and random sequence)
         result = run_walk(bundle, isolated=isolated, mode=mode, engine=engine, seed=walk_seed(seed, mode),
                           limits=limits, mocks=mocks, allow_domains=policy.allow_domains or None,
                           idle_after_unload_ms=policy.budgets.idle_after_unload_ms, budgets=walk_budgets(policy),
-                          canary_variant=canary_variant, environment=environment)
+                          canary_variant=canary_variant, environment=environment, on_progress=follow)
         return RunArtifacts(
             mode=mode,
             trace=result.trace,

@@ -47,9 +47,11 @@ class ReviewOptions(BaseModel):
 
 
 def review(path: str | Path, options: ReviewOptions | None = None,
-           on_runs: Callable[[list[RunArtifacts]], None] | None = None) -> Report:
+           on_runs: Callable[[list[RunArtifacts]], None] | None = None,
+           on_progress: Callable[[str, Any], None] | None = None) -> Report:
     """Review the bundle at ``path``. Raises PolicyError/MockError for bad options, nothing for bad bundles.
-    ``on_runs`` receives the walks (their traces), e.g. to export them."""
+    ``on_runs`` receives the walks (their traces), e.g. to export them; ``on_progress(walk, WalkProgress)``
+    follows the walks while they run (a few times a second)."""
     opts = options or ReviewOptions()
     bundle, failure = load(path, opts.platform)
     platform = opts.platform or (bundle.platform if bundle is not None else "tt")
@@ -59,7 +61,7 @@ def review(path: str | Path, options: ReviewOptions | None = None,
         return build_report(art, policy, opts)
     art = gather(bundle, policy, engine=resolve_engine(opts.engine), seed=opts.seed, deny=opts.deny,
                  mocks=opts.mocks if isinstance(opts.mocks, MockConfig) else None, platform=opts.platform,
-                 isolated=opts.isolation == "process")
+                 isolated=opts.isolation == "process", on_progress=on_progress)
     if on_runs is not None:
         on_runs(art.runs)
     report = build_report(art, policy, opts)

@@ -30,7 +30,7 @@ import struct
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from pydantic import BaseModel, TypeAdapter
 from pydantic_core import to_json
@@ -75,18 +75,33 @@ def process_limits(limits: RunLimits | None, budgets: WalkBudgets | None, pages:
                          data_bytes=data, cpu_s=int(walk_s) + 1)
 
 
+@dataclass(frozen=True)
+class WalkProgress:
+    """Where a walk is, for a progress display: its turn, the page on top and the step (``tap go``, ``timer``)."""
+
+    turn: int
+    page: str | None
+    step: str
+    elapsed_s: float
+
+
+ProgressFn = Callable[[WalkProgress], None]
+PROGRESS_EVERY_S = 0.2  # at most this often
+
+
 def run_walk(bundle: Any, *, isolated: bool = True, limits_of_process: ProcessLimits | None = None,
-             **walker_args: Any) -> WalkResult:
+             on_progress: ProgressFn | None = None, **walker_args: Any) -> WalkResult:
     """One walk of ``bundle`` (``walker_args`` are :class:`Walker`'s), in a child process when ``isolated``.
 
     Whatever the bundle does, a :class:`WalkResult` comes back; a walk that did not end normally has a trace that
-    ends ``crashed``. Only mpsandbox's own faults raise (an engine that cannot run here: EngineUnavailable)."""
+    ends ``crashed``. Only mpsandbox's own faults raise (an engine that cannot run here: EngineUnavailable).
+    ``on_progress`` is called every :data:`PROGRESS_EVERY_S` or so while the walk runs."""
     if isolated and ISOLATION_AVAILABLE:
         warm_engine(walker_args.get("engine", "native"), walker_args.get("limits"))
         pages = len(getattr(bundle, "pages", None) or [])
         plimits = limits_of_process or process_limits(walker_args.get("limits"), walker_args.get("budgets"), pages)
-        return _Child(bundle, walker_args, plimits).run()
-    return _run_in_process(bundle, walker_args)
+        return _Child(bundle, walker_args, plimits, on_progress).run()
+    return _run_in_process(bundle, walker_args, on_progress)
 
 
 _warmed: set[tuple[str, Any]] = set()
@@ -132,17 +147,22 @@ class _ObservedWalker(Walker):
         return sb
 
 
-def _run_in_process(bundle: Any, walker_args: dict[str, Any]) -> WalkResult:
+def _run_in_process(bundle: Any, walker_args: dict[str, Any], on_progress: ProgressFn | None = None) -> WalkResult:
     """The walk in this process (the testing API, debugging): host memory and recursion faults still end it as
     crashed; an engine abort or a runaway builtin cannot be survived here."""
     step: dict[str, Any] = {}
+    t0 = time.perf_counter()
+    shown = [t0]
 
     def observe(sb: Sandbox, task: Any) -> None:
         if task is not None:
             step.update(_step_of(sb, task))
+            now = time.perf_counter()
+            if on_progress is not None and now - shown[0] >= PROGRESS_EVERY_S:
+                shown[0] = now
+                on_progress(WalkProgress(step["turn"], step["page"], step["step"], now - t0))
 
     walker = _ObservedWalker(bundle, observe, **walker_args)
-    t0 = time.perf_counter()
     try:
         return walker.run()
     except (MemoryError, RecursionError) as exc:
@@ -236,8 +256,10 @@ _MARK_TEXT = 2000
 class _Child:
     """The reviewer's side: fork, watch the clocks while the walk runs, then read its record and reap it."""
 
-    def __init__(self, bundle: Any, walker_args: dict[str, Any], limits: ProcessLimits):
+    def __init__(self, bundle: Any, walker_args: dict[str, Any], limits: ProcessLimits,
+                 on_progress: ProgressFn | None = None):
         self.bundle = bundle
+        self.on_progress = on_progress
         self.walker_args = walker_args
         self.limits = limits
         self.header: _Header | None = None
@@ -288,12 +310,18 @@ class _Child:
         except (AttributeError, OSError):  # pragma: no cover - kernels before 5.3: poll instead
             ended = -1
         killed: str | None = None
+        shown = t0
         try:
             while killed is None:
                 done, status, usage = _reap(pid, os.WNOHANG)
                 if done:
                     return None, status, usage
                 now = time.monotonic()
+                if self.on_progress is not None and now - shown >= PROGRESS_EVERY_S:
+                    shown = now
+                    step = _read_step(marks)
+                    if step:
+                        self.on_progress(WalkProgress(step["turn"], step["page"], step["step"], now - t0))
                 last = min(max(_MARK.unpack_from(marks, 0)[0], t0), now)
                 if now - t0 > self.limits.walk_s:
                     killed = f"the walk ran past its wall budget ({self.limits.walk_s:.0f} s)"
@@ -302,7 +330,8 @@ class _Child:
                 elif os.fstat(stream).st_size > MAX_STREAM_BYTES:
                     killed = f"the walk's record passed {MAX_STREAM_BYTES // MiB} MB"
                 else:
-                    wait = min(self.limits.stall_s - (now - last), self.limits.walk_s - (now - t0), 0.25)
+                    wait = min(self.limits.stall_s - (now - last), self.limits.walk_s - (now - t0),
+                               PROGRESS_EVERY_S if self.on_progress is not None else 0.25)
                     if ended >= 0:
                         select.select([ended], [], [], max(0.005, wait))
                     else:  # pragma: no cover
