@@ -41,6 +41,7 @@ class RunArtifacts:
     views: dict[str, Any] = field(default_factory=dict)  # route -> PageView (element metrics, HTML)
     sources_read: list[str] = field(default_factory=list)  # sensitive sources the walk handed out
     twin: "RunArtifacts | None" = None  # the differential walk: the same walk, only the sources' values changed
+    shots: list[Any] = field(default_factory=list)  # layout.PageShot: screenshot and boxes of rendered pages
 
     def cpu_ms(self, units: int) -> float:
         return units / self.units_per_ms if self.units_per_ms else 0.0
@@ -67,6 +68,7 @@ class Artifacts:
     problems: list[Any] = field(default_factory=list)  # BundleProblem
     runs: list[RunArtifacts] = field(default_factory=list)
     load_failure: LoadFailure | None = None
+    layout_problems: list[str] = field(default_factory=list)  # pages the layout gatherer could not show
 
     @property
     def loaded(self) -> bool:

@@ -22,6 +22,7 @@ Category = Literal[
     "secret",
     "resource",
     "performance",
+    "experience",
     "stability",
     "lifecycle",
     "package",

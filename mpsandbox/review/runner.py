@@ -15,6 +15,7 @@ from .artifacts import Artifacts, RunArtifacts, get
 from .audits import REGISTRY, run_audits
 from .coverage import run_coverage
 from .gather import gather, load
+from .layout import gather_layout
 from .insights import add_snippets, domains_contacted, permissions_used, timeline
 from .model import (
     ApiCallCount,
@@ -64,46 +65,27 @@ def review(path: str | Path, options: ReviewOptions | None = None,
                  isolated=opts.isolation == "process", on_progress=on_progress)
     if on_runs is not None:
         on_runs(art.runs)
+    why = gather_layout(art) if opts.screenshots else None
     report = build_report(art, policy, opts)
     if opts.screenshots:
-        why = add_screenshots(report, art)
+        add_screenshots(report, art)
+        report.problems += art.layout_problems
         if why:
             report.problems.append(f"screenshots: {why}")
     return report
 
 
-MAX_SCREENSHOTS = 24
-
-
-def add_screenshots(report: Report, art: Artifacts) -> str | None:
-    """Screenshots of the pages each walk rendered, into the report; returns why there are none, if so."""
+def add_screenshots(report: Report, art: Artifacts) -> None:
+    """The layout gatherer's screenshots, into the report's walks."""
     import base64
 
-    from ..runtime.view.screenshot import Camera, ScreenshotUnavailable
+    by_mode = {r.mode: r for r in report.runs}
+    for run in art.runs:
+        for shot in run.shots:
+            if run.mode in by_mode:
+                by_mode[run.mode].screens.append(Screen(route=shot.route, caption="",
+                                                        png_base64=base64.b64encode(shot.png).decode()))
 
-    docs = [(run, route, view.html) for run in art.runs for route, view in (run.views or {}).items()
-            if getattr(view, "html", "")]
-    if not docs:
-        return "no page was rendered"
-    try:
-        camera = Camera()
-    except ScreenshotUnavailable as exc:
-        return str(exc)
-    with camera:
-        by_mode = {r.mode: r for r in report.runs}
-        taken = 0
-        for run, route, html in docs:
-            if taken >= MAX_SCREENSHOTS or run.mode not in by_mode:
-                continue
-            try:
-                png = camera.shoot(html)
-            except Exception as exc:  # noqa: BLE001 - one page that Chromium cannot show is not the review's end
-                report.problems.append(f"screenshot of {route} failed: {str(exc).splitlines()[0][:200]}")
-                continue
-            by_mode[run.mode].screens.append(Screen(route=route, png_base64=base64.b64encode(png).decode(),
-                                                    caption=""))
-            taken += 1
-    return None
 
 
 def resolve_engine(name: str, on_fallback: Callable[[str], None] | None = None) -> str:

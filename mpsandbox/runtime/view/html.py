@@ -4,10 +4,14 @@ for the screen width and tag selectors renamed, and nothing is ever fetched (rem
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 import posixpath
 import re
-from typing import Any
+from typing import Any, Callable
+
+import imagesize
 
 from .tree import Element
 
@@ -151,8 +155,88 @@ def _attr_text(v: Any) -> str:
     return "" if v is None else str(v)
 
 
-def to_html(tree: Element, css: str = "", width: int = 375, title: str = "") -> str:
-    """A standalone HTML document of the tree; remote images show as grey placeholders, nothing is fetched."""
+TAP_EVENTS = ("tap", "longpress", "longtap")
+IMAGE_TAGS = ("image", "cover-image")
+# how an image component's ``mode`` scales its picture, as a CSS background
+IMAGE_MODES = {"scaleToFill": "100% 100%", "aspectFit": "contain", "aspectFill": "cover", "widthFix": "100% 100%",
+               "heightFix": "100% 100%"}
+
+# A local image of the bundle for the document: (data: URL or None when too big to inline, width, height)
+ImageLookup = Callable[[str], "tuple[str | None, int, int] | None"]
+
+
+IMAGE_MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+              ".webp": "image/webp", ".svg": "image/svg+xml", ".bmp": "image/bmp"}
+MAX_INLINE_IMAGE = 256 * 1024  # bytes of one image inlined into a document
+MAX_INLINE_TOTAL = 1024 * 1024  # of all images in one document
+
+
+class BundleImages:
+    """The bundle's own images as a page's template names them (``/img/a.png`` from the root, ``../a.png`` from
+    the page's folder): their pixel size from the file's header, and a data: URL while within the inline budget."""
+
+    def __init__(self, bundle: Any, route: str):
+        self.bundle, self.route = bundle, route
+        self.files = getattr(bundle, "files", {}) or {}
+        self.inlined = 0
+        self._seen: dict[str, tuple[str | None, int, int] | None] = {}
+
+    def path_of(self, src: str) -> str | None:
+        if not src or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", src) or src.startswith("//"):
+            return None  # remote, data: or a platform path (wxfile://): not the bundle's
+        src = src.split("?", 1)[0].split("#", 1)[0]
+        base = "" if src.startswith("/") else posixpath.dirname(self.route)
+        path = posixpath.normpath(posixpath.join(base, src.lstrip("/")))
+        return path if path in self.files and not path.startswith("..") else None
+
+    def __call__(self, src: str) -> tuple[str | None, int, int] | None:
+        if src in self._seen:
+            return self._seen[src]
+        found = None
+        path = self.path_of(src)
+        if path is not None:
+            try:
+                data = self.bundle.read_bytes(path)
+                w, h = imagesize.get(io.BytesIO(data))
+            except Exception:  # noqa: BLE001 - a broken image is shown as the platform shows it: empty
+                w, h = -1, -1
+            if w > 0 and h > 0:
+                url = None
+                mime = IMAGE_MIME.get(posixpath.splitext(path)[1].lower())
+                if mime and len(data) <= MAX_INLINE_IMAGE and self.inlined + len(data) <= MAX_INLINE_TOTAL:
+                    self.inlined += len(data)
+                    url = f"data:{mime};base64,{base64.b64encode(data).decode()}"
+                found = (url, w, h)
+        self._seen[src] = found
+        return found
+
+
+def _is_tap_target(node: Element) -> bool:
+    for k in node.attrs:
+        name = k.split(":", 1)[1] if ":" in k else k
+        for prefix in ("capture-catch", "capture-bind", "mut-bind", "catch", "bind"):
+            if name.startswith(prefix):
+                name = name[len(prefix):]
+                break
+        else:
+            continue
+        if name in TAP_EVENTS:
+            return True
+    return node.tag in ("button", "navigator") or (node.tag or "").endswith("-button")
+
+
+def _describe(node: Element) -> str:
+    cls = _attr_text(node.attrs.get("class")).split()
+    handler = next((_attr_text(v) for k, v in node.attrs.items() if k.startswith(("bind", "catch")) and v), "")
+    text = node.tag + "".join(f".{c}" for c in cls[:3])
+    return f"{text} ({handler})" if handler else text
+
+
+def to_html(tree: Element, css: str = "", width: int = 375, title: str = "",
+            images: ImageLookup | None = None) -> str:
+    """A standalone HTML document of the tree; remote images show as grey placeholders, nothing is fetched; the
+    bundle's own images are inlined when ``images`` finds them. Tap targets and images carry ``data-audit-*``
+    attributes, so that a browser can measure their boxes (review/layout.py)."""
     body: list[str] = []
     stack: list[Any] = [(c, False) for c in reversed(tree.children)]
     while stack:
@@ -165,14 +249,35 @@ def to_html(tree: Element, css: str = "", width: int = 375, title: str = "") -> 
             continue
         tag = "wx-" + re.sub(r"[^a-z0-9-]", "", node.tag.lower()) if node.tag else "wx-view"
         attrs = []
+        extra_style = ""
         for k, v in node.attrs.items():
-            if k.startswith(("bind", "catch", "capture-", "mut-bind")) or not re.fullmatch(r"[A-Za-z_:][\w:.-]*", k):
+            if k.startswith(("bind", "catch", "capture-", "mut-bind", "data-audit-")) \
+                    or not re.fullmatch(r"[A-Za-z_:][\w:.-]*", k):
                 continue
             if k == "src":
                 continue  # never fetched
             if k == "style":
-                v = rpx_to_px(_attr_text(v), width)
+                continue  # after the image's own
             attrs.append(f' {k}="{html.escape(_attr_text(v), quote=True)}"')
+        if _is_tap_target(node):
+            attrs.append(f' data-audit-tap="{html.escape(_describe(node), quote=True)}"')
+        src = _attr_text(node.attrs.get("src")) if node.tag in IMAGE_TAGS else ""
+        found = images(src) if images is not None and src else None
+        if found is not None:
+            data_url, w, h = found
+            mode = _attr_text(node.attrs.get("mode")) or "scaleToFill"
+            attrs.append(f' data-audit-image="{html.escape(src, quote=True)}" data-audit-size="{w}x{h}"'
+                         f' data-audit-mode="{html.escape(mode, quote=True)}"')
+            if data_url is not None:
+                extra_style += f"background-image:url({data_url});"
+            extra_style += f"background-size:{IMAGE_MODES.get(mode, '100% 100%')};"
+            if mode == "widthFix" and w and h:
+                extra_style += f"height:auto;aspect-ratio:{w}/{h};"
+            elif mode == "heightFix" and w and h:
+                extra_style += f"width:auto;aspect-ratio:{w}/{h};"
+        style = extra_style + rpx_to_px(_attr_text(node.attrs.get("style")), width)
+        if style:
+            attrs.append(f' style="{html.escape(style, quote=True)}"')
         text_value = node.attrs.get("value") if node.tag in ("input", "textarea") else None
         body.append(f"<{tag}{''.join(attrs)}>")
         stack.append((tag, True))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from typing import Any
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
@@ -31,6 +32,49 @@ def find_chromium() -> str | None:
         if path:
             return path
     return None
+
+
+MAX_BOXES = 2_000
+# Runs in the browser's utility world (the page's own scripts are off): every marked element's box in CSS px.
+MEASURE_JS = """() => [...document.querySelectorAll('[data-audit-tap],[data-audit-image]')].map(e => {
+  const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+  return {tap: e.getAttribute('data-audit-tap'), image: e.getAttribute('data-audit-image'),
+          size: e.getAttribute('data-audit-size'), mode: e.getAttribute('data-audit-mode'),
+          x: r.x, y: r.y, width: r.width, height: r.height,
+          shown: s.display !== 'none' && s.visibility !== 'hidden' && r.width > 0 && r.height > 0};
+})"""
+
+
+@dataclass(frozen=True)
+class Box:
+    """A laid-out element of a screenshot: a tap target (``tap``: its description) or an image (``image``: its
+    src, ``natural``: the file's pixel size, ``mode``), in CSS px at the screenshot's width."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    shown: bool
+    tap: str | None = None
+    image: str | None = None
+    natural: tuple[int, int] | None = None
+    mode: str | None = None
+
+    @classmethod
+    def of(cls, item: dict[str, Any]) -> Box:
+        def num(k: str) -> float:
+            v = item.get(k)
+            return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else 0.0
+
+        natural = None
+        size = item.get("size")
+        if isinstance(size, str) and "x" in size:
+            w, _, h = size.partition("x")
+            if w.isdigit() and h.isdigit():
+                natural = (int(w), int(h))
+        text = lambda k: str(item[k])[:300] if isinstance(item.get(k), str) else None  # noqa: E731
+        return cls(x=num("x"), y=num("y"), width=num("width"), height=num("height"), shown=item.get("shown") is True,
+                   tap=text("tap"), image=text("image"), natural=natural, mode=text("mode"))
 
 
 class Camera:
@@ -58,10 +102,16 @@ class Camera:
 
     def shoot(self, document: str, full_page: bool = False) -> bytes:
         """PNG bytes of ``document`` (an HTML string from :func:`.html.to_html`)."""
+        return self.shoot_and_measure(document, full_page)[0]
+
+    def shoot_and_measure(self, document: str, full_page: bool = False) -> tuple[bytes, list[Box]]:
+        """PNG bytes of ``document`` and the laid-out boxes of its tap targets and images (``data-audit-*``)."""
         page = self._context.new_page()
         try:
             page.set_content(document, timeout=self.timeout_ms, wait_until="load")
-            return page.screenshot(type="png", full_page=full_page, timeout=self.timeout_ms)
+            png = page.screenshot(type="png", full_page=full_page, timeout=self.timeout_ms)
+            raw = page.evaluate(MEASURE_JS)
+            return png, [Box.of(item) for item in (raw or [])[:MAX_BOXES] if isinstance(item, dict)]
         finally:
             page.close()
 

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from ..engine import EngineLimits
 from .compose import MAX_INSTANCES, _distribute, component_elements, component_resolver, props_of
-from .html import collect_styles, to_html
+from .html import BundleImages, collect_styles, to_html
 from .realm import TEMPLATE_EXT, ViewRealm
 from .sinks import ViewSink, view_sinks
 from .tree import Element
@@ -156,7 +156,7 @@ class ViewSession:
         route = self.routes.get(page_id, "")
         modules = sorted({c for i, c in self.components.items() if self.owners.get(i) == page_id})
         css = collect_styles(self.bundle, [route, *modules], getattr(self.bundle, "platform", "wx"))
-        return to_html(tree, css, width=width, title=route)
+        return to_html(tree, css, width=width, title=route, images=BundleImages(self.bundle, route))
 
     def drop_page(self, page_id: int) -> None:
         self.pages.pop(page_id, None)
