@@ -91,3 +91,32 @@ def test_instances_follow_the_list() -> None:
     assert any(r.endswith(":2:card") for r in logic.released)
     assert sum(1 for k in logic.live if k.endswith(":card")) == 1
     assert next(v for k, v in logic.live.items() if k.endswith(":card"))["title"] == "a2"
+
+
+SLOT_FILES = {
+    "pages/p.json": '{"usingComponents": {"panel": "/components/panel/panel"}}',
+    "pages/p.js": "",
+    "pages/p.wxml": '<view bindtap="onPage"><panel bindtap="onPanel"><text class="inner" bindtap="onInner">go</text>'
+                    '</panel></view>',
+    "components/panel/panel.json": '{"component": true}',
+    "components/panel/panel.js": "",
+    "components/panel/panel.wxml": '<view class="frame" bindtap="onFrame"><view class="body" catchtap="{{stop}}">'
+                                   '<slot/></view></view>',
+}
+
+
+def test_a_tap_on_slotted_content_bubbles_through_the_components_own_elements() -> None:
+    from mpsandbox.runtime.view.events import interactive, plan_event
+
+    def handlers_of(stop: str) -> list[tuple[str, str]]:
+        logic = FakeLogic({"components/panel/panel": {"stop": stop}})
+        with ViewRealm(Bundle(SLOT_FILES)) as realm:
+            page = compose(realm, logic, {})
+        inner = next(e for e in page.iter() if "inner" in e.classes)
+        assert inner in interactive(page)
+        return [(d.handler, "panel" if d.owner else "page") for d in plan_event(inner, "tap").dispatches]
+
+    # WeChat: tap is bubbling and composed, so it goes up through the slot's wrappers inside the component
+    assert handlers_of("") == [("onInner", "page"), ("onFrame", "panel"), ("onPanel", "page"), ("onPage", "page")]
+    # a catch inside the component, around the slot, stops it there
+    assert handlers_of("onBody") == [("onInner", "page"), ("onBody", "panel")]

@@ -74,7 +74,7 @@ def marks(target: Element) -> dict[str, Any]:
 
 def plan_event(target: Element, event: str) -> EventPlan:
     """Which handlers run, in order, when ``event`` starts at ``target``."""
-    path = [target, *(a for a in target.ancestors() if a.tag != "#root")]  # target first, root last
+    path = [target, *(a for a in target.composed_ancestors() if a.tag != "#root")]  # target first, root last
     plan = EventPlan(event=event, target=target, mark=marks(target))
     bubbles = event.lower() in BUBBLING
     stopped = False
@@ -107,7 +107,7 @@ def interactive(tree: Element) -> list[Element]:
     minus those hidden (``hidden`` on it or an ancestor)."""
     out = []
     for el in tree.iter():
-        if el.hidden or any(a.hidden for a in el.ancestors()):
+        if el.hidden or any(a.hidden for a in el.composed_ancestors()):
             continue
         if el.bindings or el.tag in ("input", "textarea", "picker", "switch", "slider", "checkbox", "radio",
                                      "form") or (el.tag == "button" and el.attrs.get("openType")):

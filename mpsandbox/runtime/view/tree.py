@@ -130,6 +130,19 @@ class Element:
             yield node
             node = node.parent
 
+    def composed_ancestors(self) -> Iterator["Element"]:
+        """Up the composed tree, the way tap and touch events travel: content a parent placed in a component's
+        ``<slot>`` goes up through the slot and the component's own elements around it, then to the component's
+        element and on (WeChat "component events": bubbling, composed)."""
+        node = self
+        for _ in range(100_000):  # bounded: a slot assigned into itself cannot loop forever
+            parent = node.parent
+            if parent is None:
+                return
+            slot = _slot_holding(parent.shadow, node) if parent.shadow is not None else None
+            node = slot if slot is not None else parent
+            yield node
+
     def query_all(self, selector: str) -> list["Element"]:
         return [e for e in self.iter() if matches(e, selector)]
 
@@ -283,6 +296,14 @@ def matches(e: Element, selector: str) -> bool:
         if tokens and _match_chain(e, tokens):
             return True
     return False
+
+
+def _slot_holding(shadow: Element, light_child: Element) -> Element | None:
+    """The slot of ``shadow`` that ``light_child`` (a child of the component's element) is assigned to."""
+    for node in shadow.raw_iter():
+        if node.tag == "slot" and node.assigned and any(a is light_child for a in node.assigned):
+            return node
+    return None
 
 
 def _match_chain(e: Element, tokens: list[str]) -> bool:
