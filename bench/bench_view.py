@@ -46,14 +46,14 @@ def main() -> None:
             realm.update("page", "pages/p.wxml", data)
             counter = [0]
 
-            def one_change() -> None:
+            def one_change(counter: list[int] = counter) -> None:
                 counter[0] += 1
                 data["items"][counter[0] % 50]["name"] = f"m{counter[0]}"
                 realm.update("page", "pages/p.wxml", data)
 
             upd = median_ms(one_change)
 
-            def one_set_data() -> None:
+            def one_set_data(counter: list[int] = counter) -> None:
                 counter[0] += 1
                 realm.set_data("page", "pages/p.wxml", {f"items[{counter[0] % 50}].name": f"s{counter[0]}"})
 

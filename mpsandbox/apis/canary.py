@@ -24,7 +24,7 @@ import random
 import re
 import struct
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 # kind -> privacy category; the kinds API results may reference as "$canary:<kind>"

@@ -289,7 +289,7 @@ class Catalogue(BaseModel):
         """The API that ``<platform>.<platform_name>`` is, or None if the platform has no such API."""
         return self._platform_index(platform).get(platform_name)
 
-    @functools.lru_cache(maxsize=None)
+    @functools.lru_cache(maxsize=None)  # noqa: B019 - one catalogue per process (load_catalogue caches it)
     def _platform_index(self, platform: Platform) -> dict[str, ApiSpec]:
         out = {}
         for api in self.apis:
@@ -302,7 +302,7 @@ class Catalogue(BaseModel):
         """The namespaces of the platform global (``wx.cloud``, ``my.ap``): first parts of dotted names."""
         return {n.split(".")[0] for n in self._platform_index(platform) if "." in n}
 
-    @functools.lru_cache(maxsize=None)
+    @functools.lru_cache(maxsize=None)  # noqa: B019 - one catalogue per process (load_catalogue caches it)
     def js_surface(self, platform: Platform) -> dict[str, Any]:
         """What the JS framework needs to build the platform global: names, kinds and object shapes."""
         apis = {}

@@ -28,7 +28,7 @@ def _jsonable(value: Any) -> Any:
         return None
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
-    if hasattr(value, "value") and isinstance(getattr(value, "value"), (str, int)):  # enums
+    if hasattr(value, "value") and isinstance(value.value, (str, int)):  # enums
         return value.value
     return repr(value)
 

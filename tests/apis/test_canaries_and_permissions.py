@@ -256,7 +256,7 @@ def test_nested_encodings_through_js_and_headers():
 def test_sinks_on_every_platform(platform):
     p = platform
     store = "my.setStorageSync({ key: 'pos', data: r.latitude })" if p == "my" else f"{p}.setStorageSync('pos', r.latitude)"
-    clip = (f"my.setClipboard({{ text: String(r.longitude) }})" if p == "my"
+    clip = ("my.setClipboard({ text: String(r.longitude) })" if p == "my"
             else f"{p}.setClipboardData({{ data: String(r.longitude) }})")
     app = {**LOC, "requiredPrivateInfos": ["getLocation"]}
     run = run_js(f"{p}.getLocation({{ success: (r) => {{ {p}.request({{ url: 'https://api.example.com/l', "

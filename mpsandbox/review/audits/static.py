@@ -168,7 +168,7 @@ def unknown_api(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     fix="Use the documented public API for the feature.",
 )
 def private_api(art: Artifacts, policy: Policy) -> Iterable[Hit]:
-    for run, e, spec in _spec_flag(art, "private"):
+    for run, e, _spec in _spec_flag(art, "private"):
         yield Hit(message=f"{e.called_as} is a private API", key=e.api,
                   evidence=[event_evidence(run, e, f"{e.called_as} called")])
 

@@ -14,7 +14,6 @@ import json
 import posixpath
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from .expr import ExprError, parse_data, parse_expression, split_mustache, to_js
 from .parse import Node, Text, TemplateProblem, parse
