@@ -33,6 +33,8 @@ from ..base import (
     TurnUsage,
     classify_error,
     host_reply,
+    js_stack_bytes,
+    module_source,
     split_error,
 )
 from .._watchdog import WATCHDOG
@@ -40,7 +42,7 @@ from .build import ensure_module_bytes, module_key
 
 # the shim's io block (int64 slots; see csrc/shim.c)
 IO_RESULT_PTR, IO_RESULT_LEN, IO_STACK_PTR, IO_STACK_LEN, IO_MALLOC_SIZE, IO_MEMORY_USED, IO_REFUSED = range(7)
-IO_STOPPED = 8
+IO_STOPPED, IO_REJECTIONS_LOST, IO_COUNT = 8, 9, 10
 
 # Fuel per nominal millisecond of CPU. Calibrated so that plain JS (loops and calls) costs the same nominal ms on
 # both engines (native counts ~15,000 loop iterations a ms, wasm spends ~700 fuel on one), so a budget means the
@@ -49,8 +51,13 @@ FUEL_PER_MS = 10_000_000.0
 GC_THRESHOLD_BYTES = 4 * 1024 * 1024
 WASM_STACK_BYTES = 8 * 1024 * 1024  # the shadow stack linked into the module (build.py); JS stack lives in it
 MAX_NATIVE_STACK = 2 * 1024 * 1024  # wasmtime caps the host stack wasm may use at its async stack size (2 MiB)
-MAX_JS_STACK = 576 * 1024
 EPOCH_TICK_S = 0.01
+# Address space per instance: linear memory is reserved up front and never moves (the watchdog writes into it by
+# address), so the reservation is also the most it can grow to. wasmtime's default (4 GiB, with guard pages that
+# let it drop bounds checks) made every instance take over 4 GiB of address space: two of them fail under
+# `ulimit -v 4194304`. 1 GiB holds the store limit of a 640 MiB JS heap; a larger heap limit is cut to what fits.
+MEMORY_RESERVATION = 1 << 30
+MEMORY_GUARD = 64 * 1024
 FIXED_TIME_NS = 1_735_689_600_000_000_000  # 2025-01-01T00:00:00Z: what the WASI clock always says
 
 
@@ -76,11 +83,15 @@ def _config() -> wasmtime.Config:
     cfg.cranelift_opt_level = "speed"
     cfg.max_wasm_stack = MAX_NATIVE_STACK
     cfg.memory_may_move = False  # the watchdog writes into linear memory by address
+    cfg.memory_reservation = MEMORY_RESERVATION
+    cfg.memory_guard_size = MEMORY_GUARD
+    cfg.memory_reservation_for_growth = 0
     return cfg
 
 
 def config_fingerprint() -> str:
-    return f"fuel=1;epoch=1;opt=speed;stack={MAX_NATIVE_STACK};nomove=1"
+    return (f"fuel=1;epoch=1;opt=speed;stack={MAX_NATIVE_STACK};nomove=1;reserve={MEMORY_RESERVATION};"
+            f"guard={MEMORY_GUARD}")
 
 
 def _shared_module() -> _Shared:
@@ -124,7 +135,10 @@ class WasmEngine:
         self._shared = shared
         self._store = wasmtime.Store(shared.engine)
         js_limit = int(self.limits.memory_bytes)
-        self._store.set_limits(memory_size=js_limit + js_limit // 4 + WASM_STACK_BYTES + 32 * 1024 * 1024)
+        # room for the allocator's fragmentation over the JS limit (so that the shim's limit, the same as native's,
+        # is what a growing heap meets first), within the reservation
+        self._store.set_limits(memory_size=min(MEMORY_RESERVATION,
+                                               2 * js_limit + WASM_STACK_BYTES + 32 * 1024 * 1024))
         self._unit_limit = max(1, int(self.limits.cpu_ms_per_turn * FUEL_PER_MS))
         self._host_call_fuel = int(self.limits.host_call_cost_ms * FUEL_PER_MS)
         self._fuel_start = 0
@@ -135,12 +149,14 @@ class WasmEngine:
         self._refused_start = 0
         self._dead: str | None = None
         self._host_fn: HostFunction | None = None
+        self._host_frames = False
         self._pending_reply = b""
+        self._lost_start = 0
+        self._memory_len = 0  # linear memory's size when last looked at (it only grows)
         # QuickJS checks its stack against the shadow stack in linear memory, where every checked recursive frame
         # reserves a pad (build.STACK_CHECK_PADDED): ~400 bytes a JS call, ~150 a level of JSON, while wasmtime's
-        # own stack (2 MiB) takes ~2-2.6x that. A shadow limit of 9/64 of the native one (576 KiB at the default
-        # 4 MB) keeps the catchable RangeError first with a margin (~1450 JS calls, ~4000 levels of JSON).
-        js_stack = max(64 * 1024, min(int(self.limits.stack_bytes) * 9 // 64, MAX_JS_STACK))
+        # own stack (2 MiB) takes ~2-2.6x that (see base.js_stack_bytes).
+        js_stack = js_stack_bytes(self.limits.stack_bytes, "wasm")
         self._init_params = (js_limit, js_stack, GC_THRESHOLD_BYTES)
         self._initialized = False
         self._counter_addr = 0  # absolute host address of QuickJS's interrupt counter
@@ -159,7 +175,7 @@ class WasmEngine:
             "_initialize", "shim_alloc", "shim_free", "shim_new", "shim_version", "shim_eval", "shim_pin", "shim_call",
             "shim_set_host_function", "shim_set_rejection_handler", "shim_pending_rejections",
             "shim_deliver_rejections", "shim_gc", "shim_memory", "shim_counter_addr", "shim_run_jobs",
-            "shim_begin_turn")}
+            "shim_begin_turn", "shim_define_module")}
         self.info = EngineInfo(name="wasm", cpu_unit="fuel", units_per_ms=FUEL_PER_MS, version="",
                                details={"module": shared.key[:16], "snapshot": False})
         self._refuel(0)  # as on native, work before the first turn counts against a turn's budget
@@ -173,11 +189,11 @@ class WasmEngine:
         # engine (and so its Store) only weakly, or no Store would ever be freed.
         ref = weakref.ref(self)
 
-        def host_take(dst: int) -> None:
+        def host_take(dst: int) -> None:  # a GuestFault here is a trap (wasmtime-py turns exceptions into traps)
             eng = ref()
             if eng is not None:
-                ctypes.memmove(eng._base + dst, eng._pending_reply, len(eng._pending_reply))
-                eng._pending_reply = b""
+                data, eng._pending_reply = eng._pending_reply, b""
+                ctypes.memmove(eng._span(dst, len(data)), data, len(data))
 
         def should_interrupt() -> int:
             eng = ref()
@@ -189,10 +205,11 @@ class WasmEngine:
             eng = ref()
             if eng is None:
                 return -1
-            return eng._host_call(args[0].i32 & 0xFFFFFFFF, args[1].i32, args[2].i32 & 0xFFFFFFFF, args[3].i32,
-                                  args[4].i32 & 0xFFFFFFFF, args[5].i32)
+            u = 0xFFFFFFFF  # addresses are unsigned; lengths stay signed, so a negative one is refused
+            return eng._host_call(args[0].i32 & u, args[1].i32, args[2].i32 & u, args[3].i32, args[4].i32 & u,
+                                  args[5].i32, args[6].i32 & u, args[7].i32)
 
-        _define_raw(linker, "mpsb", "host_call", ft([i32, i32, i32, i32, i32, i32], [i32]), raw_host_call)
+        _define_raw(linker, "mpsb", "host_call", ft([i32] * 8, [i32]), raw_host_call)
         linker.define_func("mpsb", "host_take", ft([i32], []), host_take)
         linker.define_func("mpsb", "should_interrupt", ft([], [i32]), should_interrupt)
 
@@ -221,36 +238,50 @@ class WasmEngine:
         linker.define_func(wasi, "fd_fdstat_get", ft([i32, i32], [i32]), lambda fd, p: 8)
         linker.define_func(wasi, "fd_seek", ft([i32, i64, i32, i32], [i32]), lambda fd, off, wh, p: 8)
 
-    def _host_call(self, op_ptr: int, op_len: int, msg_ptr: int, msg_len: int, reply: int, cap: int) -> int:
+    def _host_call(self, op_ptr: int, op_len: int, msg_ptr: int, msg_len: int, frames_ptr: int, frames_len: int,
+                   reply: int, cap: int) -> int:
         """The bridge: JS called the host function; the reply is written to ``reply`` when it fits ``cap``, else
-        kept for ``host_take``. Returns the reply's length, -1 for undefined."""
+        kept for ``host_take``. Returns the reply's length, -1 for undefined. Every pointer and length comes from
+        inside the sandbox: one outside linear memory is a GuestFault (a trap), never a read of the host's memory."""
         self._charge_host_call()
-        base = self._base
-        op = ctypes.string_at(base + op_ptr, op_len).decode("utf-8", "surrogatepass")
-        msg = ctypes.string_at(base + msg_ptr, msg_len).decode("utf-8", "surrogatepass")
+        op = ctypes.string_at(self._span(op_ptr, op_len), op_len).decode("utf-8", "surrogatepass")
+        msg = ctypes.string_at(self._span(msg_ptr, msg_len), msg_len).decode("utf-8", "surrogatepass")
+        frames_at = self._span(frames_ptr, frames_len)
+        reply_at = self._span(reply, cap)
         fn = self._host_fn
         if fn is None:
             return -1
-        data = host_reply(fn, op, msg)
+        frames = ctypes.string_at(frames_at, frames_len).decode("utf-8", "replace") if self._host_frames else None
+        data = host_reply(fn, op, msg, frames)
         if data is None:
             return -1
         if len(data) <= cap:
-            ctypes.memmove(base + reply, data, len(data))
+            ctypes.memmove(reply_at, data, len(data))
         else:
             self._pending_reply = data
         return len(data)
+
+    def _span(self, ptr: int, n: int) -> int:
+        """The host address of the guest's bytes [ptr, ptr + n), once they are known to lie in linear memory."""
+        if ptr < 0 or n < 0 or ptr + n > self._memory_len:
+            self._memory_len = self._memory.data_len(self._store)  # it may have grown since
+            if ptr < 0 or n < 0 or ptr + n > self._memory_len:
+                raise GuestFault(f"the wasm engine gave the host {n} bytes at {ptr:#x}, outside its "
+                                 f"{self._memory_len:#x} bytes of memory")
+        return self._base + ptr
 
     def _x(self, name: str, *args: Any) -> Any:
         """Call a small helper export (alloc, free, result buffers): no turn budget, but never a stale epoch."""
         self._store.set_epoch_deadline(1_000_000)
         return self._ex[name](self._store, *args)
 
-    def _read(self, ptr: int, n: int) -> str:
-        if n <= 0:
-            return ""
-        if ptr < 0 or ptr + n > self._memory.data_len(self._store):
-            raise MemoryError("the wasm engine pointed outside its memory")
-        return ctypes.string_at(self._base + ptr, n).decode("utf-8", "surrogatepass")
+    def _read(self, ptr: int, n: int, errors: str = "surrogatepass") -> str:
+        """Text the guest points at (a GuestFault when it is not in its memory)."""
+        try:
+            return ctypes.string_at(self._span(ptr, n), n).decode("utf-8", errors) if n else ""
+        except GuestFault as fault:
+            self._dead = f"wasm fault: {fault}"
+            raise _Dead(self._dead) from None
 
     def _put(self, *texts: str) -> list[tuple[int, int]]:
         """Copy strings (NUL-terminated) into the reusable inbox; returns (pointer, length) of each."""
@@ -274,19 +305,26 @@ class WasmEngine:
 
     def _write(self, offset: int, data: bytes) -> None:
         """Copy into linear memory straight from ``data`` (wasmtime-py's Memory.write copies it once more)."""
-        if offset < 0 or offset + len(data) > self._memory.data_len(self._store):
-            raise MemoryError("write outside the wasm engine's memory")
-        ctypes.memmove(self._base + offset, data, len(data))
+        try:
+            ctypes.memmove(self._span(offset, len(data)), data, len(data))
+        except GuestFault as fault:
+            self._dead = f"wasm fault: {fault}"
+            raise _Dead(self._dead) from None
 
     def _io_int(self, slot: int) -> int:
         """One int64 of the shim's io block (see csrc/shim.c), which starts its state."""
-        return ctypes.c_int64.from_address(self._base + self._st + 8 * slot).value
+        try:
+            return ctypes.c_int64.from_address(self._span(self._st + 8 * slot, 8)).value
+        except GuestFault as fault:
+            self._dead = f"wasm fault: {fault}"
+            raise _Dead(self._dead) from None
 
     def _result(self) -> str:
         return self._read(self._io_int(IO_RESULT_PTR), self._io_int(IO_RESULT_LEN))
 
     def _stack(self) -> str:
-        return self._read(self._io_int(IO_STACK_PTR), self._io_int(IO_STACK_LEN))
+        """The frames recorded for the last exception (the shim's records)."""
+        return self._read(self._io_int(IO_STACK_PTR), self._io_int(IO_STACK_LEN), "replace")
 
     def _set_fuel(self, fuel: int) -> None:
         self._store.set_fuel(max(0, int(fuel)))
@@ -351,7 +389,11 @@ class WasmEngine:
         self._locate_counter()
 
     def _locate_counter(self) -> None:
-        self._counter_addr = self._base + int(self._x("shim_counter_addr", self._st))
+        try:
+            self._counter_addr = self._span(int(self._x("shim_counter_addr", self._st)), 4)
+        except GuestFault as fault:
+            self._dead = f"wasm fault: {fault}"
+            raise _Dead(self._dead) from None
 
     def _force_poll(self) -> None:  # watchdog thread: the next interrupt poll calls the handler
         if self._counter_addr and self._dead is None:
@@ -362,6 +404,7 @@ class WasmEngine:
         self._turn_started = time.perf_counter()
         self._deadline = self._turn_started + self.limits.wall_ms_per_turn / 1000.0
         self._refused_start = self._refused()
+        self._lost_start = self._io_count(IO_REJECTIONS_LOST)
         if self._initialized and self._dead is None:
             self._x("shim_begin_turn", self._st)
         self._refuel(0)
@@ -385,25 +428,36 @@ class WasmEngine:
         else:
             estimate = self._cadence.guess(heap)
         refused = self._refused() - self._refused_start
+        lost = self._io_count(IO_REJECTIONS_LOST) - self._lost_start
         if self._dead is None:
             self._refuel(used)  # calls after the turn keep counting against it, as on native (not the figures above)
         return TurnUsage(cpu_units=used, cpu_ms=round(used / FUEL_PER_MS, 3), wall_ms=wall,
-                         memory_bytes=estimate, heap_bytes=heap, memory_refused=max(0, refused))
+                         memory_bytes=estimate, heap_bytes=heap, memory_refused=max(0, refused),
+                         rejections_lost=max(0, lost))
 
-    def _refused(self) -> int:
+    def _io_count(self, slot: int) -> int:
         if self._dead is not None or not self._initialized:
             return 0
-        return self._io_int(IO_REFUSED)
+        try:
+            return self._io_int(slot)
+        except _Dead:
+            return 0
+
+    def _refused(self) -> int:
+        return self._io_count(IO_REFUSED)
 
     # ---- outcomes ---------------------------------------------------------------------------------------------------
     def _failure(self, text: str, stack: str = "") -> CallResult:
         if self._stopped is not None and "interrupted" in text:
             return CallResult(self._stopped, error=JSError("InternalError", "interrupted", stack))
-        err = split_error(text)
-        if stack and not err.stack:
-            err = JSError(err.name, err.message, stack)
-        overflow = "Maximum call stack" in text or "stack overflow" in text
-        return CallResult(Outcome.STACK if overflow else classify_error(text), error=err)
+        return CallResult(classify_error(text), error=split_error(text, stack))
+
+    def _outcome(self, status: int) -> CallResult:
+        """What a finished call left in the shim's buffers (read inside the caller's _Dead handler)."""
+        if status == 0:
+            raw = self._result()
+            return CallResult(Outcome.OK, value=json.loads(raw) if raw else None)
+        return self._failure(self._result(), self._stack())
 
     def _dead_result(self, dead: "_Dead") -> CallResult:
         """The call that killed the instance reports why (wall, CPU); every later call is a TRAP."""
@@ -423,9 +477,10 @@ class WasmEngine:
         return CallResult(outcome, error=JSError("InternalError", cause))
 
     # ---- protocol ---------------------------------------------------------------------------------------------------
-    def set_host_function(self, global_name: str, fn: HostFunction) -> None:
+    def set_host_function(self, global_name: str, fn: HostFunction, *, frames: bool = False) -> None:
         self._ensure_init()
         self._host_fn = fn
+        self._host_frames = frames
         ((ptr, _),) = self._put(global_name)
         self._guard(self._ex["shim_set_host_function"], self._st, ptr)
 
@@ -433,13 +488,17 @@ class WasmEngine:
         try:
             self._ensure_init()
             (src, n), (name, _) = self._put(source, filename)
-            status = self._guard(self._ex["shim_eval"], self._st, src, n, name)
+            return self._outcome(self._guard(self._ex["shim_eval"], self._st, src, n, name))
         except _Dead as dead:
             return self._dead_result(dead)
-        if status == 0:
-            raw = self._result()
-            return CallResult(Outcome.OK, value=json.loads(raw) if raw else None)
-        return self._failure(self._result(), self._stack())
+
+    def define_module(self, define_name: str, path: str, params: str, body: str) -> CallResult:
+        try:
+            self._ensure_init()
+            (src, n), (name, _), (define, _) = self._put(module_source(params, body), path, define_name)
+            return self._outcome(self._guard(self._ex["shim_define_module"], self._st, src, n, name, define))
+        except _Dead as dead:
+            return self._dead_result(dead)
 
     def load_trusted(self, source: str, filename: str) -> CallResult:
         """Evaluate mpsandbox's own code; the first time per process, snapshot linear memory afterwards and
@@ -478,13 +537,9 @@ class WasmEngine:
         try:
             self._ensure_init()
             (np, _), (ap, an) = self._put(name, json.dumps(args))
-            status = self._guard(self._ex["shim_call"], self._st, np, ap, an)
+            return self._outcome(self._guard(self._ex["shim_call"], self._st, np, ap, an))
         except _Dead as dead:
             return self._dead_result(dead)
-        if status == 0:
-            raw = self._result()
-            return CallResult(Outcome.OK, value=json.loads(raw) if raw else None)
-        return self._failure(self._result(), self._stack())
 
     def set_rejection_handler(self, global_name: str) -> None:
         self._ensure_init()
@@ -525,9 +580,12 @@ class WasmEngine:
     def _memory_pair(self, estimate: bool = True) -> tuple[int, int]:
         if self._dead is not None:
             return 0, 0
-        self._ensure_init()
-        self._x("shim_memory", self._st, int(estimate))
-        return self._io_int(IO_MALLOC_SIZE), self._io_int(IO_MEMORY_USED)
+        try:
+            self._ensure_init()
+            self._x("shim_memory", self._st, int(estimate))
+            return self._io_int(IO_MALLOC_SIZE), self._io_int(IO_MEMORY_USED)
+        except _Dead:
+            return 0, 0
 
     def memory_used(self) -> int:
         return self._memory_pair(estimate=False)[0]
@@ -577,11 +635,18 @@ _RAW_FUNCS: dict[int, Any] = {}
 _raw_ids = itertools.count(1)
 
 
+class GuestFault(Exception):
+    """The wasm instance gave the host a pointer or length outside its linear memory: it traps and is discarded."""
+
+
 @_ffi.wasmtime_func_unchecked_callback_t
 def _raw_trampoline(env: int, _caller: Any, args: Any, _nargs: int) -> int:
     try:
         fn = _RAW_FUNCS.get(env or 0)
         args[0].i32 = fn(args) if fn is not None else -1
+    except GuestFault as fault:
+        msg = str(fault).encode()
+        return ctypes.cast(_ffi.wasmtime_trap_new(ctypes.create_string_buffer(msg), len(msg)), ctypes.c_void_p).value
     except BaseException:  # noqa: BLE001 - never unwind through wasm; the bridge reports undefined
         args[0].i32 = -1
     return 0  # no trap
