@@ -73,6 +73,20 @@ def test_any_other_value_has_the_frames_of_where_it_was_thrown(engine_name):
     eng.close()
 
 
+@pytest.mark.parametrize("thrown, text", [
+    ("new Error('x')", "Error: x"),  # Error.prototype.name is made lazily by QuickJS: it is read all the same
+    ("new RangeError('r')", "RangeError: r"),
+    ("new (class Custom extends Error {})('c')", "Error: c"),
+    ("new (class Named extends Error { get name() { return 'Getter' } })('g')", "g"),  # a getter is not run
+    ("'plain'", "plain"),
+])
+def test_an_exception_is_named_as_its_data_says(engine_name, thrown, text):
+    eng = create_engine(engine_name)
+    res = eng.eval(f"throw {thrown}", "a.js")
+    assert res.outcome is Outcome.ERROR and res.error.text == text
+    eng.close()
+
+
 def test_an_exception_is_told_to_the_host_without_running_js(engine_name):
     eng = create_engine(engine_name)
     eng.eval("globalThis.ran = []", "a.js")

@@ -191,7 +191,8 @@ int mpsb_frames(JSContext *ctx, int max, uint32_t name_units,
 }
 
 /* obj[atom] when it is a data property of obj or of an object on its prototype chain, read without running any
-   JS (no getter, no proxy trap, no toString); JS_UNDEFINED otherwise. */
+   JS (no getter, no proxy trap, no toString); JS_UNDEFINED otherwise. A property QuickJS has not made yet (an
+   autoinit one, such as Error.prototype.name until first read) is made: its maker is QuickJS's own C code. */
 JSValue mpsb_data_property(JSContext *ctx, JSValueConst obj, JSAtom atom)
 {
     JSObject *p;
@@ -205,6 +206,13 @@ JSValue mpsb_data_property(JSContext *ctx, JSValueConst obj, JSAtom atom)
         if (p->class_id == JS_CLASS_PROXY)
             return JS_UNDEFINED;
         prs = find_own_property(&pr, p, atom);
+        if (prs && (prs->flags & JS_PROP_TMASK) == JS_PROP_AUTOINIT) {
+            if (JS_AutoInitProperty(ctx, p, atom, pr, prs)) {
+                JS_FreeValue(ctx, JS_GetException(ctx));
+                return JS_UNDEFINED;
+            }
+            prs = find_own_property(&pr, p, atom);
+        }
         if (prs)
             return (prs->flags & JS_PROP_TMASK) == JS_PROP_NORMAL ? js_dup(pr->u.value) : JS_UNDEFINED;
         p = p->shape->proto;
