@@ -14,7 +14,7 @@ from mpsandbox.runtime.engine import EngineLimits, Outcome, create_engine
 from tests.conftest import engine_unavailable_reason
 
 ROOT = Path(__file__).resolve().parents[2]
-FAST = EngineLimits(cpu_ms_per_turn=50, wall_ms_per_turn=5_000)
+FAST = EngineLimits(cpu_ms_per_turn=50, thread_cpu_ms_per_turn=5_000)
 
 
 def on_both(source: str, limits: EngineLimits | None = None) -> dict[str, object]:

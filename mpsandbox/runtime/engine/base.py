@@ -8,8 +8,10 @@ Conventions shared by every backend:
 
 * CPU is counted in a deterministic unit of the backend (``poll`` on native: QuickJS interrupt polls, i.e.
   calls and backward jumps; ``fuel`` on wasm: wasmtime fuel). Budgets are given in milliseconds and converted with
-  the backend's fixed ``units_per_ms`` so that a budget decision never depends on how busy the machine is. Wall
-  time is only a backstop against a stuck engine.
+  the backend's fixed ``units_per_ms`` so that a budget decision never depends on how busy the machine is. Two
+  measured backstops stand behind it: the CPU time of the engine's thread (which load on the machine does not
+  inflate: a builtin working long between two polls), and, much later, wall time (a stall: the thread blocked or
+  never scheduled).
 * A limit breach never escapes as a Python exception: it ends the current call with an :class:`Outcome`.
   ``Outcome.CPU`` and ``Outcome.WALL`` are uncatchable inside JS; ``MEMORY`` and ``STACK`` are reported when the
   corresponding error reaches the host.
@@ -36,8 +38,8 @@ RawFrame = tuple[str, int, int, str]  # file, line, column, function name ("" wh
 class Outcome(str, enum.Enum):
     OK = "ok"
     ERROR = "error"  # a JS exception reached the host (not a limit)
-    CPU = "cpu"  # the deterministic CPU budget of the turn was spent
-    WALL = "wall"  # the wall-clock backstop fired (the engine made no progress in real time)
+    CPU = "cpu"  # the deterministic CPU budget of the turn was spent, or the engine thread's CPU-time backstop
+    WALL = "wall"  # the hard wall limit: the turn stalled without spending its CPU time (blocked, not scheduled)
     MEMORY = "memory"  # the engine's memory limit was hit
     STACK = "stack"  # stack overflow reached the host
     TRAP = "trap"  # the engine itself failed (wasm trap, host error); the engine must be discarded
@@ -52,7 +54,8 @@ class EngineLimits:
     memory_bytes: int = 64 * 1024 * 1024
     stack_bytes: int = 4 * 1024 * 1024  # the most QuickJS may use; what it gets is js_stack_bytes(...)
     cpu_ms_per_turn: float = 2_000.0  # deterministic budget, converted to engine units
-    wall_ms_per_turn: float = 20_000.0  # backstop only
+    thread_cpu_ms_per_turn: float = 30_000.0  # backstop: CPU time the engine's thread spends in a turn (measured)
+    wall_ms_per_turn: float = 120_000.0  # stalls only: the turn took this long without spending its CPU time
     # Host work done for JS is charged to the turn as a fixed cost per host-function call, so that a loop of
     # cheap API calls spends its CPU budget deterministically instead of only the wall-clock backstop.
     host_call_cost_ms: float = 0.05

@@ -2,7 +2,7 @@
 (see :mod:`.qjs_build`) and driven in-process through ctypes.
 
 The shim does the work in C: the JSON trampoline, rejection tracking, allocation accounting and the interrupt
-handler that counts polls against the turn's budget and checks the wall deadline. Python only crosses the bridge.
+handler that counts polls against the turn's budget and checks the backstops (the thread's CPU time, wall time). Python only crosses the bridge.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 import weakref
 from typing import Any
 
-from ._watchdog import WATCHDOG
+from ._watchdog import Backstop
 from .base import (
     CallResult,
     EngineInfo,
@@ -90,7 +90,7 @@ def _load() -> ctypes.CDLL:
                 from exc
         vp, i32, i64 = ctypes.c_void_p, ctypes.c_int32, ctypes.c_int64
         sigs = {
-            "shim_new": (vp, [i64, i64, i64, i64, i64, ctypes.c_double, _HOST_CALL, _HOST_TAKE, ctypes.c_ssize_t]),
+            "shim_new": (vp, [i64, i64, i64, i64, i64, ctypes.c_double, ctypes.c_double, _HOST_CALL, _HOST_TAKE, ctypes.c_ssize_t]),
             "shim_free_state": (None, [vp]),
             "shim_version": (ctypes.c_char_p, []),
             "shim_begin_turn": (None, [vp]),
@@ -151,7 +151,8 @@ class NativeEngine:
         st = lib.shim_new(int(self.limits.memory_bytes), js_stack_bytes(self.limits.stack_bytes, "native"),
                           GC_THRESHOLD_BYTES,
                           self._unit_limit, int(self.limits.host_call_cost_ms * POLLS_PER_MS),
-                          self.limits.wall_ms_per_turn / 1000.0, _host_call, _host_take, self._id)
+                          self.limits.thread_cpu_ms_per_turn / 1000.0, self.limits.wall_ms_per_turn / 1000.0,
+                          _host_call, _host_take, self._id)
         if not st:
             raise EngineUnavailable("the native engine could not allocate a runtime")
         self._st = st
@@ -163,7 +164,7 @@ class NativeEngine:
             raise EngineUnavailable(f"the native engine failed to start: {text}")
         _engines[self._id] = weakref.ref(self)
         self._counter = ctypes.c_int32.from_address(lib.shim_counter_addr(st))
-        self._watch: int | None = None
+        self._backstop = Backstop(self.limits.thread_cpu_ms_per_turn / 1000.0, self.limits.wall_ms_per_turn / 1000.0)
         self._host_fn: HostFunction | None = None
         self._host_frames = False
         self._pending_reply = b""
@@ -220,11 +221,10 @@ class NativeEngine:
         self._refused_start = self._io[IO_REFUSED]
         self._lost_start = self._io[IO_REJECTIONS_LOST]
         self._turn_started = time.perf_counter()
-        # the shim checks the deadline whenever QuickJS polls; a builtin that works long between two polls is
-        # nudged by the watchdog: a zero counter makes the next poll call the handler
-        if self._watch is not None:
-            WATCHDOG.disarm(self._watch)
-        self._watch = WATCHDOG.arm(self._turn_started + self.limits.wall_ms_per_turn / 1000.0, self._force_poll)
+        # the shim checks the backstops whenever QuickJS polls; a builtin that works long between two polls is
+        # nudged by the watchdog once they are due: a zero counter makes the next poll call the handler
+        self._backstop.start()
+        self._backstop.arm(self._force_poll)
 
     def _force_poll(self) -> None:  # the watchdog thread
         if self._st is not None:
@@ -232,9 +232,7 @@ class NativeEngine:
 
     def end_turn(self) -> TurnUsage:
         st = self._live()
-        if self._watch is not None:
-            WATCHDOG.disarm(self._watch)
-            self._watch = None
+        self._backstop.disarm()
         wall = (time.perf_counter() - self._turn_started) * 1000.0 if self._turn_started else 0.0
         self._turn_started = 0.0
         self._lib.shim_turn_usage(st, 1)
@@ -357,9 +355,7 @@ class NativeEngine:
         if st is None:
             return
         _engines.pop(self._id, None)
-        if self._watch is not None:
-            WATCHDOG.disarm(self._watch)
-            self._watch = None
+        self._backstop.disarm()
         self._host_fn = None
         self._io = None  # type: ignore[assignment]
         self._lib.shim_free_state(st)

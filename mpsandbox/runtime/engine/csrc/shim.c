@@ -7,8 +7,9 @@
  * reaches the host only through one host function (exposed to JS under the name the host chooses): under wasm
  * it is the imported mpsb.host_call, on the host a function pointer given to shim_new.
  *
- * CPU budgets: on the host the shim counts QuickJS interrupt polls itself and stops a turn at its poll budget or
- * wall deadline; under wasm the host counts fuel and answers mpsb.should_interrupt. Either way the interrupt
+ * CPU budgets: on the host the shim counts QuickJS interrupt polls itself and stops a turn at its poll budget, at
+ * its thread's CPU-time backstop (CLOCK_THREAD_CPUTIME_ID: load on the machine does not count) or, for stalls, at a
+ * much later wall deadline; under wasm the host counts fuel and answers mpsb.should_interrupt. Either way the interrupt
  * handler is this file's, and a stopped turn makes the next poll throw at once.
  *
  * Evidence: stack frames reach the host as data taken from QuickJS's frame structures (file, line, column,
@@ -101,7 +102,7 @@ typedef struct ShimState {
     /* the turn's CPU accounting (host target; under wasm the host counts fuel) */
     int64_t unit_limit, charged, host_call_cost, acc;
     int32_t period, stopped;
-    double deadline, wall_s, last_check;
+    double cpu_deadline, wall_deadline, cpu_s, wall_s, last_check; /* thread CPU and monotonic seconds */
     host_call_fn host_call;
     host_take_fn host_take;
     intptr_t opaque;
@@ -419,12 +420,14 @@ static int64_t polls(ShimState *st)
 }
 
 #ifndef __wasm__
-static double now_s(void)
+static double clock_s(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
+static double now_s(void) { return clock_s(CLOCK_MONOTONIC); }
+static double cpu_now_s(void) { return clock_s(CLOCK_THREAD_CPUTIME_ID); } /* the calling thread's CPU time */
 #endif
 
 static int interrupt_handler(JSRuntime *r, void *opaque)
@@ -437,12 +440,12 @@ static int interrupt_handler(JSRuntime *r, void *opaque)
 #endif
     if (st->stopped) return 1;
 #ifdef __wasm__
-    if (mpsb_should_interrupt()) st->stopped = STOP_CPU; /* the host knows which (fuel or wall) */
+    if (mpsb_should_interrupt()) st->stopped = STOP_CPU; /* the host knows which (fuel, CPU time or wall) */
 #else
     int64_t used = st->acc + st->charged;
     double t = now_s();
-    if (used > st->unit_limit) st->stopped = STOP_CPU;
-    else if (t > st->deadline) st->stopped = STOP_WALL;
+    if (used > st->unit_limit || cpu_now_s() > st->cpu_deadline) st->stopped = STOP_CPU;
+    else if (t > st->wall_deadline) st->stopped = STOP_WALL;
     if (!st->stopped) {
         int64_t p = st->period;
         double dt = t - st->last_check;
@@ -460,7 +463,7 @@ static int interrupt_handler(JSRuntime *r, void *opaque)
     return st->stopped != STOP_NONE;
 }
 
-/* Start a turn: the poll budget and the wall deadline count from now. */
+/* Start a turn: the poll budget and the backstops count from now (on the thread that runs it). */
 EXPORT("shim_begin_turn") void shim_begin_turn(ShimState *st)
 {
     st->acc = 0;
@@ -472,17 +475,18 @@ EXPORT("shim_begin_turn") void shim_begin_turn(ShimState *st)
     st->period = 1;
     if (st->counter) *st->counter = 1;
     st->last_check = now_s();
-    st->deadline = st->last_check + st->wall_s;
+    st->wall_deadline = st->last_check + st->wall_s;
+    st->cpu_deadline = cpu_now_s() + st->cpu_s;
 #else
     st->period = st->counter ? *st->counter : COUNTER_RESET;
 #endif
 }
 
-/* The turn's figures into io (polls plus host-call charges); at the end of a turn the wall deadline goes. */
+/* The turn's figures into io (polls plus host-call charges); at the end of a turn the backstops go. */
 EXPORT("shim_turn_usage") void shim_turn_usage(ShimState *st, int32_t end)
 {
     st->io[IO_UNITS] = polls(st) + st->charged;
-    if (end) st->deadline = 1e300;
+    if (end) st->cpu_deadline = st->wall_deadline = 1e300;
 }
 
 /* ---- the bridge ------------------------------------------------------------------------------------------------ */
@@ -576,7 +580,7 @@ static void remove_globals(JSContext *ctx)
 
 /* A new instance; status (0 ok, else the error is in the result buffer) goes to io[IO_STOPPED] when it fails. */
 EXPORT("shim_new") ShimState *shim_new(int64_t memory_limit, int64_t stack_size, int64_t gc_threshold,
-                                       int64_t unit_limit, int64_t host_call_cost, double wall_s,
+                                       int64_t unit_limit, int64_t host_call_cost, double cpu_s, double wall_s,
                                        host_call_fn host_call, host_take_fn host_take, intptr_t opaque)
 {
     ShimState *st = calloc(1, sizeof *st);
@@ -586,6 +590,7 @@ EXPORT("shim_new") ShimState *shim_new(int64_t memory_limit, int64_t stack_size,
     st->last_thrown = JS_UNDEFINED;
     st->unit_limit = unit_limit;
     st->host_call_cost = host_call_cost;
+    st->cpu_s = cpu_s;
     st->wall_s = wall_s;
     st->host_call = host_call;
     st->host_take = host_take;
@@ -610,7 +615,7 @@ EXPORT("shim_new") ShimState *shim_new(int64_t memory_limit, int64_t stack_size,
     st->message_atom = JS_NewAtom(st->ctx, "message");
     remove_globals(st->ctx);
     shim_begin_turn(st); /* work before the first turn counts against a turn's budget */
-    st->deadline = 1e300;
+    st->cpu_deadline = st->wall_deadline = 1e300;
     st->trampoline = JS_Eval(st->ctx, TRAMPOLINE, sizeof(TRAMPOLINE) - 1, "<mpsandbox>", JS_EVAL_TYPE_GLOBAL);
     if (JS_IsException(st->trampoline)) {
         st->trampoline = JS_UNDEFINED;

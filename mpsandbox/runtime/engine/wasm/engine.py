@@ -37,7 +37,7 @@ from ..base import (
     module_source,
     split_error,
 )
-from .._watchdog import WATCHDOG
+from .._watchdog import Backstop
 from .build import ensure_module_bytes, module_key
 
 # the shim's io block (int64 slots; see csrc/shim.c)
@@ -143,7 +143,7 @@ class WasmEngine:
         self._host_call_fuel = int(self.limits.host_call_cost_ms * FUEL_PER_MS)
         self._fuel_start = 0
         self._stopped: Outcome | None = None
-        self._deadline = float("inf")
+        self._backstop = Backstop(self.limits.thread_cpu_ms_per_turn / 1000.0, self.limits.wall_ms_per_turn / 1000.0)
         self._turn_started = 0.0
         self._in_turn = False
         self._refused_start = 0
@@ -163,7 +163,6 @@ class WasmEngine:
         self._st = 0  # the shim's state (its io block first) in linear memory
         self._inbox = 0  # a reusable buffer for strings passed in
         self._inbox_cap = 0
-        self._watch: int | None = None
         linker = wasmtime.Linker(shared.engine)
         self._define_imports(linker)
         self._instance = linker.instantiate(self._store, shared.module)
@@ -347,8 +346,9 @@ class WasmEngine:
         if self._fuel_used() > self._unit_limit:  # also between turns: native counts from the last begin_turn
             self._stopped = Outcome.CPU
             return True
-        if time.perf_counter() > self._deadline:
-            self._stopped = Outcome.WALL
+        due = self._backstop.due() if self._in_turn else None  # the thread's CPU time, then a stall's wall time
+        if due is not None:
+            self._stopped = Outcome.CPU if due == "cpu" else Outcome.WALL
             return True
         return False
 
@@ -360,9 +360,9 @@ class WasmEngine:
         """Call an export; a trap (fuel backstop, epoch, wasm stack, engine bug) kills this instance."""
         if self._dead is not None:
             raise _Dead(self._dead, fresh=False)
-        # the interrupt handler stops a turn at its wall deadline when JS polls; the epoch kills the instance
-        # only when it does not (a builtin that runs on and on), with a margin for that poll to come
-        ticks = int((2 * self.limits.wall_ms_per_turn + 1000) / 1000.0 / EPOCH_TICK_S) + 2
+        # the interrupt handler stops a turn at its backstops when JS polls (fuel stops a builtin that burns CPU
+        # without polling); the epoch kills the instance when no poll comes at all past the wall limit (a stall)
+        ticks = int((1.25 * self.limits.wall_ms_per_turn + 1000) / 1000.0 / EPOCH_TICK_S) + 2
         self._store.set_epoch_deadline(ticks)
         try:
             return fn(self._store, *args)
@@ -378,7 +378,7 @@ class WasmEngine:
             return
         self._guard(self._ex["_initialize"])
         # no host function pointers under wasm: the bridge is the module's imports
-        st = self._guard(self._ex["shim_new"], *self._init_params, 0, 0, 0.0, 0, 0, 0)
+        st = self._guard(self._ex["shim_new"], *self._init_params, 0, 0, 0.0, 0.0, 0, 0, 0)
         if not st:
             raise EngineUnavailable("the wasm engine could not allocate a runtime")
         self._st = st
@@ -402,26 +402,22 @@ class WasmEngine:
     def begin_turn(self) -> None:
         self._stopped = None
         self._turn_started = time.perf_counter()
-        self._deadline = self._turn_started + self.limits.wall_ms_per_turn / 1000.0
+        self._backstop.start()
         self._refused_start = self._refused()
         self._lost_start = self._io_count(IO_REJECTIONS_LOST)
         if self._initialized and self._dead is None:
             self._x("shim_begin_turn", self._st)
         self._refuel(0)
         self._in_turn = True
-        if self._watch is not None:
-            WATCHDOG.disarm(self._watch)
-        self._watch = WATCHDOG.arm(self._deadline, self._force_poll) if self._counter_addr else None
+        if self._counter_addr:
+            self._backstop.arm(self._force_poll)
 
     def end_turn(self) -> TurnUsage:
-        if self._watch is not None:
-            WATCHDOG.disarm(self._watch)
-            self._watch = None
+        self._backstop.disarm()
         used = self._fuel_used() if self._store is not None else 0
         wall = (time.perf_counter() - self._turn_started) * 1000.0 if self._turn_started else 0.0
         self._in_turn = False
         self._turn_started = 0.0
-        self._deadline = float("inf")
         heap, _ = self._memory_pair(estimate=False)
         if self._cadence.due(heap):
             estimate = self._cadence.measured(*self._memory_pair())
@@ -601,9 +597,7 @@ class WasmEngine:
                 pass
 
     def close(self) -> None:
-        if self._watch is not None:
-            WATCHDOG.disarm(self._watch)
-            self._watch = None
+        self._backstop.disarm()
         self._counter_addr = 0
         self._host_fn = None
         self._dead = self._dead or "closed"
