@@ -65,7 +65,8 @@ class RunLimits(BaseModel):
     stack_bytes: int = 4 * 1024 * 1024  # see engine.base.js_stack_bytes
     cpu_ms_per_turn: float = 2_000.0
     cpu_ms_total: float = 30_000.0
-    wall_ms_per_turn: float = 20_000.0
+    thread_cpu_ms_per_turn: float = 30_000.0  # backstop: the engine thread's measured CPU time in one turn
+    wall_ms_per_turn: float = 120_000.0  # stalls only (a turn that took this long without spending its CPU time)
     max_turns: int = 20_000
     virtual_ms: int = 5 * 60 * 1000
     max_jobs_per_turn: int = 200_000
@@ -78,6 +79,7 @@ class RunLimits(BaseModel):
             memory_bytes=self.memory_bytes,
             stack_bytes=self.stack_bytes,
             cpu_ms_per_turn=self.cpu_ms_per_turn,
+            thread_cpu_ms_per_turn=self.thread_cpu_ms_per_turn,
             wall_ms_per_turn=self.wall_ms_per_turn,
         )
 
@@ -821,12 +823,15 @@ class Sandbox:
 
     def _on_limit(self, outcome: Outcome, error: Any, task: Task) -> None:
         detail = f"{task.op} {task.label or ''}".strip()
-        if outcome is Outcome.CPU or outcome is Outcome.WALL:
+        if outcome is Outcome.CPU:
             self._cpu_breaches += 1
-            budget = "cpu" if outcome is Outcome.CPU else "wall"
-            self._record(BudgetEvent(**self._ev(), budget=budget, detail=f"turn ended: {detail}"))
+            self._record(BudgetEvent(**self._ev(), budget="cpu", detail=f"turn ended: {detail}"))
             if self._cpu_breaches >= self.limits.max_cpu_breaches:
                 self._end("cpu", f"{self._cpu_breaches} turns ran out of CPU", record=False)
+        elif outcome is Outcome.WALL:
+            # the turn stalled: it took the wall limit without spending its CPU time (the thread blocked or was
+            # never scheduled). Not CPU the bundle spent: recorded apart, and no CPU breach.
+            self._record(BudgetEvent(**self._ev(), budget="wall", detail=f"turn stalled: {detail}"))
         elif outcome is Outcome.MEMORY:
             self._record(BudgetEvent(**self._ev(), budget="memory", detail=f"turn ended: {detail}"))
             self.engine.gc()
