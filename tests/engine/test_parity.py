@@ -122,6 +122,21 @@ def _limit_address_space() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
 
 
+def test_wasm_memory_is_bounds_checked_only_where_the_address_space_is_limited():
+    """Guard pages (no bounds checks, ~15-50% faster) need over 4 GiB of address space an instance: they are used
+    only where nothing limits it."""
+    if engine_unavailable_reason("wasm"):
+        pytest.skip("wasm engine unavailable")
+    from mpsandbox.runtime.engine.wasm import engine as wasm_engine
+
+    probe = "from mpsandbox.runtime.engine.wasm.engine import memory_layout; print(*memory_layout())"
+    limited = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                             preexec_fn=_limit_address_space)
+    assert tuple(map(int, limited.stdout.split())) == wasm_engine.BOUNDED_LAYOUT, limited.stderr
+    if resource.getrlimit(resource.RLIMIT_AS)[0] == resource.RLIM_INFINITY:
+        assert wasm_engine.memory_layout() == wasm_engine.FAST_LAYOUT
+
+
 @pytest.mark.parametrize("engine", ["native", "wasm", "auto"])
 def test_a_review_runs_in_a_4_gib_address_space(engine):
     if engine != "auto" and engine_unavailable_reason(engine):

@@ -282,7 +282,7 @@ WASM_PATCHES: tuple[tuple[str, str], ...] = (
     *((head, head + f"    MPSB_PARSE_PAD({pad});\n") for head, pad in (
         ("static __exception int js_parse_assign_expr2(JSParseState *s, int parse_flags)\n{\n", 768),
         ("static __exception int js_parse_unary(JSParseState *s, int parse_flags)\n{\n", 512),
-        # nested blocks: with bounds-checked memory (MEMORY_RESERVATION in wasm/engine.py) wasmtime's frames are
+        # nested blocks: with bounds-checked memory (BOUNDED_LAYOUT in wasm/engine.py) wasmtime's frames are
         # larger, and braces nested ~2,700 deep ran its stack out before this check
         ("static __exception int js_parse_block(JSParseState *s)\n{\n", 256),
         ("static __exception int js_parse_statement_or_decl(JSParseState *s,\n"

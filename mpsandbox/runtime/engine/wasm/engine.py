@@ -8,9 +8,11 @@ framework has loaded once, later engines restore a copy of that linear memory in
 from __future__ import annotations
 
 import ctypes
+import functools
 import hashlib
 import itertools
 import json
+import resource
 import threading
 import time
 import weakref
@@ -53,11 +55,22 @@ WASM_STACK_BYTES = 8 * 1024 * 1024  # the shadow stack linked into the module (b
 MAX_NATIVE_STACK = 2 * 1024 * 1024  # wasmtime caps the host stack wasm may use at its async stack size (2 MiB)
 EPOCH_TICK_S = 0.01
 # Address space per instance: linear memory is reserved up front and never moves (the watchdog writes into it by
-# address), so the reservation is also the most it can grow to. wasmtime's default (4 GiB, with guard pages that
-# let it drop bounds checks) made every instance take over 4 GiB of address space: two of them fail under
-# `ulimit -v 4194304`. 1 GiB holds the store limit of a 640 MiB JS heap; a larger heap limit is cut to what fits.
-MEMORY_RESERVATION = 1 << 30
-MEMORY_GUARD = 64 * 1024
+# address), so the reservation is also the most it can grow to. wasmtime's default (4 GiB and a 2 GiB guard, which
+# let it drop bounds checks) takes over 4 GiB of address space an instance: two of them fail under
+# `ulimit -v 4194304`. Where the address space is limited, instances reserve 1 GiB (the store limit of a 640 MiB JS
+# heap; a larger heap limit is cut to what fits) and every access is bounds-checked: that costs ~15-50% of CPU time
+# (fib +45%, a loop +15%, allocation +25%), so the default layout stays where nothing limits the address space.
+# Fuel counts wasm instructions, not machine code: budgets and traces are the same in both layouts.
+FAST_LAYOUT = (4 << 30, 2 << 30)  # reservation, guard
+BOUNDED_LAYOUT = (1 << 30, 64 * 1024)
+
+
+@functools.lru_cache(maxsize=1)
+def memory_layout() -> tuple[int, int]:
+    """The layout for this process, chosen once: bounded when its address space is limited (RLIMIT_AS)."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    return FAST_LAYOUT if soft == resource.RLIM_INFINITY else BOUNDED_LAYOUT
+
 FIXED_TIME_NS = 1_735_689_600_000_000_000  # 2025-01-01T00:00:00Z: what the WASI clock always says
 
 
@@ -83,15 +96,14 @@ def _config() -> wasmtime.Config:
     cfg.cranelift_opt_level = "speed"
     cfg.max_wasm_stack = MAX_NATIVE_STACK
     cfg.memory_may_move = False  # the watchdog writes into linear memory by address
-    cfg.memory_reservation = MEMORY_RESERVATION
-    cfg.memory_guard_size = MEMORY_GUARD
+    cfg.memory_reservation, cfg.memory_guard_size = memory_layout()
     cfg.memory_reservation_for_growth = 0
     return cfg
 
 
 def config_fingerprint() -> str:
-    return (f"fuel=1;epoch=1;opt=speed;stack={MAX_NATIVE_STACK};nomove=1;reserve={MEMORY_RESERVATION};"
-            f"guard={MEMORY_GUARD}")
+    reservation, guard = memory_layout()
+    return f"fuel=1;epoch=1;opt=speed;stack={MAX_NATIVE_STACK};nomove=1;reserve={reservation};guard={guard}"
 
 
 def _shared_module() -> _Shared:
@@ -137,7 +149,7 @@ class WasmEngine:
         js_limit = int(self.limits.memory_bytes)
         # room for the allocator's fragmentation over the JS limit (so that the shim's limit, the same as native's,
         # is what a growing heap meets first), within the reservation
-        self._store.set_limits(memory_size=min(MEMORY_RESERVATION,
+        self._store.set_limits(memory_size=min(memory_layout()[0],
                                                2 * js_limit + WASM_STACK_BYTES + 32 * 1024 * 1024))
         self._unit_limit = max(1, int(self.limits.cpu_ms_per_turn * FUEL_PER_MS))
         self._host_call_fuel = int(self.limits.host_call_cost_ms * FUEL_PER_MS)
