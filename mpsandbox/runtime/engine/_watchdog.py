@@ -86,7 +86,7 @@ class Backstop:
 
     def __init__(self, cpu_s: float, wall_s: float) -> None:
         self.cpu_s, self.wall_s = cpu_s, wall_s
-        self._clock = 0
+        self._clock: int | None = None  # the engine thread's CPU clock (a clock id; Linux's are negative)
         self.cpu0 = self.wall0 = 0.0
         self._token: int | None = None
 
@@ -98,7 +98,7 @@ class Backstop:
 
     def cpu_spent(self) -> float:
         """Seconds of CPU time the engine's thread has spent this turn (from any thread)."""
-        return time.clock_gettime(self._clock) - self.cpu0 if self._clock else 0.0
+        return time.clock_gettime(self._clock) - self.cpu0 if self._clock is not None else 0.0
 
     def due(self) -> str | None:
         """"cpu" or "wall" when the turn must stop (the CPU time first), else None."""
