@@ -32,9 +32,9 @@ def test_infinite_loops_end_the_turn_and_the_run_continues(engine_name):
         sb.run()
         sb.tap("ok")
 
-    start = time.perf_counter()
+    start = time.thread_time()  # CPU time: machine load stretches the clock, not this
     trace = run_pages({"pages/p/p": page}, engine=engine_name, limits=FAST, steps=steps)
-    assert time.perf_counter() - start < 10
+    assert time.thread_time() - start < 10
     assert outcomes(trace) == ["cpu", "cpu"]
     assert budgets(trace) == ["cpu", "cpu"]
     assert console_lines(trace) == ["before", "ready still runs", "alive"]
@@ -101,9 +101,9 @@ def test_virtual_time_budget(engine_name):
 
 def test_regex_catastrophic_backtracking_is_interrupted(engine_name):
     page = "Page({ onLoad() { /^(a+)+$/.test('a'.repeat(40) + 'b') } })"
-    start = time.perf_counter()
+    start = time.thread_time()  # CPU time: machine load stretches the clock, not this
     trace = run_pages({"pages/p/p": page}, engine=engine_name, limits=FAST)
-    assert time.perf_counter() - start < 10
+    assert time.thread_time() - start < 10
     assert outcomes(trace) == ["cpu"]
 
 
@@ -113,9 +113,9 @@ def test_heavy_builtin_work_per_iteration_hits_the_cpu_time_backstop(engine_name
         const big = []; for (let i = 0; i < 200000; i++) big.push({ a: i, b: 'x' + i });
         for (;;) JSON.stringify(big);
     } })"""
-    start = time.perf_counter()
+    start = time.thread_time()  # CPU time: machine load stretches the clock, not this
     trace = run_pages({"pages/p/p": page}, engine=engine_name, limits=limits)
-    assert time.perf_counter() - start < 10
+    assert time.thread_time() - start < 10
     assert outcomes(trace) == ["cpu"]  # CPU time the thread spent: a CPU breach, not a stall
 
 
