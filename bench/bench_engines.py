@@ -7,7 +7,8 @@
 - sandbox ready (median ms): new Sandbox for a one-page bundle (the engine as above, then the framework's boot
   call with the API surface and the bundle's modules defined);
 - CPU-bound JS (median ms and wasm/native ratio) on six workloads: a tight loop, calls, fib, primes, allocation + JSON, strings;
-- bridge round trip (median µs): one call of the host function from JS and back;
+- bridge round trip (median µs): one call of the host function from JS and back; the same carrying the caller's
+  stack (five frames deep) as frames read by the shim, and as Error().stack text (the way stacks crossed before);
 - the CPU units each engine charges per real millisecond on each workload (how the budgets are calibrated);
 - RSS after 10 and after --rss-n (default 1,000) sandboxes run and closed in one process (each engine measured in a
   fresh process, so that one engine's memory does not count against the other).
@@ -104,6 +105,30 @@ def bridge_us(engine: str, calls: int = 20000) -> float:
     return statistics.median(samples)
 
 
+def bridge_stack_us(engine: str, structured: bool, calls: int = 20000) -> float:
+    """A host call that carries the caller's stack, five JS frames deep: as the frames the shim reads from QuickJS
+    (``where`` 1), or as Error().stack text (how the framework sent stacks before)."""
+    eng = create_engine(engine, BIG)
+    if structured:
+        eng.set_host_function("__h", lambda op, msg, frames: msg, frames=True)
+        call = "h('op', 'x', 1)"
+    else:
+        eng.set_host_function("__h", lambda op, msg: msg)
+        call = "h('op', new Error().stack + '\\u0001x')"
+    eng.eval("globalThis.spin = function (k) { const h = __h; function a(n) { return b(n) } function b(n) { return c(n) }"
+             f" function c(n) {{ return d(n) }} function d(n) {{ return {call} }}"
+             " for (let i = 0; i < k; i++) a(i); return k }", "b.js")
+    samples = []
+    for _ in range(7):
+        eng.begin_turn()
+        t0 = time.perf_counter()
+        eng.call("spin", calls)
+        samples.append((time.perf_counter() - t0) * 1e6 / calls)
+        eng.end_turn()
+    eng.close()
+    return statistics.median(samples)
+
+
 def _rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * 4096 / (1024 * 1024)
@@ -147,6 +172,8 @@ def main() -> None:
         results[e]["engine"] = engine_ready_ms(e, args.n)
         results[e]["ready"] = ready_ms(e, args.n)
         results[e]["bridge"] = bridge_us(e)
+        results[e]["bridge-text"] = bridge_stack_us(e, structured=False)
+        results[e]["bridge-frames"] = bridge_stack_us(e, structured=True)
         for name, src in WORKLOADS.items():
             results[e][name], rates[e][name] = cpu(e, src)
     print(f"{'figure':36}" + "".join(f"{e:>14}" for e in engines) + "   wasm/native   target")
@@ -156,6 +183,10 @@ def main() -> None:
           + "                 native ≤ 1 ms, wasm ≤ 2 ms")
     print(f"{'bridge round trip (median µs)':36}" + "".join(f"{results[e]['bridge']:>14.2f}" for e in engines)
           + "                 native ≤ 1 µs, wasm ≤ 3 µs")
+    print(f"{'  + stack as Error().stack text (µs)':36}"
+          + "".join(f"{results[e]['bridge-text']:>14.2f}" for e in engines) + "                 the old way")
+    print(f"{'  + stack as frames (µs)':36}" + "".join(f"{results[e]['bridge-frames']:>14.2f}" for e in engines)
+          + "                 shim reads QuickJS's frames")
     rss = {}
     for e in engines:
         out = subprocess.run([sys.executable, __file__, "--rss-only", e, "--rss-n", str(args.rss_n)],

@@ -146,8 +146,8 @@ def run_coverage(art: Artifacts, run: RunArtifacts) -> Coverage:
         handlers_bound=run.handlers_bound,
         handlers_fired=run.handlers_fired,
         unknown_apis=unknown,
-        budget_notes=list(run.budget_notes) + ([f"walk stopped early: {run.stopped_early}"]
-                                               if run.stopped_early else []),
+        budget_notes=list(run.budget_notes) + stall_notes(run) + ([f"walk stopped early: {run.stopped_early}"]
+                                                                  if run.stopped_early else []),
         errors_app=causes.get("app", 0),
         errors_sandbox=sum(n for c, n in causes.items() if c != "app"),
         errors_by_class=dict(sorted(classes.items())),
@@ -155,6 +155,13 @@ def run_coverage(art: Artifacts, run: RunArtifacts) -> Coverage:
                                  description=CAUSE_TEXT[c], example=examples[c])
                       for c, n in sorted(causes.items(), key=lambda kv: (-kv[1], kv[0]))],
     )
+
+
+def stall_notes(run: RunArtifacts) -> list[str]:
+    """Turns that stalled: they reached the wall limit without spending their CPU time (the machine or the host,
+    not the bundle: never a finding), so the walk's record stops short there."""
+    return [f"a turn stalled past the wall limit without spending its CPU time ({e.detail}); not the bundle's CPU"
+            for e in run.trace.of_kind("budget") if e.budget == "wall"]
 
 
 def sandbox_error_seqs(art: Artifacts, run: RunArtifacts) -> set[int]:

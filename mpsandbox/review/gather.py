@@ -33,6 +33,7 @@ def run_limits(policy: Policy) -> RunLimits:
         stack_bytes=b.stack_bytes,
         cpu_ms_per_turn=b.cpu_ms_per_turn,
         cpu_ms_total=b.cpu_ms_total,
+        thread_cpu_ms_per_turn=b.thread_cpu_ms_per_turn,
         wall_ms_per_turn=b.wall_ms_per_turn,
         max_turns=b.max_turns,
         virtual_ms=b.virtual_ms,

@@ -72,7 +72,11 @@ class Budgets(BaseModel):
     cpu_ms_per_turn: float = Field(1_000.0, gt=0)  # WeChat's audit: script <= 1 s per cycle
     # whole-walk caps; the walk raises them to its per-page budgets times the number of pages
     cpu_ms_total: float = Field(20_000.0, gt=0)
-    wall_ms_per_turn: float = Field(10_000.0, gt=0)
+    # measured backstops behind the deterministic budget: the CPU time the engine's thread spends in one turn
+    # (machine load does not inflate it: a turn waiting for a core spends none), and a much larger wall limit for
+    # stalls only. A turn that fills a 512 MB heap spends ~10 s of CPU time under wasm: the backstop leaves room.
+    thread_cpu_ms_per_turn: float = Field(30_000.0, gt=0)
+    wall_ms_per_turn: float = Field(120_000.0, gt=0)
     max_turns: int = Field(20_000, gt=0)
     virtual_ms: int = Field(10 * 60 * 1000, gt=0)
     max_jobs_per_turn: int = Field(100_000, gt=0)

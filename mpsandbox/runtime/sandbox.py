@@ -24,7 +24,7 @@ from ..apis.mocks import MockConfig, load_mock_file
 from ..apis.urls import MAX_URL
 from ..boundedjson import loads as bounded_loads
 from ..bundle.compiled import MODULE_PARAMS as WECHAT_MODULE_PARAMS
-from .engine import Engine, EngineLimits, JobsResult, Outcome, create_engine
+from .engine import CallResult, Engine, EngineLimits, JobsResult, JSError, Outcome, create_engine
 from .modules import to_commonjs
 from .record import Recorder
 from .router import Router, RouteResult
@@ -33,7 +33,7 @@ from .view.session import ViewSession
 from .view.sinks import ViewSink
 from .view.tree import Element
 from .environment import Environment, TurnClock, bundle_digest
-from .stacks import FRAMEWORK_FILE_OF, parse_stack
+from .stacks import FRAMEWORK_FILE_OF, FRAMEWORK_FILES, bundle_frames
 from .trace import (
     VIEW_LOAD_API,
     ApiCallEvent,
@@ -41,6 +41,7 @@ from .trace import (
     BudgetEvent,
     ConsoleEvent,
     ErrorEvent,
+    Frame,
     LifecycleEvent,
     NavigationEvent,
     NoteEvent,
@@ -66,10 +67,11 @@ class RunLimits(BaseModel):
 
     model_config = ConfigDict(frozen=True)
     memory_bytes: int = 512 * 1024 * 1024  # a phone gives the logic layer hundreds of MB; a 312-page Taro app needs ~400 MB
-    stack_bytes: int = 4 * 1024 * 1024  # QuickJS-NG uses ~1.7 KB of C stack per JS call: ~2400 frames
+    stack_bytes: int = 4 * 1024 * 1024  # see engine.base.js_stack_bytes
     cpu_ms_per_turn: float = 2_000.0
     cpu_ms_total: float = 30_000.0
-    wall_ms_per_turn: float = 20_000.0
+    thread_cpu_ms_per_turn: float = 30_000.0  # backstop: the engine thread's measured CPU time in one turn
+    wall_ms_per_turn: float = 120_000.0  # stalls only (a turn that took this long without spending its CPU time)
     max_turns: int = 20_000
     virtual_ms: int = 5 * 60 * 1000
     max_jobs_per_turn: int = 200_000
@@ -84,6 +86,7 @@ class RunLimits(BaseModel):
             memory_bytes=self.memory_bytes,
             stack_bytes=self.stack_bytes,
             cpu_ms_per_turn=self.cpu_ms_per_turn,
+            thread_cpu_ms_per_turn=self.thread_cpu_ms_per_turn,
             wall_ms_per_turn=self.wall_ms_per_turn,
         )
 
@@ -292,7 +295,7 @@ class Sandbox:
         loaded = eng.load_trusted(_framework_source(), FRAMEWORK_FILE_OF.get(self.platform, FRAMEWORK_FILE))
         if not loaded.ok:
             raise RuntimeError(f"the mpsandbox framework failed to load: {loaded.error}")
-        eng.set_host_function(self._names["hostName"], self._host)
+        eng.set_host_function(self._names["hostName"], self._host, frames=True)
         eng.pin("__mpsb_boot")
         eng.pin("__mpsb_entry")
         json_modules = {
@@ -315,10 +318,12 @@ class Sandbox:
         if not booted.ok:
             raise RuntimeError(f"the mpsandbox framework failed to boot: {booted.error}")
         eng.set_rejection_handler(self._names["rejectionName"])
+        eng.pin(self._names["defineName"])  # the module loader: out of every bundle file's reach
         self._define_modules()
 
     def _define_modules(self) -> None:
-        """Evaluate every JS file once as a module factory (turn -1: before launch, costs are not a turn)."""
+        """Compile every JS file on its own as a module function (turn -1: before launch, costs are not a turn).
+        None of a file runs here, and a file that closes its function early is a syntax error of that file."""
         define = self._names["defineName"]
         # WeChat wraps every module (source or compiled) in define("x.js", function(require, module, exports,
         # window, document, ...)) and passes only the first three: browser globals are undefined in a module.
@@ -327,11 +332,13 @@ class Sandbox:
         for path in sorted(self.bundle.files):
             if not path.endswith(".js"):
                 continue
-            prefix = f"{define}({json.dumps(path)}, function ({self._module_params}) {{"
             module_source = to_commonjs(self.bundle.read_text(path))  # ES modules, as the platforms' babel
-            self._line1_offsets[path] = len(prefix) + module_source.line1_shift
-            source = module_source.code
-            res = self.engine.eval(prefix + source + "\n});", path)
+            if module_source.line1_shift:
+                self._line1_offsets[path] = module_source.line1_shift
+            if path in FRAMEWORK_FILES:  # its frames would pass for the framework's and be dropped from evidence
+                res = CallResult(Outcome.ERROR, error=JSError("SyntaxError", "the file name is reserved"))
+            else:
+                res = self.engine.define_module(define, path, self._module_params, module_source.code)
             if not res.ok:
                 if res.outcome.is_limit:
                     self._record(BudgetEvent(**self._ev(), budget=res.outcome.value, detail=f"while defining {path}"))
@@ -343,16 +350,11 @@ class Sandbox:
                         error="module",
                         name=err.name if err else "",
                         message=err.message if err else "failed to evaluate",
-                        stack=self._frames(err.stack if err else "") or self._syntax_frame(path, err),
+                        stack=self._frames(err.frames if err else "") or [Frame(file=path, line=1, column=1)],
                         source=path,
                     )
                 )
         self.engine.end_turn()
-        self.engine.call("__mpsb_entry", "sealDefine", {"name": define, "now": 0})
-
-    def _syntax_frame(self, path: str, err: Any) -> list:
-        frames = parse_stack(f"    at {path}:1:1")
-        return frames
 
     # ---- recording -----------------------------------------------------------------------------------------------
     def _ev(self) -> dict[str, Any]:
@@ -369,14 +371,15 @@ class Sandbox:
     def ev(self) -> dict[str, Any]:  # HostServices
         return self._ev()
 
-    def _frames(self, text: str | None) -> list:
-        if not text:
+    def _frames(self, records: Any) -> list:
+        """Frames in bundle files from the engine's frame records (see engine.base.decode_frames)."""
+        if not records or not isinstance(records, str):
             return []
-        frames = self._stack_cache.get(text)
+        frames = self._stack_cache.get(records)
         if frames is None:
-            frames = parse_stack(text, first_line_offsets=self._line1_offsets)
-            if len(self._stack_cache) < 4096 and len(text) <= 4096:
-                self._stack_cache[text] = frames
+            frames = bundle_frames(records, first_line_offsets=self._line1_offsets)
+            if len(self._stack_cache) < 4096:
+                self._stack_cache[records] = frames
         return list(frames)
 
     # ---- HostServices for API handlers -------------------------------------------------------------------------
@@ -791,6 +794,9 @@ class Sandbox:
                 outcome = Outcome.MEMORY
             elif outcome is Outcome.CPU and usage.memory_refused:
                 outcome = Outcome.MEMORY  # the heap was full first; the CPU ran out while the engine collected
+            if usage.rejections_lost:
+                self._record(BudgetEvent(**self._ev(), budget="memory", detail=f"{usage.rejections_lost} unhandled "
+                                         "rejections could not be kept for reporting: the heap was full"))
         turn.outcome = outcome.value
         turn.jobs = jobs
         self._clock.after_turn(len(self.trace.events) - events0, jobs)
@@ -908,12 +914,15 @@ class Sandbox:
 
     def _on_limit(self, outcome: Outcome, error: Any, task: Task) -> None:
         detail = f"{task.op} {task.label or ''}".strip()
-        if outcome is Outcome.CPU or outcome is Outcome.WALL:
+        if outcome is Outcome.CPU:
             self._cpu_breaches += 1
-            budget = "cpu" if outcome is Outcome.CPU else "wall"
-            self._record(BudgetEvent(**self._ev(), budget=budget, detail=f"turn ended: {detail}"))
+            self._record(BudgetEvent(**self._ev(), budget="cpu", detail=f"turn ended: {detail}"))
             if self._cpu_breaches >= self.limits.max_cpu_breaches:
                 self._end("cpu", f"{self._cpu_breaches} turns ran out of CPU", record=False)
+        elif outcome is Outcome.WALL:
+            # the turn stalled: it took the wall limit without spending its CPU time (the thread blocked or was
+            # never scheduled). Not CPU the bundle spent: recorded apart, and no CPU breach.
+            self._record(BudgetEvent(**self._ev(), budget="wall", detail=f"turn stalled: {detail}"))
         elif outcome is Outcome.MEMORY:
             self._record(BudgetEvent(**self._ev(), budget="memory", detail=f"turn ended: {detail}"))
             self.engine.gc()
@@ -926,25 +935,24 @@ class Sandbox:
             self._end("trap", "the engine failed and was discarded", record=False)
         elif outcome is Outcome.ERROR and error is not None:
             self._record(ErrorEvent(**self._ev(), error="framework", name=error.name, message=error.message,
-                                    stack=self._frames(error.stack), source=detail))
+                                    stack=self._frames(error.frames), source=detail))
 
     # ---- the bridge -------------------------------------------------------------------------------------------------
-    def _host(self, op: str, message: str) -> str:
-        stack, _, payload = message.rpartition("\x01")
+    def _host(self, op: str, payload: str, frames: str) -> str:
         try:
             data = bounded_loads(payload)
-            if "\\ud" in payload or "\\uD" in payload or _SURROGATE.search(stack):
+            if "\\ud" in payload or "\\uD" in payload:
                 # lone UTF-16 surrogates from JS strings: not text, and no JSON or file can hold them
-                data, stack = _scrub(data), _scrub(stack)
+                data = _scrub(data)
         except ValueError:
             self._record(NoteEvent(**self._ev(), code="host-error", message=f"malformed bridge message for {op!r}",
-                                   data={"message": message[:300]}))
+                                   data={"message": payload[:300]}))
             return json.dumps({"hostError": "internal error"})
         fn = self._ops.get(op)
         if fn is None:
             return json.dumps({"hostError": "internal error"})
-        if stack and isinstance(data, dict):
-            data["stack"] = stack
+        if isinstance(data, dict):
+            data["stack"] = frames  # the engine's records: whatever "stack" the payload held is not evidence
         result = fn(data)
         return "null" if result is None else json.dumps(result)
 

@@ -112,6 +112,22 @@ def test_cpu_budget_on_infinite_loop():
     assert finding(report, "cpu-budget").severity is Severity.ERROR
 
 
+def test_a_stalled_turn_is_no_cpu_finding_but_a_coverage_note(engine_name, monkeypatch):
+    """A turn that took the wall limit without spending its CPU time (here: blocked in host code, as on a machine
+    too loaded to schedule it) is not the bundle's CPU: no cpu-budget, and the coverage says where the walk stalled."""
+    import time
+
+    from mpsandbox.runtime.sandbox import Sandbox
+
+    original = Sandbox._op_console
+    monkeypatch.setattr(Sandbox, "_op_console", lambda self, p: time.sleep(0.4) or original(self, p))
+    policy = SMALL.model_copy(update={"budgets": SMALL.budgets.model_copy(update={"wall_ms_per_turn": 250})})
+    report = review_fake(fake({"pages/a/a": "Page({ onLoad() { console.log('x'); for (let i = 0; i < 1e5; i++) {} } })"}),
+                         policy=policy, engine=engine_name)
+    assert "cpu-budget" not in rules_of(report)
+    assert any("stalled" in note for run in report.runs for note in run.coverage.budget_notes)
+
+
 def test_memory_limit():
     report = review_fake(fake({"pages/a/a": "Page({ onLoad() { const a = []; while (true) a.push(new Array(1e5).fill(1)) } })"}),
                          policy=SMALL)

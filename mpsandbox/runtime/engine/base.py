@@ -8,8 +8,10 @@ Conventions shared by every backend:
 
 * CPU is counted in a deterministic unit of the backend (``poll`` on native: QuickJS interrupt polls, i.e.
   calls and backward jumps; ``fuel`` on wasm: wasmtime fuel). Budgets are given in milliseconds and converted with
-  the backend's fixed ``units_per_ms`` so that a budget decision never depends on how busy the machine is. Wall
-  time is only a backstop against a stuck engine.
+  the backend's fixed ``units_per_ms`` so that a budget decision never depends on how busy the machine is. Two
+  measured backstops stand behind it: the CPU time of the engine's thread (which load on the machine does not
+  inflate: a builtin working long between two polls), and, much later, wall time (a stall: the thread blocked or
+  never scheduled).
 * A limit breach never escapes as a Python exception: it ends the current call with an :class:`Outcome`.
   ``Outcome.CPU`` and ``Outcome.WALL`` are uncatchable inside JS; ``MEMORY`` and ``STACK`` are reported when the
   corresponding error reaches the host.
@@ -24,15 +26,20 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, runtime_checkable
 
 JSONValue = Any
-HostFunction = Callable[[str, str], str]
-"""The single host function of the bridge: ``fn(op, payload_json) -> result_json``. Must never raise."""
+HostFunction = Callable[..., str]
+"""The single host function of the bridge: ``fn(op, payload_json) -> result_json``, or
+``fn(op, payload_json, frames) -> result_json`` when set with ``frames=True`` (see :func:`decode_frames`). Must never
+raise."""
+
+FRAME_SEP, FIELD_SEP = "\x1e", "\x1f"
+RawFrame = tuple[str, int, int, str]  # file, line, column, function name ("" when it has none)
 
 
 class Outcome(str, enum.Enum):
     OK = "ok"
     ERROR = "error"  # a JS exception reached the host (not a limit)
-    CPU = "cpu"  # the deterministic CPU budget of the turn was spent
-    WALL = "wall"  # the wall-clock backstop fired (the engine made no progress in real time)
+    CPU = "cpu"  # the deterministic CPU budget of the turn was spent, or the engine thread's CPU-time backstop
+    WALL = "wall"  # the hard wall limit: the turn stalled without spending its CPU time (blocked, not scheduled)
     MEMORY = "memory"  # the engine's memory limit was hit
     STACK = "stack"  # stack overflow reached the host
     TRAP = "trap"  # the engine itself failed (wasm trap, host error); the engine must be discarded
@@ -45,9 +52,10 @@ class Outcome(str, enum.Enum):
 @dataclass(frozen=True)
 class EngineLimits:
     memory_bytes: int = 64 * 1024 * 1024
-    stack_bytes: int = 4 * 1024 * 1024  # QuickJS-NG uses ~1.7 KB of C stack per JS call: ~2400 frames
+    stack_bytes: int = 4 * 1024 * 1024  # the most QuickJS may use; what it gets is js_stack_bytes(...)
     cpu_ms_per_turn: float = 2_000.0  # deterministic budget, converted to engine units
-    wall_ms_per_turn: float = 20_000.0  # backstop only
+    thread_cpu_ms_per_turn: float = 30_000.0  # backstop: CPU time the engine's thread spends in a turn (measured)
+    wall_ms_per_turn: float = 120_000.0  # stalls only: the turn took this long without spending its CPU time
     # Host work done for JS is charged to the turn as a fixed cost per host-function call, so that a loop of
     # cheap API calls spends its CPU budget deterministically instead of only the wall-clock backstop.
     host_call_cost_ms: float = 0.05
@@ -57,11 +65,17 @@ class EngineLimits:
 class JSError:
     name: str
     message: str
-    stack: str = ""
+    frames: str = ""  # the frames recorded for the thrown value, as the shim's records (see decode_frames)
 
     @property
     def text(self) -> str:
         return f"{self.name}: {self.message}" if self.name else self.message
+
+    @property
+    def stack(self) -> str:
+        """The frames as QuickJS renders a stack (for people; evidence takes :attr:`frames`)."""
+        return "\n".join(f"    at {fn or '<anonymous>'} ({file}:{line}:{col})"
+                         for file, line, col, fn in decode_frames(self.frames))
 
 
 @dataclass
@@ -90,6 +104,7 @@ class TurnUsage:
     memory_bytes: int = 0  # heap in use at the end of the turn, as a deterministic figure (goes into traces)
     heap_bytes: int = 0  # heap in use as measured by the allocator (may vary between runs; stats only)
     memory_refused: int = 0  # allocations refused at the memory limit during the turn (when the backend knows)
+    rejections_lost: int = 0  # unhandled rejections the engine could not keep (no memory left to track them)
 
 
 @dataclass
@@ -107,8 +122,15 @@ class Engine(Protocol):
 
     info: EngineInfo
 
-    def set_host_function(self, global_name: str, fn: HostFunction) -> None:
-        """Expose ``fn`` as ``globalThis[global_name](op, payload)``; the framework captures and deletes it."""
+    def set_host_function(self, global_name: str, fn: HostFunction, *, frames: bool = False) -> None:
+        """Expose ``fn`` as ``globalThis[global_name](op, payload[, where[, value]])``; the framework captures and
+        deletes it. With ``frames``, fn also gets the frames JS asked for: ``where`` 1, those of the call; 2, those
+        recorded for ``value`` (a thrown value)."""
+
+    def define_module(self, define_name: str, path: str, params: str, body: str) -> CallResult:
+        """Compile ``body`` as the body of ``function (params)`` on its own, and call the pinned function
+        ``define_name(path, fn)`` with it. Nothing of the body runs; a body that is not one function body (one
+        that closes the function early) is a SyntaxError of ``path``. Lines and columns in frames are the body's."""
 
     def eval(self, source: str, filename: str) -> CallResult:
         """Evaluate untrusted global code; stack traces name ``filename``. Value: the completion value if
@@ -139,6 +161,20 @@ class Engine(Protocol):
     def gc(self) -> None: ...
 
     def close(self) -> None: ...
+
+
+# wasm: QuickJS's stack is the shadow stack in linear memory, and wasmtime's own stack (2 MiB at most) runs ~2-2.6x
+# as much alongside: 576 KiB of shadow stack keeps QuickJS's catchable RangeError first.
+WASM_MAX_JS_STACK = 576 * 1024
+
+
+def js_stack_bytes(stack_bytes: int, engine: str) -> int:
+    """The stack QuickJS may use on each engine, so that the same code recurses about as deep on both (within ~10%
+    for frames of 50 to 1,000 locals): wasm gets 9/64 of ``stack_bytes`` within what wasmtime allows, native 9/4 of
+    that (its values and frames are about twice as large). Calls are also counted (csrc/shim.c, MAX_JS_DEPTH):
+    ordinary recursion meets that first, at the same depth on both."""
+    wasm = max(64 * 1024, min(int(stack_bytes) * 9 // 64, WASM_MAX_JS_STACK))
+    return wasm if engine == "wasm" else wasm * 9 // 4
 
 
 class EstimateCadence:
@@ -172,11 +208,12 @@ class EngineUnavailable(RuntimeError):
     """The backend cannot run on this machine (missing toolchain, unsupported wheel...). Message says why."""
 
 
-def host_reply(fn: HostFunction, op: str, message: str) -> bytes | None:
-    """What the host function answers a call from JS, as UTF-8 (None: undefined). The bridge never raises into
-    the engine: an exception becomes a ``hostError`` reply."""
+def host_reply(fn: HostFunction, op: str, message: str, frames: str | None = None) -> bytes | None:
+    """What the host function answers a call from JS, as UTF-8 (None: undefined); ``frames`` (the shim's records)
+    go to a host function set with ``frames=True``. The bridge never raises into the engine: an exception becomes a
+    ``hostError`` reply."""
     try:
-        out = fn(op, message)
+        out = fn(op, message) if frames is None else fn(op, message, frames)
     except BaseException as exc:  # noqa: BLE001
         out = json.dumps({"hostError": f"{type(exc).__name__}: {exc}"})
     return None if out is None else str(out).encode("utf-8", "surrogatepass")
@@ -191,10 +228,31 @@ def classify_error(text: str) -> Outcome:
     return Outcome.ERROR
 
 
-def split_error(text: str) -> JSError:
-    """Split QuickJS's ``"Name: message\\n    at ..."`` rendering into a :class:`JSError`."""
-    head, _, stack = text.partition("\n")
-    name, sep, message = head.partition(": ")
+def split_error(text: str, frames: str = "") -> JSError:
+    """The shim's ``"Name: message"`` description of an exception (read without running JS) and its frames."""
+    name, sep, message = text.partition(": ")
     if not sep or not name.replace("_", "").isalnum():
-        name, message = "", head
-    return JSError(name=name, message=message, stack=stack)
+        name, message = "", text
+    return JSError(name=name, message=message, frames=frames)
+
+
+def module_source(params: str, body: str) -> str:
+    """What :meth:`Engine.define_module` compiles: the first line (numbered 0) holds the head, so the body's lines
+    are the file's."""
+    return f"(function ({params}) {{\n{body}\n}})"
+
+
+def decode_frames(records: str) -> list[RawFrame]:
+    """The shim's frame records (``file US line US col US name RS`` each, innermost first). The shim writes the
+    separators and blanks every control character inside a field, so no name or file can add or move a frame."""
+    out: list[RawFrame] = []
+    for record in records.split(FRAME_SEP):
+        fields = record.split(FIELD_SEP)
+        if len(fields) != 4:
+            continue
+        file, line, col, fn = fields
+        try:
+            out.append((file, int(line), int(col), fn))
+        except ValueError:
+            continue
+    return out

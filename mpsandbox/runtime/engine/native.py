@@ -2,7 +2,7 @@
 (see :mod:`.qjs_build`) and driven in-process through ctypes.
 
 The shim does the work in C: the JSON trampoline, rejection tracking, allocation accounting and the interrupt
-handler that counts polls against the turn's budget and checks the wall deadline. Python only crosses the bridge.
+handler that counts polls against the turn's budget and checks the backstops (the thread's CPU time, wall time). Python only crosses the bridge.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import weakref
 from typing import Any
 
 from ...boundedjson import loads as bounded_loads
-from ._watchdog import WATCHDOG
+from ._watchdog import Backstop
 from .base import (
     CallResult,
     EngineInfo,
@@ -32,6 +32,8 @@ from .base import (
     TurnUsage,
     classify_error,
     host_reply,
+    js_stack_bytes,
+    module_source,
     split_error,
 )
 
@@ -57,11 +59,11 @@ _fix_malloc_thresholds()
 
 # the shim's io block (int64): see enum in csrc/shim.c
 IO_RESULT_PTR, IO_RESULT_LEN, IO_STACK_PTR, IO_STACK_LEN, IO_MALLOC_SIZE, IO_MEMORY_USED, IO_REFUSED, IO_UNITS, \
-    IO_STOPPED = range(9)
+    IO_STOPPED, IO_REJECTIONS_LOST, IO_COUNT = range(11)
 STOPPED = {1: Outcome.CPU, 2: Outcome.WALL}
 
 _HOST_CALL = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p,
-                              ctypes.c_int32, ctypes.c_void_p, ctypes.c_int32)
+                              ctypes.c_int32, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p, ctypes.c_int32)
 _HOST_TAKE = ctypes.CFUNCTYPE(None, ctypes.c_ssize_t, ctypes.c_void_p)
 
 _lib: ctypes.CDLL | None = None
@@ -100,7 +102,7 @@ def _load() -> ctypes.CDLL:
                 from exc
         vp, i32, i64 = ctypes.c_void_p, ctypes.c_int32, ctypes.c_int64
         sigs = {
-            "shim_new": (vp, [i64, i64, i64, i64, i64, ctypes.c_double, _HOST_CALL, _HOST_TAKE, ctypes.c_ssize_t]),
+            "shim_new": (vp, [i64, i64, i64, i64, i64, ctypes.c_double, ctypes.c_double, _HOST_CALL, _HOST_TAKE, ctypes.c_ssize_t]),
             "shim_free_state": (None, [vp]),
             "shim_version": (ctypes.c_char_p, []),
             "shim_begin_turn": (None, [vp]),
@@ -108,6 +110,7 @@ def _load() -> ctypes.CDLL:
             "shim_eval": (i32, [vp, ctypes.c_char_p, i32, ctypes.c_char_p]),
             "shim_compile": (i32, [vp, ctypes.c_char_p, i32, ctypes.c_char_p]),
             "shim_run_bytecode": (i32, [vp, ctypes.c_char_p, i32]),
+            "shim_define_module": (i32, [vp, ctypes.c_char_p, i32, ctypes.c_char_p, ctypes.c_char_p]),
             "shim_pin": (i32, [vp, ctypes.c_char_p]),
             "shim_call": (i32, [vp, ctypes.c_char_p, ctypes.c_char_p, i32]),
             "shim_set_host_function": (i32, [vp, ctypes.c_char_p]),
@@ -128,13 +131,14 @@ def _load() -> ctypes.CDLL:
 
 
 @_HOST_CALL
-def _host_call(opaque: int, op: int, op_len: int, msg: int, msg_len: int, reply: int, cap: int) -> int:
+def _host_call(opaque: int, op: int, op_len: int, msg: int, msg_len: int, frames: int, frames_len: int, reply: int,
+               cap: int) -> int:
     ref = _engines.get(opaque)
     eng = ref() if ref is not None else None
     if eng is None:
         return -1
     try:
-        return eng._host_call(op, op_len, msg, msg_len, reply, cap)
+        return eng._host_call(op, op_len, msg, msg_len, frames, frames_len, reply, cap)
     except BaseException:  # noqa: BLE001 - never unwind through C; the bridge reports undefined
         return -1
 
@@ -156,13 +160,15 @@ class NativeEngine:
         lib = self._lib = _load()
         self._id = next(_ids)
         self._unit_limit = max(1, int(self.limits.cpu_ms_per_turn * POLLS_PER_MS))
-        st = lib.shim_new(int(self.limits.memory_bytes), int(self.limits.stack_bytes), GC_THRESHOLD_BYTES,
+        st = lib.shim_new(int(self.limits.memory_bytes), js_stack_bytes(self.limits.stack_bytes, "native"),
+                          GC_THRESHOLD_BYTES,
                           self._unit_limit, int(self.limits.host_call_cost_ms * POLLS_PER_MS),
-                          self.limits.wall_ms_per_turn / 1000.0, _host_call, _host_take, self._id)
+                          self.limits.thread_cpu_ms_per_turn / 1000.0, self.limits.wall_ms_per_turn / 1000.0,
+                          _host_call, _host_take, self._id)
         if not st:
             raise EngineUnavailable("the native engine could not allocate a runtime")
         self._st = st
-        self._io = (ctypes.c_int64 * 9).from_address(st)
+        self._io = (ctypes.c_int64 * IO_COUNT).from_address(st)
         if self._io[IO_STOPPED] == -1:
             text = self._result()
             lib.shim_free_state(st)
@@ -170,10 +176,12 @@ class NativeEngine:
             raise EngineUnavailable(f"the native engine failed to start: {text}")
         _engines[self._id] = weakref.ref(self)
         self._counter = ctypes.c_int32.from_address(lib.shim_counter_addr(st))
-        self._watch: int | None = None
+        self._backstop = Backstop(self.limits.thread_cpu_ms_per_turn / 1000.0, self.limits.wall_ms_per_turn / 1000.0)
         self._host_fn: HostFunction | None = None
+        self._host_frames = False
         self._pending_reply = b""
         self._refused_start = 0
+        self._lost_start = 0
         self._turn_started = 0.0
         self._cadence = EstimateCadence()
         self.info = EngineInfo(name="native", cpu_unit="poll", units_per_ms=POLLS_PER_MS,
@@ -188,9 +196,12 @@ class NativeEngine:
         return self._text(IO_RESULT_PTR, IO_RESULT_LEN)
 
     def _stack(self) -> str:
-        return self._text(IO_STACK_PTR, IO_STACK_LEN)
+        """The frames recorded for the last exception (the shim's records)."""
+        n = self._io[IO_STACK_LEN]
+        return ctypes.string_at(self._io[IO_STACK_PTR], n).decode("utf-8", "replace") if n > 0 else ""
 
-    def _host_call(self, op_ptr: int, op_len: int, msg_ptr: int, msg_len: int, reply: int, cap: int) -> int:
+    def _host_call(self, op_ptr: int, op_len: int, msg_ptr: int, msg_len: int, frames_ptr: int, frames_len: int,
+                   reply: int, cap: int) -> int:
         """JS called the host function: the reply goes to ``reply`` when it fits ``cap``, else it is kept for
         ``_host_take``. Returns the reply's length, -1 for undefined."""
         fn = self._host_fn
@@ -198,7 +209,10 @@ class NativeEngine:
             return -1
         op = ctypes.string_at(op_ptr, op_len).decode("utf-8", "surrogatepass") if op_len else ""
         msg = ctypes.string_at(msg_ptr, msg_len).decode("utf-8", "surrogatepass") if msg_len else ""
-        data = host_reply(fn, op, msg)
+        frames = None
+        if self._host_frames:
+            frames = ctypes.string_at(frames_ptr, frames_len).decode("utf-8", "replace") if frames_len > 0 else ""
+        data = host_reply(fn, op, msg, frames)
         if data is None:
             return -1
         if len(data) <= cap:
@@ -217,12 +231,12 @@ class NativeEngine:
         st = self._live()
         self._lib.shim_begin_turn(st)
         self._refused_start = self._io[IO_REFUSED]
+        self._lost_start = self._io[IO_REJECTIONS_LOST]
         self._turn_started = time.perf_counter()
-        # the shim checks the deadline whenever QuickJS polls; a builtin that works long between two polls is
-        # nudged by the watchdog: a zero counter makes the next poll call the handler
-        if self._watch is not None:
-            WATCHDOG.disarm(self._watch)
-        self._watch = WATCHDOG.arm(self._turn_started + self.limits.wall_ms_per_turn / 1000.0, self._force_poll)
+        # the shim checks the backstops whenever QuickJS polls; a builtin that works long between two polls is
+        # nudged by the watchdog once they are due: a zero counter makes the next poll call the handler
+        self._backstop.start()
+        self._backstop.arm(self._force_poll)
 
     def _force_poll(self) -> None:  # the watchdog thread
         if self._st is not None:
@@ -230,9 +244,7 @@ class NativeEngine:
 
     def end_turn(self) -> TurnUsage:
         st = self._live()
-        if self._watch is not None:
-            WATCHDOG.disarm(self._watch)
-            self._watch = None
+        self._backstop.disarm()
         wall = (time.perf_counter() - self._turn_started) * 1000.0 if self._turn_started else 0.0
         self._turn_started = 0.0
         self._lib.shim_turn_usage(st, 1)
@@ -247,7 +259,8 @@ class NativeEngine:
         units = io[IO_UNITS]
         return TurnUsage(cpu_units=units, cpu_ms=round(units / POLLS_PER_MS, 3), wall_ms=wall,
                          memory_bytes=estimate, heap_bytes=heap,
-                         memory_refused=max(0, io[IO_REFUSED] - self._refused_start))
+                         memory_refused=max(0, io[IO_REFUSED] - self._refused_start),
+                         rejections_lost=max(0, io[IO_REJECTIONS_LOST] - self._lost_start))
 
     # -- outcomes -------------------------------------------------------------------------------------------
     def _failure(self) -> CallResult:
@@ -255,24 +268,28 @@ class NativeEngine:
         stopped = STOPPED.get(self._io[IO_STOPPED])
         if stopped is not None and "interrupted" in text:
             return CallResult(stopped, error=JSError("InternalError", "interrupted", stack))
-        err = split_error(text)
-        if stack and not err.stack:
-            err = JSError(err.name, err.message, stack)
-        return CallResult(classify_error(text), error=err)
+        return CallResult(classify_error(text), error=split_error(text, stack))
 
     def _value(self) -> CallResult:
         raw = self._result()
         return CallResult(Outcome.OK, value=bounded_loads(raw) if raw else None)
 
     # -- protocol -------------------------------------------------------------------------------------------
-    def set_host_function(self, global_name: str, fn: HostFunction) -> None:
+    def set_host_function(self, global_name: str, fn: HostFunction, *, frames: bool = False) -> None:
         self._host_fn = fn
+        self._host_frames = frames
         self._lib.shim_set_host_function(self._live(), global_name.encode("utf-8", "surrogatepass"))
 
     def eval(self, source: str, filename: str) -> CallResult:
         data = source.encode("utf-8", "surrogatepass")
         status = self._lib.shim_eval(self._live(), data, len(data), filename.encode("utf-8", "replace"))
         return self._value() if status == 0 else self._failure()
+
+    def define_module(self, define_name: str, path: str, params: str, body: str) -> CallResult:
+        data = module_source(params, body).encode("utf-8", "surrogatepass")
+        status = self._lib.shim_define_module(self._live(), data, len(data), path.encode("utf-8", "surrogatepass"),
+                                              define_name.encode("utf-8", "surrogatepass"))
+        return CallResult(Outcome.OK) if status == 0 else self._failure()
 
     def load_trusted(self, source: str, filename: str) -> CallResult:
         """Run mpsandbox's own code, compiled once per process and replayed from bytecode."""
@@ -350,9 +367,7 @@ class NativeEngine:
         if st is None:
             return
         _engines.pop(self._id, None)
-        if self._watch is not None:
-            WATCHDOG.disarm(self._watch)
-            self._watch = None
+        self._backstop.disarm()
         self._host_fn = None
         self._io = None  # type: ignore[assignment]
         self._lib.shim_free_state(st)

@@ -93,11 +93,168 @@ COMMON_PATCHES: tuple[tuple[str, str], ...] = (
     # the regex engine checks every 10,000 steps: through the counter too (as 500 polls), so counts stay exact
     ("    return (rt->interrupt_handler &&\n            rt->interrupt_handler(rt, rt->interrupt_opaque));\n",
      "    (void)rt;\n    return mpsb_poll_quiet(ctx, 500);\n"),
+    # evidence: every backtrace QuickJS builds (an Error made, a value thrown, a syntax error) is shown to the shim,
+    # which records the frames as data (csrc/shim.c, mpsb_on_backtrace)
+    ("static void build_backtrace(JSContext *ctx, JSValueConst error_val,\n",
+     "void mpsb_on_backtrace(JSContext *ctx, JSValueConst val, const char *filename, int line, int col, int flags);\n"
+     "static void build_backtrace(JSContext *ctx, JSValueConst error_val,\n"),
+    ("    rt->in_build_stack_trace = true;\n    error_obj = js_dup(error_val);\n",
+     "    rt->in_build_stack_trace = true;\n"
+     "    mpsb_on_backtrace(ctx, error_val, filename, line_num, col_num, backtrace_flags);\n"
+     "    error_obj = js_dup(error_val);\n"),
+    # the same recursion limit on both targets: a count of JS calls, not only bytes of C stack (which differ)
+    ("    struct JSStackFrame *current_stack_frame;\n",
+     "    struct JSStackFrame *current_stack_frame;\n    int mpsb_depth, mpsb_max_depth; /* mpsandbox patch */\n"),
+    ("    if (js_check_stack_overflow(rt, alloca_size))\n        return JS_ThrowStackOverflow(caller_ctx);\n",
+     "    if (js_check_stack_overflow(rt, alloca_size) ||\n"
+     "        (rt->mpsb_max_depth && rt->mpsb_depth >= rt->mpsb_max_depth))\n"
+     "        return JS_ThrowStackOverflow(caller_ctx);\n"),
+    ("            sf->prev_frame = rt->current_stack_frame;\n            rt->current_stack_frame = sf;\n"
+     "            if (s->throw_flag)\n",
+     "            sf->prev_frame = rt->current_stack_frame;\n            rt->current_stack_frame = sf;\n"
+     "            rt->mpsb_depth++;\n            if (s->throw_flag)\n"),
+    ("    sf->prev_frame = rt->current_stack_frame;\n    rt->current_stack_frame = sf;\n"
+     "    ctx = b->realm; /* set the current realm */\n",
+     "    sf->prev_frame = rt->current_stack_frame;\n    rt->current_stack_frame = sf;\n    rt->mpsb_depth++;\n"
+     "    ctx = b->realm; /* set the current realm */\n"),
+    ("    rt->current_stack_frame = sf->prev_frame;\n    return ret_val;\n}\n\nJSValue JS_Call(",
+     "    rt->current_stack_frame = sf->prev_frame;\n    rt->mpsb_depth--;\n    return ret_val;\n}\n\nJSValue JS_Call("),
 )
-# Appended to quickjs.c: the one accessor the shim needs that quickjs.h does not offer.
-QUICKJS_APPENDIX = """
-/* mpsandbox patch: where the interrupt counter lives */
+
+# Appended to quickjs.c: what the shim needs of QuickJS's internals and quickjs.h does not offer.
+QUICKJS_APPENDIX = r"""
+/* ---- mpsandbox patch: accessors for csrc/shim.c ---- */
+/* where the interrupt counter lives */
 int *mpsb_interrupt_counter(JSContext *ctx) { return &ctx->interrupt_counter; }
+
+void mpsb_set_max_depth(JSRuntime *rt, int depth) { rt->mpsb_max_depth = depth; }
+
+/* Little stack left: a stack overflow is being thrown. The shim records nothing then (its work would need stack that
+   is not there: under wasm, wasmtime's own stack runs out before QuickJS's check of the shadow stack would). */
+bool mpsb_stack_low(JSContext *ctx) { return js_check_stack_overflow(ctx->rt, 32 * 1024); }
+
+/* The first code units of a flat string as UTF-8 (at most units of them: the work is bounded too). */
+static void mpsb_string_head(JSValueConst v, char *buf, size_t size, uint32_t units)
+{
+    JSString *p;
+    buf[0] = '\0';
+    if (JS_VALUE_GET_TAG(v) != JS_TAG_STRING)
+        return;
+    p = JS_VALUE_GET_STRING(v);
+    if (units > p->len)
+        units = p->len;
+    if (p->is_wide_char)
+        utf8_encode_buf16(buf, size, str16(p), units);
+    else
+        utf8_encode_buf8(buf, size, str8(p), units);
+}
+
+/* The JS frames on the stack now, innermost first, up to max: each given to emit as data read from QuickJS's frame
+   structures (the file the function was compiled as, the position of its current instruction, its own "name" data
+   property, like the text backtrace, but never more than name_units of it). Native frames are skipped. */
+int mpsb_frames(JSContext *ctx, int max, uint32_t name_units,
+                void (*emit)(void *opaque, const char *file, int line, int col, const char *name), void *opaque)
+{
+    JSRuntime *rt = ctx->rt;
+    JSStackFrame *sf;
+    char file[768], name[1536];
+    int n = 0;
+    for (sf = rt->current_stack_frame; sf != NULL && n < max; sf = sf->prev_frame) {
+        JSObject *p;
+        JSFunctionBytecode *b;
+        JSProperty *pr;
+        JSShapeProperty *prs;
+        int line, col;
+        if (JS_VALUE_GET_TAG(sf->cur_func) != JS_TAG_OBJECT)
+            continue;
+        p = JS_VALUE_GET_OBJ(sf->cur_func);
+        if (!js_class_has_bytecode(p->class_id))
+            continue;
+        b = p->u.func.function_bytecode;
+        line = b->line_num;
+        col = b->col_num;
+        if (sf->cur_pc)
+            line = find_line_num(ctx, b, sf->cur_pc - b->byte_code_buf - 1, &col);
+        file[0] = '\0';
+        if (b->filename != JS_ATOM_NULL)
+            JS_AtomGetStrRT(rt, file, sizeof file, b->filename);
+        name[0] = '\0';
+        prs = find_own_property(&pr, p, JS_ATOM_name);
+        if (prs && (prs->flags & JS_PROP_TMASK) == JS_PROP_NORMAL)
+            mpsb_string_head(pr->u.value, name, sizeof name, name_units < 512 ? name_units : 512);
+        emit(opaque, file, line, col, name);
+        n++;
+        if (b->backtrace_barrier)
+            break;
+    }
+    return n;
+}
+
+/* obj[atom] when it is a data property of obj or of an object on its prototype chain, read without running any
+   JS (no getter, no proxy trap, no toString); JS_UNDEFINED otherwise. A property QuickJS has not made yet (an
+   autoinit one, such as Error.prototype.name until first read) is made: its maker is QuickJS's own C code. */
+JSValue mpsb_data_property(JSContext *ctx, JSValueConst obj, JSAtom atom)
+{
+    JSObject *p;
+    JSProperty *pr;
+    JSShapeProperty *prs;
+    int depth;
+    if (JS_VALUE_GET_TAG(obj) != JS_TAG_OBJECT)
+        return JS_UNDEFINED;
+    p = JS_VALUE_GET_OBJ(obj);
+    for (depth = 0; p != NULL && depth < 64; depth++) {
+        if (p->class_id == JS_CLASS_PROXY)
+            return JS_UNDEFINED;
+        prs = find_own_property(&pr, p, atom);
+        if (prs && (prs->flags & JS_PROP_TMASK) == JS_PROP_AUTOINIT) {
+            if (JS_AutoInitProperty(ctx, p, atom, pr, prs)) {
+                JS_FreeValue(ctx, JS_GetException(ctx));
+                return JS_UNDEFINED;
+            }
+            prs = find_own_property(&pr, p, atom);
+        }
+        if (prs)
+            return (prs->flags & JS_PROP_TMASK) == JS_PROP_NORMAL ? js_dup(pr->u.value) : JS_UNDEFINED;
+        p = p->shape->proto;
+    }
+    return JS_UNDEFINED;
+}
+
+/* Compile global code whose first line is numbered line (JS_Eval2 starts at 1 at least). */
+JSValue mpsb_compile_at(JSContext *ctx, const char *src, size_t len, const char *filename, int line)
+{
+    return JS_EvalInternal(ctx, ctx->global_obj, src, len, filename, line,
+                           JS_EVAL_TYPE_GLOBAL | JS_EVAL_FLAG_COMPILE_ONLY, -1);
+}
+
+/* A rejected promise that has gained a handler since it was rejected. */
+bool mpsb_promise_is_handled(JSValueConst promise)
+{
+    JSPromiseData *s = JS_GetOpaque(promise, JS_CLASS_PROMISE);
+    return s == NULL || s->is_handled;
+}
+
+/* The functions compiled with a script (the top level's constants): how many, and the source text of the first. */
+int mpsb_script_functions(JSValueConst script, const char **source, size_t *len)
+{
+    JSFunctionBytecode *b;
+    int i, n = 0;
+    *source = NULL;
+    *len = 0;
+    if (JS_VALUE_GET_TAG(script) != JS_TAG_FUNCTION_BYTECODE)
+        return -1;
+    b = JS_VALUE_GET_PTR(script);
+    for (i = 0; i < b->cpool_count; i++) {
+        if (JS_VALUE_GET_TAG(b->cpool[i]) == JS_TAG_FUNCTION_BYTECODE) {
+            JSFunctionBytecode *f = JS_VALUE_GET_PTR(b->cpool[i]);
+            if (n++ == 0) {
+                *source = f->source;
+                *len = f->source ? (size_t)f->source_len : 0;
+            }
+        }
+    }
+    return n;
+}
 """
 
 # ---- wasm only -----------------------------------------------------------------------------------------------------
@@ -118,13 +275,19 @@ static inline __attribute__((always_inline)) bool js_check_stack_overflow(JSRunt
     uintptr_t sp;"""
 # The parser's recursive functions make no check of their own (next_token checks the shadow stack pointer) and
 # keep ~2 KB a nesting level on wasmtime's stack: pads in the functions that every level of nesting of expressions
-# goes through (assignment expressions, unary chains) make deep nesting a catchable RangeError too (~450 levels of
-# brackets). Nested statements already use enough shadow stack for the check (no pad: long else-if chains).
+# goes through (assignment expressions, unary and `new` chains, blocks) make deep nesting a catchable RangeError too
+# (~450 levels of brackets). Statements get a small pad: else-if chains (one nesting level each) of ~3,000 still parse.
 WASM_PATCHES: tuple[tuple[str, str], ...] = (
     (STACK_CHECK, STACK_CHECK_PADDED),
     *((head, head + f"    MPSB_PARSE_PAD({pad});\n") for head, pad in (
         ("static __exception int js_parse_assign_expr2(JSParseState *s, int parse_flags)\n{\n", 768),
         ("static __exception int js_parse_unary(JSParseState *s, int parse_flags)\n{\n", 512),
+        # nested blocks: with bounds-checked memory (BOUNDED_LAYOUT in wasm/engine.py) wasmtime's frames are
+        # larger, and braces nested ~2,700 deep ran its stack out before this check
+        ("static __exception int js_parse_block(JSParseState *s)\n{\n", 256),
+        ("static __exception int js_parse_statement_or_decl(JSParseState *s,\n"
+         "                                                  int decl_mask)\n{\n", 96),
+        ("static __exception int js_parse_postfix_expr(JSParseState *s, int parse_flags)\n{\n", 256),
     )),
 )
 

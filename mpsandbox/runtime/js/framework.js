@@ -340,26 +340,27 @@
     if (!c) return;
     serCuts = null;
     c.where = where;
-    host('cut', '\u0001' + serialize(c, -1));
+    host('cut', strSlice(serialize(c, -1), 0), 0);
   }
 
-  // The stack text travels before a U+0001, outside the JSON: it needs no escaping, and JSON text never holds a raw
-  // control character. NUL would end the string on its way to the host, so it is replaced in the stack text.
-  function send(op, payload, stack) {
-    var head = !stack ? '' : strIndexOf(stack, '\u0000') === -1 ? stack : strReplace(stack, /\u0000/g, '\ufffd');
+  // Frames never travel as text: `where` asks the engine for them, which reads them from its own frame structures
+  // (runtime/engine/csrc/shim.c): HERE, the frames of this call; THROWN, those recorded for `thrown`, a value the
+  // bundle threw (an Error: where it was made; anything else: where it was thrown).
+  var HERE = 1, THROWN = 2;
+  function send(op, payload, where, thrown) {
     // slice(0) flattens the rope QuickJS-NG builds for long concatenations: the Python binding of the bridge
     // cannot convert rope strings (tag -6), so every message crosses as a flat string.
     var body = payload === undefined ? 'null' : safeJSON(payload, op === 'call' || op === 'ocall' ? 'args' : null);
     if (serCuts) reportCuts(op === 'call' ? payload.via : op === 'ocall' ? 'ocall:' + payload.oid + '.' + payload.method : op);
-    var raw = host(op, strSlice(head + '\u0001' + body, 0));
+    var raw = host(op, strSlice(body, 0), where | 0, thrown);
     if (raw === undefined || raw === null || raw === '') return null;
     var reply = parseJSON(raw);
     if (reply && hasOwn(reply, 'hostError')) throw new E(S(reply.hostError));
     return reply;
   }
 
-  function here() {
-    // The stack at the point a bundle reached the framework, as text; the host maps and filters it.
+  function callSite() {
+    // The stack as text: a key to tell call sites apart, never evidence.
     return errorStackOf(new E());
   }
 
@@ -392,14 +393,14 @@
     var handler = null;
     if (!reportingError && appInstance && typeof appInstance.onError === 'function') handler = 'App.onError';
     info.handled_by = handler;
-    send('error', info);
+    send('error', info, THROWN, e);
     if (handler) {
       reportingError = true;
       try {
         apply(appInstance.onError, appInstance, [info.message + (info.stack ? '\n' + info.stack : '')]);
       } catch (e2) {
         var i2 = describe(e2); i2.source = 'App.onError'; i2.error = 'uncaught'; i2.handled_by = null;
-        send('error', i2);
+        send('error', i2, THROWN, e2);
       } finally { reportingError = false; }
     }
     fireApiListeners('onError', [info.message]);
@@ -412,7 +413,7 @@
     var handler = null;
     if (appInstance && typeof appInstance.onUnhandledRejection === 'function') handler = 'App.onUnhandledRejection';
     info.handled_by = handler;
-    send('error', info);
+    send('error', info, THROWN, reason);
     if (handler) {
       try { apply(appInstance.onUnhandledRejection, appInstance, [{ reason: reason, promise: promise }]); }
       catch (e2) { reportError(e2, 'App.onUnhandledRejection'); }
@@ -591,7 +592,7 @@
   // ---- dynamic code: recorded, and refused as the platforms do ---------------------------------------------
   function refuseDynamic(what, code) {
     var text = typeof code === 'string' ? code : safeString(code);
-    send('dynamic', { what: what, code: strSlice(text, 0, 500) }, here());
+    send('dynamic', { what: what, code: strSlice(text, 0, 500) }, HERE);
   }
   function installDynamicCodeGuards() {
     var realEval = global.eval;
@@ -643,7 +644,7 @@
     var levels = ['log', 'info', 'warn', 'error', 'debug', 'trace'];
     for (var i = 0; i < levels.length; i++) {
       (function (level) {
-        c[level] = named(level, function () { send('console', { level: level, text: formatArgs(arguments) }, here()); });
+        c[level] = named(level, function () { send('console', { level: level, text: formatArgs(arguments) }, HERE); });
       })(levels[i]);
     }
     c.group = c.log; c.groupEnd = function () {}; c.table = c.log; c.dir = c.log; c.assert = function (cond) {
@@ -888,7 +889,7 @@
     send('setData', { target: kind, route: inst.__route__ || (inst.__page ? inst.__page.__route__ : null),
                       pageId: kind === 'component' ? (inst.__page ? inst.__page.__pageId : null) : inst.__pageId,
                       component: kind === 'component' ? inst.is : null, keys: ks, bytes: bytes,
-                      applied: applied, cb: cbId }, here());
+                      applied: applied, cb: cbId }, HERE);
     if (!applied) {
       send('console', { level: 'error', text: 'setData data size exceeds limit (' + bytes + ' bytes > 1MB); not applied' });
       return;
@@ -974,7 +975,7 @@
             if (p.readonly) return;
             rec.vals[name] = v;
             if (p.record && oid) {
-              send('ocall', { cid: ++callSeq, oid: oid, method: name, kind: 'set', args: [v], cbs: [] }, here());
+              send('ocall', { cid: ++callSeq, oid: oid, method: name, kind: 'set', args: [v], cbs: [] }, HERE);
             }
             if (p.fires) {
               var handlerName = p.fires;
@@ -1011,7 +1012,7 @@
         if (typeof fn === 'function') { var at = arrIndexOf(list, fn); if (at !== -1) arrSplice(list, at, 1); }
         else list.length = 0;
       }
-      if (oid) send('ocall', { oid: oid, method: method, kind: kind, args: [], cbs: [], fn: typeof fn === 'function' }, here());
+      if (oid) send('ocall', { oid: oid, method: method, kind: kind, args: [], cbs: [], fn: typeof fn === 'function' }, HERE);
       return undefined;
     }
     if (kind === 'frame') {
@@ -1078,7 +1079,7 @@
       sent[0] = readOptions(first);
     }
     var payload = { cid: cid, cbs: sc.names, kind: kind, args: sent }; // args last: a cut leaves the rest whole
-    var where = here();
+    var where = HERE;
     if (target.oid) { payload.oid = target.oid; payload.method = target.method; }
     else { payload.id = target.id; payload.via = target.via; }
     var reply = send(op, payload, where) || { r: 'undefined' };
@@ -1147,7 +1148,7 @@
         if (spec.kind === 'listener') { if (typeof cb === 'function') push(list, cb); }
         else if (typeof cb === 'function') { var at = arrIndexOf(list, cb); if (at !== -1) arrSplice(list, at, 1); }
         else list.length = 0;
-        send('call', { cid: ++callSeq, id: spec.id, via: via, args: [], cbs: [], kind: spec.kind, fn: typeof cb === 'function' }, here());
+        send('call', { cid: ++callSeq, id: spec.id, via: via, args: [], cbs: [], kind: spec.kind, fn: typeof cb === 'function' }, HERE);
       };
     } else {
       fn = spec.id === 'nextTick'
@@ -1195,10 +1196,10 @@
     return new Proxy(target, {
       get: function (t, prop, receiver) {
         if (typeof prop === 'string' && !hasOwn(t, prop) && !hasOwn(IGNORED_PROBES, prop)) {
-          var key = prop + '@' + here();
+          var key = prop + '@' + callSite();
           if (!reported[key]) {
             reported[key] = 1;
-            send('unknown', { name: prop, via: prefix + '.' + prop }, here());
+            send('unknown', { name: prop, via: prefix + '.' + prop }, HERE);
           }
           return undefined;
         }
@@ -1919,7 +1920,7 @@
         if (!noted) {
           noted = true;
           send('note', { code: 'platform-global-replaced', message: 'the bundle replaced the global ' + name,
-                         data: { name: name } }, here());
+                         data: { name: name } }, HERE);
         }
         current = value;
       },
@@ -1968,7 +1969,7 @@
         send('note', { code: known ? 'plugin-used' : 'plugin-undeclared',
                        message: known ? 'the bundle uses plugin ' + name + (declared[name] ? ' (' + declared[name] + ')' : '')
                                       : 'the bundle requires plugin ' + name + ', which app.json does not declare',
-                       data: { name: name, provider: known ? declared[name] : null } }, here());
+                       data: { name: name, provider: known ? declared[name] : null } }, HERE);
         stubs[name] = stub(name, 0);
       }
       return stubs[name];
@@ -2075,9 +2076,6 @@
       preloadRule: app.preloadRule || {}, permission: app.permission || {}, plugins: app.plugins || {}
     };
   }
-
-  function sealDefine(name) { delete global[name]; }
-  commands.sealDefine = function (p) { sealDefine(p.name); return null; };
 
   defineProperty(global, '__mpsb_boot', { value: boot, writable: false, configurable: true });
   defineProperty(global, '__mpsb_entry', { value: entry, writable: false, configurable: true });

@@ -7,9 +7,16 @@
  * reaches the host only through one host function (exposed to JS under the name the host chooses): under wasm
  * it is the imported mpsb.host_call, on the host a function pointer given to shim_new.
  *
- * CPU budgets: on the host the shim counts QuickJS interrupt polls itself and stops a turn at its poll budget or
- * wall deadline; under wasm the host counts fuel and answers mpsb.should_interrupt. Either way the interrupt
+ * CPU budgets: on the host the shim counts QuickJS interrupt polls itself and stops a turn at its poll budget, at
+ * its thread's CPU-time backstop (CLOCK_THREAD_CPUTIME_ID: load on the machine does not count) or, for stalls, at a
+ * much later wall deadline; under wasm the host counts fuel and answers mpsb.should_interrupt. Either way the interrupt
  * handler is this file's, and a stopped turn makes the next poll throw at once.
+ *
+ * Evidence: stack frames reach the host as data taken from QuickJS's frame structures (file, line, column,
+ * function name; capped, control characters blanked), never as text a bundle can shape. A bridge call can carry
+ * the frames of the moment it is made, or those recorded for a thrown value: an Error keeps the frames of where it
+ * was made (recorded on it under a private symbol when QuickJS builds its backtrace), any other value those of the
+ * throw that raised it (the last such throw is kept). The host reads records "file US line US col US name RS".
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -23,7 +30,7 @@
 #define EXPORT(name) __attribute__((export_name(name)))
 #define IMPORT(name) __attribute__((import_module("mpsb"), import_name(name)))
 IMPORT("host_call") int32_t mpsb_host_call(const char *op, int32_t op_len, const char *msg, int32_t msg_len,
-                                          char *reply, int32_t reply_cap);
+                                          const char *frames, int32_t frames_len, char *reply, int32_t reply_cap);
 IMPORT("host_take") void mpsb_host_take(char *dst);
 IMPORT("should_interrupt") int32_t mpsb_should_interrupt(void);
 #else
@@ -32,23 +39,42 @@ IMPORT("should_interrupt") int32_t mpsb_should_interrupt(void);
 #endif
 
 typedef int32_t (*host_call_fn)(intptr_t opaque, const char *op, int32_t op_len, const char *msg, int32_t msg_len,
-                                char *reply, int32_t reply_cap);
+                                const char *frames, int32_t frames_len, char *reply, int32_t reply_cap);
 typedef void (*host_take_fn)(intptr_t opaque, char *dst);
 
-int *mpsb_interrupt_counter(JSContext *ctx); /* appended to quickjs.c by the build */
+/* appended to quickjs.c by the build (qjs_build.QUICKJS_APPENDIX) */
+int *mpsb_interrupt_counter(JSContext *ctx);
+void mpsb_set_max_depth(JSRuntime *rt, int depth);
+int mpsb_frames(JSContext *ctx, int max, uint32_t name_units,
+                void (*emit)(void *opaque, const char *file, int line, int col, const char *name), void *opaque);
+JSValue mpsb_data_property(JSContext *ctx, JSValueConst obj, JSAtom atom);
+bool mpsb_promise_is_handled(JSValueConst promise);
+bool mpsb_stack_low(JSContext *ctx);
+int mpsb_script_functions(JSValueConst script, const char **source, size_t *len);
+JSValue mpsb_compile_at(JSContext *ctx, const char *src, size_t len, const char *filename, int line);
 
 enum { OK = 0, EXCEPTION = 1 };
 enum { STOP_NONE = 0, STOP_CPU = 1, STOP_WALL = 2 };
 #define MAX_PINNED 16
-#define MAX_REJECTIONS 4096
 #define REPLY_CAP 16384
 #define COUNTER_RESET 10000
+/* JS calls deep: the same on both targets, under what either's C stack allows for ordinary frames */
+#define MAX_JS_DEPTH 1000
+/* frames: how many a record holds, and the caps of its fields (bytes of file name, characters of function name) */
+#define MAX_FRAMES 32
+#define FILE_BYTES 255
+#define NAME_UNITS 128
+#define FRAMES_CAP (MAX_FRAMES * (FILE_BYTES + 3 * NAME_UNITS + 32))
+#define TEXT_CAP 16384 /* bytes of an error's name and message the host gets */
+#define BACKTRACE_SINGLE_LEVEL 2 /* build_backtrace's flags (quickjs.c) */
+#define BACKTRACE_FILTER_FUNC 4
 
 /* What the host reads without calling in, as int64: */
 enum {
     IO_RESULT_PTR, IO_RESULT_LEN, IO_STACK_PTR, IO_STACK_LEN, /* the last result and error stack */
     IO_MALLOC_SIZE, IO_MEMORY_USED, /* shim_memory */
     IO_REFUSED, IO_UNITS, IO_STOPPED, /* allocations refused, polls this turn, why the turn stopped */
+    IO_REJECTIONS_LOST, /* unhandled rejections that could not be tracked (no memory left for the list) */
     IO_COUNT
 };
 
@@ -64,13 +90,19 @@ typedef struct ShimState {
     int pinned_count;
     JSValue rejection_handler;
     int has_rejection_handler;
+    /* rejected promises in the order they were rejected; [head, count) wait for delivery */
     struct { JSValue promise, reason; } *rejections;
-    int rejection_count, rejection_cap;
+    int rejection_head, rejection_count, rejection_cap;
+    JSAtom frames_atom, name_atom, message_atom; /* frames_atom: a private symbol, out of JS reach */
+    JSValue last_thrown; /* the last value thrown that is not an Error, and the frames of that throw */
+    size_t last_frames_len;
+    char last_frames[FRAMES_CAP];
+    char frames[FRAMES_CAP]; /* scratch for the frames of a call or a backtrace */
     size_t mem_used, mem_limit;
     /* the turn's CPU accounting (host target; under wasm the host counts fuel) */
     int64_t unit_limit, charged, host_call_cost, acc;
     int32_t period, stopped;
-    double deadline, wall_s, last_check;
+    double cpu_deadline, wall_deadline, cpu_s, wall_s, last_check; /* thread CPU and monotonic seconds */
     host_call_fn host_call;
     host_take_fn host_take;
     intptr_t opaque;
@@ -109,6 +141,125 @@ publish:
 static void set_result(ShimState *st, const char *s, size_t n) { put(st, 0, s, n); }
 static void set_stack(ShimState *st, const char *s, size_t n) { put(st, 1, s, n); }
 
+/* ---- frames as data ---------------------------------------------------------------------------------------- */
+typedef struct { char *buf; size_t len, cap; } FrameSink;
+
+/* n bytes of s, cut back to a character boundary and at most cap */
+static size_t utf8_prefix(const char *s, size_t n, size_t cap)
+{
+    if (n <= cap) return n;
+    n = cap;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+    return n;
+}
+
+static void put_field(FrameSink *k, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        k->buf[k->len++] = c < 0x20 || c == 0x7f ? ' ' : (char)c; /* separators cannot be forged */
+    }
+}
+
+static void put_int(FrameSink *k, int v)
+{
+    char digits[12];
+    int n = 0;
+    unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+    do { digits[n++] = (char)('0' + u % 10); u /= 10; } while (u);
+    if (v < 0) k->buf[k->len++] = '-';
+    while (n) k->buf[k->len++] = digits[--n];
+}
+
+static void emit_frame(void *opaque, const char *file, int line, int col, const char *name)
+{
+    FrameSink *k = opaque;
+    size_t fl = utf8_prefix(file, strlen(file), FILE_BYTES);
+    size_t nl = utf8_prefix(name, strlen(name), 3 * NAME_UNITS);
+    if (k->len + fl + nl + 32 > k->cap) return;
+    put_field(k, file, fl);
+    k->buf[k->len++] = '\x1f';
+    put_int(k, line);
+    k->buf[k->len++] = '\x1f';
+    put_int(k, col);
+    k->buf[k->len++] = '\x1f';
+    put_field(k, name, nl);
+    k->buf[k->len++] = '\x1e';
+}
+
+static size_t frames_here(ShimState *st)
+{
+    FrameSink k = {st->frames, 0, FRAMES_CAP};
+    mpsb_frames(st->ctx, MAX_FRAMES, NAME_UNITS, emit_frame, &k);
+    return k.len;
+}
+
+static int has_recorded_frames(ShimState *st, JSValueConst v)
+{
+    int r = JS_GetOwnProperty(st->ctx, NULL, v, st->frames_atom);
+    if (r < 0) JS_FreeValue(st->ctx, JS_GetException(st->ctx));
+    return r > 0;
+}
+
+/* Called by QuickJS whenever it builds a backtrace (quickjs.c, build_backtrace): an Error being made (or raised
+   by a builtin), a value thrown, a syntax error (filename, line, col: where the parser stopped). */
+void mpsb_on_backtrace(JSContext *ctx, JSValueConst val, const char *filename, int line, int col, int flags)
+{
+    ShimState *st = JS_GetContextOpaque(ctx);
+    if (!st || st->frames_atom == JS_ATOM_NULL || (flags & BACKTRACE_FILTER_FUNC)) return; /* captureStackTrace */
+    if (mpsb_stack_low(ctx)) return; /* a stack overflow (a limit outcome): no frames rather than a dead instance */
+    int is_error = JS_IsError(val);
+    JSValue saved = JS_GetException(ctx);
+    if (is_error && has_recorded_frames(st, val)) goto done; /* thrown again: it keeps the frames it was made with */
+    FrameSink k = {st->frames, 0, FRAMES_CAP};
+    if (filename) emit_frame(&k, filename, line, col, "");
+    if (!filename || !(flags & BACKTRACE_SINGLE_LEVEL))
+        mpsb_frames(ctx, MAX_FRAMES, NAME_UNITS, emit_frame, &k);
+    if (is_error) {
+        JSValue s = JS_NewStringLen(ctx, k.buf, k.len);
+        if (!JS_IsException(s)) JS_DefinePropertyValue(ctx, val, st->frames_atom, s, 0);
+    } else {
+        JS_FreeValue(ctx, st->last_thrown);
+        st->last_thrown = JS_DupValue(ctx, val);
+        memcpy(st->last_frames, k.buf, k.len);
+        st->last_frames_len = k.len;
+    }
+done:
+    JS_FreeValue(ctx, JS_GetException(ctx)); /* an allocation that failed here is not the bundle's error */
+    JS_Throw(ctx, saved);
+}
+
+/* The frames recorded for a thrown value, into the scratch buffer; returns their length. */
+static size_t frames_of(ShimState *st, JSValueConst v)
+{
+    JSContext *ctx = st->ctx;
+    if (JS_IsError(v)) {
+        JSPropertyDescriptor d;
+        size_t n = 0;
+        int r = JS_GetOwnProperty(ctx, &d, v, st->frames_atom);
+        if (r < 0) JS_FreeValue(ctx, JS_GetException(ctx));
+        if (r <= 0) return 0;
+        const char *s = JS_ToCStringLen(ctx, &n, d.value);
+        if (s) {
+            n = n < FRAMES_CAP ? n : FRAMES_CAP;
+            memcpy(st->frames, s, n);
+            JS_FreeCString(ctx, s);
+        } else {
+            JS_FreeValue(ctx, JS_GetException(ctx));
+            n = 0;
+        }
+        JS_FreeValue(ctx, d.value);
+        JS_FreeValue(ctx, d.getter);
+        JS_FreeValue(ctx, d.setter);
+        return n;
+    }
+    if (!JS_IsUndefined(st->last_thrown) && JS_IsStrictEqual(ctx, v, st->last_thrown)) {
+        memcpy(st->frames, st->last_frames, st->last_frames_len);
+        return st->last_frames_len;
+    }
+    return 0;
+}
+
 EXPORT("shim_alloc") void *shim_alloc(int32_t n) { return malloc(n > 0 ? (size_t)n : 1); }
 EXPORT("shim_free") void shim_free(void *p) { free(p); }
 
@@ -125,24 +276,56 @@ static void take_string(ShimState *st, JSValue v)
     JS_FreeCString(st->ctx, s);
 }
 
-/* The pending exception as "Name: message" in the result buffer and its .stack in the stack buffer. */
+/* A string property of an object as UTF-8 (capped), read without running JS; "" when there is none. */
+static size_t data_text(ShimState *st, JSValueConst obj, JSAtom atom, char *buf, size_t cap)
+{
+    JSValue v = mpsb_data_property(st->ctx, obj, atom);
+    size_t n = 0;
+    if (JS_IsString(v)) {
+        const char *s = JS_ToCStringLen(st->ctx, &n, v);
+        if (s) {
+            n = utf8_prefix(s, n, cap);
+            memcpy(buf, s, n);
+            JS_FreeCString(st->ctx, s);
+        } else {
+            JS_FreeValue(st->ctx, JS_GetException(st->ctx));
+            n = 0;
+        }
+    }
+    JS_FreeValue(st->ctx, v);
+    return n;
+}
+
+/* The pending exception as "Name: message" in the result buffer and its recorded frames in the stack buffer. No
+   JS runs while the host is told: name and message are data properties or nothing (no getter, no toString). */
 static int take_exception(ShimState *st)
 {
     JSContext *ctx = st->ctx;
     JSValue exc = JS_GetException(ctx);
-    take_string(st, exc);
-    set_stack(st, "", 0);
-    if (JS_IsObject(exc)) {
-        JSValue sv = JS_GetPropertyStr(ctx, exc, "stack");
-        if (JS_IsException(sv)) {
-            JS_FreeValue(ctx, JS_GetException(ctx));
-        } else if (JS_IsString(sv)) {
-            size_t n;
-            const char *s = JS_ToCStringLen(ctx, &n, sv);
-            if (s) { set_stack(st, s, n); JS_FreeCString(ctx, s); }
+    char *text = JS_IsObject(exc) ? malloc(TEXT_CAP + TEXT_CAP / 4 + 2) : NULL;
+    if (text) {
+        size_t nn = data_text(st, exc, st->name_atom, text, TEXT_CAP / 4);
+        size_t mn = data_text(st, exc, st->message_atom, text + nn + 2, TEXT_CAP);
+        if (nn && mn) {
+            text[nn] = ':';
+            text[nn + 1] = ' ';
+            set_result(st, text, nn + 2 + mn);
+        } else if (mn) {
+            set_result(st, text + nn + 2, mn);
+        } else if (nn) {
+            set_result(st, text, nn);
+        } else {
+            set_result(st, JS_IsError(exc) ? "Error" : "[object Object]", JS_IsError(exc) ? 5 : 15);
         }
-        JS_FreeValue(ctx, sv);
+        free(text);
+    } else if (JS_IsObject(exc)) {
+        set_result(st, "<unprintable>", 13);
+    } else {
+        take_string(st, exc); /* a primitive: its string runs no JS */
+        if (st->io[IO_RESULT_LEN] > TEXT_CAP)
+            st->io[IO_RESULT_LEN] = (int64_t)utf8_prefix(st->result, (size_t)st->io[IO_RESULT_LEN], TEXT_CAP);
     }
+    set_stack(st, st->frames, frames_of(st, exc));
     JS_FreeValue(ctx, exc);
     return EXCEPTION;
 }
@@ -165,7 +348,8 @@ static void take_value(ShimState *st, JSValue v)
 }
 
 /* The allocator enforces the memory limit itself, so that it can count refusals: a bundle may catch the
-   out-of-memory error (or QuickJS may be unable to build one and throw null), and the limit was met anyway.
+   out-of-memory error (or QuickJS may be unable to build one and throw null), and the limit was met anyway. An
+   allocation the system refuses (under wasm: linear memory full before the limit) is counted the same way.
    It counts the bytes QuickJS asked for, kept in a header before each block, not what malloc rounded them to:
    malloc's rounding (and realloc growing in place or moving) depends on what the process did before, and the
    count must not, so that the limit bites at the same point and the figures are the same in every run. */
@@ -177,7 +361,7 @@ static void *sb_malloc(void *opaque, size_t n)
     if (st->mem_limit && st->mem_used + n > st->mem_limit) { st->io[IO_REFUSED]++; return NULL; }
     if (n > SIZE_MAX - SB_HDR) return NULL;
     char *b = malloc(n + SB_HDR);
-    if (!b) return NULL;
+    if (!b) { st->io[IO_REFUSED]++; return NULL; }
     *(size_t *)b = n;
     st->mem_used += n;
     return b + SB_HDR;
@@ -191,7 +375,7 @@ static void *sb_calloc(void *opaque, size_t count, size_t size)
     if (st->mem_limit && st->mem_used + n > st->mem_limit) { st->io[IO_REFUSED]++; return NULL; }
     if (n > SIZE_MAX - SB_HDR) return NULL;
     char *b = calloc(1, n + SB_HDR);
-    if (!b) return NULL;
+    if (!b) { st->io[IO_REFUSED]++; return NULL; }
     *(size_t *)b = n;
     st->mem_used += n;
     return b + SB_HDR;
@@ -216,7 +400,7 @@ static void *sb_realloc(void *opaque, void *p, size_t n)
     if (st->mem_limit && n > old && st->mem_used + (n - old) > st->mem_limit) { st->io[IO_REFUSED]++; return NULL; }
     if (n > SIZE_MAX - SB_HDR) return NULL;
     char *q = realloc(b, n + SB_HDR);
-    if (!q) return NULL;
+    if (!q) { st->io[IO_REFUSED]++; return NULL; }
     *(size_t *)q = n;
     st->mem_used = st->mem_used - old + n;
     return q + SB_HDR;
@@ -236,12 +420,14 @@ static int64_t polls(ShimState *st)
 }
 
 #ifndef __wasm__
-static double now_s(void)
+static double clock_s(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
+static double now_s(void) { return clock_s(CLOCK_MONOTONIC); }
+static double cpu_now_s(void) { return clock_s(CLOCK_THREAD_CPUTIME_ID); } /* the calling thread's CPU time */
 #endif
 
 static int interrupt_handler(JSRuntime *r, void *opaque)
@@ -254,12 +440,12 @@ static int interrupt_handler(JSRuntime *r, void *opaque)
 #endif
     if (st->stopped) return 1;
 #ifdef __wasm__
-    if (mpsb_should_interrupt()) st->stopped = STOP_CPU; /* the host knows which (fuel or wall) */
+    if (mpsb_should_interrupt()) st->stopped = STOP_CPU; /* the host knows which (fuel, CPU time or wall) */
 #else
     int64_t used = st->acc + st->charged;
     double t = now_s();
-    if (used > st->unit_limit) st->stopped = STOP_CPU;
-    else if (t > st->deadline) st->stopped = STOP_WALL;
+    if (used > st->unit_limit || cpu_now_s() > st->cpu_deadline) st->stopped = STOP_CPU;
+    else if (t > st->wall_deadline) st->stopped = STOP_WALL;
     if (!st->stopped) {
         int64_t p = st->period;
         double dt = t - st->last_check;
@@ -277,7 +463,7 @@ static int interrupt_handler(JSRuntime *r, void *opaque)
     return st->stopped != STOP_NONE;
 }
 
-/* Start a turn: the poll budget and the wall deadline count from now. */
+/* Start a turn: the poll budget and the backstops count from now (on the thread that runs it). */
 EXPORT("shim_begin_turn") void shim_begin_turn(ShimState *st)
 {
     st->acc = 0;
@@ -289,25 +475,30 @@ EXPORT("shim_begin_turn") void shim_begin_turn(ShimState *st)
     st->period = 1;
     if (st->counter) *st->counter = 1;
     st->last_check = now_s();
-    st->deadline = st->last_check + st->wall_s;
+    st->wall_deadline = st->last_check + st->wall_s;
+    st->cpu_deadline = cpu_now_s() + st->cpu_s;
 #else
     st->period = st->counter ? *st->counter : COUNTER_RESET;
 #endif
 }
 
-/* The turn's figures into io (polls plus host-call charges); at the end of a turn the wall deadline goes. */
+/* The turn's figures into io (polls plus host-call charges); at the end of a turn the backstops go. */
 EXPORT("shim_turn_usage") void shim_turn_usage(ShimState *st, int32_t end)
 {
     st->io[IO_UNITS] = polls(st) + st->charged;
-    if (end) st->deadline = 1e300;
+    if (end) st->cpu_deadline = st->wall_deadline = 1e300;
 }
 
 /* ---- the bridge ------------------------------------------------------------------------------------------------ */
+/* host(op, message[, where[, value]]): where 1 sends the frames of this call, 2 those recorded for value. */
 static JSValue host_function(JSContext *c, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     ShimState *st = JS_GetContextOpaque(c);
     (void)this_val;
-    size_t op_len = 0, msg_len = 0;
+    size_t op_len = 0, msg_len = 0, frames_len = 0;
+    int where = argc > 2 && JS_VALUE_GET_TAG(argv[2]) == JS_TAG_INT ? JS_VALUE_GET_INT(argv[2]) : 0;
+    if (where == 1) frames_len = frames_here(st);
+    else if (where == 2 && argc > 3) frames_len = frames_of(st, argv[3]);
     const char *op = argc > 0 ? JS_ToCStringLen(c, &op_len, argv[0]) : NULL;
     const char *msg = argc > 1 ? JS_ToCStringLen(c, &msg_len, argv[1]) : NULL;
     if ((argc > 0 && !op) || (argc > 1 && !msg)) {
@@ -316,13 +507,15 @@ static JSValue host_function(JSContext *c, JSValueConst this_val, int argc, JSVa
         return JS_EXCEPTION;
     }
 #ifdef __wasm__
-    int32_t n = mpsb_host_call(op ? op : "", (int32_t)op_len, msg ? msg : "", (int32_t)msg_len, st->reply, REPLY_CAP);
+    int32_t n = mpsb_host_call(op ? op : "", (int32_t)op_len, msg ? msg : "", (int32_t)msg_len, st->frames,
+                               (int32_t)frames_len, st->reply, REPLY_CAP);
 #else
     /* host work is charged as a fixed cost; past the budget the next poll stops the turn */
     st->charged += st->host_call_cost;
     if (st->counter && polls(st) + st->charged > st->unit_limit) *st->counter = 0;
     int32_t n = st->host_call ? st->host_call(st->opaque, op ? op : "", (int32_t)op_len, msg ? msg : "",
-                                              (int32_t)msg_len, st->reply, REPLY_CAP) : -1;
+                                              (int32_t)msg_len, st->frames, (int32_t)frames_len, st->reply,
+                                              REPLY_CAP) : -1;
 #endif
     if (op) JS_FreeCString(c, op);
     if (msg) JS_FreeCString(c, msg);
@@ -344,26 +537,22 @@ static JSValue host_function(JSContext *c, JSValueConst this_val, int argc, JSVa
     return s;
 }
 
+/* Every promise rejected without a handler is kept until the job queue is empty; one that gains a handler meanwhile
+   is skipped then (QuickJS marks it). The list lives in the engine's heap, under its memory limit: there is no
+   other cap, and a rejection that finds no memory left is counted (io[IO_REJECTIONS_LOST]), never dropped quietly. */
 static void track_rejection(JSContext *c, JSValueConst promise, JSValueConst reason, bool is_handled, void *opaque)
 {
     ShimState *st = opaque;
-    for (int i = 0; i < st->rejection_count; i++) {
-        if (JS_VALUE_GET_PTR(st->rejections[i].promise) == JS_VALUE_GET_PTR(promise)) {
-            if (is_handled) {
-                JS_FreeValue(c, st->rejections[i].promise);
-                JS_FreeValue(c, st->rejections[i].reason);
-                memmove(&st->rejections[i], &st->rejections[i + 1],
-                        sizeof(st->rejections[0]) * (st->rejection_count - i - 1));
-                st->rejection_count--;
-            }
-            return;
-        }
+    if (is_handled) return;
+    if (st->rejection_count == st->rejection_cap && st->rejection_head > 0) {
+        st->rejection_count -= st->rejection_head;
+        memmove(st->rejections, st->rejections + st->rejection_head, sizeof(st->rejections[0]) * st->rejection_count);
+        st->rejection_head = 0;
     }
-    if (is_handled || st->rejection_count >= MAX_REJECTIONS) return;
     if (st->rejection_count == st->rejection_cap) {
         int cap = st->rejection_cap ? 2 * st->rejection_cap : 16;
-        void *p = realloc(st->rejections, sizeof(st->rejections[0]) * cap);
-        if (!p) return;
+        void *p = js_realloc_rt(st->rt, st->rejections, sizeof(st->rejections[0]) * (size_t)cap);
+        if (!p) { st->io[IO_REJECTIONS_LOST]++; return; }
         st->rejections = p;
         st->rejection_cap = cap;
     }
@@ -373,17 +562,35 @@ static void track_rejection(JSContext *c, JSValueConst promise, JSValueConst rea
 }
 
 /* ---- life cycle ------------------------------------------------------------------------------------------------ */
+/* The same globals on both targets: QuickJS leaves Atomics out under wasm (no threads; the build leaves it out
+   natively too), and these go on both: SharedArrayBuffer (nothing to share memory with, and no Atomics to use it),
+   WeakRef and FinalizationRegistry (they expose when the collector runs, which would make runs differ). */
+static const char *const REMOVED_GLOBALS[] = {"SharedArrayBuffer", "WeakRef", "FinalizationRegistry"};
+
+static void remove_globals(JSContext *ctx)
+{
+    JSValue glob = JS_GetGlobalObject(ctx);
+    for (size_t i = 0; i < sizeof REMOVED_GLOBALS / sizeof REMOVED_GLOBALS[0]; i++) {
+        JSAtom atom = JS_NewAtom(ctx, REMOVED_GLOBALS[i]);
+        JS_DeleteProperty(ctx, glob, atom, 0);
+        JS_FreeAtom(ctx, atom);
+    }
+    JS_FreeValue(ctx, glob);
+}
+
 /* A new instance; status (0 ok, else the error is in the result buffer) goes to io[IO_STOPPED] when it fails. */
 EXPORT("shim_new") ShimState *shim_new(int64_t memory_limit, int64_t stack_size, int64_t gc_threshold,
-                                       int64_t unit_limit, int64_t host_call_cost, double wall_s,
+                                       int64_t unit_limit, int64_t host_call_cost, double cpu_s, double wall_s,
                                        host_call_fn host_call, host_take_fn host_take, intptr_t opaque)
 {
     ShimState *st = calloc(1, sizeof *st);
     if (!st) return NULL;
     st->trampoline = JS_UNDEFINED;
     st->rejection_handler = JS_UNDEFINED;
+    st->last_thrown = JS_UNDEFINED;
     st->unit_limit = unit_limit;
     st->host_call_cost = host_call_cost;
+    st->cpu_s = cpu_s;
     st->wall_s = wall_s;
     st->host_call = host_call;
     st->host_take = host_take;
@@ -396,12 +603,19 @@ EXPORT("shim_new") ShimState *shim_new(int64_t memory_limit, int64_t stack_size,
     JS_SetGCThreshold(st->rt, (size_t)gc_threshold);
     JS_SetInterruptHandler(st->rt, interrupt_handler, st);
     JS_SetHostPromiseRejectionTracker(st->rt, track_rejection, st);
+    mpsb_set_max_depth(st->rt, MAX_JS_DEPTH);
     st->ctx = JS_NewContext(st->rt);
     if (!st->ctx) { JS_FreeRuntime(st->rt); free(st); return NULL; }
     JS_SetContextOpaque(st->ctx, st);
     st->counter = mpsb_interrupt_counter(st->ctx);
+    JSValue sym = JS_NewPrivateSymbol(st->ctx, "frames");
+    st->frames_atom = JS_IsException(sym) ? JS_ATOM_NULL : JS_ValueToAtom(st->ctx, sym);
+    JS_FreeValue(st->ctx, sym);
+    st->name_atom = JS_NewAtom(st->ctx, "name");
+    st->message_atom = JS_NewAtom(st->ctx, "message");
+    remove_globals(st->ctx);
     shim_begin_turn(st); /* work before the first turn counts against a turn's budget */
-    st->deadline = 1e300;
+    st->cpu_deadline = st->wall_deadline = 1e300;
     st->trampoline = JS_Eval(st->ctx, TRAMPOLINE, sizeof(TRAMPOLINE) - 1, "https://lib/jsbridge.js",
                              JS_EVAL_TYPE_GLOBAL); /* runtime/stacks.py BRIDGE_FILE */
     if (JS_IsException(st->trampoline)) {
@@ -416,10 +630,15 @@ EXPORT("shim_free_state") void shim_free_state(ShimState *st)
 {
     if (!st) return;
     JSContext *ctx = st->ctx;
-    for (int i = 0; i < st->rejection_count; i++) {
+    for (int i = st->rejection_head; i < st->rejection_count; i++) {
         JS_FreeValue(ctx, st->rejections[i].promise);
         JS_FreeValue(ctx, st->rejections[i].reason);
     }
+    js_free_rt(st->rt, st->rejections);
+    JS_FreeValue(ctx, st->last_thrown);
+    JS_FreeAtom(ctx, st->frames_atom);
+    JS_FreeAtom(ctx, st->name_atom);
+    JS_FreeAtom(ctx, st->message_atom);
     for (int i = 0; i < st->pinned_count; i++) {
         JS_FreeValue(ctx, st->pinned[i].fn);
         free(st->pinned[i].name);
@@ -428,7 +647,6 @@ EXPORT("shim_free_state") void shim_free_state(ShimState *st)
     JS_FreeValue(ctx, st->trampoline);
     JS_FreeContext(ctx);
     JS_FreeRuntime(st->rt);
-    free(st->rejections);
     free(st->result);
     free(st->stack_text);
     free(st);
@@ -471,6 +689,57 @@ EXPORT("shim_run_bytecode") int32_t shim_run_bytecode(ShimState *st, const uint8
     JSValue v = JS_EvalFunction(st->ctx, fn);
     if (JS_IsException(v)) return take_exception(st);
     JS_FreeValue(st->ctx, v);
+    set_result(st, "", 0);
+    return OK;
+}
+
+static JSValue *find_pinned(ShimState *st, const char *name);
+
+/* A module's code becomes a function of its own. src is "(function (params) {\n" + body + "\n})" with the first line
+   numbered 0, so that the body's lines and columns are the file's. It is compiled and checked before anything
+   runs: the one function it holds must end at the last "}" (the Function constructor of QuickJS pastes text
+   together, so a body could close the function and run code of its own). Then it is handed to the pinned function
+   define as define(filename, fn). */
+EXPORT("shim_define_module") int32_t shim_define_module(ShimState *st, const char *src, int32_t len,
+                                                       const char *filename, const char *define)
+{
+    JSContext *ctx = st->ctx;
+    const char *fsrc;
+    size_t flen;
+    JS_UpdateStackTop(st->rt);
+    JSValue script = mpsb_compile_at(ctx, src, (size_t)len, filename, 0);
+    if (JS_IsException(script)) return take_exception(st);
+    int n = mpsb_script_functions(script, &fsrc, &flen);
+    if (n != 1 || len < 2 || flen != (size_t)len - 2 || memcmp(fsrc, src + 1, flen) != 0) {
+        /* where the function ended: the first function starts at src + 1 */
+        size_t end = n >= 1 && fsrc && flen < (size_t)len && memcmp(fsrc, src + 1, flen) == 0 ? flen : 0;
+        int line = 0, col = 1;
+        for (size_t i = 0; i < end; i++) {
+            if (src[i] == '\n') { line++; col = 1; } else col++;
+        }
+        JS_FreeValue(ctx, script);
+        static const char msg[] = "SyntaxError: unexpected '}': the module's function ends before its file does";
+        set_result(st, msg, sizeof msg - 1);
+        FrameSink k = {st->frames, 0, FRAMES_CAP};
+        emit_frame(&k, filename, line, col, "");
+        set_stack(st, k.buf, k.len);
+        return EXCEPTION;
+    }
+    JSValue fn = JS_EvalFunction(ctx, script); /* makes the closure; none of the body runs */
+    if (JS_IsException(fn)) return take_exception(st);
+    JSValue *def = find_pinned(st, define);
+    if (!def) {
+        JS_FreeValue(ctx, fn);
+        set_result(st, "TypeError: no module loader", 27);
+        set_stack(st, "", 0);
+        return EXCEPTION;
+    }
+    JSValue argv[2] = {JS_NewString(ctx, filename), fn};
+    JSValue r = JS_IsException(argv[0]) ? JS_EXCEPTION : JS_Call(ctx, *def, JS_UNDEFINED, 2, argv);
+    JS_FreeValue(ctx, argv[0]);
+    JS_FreeValue(ctx, argv[1]);
+    if (JS_IsException(r)) return take_exception(st);
+    JS_FreeValue(ctx, r);
     set_result(st, "", 0);
     return OK;
 }
@@ -570,31 +839,37 @@ EXPORT("shim_set_rejection_handler") int32_t shim_set_rejection_handler(ShimStat
     return OK;
 }
 
-EXPORT("shim_pending_rejections") int32_t shim_pending_rejections(ShimState *st) { return st->rejection_count; }
+EXPORT("shim_pending_rejections") int32_t shim_pending_rejections(ShimState *st)
+{
+    return st->rejection_count - st->rejection_head;
+}
 
-/* Hand every pending rejection to the handler as (reason, promise); the first failure is reported. */
+/* Hand every pending rejection to the handler as (reason, promise), in order; the first failure is reported. A
+   stopped turn leaves the rest (and the one it interrupted) for the next. */
 EXPORT("shim_deliver_rejections") int32_t shim_deliver_rejections(ShimState *st)
 {
     JSContext *ctx = st->ctx;
     int status = OK;
     JS_UpdateStackTop(st->rt);
-    while (st->rejection_count > 0) {
-        JSValue promise = st->rejections[0].promise, reason = st->rejections[0].reason;
-        memmove(&st->rejections[0], &st->rejections[1], sizeof(st->rejections[0]) * (st->rejection_count - 1));
-        st->rejection_count--;
-        if (st->has_rejection_handler) {
-            JSValue argv[2] = {reason, promise};
+    while (st->rejection_head < st->rejection_count && !st->stopped) {
+        /* the entry stays first in line while the handler runs (a rejection it causes may move the list) */
+        JSValue promise = st->rejections[st->rejection_head].promise;
+        if (st->has_rejection_handler && !mpsb_promise_is_handled(promise)) {
+            JSValue argv[2] = {st->rejections[st->rejection_head].reason, promise};
             JSValue r = JS_Call(ctx, st->rejection_handler, JS_UNDEFINED, 2, argv);
             if (JS_IsException(r)) {
                 if (status == OK) status = take_exception(st);
                 else JS_FreeValue(ctx, JS_GetException(ctx));
+                if (st->stopped) break; /* the turn ended before it was reported: next turn, again */
             } else {
                 JS_FreeValue(ctx, r);
             }
         }
-        JS_FreeValue(ctx, reason);
-        JS_FreeValue(ctx, promise);
+        JS_FreeValue(ctx, st->rejections[st->rejection_head].reason);
+        JS_FreeValue(ctx, st->rejections[st->rejection_head].promise);
+        st->rejection_head++;
     }
+    if (st->rejection_head == st->rejection_count) st->rejection_head = st->rejection_count = 0;
     return status;
 }
 

@@ -8,10 +8,12 @@ framework has loaded once, later engines restore a copy of that linear memory in
 from __future__ import annotations
 
 import ctypes
+import functools
 import hashlib
 import itertools
 import json
 import os
+import resource
 import threading
 import time
 import weakref
@@ -34,15 +36,17 @@ from ..base import (
     TurnUsage,
     classify_error,
     host_reply,
+    js_stack_bytes,
+    module_source,
     split_error,
 )
 from ....boundedjson import loads as bounded_loads
-from .._watchdog import WATCHDOG
+from .._watchdog import Backstop
 from .build import ensure_module_bytes, module_key
 
 # the shim's io block (int64 slots; see csrc/shim.c)
 IO_RESULT_PTR, IO_RESULT_LEN, IO_STACK_PTR, IO_STACK_LEN, IO_MALLOC_SIZE, IO_MEMORY_USED, IO_REFUSED = range(7)
-IO_STOPPED = 8
+IO_STOPPED, IO_REJECTIONS_LOST, IO_COUNT = 8, 9, 10
 
 # Fuel per nominal millisecond of CPU. Calibrated so that plain JS (loops and calls) costs the same nominal ms on
 # both engines (native counts ~15,000 loop iterations a ms, wasm spends ~700 fuel on one), so a budget means the
@@ -51,8 +55,24 @@ FUEL_PER_MS = 10_000_000.0
 GC_THRESHOLD_BYTES = 4 * 1024 * 1024
 WASM_STACK_BYTES = 8 * 1024 * 1024  # the shadow stack linked into the module (build.py); JS stack lives in it
 MAX_NATIVE_STACK = 2 * 1024 * 1024  # wasmtime caps the host stack wasm may use at its async stack size (2 MiB)
-MAX_JS_STACK = 576 * 1024
 EPOCH_TICK_S = 0.01
+# Address space per instance: linear memory is reserved up front and never moves (the watchdog writes into it by
+# address), so the reservation is also the most it can grow to. wasmtime's default (4 GiB and a 2 GiB guard, which
+# let it drop bounds checks) takes over 4 GiB of address space an instance: two of them fail under
+# `ulimit -v 4194304`. Where the address space is limited, instances reserve 1 GiB (the store limit of a 640 MiB JS
+# heap; a larger heap limit is cut to what fits) and every access is bounds-checked: that costs ~15-50% of CPU time
+# (fib +45%, a loop +15%, allocation +25%), so the default layout stays where nothing limits the address space.
+# Fuel counts wasm instructions, not machine code: budgets and traces are the same in both layouts.
+FAST_LAYOUT = (4 << 30, 2 << 30)  # reservation, guard
+BOUNDED_LAYOUT = (1 << 30, 64 * 1024)
+
+
+@functools.lru_cache(maxsize=1)
+def memory_layout() -> tuple[int, int]:
+    """The layout for this process, chosen once: bounded when its address space is limited (RLIMIT_AS)."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    return FAST_LAYOUT if soft == resource.RLIM_INFINITY else BOUNDED_LAYOUT
+
 FIXED_TIME_NS = 1_735_689_600_000_000_000  # 2025-01-01T00:00:00Z: what the WASI clock always says
 
 
@@ -78,11 +98,14 @@ def _config() -> wasmtime.Config:
     cfg.cranelift_opt_level = "speed"
     cfg.max_wasm_stack = MAX_NATIVE_STACK
     cfg.memory_may_move = False  # the watchdog writes into linear memory by address
+    cfg.memory_reservation, cfg.memory_guard_size = memory_layout()
+    cfg.memory_reservation_for_growth = 0
     return cfg
 
 
 def config_fingerprint() -> str:
-    return f"fuel=1;epoch=1;opt=speed;stack={MAX_NATIVE_STACK};nomove=1"
+    reservation, guard = memory_layout()
+    return f"fuel=1;epoch=1;opt=speed;stack={MAX_NATIVE_STACK};nomove=1;reserve={reservation};guard={guard}"
 
 
 def _shared_module() -> _Shared:
@@ -137,30 +160,34 @@ class WasmEngine:
         self._shared = shared
         self._store = wasmtime.Store(shared.engine)
         js_limit = int(self.limits.memory_bytes)
-        self._store.set_limits(memory_size=js_limit + js_limit // 4 + WASM_STACK_BYTES + 32 * 1024 * 1024)
+        # room for the allocator's fragmentation over the JS limit (so that the shim's limit, the same as native's,
+        # is what a growing heap meets first), within the reservation
+        self._store.set_limits(memory_size=min(memory_layout()[0],
+                                               2 * js_limit + WASM_STACK_BYTES + 32 * 1024 * 1024))
         self._unit_limit = max(1, int(self.limits.cpu_ms_per_turn * FUEL_PER_MS))
         self._host_call_fuel = int(self.limits.host_call_cost_ms * FUEL_PER_MS)
         self._fuel_start = 0
         self._stopped: Outcome | None = None
-        self._deadline = float("inf")
+        self._backstop = Backstop(self.limits.thread_cpu_ms_per_turn / 1000.0, self.limits.wall_ms_per_turn / 1000.0)
         self._turn_started = 0.0
         self._in_turn = False
         self._refused_start = 0
         self._dead: str | None = None
         self._host_fn: HostFunction | None = None
+        self._host_frames = False
         self._pending_reply = b""
+        self._lost_start = 0
+        self._memory_len = 0  # linear memory's size when last looked at (it only grows)
         # QuickJS checks its stack against the shadow stack in linear memory, where every checked recursive frame
         # reserves a pad (build.STACK_CHECK_PADDED): ~400 bytes a JS call, ~150 a level of JSON, while wasmtime's
-        # own stack (2 MiB) takes ~2-2.6x that. A shadow limit of 9/64 of the native one (576 KiB at the default
-        # 4 MB) keeps the catchable RangeError first with a margin (~1450 JS calls, ~4000 levels of JSON).
-        js_stack = max(64 * 1024, min(int(self.limits.stack_bytes) * 9 // 64, MAX_JS_STACK))
+        # own stack (2 MiB) takes ~2-2.6x that (see base.js_stack_bytes).
+        js_stack = js_stack_bytes(self.limits.stack_bytes, "wasm")
         self._init_params = (js_limit, js_stack, GC_THRESHOLD_BYTES)
         self._initialized = False
         self._counter_addr = 0  # absolute host address of QuickJS's interrupt counter
         self._st = 0  # the shim's state (its io block first) in linear memory
         self._inbox = 0  # a reusable buffer for strings passed in
         self._inbox_cap = 0
-        self._watch: int | None = None
         linker = wasmtime.Linker(shared.engine)
         self._define_imports(linker)
         self._instance = linker.instantiate(self._store, shared.module)
@@ -172,7 +199,7 @@ class WasmEngine:
             "_initialize", "shim_alloc", "shim_free", "shim_new", "shim_version", "shim_eval", "shim_pin", "shim_call",
             "shim_set_host_function", "shim_set_rejection_handler", "shim_pending_rejections",
             "shim_deliver_rejections", "shim_gc", "shim_memory", "shim_counter_addr", "shim_run_jobs",
-            "shim_begin_turn")}
+            "shim_begin_turn", "shim_define_module")}
         self.info = EngineInfo(name="wasm", cpu_unit="fuel", units_per_ms=FUEL_PER_MS, version="",
                                details={"module": shared.key[:16], "snapshot": False})
         self._refuel(0)  # as on native, work before the first turn counts against a turn's budget
@@ -186,11 +213,11 @@ class WasmEngine:
         # engine (and so its Store) only weakly, or no Store would ever be freed.
         ref = weakref.ref(self)
 
-        def host_take(dst: int) -> None:
+        def host_take(dst: int) -> None:  # a GuestFault here is a trap (wasmtime-py turns exceptions into traps)
             eng = ref()
             if eng is not None:
-                ctypes.memmove(eng._base + dst, eng._pending_reply, len(eng._pending_reply))
-                eng._pending_reply = b""
+                data, eng._pending_reply = eng._pending_reply, b""
+                ctypes.memmove(eng._span(dst, len(data)), data, len(data))
 
         def should_interrupt() -> int:
             eng = ref()
@@ -202,10 +229,11 @@ class WasmEngine:
             eng = ref()
             if eng is None:
                 return -1
-            return eng._host_call(args[0].i32 & 0xFFFFFFFF, args[1].i32, args[2].i32 & 0xFFFFFFFF, args[3].i32,
-                                  args[4].i32 & 0xFFFFFFFF, args[5].i32)
+            u = 0xFFFFFFFF  # addresses are unsigned; lengths stay signed, so a negative one is refused
+            return eng._host_call(args[0].i32 & u, args[1].i32, args[2].i32 & u, args[3].i32, args[4].i32 & u,
+                                  args[5].i32, args[6].i32 & u, args[7].i32)
 
-        _define_raw(linker, "mpsb", "host_call", ft([i32, i32, i32, i32, i32, i32], [i32]), raw_host_call)
+        _define_raw(linker, "mpsb", "host_call", ft([i32] * 8, [i32]), raw_host_call)
         linker.define_func("mpsb", "host_take", ft([i32], []), host_take)
         linker.define_func("mpsb", "should_interrupt", ft([], [i32]), should_interrupt)
 
@@ -234,36 +262,50 @@ class WasmEngine:
         linker.define_func(wasi, "fd_fdstat_get", ft([i32, i32], [i32]), lambda fd, p: 8)
         linker.define_func(wasi, "fd_seek", ft([i32, i64, i32, i32], [i32]), lambda fd, off, wh, p: 8)
 
-    def _host_call(self, op_ptr: int, op_len: int, msg_ptr: int, msg_len: int, reply: int, cap: int) -> int:
+    def _host_call(self, op_ptr: int, op_len: int, msg_ptr: int, msg_len: int, frames_ptr: int, frames_len: int,
+                   reply: int, cap: int) -> int:
         """The bridge: JS called the host function; the reply is written to ``reply`` when it fits ``cap``, else
-        kept for ``host_take``. Returns the reply's length, -1 for undefined."""
+        kept for ``host_take``. Returns the reply's length, -1 for undefined. Every pointer and length comes from
+        inside the sandbox: one outside linear memory is a GuestFault (a trap), never a read of the host's memory."""
         self._charge_host_call()
-        base = self._base
-        op = ctypes.string_at(base + op_ptr, op_len).decode("utf-8", "surrogatepass")
-        msg = ctypes.string_at(base + msg_ptr, msg_len).decode("utf-8", "surrogatepass")
+        op = ctypes.string_at(self._span(op_ptr, op_len), op_len).decode("utf-8", "surrogatepass")
+        msg = ctypes.string_at(self._span(msg_ptr, msg_len), msg_len).decode("utf-8", "surrogatepass")
+        frames_at = self._span(frames_ptr, frames_len)
+        reply_at = self._span(reply, cap)
         fn = self._host_fn
         if fn is None:
             return -1
-        data = host_reply(fn, op, msg)
+        frames = ctypes.string_at(frames_at, frames_len).decode("utf-8", "replace") if self._host_frames else None
+        data = host_reply(fn, op, msg, frames)
         if data is None:
             return -1
         if len(data) <= cap:
-            ctypes.memmove(base + reply, data, len(data))
+            ctypes.memmove(reply_at, data, len(data))
         else:
             self._pending_reply = data
         return len(data)
+
+    def _span(self, ptr: int, n: int) -> int:
+        """The host address of the guest's bytes [ptr, ptr + n), once they are known to lie in linear memory."""
+        if ptr < 0 or n < 0 or ptr + n > self._memory_len:
+            self._memory_len = self._memory.data_len(self._store)  # it may have grown since
+            if ptr < 0 or n < 0 or ptr + n > self._memory_len:
+                raise GuestFault(f"the wasm engine gave the host {n} bytes at {ptr:#x}, outside its "
+                                 f"{self._memory_len:#x} bytes of memory")
+        return self._base + ptr
 
     def _x(self, name: str, *args: Any) -> Any:
         """Call a small helper export (alloc, free, result buffers): no turn budget, but never a stale epoch."""
         self._store.set_epoch_deadline(1_000_000)
         return self._ex[name](self._store, *args)
 
-    def _read(self, ptr: int, n: int) -> str:
-        if n <= 0:
-            return ""
-        if ptr < 0 or ptr + n > self._memory.data_len(self._store):
-            raise MemoryError("the wasm engine pointed outside its memory")
-        return ctypes.string_at(self._base + ptr, n).decode("utf-8", "surrogatepass")
+    def _read(self, ptr: int, n: int, errors: str = "surrogatepass") -> str:
+        """Text the guest points at (a GuestFault when it is not in its memory)."""
+        try:
+            return ctypes.string_at(self._span(ptr, n), n).decode("utf-8", errors) if n else ""
+        except GuestFault as fault:
+            self._dead = f"wasm fault: {fault}"
+            raise _Dead(self._dead) from None
 
     def _put(self, *texts: str) -> list[tuple[int, int]]:
         """Copy strings (NUL-terminated) into the reusable inbox; returns (pointer, length) of each."""
@@ -287,19 +329,26 @@ class WasmEngine:
 
     def _write(self, offset: int, data: bytes) -> None:
         """Copy into linear memory straight from ``data`` (wasmtime-py's Memory.write copies it once more)."""
-        if offset < 0 or offset + len(data) > self._memory.data_len(self._store):
-            raise MemoryError("write outside the wasm engine's memory")
-        ctypes.memmove(self._base + offset, data, len(data))
+        try:
+            ctypes.memmove(self._span(offset, len(data)), data, len(data))
+        except GuestFault as fault:
+            self._dead = f"wasm fault: {fault}"
+            raise _Dead(self._dead) from None
 
     def _io_int(self, slot: int) -> int:
         """One int64 of the shim's io block (see csrc/shim.c), which starts its state."""
-        return ctypes.c_int64.from_address(self._base + self._st + 8 * slot).value
+        try:
+            return ctypes.c_int64.from_address(self._span(self._st + 8 * slot, 8)).value
+        except GuestFault as fault:
+            self._dead = f"wasm fault: {fault}"
+            raise _Dead(self._dead) from None
 
     def _result(self) -> str:
         return self._read(self._io_int(IO_RESULT_PTR), self._io_int(IO_RESULT_LEN))
 
     def _stack(self) -> str:
-        return self._read(self._io_int(IO_STACK_PTR), self._io_int(IO_STACK_LEN))
+        """The frames recorded for the last exception (the shim's records)."""
+        return self._read(self._io_int(IO_STACK_PTR), self._io_int(IO_STACK_LEN), "replace")
 
     def _set_fuel(self, fuel: int) -> None:
         self._store.set_fuel(max(0, int(fuel)))
@@ -322,8 +371,9 @@ class WasmEngine:
         if self._fuel_used() > self._unit_limit:  # also between turns: native counts from the last begin_turn
             self._stopped = Outcome.CPU
             return True
-        if time.perf_counter() > self._deadline:
-            self._stopped = Outcome.WALL
+        due = self._backstop.due() if self._in_turn else None  # the thread's CPU time, then a stall's wall time
+        if due is not None:
+            self._stopped = Outcome.CPU if due == "cpu" else Outcome.WALL
             return True
         return False
 
@@ -335,9 +385,9 @@ class WasmEngine:
         """Call an export; a trap (fuel backstop, epoch, wasm stack, engine bug) kills this instance."""
         if self._dead is not None:
             raise _Dead(self._dead, fresh=False)
-        # the interrupt handler stops a turn at its wall deadline when JS polls; the epoch kills the instance
-        # only when it does not (a builtin that runs on and on), with a margin for that poll to come
-        ticks = int((2 * self.limits.wall_ms_per_turn + 1000) / 1000.0 / EPOCH_TICK_S) + 2
+        # the interrupt handler stops a turn at its backstops when JS polls (fuel stops a builtin that burns CPU
+        # without polling); the epoch kills the instance when no poll comes at all past the wall limit (a stall)
+        ticks = int((1.25 * self.limits.wall_ms_per_turn + 1000) / 1000.0 / EPOCH_TICK_S) + 2
         self._store.set_epoch_deadline(ticks)
         try:
             return fn(self._store, *args)
@@ -353,7 +403,7 @@ class WasmEngine:
             return
         self._guard(self._ex["_initialize"])
         # no host function pointers under wasm: the bridge is the module's imports
-        st = self._guard(self._ex["shim_new"], *self._init_params, 0, 0, 0.0, 0, 0, 0)
+        st = self._guard(self._ex["shim_new"], *self._init_params, 0, 0, 0.0, 0.0, 0, 0, 0)
         if not st:
             raise EngineUnavailable("the wasm engine could not allocate a runtime")
         self._st = st
@@ -364,7 +414,11 @@ class WasmEngine:
         self._locate_counter()
 
     def _locate_counter(self) -> None:
-        self._counter_addr = self._base + int(self._x("shim_counter_addr", self._st))
+        try:
+            self._counter_addr = self._span(int(self._x("shim_counter_addr", self._st)), 4)
+        except GuestFault as fault:
+            self._dead = f"wasm fault: {fault}"
+            raise _Dead(self._dead) from None
 
     def _force_poll(self) -> None:  # watchdog thread: the next interrupt poll calls the handler
         if self._counter_addr and self._dead is None:
@@ -373,50 +427,58 @@ class WasmEngine:
     def begin_turn(self) -> None:
         self._stopped = None
         self._turn_started = time.perf_counter()
-        self._deadline = self._turn_started + self.limits.wall_ms_per_turn / 1000.0
+        self._backstop.start()
         self._refused_start = self._refused()
+        self._lost_start = self._io_count(IO_REJECTIONS_LOST)
         if self._initialized and self._dead is None:
             self._x("shim_begin_turn", self._st)
         self._refuel(0)
         self._in_turn = True
-        if self._watch is not None:
-            WATCHDOG.disarm(self._watch)
-        self._watch = WATCHDOG.arm(self._deadline, self._force_poll) if self._counter_addr else None
+        if self._counter_addr:
+            self._backstop.arm(self._force_poll)
 
     def end_turn(self) -> TurnUsage:
-        if self._watch is not None:
-            WATCHDOG.disarm(self._watch)
-            self._watch = None
+        self._backstop.disarm()
         used = self._fuel_used() if self._store is not None else 0
         wall = (time.perf_counter() - self._turn_started) * 1000.0 if self._turn_started else 0.0
         self._in_turn = False
         self._turn_started = 0.0
-        self._deadline = float("inf")
         heap, _ = self._memory_pair(estimate=False)
         if self._cadence.due(heap):
             estimate = self._cadence.measured(*self._memory_pair())
         else:
             estimate = self._cadence.guess(heap)
         refused = self._refused() - self._refused_start
+        lost = self._io_count(IO_REJECTIONS_LOST) - self._lost_start
         if self._dead is None:
             self._refuel(used)  # calls after the turn keep counting against it, as on native (not the figures above)
         return TurnUsage(cpu_units=used, cpu_ms=round(used / FUEL_PER_MS, 3), wall_ms=wall,
-                         memory_bytes=estimate, heap_bytes=heap, memory_refused=max(0, refused))
+                         memory_bytes=estimate, heap_bytes=heap, memory_refused=max(0, refused),
+                         rejections_lost=max(0, lost))
 
-    def _refused(self) -> int:
+    def _io_count(self, slot: int) -> int:
         if self._dead is not None or not self._initialized:
             return 0
-        return self._io_int(IO_REFUSED)
+        try:
+            return self._io_int(slot)
+        except _Dead:
+            return 0
+
+    def _refused(self) -> int:
+        return self._io_count(IO_REFUSED)
 
     # ---- outcomes ---------------------------------------------------------------------------------------------------
     def _failure(self, text: str, stack: str = "") -> CallResult:
         if self._stopped is not None and "interrupted" in text:
             return CallResult(self._stopped, error=JSError("InternalError", "interrupted", stack))
-        err = split_error(text)
-        if stack and not err.stack:
-            err = JSError(err.name, err.message, stack)
-        overflow = "Maximum call stack" in text or "stack overflow" in text
-        return CallResult(Outcome.STACK if overflow else classify_error(text), error=err)
+        return CallResult(classify_error(text), error=split_error(text, stack))
+
+    def _outcome(self, status: int) -> CallResult:
+        """What a finished call left in the shim's buffers (read inside the caller's _Dead handler)."""
+        if status == 0:
+            raw = self._result()
+            return CallResult(Outcome.OK, value=bounded_loads(raw) if raw else None)
+        return self._failure(self._result(), self._stack())
 
     def _dead_result(self, dead: "_Dead") -> CallResult:
         """The call that killed the instance reports why (wall, CPU); every later call is a TRAP."""
@@ -436,9 +498,10 @@ class WasmEngine:
         return CallResult(outcome, error=JSError("InternalError", cause))
 
     # ---- protocol ---------------------------------------------------------------------------------------------------
-    def set_host_function(self, global_name: str, fn: HostFunction) -> None:
+    def set_host_function(self, global_name: str, fn: HostFunction, *, frames: bool = False) -> None:
         self._ensure_init()
         self._host_fn = fn
+        self._host_frames = frames
         ((ptr, _),) = self._put(global_name)
         self._guard(self._ex["shim_set_host_function"], self._st, ptr)
 
@@ -446,13 +509,17 @@ class WasmEngine:
         try:
             self._ensure_init()
             (src, n), (name, _) = self._put(source, filename)
-            status = self._guard(self._ex["shim_eval"], self._st, src, n, name)
+            return self._outcome(self._guard(self._ex["shim_eval"], self._st, src, n, name))
         except _Dead as dead:
             return self._dead_result(dead)
-        if status == 0:
-            raw = self._result()
-            return CallResult(Outcome.OK, value=bounded_loads(raw) if raw else None)
-        return self._failure(self._result(), self._stack())
+
+    def define_module(self, define_name: str, path: str, params: str, body: str) -> CallResult:
+        try:
+            self._ensure_init()
+            (src, n), (name, _), (define, _) = self._put(module_source(params, body), path, define_name)
+            return self._outcome(self._guard(self._ex["shim_define_module"], self._st, src, n, name, define))
+        except _Dead as dead:
+            return self._dead_result(dead)
 
     def load_trusted(self, source: str, filename: str) -> CallResult:
         """Evaluate mpsandbox's own code; the first time per process, snapshot linear memory afterwards and
@@ -491,13 +558,9 @@ class WasmEngine:
         try:
             self._ensure_init()
             (np, _), (ap, an) = self._put(name, json.dumps(args))
-            status = self._guard(self._ex["shim_call"], self._st, np, ap, an)
+            return self._outcome(self._guard(self._ex["shim_call"], self._st, np, ap, an))
         except _Dead as dead:
             return self._dead_result(dead)
-        if status == 0:
-            raw = self._result()
-            return CallResult(Outcome.OK, value=bounded_loads(raw) if raw else None)
-        return self._failure(self._result(), self._stack())
 
     def set_rejection_handler(self, global_name: str) -> None:
         self._ensure_init()
@@ -538,9 +601,12 @@ class WasmEngine:
     def _memory_pair(self, estimate: bool = True) -> tuple[int, int]:
         if self._dead is not None:
             return 0, 0
-        self._ensure_init()
-        self._x("shim_memory", self._st, int(estimate))
-        return self._io_int(IO_MALLOC_SIZE), self._io_int(IO_MEMORY_USED)
+        try:
+            self._ensure_init()
+            self._x("shim_memory", self._st, int(estimate))
+            return self._io_int(IO_MALLOC_SIZE), self._io_int(IO_MEMORY_USED)
+        except _Dead:
+            return 0, 0
 
     def memory_used(self) -> int:
         return self._memory_pair(estimate=False)[0]
@@ -556,9 +622,7 @@ class WasmEngine:
                 pass
 
     def close(self) -> None:
-        if self._watch is not None:
-            WATCHDOG.disarm(self._watch)
-            self._watch = None
+        self._backstop.disarm()
         self._counter_addr = 0
         self._host_fn = None
         self._dead = self._dead or "closed"
@@ -590,11 +654,18 @@ _RAW_FUNCS: dict[int, Any] = {}
 _raw_ids = itertools.count(1)
 
 
+class GuestFault(Exception):
+    """The wasm instance gave the host a pointer or length outside its linear memory: it traps and is discarded."""
+
+
 @_ffi.wasmtime_func_unchecked_callback_t
 def _raw_trampoline(env: int, _caller: Any, args: Any, _nargs: int) -> int:
     try:
         fn = _RAW_FUNCS.get(env or 0)
         args[0].i32 = fn(args) if fn is not None else -1
+    except GuestFault as fault:
+        msg = str(fault).encode()
+        return ctypes.cast(_ffi.wasmtime_trap_new(ctypes.create_string_buffer(msg), len(msg)), ctypes.c_void_p).value
     except BaseException:  # noqa: BLE001 - never unwind through wasm; the bridge reports undefined
         args[0].i32 = -1
     return 0  # no trap
