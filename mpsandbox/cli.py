@@ -122,7 +122,7 @@ def main() -> None:
 @click.option("--tap", "taps", multiple=True, metavar="HANDLER[?K=V&...]",
               help="Fire a handler of the page on top as a user tap, with an optional dataset (repeatable, in order).")
 @click.option("--platform", type=click.Choice(["tt", "wx", "my"]), help="Override the detected platform.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of Math.random and the mocks.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the environment (device, clock, Math.random) and the mocks.")
 @click.option("--engine", type=click.Choice(["native", "wasm"]), default="native", show_default=True)
 @click.option("--mock", "mock_file", type=click.Path(path_type=Path), help="Mock file (TOML, YAML or JSON).")
 @click.option("--trace-out", type=click.Path(path_type=Path), help="Write the full trace to this file.")
@@ -268,21 +268,32 @@ def _load_mocks(path: Path | None):
               help="Write the walks as Chrome Trace Event JSON (open in Perfetto or chrome://tracing).")
 @click.option("--fail-on", type=click.Choice(["flag", "reject"]), default="flag", show_default=True,
               help="Lowest verdict that makes the exit code non-zero.")
+@click.option("--source-root", metavar="DIR",
+              help="Where the bundle's files live in your repository (e.g. miniprogram): SARIF paths start there.")
+@click.option("--min-score", type=click.IntRange(0, 100), default=None, metavar="N",
+              help="Experience score gate (0-100): a score below N makes the exit code at least 1.")
 @click.option("--platform", type=click.Choice(["tt", "wx", "my"]), help="Override the detected platform.")
 @click.option("--engine", type=click.Choice(["auto", "native", "wasm"]), default="auto", show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the walks: the allow walk runs on it, the deny walk on a seed derived from it.")
+@click.option("--isolation", type=click.Choice(["process", "none"]), default="process", show_default=True,
+              help="process: each walk in a child process with memory and CPU limits, so that a crash or hang of the "
+                   "engine is a finding against the bundle; none: in this process (debugging).")
 @_color_option
 def review(bundle: Path, policy: str | None, allow_domains: list[str], deny: bool, mock_file: Path | None,
            screenshots: bool, fmt: str | None, outs: tuple[str, ...], out_dir: Path | None, baseline: Path | None, trace_out: Path | None,
-           fail_on: str, platform: str | None, engine: str, seed: int, color: str | None) -> None:
+           fail_on: str, source_root: str | None, min_score: int | None, platform: str | None, engine: str,
+           seed: int, isolation: str, color: str | None) -> None:
     """Walk BUNDLE without help, audit what it did, and decide: approve, flag or reject.
 
     Exit code: 0 approve, 1 flag, 2 reject, 3 mpsandbox could not run (a missing bundle, a bad option, policy,
     mock or baseline file too). With --fail-on reject, a flag exits 0. With --baseline, only new findings count.
+    With --min-score N, an experience score below N exits at least 1.
     """
     from .report.baseline import BaselineError, apply_baseline, load_report
     from .report.outputs import OutputError, plan_outputs
     from .review import PolicyError, ReviewOptions
+    from .review.score import apply_score_gate
     from .review import review as run_review
 
     _set_color(color)
@@ -298,7 +309,8 @@ def review(bundle: Path, policy: str | None, allow_domains: list[str], deny: boo
             raise click.BadParameter(str(exc), param_hint="--baseline") from None
     mocks = _load_mocks(mock_file)
     options = ReviewOptions(policy=policy, platform=platform, engine=_resolve_engine(engine), seed=seed, deny=deny,
-                            allow_domains=list(allow_domains), fail_on=fail_on, mocks=mocks, screenshots=screenshots)
+                            allow_domains=list(allow_domains), fail_on=fail_on, mocks=mocks, screenshots=screenshots,
+                            min_score=min_score, isolation=isolation)
     walks: list = []
     try:
         report = run_review(bundle, options, on_runs=walks.extend)
@@ -310,6 +322,7 @@ def review(bundle: Path, policy: str | None, allow_domains: list[str], deny: boo
         err_console.print(f"no screenshots: {_esc(why)}", highlight=False)
     if old is not None:
         report = apply_baseline(report, old, str(baseline), fail_on)
+        report.exit_code = apply_score_gate(report.score, min_score, report.exit_code)
     if trace_out is not None:
         from .report.chrome_trace import to_chrome_trace_json
 
@@ -317,16 +330,16 @@ def review(bundle: Path, policy: str | None, allow_domains: list[str], deny: boo
         trace_out.write_text(to_chrome_trace_json([(w.mode, w.trace) for w in walks], units_per_ms={
             w.mode: w.units_per_ms for w in walks}), encoding="utf-8")
         err_console.print(f"walk trace written to {trace_out} (open it in https://ui.perfetto.dev)")
-    _write_outputs(report, plan, color, fail_on)
+    _write_outputs(report, plan, color, fail_on, source_root)
     sys.exit(report.exit_code)
 
 
-def _write_outputs(report, plan, color: str | None, fail_on: str) -> None:
+def _write_outputs(report, plan, color: str | None, fail_on: str, source_root: str | None = None) -> None:
     from .report.render import render
 
     for out in plan:
         colored = out.path is None and out.fmt == "text" and _use_color(color, sys.stdout)
-        text = render(report, out.fmt, color=colored, fail_on=fail_on)
+        text = render(report, out.fmt, color=colored, fail_on=fail_on, source_root=source_root)
         if out.path is None:
             click.echo(text, color=colored)  # click strips styles off a pipe unless told
             continue
@@ -348,9 +361,10 @@ def _write_outputs(report, plan, color: str | None, fail_on: str) -> None:
 @click.option("--baseline", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="An earlier JSON report: findings are marked new or unchanged, and only new ones count.")
 @click.option("--fail-on", type=click.Choice(["flag", "reject"]), default="flag", show_default=True)
+@click.option("--source-root", metavar="DIR", help="As for `review`.")
 @_color_option
 def report_command(saved: Path, fmt: str | None, outs: tuple[str, ...], out_dir: Path | None, baseline: Path | None,
-                   fail_on: str, color: str | None) -> None:
+                   fail_on: str, source_root: str | None, color: str | None) -> None:
     """Render SAVED (a JSON report of `mpsandbox review --format json`) again, in any format.
 
     Exit code: the saved verdict's (0 approve, 1 flag, 2 reject; with --baseline, of the new findings), 3 when
@@ -373,7 +387,7 @@ def report_command(saved: Path, fmt: str | None, outs: tuple[str, ...], out_dir:
     report = report.model_copy(update={"exit_code": exit_code_for(report.verdict, fail_on)})  # type: ignore[arg-type]
     if old is not None:
         report = apply_baseline(report, old, str(baseline), fail_on)
-    _write_outputs(report, plan, color, fail_on)
+    _write_outputs(report, plan, color, fail_on, source_root)
     sys.exit(report.exit_code)
 
 

@@ -1,8 +1,18 @@
 """Privacy canaries: unique values that sensitive APIs return, and their detection in every data sink.
 
 Each run draws its own canaries from the seed, so a value found in a sink can only have come from the API that
-returned it. Detection looks through the encodings bundles commonly apply before sending data out: JSON, URL
-encoding, base64 (standard and URL-safe), hex, and the rounding of coordinates.
+returned it. They look like what a device returns (no marker a bundle could test for to learn it is
+reviewed). Detection looks through the encodings bundles commonly apply before sending data out: JSON, URL
+encoding, base64 (standard and URL-safe), hex, and the rounding of coordinates; and through three cheap ones that
+cannot match by chance: the reversed text, character codes (an array of numbers, or numbers joined in a string),
+and base 36 of a long digit string (``Number(phone).toString(36)``, 7 characters or more).
+
+Not guessed here, by choice: scaled or offset numbers, XOR with a key, base 36 of a coordinate (5 characters: met
+by chance in any large payload), a value split over several requests. Each has too many keys or too short a form
+for a fast search without false matches. The differential walk finds them whatever the transform: a second walk
+with the canaries of another ``variant`` (same shapes, every random digit and character different) and a
+comparison of every sink (apis/sink_digest.py, review/audits/flows.py). This pass stays its fast first pass and
+its explanation ("encoding: base64").
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ import binascii
 import json
 import random
 import re
+import struct
 import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -74,14 +85,40 @@ def _token(rng: random.Random, n: int, alphabet: str = "abcdefghijkmnpqrstuvwxyz
     return "".join(rng.choice(alphabet) for _ in range(n))
 
 
-class CanaryRegistry:
-    """The canaries of one run. ``issue`` gives the value an API returns; ``scan`` finds them in sinks."""
+class _Shifted:
+    """The seed's random draws, each moved part-way round its range: the canaries of a variant keep the seed's
+    shapes (kinds, lengths, alphabets, order of issue) while every random digit and character differs."""
 
-    def __init__(self, seed: int = 0):
-        self._rng = random.Random(f"mpsandbox-canary:{seed}")
+    def __init__(self, rng: random.Random, variant: int):
+        self._rng = rng
+        self._variant = variant
+
+    def _shift(self, size: int) -> int:
+        return 1 + (self._variant * (size // 2) - 1) % (size - 1)  # never 0: every draw moves; variant 1: half-way
+
+    def choice(self, seq: Any) -> Any:
+        i = self._rng.randrange(len(seq))
+        return seq[(i + self._shift(len(seq))) % len(seq)] if len(seq) > 1 else seq[i]
+
+    def randint(self, a: int, b: int) -> int:
+        x, size = self._rng.randint(a, b), b - a + 1
+        return a + (x - a + self._shift(size)) % size if size > 1 else x
+
+
+class CanaryRegistry:
+    """The canaries of one run. ``issue`` gives the value an API returns; ``scan`` finds them in sinks.
+
+    ``variant`` 0 is the seed's canaries; another variant gives, for the same seed, values of the same shapes that
+    differ in every random digit and character (the differential walk's sources, see review/audits/flows.py)."""
+
+    def __init__(self, seed: int = 0, variant: int = 0):
+        self.variant = int(variant)
+        rng = random.Random(f"mpsandbox-canary:{seed}")
+        self._rng: Any = _Shifted(rng, self.variant) if self.variant else rng
         self._by_kind: dict[tuple[str, str], Canary] = {}
         self._all: list[Canary] = []
         self._needles: list[tuple[str, Canary, str]] | None = None
+        self._forms: tuple[list, list[tuple[str, Canary]]] | None = None
 
     @property
     def canaries(self) -> list[Canary]:
@@ -105,32 +142,46 @@ class CanaryRegistry:
             # six distinctive decimals inside mainland China; last digits never 0 so the text form is stable
             base = 30 if kind == "latitude" else 120
             value = float(f"{base + rng.randint(0, 9)}.{_digits(rng, 5)}{rng.randint(1, 9)}")
+            # rounded or truncated to 3 to 5 decimals, it still has them all (30.510 would read as 30.51)
+            while any(f"{value:.{n}f}".endswith("0") or f"{value:.6f}"[n - 7] == "0" for n in (3, 4, 5)):
+                value = float(f"{base + rng.randint(0, 9)}.{_digits(rng, 5)}{rng.randint(1, 9)}")
             return Canary(kind, repr(value), api, category, numeric=value)
         if kind in ("phoneNumber", "purePhoneNumber", "telNumber"):
             value = "1" + rng.choice("3589") + _digits(rng, 9)
             return Canary(kind, value, api, category)
         if kind == "nickName":
-            return Canary(kind, "mpsb昵称" + _token(rng, 6), api, category)
+            return Canary(kind, "用户" + _token(rng, 8), api, category)
         if kind == "avatarUrl":
-            return Canary(kind, f"https://p3.example-cdn.com/avatar/mpsb{_token(rng, 10)}.jpeg", api, category)
+            return Canary(kind, f"https://p3.example-cdn.com/avatar/{_token(rng, 16)}.jpeg", api, category)
         if kind in ("tempFilePath", "recordFilePath"):
             ext = "mp3" if kind == "recordFilePath" else "jpg"
-            return Canary(kind, f"ttfile://temp/mpsb{_token(rng, 12)}.{ext}", api, category)
+            return Canary(kind, f"ttfile://temp/{_token(rng, 16)}.{ext}", api, category)
         if kind == "postalCode":
             return Canary(kind, "3" + _digits(rng, 5), api, category)
         if kind == "userName":
             return Canary(kind, "收件人" + _token(rng, 6), api, category)
         if kind == "detailInfo":
-            return Canary(kind, f"mpsb路{rng.randint(100, 999)}号{_token(rng, 5)}", api, category)
+            return Canary(kind, f"科技园路{rng.randint(100, 999)}号{_token(rng, 6)}", api, category)
         if kind == "clipboard":
-            return Canary(kind, f"mpsb-clip-{_token(rng, 12)}", api, category)
+            return Canary(kind, f"复制口令{_token(rng, 14)}", api, category)
         if kind == "scanResult":
-            return Canary(kind, f"mpsb-scan-{_token(rng, 12)}", api, category)
+            return Canary(kind, f"https://u.example-qr.cn/s/{_token(rng, 14)}", api, category)
         if kind == "idNumber":  # 18 digits shaped like a resident ID (region, birth date, sequence)
             return Canary(kind, "1101" + _digits(rng, 2) + "1990" + "0101" + _digits(rng, 4), api, category)
-        if kind in ("ssid", "bssid", "deviceId"):
-            return Canary(kind, f"mpsb{kind}{_token(rng, 10)}", api, category)
-        return Canary(kind, f"mpsb{kind}{_token(rng, 16)}", api, category)
+        if kind == "ssid":
+            return Canary(kind, f"TP-LINK_{_token(rng, 10)}", api, category)
+        if kind == "bssid":
+            return Canary(kind, ":".join(f"{rng.randrange(256):02x}" for _ in range(6)), api, category)
+        return Canary(kind, _token(rng, 24), api, category)
+
+    def forms(self) -> list[tuple[str, Canary]]:
+        """Every text form the scan knows of every canary (plain and encoded), longest first."""
+        if self._needles is None:
+            self._needles = self._build_needles()
+        if self._forms is None or self._forms[0] is not self._needles:
+            ordered = sorted({(text, c) for text, c, _ in self._needles}, key=lambda f: (-len(f[0]), f[0]))
+            self._forms = (self._needles, ordered)
+        return self._forms[1]
 
     # ---- detection ------------------------------------------------------------------------------------------
     def _build_needles(self) -> list[tuple[str, Canary, str]]:
@@ -144,6 +195,10 @@ class CanaryRegistry:
                 forms["json"] = json.dumps(c.value)[1:-1]
                 forms["hex"] = raw.hex()
                 forms["HEX"] = raw.hex().upper()
+                forms["reversed"] = c.value[::-1]
+                base36 = _base36_of_digits(c.value)
+                if base36 is not None:
+                    forms["base36"] = base36
                 # base64 of the value at each of the three alignments inside a larger encoded string
                 # base64 of the value at each of the three byte alignments inside a larger encoded string: keep
                 # only the 4-char groups made of the value's bytes alone
@@ -161,15 +216,25 @@ class CanaryRegistry:
                 needles.append((text, c, enc.split("@")[0].replace("url-plus", "url").replace("HEX", "hex")))
         return needles
 
-    def scan(self, payload: Any, path: str = "$") -> list[Hit]:
-        """Every canary found in ``payload`` (any JSON-able value), with its encoding and location."""
+    def scan(self, payload: Any, path: str = "$", skipped: list[int] | None = None) -> list[Hit]:
+        """Every canary found in ``payload`` (any JSON-able value, searched whole: every string, number and binary
+        body at any depth), with its encoding and location. The lengths of texts too long to decode are appended
+        to ``skipped`` (a cap the caller records)."""
         if not self._all:
             return []
         if self._needles is None:
             self._needles = self._build_needles()
         hits: list[Hit] = []
         seen: set[tuple[str, str]] = set()
-        for where, text, outer in _strings(payload, path):
+        plain, numbers, binaries = _leaves(payload, path)
+        for where, data in binaries:
+            for canary in self._all:
+                if canary.numeric is None or (canary.kind, canary.source_api) in seen:
+                    continue
+                if any(packed in data for packed in _packed(canary.numeric)):
+                    seen.add((canary.kind, canary.source_api))
+                    hits.append(Hit(canary, "binary", where))
+        for where, text, outer in _strings(plain, binaries, skipped, payload, path):
             for needle, canary, encoding in self._needles:
                 if needle in text and (canary.kind, canary.source_api) not in seen:
                     seen.add((canary.kind, canary.source_api))
@@ -180,7 +245,7 @@ class CanaryRegistry:
                 if _rounded_in(canary.numeric, text):
                     seen.add((canary.kind, canary.source_api))
                     hits.append(Hit(canary, _combine(outer, "rounded"), where))
-        for where, number in _numbers(payload, path):
+        for where, number in numbers:
             for canary in self._all:
                 if canary.numeric is None or (canary.kind, canary.source_api) in seen:
                     continue
@@ -199,51 +264,129 @@ def _combine(outer: str | None, inner: str) -> str:
     return outer if inner == "plain" else f"{outer}+{inner}"
 
 
-def _strings(value: Any, path: str) -> Iterable[tuple[str, str, str | None]]:
-    """Every string in ``value``, then its whole-token decodings (checked after the plain strings)."""
-    plain: list[tuple[str, str]] = []
-    _collect(value, path, plain)
-    for where, text in plain:
-        yield where, text, None
-    for where, text in plain:
+def _strings(plain: list[tuple[str, str]], binaries: list[tuple[str, bytes]], skipped: list[int] | None,
+             payload: Any, path: str) -> Iterable[tuple[str, str, str | None]]:
+    """Every string, then the texts of the binary bodies, then their whole-token decodings (checked after the
+    plain strings), then the text of every array of character codes in ``payload``."""
+    texts: list[tuple[str, str, str | None]] = [(where, text, None) for where, text in plain]
+    for where, data in binaries:
+        texts.extend((f"{where}<{codec}>", text, "binary") for codec, text in _binary_texts(data))
+    yield from texts
+    for where, text, outer in texts:
+        if len(text) > MAX_DECODED_TEXT:
+            if skipped is not None:
+                skipped.append(len(text))
+            continue
         for enc, decoded in _try_decodings(text):
-            yield f"{where}<{enc}>", decoded, enc
+            yield f"{where}<{enc}>", decoded, enc if outer is None else f"{outer}+{enc}"
+    for where, decoded in _char_code_arrays(payload, path):
+        yield f"{where}<char-codes>", decoded, "char-codes"
 
 
-def _collect(value: Any, path: str, out: list[tuple[str, str]]) -> None:
-    if isinstance(value, str):
-        out.append((path, value))
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            _collect(str(k), f"{path}.<key>", out)
-            _collect(v, f"{path}.{k}", out)
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            _collect(v, f"{path}[{i}]", out)
+_MAX_CHAR_CODE = 0x10FFFF
+_MIN_BASE36 = 7  # shorter base-36 texts (a latitude's 8 digits give 5 characters) are too easily met by chance
 
 
-def _numbers(value: Any, path: str) -> Iterable[tuple[str, float]]:
-    if isinstance(value, bool):
-        return
-    if isinstance(value, (int, float)):
-        yield path, float(value)
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _numbers(v, f"{path}.{k}")
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _numbers(v, f"{path}[{i}]")
+def _base36_of_digits(value: str) -> str | None:
+    """``Number(digits).toString(36)`` of a canary made of digits (a dot allowed: the scaled coordinate), when
+    long enough to be unambiguous."""
+    digits = value.replace(".", "", 1)
+    if not digits.isdigit() or len(digits) > 15:  # beyond 15 digits a JS number loses the value
+        return None
+    n, out = int(digits), ""
+    while n:
+        n, r = divmod(n, 36)
+        out = "0123456789abcdefghijklmnopqrstuvwxyz"[r] + out
+    return out if len(out) >= _MIN_BASE36 else None
+
+
+def _char_code_arrays(value: Any, path: str) -> Iterable[tuple[str, str]]:
+    """The text of every array of character codes (at least 4) in ``value``, walked without recursion."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((v, _sub(where, k)) for k, v in item.items())
+        elif isinstance(item, list):
+            if len(item) >= 4 and all(type(v) is int and 0 <= v <= _MAX_CHAR_CODE for v in item):
+                yield where, "".join(chr(v) for v in item)
+            else:
+                stack.extend((v, _item(where, i)) for i, v in enumerate(item))
+
+
+MAX_PATH = 1000  # where a hit is in a payload: key names and depth are the bundle's, so the text is bounded
+
+
+def _sub(path: str, key: Any) -> str:
+    name = str(key)
+    if len(name) > 64:
+        name = name[:64] + "…"
+    return path if len(path) >= MAX_PATH else f"{path}.{name}"
+
+
+def _item(path: str, index: int) -> str:
+    return path if len(path) >= MAX_PATH else f"{path}[{index}]"
+
+
+MAX_DECODED_TEXT = 16 * 1024 * 1024  # longer texts are searched as they are but not decoded (a cap: reported)
+BINARY_KEY = "$binary"  # {"$binary": base64, "type": "Uint8Array", "bytes": n}: binary data from the bridge
+
+
+def _leaves(value: Any, path: str) -> tuple[list[tuple[str, str]], list[tuple[str, float]], list[tuple[str, bytes]]]:
+    """The strings (object keys too), numbers and binary bodies of a JSON-like value at any depth, with their
+    paths; iterative, so a deep value cannot exhaust the stack."""
+    strings: list[tuple[str, str]] = []
+    numbers: list[tuple[str, float]] = []
+    binaries: list[tuple[str, bytes]] = []
+    stack: list[tuple[str, Any]] = [(path, value)]
+    while stack:
+        where, v = stack.pop()
+        if isinstance(v, str):
+            strings.append((where, v))
+        elif isinstance(v, bool) or v is None:
+            continue
+        elif isinstance(v, (int, float)):
+            numbers.append((where, float(v)))
+        elif isinstance(v, dict):
+            data = v.get(BINARY_KEY)
+            if isinstance(data, str):
+                try:
+                    binaries.append((f"{where}<{v.get('type') or 'binary'}>", base64.b64decode(data)))
+                    continue
+                except (binascii.Error, ValueError):
+                    pass
+            items = list(v.items())
+            for k, child in reversed(items):
+                stack.append((_sub(where, k), child))
+                stack.append((f"{where}.<key>" if len(where) < MAX_PATH else where, str(k)))
+        elif isinstance(v, list):
+            stack.extend((_item(where, i), v[i]) for i in range(len(v) - 1, -1, -1))
+    return strings, numbers, binaries
+
+
+def _binary_texts(data: bytes) -> list[tuple[str, str]]:
+    """A binary body read as text the ways a server might: UTF-8, Latin-1, UTF-16 (both byte orders)."""
+    out = [("utf-8", data.decode("utf-8", "ignore")), ("latin-1", data.decode("latin-1"))]
+    for codec in ("utf-16-le", "utf-16-be"):
+        for start in (0, 1):  # the text may start at an odd offset
+            out.append((codec, data[start:].decode(codec, "ignore")))
+    return out
+
+
+def _packed(number: float) -> tuple[bytes, bytes]:
+    """A number as a binary body holds it: a float64, either byte order (4-byte forms would match at random in
+    large bodies)."""
+    return struct.pack("<d", number), struct.pack(">d", number)
 
 
 _B64 = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
 _HEX = re.compile(r"(?:[0-9a-fA-F]{2}){4,}")
+_CHAR_CODES = re.compile(r"\d{1,7}(?:[,; ]+\d{1,7}){3,}")  # "51,54,46,55": character codes joined in a string
 
 
 def _try_decodings(text: str) -> list[tuple[str, str]]:
     """Whole-token decodings (base64 and hex of structured data, e.g. base64 of a JSON body)."""
     out: list[tuple[str, str]] = []
-    if len(text) > 200_000:
-        return out
     if "%" in text:
         try:
             out.append(("url", urllib.parse.unquote_plus(text)))
@@ -256,6 +399,10 @@ def _try_decodings(text: str) -> list[tuple[str, str]]:
             out.append(("base64", raw.decode("utf-8", "ignore")))
         except (binascii.Error, ValueError):
             pass
+    if _CHAR_CODES.fullmatch(text):
+        codes = [int(c) for c in re.split(r"[,; ]+", text)]
+        if all(c <= _MAX_CHAR_CODE for c in codes):
+            out.append(("char-codes", "".join(chr(c) for c in codes)))
     for m in _HEX.finditer(text):
         try:
             out.append(("hex", bytes.fromhex(m.group(0)).decode("utf-8", "ignore")))

@@ -6,33 +6,23 @@ import ipaddress
 import json
 import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
+from ..boundedjson import loads as bounded_loads
+from .canary import BINARY_KEY
 from .catalogue import Kind
+from .devices import system_info
 
 if TYPE_CHECKING:
     from .host import ApiCall, ApiHost, HostServices, Reply
 
-from .host import CLOUD_DESTINATION, Reply, handler, host_of
+from .host import CLOUD_DESTINATION, Reply, handler
+from .urls import dns_name, host_of, parse_url
 
 MAX_REQUESTS = 10
 MAX_SOCKETS = 5
 DEFAULT_TIMEOUT_MS = 60_000
 STORAGE_KEY_LIMIT = 1024 * 1024
 STORAGE_TOTAL_LIMIT = 10 * 1024 * 1024
-
-SYSTEM_INFO: dict[str, Any] = {
-    "brand": "mpsandbox", "model": "Sandbox Phone", "pixelRatio": 3, "screenWidth": 390, "screenHeight": 844,
-    "windowWidth": 390, "windowHeight": 763, "statusBarHeight": 47, "language": "zh_CN", "version": "30.0.0",
-    "system": "iOS 17.0", "platform": "ios", "fontSizeSetting": 16, "SDKVersion": "3.0.0",
-    "safeArea": {"left": 0, "right": 390, "top": 47, "bottom": 810, "width": 390, "height": 763},
-    "appName": {"tt": "Douyin", "wx": "WeChat", "my": "alipay"},
-    "theme": "light", "benchmarkLevel": 30, "deviceOrientation": "portrait", "enableDebug": False,
-    "albumAuthorized": True, "cameraAuthorized": True, "locationAuthorized": True, "microphoneAuthorized": True,
-    "notificationAuthorized": True, "bluetoothEnabled": False, "locationEnabled": True, "wifiEnabled": True,
-    "screenTop": 0, "safeAreaInsets": {"top": 47, "left": 0, "right": 0, "bottom": 34},
-}
-
 
 @handler("default")
 def _default(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
@@ -83,7 +73,7 @@ def _storage(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
         return host.finish(call, services, True, {"__value__": None} if spec.kind is Kind.SYNC else {})
     if op == "getStorage":
         raw = host.storage.get(key)
-        value = None if raw is None else json.loads(raw)
+        value = None if raw is None else bounded_loads(raw)
         if spec.kind is Kind.SYNC:
             if host.platform == "my":
                 return host.finish(call, services, True, {"__value__": {"data": value}})
@@ -128,7 +118,7 @@ def _miniprogram(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
 # ---- network ---------------------------------------------------------------------------------------------------------
 def is_ip_or_local(host: str) -> bool:
     """An IP literal (also the integer, hex and octal forms resolvers accept) or localhost."""
-    h = host.strip("[]")
+    h = dns_name(host).strip("[]")
     if h == "localhost" or h.endswith(".localhost"):
         return True
     try:
@@ -142,6 +132,7 @@ def domain_allowed(allowed: list[str] | None, host: str) -> bool:
     """``host`` is in the allow-list (``*.example.com`` matches subdomains); no list allows everything."""
     if allowed is None:
         return True
+    host = dns_name(host)
     for d in allowed:
         if d.startswith("*.") and (host.endswith(d[1:]) or host == d[2:]):
             return True
@@ -154,13 +145,11 @@ def check_url(host: ApiHost, url: Any, schemes: tuple[str, ...]) -> str | None:
     """The errMsg detail refusing ``url``, or None when the platform would let it through."""
     if not isinstance(url, str) or not url.strip():
         return "invalid url"
-    try:
-        parts = urlsplit(url.strip())
-        hostname = (parts.hostname or "").lower()
-        parts.port  # noqa: B018 - raises on a bad port
-    except ValueError:
+    parts = parse_url(url)
+    if parts is None:
         return "invalid url"
-    if parts.scheme.lower() not in schemes or not hostname:
+    hostname = parts.host
+    if parts.scheme not in schemes or not hostname:
         return f'invalid url "{url[:100]}"'
     if is_ip_or_local(hostname):
         return "url not in domain list"
@@ -331,9 +320,10 @@ def _clipboard(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
 
 @handler("system-info")
 def _system_info(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
-    info = {**SYSTEM_INFO, "appName": SYSTEM_INFO["appName"][host.platform], **host.mocks.system_info}
     spec = call.spec
     assert spec is not None
+    api = spec.name.removesuffix("Sync")
+    info = {**system_info(host.device, host.platform, host.host_version, api), **host.mocks.system_info}
     return host.finish(call, services, True, {"__value__": info} if spec.kind is Kind.SYNC else info)
 
 
@@ -354,8 +344,8 @@ MAX_BASE64_BYTES = 1024 * 1024
 
 @handler("base64")
 def _base64(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
-    """arrayBufferToBase64 / base64ToArrayBuffer. Bytes cross the bridge as a list of numbers (a typed array
-    arrives as an index-keyed object, an ArrayBuffer as {}); the result of base64ToArrayBuffer is that list, which
+    """arrayBufferToBase64 / base64ToArrayBuffer. Binary data crosses the bridge as {"$binary": base64, ...}
+    (a plain list of numbers is read too); the result of base64ToArrayBuffer is a list of numbers, which
     `new Uint8Array(result)` accepts."""
     import base64
     import binascii
@@ -368,6 +358,12 @@ def _base64(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
         except (binascii.Error, ValueError):
             data = b""
         return Reply("sync", value=list(data[:MAX_BASE64_BYTES]))
+    if isinstance(arg, dict) and isinstance(arg.get(BINARY_KEY), str):
+        try:
+            data = base64.b64decode(arg[BINARY_KEY])[:MAX_BASE64_BYTES]
+        except (binascii.Error, ValueError):
+            data = b""
+        return Reply("sync", value=base64.b64encode(data).decode("ascii"))
     values = arg if isinstance(arg, list) else (
         [arg[k] for k in sorted(arg, key=lambda k: int(k) if k.isdigit() else -1) if k.isdigit()]
         if isinstance(arg, dict) else [])
@@ -521,7 +517,7 @@ def _privacy(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     if spec.name == "getPrivacySetting":
         agreed = host.permissions.privacy_agreed
         return host.finish(call, services, True, {"needAuthorization": not agreed,
-                                                  "privacyContractName": "mpsandbox privacy guide"})
+                                                  "privacyContractName": "《用户隐私保护指引》"})
     if host.permissions.agree_privacy(spec.name):
         return host.finish(call, services, True, {})
     return host.finish(call, services, False, None, "privacy permission is not authorized", code="auth deny")
@@ -719,7 +715,7 @@ def button_detail(host: ApiHost, open_type: str, services: HostServices) -> dict
             return {"errMsg": f"{name}:fail user deny"}
         return {"errMsg": f"{name}:ok", "code": host.canaries.issue("code", "button:getPhoneNumber"),
                 "encryptedData": host.canaries.issue("encryptedData", "button:getPhoneNumber"),
-                "iv": "mpsbIv0000000000"}
+                "iv": "r7BXXKkLb8qrSNn0"}
     if ot == "getUserInfo":
         if user.profile == "deny":
             return {"errMsg": "getUserInfo:fail auth deny"}

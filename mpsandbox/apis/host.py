@@ -14,16 +14,19 @@ import json
 from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any, Callable, Iterable, Literal, Protocol
-from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from ..runtime.trace import ApiCallEvent, FlowEvent, NoteEvent, PermissionEvent
+from ..runtime.trace import VIEW_LOAD_API, ApiCallEvent, CapEvent, FlowEvent, NoteEvent, PermissionEvent
 from .bodies import default_body
-from .canary import CANARY_KINDS, CanaryRegistry
+from .canary import BINARY_KEY, CANARY_KINDS, MAX_DECODED_TEXT, CanaryRegistry
+from .sink_digest import sink_event
 from .catalogue import ApiSpec, Catalogue, Gesture, Kind, MethodSpec, Platform, load_catalogue
+from .devices import choose as choose_device
+from .devices import profile as device_profile
 from .mocks import MockConfig, MockError, _format_validation, load_mock_file
 from .permissions import PermissionModel, PermissionRecord
+from .urls import host_of
 
 ReplyKind = Literal["sync", "async", "throw", "object", "undefined"]
 CallOutcome = Literal["ok", "fail", "pending", "unknown", "throw"]
@@ -139,6 +142,7 @@ WECHAT_ERRNO = {"auth deny": 103, "privacy": 104}
 
 
 NETWORK_SINKS = ("network", "upload", "socket")
+UNJUDGED_SINKS = ("ui",)  # what the app shows its own user: no sink event for the differential walk
 CLOUD_DESTINATION = "wx.cloud"  # where WeChat cloud calls (wx.cloud.*, its database objects) send their data
 
 
@@ -232,6 +236,7 @@ class ApiHost:
         seed: int = 0,
         declarations: Declarations | None = None,
         allowed_domains: list[str] | None = None,
+        canary_variant: int = 0,
     ):
         self.platform = platform
         self.catalogue = catalogue or load_catalogue()
@@ -239,14 +244,16 @@ class ApiHost:
         self.declarations = declarations or Declarations()
         domains = allowed_domains if allowed_domains is not None else self.mocks.network.allowed_domains
         self.allowed_domains = [d.lower() for d in domains] if domains else None
-        self.canaries = CanaryRegistry(seed)
+        self.canaries = CanaryRegistry(seed, variant=canary_variant)
         self.storage: dict[str, str] = {k: json.dumps(v) for k, v in self.mocks.storage.items()}
         self.clipboard: str | None = self.mocks.clipboard or None
         self.response_uses: dict[int, int] = {}
         self.inflight: list[int] = []  # completion times of requests in flight
         self.sockets: dict[int, str] = {}  # open SocketTask oid -> url
         self.objects: dict[int, dict[str, Any]] = {}  # state of host objects by oid
+        self._judged: dict[str, bool] = {}
         self.location_updates = False
+        self.device, self.host_version = choose_device(seed, platform)  # what the system-info APIs describe
         self._services: HostServices | None = None
         self.code_texts: Callable[[], Iterable[str]] = lambda: ()  # the bundle's JS, for the shaped default body
         self._default_body: Any = None
@@ -263,13 +270,27 @@ class ApiHost:
     @classmethod
     def for_bundle(cls, bundle: Any, *, mocks: MockConfig | dict[str, Any] | str | PathLike[str] | None = None,
                    seed: int = 0, platform: Platform | None = None, allowed_domains: list[str] | None = None,
-                   catalogue: Catalogue | None = None) -> "ApiHost":
+                   catalogue: Catalogue | None = None, canary_variant: int = 0) -> "ApiHost":
         """The host for ``bundle``: its platform and its app.json declarations (permission, requiredPrivateInfos,
-        networkTimeout, privacy check, entry page)."""
+        networkTimeout, privacy check, entry page). ``canary_variant`` picks the canaries (see CanaryRegistry)."""
         host = cls(platform or bundle.platform, catalogue=catalogue, mocks=mocks, seed=seed,
-                   declarations=Declarations.from_bundle(bundle), allowed_domains=allowed_domains)
+                   declarations=Declarations.from_bundle(bundle), allowed_domains=allowed_domains,
+                   canary_variant=canary_variant)
         host.code_texts = lambda: _js_texts(bundle)
         return host
+
+    def use_device(self, key: str, host_version: tuple[str, str]) -> None:
+        """Describe device ``key`` (apis/devices.py) and host (app version, SDK version) from now on."""
+        self.device, self.host_version = device_profile(key), host_version
+
+    def new_launch(self) -> None:
+        """The app is launched again on the same device: what the user and the device keep (storage, clipboard,
+        permission decisions, canaries) stays; what belonged to the last launch's JS (requests in flight, sockets,
+        host objects, location updates) is gone."""
+        self.inflight.clear()
+        self.sockets.clear()
+        self.objects.clear()
+        self.location_updates = False
 
     def default_request_body(self) -> Any:
         """The body of a request no mock response matches: ``network.default_data`` when the mocks set it, else
@@ -282,6 +303,26 @@ class ApiHost:
 
     def resolve(self, platform_name: str) -> ApiSpec | None:
         return self.catalogue.resolve(self.platform, platform_name)
+
+    def is_judged(self, name: str) -> bool:
+        """Calls of ``name`` (a canonical API, or "<Object>.<member>") matter to the review: a data sink, a
+        privacy source, a scope or a gesture rule. The record keeps them past its event cap."""
+        judged = self._judged.get(name)
+        if judged is None:
+            spec = self.catalogue.by_name.get(name)
+            obj_type, _, member = name.partition(".")
+            obj = self.catalogue.objects_by_name.get(obj_type) if spec is None else None
+            if spec is not None:
+                judged = bool(spec.sink or spec.privacy or spec.scope or spec.gesture is not Gesture.NONE)
+            elif obj is not None and member in obj.methods:
+                m = obj.methods[member]
+                judged = bool(m.sink or m.privacy or m.scope)
+            elif obj is not None and member in obj.properties:
+                judged = obj.properties[member].sink is not None
+            else:
+                judged = name == VIEW_LOAD_API
+            self._judged[name] = judged
+        return judged
 
     # ---- recording --------------------------------------------------------------------------------------------------
     def _record_permission(self, rec: PermissionRecord) -> None:
@@ -523,32 +564,48 @@ class ApiHost:
 
     def scan_sink(self, call: ApiCall | None, services: HostServices, payload: Any, sink: str,
                   destination: str | None, sink_api: str | None = None, stack: list[Any] | None = None) -> int:
-        """Record a FlowEvent for every canary found in ``payload``; returns how many."""
-        hits = self.canaries.scan(payload)
+        """Record a FlowEvent for every canary found in ``payload`` (searched whole), and once a source was read a
+        SinkEvent for the differential walk; returns how many canaries were found."""
+        skipped: list[int] = []
+        hits = self.canaries.scan(payload, skipped=skipped)
+        if skipped:
+            services.record(CapEvent(**services.ev(), cap="scan", where=sink_api or (call.via if call else sink),
+                                     limit=MAX_DECODED_TEXT, unit="chars", dropped=sum(skipped), judged=True,
+                                     detail=f"{len(skipped)} text(s) too long to decode were searched as they are"))
+        sink_api = sink_api or (call.spec.name if call and call.spec else (call.name if call else sink))
+        stack = stack if stack is not None else (call.stack if call else [])
         for hit in hits:
-            source = hit.canary.source_api
-            src_spec = self.catalogue.by_name.get(source)
-            scope = (src_spec.scope or {}).get(self.platform) if src_spec else None
-            consent = True if scope is None else self.permissions.state(scope).value == "granted"
-            declared = True
-            if scope and self.permissions.needs_declaration(scope):
-                declared = self.permissions.is_declared(scope)
-            if self.platform == "wx" and src_spec is not None and src_spec.required_private_info:
-                declared = declared and src_spec.required_private_info in self.declarations.required_private_infos
+            consent, declared = self.source_consent(hit.canary.source_api)
             services.record(FlowEvent(
                 **services.ev(),
-                source_api=source,
+                source_api=hit.canary.source_api,
                 source_kind=hit.canary.kind,
-                sink_api=sink_api or (call.spec.name if call and call.spec else (call.name if call else sink)),
+                sink_api=sink_api,
                 sink=sink,
                 destination=destination,
                 encoding=hit.encoding,
                 call_id=call.call_id if call else None,
                 consent=consent,
                 declared=declared,
-                stack=stack if stack is not None else (call.stack if call else []),
+                stack=stack,
             ))
+        if self.canaries.canaries and sink not in UNJUDGED_SINKS:
+            services.record(sink_event(self, services, payload, sink=sink, sink_api=sink_api, destination=destination,
+                                       call_id=call.call_id if call else None, stack=stack, hits=hits))
         return len(hits)
+
+    def source_consent(self, source_api: str) -> tuple[bool, bool]:
+        """Whether the user granted the source's scope (True when it has none), and whether the scope or private
+        info is declared where the platform requires it."""
+        src_spec = self.catalogue.by_name.get(source_api)
+        scope = (src_spec.scope or {}).get(self.platform) if src_spec else None
+        consent = True if scope is None else self.permissions.state(scope).value == "granted"
+        declared = True
+        if scope and self.permissions.needs_declaration(scope):
+            declared = self.permissions.is_declared(scope)
+        if self.platform == "wx" and src_spec is not None and src_spec.required_private_info:
+            declared = declared and src_spec.required_private_info in self.declarations.required_private_infos
+        return consent, declared
 
     def scan_console(self, text: str, services: HostServices, stack: list[Any]) -> None:
         if self.canaries.canaries:
@@ -586,6 +643,8 @@ _TYPE_NAMES = {"string": "String", "number": "Number", "boolean": "Boolean", "ob
 
 
 def _js_type(value: Any) -> str:
+    if isinstance(value, dict) and isinstance(value.get(BINARY_KEY), str):
+        return "ArrayBuffer"
     if isinstance(value, bool):
         return "Boolean"
     if isinstance(value, (int, float)):
@@ -613,15 +672,6 @@ def coerce_mocks(mocks: Any) -> MockConfig:
     if isinstance(mocks, (str, PathLike)):
         return load_mock_file(mocks)
     raise TypeError(f"mocks must be a MockConfig, a dict or a path, not {type(mocks).__name__}")
-
-
-def host_of(url: Any) -> str | None:
-    if not isinstance(url, str):
-        return None
-    try:
-        return (urlsplit(url.strip()).hostname or "").lower() or None
-    except ValueError:
-        return None
 
 
 def privacy_category(kind: str) -> str:

@@ -25,6 +25,7 @@ BASE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("errors", "int"),
     ("warnings", "int"),
     ("infos", "int"),
+    ("score", "int"),  # the experience score, 0-100 (none when the bundle was not walked)
 )
 FIGURE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("pages_declared", "int"),
@@ -103,6 +104,7 @@ def report_row(report: dict[str, Any]) -> dict[str, Any]:
         "errors": _int(counts.get("error")) or 0,
         "warnings": _int(counts.get("warning")) or 0,
         "infos": _int(counts.get("info")) or 0,
+        "score": _int((report.get("score") or {}).get("score")) if isinstance(report.get("score"), dict) else None,
         "categories": {c: by_category.get(c, 0) for c in CATEGORIES},
         "rules": dict(sorted(by_rule.items())),
         "pages_declared": _int(bundle.get("pages")) or 0,

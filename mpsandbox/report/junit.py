@@ -81,6 +81,7 @@ def to_junit(report: Report, *, fail_on: Literal["flag", "reject"] | str = "reje
     for name, value in (("verdict", report.verdict.value), ("exit_code", str(report.exit_code)),
                         ("policy", report.policy), ("platform", report.bundle.platform or ""),
                         ("fail_on", fail_on), ("tool_version", report.tool_version),
+                        *((("experience_score", str(report.score.score)),) if report.score else ()),
                         *((f"count.{k}", str(v)) for k, v in sorted(report.counts.items())),
                         *_coverage_properties(report)):
         ET.SubElement(props, "property", name=_s(name, 100), value=_s(value, 300))
@@ -110,6 +111,16 @@ def to_junit(report: Report, *, fail_on: Literal["flag", "reject"] | str = "reje
         if other:
             out = ET.SubElement(case, "system-out")
             out.text = "\n\n".join(_describe(f) for f in other)
+    if report.score is not None and report.score.minimum is not None:
+        tests += 1
+        sc = report.score
+        case = ET.SubElement(suite, "testcase", classname="mpsandbox.score", name="experience-score", time="0")
+        if not sc.passed:
+            failures += 1
+            low = sorted((c for c in sc.checks if c.score is not None and c.score < 1), key=lambda c: c.score or 0)
+            fail = ET.SubElement(case, "failure", type="score",
+                                 message=f"experience score {sc.score} is below the minimum {sc.minimum}")
+            fail.text = "\n".join(f"{c.title}: {round((c.score or 0) * 100)} ({c.value})" for c in low)
     if report.error:
         tests += 1
         errors += 1

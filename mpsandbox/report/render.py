@@ -80,9 +80,11 @@ def value_text(value: Any, limit: int = 160) -> str:
     return neutralise(raw, limit)
 
 
-def render(report: Report, fmt: str, *, color: bool = False, fail_on: str = "reject") -> str:
+def render(report: Report, fmt: str, *, color: bool = False, fail_on: str = "reject",
+           source_root: str | None = None) -> str:
     """The report as ``fmt`` (one of :data:`FORMATS`). ``color`` is for the text format only; ``fail_on`` for JUnit
-    (``"reject"``: only error findings fail a test case; ``"flag"``: warnings fail too)."""
+    (``"reject"``: only error findings fail a test case; ``"flag"``: warnings fail too); ``source_root`` for SARIF
+    (where the bundle's files live in the repository)."""
     if fmt == "text":
         from .text import render_text
 
@@ -94,7 +96,7 @@ def render(report: Report, fmt: str, *, color: bool = False, fail_on: str = "rej
     if fmt == "sarif":
         from .sarif import to_sarif_json
 
-        return to_sarif_json(report)
+        return to_sarif_json(report, source_root)
     if fmt == "junit":
         from .junit import to_junit
 

@@ -24,4 +24,24 @@ def rules_markdown(infos: list[RuleInfo]) -> str:
                 while fence in i.example:
                     fence += "`"
                 lines += ["Example:", "", fence + "js", i.example, fence, ""]
+    lines += _score_section()
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _score_section() -> list[str]:
+    from ..review.score import score_rows
+
+    lines = ["## Experience score", "",
+             "A score from 0 to 100 in three weighted groups, like WeChat's experience score (which warns below "
+             "70), computed after the audits ran. A *measured* check maps a figure of the walk linearly from its "
+             "good value (100) to its poor value (0); an *audit* check is 100 when none of its audits found "
+             "anything and 0 when one did; a check with both takes the lower. A check that does not apply (no "
+             "page rendered, no request made, another platform) drops out of its group's weighted mean; the "
+             "total is the groups' weighted mean.", "",
+             "| group (weight) | check | weight | measured: good .. poor | audits |", "|---|---|---|---|---|"]
+    lines += ["| " + " | ".join(row) + " |" for row in score_rows()]
+    lines += ["", "The measured figures: launch in ms (waiting plus CPU), script run in CPU ms, setData in KB, view "
+              "sizes in nodes/levels/children of the largest page, app errors per page, the share of failed "
+              "requests, style files using `:active`, and lazyCodeLoading off (WeChat only). "
+              "`mpsandbox review --min-score N` makes a score below N exit at least 1.", ""]
+    return lines

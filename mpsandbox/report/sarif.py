@@ -232,10 +232,40 @@ def to_sarif(report: Report) -> dict[str, Any]:
                                  for d in report.domains()[:200]],
         },
     }
+    if report.score is not None:
+        run["properties"]["experienceScore"] = {"score": report.score.score, "minimum": report.score.minimum,
+                                                "groups": {g.id: g.score for g in report.score.groups}}
     if report.bundle.sha256:
         run["properties"]["bundleSha256"] = neutralise(report.bundle.sha256, 80)
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 
-def to_sarif_json(report: Report) -> str:
-    return json.dumps(to_sarif(report), indent=2, ensure_ascii=False) + "\n"
+def to_sarif_json(report: Report, source_root: str | None = None) -> str:
+    sarif = to_sarif(report)
+    if source_root is not None:
+        map_source_root(sarif, source_root)
+    return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+
+
+REPO_BASE = "SRCROOT"
+
+
+def map_source_root(sarif: dict[str, Any], source_root: str) -> None:
+    """Point every bundle path at the repository: ``source_root`` is where the bundle's files live in it (e.g.
+    ``miniprogram`` or ``dist/build/mp-weixin``), so ``pages/a.js`` becomes ``miniprogram/pages/a.js`` relative to
+    the repository root, which code-scanning UIs resolve against the checkout."""
+    prefix = bundle_uri(source_root)
+    for run in sarif.get("runs", []):
+        stack: list[Any] = [run.get("results", [])]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, dict):
+                loc = node.get("artifactLocation")
+                if isinstance(loc, dict) and loc.get("uriBaseId") == BASE:
+                    loc["uri"] = f"{prefix}/{loc['uri']}" if prefix else loc["uri"]
+                    loc["uriBaseId"] = REPO_BASE
+                stack.extend(v for k, v in node.items() if k != "artifactLocation")
+        run["originalUriBaseIds"] = {REPO_BASE: {"description": {
+            "text": f"The repository root; the bundle's files are under {prefix or 'it'}"}}}

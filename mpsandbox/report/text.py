@@ -208,6 +208,14 @@ def render_text(report: Report, *, color: bool = False, width: int = WIDTH) -> s
                            "   ", (_counts(report), "bold"), f" · exit code {report.exit_code}",
                            ("\n" + VERDICT_MEANING[verdict], "dim"))
     console.print(Panel(banner, box=box.HEAVY, expand=False, title="verdict", title_align="left"))
+    if report.score is not None:
+        sc = report.score
+        groups = " · ".join(f"{g.title.lower()} {'—' if g.score is None else g.score}" for g in sc.groups)
+        console.print(Text.assemble(("experience score ", "bold"), (f"{sc.score}/100", "bold"), f" ({groups})"))
+        if sc.minimum is not None:
+            console.print(Text(f"the score is {'at or above' if sc.passed else 'BELOW'} the minimum {sc.minimum} "
+                               f"(--min-score){'' if sc.passed else ': the exit code is at least 1'}",
+                               style="green" if sc.passed else "bold red"))
     if report.error:
         console.print(Text.assemble(("the review did not run to the end: ", "bold red"),
                                     neutralise(report.error, 1000)))

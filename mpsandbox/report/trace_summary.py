@@ -105,7 +105,7 @@ def render_summary(trace: Trace, stats: RunStats | None = None) -> Group:
             line += f", {len(orphaned)} fired after their page unloaded"
         parts.append(Text(line, style="yellow" if orphaned else None))
 
-    problems = [e for e in trace.events if e.kind in ("error", "budget")]
+    problems = [e for e in trace.events if e.kind in ("error", "budget", "cap")]
     notes = [e for e in trace.events if e.kind == "note" and e.code in ("dynamic-code", "module-not-found", "host-error")]
     if problems or notes:
         t = Table(title="Errors and limits", title_justify="left", show_edge=False)
@@ -119,6 +119,9 @@ def render_summary(trace: Trace, stats: RunStats | None = None) -> Group:
                 t.add_row(str(e.t), e.error, what, _where(e.stack) or (e.source or ""), style="red")
             elif e.kind == "budget":
                 t.add_row(str(e.t), f"budget:{e.budget}", e.detail, "", style="red")
+            elif e.kind == "cap":
+                t.add_row(str(e.t), f"cap:{e.cap}", f"{e.dropped:,} {e.unit} left out past {e.limit:,}"
+                          + (f" ({e.times} times)" if e.times > 1 else ""), e.where or "", style="red")
             else:
                 t.add_row(str(e.t), e.code, e.message, ", ".join((e.data or {}).get("stack", [])[:1]) if isinstance(e.data, dict) else "",
                           style="yellow")

@@ -39,9 +39,20 @@ class RunArtifacts:
     launch_to_ready_ms: int | None = None
     wall_ms: float = 0.0
     views: dict[str, Any] = field(default_factory=dict)  # route -> PageView (element metrics, HTML)
+    sources_read: list[str] = field(default_factory=list)  # sensitive sources the walk handed out
+    twin: "RunArtifacts | None" = None  # the differential walk: the same walk, only the sources' values changed
 
     def cpu_ms(self, units: int) -> float:
         return units / self.units_per_ms if self.units_per_ms else 0.0
+
+    def launch_cpu_ms(self) -> tuple[float, bool]:
+        """CPU ms from launch to the first page's onReady, and whether that page became ready at all."""
+        units = 0
+        for turn in self.trace.turns:
+            units += turn.cpu_units
+            if turn.detail and turn.detail.startswith("ready "):
+                return self.cpu_ms(units), True
+        return self.cpu_ms(units), False
 
 
 @dataclass

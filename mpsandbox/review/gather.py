@@ -1,6 +1,11 @@
 """Gatherers: load the bundle and walk it (allow, then deny when asked), producing :class:`Artifacts`.
 
 This is the only part of the review that drives the runtime; audits only read what it returns.
+
+Each walk runs on a seed of its own (runtime/environment.py ``walk_seed``): the allow walk on the review's seed
+(``ReviewOptions.seed``, ``--seed``), the deny walk on ``sha256("walk:<seed>:deny")``'s first 31 bits. The seed (with
+the bundle's digest) chooses the device, the clock, Math.random and the canaries, so the two walks see different
+phones and times, and behaviour keyed to one environment shows in the other; the same ``--seed`` repeats them all.
 """
 
 from __future__ import annotations
@@ -9,8 +14,10 @@ from typing import Any
 
 from ..apis.catalogue import load_catalogue
 from ..apis.mocks import MockConfig
+from ..runtime.environment import Environment, walk_seed
 from ..runtime.sandbox import RunLimits
-from ..runtime.walker import WalkBudgets, Walker
+from ..runtime.isolation import run_walk
+from ..runtime.walker import WalkBudgets
 from .artifacts import Artifacts, LoadFailure, RunArtifacts
 from .policy import Policy
 
@@ -38,7 +45,7 @@ def walk_budgets(policy: Policy) -> WalkBudgets:
     b = policy.budgets
     return WalkBudgets(step_turns=b.step_turns, step_cpu_ms=b.step_cpu_ms, page_turns=b.page_turns,
                        page_cpu_ms=b.page_cpu_ms, handlers_per_page=b.handlers_per_page,
-                       runaway_pages=b.runaway_pages)
+                       runaway_pages=b.runaway_pages, dwell_ms=b.dwell_ms)
 
 
 def load(path: Any, platform: str | None) -> tuple[Any | None, LoadFailure | None]:
@@ -80,7 +87,11 @@ def gather(
     deny: bool = False,
     mocks: MockConfig | None = None,
     platform: str | None = None,
+    isolated: bool = True,
+    differential: bool = True,
 ) -> Artifacts:
+    """Walk the bundle (allow, then deny when asked). A walk that read a sensitive source is walked again with
+    only the sources' values changed (``differential``; review/audits/flows.py compares the two)."""
     texts, sizes = bundle_texts(bundle)
     art = Artifacts(
         name=bundle.name,
@@ -93,29 +104,37 @@ def gather(
         problems=list(getattr(bundle, "problems", []) or []),
     )
     limits = run_limits(policy)
-    for mode in ("allow", "deny") if deny else ("allow",):
-        walker = Walker(bundle, mode=mode, engine=engine, seed=seed, limits=limits, mocks=mocks,
-                        allow_domains=policy.allow_domains or None,
-                        idle_after_unload_ms=policy.budgets.idle_after_unload_ms, budgets=walk_budgets(policy))
-        result = walker.run()
-        art.runs.append(
-            RunArtifacts(
-                mode=mode,
-                trace=result.trace,
-                units_per_ms=result.units_per_ms,
-                pages_visited=result.log.pages_visited,
-                pages_failed=result.log.pages_failed,
-                handlers_fired=result.log.handlers_fired,
-                handlers_skipped=result.log.handlers_skipped,
-                handlers_bound=result.log.handlers_bound,
-                pages_skipped=result.log.pages_skipped,
-                pages_redirected=result.log.pages_redirected,
-                budget_notes=result.log.budget_notes,
-                stopped_early=result.log.stopped_early,
-                launch_to_ready_ms=result.launch_to_ready_ms,
-                wall_ms=result.stats.wall_ms,
-                views=result.views,
-            )
-        )
-    return art
 
+    def walk(mode: str, canary_variant: int = 0, environment: Any = None) -> RunArtifacts:
+        # each walk in a process of its own (isolated): an engine fault ends that walk, not the review. The twin of
+        # a differential walk runs in the first walk's environment (same device, clock and random sequence)
+        result = run_walk(bundle, isolated=isolated, mode=mode, engine=engine, seed=walk_seed(seed, mode),
+                          limits=limits, mocks=mocks, allow_domains=policy.allow_domains or None,
+                          idle_after_unload_ms=policy.budgets.idle_after_unload_ms, budgets=walk_budgets(policy),
+                          canary_variant=canary_variant, environment=environment)
+        return RunArtifacts(
+            mode=mode,
+            trace=result.trace,
+            units_per_ms=result.units_per_ms,
+            pages_visited=result.log.pages_visited,
+            pages_failed=result.log.pages_failed,
+            handlers_fired=result.log.handlers_fired,
+            handlers_skipped=result.log.handlers_skipped,
+            handlers_bound=result.log.handlers_bound,
+            pages_skipped=result.log.pages_skipped,
+            pages_redirected=result.log.pages_redirected,
+            budget_notes=result.log.budget_notes,
+            stopped_early=result.log.stopped_early,
+            launch_to_ready_ms=result.launch_to_ready_ms,
+            wall_ms=result.stats.wall_ms,
+            views=result.views,
+            sources_read=result.sources_read,
+        )
+
+    for mode in ("allow", "deny") if deny else ("allow",):
+        run = walk(mode)
+        if differential and run.sources_read:  # the same walk again, only the sources' values changed
+            env = Environment.model_validate(run.trace.environment) if run.trace.environment else None
+            run.twin = walk(mode, canary_variant=1, environment=env)
+        art.runs.append(run)
+    return art

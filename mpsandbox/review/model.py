@@ -229,6 +229,34 @@ class RunFigures(BaseModel):
     screens: list[Screen] = Field(default_factory=list)  # filled by the view layer when it rendered pages
 
 
+class ScoreCheck(BaseModel):
+    id: str
+    group: str
+    title: str
+    weight: float
+    score: float | None = None  # 0..1; None: does not apply to this bundle
+    value: str = ""  # the measured figure, as shown
+    audits: list[str] = Field(default_factory=list)  # the audits that feed it
+    failed_audits: list[str] = Field(default_factory=list)
+
+
+class ScoreGroup(BaseModel):
+    id: str
+    title: str
+    weight: float
+    score: int | None = None  # 0..100
+
+
+class ExperienceScore(BaseModel):
+    """The experience score (review/score.py): 0-100, by group and check."""
+
+    score: int  # 0..100
+    groups: list[ScoreGroup] = Field(default_factory=list)
+    checks: list[ScoreCheck] = Field(default_factory=list)
+    minimum: int | None = None  # the gate (--min-score), when one was given
+    passed: bool | None = None  # score >= minimum
+
+
 class BaselineInfo(BaseModel):
     """The comparison with an earlier report (``--baseline``): the verdict and exit code count new findings only."""
 
@@ -267,6 +295,7 @@ class Report(BaseModel):
     problems: list[str] = Field(default_factory=list)  # non-fatal bundle problems, as text
     allow_domains: list[str] | None = None  # the network allow-list the review used (None: older report)
     baseline: BaselineInfo | None = None
+    score: ExperienceScore | None = None  # None: the bundle was not walked
     error: str | None = None  # when the review itself could not run to the end
 
     @property

@@ -27,6 +27,7 @@ from .model import (
     verdict_for,
 )
 from .policy import Policy, resolve_policy
+from .score import apply_score_gate, experience_score
 
 
 class ReviewOptions(BaseModel):
@@ -39,6 +40,10 @@ class ReviewOptions(BaseModel):
     fail_on: Literal["flag", "reject"] = "flag"
     mocks: Any = None  # a MockConfig
     screenshots: bool = False  # screenshots of the visited pages (headless Chromium), shown in the HTML report
+    min_score: int | None = Field(None, ge=0, le=100)  # experience-score gate: below it, the exit code is at least 1
+    # process: each walk in a child process with memory and CPU limits, killed past its wall budget, so that an
+    # engine fault is a finding against the bundle; none: in this process (debugging)
+    isolation: Literal["process", "none"] = "process"
 
 
 def review(path: str | Path, options: ReviewOptions | None = None,
@@ -53,7 +58,8 @@ def review(path: str | Path, options: ReviewOptions | None = None,
         art = Artifacts(name=Path(str(path)).name, platform=platform, catalogue=_catalogue(), load_failure=failure)
         return build_report(art, policy, opts)
     art = gather(bundle, policy, engine=resolve_engine(opts.engine), seed=opts.seed, deny=opts.deny,
-                 mocks=opts.mocks if isinstance(opts.mocks, MockConfig) else None, platform=opts.platform)
+                 mocks=opts.mocks if isinstance(opts.mocks, MockConfig) else None, platform=opts.platform,
+                 isolated=opts.isolation == "process")
     if on_runs is not None:
         on_runs(art.runs)
     report = build_report(art, policy, opts)
@@ -155,7 +161,9 @@ def build_report(art: Artifacts, policy: Policy, opts: ReviewOptions) -> Report:
         problems=[str(p) for p in art.problems],
         allow_domains=list(policy.allow_domains),
         error="; ".join(f"audit failed: {b}" for b in broken) or None,
+        score=experience_score(art, findings),
     )
+    report.exit_code = apply_score_gate(report.score, opts.min_score, report.exit_code)
     return report
 
 
@@ -185,7 +193,7 @@ def run_figures(art: Artifacts, run: RunArtifacts, policy: Policy) -> RunFigures
         pages_visited=run.pages_visited,
         pages_failed=run.pages_failed,
         handlers_fired=run.handlers_fired,
-        handlers_missing=sum(1 for e in trace.of_kind("user") if not e.found and e.action != e.handler),
+        handlers_missing=len({(e.page, e.handler) for e in trace.of_kind("user") if not e.found and e.action != e.handler}),
         api_calls=calls,
         api_calls_by_group=dict(sorted(by_group.items())),
         api_calls_by_api=[ApiCallCount(api=a, group=groups[a], count=n) for a, n in sorted(by_api.items())],

@@ -12,6 +12,7 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
+from itertools import islice
 from importlib import resources
 from typing import Any
 
@@ -20,15 +21,19 @@ from pydantic import BaseModel, ConfigDict
 from ..apis.catalogue import Platform
 from ..apis.host import ApiCall, ApiHost, Reply, host_of
 from ..apis.mocks import MockConfig, load_mock_file
+from ..apis.urls import MAX_URL
+from ..boundedjson import loads as bounded_loads
 from ..bundle.compiled import MODULE_PARAMS as WECHAT_MODULE_PARAMS
 from .engine import Engine, EngineLimits, JobsResult, Outcome, create_engine
 from .modules import to_commonjs
+from .record import Recorder
 from .router import Router, RouteResult
 from .view.events import dom_event, element_events, is_activation, plan_event
 from .view.session import ViewSession
 from .view.sinks import ViewSink
 from .view.tree import Element
-from .stacks import parse_stack
+from .environment import Environment, TurnClock, bundle_digest
+from .stacks import FRAMEWORK_FILE_OF, parse_stack
 from .trace import (
     VIEW_LOAD_API,
     ApiCallEvent,
@@ -46,10 +51,10 @@ from .trace import (
     Trace,
     Turn,
     UserEvent,
+    clip,
 )
 
-FRAMEWORK_FILE = "mpsandbox/framework.js"
-EPOCH_MS = 1_735_689_600_000  # 2025-01-01T00:00:00Z: the virtual clock's zero
+FRAMEWORK_FILE = FRAMEWORK_FILE_OF["wx"]
 READY_DELAY_MS = 0
 RENDER_DELAY_MS = 0
 MIN_INTERVAL_MS = 1
@@ -69,6 +74,8 @@ class RunLimits(BaseModel):
     virtual_ms: int = 5 * 60 * 1000
     max_jobs_per_turn: int = 200_000
     max_events: int = 100_000
+    max_kept_events: int = 20_000  # past max_events, events findings are made of are kept up to this many more
+    max_record_bytes: int = 256 * 1024 * 1024  # the trace's events and turns, as record_size counts them
     max_console: int = 2_000
     max_cpu_breaches: int = 3
 
@@ -101,19 +108,34 @@ class _TimerState:
     owner_route: str | None
     cancelled: bool = False
     frame: bool = False  # an animation frame (requestAnimationFrame, animate callbacks)
+    fires: int = 0
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _scrub(value: Any) -> Any:
-    """Replace lone surrogates with U+FFFD everywhere in a JSON-like value."""
+    """Replace lone surrogates with U+FFFD everywhere in a JSON-like value (in place; iterative, as every walk
+    over bundle data)."""
     if isinstance(value, str):
         return _SURROGATE.sub("\ufffd", value)
-    if isinstance(value, list):
-        return [_scrub(v) for v in value]
-    if isinstance(value, dict):
-        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            for i, v in enumerate(node):
+                if isinstance(v, str):
+                    node[i] = _SURROGATE.sub("\ufffd", v)
+                elif isinstance(v, (list, dict)):
+                    stack.append(v)
+        elif isinstance(node, dict):
+            for k in [k for k in node if _SURROGATE.search(k)]:
+                node[_SURROGATE.sub("\ufffd", k)] = node.pop(k)
+            for k, v in node.items():
+                if isinstance(v, str):
+                    node[k] = _SURROGATE.sub("\ufffd", v)
+                elif isinstance(v, (list, dict)):
+                    stack.append(v)
     return value
 
 
@@ -121,24 +143,32 @@ def _framework_source() -> str:
     return (resources.files("mpsandbox.runtime") / "js" / "framework.js").read_text(encoding="utf-8")
 
 
-def summarize(value: Any, depth: int = 0) -> Any:
-    """A small, JSON-able summary of API arguments for the trace."""
+SUMMARY_VALUES = 400  # values one summary keeps at most, whatever the payload
+
+
+def summarize(value: Any, depth: int = 0, budget: list[int] | None = None, keep: int = 300) -> Any:
+    """A small, JSON-able summary of API arguments for the trace (cuts are marked in it). A ``url`` is kept
+    whole, as long as a request API takes one: the network audits read it."""
+    budget = [SUMMARY_VALUES] if budget is None else budget
+    budget[0] -= 1
+    if budget[0] < 0:
+        return "…"
     if isinstance(value, str):
-        return value if len(value) <= 300 else value[:300] + f"…(+{len(value) - 300} chars)"
+        return value if len(value) <= keep else value[:keep] + f"…(+{len(value) - keep} chars)"
     if isinstance(value, list):
         if depth >= 4:
             return f"[array of {len(value)}]"
-        out = [summarize(v, depth + 1) for v in value[:20]]
+        out = [summarize(v, depth + 1, budget) for v in value[:20]]
         if len(value) > 20:
             out.append(f"…(+{len(value) - 20} items)")
         return out
     if isinstance(value, dict):
         if depth >= 4:
             return f"{{object of {len(value)} keys}}"
-        items = list(value.items())
-        out_d = {str(k): summarize(v, depth + 1) for k, v in items[:30]}
-        if len(items) > 30:
-            out_d["…"] = f"+{len(items) - 30} keys"
+        out_d = {clip(str(k), 100): summarize(v, depth + 1, budget, MAX_URL if k == "url" else 300)
+                 for k, v in islice(value.items(), 30)}
+        if len(value) > 30:
+            out_d["…"] = f"+{len(value) - 30} keys"
         return out_d
     return value
 
@@ -158,56 +188,57 @@ class Sandbox:
         mocks: MockConfig | str | None = None,
         allowed_domains: list[str] | None = None,
         view: bool = True,
+        environment: Environment | None = None,
     ):
         self.bundle = bundle
         self.platform: Platform = platform or bundle.platform
         self.seed = int(seed)
+        self.environment = environment or Environment.for_seed(self.seed, self.platform, bundle_digest(bundle))
         self.limits = limits or RunLimits()
         if isinstance(mocks, str) or hasattr(mocks, "read_text"):
             mocks = load_mock_file(mocks)  # type: ignore[arg-type]
         self.api_host = api_host or ApiHost.for_bundle(bundle, mocks=mocks, seed=self.seed, platform=self.platform,
                                                        allowed_domains=allowed_domains)
+        env = self.environment
+        self.api_host.use_device(env.device, (env.host_version, env.sdk_version))
         self.stats = RunStats()
         self._wall_start = time.perf_counter()
+        self._engine_name, self._with_view = engine, view
         self.view: ViewSession | None = None
-        if view:
-            self.view = ViewSession(bundle, engine=engine, on_sink=self._on_view_sink)
-        self.engine: Engine = create_engine(engine, self.limits.engine_limits())
+        self.engine: Engine = None  # type: ignore[assignment]
+        self._start_engines()
         self.trace = Trace(
             bundle=bundle.name,
             platform=self.platform,
             engine=self.engine.info.name,
             cpu_unit=self.engine.info.cpu_unit,
             seed=self.seed,
+            environment=self.environment.model_dump(),
         )
-        self.router = Router(set(self._all_routes()), set(bundle.tab_pages or []))
+        self._recorder = Recorder(self.trace, max_events=self.limits.max_events,
+                                  max_kept=self.limits.max_kept_events, judged_api=self.api_host.is_judged,
+                                  ev=self._ev, max_bytes=self.limits.max_record_bytes)
         self.now = 0
-        self._queue: list[Task] = []
         self._seq = 0
         self._turn_index = -1
         self._task: Task | None = None
         self._chains = 0
-        self._objects: dict[int, str] = {}
-        self._listeners: dict[str, list[tuple[int | None, str | None]]] = {}  # event key -> owners
-        self._orphan_notes: dict[str, int] = {}
-        self._timers: dict[int, _TimerState] = {}
-        self._render_ids: list[int] = []
-        self._pending_user: UserEvent | None = None
+        self._new_launch_state()
         self._cpu_units_total = 0
+        self._clock = TurnClock(self.environment.random_seed)
         self._cpu_breaches = 0
         self._peak_memory = 0
-        self._dropped = 0
+        self.turn_observer: Any = None  # called with each task before its turn and with None after it
         self._console_count = 0
         self._ended: RunEnd | None = None
+        self.launches = 0  # launches of the app in this run (see relaunch)
         self._window: tuple[int | None, int | None] | None = None  # budget window: (turn index, cpu units) ends
         self.window_spent: str | None = None  # "turns" or "cpu" once run() stopped on the window
         self._uncharged_turns = 0  # turns no walk step is charged with (see _window_turns)
-        self._launched = False
         self._first_ready_wall: float | None = None
         self._line1_offsets: dict[str, int] = {}
         self._stack_cache: dict[str, list] = {}
         self._ops = {name[4:]: getattr(self, name) for name in dir(self) if name.startswith("_op_")}
-        self._view_dirty: set[int] = set()
         suffix = hashlib.sha256(f"mpsandbox:{self.seed}".encode()).hexdigest()[:12]
         self._names = {
             "hostName": f"__mpsb_host_{suffix}",
@@ -217,12 +248,48 @@ class Sandbox:
         self._boot()
 
     # ---- setup -----------------------------------------------------------------------------------------------
+    def _start_engines(self) -> None:
+        if self._with_view:
+            self.view = ViewSession(self.bundle, engine=self._engine_name, on_sink=self._on_view_sink)
+        self.engine = create_engine(self._engine_name, self.limits.engine_limits())
+
+    def _new_launch_state(self) -> None:
+        """What belongs to one launch of the app: its page stack, its tasks and timers, its host objects."""
+        self.router = Router(set(self._all_routes()), set(self.bundle.tab_pages or []))
+        self._queue: list[Task] = []
+        self._objects: dict[int, str] = {}
+        self._listeners: dict[str, list[tuple[int | None, str | None]]] = {}  # event key -> owners
+        self._orphan_notes: dict[str, int] = {}
+        self._timers: dict[int, _TimerState] = {}
+        self._render_ids: list[int] = []
+        self._pending_user: UserEvent | None = None
+        self._view_dirty: set[int] = set()
+        self._view_clock = 0
+        self._launched = False
+
+    def relaunch(self) -> None:
+        """Quit the app and start it again on the same device, as a user does the next day: a new JS realm and page
+        stack, pending tasks dropped, while storage, permissions and the clock go on (the clock by the environment's
+        relaunch gap). The trace goes on too; a ``relaunch`` note marks where. Call :meth:`launch` next."""
+        if self._ended is not None:
+            return
+        queued = len(self._queue)
+        self.close()
+        self._start_engines()
+        self._new_launch_state()
+        self.api_host.new_launch()
+        self.now += self.environment.relaunch_gap_ms
+        self._record(NoteEvent(**self._ev(), code="relaunch", message="the app was quit and launched again",
+                               data={"launch": self.launches + 1, "gap_ms": self.environment.relaunch_gap_ms,
+                                     "tasks_dropped": queued}))
+        self._boot()
+
     def _all_routes(self) -> list[str]:
         return [p.route for p in self.bundle.pages]
 
     def _boot(self) -> None:
         eng = self.engine
-        loaded = eng.load_trusted(_framework_source(), FRAMEWORK_FILE)
+        loaded = eng.load_trusted(_framework_source(), FRAMEWORK_FILE_OF.get(self.platform, FRAMEWORK_FILE))
         if not loaded.ok:
             raise RuntimeError(f"the mpsandbox framework failed to load: {loaded.error}")
         eng.set_host_function(self._names["hostName"], self._host)
@@ -234,8 +301,10 @@ class Sandbox:
         config = {
             **self._names,
             "platform": self.platform,
-            "seed": self.seed,
-            "epochMs": EPOCH_MS,
+            "seed": (self.environment.random_seed + self.launches) & 0x7FFF_FFFF,
+            "epochMs": self.environment.epoch_ms,
+            # performance.now() counts from the start of this launch's JS context
+            "perfOriginMs": self.environment.perf_origin_ms - self.now - self._clock.drift_ms,
             "surface": self.api_host.catalogue.js_surface(self.platform),
             "jsonModules": json_modules,
             "view": self.view is not None,
@@ -288,14 +357,11 @@ class Sandbox:
     # ---- recording -----------------------------------------------------------------------------------------------
     def _ev(self) -> dict[str, Any]:
         top = self.router.top
-        return {"seq": len(self.trace.events) + self._dropped, "turn": self._turn_index, "t": self.now,
+        return {"seq": len(self.trace.events) + self._recorder.dropped, "turn": self._turn_index, "t": self.now,
                 "page": top.route if top else None}
 
     def _record(self, event: Any) -> None:
-        if len(self.trace.events) >= self.limits.max_events:
-            self._dropped += 1
-            return
-        self.trace.events.append(event)
+        self._recorder.add(event)
 
     def record(self, event: Any) -> None:  # HostServices
         self._record(event)
@@ -309,7 +375,7 @@ class Sandbox:
         frames = self._stack_cache.get(text)
         if frames is None:
             frames = parse_stack(text, first_line_offsets=self._line1_offsets)
-            if len(self._stack_cache) < 4096:
+            if len(self._stack_cache) < 4096 and len(text) <= 4096:
                 self._stack_cache[text] = frames
         return list(frames)
 
@@ -418,6 +484,7 @@ class Sandbox:
         if self._launched:
             raise RuntimeError("the app is already launched")
         self._launched = True
+        self.launches += 1
         launch_mock = getattr(getattr(self.api_host, "mocks", None), "launch", None)
         if launch_mock is not None:
             page = page or launch_mock.path
@@ -554,6 +621,20 @@ class Sandbox:
         if ops:
             self._schedule(0, "pages", {"ops": ops}, inherit=False, label="unload all")
 
+    def next_timer_at(self, until: int, min_delay: int = 0) -> int | None:
+        """When the earliest pending timer is due, if one is due after now and by ``until`` (virtual ms): timeouts,
+        and the first firing of intervals of at least ``min_delay`` ms (later firings, and shorter intervals, come
+        on their own while time passes); never animation frames."""
+        due = None
+        for task in self._queue:
+            if task.op != "timer" or not self.now < task.t <= until or (due is not None and task.t >= due):
+                continue
+            state = self._timers.get(task.payload["id"])
+            if state is not None and not state.cancelled and not state.frame and (
+                    not state.repeat or (state.fires == 0 and state.delay >= min_delay)):
+                due = task.t
+        return due
+
     def advance(self, ms: int) -> None:
         """Let ``ms`` of virtual time pass: run every task due until then."""
         self.run(until=self.now + ms)
@@ -655,7 +736,7 @@ class Sandbox:
                 t=self.now,
                 cpu_units=self._cpu_units_total,
                 peak_memory_bytes=self._peak_memory,
-                dropped_events=self._dropped,
+                dropped_events=self._recorder.dropped,
             )
             self.trace.end = self._ended
             self.stats.wall_ms = (time.perf_counter() - self._wall_start) * 1000.0
@@ -663,10 +744,13 @@ class Sandbox:
         return self._ended
 
     def _run_turn(self, task: Task) -> None:
+        if self.turn_observer is not None:
+            self.turn_observer(task)
         self._turn_index += 1
         self.now = max(self.now, task.t)
         self._task = task
         self._pending_user = None
+        events0 = len(self.trace.events)
         skip = self._before_turn(task)
         turn = Turn(index=self._turn_index, t=self.now, task=task.op, detail=task.label, gesture=task.gesture)
         outcome = Outcome.OK
@@ -675,7 +759,8 @@ class Sandbox:
         wall0 = time.perf_counter()
         if not skip:
             self.engine.begin_turn()
-            res = self.engine.call("__mpsb_entry", task.op, {**task.payload, "now": self.now})
+            res = self.engine.call("__mpsb_entry", task.op, {**task.payload, "now": self.now,
+                                                              "drift": self._clock.drift_ms})
             outcome, error = res.outcome, res.error
             if res.ok:
                 self._after_call(task, res.value)
@@ -704,9 +789,12 @@ class Sandbox:
                 # the bundle caught the out-of-memory error (or the engine could not even build one and threw
                 # null): the limit was still met
                 outcome = Outcome.MEMORY
+            elif outcome is Outcome.CPU and usage.memory_refused:
+                outcome = Outcome.MEMORY  # the heap was full first; the CPU ran out while the engine collected
         turn.outcome = outcome.value
         turn.jobs = jobs
-        self.trace.turns.append(turn)
+        self._clock.after_turn(len(self.trace.events) - events0, jobs)
+        self._recorder.add_turn(turn)
         if self._render_ids:
             self._schedule(RENDER_DELAY_MS, "render", {"ids": self._render_ids}, label="setData callbacks")
             self._render_ids = []
@@ -721,6 +809,8 @@ class Sandbox:
             self._end("cpu", f"{total_ms:.0f} ms of CPU in total (budget {self.limits.cpu_ms_total:.0f} ms)")
         self._task = None
         del wall0
+        if self.turn_observer is not None:
+            self.turn_observer(None)
 
     def _before_turn(self, task: Task) -> bool:
         """Host-side bookkeeping before a task reaches JS; returns True to skip the engine call."""
@@ -731,6 +821,7 @@ class Sandbox:
             alive = self._page_alive(state.owner_page)
             if (not alive and state.owner_page is not None) or state.frame:
                 self._uncharged_turns += 1  # see _window_turns
+            state.fires += 1
             self._record(TimerEvent(**self._ev(), op="fire", timer_id=task.payload["id"], delay=state.delay,
                                     repeat=state.repeat, owner=state.owner_route, owner_alive=alive))
         elif task.op == "event":
@@ -841,17 +932,17 @@ class Sandbox:
     def _host(self, op: str, message: str) -> str:
         stack, _, payload = message.rpartition("\x01")
         try:
-            data = json.loads(payload)
+            data = bounded_loads(payload)
             if "\\ud" in payload or "\\uD" in payload or _SURROGATE.search(stack):
                 # lone UTF-16 surrogates from JS strings: not text, and no JSON or file can hold them
                 data, stack = _scrub(data), _scrub(stack)
         except ValueError:
             self._record(NoteEvent(**self._ev(), code="host-error", message=f"malformed bridge message for {op!r}",
                                    data={"message": message[:300]}))
-            return json.dumps({"hostError": "bad payload"})
+            return json.dumps({"hostError": "internal error"})
         fn = self._ops.get(op)
         if fn is None:
-            return json.dumps({"hostError": f"unknown op {op}"})
+            return json.dumps({"hostError": "internal error"})
         if stack and isinstance(data, dict):
             data["stack"] = stack
         result = fn(data)
@@ -983,18 +1074,40 @@ class Sandbox:
 
     def _op_console(self, p: dict[str, Any]) -> None:
         self._console_count += 1
-        if self._console_count > self.limits.max_console:
-            self._dropped += 1
-            return
         full = str(p.get("text", ""))
-        text = full
-        if len(text) > 2000:
-            text = text[:2000] + f"…(+{len(text) - 2000} chars)"
-        self._record(ConsoleEvent(**self._ev(), level=str(p.get("level", "log")), text=text))
-        self.api_host.scan_console(full, self, self._frames(p.get("stack")))  # the whole text, not the summary
+        stack = self._frames(p.get("stack"))
+        if self._console_count > self.limits.max_console:  # the line is dropped, its data is still searched
+            self._recorder.dropped += 1
+            self._recorder.cap("console", "console", limit=self.limits.max_console, unit="lines", dropped=1,
+                               again=False, detail="console lines past the cap are searched but not recorded")
+        else:
+            text = full if len(full) <= 2000 else full[:2000] + f"…(+{len(full) - 2000} chars)"
+            self._record(ConsoleEvent(**self._ev(), level=str(p.get("level", "log")), text=text))
+        self.api_host.scan_console(full, self, stack)  # the whole text, not the summary
+
+    def _op_cut(self, p: dict[str, Any]) -> None:
+        """The framework's serializer cut a payload at its budget (``where``: the API as called,
+        "ocall:<oid>.<method>" or the framework op): caps, judged when the payload is a sink's or a hook's answer."""
+        where = str(p.get("where") or "")[:200]
+        if where.startswith("ocall:"):
+            oid, _, method = where[6:].partition(".")
+            where = f"{self._objects.get(int(oid) if oid.isdigit() else 0, 'Object')}.{method}"
+            judged = self.api_host.is_judged(where)
+        elif "." in where:
+            spec = self.api_host.resolve(where.split(".", 1)[1])
+            judged = spec is None or self.api_host.is_judged(spec.name)
+        else:
+            judged = where == "reply"  # hook answers carry share payloads
+        self._recorder.payload_cut(where, p, judged)
 
     def _op_view(self, p: dict[str, Any]) -> dict[str, Any] | None:
-        return self.view.handle(p) if self.view is not None else None
+        if self.view is None:
+            return None
+        clock = int(self.environment.epoch_ms + self.now + self._clock.drift_ms)
+        if clock != self._view_clock:  # script modules' getDate() reads the app's clock
+            self._view_clock = clock
+            self.view.realm.set_clock(clock)
+        return self.view.handle(p)
 
     def _op_setData(self, p: dict[str, Any]) -> None:
         if self.view is not None and isinstance(p.get("pageId"), int) and p.get("applied", True):

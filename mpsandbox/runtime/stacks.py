@@ -6,7 +6,14 @@ import re
 
 from .trace import Frame
 
-FRAMEWORK_FILES = frozenset({"mpsandbox/framework.js", "<mpsandbox>", "<input>", "native"})
+# The framework and the engine's bridge are evaluated under names a platform's own code has: a bundle reads them in
+# its stacks. Each holds "//", which no bundle path can (bundle/archive.py drops empty path parts), so no bundle
+# file can pass for one and have its frames dropped.
+FRAMEWORK_FILE_OF = {"tt": "https://tmaservice/tma-core.js", "wx": "https://lib/WAService.js",
+                     "my": "https://appx/af-appx.worker.min.js"}
+BRIDGE_FILE = "https://lib/jsbridge.js"  # the trampoline of csrc/shim.c
+FRAMEWORK_FILES = frozenset({*FRAMEWORK_FILE_OF.values(), BRIDGE_FILE, "<input>", "native"})
+MAX_LINE = 1000
 _FRAME = re.compile(r"^\s*at (?:(?P<fn>.*?) \()?(?P<file>[^()]*?):(?P<line>\d+)(?::(?P<col>\d+))?\)?\s*$")
 
 
@@ -19,6 +26,9 @@ def parse_stack(text: str | None, *, first_line_offsets: dict[str, int] | None =
     if not text:
         return frames
     for raw in text.splitlines():
+        if len(raw) > MAX_LINE:  # a very long function name: keep its start and the location, so the match is linear
+            cut = raw.rfind(" (", len(raw) - MAX_LINE)
+            raw = f"{raw[:150]}…(+{cut - 150} chars){raw[cut:]}" if cut > 0 else raw[:MAX_LINE]
         m = _FRAME.match(raw)
         if not m:
             continue

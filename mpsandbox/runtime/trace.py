@@ -9,17 +9,47 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 TRACE_SCHEMA_VERSION = 1
 
 
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, saying how much was cut (so clipping twice changes nothing)."""
+    if len(text) <= limit:
+        return text
+    for reserve in (16, 24):
+        kept = max(0, limit - reserve)
+        suffix = f"…(+{len(text) - kept} chars)"
+        if len(suffix) <= reserve:
+            break
+    return text[:kept] + suffix
+
+
+def _clipped(limit: int) -> AfterValidator:
+    return AfterValidator(lambda v: v if v is None or len(v) <= limit else clip(v, limit))
+
+
+# Strings the bundle can shape are cut where the trace is built, so the host's memory stays bounded whatever a
+# bundle names its functions or writes in its errors (the canary search sees the whole values before that).
+Name = Annotated[str, _clipped(200)]  # function, API, hook, handler and key names
+PathText = Annotated[str, _clipped(300)]  # files, routes, components, domains
+Text = Annotated[str, _clipped(4000)]  # messages and details
+MAX_QUERY_ITEMS = 50
+
+
+def _small_query(query: dict[str, str]) -> dict[str, str]:
+    if len(query) <= MAX_QUERY_ITEMS and all(len(k) <= 200 and len(v) <= 300 for k, v in query.items()):
+        return query
+    return {clip(k, 200): clip(v, 300) for k, v in list(query.items())[:MAX_QUERY_ITEMS]}
+
+
 class Frame(BaseModel):
     model_config = ConfigDict(frozen=True)
-    file: str
+    file: PathText
     line: int
     column: int = 0
-    function: str | None = None
+    function: Name | None = None
 
     def __str__(self) -> str:
         fn = f"{self.function} " if self.function else ""
@@ -30,7 +60,7 @@ class _Event(BaseModel):
     seq: int
     turn: int
     t: int  # virtual milliseconds since launch
-    page: str | None = None  # route of the page on top of the stack
+    page: PathText | None = None  # route of the page on top of the stack
 
 
 VIEW_LOAD_API = "viewLoad"  # api of the call events recording what the rendered view loads (called_as "<image src>")
@@ -39,32 +69,32 @@ VIEW_LOAD_API = "viewLoad"  # api of the call events recording what the rendered
 class ApiCallEvent(_Event):
     kind: Literal["api"] = "api"
     call_id: int
-    api: str  # canonical (Douyin) name; for an unknown API, the name as called
-    called_as: str  # e.g. "wx.requestPayment", "RequestTask.abort"
+    api: Name  # canonical (Douyin) name; for an unknown API, the name as called
+    called_as: Name  # e.g. "wx.requestPayment", "RequestTask.abort"
     args: Any = None  # summary: JSON-able, long strings and big containers truncated
     sync: bool = False
     gesture: bool = False  # the turn is a user gesture (tap)
     chain: int | None = None  # the user gesture this call descends from
     outcome: Literal["ok", "fail", "pending", "unknown", "throw"] = "ok"
-    err_msg: str | None = None
+    err_msg: Text | None = None
     stack: list[Frame] = Field(default_factory=list)
-    domain: str | None = None  # host name a network call (request/upload/download/socket) goes to
+    domain: PathText | None = None  # host name a network call (request/upload/download/socket) goes to
 
 
 class ApiCompleteEvent(_Event):
     kind: Literal["api-complete"] = "api-complete"
     call_id: int
-    api: str
+    api: Name
     outcome: Literal["ok", "fail"]
-    err_msg: str | None = None
+    err_msg: Text | None = None
 
 
 class SetDataEvent(_Event):
     kind: Literal["setData"] = "setData"
     target: Literal["page", "component"]
-    route: str | None = None
-    component: str | None = None
-    keys: list[str]
+    route: PathText | None = None
+    component: PathText | None = None
+    keys: list[Name]
     bytes: int
     applied: bool = True
     stack: list[Frame] = Field(default_factory=list)
@@ -73,19 +103,19 @@ class SetDataEvent(_Event):
 class LifecycleEvent(_Event):
     kind: Literal["lifecycle"] = "lifecycle"
     target: Literal["app", "page", "component"]
-    hook: str
-    route: str | None = None
-    component: str | None = None
+    hook: Name
+    route: PathText | None = None
+    component: PathText | None = None
 
 
 class NavigationEvent(_Event):
     kind: Literal["navigation"] = "navigation"
-    op: str  # navigateTo, redirectTo, switchTab, navigateBack, reLaunch, launch
-    from_route: str | None = None
-    to_route: str | None = None
-    query: dict[str, str] = Field(default_factory=dict)
+    op: Name  # navigateTo, redirectTo, switchTab, navigateBack, reLaunch, launch
+    from_route: PathText | None = None
+    to_route: PathText | None = None
+    query: Annotated[dict[str, str], AfterValidator(_small_query)] = Field(default_factory=dict)
     outcome: Literal["ok", "fail"] = "ok"
-    err_msg: str | None = None
+    err_msg: Text | None = None
     depth: int = 0  # page stack depth after the navigation
 
 
@@ -95,69 +125,111 @@ class TimerEvent(_Event):
     timer_id: int
     delay: int = 0
     repeat: bool = False
-    owner: str | None = None  # route of the page that was on top when the timer was set
+    owner: PathText | None = None  # route of the page that was on top when the timer was set
     owner_alive: bool = True  # on fire: the owner page is still loaded
 
 
 class ConsoleEvent(_Event):
     kind: Literal["console"] = "console"
-    level: str
-    text: str
+    level: Name
+    text: Text
 
 
 class ErrorEvent(_Event):
     kind: Literal["error"] = "error"
     error: Literal["uncaught", "unhandled-rejection", "module", "page-not-found", "framework", "limit"]
-    name: str = ""
-    message: str
+    name: Name = ""
+    message: Text
     stack: list[Frame] = Field(default_factory=list)
-    source: str | None = None  # where it was thrown from: "Page.onLoad", "timer", "api-callback", ...
-    handled_by: str | None = None  # App.onError / App.onUnhandledRejection / App.onPageNotFound
+    source: PathText | None = None  # where it was thrown from: "Page.onLoad", "timer", "api-callback", ...
+    handled_by: Name | None = None  # App.onError / App.onUnhandledRejection / App.onPageNotFound
 
 
 class UserEvent(_Event):
     kind: Literal["user"] = "user"
-    action: str  # tap, pullDownRefresh, reachBottom, share, hide, show, ...
-    handler: str | None = None
-    target: str | None = None  # component path when the handler lives on a component
+    action: Name  # tap, pullDownRefresh, reachBottom, share, hide, show, ...
+    handler: Name | None = None
+    target: PathText | None = None  # component path when the handler lives on a component
     found: bool = True
     gesture_id: int | None = None
 
 
 class PermissionEvent(_Event):
     kind: Literal["permission"] = "permission"
-    scope: str
-    api: str | None = None
+    scope: Name
+    api: Name | None = None
     action: Literal["prompt", "authorize", "check", "open-setting", "revoke"]
     decision: Literal["granted", "denied", "not-asked"]
     declared: bool = True
-    reason: str | None = None
+    reason: Text | None = None
 
 
 class FlowEvent(_Event):
     kind: Literal["flow"] = "flow"
-    source_api: str
-    source_kind: str  # canary kind: latitude, phone, nickname...
-    sink_api: str
-    sink: str  # network, storage, clipboard, share, miniprogram, console...
-    destination: str | None = None  # domain or storage key or app id
-    encoding: str = "plain"  # plain, json, url, base64, hex, rounded
+    source_api: Name
+    source_kind: Name  # canary kind: latitude, phone, nickname...
+    sink_api: Name
+    sink: Name  # network, storage, clipboard, share, miniprogram, console...
+    destination: PathText | None = None  # domain or storage key or app id
+    encoding: Name = "plain"  # plain, json, url, base64, hex, rounded
     call_id: int | None = None
     consent: bool = False
     declared: bool = False
     stack: list[Frame] = Field(default_factory=list)
 
 
+class SourceRead(BaseModel):
+    """A sensitive source the bundle had read when a sink was used (latitude and longitude are one location)."""
+
+    model_config = ConfigDict(frozen=True)
+    category: str  # location, phone-number, identity...
+    api: str  # the source API, "user-input" for what the walk typed
+    kinds: list[str]  # its canary kinds
+    consent: bool = False  # the user granted the source's scope (or it has none)
+    declared: bool = False  # the scope / private info is declared where the platform requires it
+
+
+class SinkEvent(_Event):
+    """A data sink used after a sensitive source was read: what the differential walk compares (recorded only
+    once a source was read, so runs that read none have none)."""
+
+    kind: Literal["sink"] = "sink"
+    sink: str  # network, storage, clipboard, share, miniprogram, console...
+    sink_api: str
+    destination: str | None = None
+    call_id: int | None = None
+    chain: int | None = None  # the user gesture the sink's turn descends from
+    digest: str  # of the whole payload, every known form of a canary replaced by its kind
+    excerpt: str = ""  # the payload's start, as compact JSON
+    found: list[str] = Field(default_factory=list)  # the canary pass's hits here: "latitude:base64"
+    sources: list[SourceRead] = Field(default_factory=list)  # the sources read before it
+    stack: list[Frame] = Field(default_factory=list)
+
+
 class BudgetEvent(_Event):
     kind: Literal["budget"] = "budget"
     budget: Literal["cpu", "wall", "memory", "stack", "turns", "virtual-time", "jobs", "timers", "events", "trap"]
+    detail: Text = ""
+
+
+class CapEvent(_Event):
+    """A cap the host applied: past it the record is incomplete (one event per cap and place, counted)."""
+
+    kind: Literal["cap"] = "cap"
+    cap: Literal["events", "turns", "console", "payload", "scan"]
+    where: str | None = None  # what was capped: an API as called (tt.request), "console", a framework op
+    limit: int = 0
+    unit: str = ""  # of limit and dropped: events, lines, values, chars
+    times: int = 1  # how often the cap was reached at this place
+    dropped: int = 0  # how much did not make it into the record (or the canary search)
+    judged: bool = False  # what was cut is what the review judges: a data sink's payload, events findings use
     detail: str = ""
 
 
 class NoteEvent(_Event):
     kind: Literal["note"] = "note"
-    code: str
-    message: str
+    code: Name
+    message: Text
     data: Any = None
 
 
@@ -174,7 +246,9 @@ Event = Annotated[
         UserEvent,
         PermissionEvent,
         FlowEvent,
+        SinkEvent,
         BudgetEvent,
+        CapEvent,
         NoteEvent,
     ],
     Field(discriminator="kind"),
@@ -184,8 +258,8 @@ Event = Annotated[
 class Turn(BaseModel):
     index: int
     t: int
-    task: str  # launch, page, timer, complete, emit, tap, lifecycle, render, ...
-    detail: str | None = None
+    task: Name  # launch, page, timer, complete, emit, tap, lifecycle, render, ...
+    detail: Text | None = None
     gesture: bool = False
     outcome: str = "ok"  # an engine Outcome value
     jobs: int = 0
@@ -194,8 +268,9 @@ class Turn(BaseModel):
 
 
 class RunEnd(BaseModel):
-    reason: Literal["idle", "turns", "virtual-time", "cpu", "memory", "aborted", "trap", "stopped"]
-    detail: str = ""
+    # crashed: the walk's process died or was killed (an engine fault); the trace holds what was recorded before
+    reason: Literal["idle", "turns", "virtual-time", "cpu", "memory", "aborted", "trap", "stopped", "crashed"]
+    detail: Text = ""
     turns: int
     t: int
     cpu_units: int
@@ -210,6 +285,7 @@ class Trace(BaseModel):
     engine: str
     cpu_unit: str
     seed: int
+    environment: dict[str, Any] | None = None  # the device, clock and host the run showed (runtime/environment.py)
     events: list[Event] = Field(default_factory=list)
     turns: list[Turn] = Field(default_factory=list)
     end: RunEnd | None = None
@@ -240,3 +316,4 @@ class RunStats(BaseModel):
     engine_wall_ms: float = 0.0
     turns: int = 0
     launch_wall_ms: float | None = None  # launch to the first page's onReady
+    peak_rss_bytes: int = 0  # of the walk's own process (isolated walks)

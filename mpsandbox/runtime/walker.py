@@ -1,9 +1,12 @@
 """The review's walk: drive a bundle through every page and handler without help, as a curious user would.
 
 Launch, then for every page of the main package and the subpackages: open it (its lifecycle runs), fire every
-handler bound in its template once as a user event with a detail typed as its component gives it, pull down, reach
-the bottom, scroll, share, hide and show the app, then move on (which unloads it). After the last page everything
-is unloaded and virtual time runs on, so timers and listeners that outlive their page show up in the trace.
+handler bound in its template once as a user event with a detail typed as its component gives it, tap what was
+tapped a second time, pull down, reach the bottom, scroll, share, hide and show the app, stay on the page while its
+timers come due (virtual time jumps to each pending timeout within the dwell budget), then move on (which unloads
+it). After the last page everything is unloaded and virtual time runs on, so timers and listeners that outlive
+their page show up in the trace. Last, the app is quit and launched a second time on the same device, with the
+storage of the first launch (behaviour behind a flag the first launch stored).
 
 Budgets are per step (opening a page, one handler, one page hook) and per page, not for the whole walk, so a large
 app is walked to the end. A step that spends its budget with no user input is the bundle running away (a budget
@@ -21,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from ..apis.host import ApiHost
 from ..apis.mocks import MockConfig, UserMock
+from .environment import Environment, bundle_digest
 from .sandbox import RunLimits, Sandbox
 from .trace import BudgetEvent, NoteEvent, RunStats, Trace
 from .view.events import form_values, interactive
@@ -29,6 +33,7 @@ from .view.expr import ExprError, NotConstant, constant_value, split_mustache
 WalkMode = Literal["allow", "deny"]
 SETTLE_MS = 3_000  # virtual time a step may take to settle before the walk moves on
 LEAVING_OPS = ("redirectTo", "reLaunch", "switchTab", "navigateTo", "navigateBack")
+TAPS = ("tap", "longpress", "longtap")  # the actions the walk repeats (behaviour behind the second tap)
 
 
 class WalkBudgets(BaseModel):
@@ -41,6 +46,9 @@ class WalkBudgets(BaseModel):
     handlers_per_page: int = Field(120, gt=0)
     elements_per_page: int = Field(80, gt=0)  # distinct interactive element shapes acted on per page
     runaway_pages: int = Field(3, gt=0)  # pages whose steps ran away before the walk stops (at least 1 in 20)
+    dwell_ms: int = Field(10 * 60_000, ge=0)  # virtual time a page stays open for its pending timers to come due
+    second_taps: bool = True  # tap every tapped element (and handler fired by name) a second time
+    relaunch: bool = True  # launch the app a second time, with the first launch's storage
 
 
 class WalkLog(BaseModel):
@@ -55,6 +63,9 @@ class WalkLog(BaseModel):
     handlers_skipped: list[str] = Field(default_factory=list)  # dynamic handler names the walk cannot resolve
     budget_notes: list[str] = Field(default_factory=list)  # where the walk's own budget cut it short
     runaway_steps: int = 0  # steps that spent their budget without user input
+    second_taps: int = 0  # taps repeated on elements and handlers already tapped once
+    timers_awaited: int = 0  # pending timers the walk stayed on a page for (virtual time jumped to them)
+    relaunched: bool = False  # the app was launched a second time
     stopped_early: str | None = None  # why the walk stopped before the end
 
 
@@ -80,6 +91,8 @@ class WalkResult:
     views: dict[str, PageView] = field(default_factory=dict)
     launch_to_ready_ms: int | None = None
     units_per_ms: float = 1.0  # the engine's CPU units per nominal millisecond
+    environment: Environment | None = None  # what the walk showed the bundle: pass it on to repeat the walk
+    sources_read: list[str] = field(default_factory=list)  # sensitive sources handed out: "latitude@getLocation"
 
 
 @dataclass
@@ -270,7 +283,7 @@ def typed_value(el: Any, sb: Any) -> str:
             return str(value)
     if str(el.attrs.get("type") or "") in ("number", "digit"):
         return "12"
-    return "mpsb"
+    return "hello"
 
 
 def user_events(el: Any, sb: Any) -> list[tuple[str, dict[str, Any] | None]]:
@@ -317,11 +330,15 @@ class Walker:
         allow_domains: list[str] | None = None,
         idle_after_unload_ms: int = 30_000,
         budgets: WalkBudgets | None = None,
+        environment: Environment | None = None,
+        canary_variant: int = 0,
     ):
         self.bundle = bundle
+        self.canary_variant = canary_variant  # 0: the seed's canaries; else the differential walk's (same shapes)
         self.mode = mode
         self.engine = engine
         self.seed = seed
+        self.environment = environment or Environment.for_seed(seed, bundle.platform, bundle_digest(bundle))
         self.budgets = budgets or WalkBudgets()
         self.routes = [p.route for p in bundle.pages if getattr(p, "exists", True)]
         self.routes += [p.route for p in bundle.pages if not getattr(p, "exists", True)]
@@ -346,10 +363,11 @@ class Walker:
         self._runaway_pages = 0
 
     def _make_sandbox(self) -> Sandbox:
-        host = ApiHost.for_bundle(self.bundle, mocks=self.mocks, seed=self.seed,
-                                  allowed_domains=self.allow_domains) if hasattr(ApiHost, "for_bundle") \
+        host = ApiHost.for_bundle(self.bundle, mocks=self.mocks, seed=self.seed, allowed_domains=self.allow_domains,
+                                  canary_variant=self.canary_variant) if hasattr(ApiHost, "for_bundle") \
             else ApiHost(self.bundle.platform)
-        return Sandbox(self.bundle, engine=self.engine, seed=self.seed, limits=self.limits, api_host=host)
+        return Sandbox(self.bundle, engine=self.engine, seed=self.seed, limits=self.limits, api_host=host,
+                       environment=self.environment)
 
     def run(self) -> WalkResult:
         sb = self._make_sandbox()
@@ -362,7 +380,9 @@ class Walker:
             trace = sb.stop("the walk is over") if sb.trace.end is None else sb.trace
             sb.stats.wall_ms = (time.perf_counter() - t0) * 1000.0
             return WalkResult(trace=trace, log=self.log, stats=sb.stats, launch_to_ready_ms=_launch_to_ready(trace),
-                              units_per_ms=sb.engine.info.units_per_ms, views=self.views)
+                              units_per_ms=sb.engine.info.units_per_ms, views=self.views,
+                              environment=self.environment,
+                              sources_read=[f"{c.kind}@{c.source_api}" for c in sb.api_host.canaries.canaries])
         finally:
             sb.close()
 
@@ -481,6 +501,7 @@ class Walker:
                 self.log.pages_visited.append(route)
                 if state == "ok":
                     self._exercise(sb, route, bindings[route])
+                    self._dwell(sb, route)
         except _Stop:
             done = set(self.log.pages_visited) | set(self.log.pages_failed)
             self.log.pages_skipped = [r for r in self.routes if r not in done]
@@ -490,8 +511,12 @@ class Walker:
                 raise
         self._begin_page("")
         self._finish_app(sb)
+        if self.budgets.relaunch and sb.trace.end is None:
+            self._relaunch(sb)
 
     def _snapshot(self, sb: Sandbox, route: str) -> None:
+        if self.canary_variant:  # the differential walk: its first walk keeps the views
+            return
         if route in self.views or sb.view is None or not sb.pages or sb.pages[-1] != route:
             return
         tree = sb.view_tree()
@@ -511,6 +536,7 @@ class Walker:
         if reached is None:
             return
         fired = len(reached)
+        by_name: list[dict[str, Any]] = []  # taps fired by name, for the second round
         # handlers bound in the templates that no rendered element reached (behind a state the walk did not
         # produce): fired by name, as the static walk does
         reached_names = {name for name, _ in reached}
@@ -535,7 +561,18 @@ class Walker:
             sb.tap(b.handler, **kwargs)
             self.log.handlers_fired += 1
             fired += 1
+            if b.event in TAPS:
+                by_name.append(kwargs | {"handler": b.handler})
             if not self._settle(sb, f"{b.event} {b.handler}"):
+                return
+        for kwargs in by_name if self.budgets.second_taps else ():
+            if not self._budget_for_second_taps():
+                break
+            if self._open(sb, route) != "ok":
+                return
+            sb.tap(**kwargs)
+            self.log.second_taps += 1
+            if not self._settle(sb, f"second {kwargs['event_type']} {kwargs['handler']}"):
                 return
         if self._open(sb, route) != "ok":
             return
@@ -561,6 +598,7 @@ class Walker:
         if sb.view is None:
             return reached
         done: set[tuple] = set()
+        tapped: list[tuple[tuple, str]] = []  # (shape, event) of each tap, for the second round
         acted = 0
         while acted < self.budgets.elements_per_page:
             if self._open(sb, route) != "ok":
@@ -579,6 +617,8 @@ class Walker:
                 if el is None:
                     break
                 names = sb.tap_element(el, event, detail)
+                if event in TAPS:
+                    tapped.append((shape, event))
                 owner = el.owner if isinstance(el.owner, str) else None
                 fresh = [(n, owner) for n in names if (n, owner) not in reached]  # each handler counts once a page
                 reached += fresh
@@ -589,7 +629,22 @@ class Walker:
         else:
             self._note(sb, f"{route}: more interactive elements than the walk's {self.budgets.elements_per_page} "
                            "per page; the rest were not acted on")
+        for shape, event in tapped if self.budgets.second_taps else ():
+            if not self._budget_for_second_taps():
+                break
+            el = self._find(sb, route, shape)
+            if el is None:
+                continue
+            sb.tap_element(el, event)
+            self.log.second_taps += 1
+            if not self._settle(sb, f"second {event} <{el.tag}>"):
+                return None
         return reached
+
+    def _budget_for_second_taps(self) -> bool:
+        """Second taps come after every first action of the page, and only while half its budget is left."""
+        b = self.budgets
+        return self._page_turns * 2 <= b.page_turns and self._page_cpu * 2 <= b.page_cpu_ms
 
     def _find(self, sb: Sandbox, route: str, shape: tuple) -> Any:
         """The element of ``shape`` on the page now (reopened if an earlier action left it)."""
@@ -612,6 +667,45 @@ class Walker:
             self._begin_page("")
             if not self._settle_for(sb, chunk):
                 return
+        self._begin_page("")
+        self._dwell(sb, "")
+
+    def _dwell(self, sb: Sandbox, route: str) -> None:
+        """Stay (on the page) while its pending timers come due, as a user who keeps it open: virtual time jumps to
+        each pending timeout (and first firing of a long interval) due within the dwell budget, within the page's
+        turn and CPU budgets. Spending them is the walk running out (a note), never the bundle running away."""
+        b = self.budgets
+        until = sb.now + b.dwell_ms
+        while (due := sb.next_timer_at(until, min_delay=SETTLE_MS)) is not None:
+            turns_left, cpu_left = b.page_turns - self._page_turns, b.page_cpu_ms - self._page_cpu
+            turns0, cpu0 = sb.turns_run, sb.cpu_ms_used
+            sb.open_window(turns=max(turns_left, 0), cpu_ms=max(cpu_left, 0.0))
+            end = sb.run(until=due + SETTLE_MS)
+            spent = sb.window_spent
+            sb.close_window()
+            self._page_turns += sb.turns_run - turns0
+            self._page_cpu += sb.cpu_ms_used - cpu0
+            self.log.timers_awaited += 1
+            if end is not None:
+                self.log.stopped_early = f"{end.reason}: {end.detail}".rstrip(": ")
+                raise _Stop
+            if spent is not None:
+                self._note(sb, f"{route or 'the app'}: the page's budget ran out while waiting for its timers; "
+                               f"timers due by {until} ms of virtual time may not have fired")
+                return
+
+    def _relaunch(self, sb: Sandbox) -> None:
+        """Quit the app and launch it again on the same device, with the storage of the first launch: behaviour
+        behind a flag the first launch stored shows. The entry page opens, its timers come due, all unloads."""
+        sb.relaunch()
+        self.log.relaunched = True
+        self._begin_page("")
+        sb.launch()
+        if not self._settle(sb, "relaunch"):
+            return
+        self._dwell(sb, sb.pages[-1] if sb.pages else "")
+        sb.unload_all()
+        self._settle(sb, "unload every page")
 
     def _settle_for(self, sb: Sandbox, ms: int) -> bool:
         b = self.budgets

@@ -49,3 +49,16 @@ def run_js(body: str, *, platform: str = "tt", tap: bool = True, mocks: dict | N
         storage = {k: json.loads(v) for k, v in sb.api_host.storage.items()}
     logs = [e.text for e in trace.of_kind("console")]
     return Run(trace, logs, storage)
+
+
+def run_share(page_js: str, app: dict | None = None, engine: str = "native") -> Trace:
+    """Launch a one-page bundle, tap ``go``, then share the page (onShareAppMessage from the menu)."""
+    app_json = {"pages": ["pages/p/p"], **(app or {})}
+    bundle = FakeBundle({"app.js": "App({})", "app.json": json.dumps(app_json), "pages/p/p.js": page_js})
+    with Sandbox(bundle, engine=engine) as sb:
+        sb.launch()
+        sb.run()
+        sb.tap("go")
+        sb.run()
+        sb.trigger("onShareAppMessage", {"from": "menu"})
+        return sb.finish()

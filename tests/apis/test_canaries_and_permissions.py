@@ -13,7 +13,7 @@ from mpsandbox.apis.mocks import MockError, load_mock_file
 from mpsandbox.runtime.sandbox import Sandbox
 
 from ..runtime.fakebundle import FakeBundle
-from .helpers import run_js
+from .helpers import run_js, run_share
 
 LOC = {"permission": {"scope.userLocation": {"desc": "near you"}}}
 SEND = "tt.request({ url: 'https://api.example.com/c?x=' + "
@@ -71,16 +71,8 @@ def test_socket_and_share_sinks():
     run = run_js("tt.getLocation({ success: (r) => { const s = tt.connectSocket({ url: 'wss://ws.example.com/' });"
                  " s.onOpen(() => s.send({ data: 'pos=' + r.latitude })); this.setData({ lat: r.latitude }); } });", app=LOC)
     assert [(f.sink, f.destination) for f in run.flows()] == [("socket", "ws.example.com")]
-    bundle = FakeBundle({"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/p/p"], **LOC}),
-                         "pages/p/p.js": "Page({ go() { tt.getLocation({ success: (r) => { this.lat = r.latitude } }) },"
-                                         " onShareAppMessage() { return { path: '/pages/p/p?lat=' + this.lat } } })"})
-    with Sandbox(bundle) as sb:
-        sb.launch()
-        sb.run()
-        sb.tap("go")
-        sb.run()
-        sb.trigger("onShareAppMessage", {"from": "menu"})
-        trace = sb.finish()
+    trace = run_share("Page({ go() { tt.getLocation({ success: (r) => { this.lat = r.latitude } }) },"
+                      " onShareAppMessage() { return { path: '/pages/p/p?lat=' + this.lat } } })", LOC)
     assert [f.sink for f in trace.of_kind("flow")] == ["share"]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mpsandbox.apis.catalogue import load_catalogue
@@ -72,7 +74,9 @@ def test_request_timeout_from_network_timeout_and_concurrency_limit():
                  "success: () => { if (i === 0 || i === 10) log('ok', i, Date.now() - t0) }, "
                  "fail: (e) => log('fail', i, e.errMsg) });",
                  mocks={"network": {"default_latency_ms": 100}})
-    assert run.logs == ["ok 0 100", "ok 10 200"]
+    # (the app's clock also counts the time its own work took: a few ms)
+    assert [line.rsplit(" ", 1)[0] for line in run.logs] == ["ok 0", "ok 10"]
+    assert [int(line.rsplit(" ", 1)[1]) // 10 for line in run.logs] == [10, 20]
 
 
 def test_sockets_messages_and_limit():
@@ -176,7 +180,7 @@ def test_promise_style_when_no_callback():
 # ---- media and device ------------------------------------------------------------------------------------------------
 def test_choose_image_and_cancel():
     run = run_js(f"tt.chooseImage({{ count: 1, {cb('img')} }});")
-    assert any('"tempFilePaths":["ttfile://temp/mpsb' in x for x in run.logs)
+    assert any(re.search(r'"tempFilePaths":\["ttfile://temp/\w{16}\.jpg"\]', x) for x in run.logs)
     cancel = run_js(f"tt.chooseImage({{ count: 1, {cb('img')} }});", mocks={"user": {"choose": "cancel"}})
     assert any("chooseImage:fail cancel" in x for x in cancel.logs)
     my = run_js("my.chooseImage({ success: (r) => log(r.apFilePaths.length) });", platform="my")
@@ -200,13 +204,13 @@ def test_device_apis(platform):
     run = run_js(f"const s = g.getSystemInfoSync(); log(s.platform, s.windowWidth > 0); {clip_set}; {clip_get};"
                  "g.getNetworkType({ success: (r) => log(r.networkType) });"
                  "g.vibrateShort({ success: () => log('buzz') });", platform=platform)
-    assert run.logs[0] == "ios true"
+    assert run.logs[0] in ({"iOS true", "Android true"} if platform == "my" else {"ios true", "android true"})
     assert set(run.logs[1:]) == {"clip hello", "wifi", "buzz"}
 
 
 def test_clipboard_read_returns_a_canary_and_scan_code_names():
-    run = run_js("tt.getClipboardData({ success: (r) => log(r.data.startsWith('mpsb-clip-')) });")
-    assert run.logs == ["true"]
+    run = run_js("tt.getClipboardData({ success: (r) => log(r.data) });")
+    assert len(run.logs) == 1 and re.fullmatch(r"复制口令\w{14}", run.logs[0])
     my = run_js("my.scan({ success: (r) => log(typeof r.code) });", platform="my")
     assert my.logs == ["string"]
 
@@ -233,8 +237,8 @@ def test_routing_errors():
 @pytest.mark.parametrize("platform, call, field", [
     ("tt", "tt.login", "code"), ("wx", "wx.login", "code"), ("my", "my.getAuthCode", "authCode")])
 def test_login_codes(platform, call, field):
-    run = run_js(f"{call}({{ success: (r) => log(typeof r.{field}, r.{field}.startsWith('mpsb')) }});", platform=platform)
-    assert run.logs == ["string true"]
+    run = run_js(f"{call}({{ success: (r) => log(typeof r.{field}, r.{field}.length) }});", platform=platform)
+    assert run.logs == ["string 24"]  # a canary, shaped as an opaque token
 
 
 @pytest.mark.parametrize("platform, expected", [

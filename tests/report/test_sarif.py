@@ -156,3 +156,53 @@ def test_every_rule_has_a_help_uri_at_its_anchor_in_the_rules_doc():
 
     for rid in REGISTRY:  # the doc has a section for every real rule (regenerate: mpsandbox rules --markdown)
         assert f"\n### {rid}\n" in doc, rid
+
+
+@pytest.mark.parametrize("root, prefix", [("miniprogram", "miniprogram/"), ("dist/build/mp-weixin/", "dist/build/mp-weixin/"),
+                                          ("../x/./src", "x/src/"), ("", "")])
+def test_source_root_maps_every_location_onto_the_repository(root, prefix):
+    report = make_report()
+    plain = json.loads(render(report, "sarif"))
+    doc = json.loads(render(report, "sarif", source_root=root))
+    VALIDATOR.validate(doc)
+    run = doc["runs"][0]
+    assert set(run["originalUriBaseIds"]) == {"SRCROOT"}
+    text = json.dumps(run)
+    assert '"BUNDLEROOT"' not in text
+    before = [loc["artifactLocation"]["uri"] for loc in _artifact_locations(plain)]
+    after = [loc["artifactLocation"]["uri"] for loc in _artifact_locations(doc)]
+    assert len(before) == len(after) > 2  # results, related locations and code flow steps
+    assert after == [prefix + uri for uri in before]
+
+
+def _artifact_locations(doc):
+    out, stack = [], [doc["runs"][0]["results"]]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+        elif isinstance(node, dict):
+            if "artifactLocation" in node:
+                out.append(node)
+            stack.extend(reversed([v for k, v in node.items() if k != "artifactLocation"]))
+    return out
+
+
+def test_cli_source_root_for_review_and_saved_reports(tmp_path):
+    import subprocess
+    import sys
+
+    bundle = ROOT / "fixtures" / "bundles" / "privacy-data-to-storage"
+    saved = tmp_path / "r.json"
+    run = subprocess.run([sys.executable, "-m", "mpsandbox", "review", str(bundle), "--engine", "native",
+                          "--out", str(saved), "--out", str(tmp_path / "r.sarif"), "--source-root", "app/src"],
+                         capture_output=True, text=True)
+    assert run.returncode == 1, run.stderr
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in json.loads((tmp_path / "r.sarif").read_text())["runs"][0]["results"]]
+    assert uris and all(u.startswith("app/src/") for u in uris)
+    again = subprocess.run([sys.executable, "-m", "mpsandbox", "report", str(saved), "--format", "sarif",
+                            "--source-root", "mp"], capture_output=True, text=True)
+    assert again.returncode == 1
+    assert all(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].startswith("mp/")
+               for r in json.loads(again.stdout)["runs"][0]["results"])

@@ -184,7 +184,7 @@ def test_clean_bundle_is_approved_with_figures():
     run = report.runs[0]
     assert run.pages_visited == ["pages/a/a", "pages/b/b"]
     assert run.handlers_fired == 1  # the same handler bound twice is fired once
-    assert run.setdata_calls == 1 and run.end_reason == "stopped"
+    assert run.setdata_calls == 2 and run.end_reason == "stopped"  # the walk taps a second time
 
 
 # ---- api ------------------------------------------------------------------------------------------------------------

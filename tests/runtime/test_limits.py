@@ -52,7 +52,9 @@ def test_memory_bomb_is_a_memory_outcome_and_the_engine_recovers(engine_name):
       onLoad() { const hoard = []; while (true) hoard.push(new Array(100000).fill('x')) },
       ok() { console.log('alive', [1, 2, 3].length) },
     })"""
-    trace = run_pages({"pages/p/p": page}, engine=engine_name, limits=FAST, steps=lambda sb: sb.tap("ok"))
+    # filling 32 MB costs ~160 ms of wasm fuel: a CPU budget the bomb cannot reach first, so memory is what stops it
+    limits = FAST.model_copy(update={"cpu_ms_per_turn": 1_000})
+    trace = run_pages({"pages/p/p": page}, engine=engine_name, limits=limits, steps=lambda sb: sb.tap("ok"))
     assert "memory" in outcomes(trace)
     assert "memory" in budgets(trace)
     assert "alive 3" in console_lines(trace)

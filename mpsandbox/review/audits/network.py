@@ -6,7 +6,7 @@ import re
 from typing import Any, Iterable
 
 from ...apis.handlers import is_ip_or_local as _host_refuses
-from ...apis.host import host_of
+from ...apis.urls import host_of, parse_url
 from ...runtime.trace import VIEW_LOAD_API
 from ..artifacts import Artifacts, RunArtifacts
 from ..model import Evidence, Location, Severity
@@ -71,7 +71,7 @@ def domain_not_allowed(art: Artifacts, policy: Policy) -> Iterable[Hit]:
         return
     for run in art.runs:
         for e, url in network_calls(run):
-            host = host_of(url)
+            host = e.domain or host_of(url)
             if host and not is_ip_or_local(host) and not policy.domain_allowed(host):
                 yield _call_hit(run, e, url, f"{e.called_as} connects to {host}, which is not in the allow-list", host)
 
@@ -89,10 +89,11 @@ def domain_not_allowed(art: Artifacts, policy: Policy) -> Iterable[Hit]:
 def insecure_transport(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     for run in art.runs:
         for e, url in network_calls(run):
-            scheme = url.split(":", 1)[0].lower().strip()
+            parsed = parse_url(url)
+            scheme = parsed.scheme if parsed is not None else url.split(":", 1)[0].lower().strip()
             if scheme in ("http", "ws"):
-                yield _call_hit(run, e, url, f"{e.called_as} uses {scheme}:// ({host_of(url) or url[:60]})",
-                                f"{scheme}|{host_of(url)}")
+                host = e.domain or host_of(url)
+                yield _call_hit(run, e, url, f"{e.called_as} uses {scheme}:// ({host or url[:60]})", f"{scheme}|{host}")
 
 
 @audit(
@@ -108,7 +109,7 @@ def insecure_transport(art: Artifacts, policy: Policy) -> Iterable[Hit]:
 def ip_or_localhost(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     for run in art.runs:
         for e, url in network_calls(run):
-            host = host_of(url)
+            host = e.domain or host_of(url)
             if host and is_ip_or_local(host):
                 yield _call_hit(run, e, url, f"{e.called_as} connects to {host}", host)
 

@@ -216,14 +216,7 @@ def long_turn(art: Artifacts, policy: Policy) -> Iterable[Hit]:
 def slow_launch(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     limit = policy.thresholds.slow_launch_ms
     for run in art.runs:
-        units = 0
-        ready = False
-        for turn in run.trace.turns:
-            units += turn.cpu_units
-            if turn.detail and turn.detail.startswith("ready "):
-                ready = True
-                break
-        ms = run.cpu_ms(units)
+        ms, ready = run.launch_cpu_ms()
         if ms > limit:
             state = "" if ready else " (the first page never became ready)"
             yield Hit(message=f"launch to first onReady took {ms:.0f} ms of CPU (threshold {limit:.0f} ms){state}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import os
 import threading
 import time
 from typing import Callable
@@ -38,6 +39,10 @@ class Watchdog:
         with self._cond:
             self._live.discard(token)
 
+    def after_fork(self) -> None:
+        """In a forked child: the thread is gone and its lock may be held; start afresh."""
+        self.__init__()  # type: ignore[misc]
+
     def _run(self) -> None:
         with self._cond:
             while True:
@@ -60,3 +65,5 @@ class Watchdog:
 
 
 WATCHDOG = Watchdog()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=WATCHDOG.after_fork)

@@ -11,11 +11,13 @@ import ctypes
 import hashlib
 import itertools
 import json
+import os
 import threading
 import time
 import weakref
 from typing import Any
 
+from ...boundedjson import loads as bounded_loads
 from ._watchdog import WATCHDOG
 from .base import (
     CallResult,
@@ -67,6 +69,16 @@ _lib_lock = threading.Lock()
 _engines: dict[int, "weakref.ref[NativeEngine]"] = {}
 _ids = itertools.count(1)
 _bytecode_cache: dict[str, bytes] = {}
+
+
+def _after_fork() -> None:
+    """A forked child (an isolated walk) keeps the loaded library, not a lock another thread may hold."""
+    global _lib_lock
+    _lib_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def _load() -> ctypes.CDLL:
@@ -250,7 +262,7 @@ class NativeEngine:
 
     def _value(self) -> CallResult:
         raw = self._result()
-        return CallResult(Outcome.OK, value=json.loads(raw) if raw else None)
+        return CallResult(Outcome.OK, value=bounded_loads(raw) if raw else None)
 
     # -- protocol -------------------------------------------------------------------------------------------
     def set_host_function(self, global_name: str, fn: HostFunction) -> None:

@@ -48,7 +48,6 @@
       return '';
     } catch (_) { return ''; }
   };
-  var FRAMEWORK_FILE = 'mpsandbox/framework.js';
   var LIMIT_SETDATA = 1024 * 1024;
 
   // ---- state ---------------------------------------------------------------------------------------------
@@ -79,59 +78,269 @@
   // ---- bridge ----------------------------------------------------------------------------------------------
   function quote(str) { return stringify(S(str)); } // strings never consult toJSON
 
-  function manualJSON(v, seen, depth) {
-    // JSON that ignores toJSON: used when the bundle planted one on Object or Array prototypes
-    var t = typeof v;
-    if (v === null || t === 'boolean') return S(v);
-    if (t === 'number') return v === v && v !== 1 / 0 && v !== -1 / 0 ? S(v) : 'null';
-    if (t === 'string') return quote(v);
-    if (t === 'bigint') return quote(S(v));
-    if (t === 'function') return quote('[Function]');
-    if (t !== 'object' || depth > 64) return 'null';
-    if (arrIndexOf(seen, v) !== -1) return quote('[Circular]');
-    push(seen, v);
-    var parts = [], i;
-    if (isArray(v)) {
-      for (i = 0; i < v.length; i++) push(parts, v[i] === undefined ? 'null' : manualJSON(v[i], seen, depth + 1));
-      seen.length--;
-      return '[' + arrJoin(parts, ',') + ']';
+  // ---- the serializer ------------------------------------------------------------------------------------------
+  // Everything that crosses to the host is JSON made here as the platform's JSON.stringify makes it (toJSON with
+  // its key, primitive wrappers, own enumerable keys, holes and functions), but without recursion: an explicit
+  // stack serializes any depth, cycles become "[Circular]", binary data (ArrayBuffer, typed arrays, DataView)
+  // becomes {"$binary": base64, "type", "bytes"}, and a budget of nodes and characters bounds the cost: what is
+  // past it is marked in the JSON and reported to the host as a cut (op 'cut'), so the record says it is
+  // incomplete. The host never holds data nested deeper than SER_HOST_DEPTH: a container at that depth crosses
+  // as {"$deep": "<its JSON>"}, whole and searchable. A toJSON inherited from Object.prototype or Array.prototype
+  // is not called: planted there, it would rewrite the framework's own messages.
+  // The message itself (the root's members: api name, call id, callback names) is never cut: past the budget
+  // the root's containers close empty and its strings keep SER_ENVELOPE_CHARS.
+  var SER_MAX_NODES = 200000, SER_MAX_CHARS = 8 * 1024 * 1024, SER_HOST_DEPTH = 64, SER_ENVELOPE_CHARS = 256;
+  var ObjectProto = O.prototype, ArrayProto = A.prototype;
+  var RealU8 = Uint8Array, isView = ArrayBuffer.isView;
+  var getterOf = function (proto, name) { var d = getOwnPropertyDescriptor(proto, name); return d && d.get; };
+  var TypedArrayProto = getPrototypeOf(RealU8.prototype);
+  var taTag = getterOf(TypedArrayProto, RealSymbol.toStringTag), taBuffer = getterOf(TypedArrayProto, 'buffer');
+  var taOffset = getterOf(TypedArrayProto, 'byteOffset'), taLength = getterOf(TypedArrayProto, 'byteLength');
+  var dvBuffer = getterOf(DataView.prototype, 'buffer'), dvOffset = getterOf(DataView.prototype, 'byteOffset');
+  var dvLength = getterOf(DataView.prototype, 'byteLength');
+  var abLength = getterOf(ArrayBuffer.prototype, 'byteLength');
+  var sabLength = typeof SharedArrayBuffer === 'function' ? getterOf(SharedArrayBuffer.prototype, 'byteLength') : null;
+  var u8Subarray = RealU8.prototype.subarray, u8ToBase64 = RealU8.prototype.toBase64;
+  var BigIntProto = typeof BigInt === 'function' ? BigInt.prototype : null;
+  var WRAPPERS = [[Number.prototype.valueOf, 'number'], [S.prototype.valueOf, 'string'],
+                  [Boolean.prototype.valueOf, 'boolean']];
+  if (BigIntProto) push(WRAPPERS, [BigIntProto.valueOf, 'bigint']);
+  var OMIT = {}; // serResolve(): a value JSON leaves out (undefined, functions, symbols)
+  var serCuts = null; // cuts of the serializations since the last message: reported with the next one
+
+  function hasBrand(getter, v) { try { apply(getter, v, []); return true; } catch (_) { return false; } }
+
+  var B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  function base64(bytes) {
+    if (typeof u8ToBase64 === 'function') return apply(u8ToBase64, bytes, []);
+    var parts = [], n = bytes.length, i = 0;
+    for (; i + 2 < n; i += 3) {
+      var x = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+      push(parts, B64[x >> 18] + B64[(x >> 12) & 63] + B64[(x >> 6) & 63] + B64[x & 63]);
     }
-    var ks = keys(v);
-    for (i = 0; i < ks.length; i++) {
-      var x = v[ks[i]];
-      if (x === undefined || typeof x === 'symbol') continue;
-      push(parts, quote(ks[i]) + ':' + manualJSON(x, seen, depth + 1));
+    if (i < n) {
+      var y = (bytes[i] << 16) | (i + 1 < n ? bytes[i + 1] << 8 : 0);
+      push(parts, B64[y >> 18] + B64[(y >> 12) & 63] + (i + 1 < n ? B64[(y >> 6) & 63] : '=') + '=');
     }
-    seen.length--;
-    return '{' + arrJoin(parts, ',') + '}';
+    return arrJoin(parts, '');
   }
 
-  function safeJSON(value) {
-    // JSON with cycles, functions, undefined, symbols and bigints made printable; never throws.
-    if (hasOwn(O.prototype, 'toJSON') || hasOwn(A.prototype, 'toJSON')) {
-      try { return manualJSON(value, [], 0); } catch (_) { return stringify('[Unserializable]'); }
+  // {type, bytes} of binary data, else null. Views by their internal slots (ArrayBuffer.isView and the typed
+  // arrays' own toStringTag getter cannot be fooled); buffers by the brand check of their byteLength getter,
+  // unless their prototype is Object.prototype: the platforms then send them as {} too (nothing to find).
+  function binaryOf(v, proto) {
+    if (isView(v)) {
+      var tag = apply(taTag, v, []);
+      if (tag !== undefined) {
+        return { type: tag, bytes: new RealU8(apply(taBuffer, v, []), apply(taOffset, v, []), apply(taLength, v, [])) };
+      }
+      return { type: 'DataView', bytes: new RealU8(apply(dvBuffer, v, []), apply(dvOffset, v, []), apply(dvLength, v, [])) };
     }
+    if (proto === ObjectProto || proto === ArrayProto || proto === null) return null;
+    if (hasBrand(abLength, v)) return { type: 'ArrayBuffer', bytes: new RealU8(v) };
+    if (sabLength && hasBrand(sabLength, v)) return { type: 'SharedArrayBuffer', bytes: new RealU8(v) };
+    return null;
+  }
+
+  function findToJSON(w, v, planted) {
+    // what Get(v, "toJSON") finds, walking the prototype chain without running getters other than the one found;
+    // one on Object.prototype or Array.prototype only when `planted` (inside the arguments of an API call)
+    var o = typeof v === 'bigint' ? BigIntProto : v;
+    for (var level = 0; o !== null && (planted || (o !== ObjectProto && o !== ArrayProto)); level++) {
+      if (level) w.nodes++; // a long prototype chain costs like a deep object
+      var d = getOwnPropertyDescriptor(o, 'toJSON');
+      if (d) return d.get ? apply(d.get, v, []) : d.value;
+      if (w.nodes >= SER_MAX_NODES) { w.skipped++; return undefined; }
+      o = getPrototypeOf(o);
+    }
+    return undefined;
+  }
+
+  function serResolve(w, v, key, planted) {
+    var t = typeof v;
+    if ((t === 'object' && v !== null) || t === 'bigint') {
+      var toJSON = findToJSON(w, v, planted);
+      if (typeof toJSON === 'function') { v = apply(toJSON, v, [S(key)]); t = typeof v; }
+    }
+    return t === 'undefined' || t === 'function' || t === 'symbol' ? OMIT : v;
+  }
+
+  function serPut(w, text) { w.chars += text.length; push(w.out, text); }
+  function serPutString(w, s, envelope) {
+    var room = SER_MAX_CHARS - w.chars;
+    if (envelope && room < SER_ENVELOPE_CHARS) room = SER_ENVELOPE_CHARS;
+    if (s.length > room) { room = room > 0 ? room : 0; w.charsCut += s.length - room; s = strSlice(s, 0, room); }
+    serPut(w, quote(s));
+  }
+  function serPutBinary(w, bin) {
+    var bytes = bin.bytes, room = floor((SER_MAX_CHARS - w.chars) / 4) * 3;
+    if (bytes.length > room) {
+      room = room > 0 ? room : 0;
+      w.charsCut += floor((bytes.length - room) * 4 / 3);
+      bytes = apply(u8Subarray, bytes, [0, room]);
+    }
+    serPut(w, '{"$binary":"' + base64(bytes) + '","type":' + quote(bin.type) + ',"bytes":' + bin.bytes.length + '}');
+  }
+
+  // Write a resolved value, or open a container: a frame on the stack (everything that may run bundle code is
+  // done before anything is written, so a throw leaves the output whole).
+  function serEmit(w, frames, v, hostDepth, json) {
+    var t = typeof v;
+    if (v === null) return serPut(w, 'null');
+    if (t === 'string') return serPutString(w, v, frames.length === 1);
+    if (t === 'number') return serPut(w, v === v && v !== 1 / 0 && v !== -1 / 0 ? S(v) : 'null');
+    if (t === 'boolean') return serPut(w, v ? 'true' : 'false');
+    if (t === 'bigint') return serPutString(w, S(v)); // JSON would throw; kept as text so that it is searched
+    var arr = isArray(v), proto = getPrototypeOf(v);
+    if (!arr && proto !== ObjectProto && proto !== ArrayProto && proto !== null) {
+      for (var b = 0; b < WRAPPERS.length; b++) {
+        if (!hasBrand(WRAPPERS[b][0], v)) continue;
+        var kind = WRAPPERS[b][1];
+        if (kind === 'number') return serEmit(w, frames, +v, hostDepth, json);
+        if (kind === 'string') return serPutString(w, S(v));
+        return serEmit(w, frames, apply(WRAPPERS[b][0], v, []), hostDepth, json);
+      }
+    }
+    if (mapHas(w.path, v)) return serPut(w, '"[Circular]"');
+    var ks = arr ? null : keys(v);
+    var n = arr ? v.length : ks.length;
+    if (!arr) {
+      var bin = binaryOf(v, proto);
+      if (bin) return serPutBinary(w, bin);
+    } else {
+      n = +n;
+      n = n > 0 ? floor(mathMin(n, 9007199254740991)) : 0;
+    }
+    var f = { value: v, keys: ks, arr: arr, i: 0, n: n, count: 0, deepAt: -1, json: json };
+    if (frames.length === hostDepth) f.deepAt = w.out.length;
+    mapSet(w.path, v, 1);
+    push(frames, f);
+    serPut(w, arr ? '[' : '{');
+  }
+
+  function serClose(w, frames, f) {
+    if (f.i < f.n) { // the budget ran out: the rest is counted, not read
+      w.skipped += f.n - f.i;
+      serPut(w, (f.count ? ',' : '') + (f.arr ? '"[Truncated]"' : '"$truncated":' + (f.n - f.i)));
+    }
+    serPut(w, f.arr ? ']' : '}');
+    mapDelete(w.path, f.value);
+    frames.length--;
+    if (f.deepAt >= 0) {
+      var text = arrJoin(arrSplice(w.out, f.deepAt, w.out.length - f.deepAt), '');
+      var wrapped = '{"$deep":' + quote(text) + '}';
+      w.chars += wrapped.length - text.length;
+      push(w.out, wrapped);
+    }
+  }
+
+  // JSON text of `value`; hostDepth -1 for text that is never parsed by the host (console lines); `resolved`:
+  // the value is already the result of its toJSON; `dataKey`: the member of the root (a call's 'args') whose
+  // contents are serialized as a platform serializes API data, a toJSON planted on the prototypes included.
+  function serialize(value, hostDepth, resolved, dataKey) {
+    var w = { out: [], chars: 0, nodes: 1, skipped: 0, charsCut: 0, path: new RealMap() };
+    var frames = [];
     try {
-      var plain = stringify(value);
-      if (plain !== undefined) return plain;
-    } catch (_) {}
-    var seen = [];
-    try {
-      return stringify(value, function (k, v) {
-        var t = typeof v;
-        if (t === 'function') return '[Function ' + (v.name || 'anonymous') + ']';
-        if (t === 'symbol') return '[Symbol]';
-        if (t === 'bigint') return S(v);
-        if (t === 'undefined') return undefined;
-        if (t === 'object' && v !== null) {
-          if (arrIndexOf(seen, v) !== -1) return '[Circular]';
-          push(seen, v);
+      var root = resolved ? value : serResolve(w, value, '', false);
+      serEmit(w, frames, root === OMIT ? null : root, hostDepth, false);
+    } catch (_) { w.out.length = 0; serPut(w, '"[Unserializable]"'); }
+    while (frames.length) {
+      var f = frames[frames.length - 1];
+      var over = w.nodes >= SER_MAX_NODES || w.chars >= SER_MAX_CHARS;
+      if (f.i >= f.n || (over && frames.length > 1)) { serClose(w, frames, f); continue; }
+      var key = f.arr ? f.i : f.keys[f.i];
+      f.i++;
+      w.nodes++;
+      var mark = w.out.length, sep = f.count ? ',' : '', label = f.arr ? '' : quote(key) + ':';
+      try {
+        var child = serResolve(w, f.value[key], key, f.json);
+        if (child === OMIT) { // left out of objects, null in arrays
+          if (f.arr) { serPut(w, sep + 'null'); f.count++; }
+          continue;
         }
-        return v;
-      });
-    } catch (e) {
-      return stringify('[Unserializable]');
+        serPut(w, sep + label);
+        serEmit(w, frames, child, hostDepth, f.json || (frames.length === 1 && key === dataKey));
+        f.count++;
+      } catch (_) { // a getter, proxy trap or toJSON threw: that value is marked, the rest goes on
+        arrSplice(w.out, mark, w.out.length - mark);
+        serPut(w, sep + label + '"[Unserializable]"');
+        f.count++;
+      }
     }
+    if (w.skipped || w.charsCut) {
+      var c = serCuts;
+      serCuts = { skipped: w.skipped + (c ? c.skipped : 0), chars: w.charsCut + (c ? c.chars : 0),
+                  maxNodes: SER_MAX_NODES, maxChars: SER_MAX_CHARS };
+    }
+    return arrJoin(w.out, '');
+  }
+
+  // The fast path: the engine's JSON.stringify watched by a replacer that counts the budget, encodes binary data,
+  // turns bigints into text and replaces containers at the host depth; it gives up (null) on what needs the
+  // serializer above: a cycle, a throwing getter or toJSON, the budget, a toJSON planted on Object.prototype or
+  // Array.prototype. The replacer sees each holder as `this` in depth-first order, so the open containers are a
+  // stack it pops back to the holder.
+  var SER_ABORT = {};
+  function fastJSON(value, hostDepth) {
+    if (hasOwn(ObjectProto, 'toJSON') || hasOwn(ArrayProto, 'toJSON')) return null;
+    var open = [], depth = 0, nodes = 0, chars = 0;
+    var watch = function (key, v) {
+      var t = typeof v;
+      chars += key.length;
+      if (++nodes > SER_MAX_NODES) throw SER_ABORT;
+      if (t === 'string') { chars += v.length; if (chars > SER_MAX_CHARS) throw SER_ABORT; return v; }
+      if (t !== 'object' || v === null) return t === 'bigint' ? S(v) : v;
+      if (nodes > 1) { while (depth > 0 && open[depth - 1] !== this) depth--; }
+      var proto = getPrototypeOf(v);
+      var bin = proto !== ObjectProto && proto !== ArrayProto || isView(v) ? binaryOf(v, proto) : null;
+      if (bin) { // the replacer counts the marker's strings next
+        if (bin.bytes.length * 4 / 3 + chars > SER_MAX_CHARS) throw SER_ABORT;
+        v = { $binary: base64(bin.bytes), type: bin.type, bytes: bin.bytes.length };
+      } else if (depth === hostDepth) {
+        v = { $deep: serialize(v, -1, true) };
+      }
+      open[depth++] = v;
+      return v;
+    };
+    var cuts = serCuts;
+    try {
+      var text = stringify(value, watch);
+      return text === undefined ? 'null' : text;
+    } catch (_) { serCuts = cuts; return null; } // the slow path counts the cuts again
+  }
+
+  function safeJSON(value, dataKey) {
+    var text = fastJSON(value, SER_HOST_DEPTH);
+    return text === null ? serialize(value, SER_HOST_DEPTH, false, dataKey) : text;
+  }
+
+  // An options object as the platforms read it: field by field (inherited fields and getters too), never through
+  // a toJSON of its own, which no platform calls on it. The copy has no prototype, so that no toJSON reaches it;
+  // the fields' values are then serialized as API data.
+  var OPTION_FIELDS = ['url', 'data', 'header', 'method', 'filePath', 'name', 'formData', 'key', 'appId', 'path',
+                       'extraData', 'title', 'imageUrl', 'query', 'desc'];
+  function readOptions(o) {
+    var copy = create(null), i;
+    try {
+      var ks = keys(o);
+      for (i = 0; i < ks.length; i++) if (ks[i] !== 'toJSON') copy[ks[i]] = o[ks[i]];
+      for (i = 0; i < OPTION_FIELDS.length; i++) {
+        var field = OPTION_FIELDS[i];
+        if (hasOwn(copy, field)) continue;
+        var v = o[field];
+        if (v !== undefined) copy[field] = v;
+      }
+    } catch (_) {} // a throwing getter or trap: the fields read so far
+    return copy;
+  }
+
+  // Tell the host what the serializations since the last message left out (before the message they belong to).
+  function reportCuts(where) {
+    var c = serCuts;
+    if (!c) return;
+    serCuts = null;
+    c.where = where;
+    host('cut', '\u0001' + serialize(c, -1));
   }
 
   // The stack text travels before a U+0001, outside the JSON: it needs no escaping, and JSON text never holds a raw
@@ -140,10 +349,12 @@
     var head = !stack ? '' : strIndexOf(stack, '\u0000') === -1 ? stack : strReplace(stack, /\u0000/g, '\ufffd');
     // slice(0) flattens the rope QuickJS-NG builds for long concatenations: the Python binding of the bridge
     // cannot convert rope strings (tag -6), so every message crosses as a flat string.
-    var raw = host(op, strSlice(head + '\u0001' + (payload === undefined ? 'null' : safeJSON(payload)), 0));
+    var body = payload === undefined ? 'null' : safeJSON(payload, op === 'call' || op === 'ocall' ? 'args' : null);
+    if (serCuts) reportCuts(op === 'call' ? payload.via : op === 'ocall' ? 'ocall:' + payload.oid + '.' + payload.method : op);
+    var raw = host(op, strSlice(head + '\u0001' + body, 0));
     if (raw === undefined || raw === null || raw === '') return null;
     var reply = parseJSON(raw);
-    if (reply && hasOwn(reply, 'hostError')) throw new E('mpsandbox host error: ' + reply.hostError);
+    if (reply && hasOwn(reply, 'hostError')) throw new E(S(reply.hostError));
     return reply;
   }
 
@@ -169,8 +380,8 @@
     try {
       if (typeof v === 'string') return v;
       if (v === null || v === undefined || typeof v !== 'object') return S(v);
-      var s = safeJSON(v);
-      return s === undefined ? S(v) : s;
+      var text = fastJSON(v, -1);
+      return text === null ? serialize(v, -1) : text;
     } catch (_) { return '[object]'; }
   }
 
@@ -230,7 +441,15 @@
   }
 
   // ---- deterministic clock and randomness -----------------------------------------------------------------
-  function now() { return epochMs + nowMs; }
+  // The bundle's clock is the virtual clock (nowMs) plus the CPU time the run has spent (driftMs, from the host's
+  // deterministic CPU units) plus the time its own clock reads took (readMs: a few microseconds each, drawn from a
+  // seeded stream), so it moves as a device's would, never stands still within a turn, and repeats with the seed.
+  var driftMs = 0, readMs = 0, perfOriginMs = 0;
+  var js = [0, 0, 0, 0]; // the clock's jitter stream (sfc32), apart from Math.random's
+  function tick() { readMs += 0.004 + sfc32(js) * 0.012; }
+  function elapsed() { tick(); return nowMs + driftMs + readMs; }
+  function now() { return floor(epochMs + elapsed()); }
+  function perfNow() { return floor((perfOriginMs + elapsed()) * 1000) / 1000; }
 
   function isLocalDateString(s) {
     // ES: date-only ISO forms are UTC; forms with an explicit zone are absolute; everything else is local time.
@@ -239,7 +458,14 @@
     return true;
   }
 
+  // Date is the engine's own, with the clock and the zone (UTC+8) of the device: its prototype is the real
+  // Date.prototype (local-time methods replaced), so no path leads back to the engine's Date and its clock.
+  var DP = RealDate.prototype;
+  var utcGet = {}, UTC_FIELDS = ['FullYear', 'Month', 'Date', 'Day', 'Hours', 'Minutes', 'Seconds', 'Milliseconds'];
+  for (var uf = 0; uf < UTC_FIELDS.length; uf++) utcGet[UTC_FIELDS[uf]] = uncurry(DP['getUTC' + UTC_FIELDS[uf]]);
+  var dateSetTime = uncurry(DP.setTime), hostTzOffset = uncurry(DP.getTimezoneOffset);
   function shifted(t) { return new RealDate(t + tzOffsetMs); }
+  function timeOf(v) { try { return dateGetTime(v); } catch (_) { return +v; } }
 
   var VDate = function Date(a, b, c, d, e, f, g) {
     var n = arguments.length;
@@ -248,19 +474,19 @@
     if (n === 0) t = now();
     else if (n === 1) {
       if (typeof a === 'string') t = parseDate(a);
-      else if (a instanceof RealDate) t = dateGetTime(a);
+      else if (a instanceof RealDate) t = timeOf(a);
       else t = +a;
     } else {
       t = dateUTC(a, b, n > 2 ? c : 1, n > 3 ? d : 0, n > 4 ? e : 0, n > 5 ? f : 0, n > 6 ? g : 0) - tzOffsetMs;
     }
-    return construct(RealDate, [t], new.target === VDate ? VDate : new.target);
+    return construct(RealDate, [t], new.target);
   };
   function parseDate(s) {
     s = S(s);
     var r = dateParse(s);
     if (numIsNaN(r) || !isLocalDateString(s)) return r;
     // the engine parsed it in the host's zone; re-anchor the same wall-clock time to UTC+8
-    var hostOffsetMs = -new RealDate(r).getTimezoneOffset() * 60000;
+    var hostOffsetMs = -hostTzOffset(new RealDate(r)) * 60000;
     return r + hostOffsetMs - tzOffsetMs;
   }
   var WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -268,8 +494,8 @@
   function p2(n) { return padStart(S(n), 2, '0'); }
   function dateParts(t) {
     var d = shifted(t);
-    return { y: d.getUTCFullYear(), mo: d.getUTCMonth(), d: d.getUTCDate(), wd: d.getUTCDay(),
-             h: d.getUTCHours(), mi: d.getUTCMinutes(), s: d.getUTCSeconds(), ms: d.getUTCMilliseconds() };
+    return { y: utcGet.FullYear(d), mo: utcGet.Month(d), d: utcGet.Date(d), wd: utcGet.Day(d),
+             h: utcGet.Hours(d), mi: utcGet.Minutes(d), s: utcGet.Seconds(d), ms: utcGet.Milliseconds(d) };
   }
   function dateToDateString(t) {
     if (numIsNaN(t)) return 'Invalid Date';
@@ -285,35 +511,37 @@
     if (numIsNaN(t)) return 'Invalid Date';
     return dateToDateString(t) + ' ' + dateToTimeString(t);
   }
+  function builtin(obj, name, fn) { // as the engine defines built-in methods: named, not enumerable
+    defineProperty(fn, 'name', { value: name, configurable: true });
+    defineProperty(obj, name, { value: fn, writable: true, enumerable: false, configurable: true });
+  }
   function defineDate() {
-    var proto = create(RealDate.prototype);
-    VDate.prototype = proto;
-    defineProperty(proto, 'constructor', { value: VDate, writable: true, configurable: true });
-    VDate.now = function now_() { return now(); };
-    VDate.parse = function parse(s) { return parseDate(s); };
-    VDate.UTC = dateUTC;
+    defineProperty(VDate, 'prototype', { value: DP, writable: false, enumerable: false, configurable: false });
+    defineProperty(DP, 'constructor', { value: VDate, writable: true, enumerable: false, configurable: true });
+    builtin(VDate, 'now', function () { return now(); });
+    builtin(VDate, 'parse', function (s) { return parseDate(s); });
+    builtin(VDate, 'UTC', dateUTC);
     var getters = { FullYear: 'y', Month: 'mo', Date: 'd', Day: 'wd', Hours: 'h', Minutes: 'mi', Seconds: 's', Milliseconds: 'ms' };
     var gk = keys(getters);
     for (var i = 0; i < gk.length; i++) {
       (function (name, field) {
-        defineProperty(proto, 'get' + name, { writable: true, configurable: true, value: function () {
+        builtin(DP, 'get' + name, function () {
           var t = dateGetTime(this);
           return numIsNaN(t) ? NaN : dateParts(t)[field];
-        } });
+        });
       })(gk[i], getters[gk[i]]);
     }
-    defineProperty(proto, 'getYear', { writable: true, configurable: true, value: function () {
-      return this.getFullYear() - 1900; } });
+    builtin(DP, 'getYear', function () { var t = dateGetTime(this); return numIsNaN(t) ? NaN : dateParts(t).y - 1900; });
     var setters = ['FullYear', 'Month', 'Date', 'Hours', 'Minutes', 'Seconds', 'Milliseconds'];
     for (var j = 0; j < setters.length; j++) {
       (function (name) {
-        var utcSetter = RealDate.prototype['setUTC' + name];
-        defineProperty(proto, 'set' + name, { writable: true, configurable: true, value: function () {
+        var utcSetter = DP['setUTC' + name];
+        builtin(DP, 'set' + name, function () {
           var t = dateGetTime(this);
           var d = new RealDate((numIsNaN(t) ? 0 : t) + tzOffsetMs);
           apply(utcSetter, d, arguments);
-          return this.setTime(dateGetTime(d) - tzOffsetMs);
-        } });
+          return dateSetTime(this, dateGetTime(d) - tzOffsetMs);
+        });
       })(setters[j]);
     }
     var methods = {
@@ -336,30 +564,29 @@
       }
     };
     var mk = keys(methods);
-    for (var k = 0; k < mk.length; k++) {
-      defineProperty(proto, mk[k], { writable: true, configurable: true, value: methods[mk[k]] });
-    }
-    setPrototypeOf(VDate, RealDate);
+    for (var k = 0; k < mk.length; k++) builtin(DP, mk[k], methods[mk[k]]);
     defineProperty(global, 'Date', { value: VDate, writable: true, configurable: true });
   }
 
   // sfc32, seeded by the host: Math.random gives the same sequence for the same seed.
   var rs = [0, 0, 0, 0];
-  function seedRandom(seed) {
+  function seedState(state, seed) {
     var h = 1779033703 ^ seed;
     for (var i = 0; i < 4; i++) {
       h = M.imul(h ^ (h >>> 16), 2246822507); h = M.imul(h ^ (h >>> 13), 3266489909); h ^= h >>> 16;
-      rs[i] = h >>> 0;
+      state[i] = h >>> 0;
     }
-    for (var j = 0; j < 12; j++) random();
+    for (var j = 0; j < 12; j++) sfc32(state);
   }
-  function random() {
-    var a = rs[0], b = rs[1], c = rs[2], d = rs[3];
+  function sfc32(st) {
+    var a = st[0], b = st[1], c = st[2], d = st[3];
     var t = (a + b | 0) + d | 0;
     d = d + 1 | 0; a = b ^ b >>> 9; b = c + (c << 3) | 0; c = (c << 21 | c >>> 11); c = c + t | 0;
-    rs[0] = a; rs[1] = b; rs[2] = c; rs[3] = d;
+    st[0] = a; st[1] = b; st[2] = c; st[3] = d;
     return (t >>> 0) / 4294967296;
   }
+  function random() { return sfc32(rs); }
+  function seedRandom(seed) { seedState(rs, seed); seedState(js, seed ^ 0x5bd1e995); }
 
   // ---- dynamic code: recorded, and refused as the platforms do ---------------------------------------------
   function refuseDynamic(what, code) {
@@ -416,7 +643,7 @@
     var levels = ['log', 'info', 'warn', 'error', 'debug', 'trace'];
     for (var i = 0; i < levels.length; i++) {
       (function (level) {
-        c[level] = function () { send('console', { level: level, text: formatArgs(arguments) }, here()); };
+        c[level] = named(level, function () { send('console', { level: level, text: formatArgs(arguments) }, here()); });
       })(levels[i]);
     }
     c.group = c.log; c.groupEnd = function () {}; c.table = c.log; c.dir = c.log; c.assert = function (cond) {
@@ -790,7 +1017,7 @@
     if (kind === 'frame') {
       var cb = args[0];
       if (typeof cb !== 'function') return 0;
-      return makeFrameTimer(function () { invoke(cb, rec.obj, [nowMs], rec.type + '.' + method); }, m.delay || 16);
+      return makeFrameTimer(function () { invoke(cb, rec.obj, [perfNow()], rec.type + '.' + method); }, m.delay || 16);
     }
     if (kind === 'cancel-frame') { clearTimer(args[0]); return undefined; }
     if (kind === 'factory' && m.cache) {
@@ -844,7 +1071,13 @@
     var sc = splitCallbacks(args);
     var cid = ++callSeq;
     var op = target.oid ? 'ocall' : 'call';
-    var payload = { cid: cid, args: args, cbs: sc.names, kind: kind };
+    var first = args[0], sent = args;
+    if ((kind === 'async' || kind === 'task' || kind === 'promise') && first !== null && typeof first === 'object' &&
+        !isArray(first) && !binaryOf(first, getPrototypeOf(first))) {
+      sent = arrSlice(args);
+      sent[0] = readOptions(first);
+    }
+    var payload = { cid: cid, cbs: sc.names, kind: kind, args: sent }; // args last: a cut leaves the rest whole
     var where = here();
     if (target.oid) { payload.oid = target.oid; payload.method = target.method; }
     else { payload.id = target.id; payload.via = target.via; }
@@ -1596,7 +1829,7 @@
       life('page', p.hook, inst.route);
       var ret = invoke(fn, inst, p.args || [], 'Page.' + p.hook);
       if (p.hook === 'onShareAppMessage' && ret && typeof ret === 'object' && typeof ret.then !== 'function') {
-        return { found: true, value: jsonClone(ret) };
+        return { found: true, value: readOptions(ret) }; // read as the platform reads it: field by field
       }
       return { found: true, value: null };
     },
@@ -1652,10 +1885,16 @@
 
   // Results go back serialized here, immune to a toJSON the bundle planted; the engine's trampoline passes a
   // string marked with U+0002 through as it is.
-  function reply(r) { return r === undefined ? undefined : '\u0002' + safeJSON(r); }
+  function reply(r) {
+    if (r === undefined) return undefined;
+    var text = safeJSON(r);
+    if (serCuts) reportCuts('reply');
+    return '\u0002' + text;
+  }
 
   function entry(op, payload) {
     nowMs = payload && typeof payload.now === 'number' ? payload.now : nowMs;
+    driftMs = payload && typeof payload.drift === 'number' ? payload.drift : driftMs;
     var cmd = commands[op];
     if (!cmd) throw new E('unknown host command ' + op);
     try {
@@ -1736,6 +1975,28 @@
     };
   }
 
+  // ---- what the bundle can read of the framework's functions --------------------------------------------------
+  // A host's functions read as built-ins: Function.prototype.toString gives "function name() { [native code] }"
+  // for the framework's functions (their source would name the sandbox), and the engine's non-standard fileName,
+  // lineNumber and columnNumber getters (which name the framework's file; devices have none) are removed.
+  function named(name, fn) { defineProperty(fn, 'name', { value: name, configurable: true }); return fn; }
+  function maskFrameworkSources() {
+    var FP = RealFunction.prototype;
+    var fileDesc = getOwnPropertyDescriptor(FP, 'fileName');
+    var fileOf = fileDesc && fileDesc.get, realToString = FP.toString;
+    if (typeof fileOf !== 'function') return;
+    var ours = apply(fileOf, boot, []);
+    builtin(FP, 'toString', function () {
+      if (typeof this === 'function' && apply(fileOf, this, []) === ours) {
+        var name = this.name;
+        return 'function ' + (name === undefined ? '' : S(name)) + '() {\n    [native code]\n}';
+      }
+      return apply(realToString, this, arguments);
+    });
+    var hide = ['fileName', 'lineNumber', 'columnNumber'];
+    for (var i = 0; i < hide.length; i++) { try { delete FP[hide[i]]; } catch (_) {} }
+  }
+
   // ---- boot ----------------------------------------------------------------------------------------------
   function boot(config) {
     cfg = config;
@@ -1743,6 +2004,7 @@
     host = global[config.hostName];
     delete global[config.hostName];
     epochMs = config.epochMs;
+    perfOriginMs = +config.perfOriginMs || 0;
     seedRandom(config.seed | 0);
     var jm = config.jsonModules || {};
     var jk = keys(jm);
@@ -1761,7 +2023,10 @@
     // Globals the logic layer does not have, or that make runs depend on the machine: removed.
     var drop = ['WeakRef', 'FinalizationRegistry', 'performance', 'navigator', 'gc', 'os', 'std', 'print', 'scriptArgs', 'bjson'];
     for (var i = 0; i < drop.length; i++) { try { delete global[drop[i]]; } catch (_) {} }
-    defineProperty(global, 'performance', { value: freeze({ now: function () { return nowMs; } }), writable: true, configurable: true });
+    var perf = {};
+    builtin(perf, 'now', function () { return perfNow(); });
+    defineProperty(global, 'performance', { value: freeze(perf), writable: true, configurable: true });
+    maskFrameworkSources();
     // `global`: the object WeChat, Douyin and Alipay modules share (writable; not the realm's global object)
     defineProperty(global, 'global', { value: {}, writable: true, configurable: true });
     if (platform === 'wx') {
@@ -1774,8 +2039,9 @@
     var installs = {
       App: App, Page: Page, Component: Component, Behavior: Behavior, getApp: getApp,
       getCurrentPages: function () { return arrSlice(stack); },
-      setTimeout: makeTimer(false), setInterval: makeTimer(true),
-      clearTimeout: clearTimer, clearInterval: clearTimer,
+      setTimeout: named('setTimeout', makeTimer(false)), setInterval: named('setInterval', makeTimer(true)),
+      clearTimeout: function clearTimeout(id) { clearTimer(id); },
+      clearInterval: function clearInterval(id) { clearTimer(id); },
       console: consoleObj  // not frozen: apps silence it (console.log = function () {}) as on the platforms
     };
     installs.requirePlugin = makeRequirePlugin(jm['app.json']);

@@ -138,9 +138,10 @@
 
   // ---- script modules (WXS / SJS) ----------------------------------------------------------------------------------
   function getRegExp(pattern, flags) { return new RealRegExp(pattern, flags); }
+  var clockMs = 0; // the logic realm's clock, as the host last set it
   function getDate() {
     var a = arguments;
-    if (!a.length) return new RealDate(0);
+    if (!a.length) return new RealDate(clockMs);
     return new (Function.prototype.bind.apply(RealDate, [null].concat(A.prototype.slice.call(a))))();
   }
 
@@ -374,6 +375,7 @@
     if (op === 'drop') { delete slots[a]; delete slotData[a]; return true; }
     if (op === 'has') return !!(files[a] || (gwxList.length && (files[a] = compiledFile(a))));
     if (op === 'limit') { maxNodes = a; return true; }
+    if (op === 'clock') { clockMs = +a || 0; return true; }
     return null;
   };
 })(globalThis);

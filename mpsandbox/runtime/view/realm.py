@@ -20,7 +20,7 @@ from .parse import TemplateProblem
 from .tree import Element, apply_patches, from_json
 
 TEMPLATE_EXT = {"tt": ".ttml", "wx": ".wxml", "my": ".axml"}
-VIEW_FILE = "mpsandbox/view.js"
+VIEW_FILE = "https://lib/webview.js"  # a platform-like name: script modules read it in their stacks
 MAX_FILES = 2_000  # template and script files one realm compiles
 
 
@@ -114,6 +114,10 @@ class ViewRealm:
             for dep in _required(source, current, self.script_ext):
                 pending.append(dep)
 
+    def set_clock(self, epoch_ms: int) -> None:
+        """What getDate() (WXS/SJS) gives from now on: the logic realm's clock."""
+        self.engine.call("__view_entry", "clock", int(epoch_ms))
+
     def load_compiled(self, code: str, where: str = "page-frame") -> int:
         """Evaluate compiled template code (``$gwx`` from a .wxapkg, as wcc generates it); its templates then render
         like source ones. Returns how many template generators the realm holds."""
@@ -127,7 +131,7 @@ class ViewRealm:
                        " {userAgent: ''}; var __wxRoute = ''; var __wxRouteBegin = false;"
                        "var console = {log: function(){}, warn: function(){}, error: function(){},"
                        " info: function(){}, debug: function(){}, group: function(){}, groupEnd: function(){}};",
-                       "mpsandbox/view-globals.js")
+                       "https://lib/page-frame.js")
         before = len(self.problems)
         self._eval(code, where)
         if len(self.problems) > before and "return" in self.problems[-1].message:

@@ -402,7 +402,8 @@ EXPORT("shim_new") ShimState *shim_new(int64_t memory_limit, int64_t stack_size,
     st->counter = mpsb_interrupt_counter(st->ctx);
     shim_begin_turn(st); /* work before the first turn counts against a turn's budget */
     st->deadline = 1e300;
-    st->trampoline = JS_Eval(st->ctx, TRAMPOLINE, sizeof(TRAMPOLINE) - 1, "<mpsandbox>", JS_EVAL_TYPE_GLOBAL);
+    st->trampoline = JS_Eval(st->ctx, TRAMPOLINE, sizeof(TRAMPOLINE) - 1, "https://lib/jsbridge.js",
+                             JS_EVAL_TYPE_GLOBAL); /* runtime/stacks.py BRIDGE_FILE */
     if (JS_IsException(st->trampoline)) {
         st->trampoline = JS_UNDEFINED;
         take_exception(st);

@@ -11,6 +11,7 @@ import ctypes
 import hashlib
 import itertools
 import json
+import os
 import threading
 import time
 import weakref
@@ -35,6 +36,7 @@ from ..base import (
     host_reply,
     split_error,
 )
+from ....boundedjson import loads as bounded_loads
 from .._watchdog import WATCHDOG
 from .build import ensure_module_bytes, module_key
 
@@ -90,7 +92,7 @@ def _shared_module() -> _Shared:
             engine = wasmtime.Engine(_config())
             module = ensure_module_bytes(engine, config_fingerprint())
             _shared = _Shared(engine, module, module_key(config_fingerprint()))
-            _start_ticker(engine)
+        _start_ticker(_shared.engine)
         return _shared
 
 
@@ -107,6 +109,17 @@ def _start_ticker(engine: wasmtime.Engine) -> None:
             engine.increment_epoch()
 
     threading.Thread(target=tick, name="mpsandbox-wasm-epoch", daemon=True).start()
+
+
+def _after_fork() -> None:
+    """In a forked child (an isolated walk) the compiled module is reused, the epoch thread is gone."""
+    global _shared_lock, _ticker_started
+    _shared_lock = threading.Lock()
+    _ticker_started = False
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 class WasmEngine:
@@ -438,7 +451,7 @@ class WasmEngine:
             return self._dead_result(dead)
         if status == 0:
             raw = self._result()
-            return CallResult(Outcome.OK, value=json.loads(raw) if raw else None)
+            return CallResult(Outcome.OK, value=bounded_loads(raw) if raw else None)
         return self._failure(self._result(), self._stack())
 
     def load_trusted(self, source: str, filename: str) -> CallResult:
@@ -483,7 +496,7 @@ class WasmEngine:
             return self._dead_result(dead)
         if status == 0:
             raw = self._result()
-            return CallResult(Outcome.OK, value=json.loads(raw) if raw else None)
+            return CallResult(Outcome.OK, value=bounded_loads(raw) if raw else None)
         return self._failure(self._result(), self._stack())
 
     def set_rejection_handler(self, global_name: str) -> None:

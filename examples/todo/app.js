@@ -1,0 +1,5 @@
+App({
+  onLaunch() {
+    this.globalData = { launchedAt: Date.now() }
+  }
+})

