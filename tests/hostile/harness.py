@@ -22,6 +22,20 @@ HOST_RSS_LIMIT = 1 * GIB  # the issue's bound on the reviewer's peak memory
 CHILD_ADDRESS_SPACE = 16 * GIB  # today's wasm engine reserves ~12 GiB of address space (issue: fit 4 GiB)
 CHILD_DATA = 3 * GIB  # the real memory a child may take before malloc fails (RLIMIT_DATA)
 
+# Small budgets for the test suite's generated programs (policy overrides, as a reviewer's TOML file gives them): a
+# runaway ends within seconds instead of the platform's minutes, and the verdict is still the review's own
+SMALL_POLICY = """extends = "douyin"
+[budgets]
+memory_bytes = 134217728
+cpu_ms_per_turn = 500.0
+cpu_ms_total = 4000.0
+wall_ms_per_turn = 2000.0
+step_cpu_ms = 1000.0
+page_cpu_ms = 2000.0
+dwell_ms = 60000
+idle_after_unload_ms = 5000
+"""
+
 
 @dataclass
 class Outcome:
@@ -60,10 +74,12 @@ def _limit_child(address_space: int, data: int) -> None:
 
 
 def review_isolated(path: Path, attack: Attack, engine: str, *, timeout_s: float = WALL_LIMIT_S,
-                    address_space: int | None = None, data: int = CHILD_DATA) -> Outcome:
+                    address_space: int | None = None, data: int = CHILD_DATA, policy: Path | None = None) -> Outcome:
     """``mpsandbox review`` in a child process with limits; killed (with its children) at ``timeout_s``."""
     cmd = [sys.executable, "-m", "mpsandbox", "review", str(path), "--engine", engine, "--format", "json",
            "--color", "never"]
+    if policy is not None:
+        cmd += ["--policy", str(policy)]
     for d in attack.allow_domains:
         cmd += ["--allow-domain", d]
     aspace = address_space or attack.rlimit_as or CHILD_ADDRESS_SPACE
