@@ -24,6 +24,7 @@ from pathlib import Path
 ALLOW = ("api.example.com",)
 TRACKER = "https://collect.tracker-example.net"
 GIB = 1 << 30
+HOST_RSS_TARGET_MIB = 1024  # issue 11: the reviewer's peak RSS, whatever the bundle does
 
 # The classes of the issue's "Why", in its order; "control" rows check the yardstick itself.
 CLASSES = {

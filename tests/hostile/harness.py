@@ -44,6 +44,7 @@ class Outcome:
     findings: list[tuple[str, str, str | None]] = field(default_factory=list)  # (rule, category, file)
     wall_s: float = 0.0
     rss_mib: float | None = None  # the child's peak RSS (isolated runs only)
+    review_s: float | None = None  # the review's own time, inside the child (tests/hostile/review_child.py only)
     detail: str = ""
 
     @property
@@ -74,10 +75,17 @@ def _limit_child(address_space: int, data: int) -> None:
 
 
 def review_isolated(path: Path, attack: Attack, engine: str, *, timeout_s: float = WALL_LIMIT_S,
-                    address_space: int | None = None, data: int = CHILD_DATA, policy: Path | None = None) -> Outcome:
-    """``mpsandbox review`` in a child process with limits; killed (with its children) at ``timeout_s``."""
-    cmd = [sys.executable, "-m", "mpsandbox", "review", str(path), "--engine", engine, "--format", "json",
-           "--color", "never"]
+                    address_space: int | None = None, data: int = CHILD_DATA, policy: Path | None = None,
+                    differential: bool | None = None) -> Outcome:
+    """``mpsandbox review`` in a child process with limits; killed (with its children) at ``timeout_s``. With
+    ``differential`` (True or False) the child is tests/hostile/review_child.py instead, the differential walk on or
+    off, and the outcome has the review's own time."""
+    if differential is None:
+        cmd = [sys.executable, "-m", "mpsandbox", "review", str(path), "--engine", engine, "--format", "json",
+               "--color", "never"]
+    else:
+        cmd = [sys.executable, "-m", "tests.hostile.review_child", str(path), "--engine", engine]
+        cmd += [] if differential else ["--no-differential"]
     if policy is not None:
         cmd += ["--policy", str(policy)]
     for d in attack.allow_domains:
@@ -119,6 +127,7 @@ def review_isolated(path: Path, attack: Attack, engine: str, *, timeout_s: float
         return Outcome("no-report", wall_s=wall, rss_mib=rss, detail=f"exit {code} without a JSON report: {tail}")
     result = outcome_of_report(report, wall)
     result.rss_mib = rss
+    result.review_s = report.get("review_s")
     if code != report.get("exit_code"):
         result.detail = f"exit {code} but the report says {report.get('exit_code')}"
     return result
