@@ -487,7 +487,9 @@ def markdown() -> str:
              "survives rejects. Where a row can be *taken away* (`flip` in the table: the fingerprint check",
              "made always true, the delay removed, the encoding dropped), the flipped bundle must be caught today",
              "(`test_flipped_attack_is_caught`): the leak is real and only the attack hides it.",
-             "Anything big is made at run time inside the bundle (`'x'.repeat(2 ** 26)`), never stored.", ""]
+             "Anything big is made at run time inside the bundle (`'x'.repeat(2 ** 26)`), never stored.",
+             "One attack of the issue is not a row: the wasm bridge trusting pointers from inside the sandbox",
+             "(a bundle's JS cannot hand the bridge a pointer; the engine's own tests check it).", ""]
     for cls, about in CLASSES.items():
         lines += [f"## {cls}", "", about, "", "| id | what | expect | must find | isolated | flip | run by |",
                   "|---|---|---|---|---|---|---|"]
