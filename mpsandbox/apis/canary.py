@@ -152,7 +152,10 @@ class CanaryRegistry:
         if kind == "nickName":
             return Canary(kind, "用户" + _token(rng, 8), api, category)
         if kind == "avatarUrl":
-            return Canary(kind, f"https://p3.example-cdn.com/avatar/{_token(rng, 16)}.jpeg", api, category)
+            # shaped as a real profile picture's URL: a fixed placeholder host would tell the bundle it is reviewed
+            hexa = "0123456789abcdef"
+            return Canary(kind, f"https://p3-passport.byteacctimg.com/img/user-avatar/{_token(rng, 32, hexa)}"
+                                f"~300x300.image", api, category)
         if kind in ("tempFilePath", "recordFilePath"):
             ext = "mp3" if kind == "recordFilePath" else "jpg"
             return Canary(kind, f"ttfile://temp/{_token(rng, 16)}.{ext}", api, category)

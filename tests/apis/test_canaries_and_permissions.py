@@ -264,3 +264,12 @@ def test_sinks_on_every_platform(platform):
     sinks = sorted((f.sink, f.destination) for f in run.flows())
     assert sinks == [("clipboard", None), ("network", "api.example.com"), ("storage", "pos")]
     assert all(f.source_api == "getLocation" and f.consent and f.declared for f in run.flows())
+
+
+def test_profile_canaries_name_no_placeholder_host():
+    """A bundle that checks the avatar's host for a placeholder (example-cdn) cannot tell it is reviewed
+    (tests/hostile: tf-canary-marker); the differential variant differs in the random part only."""
+    urls = [CanaryRegistry(seed, variant).issue("avatarUrl", "getUserProfile") for seed in (0, 1) for variant in (0, 1)]
+    assert len(set(urls)) == 4
+    for url in urls:
+        assert url.startswith("https://p3-passport.byteacctimg.com/img/user-avatar/") and "example" not in url
