@@ -10,6 +10,8 @@ The element tree the code builds: an element is ``{t: tag, a: {attr: value}, c: 
 
 from __future__ import annotations
 
+import copy
+
 import json
 import posixpath
 import re
@@ -305,7 +307,25 @@ def script_to_cjs(source: str) -> str:
     return source
 
 
+_COMPILED: dict[tuple[str, str, str, str], CompiledFile] = {}  # the same template compiles to the same code
+_COMPILED_MAX = 512
+
+
 def compile_template(path: str, source: str, platform: str, template_ext: str) -> CompiledFile:
+    """The template compiled (a copy of the compilation of the same text, when it was compiled before)."""
+    key = (path, source, platform, template_ext)
+    done = _COMPILED.get(key)
+    if done is None:
+        done = _compile_template(path, source, platform, template_ext)
+        if len(source) > 262_144:  # a big template is not kept
+            return done
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.pop(next(iter(_COMPILED)))
+        _COMPILED[key] = done
+    return copy.deepcopy(done)
+
+
+def _compile_template(path: str, source: str, platform: str, template_ext: str) -> CompiledFile:
     parsed = parse(source)
     compiler = _Compiler(path, platform, template_ext)
     try:
