@@ -67,6 +67,7 @@ class Artifacts:
     problems: list[Any] = field(default_factory=list)  # BundleProblem
     runs: list[RunArtifacts] = field(default_factory=list)
     load_failure: LoadFailure | None = None
+    exploration: list[dict[str, Any]] | None = None  # failures `review --explore N` found (mpsandbox.explore)
 
     @property
     def loaded(self) -> bool:
