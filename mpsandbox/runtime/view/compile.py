@@ -308,7 +308,9 @@ def script_to_cjs(source: str) -> str:
 
 
 _COMPILED: dict[tuple[str, str, str, str], CompiledFile] = {}  # the same template compiles to the same code
-_COMPILED_MAX = 512
+_COMPILED_BYTES = [0]
+_COMPILED_BUDGET = 8 * 1024 * 1024  # characters of template and compiled code kept, at most
+_COMPILED_ONE = 64 * 1024  # a larger template is not kept
 
 
 def compile_template(path: str, source: str, platform: str, template_ext: str) -> CompiledFile:
@@ -317,11 +319,15 @@ def compile_template(path: str, source: str, platform: str, template_ext: str) -
     done = _COMPILED.get(key)
     if done is None:
         done = _compile_template(path, source, platform, template_ext)
-        if len(source) > 262_144:  # a big template is not kept
+        size = len(source) + len(done.js)
+        if size > _COMPILED_ONE:
             return done
-        if len(_COMPILED) >= _COMPILED_MAX:
-            _COMPILED.pop(next(iter(_COMPILED)))
+        while _COMPILED and _COMPILED_BYTES[0] + size > _COMPILED_BUDGET:
+            old_key, old = next(iter(_COMPILED.items()))
+            del _COMPILED[old_key]
+            _COMPILED_BYTES[0] -= len(old_key[1]) + len(old.js)
         _COMPILED[key] = done
+        _COMPILED_BYTES[0] += size
     return copy.deepcopy(done)
 
 
