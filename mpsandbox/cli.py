@@ -282,11 +282,13 @@ def _load_mocks(path: Path | None):
 @click.option("--isolation", type=click.Choice(["process", "none"]), default="process", show_default=True,
               help="process: each walk in a child process with memory and CPU limits, so that a crash or hang of the "
                    "engine is a finding against the bundle; none: in this process (debugging).")
+@click.option("--explore", "explore_runs", type=click.IntRange(0), default=0, metavar="N",
+              help="Also explore N runs (mpsandbox explore): what breaks the bundle becomes stability findings.")
 @_color_option
 def review(bundle: Path, policy: str | None, allow_domains: list[str], deny: bool, mock_file: Path | None,
            screenshots: bool, fmt: str | None, outs: tuple[str, ...], out_dir: Path | None, baseline: Path | None, trace_out: Path | None,
            fail_on: str, source_root: str | None, min_score: int | None, platform: str | None, engine: str,
-           seed: int, progress: bool | None, isolation: str, color: str | None) -> None:
+           seed: int, progress: bool | None, isolation: str, explore_runs: int, color: str | None) -> None:
     """Walk BUNDLE without help, audit what it did, and decide: approve, flag or reject.
 
     Exit code: 0 approve, 1 flag, 2 reject, 3 mpsandbox could not run (a missing bundle, a bad option, policy,
@@ -313,7 +315,7 @@ def review(bundle: Path, policy: str | None, allow_domains: list[str], deny: boo
     mocks = _load_mocks(mock_file)
     options = ReviewOptions(policy=policy, platform=platform, engine=_resolve_engine(engine), seed=seed, deny=deny,
                             allow_domains=list(allow_domains), fail_on=fail_on, mocks=mocks, screenshots=screenshots,
-                            min_score=min_score, isolation=isolation)
+                            min_score=min_score, isolation=isolation, explore=explore_runs)
     walks: list = []
     show = err_console.is_terminal if progress is None else progress
     try:
@@ -454,6 +456,36 @@ def rules(policy: str | None, as_json: bool, markdown: bool, rule_id: str | None
         table.add_row(i.id, i.category, i.severity.value + ("" if i.enabled else " (off)"), i.title)
     console.print(table)
     console.print("`mpsandbox rules RULE_ID` explains one rule.")
+
+
+@cli.command()
+@_bundle_argument
+@click.option("--runs", type=click.IntRange(1), default=100, show_default=True, help="Runs to generate (shrinking runs more).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the search and of the runs.")
+@click.option("--mock", "mock_file", type=click.Path(path_type=Path), help="Mock file (TOML, YAML or JSON).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Replay files and tests. [default: explore-out]")
+@click.option("--engine", type=click.Choice(["native", "wasm"]), default="native", show_default=True)
+@click.option("--max-steps", type=click.IntRange(1, 50), default=8, show_default=True, help="Actions per run.")
+@click.option("--db", metavar="DIR|none", help="Hypothesis example database. [default: .mpsandbox/explore-db]")
+def explore(bundle: Path, runs: int, seed: int, mock_file: Path | None, out: Path | None, engine: str, max_steps: int,
+            db: str | None) -> None:
+    """Search BUNDLE for what breaks it (user actions, permission answers, API outcomes, lifecycle, environment);
+    each failure shrunk, saved as a replay file and a pytest test. Exit 1 when something failed."""
+    from .explore.command import explore_command
+
+    sys.exit(explore_command(bundle, runs=runs, seed=seed, mocks=_load_mocks(mock_file), out=out, engine=engine,
+                             max_steps=max_steps, db=db, echo=click.echo, note=lambda t: err_console.print(t)))
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--bundle", type=click.Path(exists=True, path_type=Path), help="The bundle, if it moved.")
+@click.option("--engine", type=click.Choice(["native", "wasm"]), default="native", show_default=True)
+def replay(file: Path, bundle: Path | None, engine: str) -> None:
+    """Run a failure's steps again, exactly. Exit 1 when it happens again, 0 when it does not any more."""
+    from .explore.command import replay_command
+
+    sys.exit(replay_command(file, bundle=bundle, engine=engine, echo=click.echo))
 
 
 @cli.command()

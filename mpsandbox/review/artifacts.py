@@ -69,6 +69,7 @@ class Artifacts:
     runs: list[RunArtifacts] = field(default_factory=list)
     load_failure: LoadFailure | None = None
     layout_problems: list[str] = field(default_factory=list)  # pages the layout gatherer could not show
+    exploration: list[dict[str, Any]] | None = None  # failures `review --explore N` found (mpsandbox.explore)
 
     @property
     def loaded(self) -> bool:

@@ -45,6 +45,7 @@ class ReviewOptions(BaseModel):
     # process: each walk in a child process with memory and CPU limits, killed past its wall budget, so that an
     # engine fault is a finding against the bundle; none: in this process (debugging)
     isolation: Literal["process", "none"] = "process"
+    explore: int = Field(0, ge=0)  # runs of property-based exploration (mpsandbox.explore); 0: none
 
 
 def review(path: str | Path, options: ReviewOptions | None = None,
@@ -65,6 +66,11 @@ def review(path: str | Path, options: ReviewOptions | None = None,
                  isolated=opts.isolation == "process", on_progress=on_progress)
     if on_runs is not None:
         on_runs(art.runs)
+    if opts.explore:  # what exploration finds becomes `explore-failure` findings (review/audits/explore.py)
+        from ..explore import for_review
+
+        art.exploration = for_review(bundle, path, runs=opts.explore, seed=opts.seed, engine=resolve_engine(opts.engine),
+                                     mocks=opts.mocks if isinstance(opts.mocks, MockConfig) else None)
     why = gather_layout(art) if opts.screenshots else None
     report = build_report(art, policy, opts)
     if opts.screenshots:

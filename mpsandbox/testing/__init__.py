@@ -20,6 +20,7 @@ from typing import Any
 
 from ..apis.host import ApiHost
 from ..apis.mocks import MockConfig, load_mock_file
+from ..runtime.environment import Environment
 from ..runtime.sandbox import RunLimits, Sandbox
 from ..runtime.trace import ApiCallEvent, ErrorEvent, FlowEvent, Trace
 
@@ -189,7 +190,7 @@ class MiniProgram:
 
     def __init__(self, bundle: Any, *, platform: str | None = None, engine: str = "native", seed: int = 0,
                  mocks: MockConfig | dict | str | Path | None = None, limits: RunLimits | None = None,
-                 allow_domains: list[str] | None = None):
+                 allow_domains: list[str] | None = None, environment: Environment | None = None):
         if isinstance(bundle, (str, Path)):
             from ..bundle import load_bundle
 
@@ -201,7 +202,8 @@ class MiniProgram:
                                       allowed_domains=allow_domains)
         else:  # pragma: no cover - before the API host knew bundles
             host = ApiHost(platform or bundle.platform)
-        self.sandbox = Sandbox(bundle, engine=engine, seed=seed, limits=limits, platform=platform, api_host=host)
+        self.sandbox = Sandbox(bundle, engine=engine, seed=seed, limits=limits, platform=platform, api_host=host,
+                               environment=environment)
         self._launched = False
 
     # ---- lifecycle --------------------------------------------------------------------------------------------------
@@ -224,6 +226,15 @@ class MiniProgram:
         self._launched = True
         self.settle()
         return self.page
+
+    def relaunch(self, page: str | None = None, **query: str) -> Page:
+        """Quit the app and launch it again on the same device, as a user does the next day: storage and
+        permission decisions are kept, pages, timers and requests in flight are gone. The time between the two
+        launches does not count against the run's virtual-time limit."""
+        sb = self.sandbox
+        sb.limits = sb.limits.model_copy(update={"virtual_ms": sb.limits.virtual_ms + sb.environment.relaunch_gap_ms})
+        sb.relaunch()
+        return self.launch(page, **query)
 
     # ---- navigation -------------------------------------------------------------------------------------------------
     @property
@@ -257,6 +268,11 @@ class MiniProgram:
     def advance(self, ms: int) -> None:
         """Let virtual time pass: timers and API completions due until then run."""
         self.settle(ms)
+
+    def memory_warning(self, level: int = 10) -> None:
+        """The system warns of low memory (onMemoryWarning listeners run)."""
+        self.sandbox.emit_api("onMemoryWarning", {"level": level}, 0)
+        self.settle()
 
     def hide(self) -> None:
         self.sandbox.hide_app()

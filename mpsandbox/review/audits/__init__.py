@@ -1,6 +1,8 @@
 """Every audit of the review, registered on import (see :mod:`.base`)."""
 
-from . import code, declarations, faults, flows, layout, network, permission, privacy, record, runtime, static  # noqa: F401  (registration)
+from . import (  # noqa: F401  (registration)
+    code, declarations, explore, faults, flows, layout, network, permission, privacy, record, runtime, static,
+)
 from .base import REGISTRY, Audit, Hit, audit, run_audits
 
 __all__ = ["REGISTRY", "Audit", "Hit", "audit", "run_audits"]

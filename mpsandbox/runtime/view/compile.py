@@ -10,6 +10,8 @@ The element tree the code builds: an element is ``{t: tag, a: {attr: value}, c: 
 
 from __future__ import annotations
 
+import copy
+
 import json
 import posixpath
 import re
@@ -304,7 +306,31 @@ def script_to_cjs(source: str) -> str:
     return source
 
 
+_COMPILED: dict[tuple[str, str, str, str], CompiledFile] = {}  # the same template compiles to the same code
+_COMPILED_BYTES = [0]
+_COMPILED_BUDGET = 8 * 1024 * 1024  # characters of template and compiled code kept, at most
+_COMPILED_ONE = 64 * 1024  # a larger template is not kept
+
+
 def compile_template(path: str, source: str, platform: str, template_ext: str) -> CompiledFile:
+    """The template compiled (a copy of the compilation of the same text, when it was compiled before)."""
+    key = (path, source, platform, template_ext)
+    done = _COMPILED.get(key)
+    if done is None:
+        done = _compile_template(path, source, platform, template_ext)
+        size = len(source) + len(done.js)
+        if size > _COMPILED_ONE:
+            return done
+        while _COMPILED and _COMPILED_BYTES[0] + size > _COMPILED_BUDGET:
+            old_key, old = next(iter(_COMPILED.items()))
+            del _COMPILED[old_key]
+            _COMPILED_BYTES[0] -= len(old_key[1]) + len(old.js)
+        _COMPILED[key] = done
+        _COMPILED_BYTES[0] += size
+    return copy.deepcopy(done)
+
+
+def _compile_template(path: str, source: str, platform: str, template_ext: str) -> CompiledFile:
     parsed = parse(source)
     compiler = _Compiler(path, platform, template_ext)
     try:

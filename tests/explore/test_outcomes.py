@@ -1,0 +1,62 @@
+"""API outcomes and permission answers as the platforms give them; the actions a page offers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mpsandbox.explore.driver import Session
+from mpsandbox.explore.model import LaunchAction, TapAction
+
+ROOT = Path(__file__).resolve().parents[2] / "fixtures" / "bundles"
+
+
+class Fixed:
+    def __init__(self, permission="allow", outcome="ok"):
+        self.p, self.o = permission, outcome
+
+    def permission(self, scope, api, nth, options):
+        return self.p
+
+    def outcome(self, api, nth, options, detail):
+        return self.o if self.o in options else options[0]
+
+
+def _open(name, chooser):
+    from mpsandbox.bundle import load_bundle
+
+    return Session.open(load_bundle(ROOT / name), chooser)
+
+
+def test_failures_carry_the_platforms_fields():
+    s = _open("explore-location-network-crash", Fixed(outcome="timeout"))
+    try:
+        s.do(LaunchAction())
+        done = [e for e in s.mp.trace.events if e.kind == "api-complete" and e.api == "getLocation"]
+        assert done and done[0].err_msg == "getLocation:fail timeout"
+        assert [x.outcome for x in s.steps if x.kind == "outcome"][:1] == ["timeout"]
+    finally:
+        s.close()
+
+
+def test_dismiss_asks_again_and_deny_does_not():
+    for answer, prompts in (("dismiss", 2), ("deny", 1)):
+        s = _open("explore-location-network-crash", Fixed(permission=answer))
+        try:
+            s.do(LaunchAction())
+            refresh = next(a for a in s.available() if isinstance(a, TapAction))
+            s.do(refresh)
+            asked = [e for e in s.mp.trace.events if e.kind == "permission" and e.action == "prompt"]
+            assert len(asked) == prompts, (answer, [(e.action, e.reason) for e in s.mp.trace.of_kind("permission")])
+        finally:
+            s.close()
+
+
+def test_only_what_the_page_offers():
+    s = _open("explore-clean", Fixed())
+    try:
+        s.do(LaunchAction())
+        kinds = {a.kind for a in s.available()}
+        assert {"input", "choose", "tap", "relaunch", "background", "memory-warning"} <= kinds
+        assert "back" not in kinds  # one page on the stack
+    finally:
+        s.close()
