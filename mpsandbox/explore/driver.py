@@ -15,6 +15,7 @@ from ..apis.mocks import ApiMock, MockConfig
 from ..runtime.environment import Environment, bundle_digest
 from ..runtime.sandbox import RunLimits
 from ..runtime.view.events import interactive
+from ..runtime.view.tree import Element
 from ..runtime.walker import Binding, element_shape, plausible_detail
 from ..testing import MiniProgram, MiniProgramError
 from .model import (
@@ -135,7 +136,7 @@ def element_actions(tree: Any, route: str) -> list[Any]:
                 bound.append(b.event.lower())
         target = None
 
-        def tgt() -> Target:
+        def tgt(el: Element = el) -> Target:
             nonlocal target
             target = target or target_of(tree, el, route)
             return target

@@ -18,7 +18,7 @@ listed fails the suite and says so).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ALLOW = ("api.example.com",)
@@ -430,27 +430,18 @@ BY_ID = {a.id: a for a in ATTACKS}
 
 # Attacks that do not end with the right verdict yet: "id" (both engines) or "id@engine", each with why. Remove an
 # entry when its fix lands; xfail(strict=True) fails the suite while a fixed attack is still listed.
-ENGINE_BRANCH = "engine evidence, being fixed on another branch: "
 XFAIL: dict[str, str] = {
     # Timing and fingerprinting
     "tf-interval-slow": "the dwell follows a pending interval's first firing only: its 10th tick (150 s) never comes"
                         " while the page is open, and the page is unloaded",
     "tf-second-launch-tap": "the second launch opens the entry page and waits for its timers, but taps nothing",
-    # Forged evidence
-    "fe-newline-name": ENGINE_BRANCH + "stack frames are parsed from text, and a function's name can forge a frame",
-    "fe-newline-name-framework": ENGINE_BRANCH + "stack frames are parsed from text: forged framework frames are"
-                                 " skipped and the finding points at the forged file",
-    "fe-module-escape": "every module is evaluated inside a textual define(...) wrapper that it can close (even"
-                        " new Function is injectable in QuickJS-NG): modules must be compiled on their own (item 5)",
     # Two engines
-    "te-atomics": ENGINE_BRANCH + "Atomics parity (no Atomics global on either engine)",
-    "te-rejection-cap": "both engines' shim (csrc/shim.c MAX_REJECTIONS) keeps 4,096 pending rejections and drops"
-                        " the rest without a cap event: the 4,097th unhandled rejection never reaches the app",
+    "te-atomics": "neither engine has Atomics (parity), devices do: the wasm build has no threads, so Atomics is"
+                  " left out of both; a bundle that leaks only where Atomics exists is approved",
     "te-caught-oom@wasm": "wasm memory accounting: a caught out-of-memory leaves no memory-limit record (the walk's"
                           " peak reads 0.5 MB)",
     "nv-unmetered-builtin@native": "(slow) a builtin the CPU count does not see: each tick stays under the turn's"
                                    " wall budget, so only the walk's wall limit (2 min, and the twin's) ends it",
-    "te-ulimit-4g@wasm": ENGINE_BRANCH + "4 GiB address space (wasmtime reserves more: the review exits 3)",
 }
 
 
