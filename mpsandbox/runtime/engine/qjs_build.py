@@ -141,12 +141,18 @@ static void mpsb_string_head(JSValueConst v, char *buf, size_t size, uint32_t un
     if (JS_VALUE_GET_TAG(v) != JS_TAG_STRING)
         return;
     p = JS_VALUE_GET_STRING(v);
-    if (units > p->len)
+    int cut = units < p->len;
+    if (!cut)
         units = p->len;
     if (p->is_wide_char)
         utf8_encode_buf16(buf, size, str16(p), units);
     else
         utf8_encode_buf8(buf, size, str8(p), units);
+    if (cut) { /* a cut name says so: an ellipsis */
+        size_t n = strlen(buf);
+        if (n + 4 <= size)
+            memcpy(buf + n, "\xe2\x80\xa6", 4);
+    }
 }
 
 /* The JS frames on the stack now, innermost first, up to max: each given to emit as data read from QuickJS's frame

@@ -175,7 +175,7 @@ static void emit_frame(void *opaque, const char *file, int line, int col, const 
 {
     FrameSink *k = opaque;
     size_t fl = utf8_prefix(file, strlen(file), FILE_BYTES);
-    size_t nl = utf8_prefix(name, strlen(name), 3 * NAME_UNITS);
+    size_t nl = utf8_prefix(name, strlen(name), 3 * NAME_UNITS + 3); /* + a cut name's ellipsis */
     if (k->len + fl + nl + 32 > k->cap) return;
     put_field(k, file, fl);
     k->buf[k->len++] = '\x1f';
