@@ -434,7 +434,6 @@ XFAIL: dict[str, str] = {
     # Timing and fingerprinting
     "tf-interval-slow": "the dwell follows a pending interval's first firing only: its 10th tick (150 s) never comes"
                         " while the page is open, and the page is unloaded",
-    "tf-second-launch-tap": "the second launch opens the entry page and waits for its timers, but taps nothing",
     # Two engines
     "te-atomics": "neither engine has Atomics (parity), devices do: the wasm build has no threads, so Atomics is"
                   " left out of both; a bundle that leaks only where Atomics exists is approved",
