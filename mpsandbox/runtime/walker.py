@@ -674,8 +674,9 @@ class Walker:
 
     def _dwell(self, sb: Sandbox, route: str) -> None:
         """Stay (on the page) while its pending timers come due, as a user who keeps it open: virtual time jumps to
-        each pending timeout (and first firing of a long interval) due within the dwell budget, within the page's
-        turn and CPU budgets. Spending them is the walk running out (a note), never the bundle running away."""
+        each pending timeout, and each tick of an interval of a second or more (up to its 60th), due within the
+        dwell budget, within the page's turn and CPU budgets. Spending them is the walk running out (a note), never
+        the bundle running away."""
         b = self.budgets
         until = sb.now + b.dwell_ms
         while (due := sb.next_timer_at(until, min_delay=SETTLE_MS)) is not None:
