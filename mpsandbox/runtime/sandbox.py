@@ -624,17 +624,21 @@ class Sandbox:
         if ops:
             self._schedule(0, "pages", {"ops": ops}, inherit=False, label="unload all")
 
-    def next_timer_at(self, until: int, min_delay: int = 0) -> int | None:
+    def next_timer_at(self, until: int, min_delay: int = 0, follow_ms: int = 1_000,
+                      max_fires: int = 60) -> int | None:
         """When the earliest pending timer is due, if one is due after now and by ``until`` (virtual ms): timeouts,
-        and the first firing of intervals of at least ``min_delay`` ms (later firings, and shorter intervals, come
-        on their own while time passes); never animation frames."""
+        the first firing of intervals of at least ``min_delay`` ms, and the later firings of intervals of at least
+        ``follow_ms`` up to their ``max_fires``-th (faster ticks come on their own while time passes); never
+        animation frames."""
         due = None
         for task in self._queue:
             if task.op != "timer" or not self.now < task.t <= until or (due is not None and task.t >= due):
                 continue
             state = self._timers.get(task.payload["id"])
-            if state is not None and not state.cancelled and not state.frame and (
-                    not state.repeat or (state.fires == 0 and state.delay >= min_delay)):
+            if state is None or state.cancelled or state.frame:
+                continue
+            if not state.repeat or (state.fires == 0 and state.delay >= min_delay) or (
+                    state.delay >= follow_ms and state.fires < max_fires):
                 due = task.t
         return due
 

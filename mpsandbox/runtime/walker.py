@@ -66,6 +66,7 @@ class WalkLog(BaseModel):
     second_taps: int = 0  # taps repeated on elements and handlers already tapped once
     timers_awaited: int = 0  # pending timers the walk stayed on a page for (virtual time jumped to them)
     relaunched: bool = False  # the app was launched a second time
+    relaunch_acted: int = 0  # elements of the entry page acted on after the second launch
     stopped_early: str | None = None  # why the walk stopped before the end
 
 
@@ -590,7 +591,8 @@ class Walker:
         sb.show_app()
         self._settle(sb, "hide and show the app")
 
-    def _exercise_elements(self, sb: Sandbox, route: str) -> list[tuple[str, str | None]] | None:
+    def _exercise_elements(self, sb: Sandbox, route: str,
+                           second_taps: bool = True) -> list[tuple[str, str | None]] | None:
         """Act on every distinct interactive element of the rendered page, as a user would: each shape once (one
         item of a list), including elements that earlier actions revealed. Returns the handlers reached (name,
         component), or None when the page can no longer be walked."""
@@ -629,7 +631,7 @@ class Walker:
         else:
             self._note(sb, f"{route}: more interactive elements than the walk's {self.budgets.elements_per_page} "
                            "per page; the rest were not acted on")
-        for shape, event in tapped if self.budgets.second_taps else ():
+        for shape, event in tapped if self.budgets.second_taps and second_taps else ():
             if not self._budget_for_second_taps():
                 break
             el = self._find(sb, route, shape)
@@ -672,8 +674,9 @@ class Walker:
 
     def _dwell(self, sb: Sandbox, route: str) -> None:
         """Stay (on the page) while its pending timers come due, as a user who keeps it open: virtual time jumps to
-        each pending timeout (and first firing of a long interval) due within the dwell budget, within the page's
-        turn and CPU budgets. Spending them is the walk running out (a note), never the bundle running away."""
+        each pending timeout, and each tick of an interval of a second or more (up to its 60th), due within the
+        dwell budget, within the page's turn and CPU budgets. Spending them is the walk running out (a note), never
+        the bundle running away."""
         b = self.budgets
         until = sb.now + b.dwell_ms
         while (due := sb.next_timer_at(until, min_delay=SETTLE_MS)) is not None:
@@ -696,13 +699,23 @@ class Walker:
 
     def _relaunch(self, sb: Sandbox) -> None:
         """Quit the app and launch it again on the same device, with the storage of the first launch: behaviour
-        behind a flag the first launch stored shows. The entry page opens, its timers come due, all unloads."""
+        behind a flag the first launch stored shows. The entry page opens, its elements are acted on (once each,
+        within the page's budget), its timers come due, all unloads."""
         sb.relaunch()
         self.log.relaunched = True
         self._begin_page("")
         sb.launch()
         if not self._settle(sb, "relaunch"):
             return
+        entry = sb.pages[-1] if sb.pages else ""
+        if entry:
+            self._begin_page(entry)
+            counted = (self.log.handlers_fired, self.log.elements_acted)  # coverage counts the first launch only
+            reached = self._exercise_elements(sb, entry, second_taps=False)
+            self.log.relaunch_acted = self.log.elements_acted - counted[1]
+            self.log.handlers_fired, self.log.elements_acted = counted
+            if reached is None:
+                return
         self._dwell(sb, sb.pages[-1] if sb.pages else "")
         sb.unload_all()
         self._settle(sb, "unload every page")

@@ -270,7 +270,6 @@ function find() {
                          "scope.clipboard": {"desc": "to paste a shop's code"}}}, indent=2) + "\n"}),
            "flag", rule="data-to-network"),
 
-    # Timing and fingerprinting
     Attack("tf-timer-60s", "timing", "the leak 60 s after the tap",
            leak_page("setTimeout(function () { leak(r); }, 60000);"), "reject", rule="data-to-network"),
     Attack("tf-interval-slow", "timing", "the leak on the 10th tick of a 15-second interval (the page open 150 s)",
@@ -431,10 +430,6 @@ BY_ID = {a.id: a for a in ATTACKS}
 # Attacks that do not end with the right verdict yet: "id" (both engines) or "id@engine", each with why. Remove an
 # entry when its fix lands; xfail(strict=True) fails the suite while a fixed attack is still listed.
 XFAIL: dict[str, str] = {
-    # Timing and fingerprinting
-    "tf-interval-slow": "the dwell follows a pending interval's first firing only: its 10th tick (150 s) never comes"
-                        " while the page is open, and the page is unloaded",
-    "tf-second-launch-tap": "the second launch opens the entry page and waits for its timers, but taps nothing",
     # Two engines
     "te-atomics": "neither engine has Atomics (parity), devices do: the wasm build has no threads, so Atomics is"
                   " left out of both; a bundle that leaks only where Atomics exists is approved",
