@@ -15,7 +15,7 @@ from .devices import system_info
 if TYPE_CHECKING:
     from .host import ApiCall, ApiHost, HostServices, Reply
 
-from .host import CLOUD_DESTINATION, Reply, handler
+from .host import CLOUD_OBJECTS, Reply, cloud_destination, handler
 from .urls import dns_name, host_of, parse_url
 
 MAX_REQUESTS = 10
@@ -551,8 +551,8 @@ def object_call(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     destination = None
     if mspec is not None and mspec.sink is not None:
         url = state.get("url") or host.sockets.get(call.object_id or 0)
-        cloud = (call.object_type or "").startswith("Cloud") or call.object_type == "WxCloud"
-        destination = CLOUD_DESTINATION if cloud else host_of(url)
+        cloud = (call.object_type or "").startswith("Cloud") or call.object_type in CLOUD_OBJECTS
+        destination = cloud_destination(host.platform) if cloud else host_of(url)
         host.scan_sink(call, services, call.args, mspec.sink.value, destination, sink_api=call.name)
     if call.object_type == "SocketTask" and call.object_id is not None:
         return _socket_method(host, call, services)

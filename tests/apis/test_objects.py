@@ -222,6 +222,24 @@ def test_cloud_calls_are_network_use_with_plausible_results(js):
             "CloudDocument.update", "wx.cloud.uploadFile"} <= called
 
 
+def test_alipay_cloud_context_calls_are_network_use(js):
+    # an Alipay cloud project (my.cloud.createCloudContext in App.onLaunch, kept on `my` for the pages)
+    r = js("""
+        const context = my.cloud.createCloudContext({ env: 'env-00jx4k03swkv' });
+        context.init({ env: 'env-00jx4k03swkv' });
+        my.fncontext = context;
+        my.getLocation({ success: (loc) => {
+          my.fncontext.callFunction({ name: 'getItemByFileId', data: { lat: loc.latitude } })
+            .then((res) => log('fn', JSON.stringify(res.result)));
+          context.uploadFile({ cloudPath: 'a.png', filePath: 'https://resource/a.png' }).then((res) => log('up', typeof res.fileID));
+        } });
+    """, platform="my")
+    assert sorted(r.logs) == ["fn {}", "up string"]
+    flows = {(f.sink_api, f.source_kind, f.destination) for f in r.flows()}
+    assert ("MyCloudContext.callFunction", "latitude", "my.cloud") in flows
+    assert not [e for e in r.trace.api_calls() if e.outcome == "unknown"]
+
+
 def test_catalogue_refuses_inconsistent_objects():
     from pydantic import ValidationError
 
