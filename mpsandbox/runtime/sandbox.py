@@ -419,7 +419,7 @@ class Sandbox:
         opts = call.options
         op = call.spec.name if call.spec else call.name
         res = self.router.navigate(op, opts.get("url"), opts.get("delta", 1) if op == "navigateBack" else 1)
-        self._apply_route(op, res)
+        self._apply_route(op, res, opener=call.call_id)
         return res.ok, res.detail, 0
 
     # ---- scheduling ----------------------------------------------------------------------------------------------
@@ -448,7 +448,9 @@ class Sandbox:
             return usages(route)
         return []
 
-    def _apply_route(self, op: str, res: RouteResult) -> None:
+    def _apply_route(self, op: str, res: RouteResult, opener: int | None = None) -> None:
+        """Record a routing decision and schedule its page operations; ``opener``: the app's call that opened the
+        page (its event channel, e.g. navigateTo's success res.eventChannel, reaches the page)."""
         self._record(
             NavigationEvent(
                 **{**self._ev(), "page": res.from_route},
@@ -468,7 +470,7 @@ class Sandbox:
             if page_op["op"] == "unload" and self.view is not None:
                 self.view.drop_page(int(page_op["pageId"]))
             if page_op["op"] == "create":
-                page_op = {**page_op, "components": self._components_for(page_op["route"])}
+                page_op = {**page_op, "components": self._components_for(page_op["route"]), "opener": opener}
             ops.append(page_op)
         self._schedule(0, "pages", {"ops": ops}, label=f"{op} {res.to_route}")
         if res.created is not None:

@@ -65,6 +65,7 @@
   var timers = create(null);
   var timerSeq = 0;
   var pending = create(null); // call id -> {cbs, resolve, reject, api}
+  var channels = create(null); // navigateTo call id -> {opener, page}: the event channels it links
   var callSeq = 0;
   var objects = create(null); // object id -> {obj, listeners}
   var apiListeners = create(null); // api id -> [fn]
@@ -1077,6 +1078,7 @@
       sent = arrSlice(args);
       sent[0] = readOptions(first);
     }
+    if (target.id === 'navigateTo') channels[cid] = makeChannelPair(first && typeof first === 'object' ? first.events : null);
     var payload = { cid: cid, cbs: sc.names, kind: kind, args: sent }; // args last: a cut leaves the rest whole
     var where = here();
     if (target.oid) { payload.oid = target.oid; payload.method = target.method; }
@@ -1104,9 +1106,12 @@
 
   function complete(cid, ok, res) {
     var entry = pending[cid];
+    var channel = channels[cid];
+    if (channel) delete channels[cid];
     if (!entry) return;
     delete pending[cid];
     res = reviveObjects(res, 0);
+    if (channel && ok && res !== null && typeof res === 'object') res.eventChannel = channel.opener;
     if (entry.resolve) {
       if (ok) entry.resolve(res); else entry.reject(res);
       return;
@@ -1353,7 +1358,7 @@
     selectAllComponents: function (sel) { return selectComponents(this, sel); },
     createSelectorQuery: function () { var q = global[platform].createSelectorQuery; return q ? q() : undefined; },
     createIntersectionObserver: function (a, b) { var c = global[platform].createIntersectionObserver; return c ? c(this, a, b) : undefined; },
-    getOpenerEventChannel: function () { return this.__channel || makeEventChannel(); },
+    getOpenerEventChannel: function () { return this.__channel || (this.__channel = makeEventChannel()); },
     getTabBar: function () { return null; },
     animate: animateMethod,
     clearAnimation: clearAnimationMethod
@@ -1374,17 +1379,42 @@
     getRelationNodes: function () { return []; }
   });
 
-  function makeEventChannel() {
-    var listeners = create(null);
+  // An event channel: on/once/off register this side's listeners, emit fires the other side's (a lone channel
+  // talks to itself). navigateTo links two: the opener's (success res.eventChannel, its `events` option) and the
+  // opened page's (getOpenerEventChannel()).
+  function makeEventChannel(own, other) {
+    var listeners = own || create(null);
+    var peer = other || listeners;
+    function add(name, fn, once) {
+      if (typeof fn !== 'function') return;
+      (listeners[name] || (listeners[name] = [])); push(listeners[name], { fn: fn, once: once });
+    }
     return freeze({
-      on: function (name, fn) { (listeners[name] || (listeners[name] = [])); push(listeners[name], fn); },
-      once: function (name, fn) { (listeners[name] || (listeners[name] = [])); push(listeners[name], fn); },
-      off: function (name) { delete listeners[name]; },
+      on: function (name, fn) { add(name, fn, false); },
+      once: function (name, fn) { add(name, fn, true); },
+      off: function (name, fn) {
+        if (fn === undefined) { delete listeners[name]; return; }
+        var list = listeners[name] || [];
+        for (var i = list.length - 1; i >= 0; i--) if (list[i].fn === fn) arrSplice(list, i, 1);
+      },
       emit: function (name, data) {
-        var list = listeners[name]; if (!list) return;
-        for (var i = 0; i < list.length; i++) invoke(list[i], undefined, [data], 'EventChannel');
+        var list = peer[name]; if (!list) return;
+        var copy = arrSlice(list);
+        for (var i = 0; i < copy.length; i++) {
+          if (copy[i].once) { var at = arrIndexOf(list, copy[i]); if (at !== -1) arrSplice(list, at, 1); }
+          invoke(copy[i].fn, undefined, [data], 'EventChannel');
+        }
       }
     });
+  }
+  function makeChannelPair(events) {
+    var openerSide = create(null), pageSide = create(null);
+    var opener = makeEventChannel(openerSide, pageSide);
+    if (events && typeof events === 'object') {
+      var ek = keys(events);
+      for (var i = 0; i < ek.length; i++) opener.on(ek[i], events[ek[i]]);
+    }
+    return { opener: opener, page: makeEventChannel(pageSide, openerSide) };
   }
 
   function selectComponents(page, sel) {
@@ -1406,7 +1436,7 @@
             'onUploadDouyinVideo', 'onLiveMount'];
   }
 
-  function createPage(route, query, pageId, components) {
+  function createPage(route, query, pageId, components, opener) {
     if (!pageDefs[route]) loadAs('page', route, route + '.js');
     var def = pageDefs[route];
     var inst = create(pageProto);
@@ -1441,6 +1471,7 @@
     defineProperty(inst, 'route', { value: route, enumerable: true });
     defineProperty(inst, '__route__', { value: route });
     defineProperty(inst, '__pageId', { value: pageId });
+    if (opener && channels[opener]) defineProperty(inst, '__channel', { value: channels[opener].page });
     inst.options = query;
     pagesById[pageId] = inst;
     push(stack, inst);
@@ -1803,7 +1834,7 @@
       for (var i = 0; i < ops.length; i++) {
         var op = ops[i];
         var inst = pagesById[op.pageId];
-        if (op.op === 'create') created = createPage(op.route, op.query || {}, op.pageId, op.components);
+        if (op.op === 'create') created = createPage(op.route, op.query || {}, op.pageId, op.components, op.opener);
         else if (!inst) continue;
         else if (op.op === 'hide') hidePage(inst);
         else if (op.op === 'show') showPage(inst);
