@@ -257,3 +257,16 @@ def test_catalogue_refuses_inconsistent_objects():
                                            {"name": "cloud.init", "category": "base", "kind": "sync"}]})
     with pytest.raises(ValidationError, match="not a name"):
         Catalogue.model_validate({"apis": [{"name": "a.b.c", "category": "base", "kind": "sync"}]})
+
+
+def test_alipay_page_apis_real_apps_call(js):
+    # calls from public Alipay projects: a page that forbids pull-down, a date picker, a chat page leaving its socket
+    r = js("""
+        my.setCanPullDown({ canPullDown: false });
+        my.datePicker({ format: 'yyyy-MM-dd', currentDate: '2024-01-01', success: (res) => log('date', res.date.length) });
+        my.onSocketMessage(() => {});
+        my.offSocketMessage();
+        my.offSocketOpen();
+    """, platform="my")
+    assert r.logs == ["date 10"]
+    assert not [e.called_as for e in r.trace.api_calls() if e.outcome == "unknown"]
