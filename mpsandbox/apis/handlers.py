@@ -8,6 +8,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..boundedjson import loads as bounded_loads
+from .backends import backend_answer
 from .canary import BINARY_KEY
 from .catalogue import Kind
 from .devices import system_info
@@ -215,7 +216,10 @@ def _default_body(host: ApiHost, api: str, opts: dict[str, Any]) -> dict[str, An
     call asked for text (``dataType`` other than json, or an uploadFile)."""
     if api not in ("request", "httpRequest", "uploadFile"):
         return {}
-    body = host.default_request_body()
+    body = host.default_request_body() if api == "uploadFile" else \
+        backend_answer(opts.get("url"), opts.get("data"), host.default_request_body)
+    if body is None:
+        body = host.default_request_body()
     data_type = str(opts.get("dataType") or "json").lower()
     if api == "uploadFile" or data_type != "json" or opts.get("responseType") == "arraybuffer":
         return {"data": body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)}
