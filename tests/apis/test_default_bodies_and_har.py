@@ -131,3 +131,14 @@ def test_unicloud_requests_get_a_token_and_a_function_answer():
     run = run_js(UNICLOUD_CLIENT, platform="wx")
     assert run.logs == ["labels 0"]
     assert {e.api for e in run.trace.api_calls()} >= {"request"}
+
+
+def test_the_shaped_body_answers_with_the_success_code_the_code_expects():
+    # uni-imooc-news resolves only `200 === e.result.code`; hangzhouTong2's services test `res.code === 20000`
+    assert default_body("shaped", ["200===e.result.code?t(e.result):r(e.result)"])["code"] == 200
+    texts = ["if (res.code === 20000) ok(); if (res.code == 401) login();", "if (r.code !== 20000) fail()"]
+    assert default_body("shaped", texts)["code"] == 20000
+    assert default_body("shaped", ["if (res.code === 401) relogin()"])["code"] == 0  # error codes never win
+    run = run_js("g.request({ url: 'https://api.example.com/x', success: (r) => log(r.data.code) });"
+                 "function ok(e) { return 200 === e.code }")
+    assert run.logs == ["200"]
