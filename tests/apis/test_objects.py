@@ -270,3 +270,29 @@ def test_alipay_page_apis_real_apps_call(js):
     """, platform="my")
     assert r.logs == ["date 10"]
     assert not [e.called_as for e in r.trace.api_calls() if e.outcome == "unknown"]
+
+
+def test_douyin_demo_apis(js):
+    # calls of the Douyin official API demo that the catalogue lacked: each is known, returns its object or result
+    r = js("""
+        const env = tt.getEnvInfoSync();
+        log('env', env.microapp.envType, typeof env.common.USER_DATA_PATH);
+        tt.performance.mark('bytedance');
+        log('entries', tt.performance.getEntriesByName('bytedance').length);
+        const obs = tt.performance.createObserver((list) => {});
+        obs.observe({ entryTypes: ['paint'] });
+        const rec = tt.createMediaRecorder(null, { fps: 30 });
+        rec.on('start', () => {});
+        rec.start().then(() => log('recording'));
+        const stream = tt.createEffectCameraStream(this);
+        stream.on('play', () => {});
+        tt.onLocationChangeError(() => {}); tt.offLocationChangeError();
+        tt.onWindowResize(() => {}); tt.offWindowResize();
+        tt.getSavedFileList({ success: (res) => log('saved', res.fileList.length) });
+        tt.checkFollowState({ success: (res) => log('follows', res.result) });
+        log('over', tt.canIPutStuffOverComponent('video'));
+        tt.navigateToScene({ scene: 'sidebar' });
+    """, platform="tt")
+    assert sorted(r.logs) == sorted(["env production string", "entries 0", "over true", "recording", "saved 0",
+                                     "follows false"])
+    assert not [e.called_as for e in r.trace.api_calls() if e.outcome == "unknown"]
