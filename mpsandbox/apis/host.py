@@ -143,6 +143,7 @@ WECHAT_ERRNO = {"auth deny": 103, "privacy": 104}
 
 NETWORK_SINKS = ("network", "upload", "socket")
 UNJUDGED_SINKS = ("ui",)  # what the app shows its own user: no sink event for the differential walk
+BODY_PLACEHOLDER = "$body"  # in a catalogue result: the default body of an unmocked request (bodies.py)
 CLOUD_DESTINATION = "wx.cloud"  # where WeChat cloud calls (wx.cloud.*, its database objects) send their data
 CLOUD_OBJECTS = ("WxCloud", "MyCloudContext")  # cloud handles whose methods reach the cloud (and every Cloud* object)
 
@@ -476,9 +477,12 @@ class ApiHost:
 
     # ---- answers ----------------------------------------------------------------------------------------------------
     def materialize(self, value: Any, api: str) -> Any:
-        """Replace "$canary:<kind>" placeholders with this run's canaries."""
+        """Replace "$canary:<kind>" placeholders with this run's canaries, and "$body" with the default body of an
+        unmocked request (a cloud function's answer is the app's own backend answering)."""
         if isinstance(value, str) and value.startswith("$canary:"):
             return self.canaries.issue(value[8:], api)
+        if value == BODY_PLACEHOLDER:
+            return self.default_request_body()
         if isinstance(value, dict):
             return {k: self.materialize(v, api) for k, v in value.items()}
         if isinstance(value, list):
