@@ -284,9 +284,11 @@ def test_douyin_demo_apis(js):
         obs.observe({ entryTypes: ['paint'] });
         const rec = tt.createMediaRecorder(null, { fps: 30 });
         rec.on('start', () => {});
+        rec.onStart(() => {}); rec.onStop((res) => {}); rec.onError(() => {}); rec.offStop();
         rec.start().then(() => log('recording'));
         const stream = tt.createEffectCameraStream(this);
         stream.on('play', () => {});
+        stream.onRequest(() => {}); stream.onPlay(() => {}); stream.offPlay();
         tt.onLocationChangeError(() => {}); tt.offLocationChangeError();
         tt.onWindowResize(() => {}); tt.offWindowResize();
         tt.getSavedFileList({ success: (res) => log('saved', res.fileList.length) });
