@@ -902,11 +902,12 @@
         continue;
       }
       var path = parsePath(ks[i]);
-      var old = kind === 'component' ? getPath(inst.data, path) : undefined;
+      var observed = kind === 'component' || inst.__observers; // components, and pages built with Component()
+      var old = observed ? getPath(inst.data, path) : undefined;
       setPath(inst.data, path, jsonClone(v));
       push(changed, { key: ks[i], path: path, old: old });
     }
-    if (kind === 'component') runObservers(inst, changed);
+    if (kind === 'component' || inst.__observers) runObservers(inst, changed);
   }
 
   // ---- host objects (tasks, contexts, managers, ads) and the API surface -----------------------------------
@@ -1533,7 +1534,31 @@
     for (var i = 0; i < list.length; i++) fn(list[i]);
   }
 
+  // Behavior definitionFilter (WeChat): a behavior may rewrite the definition of the component that uses it (add
+  // methods, observers: computed-property helpers do) before the definitions are merged. The filters work on a
+  // copy, so a definition is filtered afresh for each instance.
+  function filteredDefinition(options) {
+    var list = options.behaviors;
+    if (!isArray(list)) return options;
+    var filters = [];
+    for (var i = 0; i < list.length; i++) {
+      var b = list[i];
+      if (b && b.__behavior && typeof b.options.definitionFilter === 'function') push(filters, b.options);
+    }
+    if (!filters.length) return options;
+    var def = {};
+    copyOwn(options, def);
+    var objs = ['methods', 'observers', 'lifetimes', 'pageLifetimes', 'data', 'properties'];
+    for (var k = 0; k < objs.length; k++) {
+      var v = def[objs[k]];
+      if (v && typeof v === 'object' && !isArray(v)) { def[objs[k]] = {}; copyOwn(v, def[objs[k]]); }
+    }
+    for (var f = 0; f < filters.length; f++) invoke(filters[f].definitionFilter, filters[f], [def, []], 'Behavior.definitionFilter');
+    return def;
+  }
+
   function mergeComponentOptions(options) {
+    options = filteredDefinition(options || {});
     var chain = flattenBehaviors(options, [], 0);
     push(chain, options);
     var out = { data: {}, properties: create(null), methods: create(null), lifetimes: create(null),
