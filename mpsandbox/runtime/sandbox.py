@@ -322,16 +322,20 @@ class Sandbox:
         define = self._names["defineName"]
         # WeChat wraps every module (source or compiled) in define("x.js", function(require, module, exports,
         # window, document, ...)) and passes only the first three: browser globals are undefined in a module.
-        self._module_params = ", ".join(WECHAT_MODULE_PARAMS if self.platform == "wx" else WECHAT_MODULE_PARAMS[:3])
+        # The module's own code runs in a function of its own inside that wrapper: WeChat's build compiles `const
+        # self = this` to `var` (es6 to es5), which may redeclare a wrapper parameter; a nested scope may too.
+        wechat = self.platform == "wx"
+        self._module_params = ", ".join(WECHAT_MODULE_PARAMS if wechat else WECHAT_MODULE_PARAMS[:3])
+        opening, closing = ("return (function () {", "\n}).call(this); });") if wechat else ("", "\n});")
         self.engine.begin_turn()
         for path in sorted(self.bundle.files):
             if not path.endswith(".js"):
                 continue
-            prefix = f"{define}({json.dumps(path)}, function ({self._module_params}) {{"
+            prefix = f"{define}({json.dumps(path)}, function ({self._module_params}) {{{opening}"
             module_source = to_commonjs(self.bundle.read_text(path))  # ES modules, as the platforms' babel
             self._line1_offsets[path] = len(prefix) + module_source.line1_shift
             source = module_source.code
-            res = self.engine.eval(prefix + source + "\n});", path)
+            res = self.engine.eval(prefix + source + closing, path)
             if not res.ok:
                 if res.outcome.is_limit:
                     self._record(BudgetEvent(**self._ev(), budget=res.outcome.value, detail=f"while defining {path}"))
