@@ -20,7 +20,7 @@ _TYPE_ONLY = {
     "type_annotation", "type_parameters", "type_arguments", "interface_declaration", "type_alias_declaration",
     "ambient_declaration", "abstract_method_signature", "function_signature", "implements_clause",
     "index_signature", "asserts_annotation", "type_predicate_annotation", "omitting_type_annotation",
-    "opting_type_annotation", "accessibility_modifier", "override_modifier",
+    "opting_type_annotation", "accessibility_modifier", "override_modifier", "method_signature",
 }
 # keywords blanked where they are a child of these nodes
 _MODIFIERS = {"readonly", "abstract", "declare"}

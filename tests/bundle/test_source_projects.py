@@ -134,6 +134,7 @@ abstract class Base<T> implements Card {
   protected abstract name(): string;
   constructor(private readonly start: number, public tag?: string) {}
   total!: number;
+  processInstance?(instance: Card, deltaTime: number): void;
   bump<U extends number>(n: U): number { return this.start + (n as number); }
 }
 class Counter extends Base<number> {
