@@ -7,6 +7,9 @@ POSTs ``{method, params, spaceId, token, timestamp}`` to ``https://api.bspapp.co
 ``serverless.auth.user.anonymousAuthorize`` every ``uniCloud.callFunction`` and database call rejects ("获取
 accessToken失败"), so the default answer gives one; a cloud function's answer is the request default body (the
 ``shaped`` design of bodies.py), as ``res.result``.
+
+Cloud storage (``wx.cloud.getTempFileURL`` / ``deleteFile``, and an Alipay cloud context's): one entry per file the
+call names, as the platform answers (``res.fileList[0].tempFileURL``).
 """
 
 from __future__ import annotations
@@ -41,3 +44,26 @@ def backend_answer(url: Any, data: Any, default_body: Callable[[], Any]) -> Any 
                                           "ossPath": "mpsb/upload.bin", "signature": "", "policy": "",
                                           "accessKeyId": "", "securityToken": ""}}
     return {"success": True, "data": {}}
+
+
+CLOUD_FILE_METHODS = ("getTempFileURL", "deleteFile")
+
+
+def cloud_file_list(method: str, options: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The ``fileList`` a cloud storage call answers: an entry per requested file (a fileID, or {fileID, maxAge})."""
+    if method not in CLOUD_FILE_METHODS:
+        return None
+    requested = options.get("fileList")
+    out: list[dict[str, Any]] = []
+    for item in requested if isinstance(requested, list) else []:
+        file_id = item.get("fileID") if isinstance(item, dict) else item
+        if not isinstance(file_id, str):
+            continue
+        entry: dict[str, Any] = {"fileID": file_id, "status": 0, "errMsg": "ok"}
+        if method == "getTempFileURL":
+            path = file_id.split("://", 1)[-1].split("/", 1)[-1]
+            entry.update(tempFileURL=f"https://mpsb-cloud.tcb.qcloud.la/{path}", maxAge=86400)
+        out.append(entry)
+        if len(out) >= 100:
+            break
+    return out

@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..boundedjson import loads as bounded_loads
-from .backends import backend_answer
+from .backends import backend_answer, cloud_file_list
 from .canary import BINARY_KEY
 from .catalogue import Kind
 from .devices import system_info
@@ -397,6 +397,15 @@ def _can_i_use(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     return host.finish(call, services, True, {"__value__": known})
 
 
+@handler("cloud-files")
+def _cloud_files(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    """wx.cloud.getTempFileURL / deleteFile: an entry per requested file."""
+    result = host.default_result(call.spec) if call.spec else {}
+    method = call.spec.name.rsplit(".", 1)[-1] if call.spec else ""
+    result["fileList"] = cloud_file_list(method, call.options) or []
+    return host.finish(call, services, True, result, delay=call.spec.latency_ms if call.spec else 0)
+
+
 @handler("launch-options")
 def _launch_options(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     launch = host.mocks.launch
@@ -586,7 +595,11 @@ def object_call(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     if kind == "sync":
         return Reply("sync", value=host.materialize(mspec.result, call.name) if mspec is not None else None)
     result = mspec.result if mspec is not None and isinstance(mspec.result, dict) else {}
-    services.complete(call, True, {**host.materialize(result, call.name), "errMsg": f"{call.method}:ok"},
+    result = host.materialize(result, call.name)
+    files = cloud_file_list(call.method or "", call.options) if destination is not None and cloud else None
+    if files is not None:
+        result["fileList"] = files
+    services.complete(call, True, {**result, "errMsg": f"{call.method}:ok"},
                       30 if mspec is not None and mspec.sink is not None else 0)
     return Reply("async", outcome="pending", domain=destination)
 

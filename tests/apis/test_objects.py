@@ -223,6 +223,18 @@ def test_cloud_calls_are_network_use_with_plausible_results(js):
             "CloudDocument.update", "wx.cloud.uploadFile"} <= called
 
 
+def test_cloud_storage_answers_an_entry_per_file(js):
+    # the WeChat demo reads res.fileList[0].tempFileURL of the file it asked for
+    r = js("""
+        wx.cloud.getTempFileURL({ fileList: ['cloud://release-b86096.7265-release-b86096-1258211818/a.jpeg'],
+          success: (res) => log('url', res.fileList[0].tempFileURL.endsWith('/a.jpeg'), res.fileList[0].status) });
+        new wx.cloud.Cloud({ resourceEnv: 'x' }).deleteFile({ fileList: ['cloud://x/b.png'] })
+          .then((res) => log('deleted', res.fileList.length, res.fileList[0].fileID));
+    """, platform="wx")
+    assert sorted(r.logs) == ["deleted 1 cloud://x/b.png", "url true 0"]
+    assert {e.api for e in r.trace.of_kind("flow")} <= {"cloud.getTempFileURL"}
+
+
 def test_alipay_cloud_context_calls_are_network_use(js):
     # an Alipay cloud project (my.cloud.createCloudContext in App.onLaunch, kept on `my` for the pages)
     r = js("""
