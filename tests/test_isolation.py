@@ -116,6 +116,17 @@ def test_a_walk_that_stops_making_progress_is_killed_at_its_wall_budget(monkeypa
     assert result.log.pages_visited  # the walk's log up to the hang came back too
 
 
+def test_a_walk_waiting_for_a_core_is_not_killed(monkeypatch):
+    # on a loaded machine the walk's process waits for a core: seconds pass without progress but without CPU spent;
+    # that is not the bundle's, and the walk goes on (a real corpus walk was killed this way at 2 x 10 s)
+    monkeypatch.setenv(TEST_FAULT_ENV, json.dumps({"label": "tap", "do": "pause", "seconds": 2.0}))
+    bundle = load_bundle(STORE)
+    policy = resolve_policy(None, bundle.platform)
+    result = run_walk(bundle, mode="allow", engine="native", limits=run_limits(policy), budgets=walk_budgets(policy),
+                      limits_of_process=ProcessLimits(stall_s=0.5, walk_s=120, data_bytes=GiB, cpu_s=120))
+    assert result.trace.end.reason != "crashed", result.trace.end.detail
+
+
 def test_a_runaway_native_builtin_is_killed_and_rejected(tmp_path):
     # one call that never polls the interrupt: the engine's own wall budget cannot stop it (native only: wasm's
     # epoch backstop ends it inside the engine, a cpu-budget finding)

@@ -5,7 +5,9 @@
   empty lists under the usual names.
 - ``shaped`` (default): the envelope plus, at the top level and inside ``data`` and ``result``, the fields the
   bundle's own code reads from response-like objects, typed by how it uses them (``x.list.length`` or
-  ``x.list.map(...)``: an empty list; ``x.user.name``: an object), found statically in its JavaScript.
+  ``x.list.map(...)``: an empty list; ``x.user.name``: an object), found statically in its JavaScript; its ``code``
+  is the success code the bundle compares ``.code`` with most (``res.code === 200``, ``20000 !== r.code``: backends
+  disagree on 0, 200, 10000 or 20000), 0 when it compares with none.
 
 Deterministic: the same bundle always gets the same body. Bounded: at most MAX_FIELDS fields, one level deep.
 """
@@ -33,6 +35,28 @@ _CHAIN = re.compile(r"(?:\.(?:data|result)|\b(?:res|resp|response|result|ret|bod
                     r"((?:\.[A-Za-z_$][\w$]{0,40}){1,6})")
 _RESERVED = set(ENVELOPE) | {"data", "then", "catch", "prototype", "constructor", "__proto__", "header",
                              "statusCode", "errMsg", "setData", "length"}
+
+
+# `.code === 200`, `.code != '0'`, `20000 !== res.code`: the literals a bundle compares response codes with
+_CODE_CMP = re.compile(r"\.code\s*[!=]==?\s*['\"]?(\d{1,5})\b|\b(\d{1,5})['\"]?\s*[!=]==?\s*[\w$.]*\.code\b")
+SUCCESS_CODES = (0, 200, 1, 10000, 20000)  # the success codes of common backends; error codes (401...) never win
+
+
+def success_code(texts: Iterable[str]) -> int:
+    """The success code the bundle's code expects: the one of SUCCESS_CODES it compares ``.code`` with most."""
+    counts = dict.fromkeys(SUCCESS_CODES, 0)
+    budget = MAX_SCAN_CHARS
+    for text in texts:
+        if budget <= 0:
+            break
+        chunk = text[:budget]
+        budget -= len(chunk)
+        for m in _CODE_CMP.finditer(chunk):
+            value = int(m.group(1) or m.group(2))
+            if value in counts:
+                counts[value] += 1
+    best = max(SUCCESS_CODES, key=lambda c: counts[c])  # ties: the earlier (0 first)
+    return best if counts[best] else 0
 
 
 def _fields(texts: Iterable[str]) -> dict[str, Any]:
@@ -67,8 +91,10 @@ def default_body(kind: BodyKind, texts: Iterable[str] = ()) -> Any:
     lists.update(total=0, count=0, page=1, pages=0, hasMore=False)
     if kind == "envelope":
         return {**ENVELOPE, "data": lists}
+    texts = list(texts)
     fields = _fields(texts)
+    envelope = {**ENVELOPE, "code": success_code(texts)}
     inner = {**lists, **fields}
     inner.pop("result", None)
     result = [] if fields.get("result") == [] else copy.deepcopy(inner)  # res.result.forEach(...): a list
-    return {**ENVELOPE, **fields, "data": {**inner, "result": copy.deepcopy(result)}, "result": result}
+    return {**envelope, **fields, "data": {**inner, "result": copy.deepcopy(result)}, "result": result}

@@ -8,6 +8,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..boundedjson import loads as bounded_loads
+from .backends import backend_answer, cloud_file_list
 from .canary import BINARY_KEY
 from .catalogue import Kind
 from .devices import system_info
@@ -15,7 +16,7 @@ from .devices import system_info
 if TYPE_CHECKING:
     from .host import ApiCall, ApiHost, HostServices, Reply
 
-from .host import CLOUD_DESTINATION, Reply, handler
+from .host import CLOUD_OBJECTS, Reply, cloud_destination, handler
 from .urls import dns_name, host_of, parse_url
 
 MAX_REQUESTS = 10
@@ -215,7 +216,10 @@ def _default_body(host: ApiHost, api: str, opts: dict[str, Any]) -> dict[str, An
     call asked for text (``dataType`` other than json, or an uploadFile)."""
     if api not in ("request", "httpRequest", "uploadFile"):
         return {}
-    body = host.default_request_body()
+    body = host.default_request_body() if api == "uploadFile" else \
+        backend_answer(opts.get("url"), opts.get("data"), host.default_request_body)
+    if body is None:
+        body = host.default_request_body()
     data_type = str(opts.get("dataType") or "json").lower()
     if api == "uploadFile" or data_type != "json" or opts.get("responseType") == "arraybuffer":
         return {"data": body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)}
@@ -393,6 +397,15 @@ def _can_i_use(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     return host.finish(call, services, True, {"__value__": known})
 
 
+@handler("cloud-files")
+def _cloud_files(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
+    """wx.cloud.getTempFileURL / deleteFile: an entry per requested file."""
+    result = host.default_result(call.spec) if call.spec else {}
+    method = call.spec.name.rsplit(".", 1)[-1] if call.spec else ""
+    result["fileList"] = cloud_file_list(method, call.options) or []
+    return host.finish(call, services, True, result, delay=call.spec.latency_ms if call.spec else 0)
+
+
 @handler("launch-options")
 def _launch_options(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     launch = host.mocks.launch
@@ -551,8 +564,8 @@ def object_call(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     destination = None
     if mspec is not None and mspec.sink is not None:
         url = state.get("url") or host.sockets.get(call.object_id or 0)
-        cloud = (call.object_type or "").startswith("Cloud") or call.object_type == "WxCloud"
-        destination = CLOUD_DESTINATION if cloud else host_of(url)
+        cloud = (call.object_type or "").startswith("Cloud") or call.object_type in CLOUD_OBJECTS
+        destination = cloud_destination(host.platform) if cloud else host_of(url)
         host.scan_sink(call, services, call.args, mspec.sink.value, destination, sink_api=call.name)
     if call.object_type == "SocketTask" and call.object_id is not None:
         return _socket_method(host, call, services)
@@ -582,7 +595,11 @@ def object_call(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     if kind == "sync":
         return Reply("sync", value=host.materialize(mspec.result, call.name) if mspec is not None else None)
     result = mspec.result if mspec is not None and isinstance(mspec.result, dict) else {}
-    services.complete(call, True, {**host.materialize(result, call.name), "errMsg": f"{call.method}:ok"},
+    result = host.materialize(result, call.name)
+    files = cloud_file_list(call.method or "", call.options) if destination is not None and cloud else None
+    if files is not None:
+        result["fileList"] = files
+    services.complete(call, True, {**result, "errMsg": f"{call.method}:ok"},
                       30 if mspec is not None and mspec.sink is not None else 0)
     return Reply("async", outcome="pending", domain=destination)
 

@@ -143,7 +143,14 @@ WECHAT_ERRNO = {"auth deny": 103, "privacy": 104}
 
 NETWORK_SINKS = ("network", "upload", "socket")
 UNJUDGED_SINKS = ("ui",)  # what the app shows its own user: no sink event for the differential walk
+BODY_PLACEHOLDER = "$body"  # in a catalogue result: the default body of an unmocked request (bodies.py)
 CLOUD_DESTINATION = "wx.cloud"  # where WeChat cloud calls (wx.cloud.*, its database objects) send their data
+CLOUD_OBJECTS = ("WxCloud", "MyCloudContext")  # cloud handles whose methods reach the cloud (and every Cloud* object)
+
+
+def cloud_destination(platform: str) -> str:
+    """Where a cloud call sends its data: WeChat's cloud, or Alipay's (my.cloud.createCloudContext)."""
+    return "my.cloud" if platform == "my" else CLOUD_DESTINATION
 
 
 def err_msg(call: ApiCall, detail: str | None = None) -> str:
@@ -470,9 +477,12 @@ class ApiHost:
 
     # ---- answers ----------------------------------------------------------------------------------------------------
     def materialize(self, value: Any, api: str) -> Any:
-        """Replace "$canary:<kind>" placeholders with this run's canaries."""
+        """Replace "$canary:<kind>" placeholders with this run's canaries, and "$body" with the default body of an
+        unmocked request (a cloud function's answer is the app's own backend answering)."""
         if isinstance(value, str) and value.startswith("$canary:"):
             return self.canaries.issue(value[8:], api)
+        if value == BODY_PLACEHOLDER:
+            return self.default_request_body()
         if isinstance(value, dict):
             return {k: self.materialize(v, api) for k, v in value.items()}
         if isinstance(value, list):
@@ -554,7 +564,7 @@ class ApiHost:
         if spec is None:
             return None
         if spec.sink is not None and spec.sink.value in ("network", "upload", "socket"):
-            return CLOUD_DESTINATION if spec.name.startswith("cloud.") else host_of(opts.get("url"))
+            return cloud_destination(self.platform) if spec.name.startswith("cloud.") else host_of(opts.get("url"))
         if spec.sink is not None and spec.sink.value == "storage":
             key = opts.get("key") if opts else (call.args[0] if call.args else None)
             return str(key) if key is not None else None

@@ -21,6 +21,7 @@ from .config import AppConfig, PageConfig, ProjectConfig
 from .errors import BundleError, BundleProblem
 from .jsscan import JsFileFacts, scan_js
 from .resolve import alipay_npm_folders, aliases, extended_components, resolve_component
+from .typescript import compile_typescript_files
 from .templates import TemplateFacts, parse_template
 
 Platform = Literal["tt", "wx", "my"]
@@ -271,6 +272,8 @@ def _load(path: Path, platform: Platform | None, limits: LoadLimits) -> Bundle:
                     template_cache[tpath] = tfacts
                     compiled.templates[tpath] = src
         platform = platform or "wx"
+    # -- TypeScript source projects: x.ts compiles to x.js, as the developer tools do
+    files.update(compile_typescript_files(files))
     # --
     if "app.json" not in files:
         raise BundleError("missing-app-json", "the bundle has no app.json at its root")

@@ -44,11 +44,14 @@ from .walker import PageView, WalkBudgets, Walker, WalkLog, WalkResult, _launch_
 ISOLATION_AVAILABLE = hasattr(os, "fork") and sys.platform.startswith("linux")
 MiB = 1024 * 1024
 STALL_GRACE_S = 1.0  # a turn may run this long past twice its wall budget before its process is killed
+STALL_WALL_FACTOR = 10  # a process neither spinning nor progressing is killed after this many stall budgets
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 MAX_FRAME_BYTES = 512 * MiB
 MAX_STREAM_BYTES = 512 * MiB  # the record one walk's process may write (RLIMIT_FSIZE)
 MAX_RECORD_ITEMS = 500_000  # events and turns: more than the record's byte budget lets a walk keep
 
-# Test-only: JSON {"turn": N or "label": text, "do": "abort"|"segv"|"kill"|"hang"|"memory"|"recursion"}. The walk's
+# Test-only: JSON {"turn": N or "label": text, "do": "abort"|"segv"|"kill"|"hang"|"pause"|"memory"|"recursion"}
+# ("pause": waits "seconds", then goes on). The walk's
 # process does that when the turn starts (as an engine fault would), so tests need not rely on an engine bug.
 TEST_FAULT_ENV = "MPSANDBOX_TEST_WALK_FAULT"
 
@@ -61,6 +64,16 @@ class ProcessLimits:
     walk_s: float  # the whole walk
     data_bytes: int  # memory the process may add to what it started with (RLIMIT_DATA)
     cpu_s: int  # CPU seconds (RLIMIT_CPU)
+
+
+def _process_cpu_s(pid: int) -> float:
+    """CPU seconds (user and system) a live process has spent so far, from /proc; 0.0 when unreadable."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def process_limits(limits: RunLimits | None, budgets: WalkBudgets | None, pages: int) -> ProcessLimits:
@@ -311,6 +324,7 @@ class _Child:
             ended = -1
         killed: str | None = None
         shown = t0
+        seen_mark, cpu_at_mark = None, 0.0
         try:
             while killed is None:
                 done, status, usage = _reap(pid, os.WNOHANG)
@@ -322,15 +336,27 @@ class _Child:
                     step = _read_step(marks)
                     if step:
                         self.on_progress(WalkProgress(step["turn"], step["page"], step["step"], now - t0))
-                last = min(max(_MARK.unpack_from(marks, 0)[0], t0), now)
+                mark = _MARK.unpack_from(marks, 0)[0]
+                last = min(max(mark, t0), now)
+                # A turn without progress is judged by the CPU the walk's process spent since its last mark (a
+                # builtin that never polls the interrupt spins): on a loaded machine the process waits for a core,
+                # and that wait is not the bundle's. A process that stops without spinning is still ended, after
+                # STALL_WALL_FACTOR times as long in wall time.
+                cpu = _process_cpu_s(pid)
+                if mark != seen_mark:
+                    seen_mark, cpu_at_mark = mark, cpu
                 if now - t0 > self.limits.walk_s:
                     killed = f"the walk ran past its wall budget ({self.limits.walk_s:.0f} s)"
-                elif now - last > self.limits.stall_s:
-                    killed = f"a turn ran past its wall budget ({self.limits.stall_s:.1f} s without progress)"
+                elif cpu - cpu_at_mark > self.limits.stall_s:
+                    killed = (f"a turn ran past its wall budget ({self.limits.stall_s:.1f} s of CPU time without "
+                              "progress)")
+                elif now - last > self.limits.stall_s * STALL_WALL_FACTOR:
+                    killed = (f"a turn ran past its wall budget "
+                              f"({self.limits.stall_s * STALL_WALL_FACTOR:.1f} s without progress)")
                 elif os.fstat(stream).st_size > MAX_STREAM_BYTES:
                     killed = f"the walk's record passed {MAX_STREAM_BYTES // MiB} MB"
                 else:
-                    wait = min(self.limits.stall_s - (now - last), self.limits.walk_s - (now - t0),
+                    wait = min(self.limits.stall_s - (cpu - cpu_at_mark), self.limits.walk_s - (now - t0),
                                PROGRESS_EVERY_S if self.on_progress is not None else 0.25)
                     if ended >= 0:
                         select.select([ended], [], [], max(0.005, wait))
@@ -600,6 +626,8 @@ class _Streamer:
         elif do == "hang":
             while True:
                 time.sleep(1)
+        elif do == "pause":  # waits without spinning, as a process waiting for a core on a loaded machine
+            time.sleep(float(spec.get("seconds", 1.0)))
         elif do == "memory":
             raise MemoryError
         elif do == "recursion":

@@ -327,18 +327,24 @@ class Sandbox:
         define = self._names["defineName"]
         # WeChat wraps every module (source or compiled) in define("x.js", function(require, module, exports,
         # window, document, ...)) and passes only the first three: browser globals are undefined in a module.
-        self._module_params = ", ".join(WECHAT_MODULE_PARAMS if self.platform == "wx" else WECHAT_MODULE_PARAMS[:3])
+        # The module's own code runs in a function of its own inside that wrapper: WeChat's build compiles `const
+        # self = this` to `var` (es6 to es5), which may redeclare a wrapper parameter; a nested scope may too.
+        wechat = self.platform == "wx"
+        self._module_params = ", ".join(WECHAT_MODULE_PARAMS if wechat else WECHAT_MODULE_PARAMS[:3])
+        opening, closing = ("return (function () {", "\n}).call(this);") if wechat else ("", "")
         self.engine.begin_turn()
         for path in sorted(self.bundle.files):
             if not path.endswith(".js"):
                 continue
             module_source = to_commonjs(self.bundle.read_text(path))  # ES modules, as the platforms' babel
-            if module_source.line1_shift:
-                self._line1_offsets[path] = module_source.line1_shift
+            shift = module_source.line1_shift + len(opening)
+            if shift:
+                self._line1_offsets[path] = shift
             if path in FRAMEWORK_FILES:  # its frames would pass for the framework's and be dropped from evidence
                 res = CallResult(Outcome.ERROR, error=JSError("SyntaxError", "the file name is reserved"))
             else:
-                res = self.engine.define_module(define, path, self._module_params, module_source.code)
+                res = self.engine.define_module(define, path, self._module_params,
+                                                opening + module_source.code + closing)
             if not res.ok:
                 if res.outcome.is_limit:
                     self._record(BudgetEvent(**self._ev(), budget=res.outcome.value, detail=f"while defining {path}"))
@@ -422,7 +428,7 @@ class Sandbox:
         opts = call.options
         op = call.spec.name if call.spec else call.name
         res = self.router.navigate(op, opts.get("url"), opts.get("delta", 1) if op == "navigateBack" else 1)
-        self._apply_route(op, res)
+        self._apply_route(op, res, opener=call.call_id)
         return res.ok, res.detail, 0
 
     # ---- scheduling ----------------------------------------------------------------------------------------------
@@ -451,7 +457,9 @@ class Sandbox:
             return usages(route)
         return []
 
-    def _apply_route(self, op: str, res: RouteResult) -> None:
+    def _apply_route(self, op: str, res: RouteResult, opener: int | None = None) -> None:
+        """Record a routing decision and schedule its page operations; ``opener``: the app's call that opened the
+        page (its event channel, e.g. navigateTo's success res.eventChannel, reaches the page)."""
         self._record(
             NavigationEvent(
                 **{**self._ev(), "page": res.from_route},
@@ -471,7 +479,7 @@ class Sandbox:
             if page_op["op"] == "unload" and self.view is not None:
                 self.view.drop_page(int(page_op["pageId"]))
             if page_op["op"] == "create":
-                page_op = {**page_op, "components": self._components_for(page_op["route"])}
+                page_op = {**page_op, "components": self._components_for(page_op["route"]), "opener": opener}
             ops.append(page_op)
         self._schedule(0, "pages", {"ops": ops}, label=f"{op} {res.to_route}")
         if res.created is not None:

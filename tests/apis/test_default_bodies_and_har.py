@@ -104,3 +104,41 @@ def test_a_har_that_is_not_json(tmp_path):
     path.write_text("{", encoding="utf-8")
     with pytest.raises(MockError, match="invalid JSON"):
         load_mock_file(path)
+
+
+UNICLOUD_CLIENT = """
+// what the uniCloud client bundled in a uni-app build's common/vendor.js does (Alibaba Cloud space)
+function call(method, params) {
+  return new Promise((resolve, reject) => g.request({
+    url: 'https://api.bspapp.com/client', method: 'POST', dataType: 'json',
+    data: { method, params: JSON.stringify(params), spaceId: 'space-1', timestamp: Date.now() },
+    complete: (e) => {
+      if (!e.statusCode || e.statusCode >= 400) return reject(new Error('SYS_ERR'));
+      const o = e.data;
+      if (o.error) return reject(new Error(o.error.message));
+      o.result = o.data; delete o.data; resolve(o);
+    } }));
+}
+call('serverless.auth.user.anonymousAuthorize', {})
+  .then((t) => { if (!(t.result && t.result.accessToken)) throw new Error('获取accessToken失败'); })
+  .then(() => call('serverless.function.runtime.invoke', { functionTarget: 'get_label', functionArgs: {} }))
+  .then((res) => log('labels', res.result.data.list.length))
+  .catch((err) => log('rejected', err.message));
+"""
+
+
+def test_unicloud_requests_get_a_token_and_a_function_answer():
+    run = run_js(UNICLOUD_CLIENT, platform="wx")
+    assert run.logs == ["labels 0"]
+    assert {e.api for e in run.trace.api_calls()} >= {"request"}
+
+
+def test_the_shaped_body_answers_with_the_success_code_the_code_expects():
+    # uni-imooc-news resolves only `200 === e.result.code`; hangzhouTong2's services test `res.code === 20000`
+    assert default_body("shaped", ["200===e.result.code?t(e.result):r(e.result)"])["code"] == 200
+    texts = ["if (res.code === 20000) ok(); if (res.code == 401) login();", "if (r.code !== 20000) fail()"]
+    assert default_body("shaped", texts)["code"] == 20000
+    assert default_body("shaped", ["if (res.code === 401) relogin()"])["code"] == 0  # error codes never win
+    run = run_js("g.request({ url: 'https://api.example.com/x', success: (r) => log(r.data.code) });"
+                 "function ok(e) { return 200 === e.code }")
+    assert run.logs == ["200"]

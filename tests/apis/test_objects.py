@@ -202,7 +202,7 @@ def test_cloud_calls_are_network_use_with_plausible_results(js):
     r = js("""
         wx.cloud.init({ env: 'prod-1', traceUser: true });
         wx.getLocation({ type: 'gcj02', success: (loc) => {
-          wx.cloud.callFunction({ name: 'track', data: { lat: loc.latitude } }).then((res) => log('fn', JSON.stringify(res.result)));
+          wx.cloud.callFunction({ name: 'track', data: { lat: loc.latitude } }).then((res) => log('fn', res.result.code, res.result.data.list.length));
           const db = wx.cloud.database();
           const _ = db.command;
           db.collection('orders').where({ total: _.gt(10).and(_.lt(99)), lng: loc.longitude }).limit(5).get()
@@ -213,13 +213,44 @@ def test_cloud_calls_are_network_use_with_plausible_results(js):
         } });
     """, platform="wx", app={"permission": {"scope.userLocation": {"desc": "d"}},
                              "requiredPrivateInfos": ["getLocation"]})
-    assert sorted(r.logs) == sorted(["fn {}", "get 0", "add string", "update 1", "up cloud://"])
+    # a cloud function answers like the app's backend: the default body of a request (bodies.py)
+    assert sorted(r.logs) == sorted(["fn 0 0", "get 0", "add string", "update 1", "up cloud://"])
     flows = {(f.sink_api, f.source_kind, f.destination) for f in r.flows()}
     assert ("cloud.callFunction", "latitude", "wx.cloud") in flows
     assert ("CloudCollection.where", "longitude", "wx.cloud") in flows
     called = {e.called_as for e in r.trace.api_calls()}
     assert {"wx.cloud.callFunction", "wx.cloud.database", "CloudCollection.get", "CloudCollection.add",
             "CloudDocument.update", "wx.cloud.uploadFile"} <= called
+
+
+def test_cloud_storage_answers_an_entry_per_file(js):
+    # the WeChat demo reads res.fileList[0].tempFileURL of the file it asked for
+    r = js("""
+        wx.cloud.getTempFileURL({ fileList: ['cloud://release-b86096.7265-release-b86096-1258211818/a.jpeg'],
+          success: (res) => log('url', res.fileList[0].tempFileURL.endsWith('/a.jpeg'), res.fileList[0].status) });
+        new wx.cloud.Cloud({ resourceEnv: 'x' }).deleteFile({ fileList: ['cloud://x/b.png'] })
+          .then((res) => log('deleted', res.fileList.length, res.fileList[0].fileID));
+    """, platform="wx")
+    assert sorted(r.logs) == ["deleted 1 cloud://x/b.png", "url true 0"]
+    assert {e.api for e in r.trace.of_kind("flow")} <= {"cloud.getTempFileURL"}
+
+
+def test_alipay_cloud_context_calls_are_network_use(js):
+    # an Alipay cloud project (my.cloud.createCloudContext in App.onLaunch, kept on `my` for the pages)
+    r = js("""
+        const context = my.cloud.createCloudContext({ env: 'env-00jx4k03swkv' });
+        context.init({ env: 'env-00jx4k03swkv' });
+        my.fncontext = context;
+        my.getLocation({ success: (loc) => {
+          my.fncontext.callFunction({ name: 'getItemByFileId', data: { lat: loc.latitude } })
+            .then((res) => log('fn', res.result.message.info_pic));
+          context.uploadFile({ cloudPath: 'a.png', filePath: 'https://resource/a.png' }).then((res) => log('up', typeof res.fileID));
+        } });
+    """, platform="my")
+    assert sorted(r.logs) == ["fn undefined", "up string"]  # res.result.message.info_pic: the shaped body
+    flows = {(f.sink_api, f.source_kind, f.destination) for f in r.flows()}
+    assert ("MyCloudContext.callFunction", "latitude", "my.cloud") in flows
+    assert not [e for e in r.trace.api_calls() if e.outcome == "unknown"]
 
 
 def test_catalogue_refuses_inconsistent_objects():
@@ -239,3 +270,44 @@ def test_catalogue_refuses_inconsistent_objects():
                                            {"name": "cloud.init", "category": "base", "kind": "sync"}]})
     with pytest.raises(ValidationError, match="not a name"):
         Catalogue.model_validate({"apis": [{"name": "a.b.c", "category": "base", "kind": "sync"}]})
+
+
+def test_alipay_page_apis_real_apps_call(js):
+    # calls from public Alipay projects: a page that forbids pull-down, a date picker, a chat page leaving its socket
+    r = js("""
+        my.setCanPullDown({ canPullDown: false });
+        my.datePicker({ format: 'yyyy-MM-dd', currentDate: '2024-01-01', success: (res) => log('date', res.date.length) });
+        my.onSocketMessage(() => {});
+        my.offSocketMessage();
+        my.offSocketOpen();
+    """, platform="my")
+    assert r.logs == ["date 10"]
+    assert not [e.called_as for e in r.trace.api_calls() if e.outcome == "unknown"]
+
+
+def test_douyin_demo_apis(js):
+    # calls of the Douyin official API demo that the catalogue lacked: each is known, returns its object or result
+    r = js("""
+        const env = tt.getEnvInfoSync();
+        log('env', env.microapp.envType, typeof env.common.USER_DATA_PATH);
+        tt.performance.mark('bytedance');
+        log('entries', tt.performance.getEntriesByName('bytedance').length);
+        const obs = tt.performance.createObserver((list) => {});
+        obs.observe({ entryTypes: ['paint'] });
+        const rec = tt.createMediaRecorder(null, { fps: 30 });
+        rec.on('start', () => {});
+        rec.onStart(() => {}); rec.onStop((res) => {}); rec.onError(() => {}); rec.offStop();
+        rec.start().then(() => log('recording'));
+        const stream = tt.createEffectCameraStream(this);
+        stream.on('play', () => {});
+        stream.onRequest(() => {}); stream.onPlay(() => {}); stream.offPlay();
+        tt.onLocationChangeError(() => {}); tt.offLocationChangeError();
+        tt.onWindowResize(() => {}); tt.offWindowResize();
+        tt.getSavedFileList({ success: (res) => log('saved', res.fileList.length) });
+        tt.checkFollowState({ success: (res) => log('follows', res.result) });
+        log('over', tt.canIPutStuffOverComponent('video'));
+        tt.navigateToScene({ scene: 'sidebar' });
+    """, platform="tt")
+    assert sorted(r.logs) == sorted(["env production string", "entries 0", "over true", "recording", "saved 0",
+                                     "follows false"])
+    assert not [e.called_as for e in r.trace.api_calls() if e.outcome == "unknown"]

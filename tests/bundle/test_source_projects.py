@@ -119,3 +119,64 @@ def test_alipay_fixture_runs_its_npm_modules(engine_name):
         page.tap("onAdd")
         assert page.data["notes"] == [{"id": 1, "label": "001 blue"}]
         mp.assert_no_errors()
+
+
+TS_PAGE = """import type { Card } from '../../utils/types';
+import { type Level, fmt } from '../../utils/fmt';
+
+interface PageData { count: number; label?: string }
+type Handler = (e: any) => void;
+enum Tier { Free, Pro = 5, Max }
+const enum Mode { On = 'on' }
+declare const __DEV__: boolean;
+
+abstract class Base<T> implements Card {
+  protected abstract name(): string;
+  constructor(private readonly start: number, public tag?: string) {}
+  total!: number;
+  processInstance?(instance: Card, deltaTime: number): void;
+  bump<U extends number>(n: U): number { return this.start + (n as number); }
+}
+class Counter extends Base<number> {
+  name(): string { return 'counter'; }
+}
+
+Page({
+  data: { count: 0 } as PageData,
+  onLoad(this: any, q: Record<string, string>): void {
+    const c = new Counter(40, 'x');
+    const lvl: Level = 'high';
+    this.setData({ count: c.bump<number>(2), label: fmt(lvl)!, tier: Tier[Tier.Max], max: Tier.Max,
+                   mode: Mode.On, tag: c.tag });
+  },
+  onTap(e: WechatMiniprogram.TouchEvent): void {
+    const h: Handler = () => this.setData({ count: (this.data as PageData).count + 1 });
+    h(e);
+  },
+});
+"""
+
+
+def test_typescript_projects_run_as_the_developer_tools_compile_them(tmp_path, engine_name):
+    # a TypeScript project (Douyin/WeChat templates): only .ts files, compiled by the tools to .js line for line
+    root = _write(tmp_path / "ts", {
+        "app.json": json.dumps({"pages": ["pages/index/index"]}),
+        "app.ts": "App<IAppOption>({ globalData: {} as Record<string, unknown> });",
+        "typings/index.d.ts": "interface IAppOption { globalData: object }",
+        "utils/types.ts": "export interface Card { total: number }",
+        "utils/fmt.ts": "export type Level = 'low' | 'high';\nexport function fmt(l: Level): string { return `L:${l}`; }",
+        "pages/index/index.ts": TS_PAGE,
+        "pages/index/index.ttml": "<view bindtap='onTap'>{{count}}</view>",
+    })
+    bundle = load_bundle(root)
+    assert {"app.js", "pages/index/index.js", "utils/fmt.js"} <= set(bundle.files)
+    assert "typings/index.js" not in bundle.files
+    js = bundle.read_text("pages/index/index.js")
+    assert js.count("\n") == TS_PAGE.count("\n") and "interface" not in js
+    with MiniProgram(root, engine=engine_name) as mp:
+        page = mp.launch()
+        assert page.data["count"] == 42 and page.data["label"] == "L:high"
+        assert (page.data["tier"], page.data["max"], page.data["mode"], page.data["tag"]) == ("Max", 6, "on", "x")
+        page.tap("onTap")
+        assert page.data["count"] == 43
+        mp.assert_no_errors()

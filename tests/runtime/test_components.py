@@ -111,3 +111,41 @@ def test_alipay_component_lifecycles_and_props_callbacks(engine_name):
     lines = console_lines(trace)
     assert lines[:3] == ["onInit 满减", "mixin didMount", "didMount"]
     assert "picked coupon-1" in lines and "didUnmount" in lines
+
+
+def test_behavior_definition_filter_rewrites_the_definition(engine_name):
+    # the computed-properties helper of a Douyin UI library: its Behavior's definitionFilter adds a method and
+    # observers to every component that uses it, and its attached() calls that method
+    computed = """export default Behavior({
+      lifetimes: { attached() { this.initComputed() } },
+      definitionFilter(defFields) {
+        const { computed = {} } = defFields
+        const observers = Object.keys(computed).reduce((acc, name) => ({
+          ...acc, ['**']: function () {
+            const v = computed[name].call(this, this.data)
+            if (v !== this.data[name]) this.setData({ [name]: v })
+          } }), {})
+        Object.assign((defFields.observers = defFields.observers || {}), observers)
+        Object.assign((defFields.methods = defFields.methods || {}), {
+          initComputed() { Object.keys(computed).forEach((n) => this.setData({ [n]: computed[n].call(this, this.data) })) },
+        })
+      },
+    })"""
+    page = """import computedBehavior from '../../helpers/computed'
+    Component({
+      behaviors: [computedBehavior],
+      data: { n: 2 },
+      computed: { double(data) { return data.n * 2 } },
+      methods: {
+        onShow() { console.log('double', this.data.double) },
+        bump() { this.setData({ n: 5 }); console.log('double', this.data.double) },
+      },
+    })"""
+    bundle = make_bundle({"pages/p/p": page}, extra={"helpers/computed.js": computed})
+    with Sandbox(bundle, engine=engine_name) as sb:
+        sb.launch()
+        sb.run()
+        sb.tap("bump")
+        trace = sb.finish()
+    assert not trace.of_kind("error"), [e.message for e in trace.of_kind("error")]
+    assert console_lines(trace) == ["double 4", "double 10"]

@@ -139,3 +139,28 @@ def test_app_hide_show_and_page_hooks(engine_name):
         ["refresh", "bottom", "share from menu", "App.onHide", "App.onShow"] == lines[-5:]
     share = [e for e in trace.of_kind("note") if e.code == "share-payload"]
     assert share and share[0].data["path"] == "/pages/a/a?ref=1"
+
+
+def test_navigate_to_links_event_channels(engine_name):
+    # the opener passes data with res.eventChannel.emit in navigateTo's success (as real Alipay/WeChat apps do) and
+    # listens with `events`; the opened page talks back through getOpenerEventChannel()
+    opener = """Page({
+      go() {
+        tt.navigateTo({ url: '/pages/b/b', events: { fromB: (d) => console.log('A got', d.ok) },
+          success: (res) => res.eventChannel.emit('indexData', { data: '3' }) });
+      },
+    })"""
+    opened = """Page({
+      onLoad() {
+        const ch = this.getOpenerEventChannel();
+        ch.on('indexData', (d) => console.log('B got', d.data));
+        ch.emit('fromB', { ok: true });
+      },
+    })"""
+
+    def steps(sb):
+        sb.tap("go")
+
+    trace = run_pages({"pages/a/a": opener, "pages/b/b": opened}, engine=engine_name, steps=steps)
+    assert console_lines(trace) == ["A got true", "B got 3"]
+    assert not trace.of_kind("error")

@@ -77,3 +77,13 @@ def test_require_async_and_animate(engine_name):
             "} })")
     trace = run_pages({"pages/a/a": page}, engine=engine_name, platform="wx", extra={"utils/u.js": "module.exports = { v: 7 }"})
     assert console_lines(trace) == ["async 7", "missing ./missing.js", "animated"]
+
+
+def test_wechat_modules_may_name_the_wrappers_browser_globals(engine_name):
+    # the official demo's compiled components start `const globalThis = this; const self = this` (WeChat's build
+    # turns const into var, so redeclaring the wrapper's `self` parameter is no error there)
+    util = "const globalThis = this; const\n  self = this\nmodule.exports = { kind: typeof self, window: typeof window }"
+    page = "const u = require('../../utils/u.js');\nPage({ onLoad() { console.log(u.kind, u.window) } })"
+    trace = run_pages({"pages/a/a": page}, engine=engine_name, platform="wx", extra={"utils/u.js": util})
+    assert not trace.of_kind("error"), [e.message for e in trace.of_kind("error")]
+    assert console_lines(trace) == ["object undefined"]

@@ -65,6 +65,7 @@
   var timers = create(null);
   var timerSeq = 0;
   var pending = create(null); // call id -> {cbs, resolve, reject, api}
+  var channels = create(null); // navigateTo call id -> {opener, page}: the event channels it links
   var callSeq = 0;
   var objects = create(null); // object id -> {obj, listeners}
   var apiListeners = create(null); // api id -> [fn]
@@ -902,11 +903,12 @@
         continue;
       }
       var path = parsePath(ks[i]);
-      var old = kind === 'component' ? getPath(inst.data, path) : undefined;
+      var observed = kind === 'component' || inst.__observers; // components, and pages built with Component()
+      var old = observed ? getPath(inst.data, path) : undefined;
       setPath(inst.data, path, jsonClone(v));
       push(changed, { key: ks[i], path: path, old: old });
     }
-    if (kind === 'component') runObservers(inst, changed);
+    if (kind === 'component' || inst.__observers) runObservers(inst, changed);
   }
 
   // ---- host objects (tasks, contexts, managers, ads) and the API surface -----------------------------------
@@ -1078,6 +1080,7 @@
       sent = arrSlice(args);
       sent[0] = readOptions(first);
     }
+    if (target.id === 'navigateTo') channels[cid] = makeChannelPair(first && typeof first === 'object' ? first.events : null);
     var payload = { cid: cid, cbs: sc.names, kind: kind, args: sent }; // args last: a cut leaves the rest whole
     var where = HERE;
     if (target.oid) { payload.oid = target.oid; payload.method = target.method; }
@@ -1105,9 +1108,12 @@
 
   function complete(cid, ok, res) {
     var entry = pending[cid];
+    var channel = channels[cid];
+    if (channel) delete channels[cid];
     if (!entry) return;
     delete pending[cid];
     res = reviveObjects(res, 0);
+    if (channel && ok && res !== null && typeof res === 'object') res.eventChannel = channel.opener;
     if (entry.resolve) {
       if (ok) entry.resolve(res); else entry.reject(res);
       return;
@@ -1354,7 +1360,7 @@
     selectAllComponents: function (sel) { return selectComponents(this, sel); },
     createSelectorQuery: function () { var q = global[platform].createSelectorQuery; return q ? q() : undefined; },
     createIntersectionObserver: function (a, b) { var c = global[platform].createIntersectionObserver; return c ? c(this, a, b) : undefined; },
-    getOpenerEventChannel: function () { return this.__channel || makeEventChannel(); },
+    getOpenerEventChannel: function () { return this.__channel || (this.__channel = makeEventChannel()); },
     getTabBar: function () { return null; },
     animate: animateMethod,
     clearAnimation: clearAnimationMethod
@@ -1375,17 +1381,42 @@
     getRelationNodes: function () { return []; }
   });
 
-  function makeEventChannel() {
-    var listeners = create(null);
+  // An event channel: on/once/off register this side's listeners, emit fires the other side's (a lone channel
+  // talks to itself). navigateTo links two: the opener's (success res.eventChannel, its `events` option) and the
+  // opened page's (getOpenerEventChannel()).
+  function makeEventChannel(own, other) {
+    var listeners = own || create(null);
+    var peer = other || listeners;
+    function add(name, fn, once) {
+      if (typeof fn !== 'function') return;
+      (listeners[name] || (listeners[name] = [])); push(listeners[name], { fn: fn, once: once });
+    }
     return freeze({
-      on: function (name, fn) { (listeners[name] || (listeners[name] = [])); push(listeners[name], fn); },
-      once: function (name, fn) { (listeners[name] || (listeners[name] = [])); push(listeners[name], fn); },
-      off: function (name) { delete listeners[name]; },
+      on: function (name, fn) { add(name, fn, false); },
+      once: function (name, fn) { add(name, fn, true); },
+      off: function (name, fn) {
+        if (fn === undefined) { delete listeners[name]; return; }
+        var list = listeners[name] || [];
+        for (var i = list.length - 1; i >= 0; i--) if (list[i].fn === fn) arrSplice(list, i, 1);
+      },
       emit: function (name, data) {
-        var list = listeners[name]; if (!list) return;
-        for (var i = 0; i < list.length; i++) invoke(list[i], undefined, [data], 'EventChannel');
+        var list = peer[name]; if (!list) return;
+        var copy = arrSlice(list);
+        for (var i = 0; i < copy.length; i++) {
+          if (copy[i].once) { var at = arrIndexOf(list, copy[i]); if (at !== -1) arrSplice(list, at, 1); }
+          invoke(copy[i].fn, undefined, [data], 'EventChannel');
+        }
       }
     });
+  }
+  function makeChannelPair(events) {
+    var openerSide = create(null), pageSide = create(null);
+    var opener = makeEventChannel(openerSide, pageSide);
+    if (events && typeof events === 'object') {
+      var ek = keys(events);
+      for (var i = 0; i < ek.length; i++) opener.on(ek[i], events[ek[i]]);
+    }
+    return { opener: opener, page: makeEventChannel(pageSide, openerSide) };
   }
 
   function selectComponents(page, sel) {
@@ -1407,7 +1438,7 @@
             'onUploadDouyinVideo', 'onLiveMount'];
   }
 
-  function createPage(route, query, pageId, components) {
+  function createPage(route, query, pageId, components, opener) {
     if (!pageDefs[route]) loadAs('page', route, route + '.js');
     var def = pageDefs[route];
     var inst = create(pageProto);
@@ -1442,6 +1473,7 @@
     defineProperty(inst, 'route', { value: route, enumerable: true });
     defineProperty(inst, '__route__', { value: route });
     defineProperty(inst, '__pageId', { value: pageId });
+    if (opener && channels[opener]) defineProperty(inst, '__channel', { value: channels[opener].page });
     inst.options = query;
     pagesById[pageId] = inst;
     push(stack, inst);
@@ -1503,7 +1535,31 @@
     for (var i = 0; i < list.length; i++) fn(list[i]);
   }
 
+  // Behavior definitionFilter (WeChat): a behavior may rewrite the definition of the component that uses it (add
+  // methods, observers: computed-property helpers do) before the definitions are merged. The filters work on a
+  // copy, so a definition is filtered afresh for each instance.
+  function filteredDefinition(options) {
+    var list = options.behaviors;
+    if (!isArray(list)) return options;
+    var filters = [];
+    for (var i = 0; i < list.length; i++) {
+      var b = list[i];
+      if (b && b.__behavior && typeof b.options.definitionFilter === 'function') push(filters, b.options);
+    }
+    if (!filters.length) return options;
+    var def = {};
+    copyOwn(options, def);
+    var objs = ['methods', 'observers', 'lifetimes', 'pageLifetimes', 'data', 'properties'];
+    for (var k = 0; k < objs.length; k++) {
+      var v = def[objs[k]];
+      if (v && typeof v === 'object' && !isArray(v)) { def[objs[k]] = {}; copyOwn(v, def[objs[k]]); }
+    }
+    for (var f = 0; f < filters.length; f++) invoke(filters[f].definitionFilter, filters[f], [def, []], 'Behavior.definitionFilter');
+    return def;
+  }
+
   function mergeComponentOptions(options) {
+    options = filteredDefinition(options || {});
     var chain = flattenBehaviors(options, [], 0);
     push(chain, options);
     var out = { data: {}, properties: create(null), methods: create(null), lifetimes: create(null),
@@ -1804,7 +1860,7 @@
       for (var i = 0; i < ops.length; i++) {
         var op = ops[i];
         var inst = pagesById[op.pageId];
-        if (op.op === 'create') created = createPage(op.route, op.query || {}, op.pageId, op.components);
+        if (op.op === 'create') created = createPage(op.route, op.query || {}, op.pageId, op.components, op.opener);
         else if (!inst) continue;
         else if (op.op === 'hide') hidePage(inst);
         else if (op.op === 'show') showPage(inst);
