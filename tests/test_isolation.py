@@ -26,7 +26,7 @@ from mpsandbox.review.gather import run_limits, walk_budgets
 from mpsandbox.review.policy import resolve_policy
 from mpsandbox.runtime.isolation import TEST_FAULT_ENV, ProcessLimits, run_walk
 from mpsandbox.runtime.sandbox import RunLimits, Sandbox, summarize
-from mpsandbox.runtime.trace import Frame, clip
+from mpsandbox.trace import Frame, clip
 
 ROOT = Path(__file__).resolve().parents[1]
 STORE = ROOT / "fixtures" / "bundles" / "douyin-store"

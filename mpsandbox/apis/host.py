@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Literal, Protocol
 
 from pydantic import ValidationError
 
-from ..runtime.trace import VIEW_LOAD_API, ApiCallEvent, CapEvent, FlowEvent, NoteEvent, PermissionEvent
+from ..trace import VIEW_LOAD_API, ApiCallEvent, CapEvent, FlowEvent, NoteEvent, PermissionEvent
 from .bodies import default_body
 from .canary import BINARY_KEY, CANARY_KINDS, MAX_DECODED_TEXT, CanaryRegistry
 from .sink_digest import sink_event

@@ -15,7 +15,7 @@ import json
 import weakref
 from typing import Any
 
-from ..runtime.trace import SinkEvent, SourceRead
+from ..trace import SinkEvent, SourceRead
 from .canary import Canary, CanaryRegistry, Hit
 
 EXCERPT_CHARS = 300

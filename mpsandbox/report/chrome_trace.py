@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable
 
-from ..runtime.trace import Trace
+from ..trace import Trace
 
 MAX_EVENTS = 200_000
 MIN_TURN_US = 10.0

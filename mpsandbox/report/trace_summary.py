@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from ..runtime.trace import RunStats, Trace
+from ..trace import RunStats, Trace
 
 MAX_LINES = 12
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..apis.catalogue import Catalogue
-from ..runtime.trace import Trace
+from ..trace import Trace
 
 
 @dataclass

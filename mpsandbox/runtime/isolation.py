@@ -38,7 +38,7 @@ from pydantic_core import to_json
 from .engine import EngineUnavailable
 from .environment import Environment
 from .sandbox import RunLimits, Sandbox
-from .trace import Event, NoteEvent, RunEnd, RunStats, Trace, Turn, clip
+from ..trace import Event, NoteEvent, RunEnd, RunStats, Trace, Turn, clip
 from .walker import PageView, WalkBudgets, Walker, WalkLog, WalkResult, _launch_to_ready
 
 ISOLATION_AVAILABLE = hasattr(os, "fork") and sys.platform.startswith("linux")

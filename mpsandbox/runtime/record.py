@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .record_size import event_bytes, turn_bytes
-from .trace import CapEvent, Trace
+from ..trace import CapEvent, Trace
 
 KEPT_KINDS = frozenset({"flow", "permission", "budget", "cap"})
 MAX_CAP_PLACES = 200  # distinct (cap, place) events; past it they merge into one place "(other)"

@@ -34,7 +34,7 @@ from .view.sinks import ViewSink
 from .view.tree import Element
 from .environment import Environment, TurnClock, bundle_digest
 from .stacks import FRAMEWORK_FILE_OF, FRAMEWORK_FILES, bundle_frames
-from .trace import (
+from ..trace import (
     VIEW_LOAD_API,
     ApiCallEvent,
     ApiCompleteEvent,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .engine.base import decode_frames
-from .trace import Frame
+from ..trace import Frame
 
 # The framework and the engine's bridge are evaluated under names a platform's own code has: a bundle reads them in
 # its stacks. Each holds "//", which no bundle path can (bundle/archive.py drops empty path parts), so no bundle

@@ -26,7 +26,7 @@ from ..apis.host import ApiHost
 from ..apis.mocks import MockConfig, UserMock
 from .environment import Environment, bundle_digest
 from .sandbox import RunLimits, Sandbox
-from .trace import BudgetEvent, NoteEvent, RunStats, Trace
+from ..trace import BudgetEvent, NoteEvent, RunStats, Trace
 from .view.events import form_values, interactive
 from .view.expr import ExprError, NotConstant, constant_value, split_mustache
 

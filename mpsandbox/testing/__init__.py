@@ -22,7 +22,7 @@ from ..apis.host import ApiHost
 from ..apis.mocks import MockConfig, load_mock_file
 from ..runtime.environment import Environment
 from ..runtime.sandbox import RunLimits, Sandbox
-from ..runtime.trace import ApiCallEvent, ErrorEvent, FlowEvent, Trace
+from ..trace import ApiCallEvent, ErrorEvent, FlowEvent, Trace
 
 STEP_MS = 5_000  # virtual time each interaction may take to settle
 

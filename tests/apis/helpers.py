@@ -8,7 +8,7 @@ from typing import Any
 
 from mpsandbox.apis.mocks import MockConfig
 from mpsandbox.runtime.sandbox import Sandbox
-from mpsandbox.runtime.trace import Trace
+from mpsandbox.trace import Trace
 
 from ..runtime.fakebundle import FakeBundle
 

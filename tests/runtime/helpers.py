@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Callable
 
 from mpsandbox.runtime.sandbox import RunLimits, Sandbox
-from mpsandbox.runtime.trace import Trace
+from mpsandbox.trace import Trace
 
 from .fakebundle import make_bundle
 

@@ -11,7 +11,7 @@ from mpsandbox.apis.devices import PROFILES
 from mpsandbox.bundle import load_bundle
 from mpsandbox.runtime.environment import Environment, bundle_digest, walk_seed
 from mpsandbox.runtime.sandbox import Sandbox
-from mpsandbox.runtime.trace import VIEW_LOAD_API
+from mpsandbox.trace import VIEW_LOAD_API
 from mpsandbox.runtime.walker import WalkBudgets, Walker
 
 from .fakebundle import make_bundle

@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from ...runtime.trace import Frame
+from ...trace import Frame
 from ..artifacts import Artifacts, RunArtifacts
 from ..model import Category, Evidence, Finding, Location, RuleInfo, Severity
 from ..policy import Policy

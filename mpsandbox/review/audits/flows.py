@@ -23,7 +23,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Iterable
 
-from ...runtime.trace import ApiCallEvent, SinkEvent, SourceRead, Trace
+from ...trace import ApiCallEvent, SinkEvent, SourceRead, Trace
 from ..artifacts import Artifacts, RunArtifacts
 from ..model import Evidence
 from .base import event_evidence

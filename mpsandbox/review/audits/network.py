@@ -7,7 +7,7 @@ from typing import Any, Iterable
 
 from ...apis.handlers import is_ip_or_local as _host_refuses
 from ...apis.urls import host_of, parse_url
-from ...runtime.trace import VIEW_LOAD_API
+from ...trace import VIEW_LOAD_API
 from ..artifacts import Artifacts, RunArtifacts
 from ..model import Evidence, Location, Severity
 from ..policy import Policy

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from ...apis.canary import CANARY_KINDS
-from ...runtime.trace import SourceRead
+from ...trace import SourceRead
 from ..artifacts import Artifacts, RunArtifacts
 from ..model import Severity
 from ..policy import Policy

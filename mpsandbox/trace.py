@@ -1,4 +1,5 @@
-"""The trace: everything a run did, as a pydantic model.
+"""The trace: everything a run did, as a pydantic model — the shared record on the ground floor: runtime writes
+it, apis records into it, review and report read it (none of them import each other for it).
 
 A trace holds only deterministic facts: the same bundle, seed, options and engine give the same trace byte for
 byte. Wall-clock figures live in :class:`RunStats`, outside the trace. Cost figures (``cpu_units``, memory) are
