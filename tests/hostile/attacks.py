@@ -431,8 +431,6 @@ BY_ID = {a.id: a for a in ATTACKS}
 # entry when its fix lands; xfail(strict=True) fails the suite while a fixed attack is still listed.
 XFAIL: dict[str, str] = {
     # Two engines
-    "te-atomics": "neither engine has Atomics (parity), devices do: the wasm build has no threads, so Atomics is"
-                  " left out of both; a bundle that leaks only where Atomics exists is approved",
     "te-caught-oom@wasm": "wasm memory accounting: a caught out-of-memory leaves no memory-limit record (the walk's"
                           " peak reads 0.5 MB)",
     "nv-unmetered-builtin@native": "(slow) a builtin the CPU count does not see: each tick stays under the turn's"

@@ -111,6 +111,23 @@ def test_nothing_the_bundle_reads_names_the_sandbox(engine_name):
     assert not SANDBOX_WORDS.search(text), SANDBOX_WORDS.search(text)
 
 
+def test_atomics_is_there_as_on_devices(engine_name):
+    page = """Page({ onLoad() {
+      const a = new Int32Array(4); Atomics.add(a, 1, 5); Atomics.sub(a, 1, 2); Atomics.compareExchange(a, 1, 3, 9);
+      Atomics.or(a, 2, 6); Atomics.and(a, 2, 3); Atomics.xor(a, 2, 1);
+      const out = [typeof Atomics, Object.prototype.toString.call(Atomics), a[1], Atomics.load(a, 2),
+                   Atomics.exchange(a, 3, 7), Atomics.store(a, 3, 8), a[3], Atomics.notify(a, 0), Atomics.isLockFree(4),
+                   String(Atomics.add).includes('[native code]')];
+      for (const bad of [() => Atomics.wait(a, 0, 0), () => Atomics.add(new Float64Array(1), 0, 1),
+                         () => Atomics.load(a, 9)]) {
+        try { bad(); out.push('no error') } catch (e) { out.push(e.name) }
+      }
+      console.log(out.join(' '));
+    } })"""
+    (line,) = console_lines(run_pages({"pages/p/p": page}, engine=engine_name))
+    assert line == "object [object Atomics] 9 3 0 8 8 0 true true TypeError TypeError RangeError"
+
+
 def test_system_info_is_a_real_devices_on_each_platform():
     for platform, name in (("tt", "getSystemInfoSync"), ("wx", "getSystemInfoSync"), ("my", "getSystemInfoSync")):
         page = f"Page({{ onLoad() {{ console.log(JSON.stringify({platform}.{name}())) }} }})"

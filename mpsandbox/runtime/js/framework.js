@@ -2032,6 +2032,60 @@
     };
   }
 
+  // ---- globals a device's engine has ------------------------------------------------------------------------
+  // The engines leave Atomics out (csrc/shim.c: the same globals on both; the wasm build has no threads). Devices'
+  // engines have it, so a bundle could test for it to tell the sandbox apart: it comes back here, working on
+  // ordinary integer typed arrays (there is no memory to share; wait cannot block, as on a page's main thread).
+  function installDeviceGlobals() {
+    var RangeErr = RangeError;
+    function isTarget(v) { return v !== null && (typeof v === 'object' || typeof v === 'function'); }
+    function put(obj, name, value) {
+      defineProperty(obj, name, { value: value, writable: true, configurable: true, enumerable: false });
+    }
+    if (typeof global.Atomics !== 'object') {
+      var TypedArray = getPrototypeOf(Int8Array);
+      var taTag = getOwnPropertyDescriptor(TypedArray.prototype, RealSymbol.toStringTag).get;
+      var INTS = { Int8Array: 1, Uint8Array: 1, Int16Array: 1, Uint16Array: 1, Int32Array: 1, Uint32Array: 1,
+                   BigInt64Array: 1, BigUint64Array: 1 };
+      var slot = function (a, i) {
+        var kind = isTarget(a) ? apply(taTag, a, []) : undefined;
+        if (!hasOwn(INTS, kind)) throw new RealTypeError('Atomics operations need an integer typed array');
+        var n = +i;
+        var idx = numIsNaN(n) ? 0 : (n < 0 ? -floor(-n) : floor(n));
+        if (idx < 0 || idx >= a.length) throw new RangeErr('out-of-bound access');
+        return idx;
+      };
+      var rmw = function (name, op) {
+        return named(name, function (a, i, v) {
+          var k = slot(a, i), old = a[k];
+          a[k] = op(old, v);
+          return old;
+        });
+      };
+      var AT = {};
+      put(AT, 'add', rmw('add', function (x, v) { return x + v; }));
+      put(AT, 'sub', rmw('sub', function (x, v) { return x - v; }));
+      put(AT, 'and', rmw('and', function (x, v) { return x & v; }));
+      put(AT, 'or', rmw('or', function (x, v) { return x | v; }));
+      put(AT, 'xor', rmw('xor', function (x, v) { return x ^ v; }));
+      put(AT, 'exchange', rmw('exchange', function (x, v) { return v; }));
+      put(AT, 'compareExchange', named('compareExchange', function (a, i, expected, replacement) {
+        var k = slot(a, i), old = a[k];
+        var probe = new a.constructor(1);
+        probe[0] = expected;
+        if (old === probe[0]) a[k] = replacement;
+        return old;
+      }));
+      put(AT, 'load', named('load', function (a, i) { return a[slot(a, i)]; }));
+      put(AT, 'store', named('store', function (a, i, v) { var k = slot(a, i); a[k] = v; return a[k]; }));
+      put(AT, 'isLockFree', named('isLockFree', function (size) { return size === 1 || size === 2 || size === 4 || size === 8; }));
+      put(AT, 'wait', named('wait', function () { throw new RealTypeError('Atomics.wait cannot be called in this context'); }));
+      put(AT, 'notify', named('notify', function (a, i) { slot(a, i); return 0; }));
+      defineProperty(AT, RealSymbol.toStringTag, { value: 'Atomics', configurable: true });
+      put(global, 'Atomics', AT);
+    }
+  }
+
   // ---- what the bundle can read of the framework's functions --------------------------------------------------
   // A host's functions read as built-ins: Function.prototype.toString gives "function name() { [native code] }"
   // for the framework's functions (their source would name the sandbox), and the engine's non-standard fileName,
@@ -2072,6 +2126,7 @@
     }
     setAliases(jm['app.json']);
     installDynamicCodeGuards();
+    installDeviceGlobals();
     // stacks are evidence: the bundle may not reformat or shorten them
     try { defineProperty(E, 'prepareStackTrace', { value: undefined, writable: false, configurable: false }); } catch (_) {}
     try { defineProperty(E, 'stackTraceLimit', { value: 16, writable: false, configurable: false }); } catch (_) {}
