@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .artifacts import Artifacts, get
+from .audits.layout import laid_out, oversized_images, small_tap_targets, stretched_images
 from .model import ExperienceScore, Finding, ScoreCheck, ScoreGroup
 
 GROUPS: dict[str, tuple[str, float]] = {  # id -> (title, weight)
@@ -147,31 +148,11 @@ def _lazy_code_loading(art: Artifacts) -> tuple[float, str] | None:
 def _layout_count(find: Callable[[Artifacts], list[Any]], what: str) -> Callable[[Artifacts], tuple[float, str] | None]:
     """How many laid-out elements ``find`` reports, once the pages were laid out (--screenshots); else unscored."""
     def measure(art: Artifacts) -> tuple[float, str] | None:
-        from .audits.layout import laid_out
-
         if not laid_out(art):
             return None
         n = len(find(art))
         return float(n), f"{n} {what}"
     return measure
-
-
-def _small_taps(art: Artifacts) -> list[Any]:
-    from .audits.layout import small_tap_targets
-
-    return small_tap_targets(art)
-
-
-def _stretched(art: Artifacts) -> list[Any]:
-    from .audits.layout import stretched_images
-
-    return stretched_images(art)
-
-
-def _oversized(art: Artifacts) -> list[Any]:
-    from .audits.layout import oversized_images
-
-    return oversized_images(art)
 
 
 CHECKS: tuple[Check, ...] = (
@@ -192,12 +173,12 @@ CHECKS: tuple[Check, ...] = (
                                                                         "orphan-listener")),
     # experience
     Check("image-size", "performance", "Images no larger than 3x their box", 1, ("oversized-image",),
-          _layout_count(_oversized, "oversized image(s)"), 0, 3),
+          _layout_count(oversized_images, "oversized image(s)"), 0, 3),
     Check("pages-load", "experience", "Every page loads", 3, ("page-load-failure", "missing-page")),
     Check("tap-targets", "experience", "Tap targets at least 20 px", 1, ("small-tap-target",),
-          _layout_count(_small_taps, "tap target(s) under 20 px"), 0, 3),
+          _layout_count(small_tap_targets, "tap target(s) under 20 px"), 0, 3),
     Check("image-aspect", "experience", "Images keep their proportions", 1, ("image-aspect",),
-          _layout_count(_stretched, "stretched image(s)"), 0, 3),
+          _layout_count(stretched_images, "stretched image(s)"), 0, 3),
     Check("no-active-pseudo", "experience", "Tap feedback with hover-class, not :active", 1, (), _active_pseudo,
           0, 1),
     Check("no-early-prompts", "experience", "No permission prompt before it is needed", 2,

@@ -148,3 +148,11 @@ def run_audits(art: Artifacts, policy: Policy, only: Iterable[str] | None = None
             )
     findings.sort(key=lambda f: (-f.severity.rank, f.category, f.rule, f.fingerprint))
     return findings, broken
+
+
+def template_of(art: Artifacts, route: str) -> str:
+    """The bundle file of a page's template (route + .wxml/.ttml/.axml), or the route when there is none."""
+    for ext in (".wxml", ".ttml", ".axml"):
+        if route + ext in art.texts or route + ext in art.sizes:
+            return route + ext
+    return route

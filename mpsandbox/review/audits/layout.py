@@ -8,7 +8,7 @@ from typing import Any, Iterable, Iterator
 from ..artifacts import Artifacts
 from ..model import Evidence, Location, Severity
 from ..policy import Policy
-from .base import Hit, audit
+from .base import Hit, audit, template_of
 
 MIN_TAP_PX = 20  # both sides, in CSS px
 MAX_ASPECT_DRIFT = 0.15  # shown height/width against the file's, for images stretched to their box
@@ -54,11 +54,9 @@ def oversized_images(art: Artifacts) -> list[tuple[str, Any]]:
             and b.natural[0] > MAX_IMAGE_RATIO * b.width and b.natural[1] > MAX_IMAGE_RATIO * b.height]
 
 
-def _template_of(art: Artifacts, route: str) -> str:
-    for ext in (".wxml", ".ttml", ".axml"):
-        if route + ext in art.texts or route + ext in art.sizes:
-            return route + ext
-    return route
+
+def _image_text(b: Any) -> str:
+    return f"{b.image} ({b.natural[0]} x {b.natural[1]}) shown at {b.width:.0f} x {b.height:.0f} px"
 
 
 def _hits(art: Artifacts, found: list[tuple[str, Any]], describe: Any) -> Iterable[Hit]:
@@ -66,7 +64,7 @@ def _hits(art: Artifacts, found: list[tuple[str, Any]], describe: Any) -> Iterab
     for route, box in found:
         by_route.setdefault(route, []).append(box)
     for route, boxes in sorted(by_route.items())[:MAX_HITS]:
-        where = Location(file=_template_of(art, route))
+        where = Location(file=template_of(art, route))
         yield Hit(message=f"{route}: {len(boxes)} {describe(None)}", key=route,
                   evidence=[Evidence(description=f"{route}: {describe(b)}", location=where) for b in boxes[:12]])
 
@@ -99,8 +97,7 @@ def small_tap_target(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     example='<image src="/img/banner.png" style="width: 100%; height: 100px" />  <!-- a 1200 x 400 picture -->',
 )
 def image_aspect(art: Artifacts, policy: Policy) -> Iterable[Hit]:
-    return _hits(art, stretched_images(art), lambda b: "stretched image(s)" if b is None else
-                 f"{b.image} ({b.natural[0]} x {b.natural[1]}) shown at {b.width:.0f} x {b.height:.0f} px")
+    return _hits(art, stretched_images(art), lambda b: "stretched image(s)" if b is None else _image_text(b))
 
 
 @audit(
@@ -116,5 +113,4 @@ def image_aspect(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     example='<image src="/img/icon-2048.png" style="width: 24px; height: 24px" />',
 )
 def oversized_image(art: Artifacts, policy: Policy) -> Iterable[Hit]:
-    return _hits(art, oversized_images(art), lambda b: "oversized image(s)" if b is None else
-                 f"{b.image} ({b.natural[0]} x {b.natural[1]}) shown at {b.width:.0f} x {b.height:.0f} px")
+    return _hits(art, oversized_images(art), lambda b: "oversized image(s)" if b is None else _image_text(b))

@@ -9,7 +9,7 @@ from ..artifacts import Artifacts
 from ..coverage import sandbox_error_seqs
 from ..model import Evidence, Location, Severity
 from ..policy import Policy
-from .base import Hit, audit, event_evidence
+from .base import Hit, audit, event_evidence, template_of
 
 KB = 1024
 
@@ -384,11 +384,5 @@ def view_too_large(art: Artifacts, policy: Policy) -> Iterable[Hit]:
                 seen.add(route)
                 yield Hit(message=f"{route} renders {', '.join(over)}", key=route,
                           evidence=[Evidence(description=f"{route} as first rendered: {', '.join(over)}",
-                                             location=Location(file=_template_of(art, route)))])
+                                             location=Location(file=template_of(art, route)))])
 
-
-def _template_of(art: Artifacts, route: str) -> str:
-    for ext in (".wxml", ".ttml", ".axml"):
-        if route + ext in art.texts or route + ext in art.sizes:
-            return route + ext
-    return route
