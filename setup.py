@@ -33,11 +33,11 @@ class BuildPyWithEngines(build_py):
         if os.environ.get("MPSANDBOX_ENGINE_BUILD", "").lower() == "lazy":
             return
         sys.path.insert(0, str(ROOT))
-        from mpsandbox.runtime.engine import qjs_build
+        from mpsandbox.runtime.engine import install
 
         dest = ROOT / BUILT if getattr(self, "editable_mode", False) else Path(self.build_lib) / BUILT
         try:
-            qjs_build.build_into(dest, _progress)
+            install.build_into(dest, _progress)
         except Exception as exc:
             raise SystemExit(f"mpsandbox: building the JS engines failed: {exc}\n"
                              "(set MPSANDBOX_ENGINE_BUILD=lazy to install without them: they are then built on "

@@ -14,9 +14,9 @@ from .catalogue import Kind
 from .devices import system_info
 
 if TYPE_CHECKING:
-    from .host import ApiCall, ApiHost, HostServices, Reply
+    from .host import ApiHost
 
-from .host import CLOUD_OBJECTS, Reply, cloud_destination, handler
+from .calls import CLOUD_OBJECTS, ApiCall, HostServices, Reply, cloud_destination, handler, js_type
 from .urls import dns_name, host_of, parse_url
 
 MAX_REQUESTS = 10
@@ -96,9 +96,7 @@ def _storage(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
 
 
 def _type_name(value: Any) -> str:
-    from .host import _js_type
-
-    return "Undefined" if value is None else _js_type(value)
+    return "Undefined" if value is None else js_type(value)
 
 
 # ---- routing ---------------------------------------------------------------------------------------------------------

@@ -13,116 +13,23 @@ import copy
 import json
 from dataclasses import dataclass, field
 from os import PathLike
-from typing import Any, Callable, Iterable, Literal, Protocol
+from typing import Any, Callable, Iterable
 
 from pydantic import ValidationError
 
 from ..trace import VIEW_LOAD_API, ApiCallEvent, CapEvent, FlowEvent, NoteEvent, PermissionEvent
 from .bodies import default_body
-from .canary import BINARY_KEY, CANARY_KINDS, MAX_DECODED_TEXT, CanaryRegistry
+from .calls import (HANDLERS, ApiCall, HostServices, Reply,
+                    cloud_destination, js_type)
+from .canary import CANARY_KINDS, MAX_DECODED_TEXT, CanaryRegistry
 from .sink_digest import sink_event
 from .catalogue import ApiSpec, Catalogue, Gesture, Kind, MethodSpec, Platform, load_catalogue
 from .devices import choose as choose_device
+from .handlers import BUTTON_APIS, button_detail, object_call
 from .devices import profile as device_profile
 from .mocks import MockConfig, MockError, _format_validation, load_mock_file
 from .permissions import PermissionModel, PermissionRecord
 from .urls import host_of
-
-ReplyKind = Literal["sync", "async", "throw", "object", "undefined"]
-CallOutcome = Literal["ok", "fail", "pending", "unknown", "throw"]
-
-
-@dataclass
-class ApiCall:
-    call_id: int
-    name: str  # canonical API id, or "<Object>.<method>" for a host-object method
-    via: str  # as the bundle wrote it: "tt.getLocation", "RequestTask.abort"
-    args: list[Any]
-    callbacks: list[str]
-    kind: str
-    spec: ApiSpec | None = None
-    object_id: int | None = None
-    object_type: str | None = None
-    method: str | None = None
-    stack: list[Any] = field(default_factory=list)  # list[Frame]
-
-    @property
-    def options(self) -> dict[str, Any]:
-        """The options object of an async-style call ({} when absent or not an object)."""
-        first = self.args[0] if self.args else None
-        return first if isinstance(first, dict) else {}
-
-    @property
-    def platform_name(self) -> str:
-        return self.via.split(".", 1)[-1]
-
-
-@dataclass
-class Reply:
-    r: ReplyKind
-    value: Any = None
-    error_name: str = "Error"
-    message: str = ""
-    object: str | None = None
-    oid: int | None = None
-    outcome: CallOutcome = "ok"
-    err_msg: str | None = None
-    domain: str | None = None  # the host name of a network call, for the call event
-
-    def to_js(self) -> dict[str, Any]:
-        if self.r == "sync":
-            return {"r": "sync", "value": self.value}
-        if self.r == "throw":
-            return {"r": "throw", "name": self.error_name, "message": self.message}
-        if self.r == "object":
-            return {"r": "object", "oid": self.oid, "object": self.object}
-        if self.r == "async":
-            out: dict[str, Any] = {"r": "async"}
-            if self.oid is not None:
-                out.update(oid=self.oid, object=self.object)
-            return out
-        return {"r": "undefined"}
-
-
-class HostServices(Protocol):
-    """What the runtime offers API handlers."""
-
-    platform: Platform
-    now: int  # virtual ms
-    page: str | None  # route on top of the stack
-    gesture: bool  # this turn is a user gesture (tap)
-    chain: int | None  # user gesture chain the current turn descends from
-    cause: str | None  # what scheduled the current turn, e.g. "complete:pay"
-
-    def complete(self, call: ApiCall, ok: bool, result: dict[str, Any], delay_ms: int) -> None: ...
-
-    def emit_object(self, oid: int, event: str, payload: Any, delay_ms: int) -> None: ...
-
-    def emit_api(self, api: str, payload: Any, delay_ms: int) -> None: ...
-
-    def new_object(self, type_name: str) -> int: ...
-
-    def navigate(self, call: ApiCall) -> tuple[bool, str | None, int]:
-        """Apply a routing API; returns (ok, fail detail, delay)."""
-
-    def record(self, event: Any) -> None: ...
-
-    def ev(self) -> dict[str, Any]:
-        """The common fields (seq, turn, t, page) of a trace event recorded now."""
-
-
-Handler = Callable[["ApiHost", ApiCall, HostServices], Reply]
-HANDLERS: dict[str, Handler] = {}
-
-
-def handler(*names: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        for name in names:
-            HANDLERS[name] = fn
-        return fn
-
-    return register
-
 
 # Alipay reports failures with a numeric `error` and an `errorMessage` (docs: 2 invalid argument, 3 unknown,
 # 4 no permission to call the API, 11 user denied / cancelled (my.request: no cross-domain permission), 12 network,
@@ -144,15 +51,6 @@ WECHAT_ERRNO = {"auth deny": 103, "privacy": 104}
 NETWORK_SINKS = ("network", "upload", "socket")
 UNJUDGED_SINKS = ("ui",)  # what the app shows its own user: no sink event for the differential walk
 BODY_PLACEHOLDER = "$body"  # in a catalogue result: the default body of an unmocked request (bodies.py)
-CLOUD_DESTINATION = "wx.cloud"  # where WeChat cloud calls (wx.cloud.*, its database objects) send their data
-CLOUD_OBJECTS = ("WxCloud", "MyCloudContext")  # cloud handles whose methods reach the cloud (and every Cloud* object)
-
-
-def cloud_destination(platform: str) -> str:
-    """Where a cloud call sends its data: WeChat's cloud, or Alipay's (my.cloud.createCloudContext)."""
-    return "my.cloud" if platform == "my" else CLOUD_DESTINATION
-
-
 def err_msg(call: ApiCall, detail: str | None = None) -> str:
     name = call.platform_name
     return f"{name}:ok" if detail is None else f"{name}:fail {detail}"
@@ -390,7 +288,7 @@ class ApiHost:
             return None
         first = call.args[0] if call.args else None
         if first is not None and not isinstance(first, dict):
-            return f"parameter should be Object instead of {_js_type(first)};"
+            return f"parameter should be Object instead of {js_type(first)};"
         opts = first or {}
         for name, arg in spec.args.items():
             value = opts.get(name)
@@ -398,8 +296,8 @@ class ApiHost:
                 if arg.required:
                     return f"parameter.{name} should be {_TYPE_NAMES.get(arg.type, 'String')} instead of Undefined;"
                 continue
-            if arg.type not in ("any", "function") and _js_type(value) != _TYPE_NAMES[arg.type]:
-                return f"parameter.{name} should be {_TYPE_NAMES[arg.type]} instead of {_js_type(value)};"
+            if arg.type not in ("any", "function") and js_type(value) != _TYPE_NAMES[arg.type]:
+                return f"parameter.{name} should be {_TYPE_NAMES[arg.type]} instead of {js_type(value)};"
         return None
 
     def check(self, call: ApiCall, services: HostServices) -> Reply | None:
@@ -553,8 +451,6 @@ class ApiHost:
         return obj.methods.get(call.method or "") if obj else None
 
     def _object_call(self, call: ApiCall, services: HostServices) -> Reply:
-        from .handlers import object_call
-
         return object_call(self, call, services)
 
     # ---- data sinks -------------------------------------------------------------------------------------------------
@@ -631,8 +527,6 @@ class ApiHost:
         chooseAvatar, openSetting, agreePrivacyAuthorization...); None for buttons whose event carries no data
         (share, contact...). A button that hands data to the bundle is recorded like an API call (called_as
         ``button:<openType>``), since the data is a source just as an API result is."""
-        from .handlers import BUTTON_APIS, button_detail
-
         self._services = services
         ot = (open_type or "").strip()
         event = None
@@ -650,22 +544,6 @@ class ApiHost:
 
 _TYPE_NAMES = {"string": "String", "number": "Number", "boolean": "Boolean", "object": "Object", "array": "Array",
                "function": "Function", "any": "Any"}
-
-
-def _js_type(value: Any) -> str:
-    if isinstance(value, dict) and isinstance(value.get(BINARY_KEY), str):
-        return "ArrayBuffer"
-    if isinstance(value, bool):
-        return "Boolean"
-    if isinstance(value, (int, float)):
-        return "Number"
-    if isinstance(value, str):
-        return "String"
-    if isinstance(value, list):
-        return "Array"
-    if value is None:
-        return "Null"
-    return "Object"
 
 
 def coerce_mocks(mocks: Any) -> MockConfig:
@@ -688,4 +566,3 @@ def privacy_category(kind: str) -> str:
     return CANARY_KINDS.get(kind, "identity")
 
 
-from . import handlers as _handlers  # noqa: E402,F401  (registers the handlers)

@@ -19,7 +19,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..review.model import CATEGORIES, Report, RunFigures, Screen, Severity
-from .render import neutralise, value_text
+from .hygiene import neutralise, value_text
 from .text import VERDICT_MEANING
 
 MAX_EVIDENCE = 10

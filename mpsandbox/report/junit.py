@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 from typing import Literal
 
 from ..review.model import Finding, Report, Severity
-from .render import neutralise, value_text, xml_safe
+from .hygiene import neutralise, value_text, xml_safe
 
 MAX_EVIDENCE = 10
 

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..review.model import Evidence, Finding, Location, Report, RuleInfo, Severity
-from .render import neutralise, value_text
+from .hygiene import neutralise, value_text
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"

@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..review.model import CATEGORIES, Evidence, Finding, Location, Report, RunFigures, Severity, Verdict
-from .render import neutralise, value_text
+from .hygiene import neutralise, value_text
 
 WIDTH = 100
 MAX_EVIDENCE = 5

@@ -19,7 +19,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from ..apis.catalogue import Platform
-from ..apis.host import ApiCall, ApiHost, Reply, host_of
+from ..apis.calls import ApiCall, Reply
+from ..apis.host import ApiHost, host_of
 from ..apis.mocks import MockConfig, load_mock_file
 from ..apis.urls import MAX_URL
 from ..boundedjson import loads as bounded_loads

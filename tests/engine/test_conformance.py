@@ -355,7 +355,7 @@ def test_wasm_corrupt_cache_is_rebuilt(wasm, tmp_path, monkeypatch):
     target = private / name
     original = target.read_bytes()
     target.write_bytes(b"garbage" + original[:100])  # sidecar no longer matches
-    module = build.ensure_module_bytes(wasmtime.Engine(engine._config()), engine.config_fingerprint())
+    module = build.ensure_module_bytes(wasmtime.Engine(engine.engine_config()), engine.config_fingerprint())
     assert module is not None
     assert build._read_verified(target) is not None  # rewritten and verified again  # noqa: SLF001
     # a matching sidecar does not make garbage trusted either: wasmtime refuses it, and it is rebuilt

@@ -127,14 +127,14 @@ def test_wasm_memory_is_bounds_checked_only_where_the_address_space_is_limited()
     only where nothing limits it."""
     if engine_unavailable_reason("wasm"):
         pytest.skip("wasm engine unavailable")
-    from mpsandbox.runtime.engine.wasm import engine as wasm_engine
+    from mpsandbox.runtime.engine.wasm import build as wasm_build
 
-    probe = "from mpsandbox.runtime.engine.wasm.engine import memory_layout; print(*memory_layout())"
+    probe = "from mpsandbox.runtime.engine.wasm.build import memory_layout; print(*memory_layout())"
     limited = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60,
                              preexec_fn=_limit_address_space)
-    assert tuple(map(int, limited.stdout.split())) == wasm_engine.BOUNDED_LAYOUT, limited.stderr
+    assert tuple(map(int, limited.stdout.split())) == wasm_build.BOUNDED_LAYOUT, limited.stderr
     if resource.getrlimit(resource.RLIMIT_AS)[0] == resource.RLIM_INFINITY:
-        assert wasm_engine.memory_layout() == wasm_engine.FAST_LAYOUT
+        assert wasm_build.memory_layout() == wasm_build.FAST_LAYOUT
 
 
 @pytest.mark.parametrize("engine", ["native", "wasm", "auto"])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from mpsandbox.report.render import neutralise, render
+from mpsandbox.report.hygiene import neutralise
+from mpsandbox.report.render import render
 from mpsandbox.report.text import render_text
 from mpsandbox.review.model import CATEGORIES, Evidence, Finding, Location, Severity
 

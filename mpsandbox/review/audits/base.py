@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from ...trace import Frame
 from ..artifacts import Artifacts, RunArtifacts
 from ..model import Category, Evidence, Finding, Location, RuleInfo, Severity
-from ..policy import Policy
+
+if TYPE_CHECKING:
+    from ..policy import Policy
 
 MAX_EVIDENCE = 12
 
@@ -30,7 +32,7 @@ class Hit:
     severity: Severity | None = None  # overrides the audit's default (e.g. setData over 1 MB is an error)
 
 
-AuditFn = Callable[[Artifacts, Policy], Iterable[Hit]]
+AuditFn = Callable[[Artifacts, "Policy"], Iterable[Hit]]
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from ...apis.catalogue import Gesture
 from ..artifacts import Artifacts
 from ..model import Evidence, Location, Severity
-from ..policy import Policy
 from .base import Hit, audit, event_evidence
+
+if TYPE_CHECKING:
+    from ..policy import Policy
 
 PAYMENT_APIS = {"pay", "requestPayment", "tradePay", "requestOrder", "requestGamePayment", "getOrderPayment"}
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from ..artifacts import Artifacts, get
 from ..model import Evidence, Location, Severity
-from ..policy import Policy
 from .base import Hit, audit
+
+if TYPE_CHECKING:
+    from ..policy import Policy
 
 MAX_SCAN_CHARS = 8 * 1024 * 1024
 

@@ -3,12 +3,14 @@ thresholds of WeChat's experience score ("可点击元素的响应区域", "保�
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from ..artifacts import Artifacts
 from ..model import Evidence, Location, Severity
-from ..policy import Policy
 from .base import Hit, audit, template_of
+
+if TYPE_CHECKING:
+    from ..policy import Policy
 
 MIN_TAP_PX = 20  # both sides, in CSS px
 MAX_ASPECT_DRIFT = 0.15  # shown height/width against the file's, for images stretched to their box

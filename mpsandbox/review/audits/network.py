@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ...apis.handlers import is_ip_or_local as _host_refuses
 from ...apis.urls import host_of, parse_url
 from ...trace import VIEW_LOAD_API
 from ..artifacts import Artifacts, RunArtifacts
 from ..model import Evidence, Location, Severity
-from ..policy import Policy
 from .base import Hit, audit, event_evidence
+
+if TYPE_CHECKING:
+    from ..policy import Policy
 
 URL_APIS = {"request", "httpRequest", "uploadFile", "downloadFile", "connectSocket"}
 

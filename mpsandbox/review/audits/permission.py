@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from ..artifacts import Artifacts, get
 from ..model import Evidence, Location, Severity
-from ..policy import Policy
 from .base import Hit, audit, event_evidence
+
+if TYPE_CHECKING:
+    from ..policy import Policy
 
 ASKING = ("prompt", "authorize")
 

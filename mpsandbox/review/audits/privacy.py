@@ -7,15 +7,17 @@ Both are judged the same way.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from ...apis.canary import CANARY_KINDS
 from ...trace import SourceRead
 from ..artifacts import Artifacts, RunArtifacts
 from ..model import Severity
-from ..policy import Policy
 from .base import Hit, audit, event_evidence
 from .flows import HiddenFlow, flow_evidence, hidden_flows, last_call_before
+
+if TYPE_CHECKING:
+    from ..policy import Policy
 
 NETWORK_SINKS = ("network", "upload", "socket", "analytics")
 # Values the user hands over on purpose, or that exist to be sent to the developer's own server.

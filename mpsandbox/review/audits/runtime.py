@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from ..artifacts import Artifacts
 from ..coverage import sandbox_error_seqs
 from ..model import Evidence, Location, Severity
-from ..policy import Policy
 from .base import Hit, audit, event_evidence, template_of
+
+if TYPE_CHECKING:
+    from ..policy import Policy
 
 KB = 1024
 

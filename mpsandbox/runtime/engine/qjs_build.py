@@ -6,7 +6,7 @@ The C sources are those of the ``quickjs-ng`` source distribution on PyPI at exa
 compiled with the ``ziglang`` toolchain from PyPI, to a shared library for this machine (the native engine, loaded
 with ctypes) and to wasm32-wasi (the wasm engine). Nothing else is downloaded and no binary is committed.
 
-``pip install`` builds both into the package (``_built/``, by setup.py through :func:`build_into`), so that the first
+``pip install`` builds both into the package (``_built/``, by setup.py through :func:`..install.build_into`), so that the first
 use compiles nothing and fetches nothing. Without them (a source checkout that was never installed, a build skipped
 with ``MPSANDBOX_ENGINE_BUILD=lazy``) they are built on first use into the cache (``$MPSANDBOX_CACHE`` or
 ``~/.cache/mpsandbox``), with progress shown. Files are keyed by the source version, the shim, the patches and the flags; each has a
@@ -503,24 +503,6 @@ def installed(name: str) -> Path | None:
     """The file built into the package at install, when it is there and intact."""
     path = BUILT_DIR / name
     return path if read_verified(path) is not None else None
-
-
-def build_into(dest: Path, report: Callable[[str], None] = say) -> list[Path]:
-    """Build both engines into ``dest`` (what ``pip install`` does, see setup.py); and, where wasmtime is
-    importable, the wasm engine's compiled module for this machine too. Returns the files written."""
-    targets = [wasm_target(), native_target_spec()]  # the wasm link is the slower: its objects first
-    built = compile_targets(targets, report)
-    written = []
-    for t in targets:
-        write_verified(dest / t.file_name, built[t.name])
-        written.append(dest / t.file_name)
-    try:
-        from .wasm import build as wasm_build
-    except ImportError:  # wasmtime is not there: the module is compiled on first use instead
-        report("wasmtime not importable: the wasm engine's module is compiled on first use")
-        return written
-    written.append(wasm_build.compile_module_into(dest, built["wasm32-wasi"], report))
-    return written
 
 
 def _locked_build(name: str, build) -> Path:

@@ -8,12 +8,10 @@ framework has loaded once, later engines restore a copy of that linear memory in
 from __future__ import annotations
 
 import ctypes
-import functools
 import hashlib
 import itertools
 import json
 import os
-import resource
 import threading
 import time
 import weakref
@@ -42,7 +40,8 @@ from ..base import (
 )
 from ....boundedjson import loads as bounded_loads
 from .._watchdog import Backstop
-from .build import ensure_module_bytes, module_key
+from .build import (config_fingerprint, engine_config,
+                    ensure_module_bytes, memory_layout, module_key)
 
 # the shim's io block (int64 slots; see csrc/shim.c)
 IO_RESULT_PTR, IO_RESULT_LEN, IO_STACK_PTR, IO_STACK_LEN, IO_MALLOC_SIZE, IO_MEMORY_USED, IO_REFUSED = range(7)
@@ -54,25 +53,7 @@ IO_STOPPED, IO_REJECTIONS_LOST, IO_COUNT = 8, 9, 10
 FUEL_PER_MS = 10_000_000.0
 GC_THRESHOLD_BYTES = 4 * 1024 * 1024
 WASM_STACK_BYTES = 8 * 1024 * 1024  # the shadow stack linked into the module (build.py); JS stack lives in it
-MAX_NATIVE_STACK = 2 * 1024 * 1024  # wasmtime caps the host stack wasm may use at its async stack size (2 MiB)
 EPOCH_TICK_S = 0.01
-# Address space per instance: linear memory is reserved up front and never moves (the watchdog writes into it by
-# address), so the reservation is also the most it can grow to. wasmtime's default (4 GiB and a 2 GiB guard, which
-# let it drop bounds checks) takes over 4 GiB of address space an instance: two of them fail under
-# `ulimit -v 4194304`. Where the address space is limited, instances reserve 1 GiB (the store limit of a 640 MiB JS
-# heap; a larger heap limit is cut to what fits) and every access is bounds-checked: that costs ~15-50% of CPU time
-# (fib +45%, a loop +15%, allocation +25%), so the default layout stays where nothing limits the address space.
-# Fuel counts wasm instructions, not machine code: budgets and traces are the same in both layouts.
-FAST_LAYOUT = (4 << 30, 2 << 30)  # reservation, guard
-BOUNDED_LAYOUT = (1 << 30, 64 * 1024)
-
-
-@functools.lru_cache(maxsize=1)
-def memory_layout() -> tuple[int, int]:
-    """The layout for this process, chosen once: bounded when its address space is limited (RLIMIT_AS)."""
-    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-    return FAST_LAYOUT if soft == resource.RLIM_INFINITY else BOUNDED_LAYOUT
-
 FIXED_TIME_NS = 1_735_689_600_000_000_000  # 2025-01-01T00:00:00Z: what the WASI clock always says
 
 
@@ -91,28 +72,11 @@ SNAPSHOT_CHUNK = 4096
 _ticker_started = False
 
 
-def _config() -> wasmtime.Config:
-    cfg = wasmtime.Config()
-    cfg.consume_fuel = True
-    cfg.epoch_interruption = True
-    cfg.cranelift_opt_level = "speed"
-    cfg.max_wasm_stack = MAX_NATIVE_STACK
-    cfg.memory_may_move = False  # the watchdog writes into linear memory by address
-    cfg.memory_reservation, cfg.memory_guard_size = memory_layout()
-    cfg.memory_reservation_for_growth = 0
-    return cfg
-
-
-def config_fingerprint() -> str:
-    reservation, guard = memory_layout()
-    return f"fuel=1;epoch=1;opt=speed;stack={MAX_NATIVE_STACK};nomove=1;reserve={reservation};guard={guard}"
-
-
 def _shared_module() -> _Shared:
     global _shared
     with _shared_lock:
         if _shared is None:
-            engine = wasmtime.Engine(_config())
+            engine = wasmtime.Engine(engine_config())
             module = ensure_module_bytes(engine, config_fingerprint())
             _shared = _Shared(engine, module, module_key(config_fingerprint()))
         _start_ticker(_shared.engine)
