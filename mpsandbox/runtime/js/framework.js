@@ -1829,10 +1829,6 @@
   }
 
   var commands = {
-    define: function (p) {
-      // module sources are evaluated by the host; this only reports which exist
-      return keys(defs);
-    },
     launch: function (p) {
       var ok = loadAs('app', 'app', 'app.js');
       if (!appInstance) {
@@ -1846,11 +1842,6 @@
       life('app', 'onShow', null);
       invoke(appInstance.onShow, appInstance, [p.options], 'App.onShow');
       fireApiListeners('onAppShow', [p.options]);
-      return null;
-    },
-    loadPages: function (p) {
-      var pages = p.pages || [];
-      for (var i = 0; i < pages.length; i++) if (!pageDefs[pages[i]]) loadAs('page', pages[i], pages[i] + '.js');
       return null;
     },
     pages: function (p) {
@@ -1926,17 +1917,6 @@
       var inst = pagesById[p.pageId];
       if (!inst) return null;
       return { route: inst.route, data: jsonClone(inst.data) };
-    },
-    stackState: function () {
-      var out = [];
-      for (var i = 0; i < stack.length; i++) push(out, { route: stack[i].route, pageId: stack[i].__pageId });
-      return out;
-    },
-    evalExpr: function (p) {
-      // resolve a template expression like `item.id` against page data (for plausible event objects)
-      var inst = pagesById[p.pageId];
-      if (!inst) return null;
-      return jsonClone(getPath(inst.data, parsePath(p.path)));
     }
   };
 
