@@ -190,12 +190,13 @@ class ApiHost:
 
     def new_launch(self) -> None:
         """The app is launched again on the same device: what the user and the device keep (storage, clipboard,
-        permission decisions, canaries) stays; what belonged to the last launch's JS (requests in flight, sockets,
+        permission decisions but those given once, canaries) stays; what belonged to the last launch's JS (requests in flight, sockets,
         host objects, location updates) is gone."""
         self.inflight.clear()
         self.sockets.clear()
         self.objects.clear()
         self.location_updates = False
+        self.permissions.new_launch()
 
     def default_request_body(self) -> Any:
         """The body of a request no mock response matches: ``network.default_data`` when the mocks set it, else

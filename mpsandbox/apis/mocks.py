@@ -19,6 +19,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 Choice = Literal["allow", "deny"]
+# a prompt's answer: "allow-once" is the phone's own "Allow once" / "Only this time" (location, camera, microphone):
+# granted until the app is quit, asked again at the next launch (elsewhere it is a plain allow)
+PromptChoice = Literal["allow", "allow-once", "deny"]
 
 
 class MockError(ValueError):
@@ -73,9 +76,9 @@ class UserMock(BaseModel):
     """The simulated user's decisions."""
 
     model_config = ConfigDict(extra="forbid")
-    permissions: Choice = "allow"  # default answer to every permission prompt
-    scopes: dict[str, Choice] = Field(default_factory=dict)  # per scope, e.g. {"scope.userLocation": "deny"}
-    script: list[Choice] = Field(default_factory=list)  # answers to successive prompts, before the defaults
+    permissions: PromptChoice = "allow"  # default answer to every permission prompt
+    scopes: dict[str, PromptChoice] = Field(default_factory=dict)  # per scope, e.g. {"scope.userLocation": "deny"}
+    script: list[PromptChoice] = Field(default_factory=list)  # answers to successive prompts, before the defaults
     # what the user does in the settings page: nothing, re-enable every denied scope, or turn every granted one off
     open_setting: Literal["unchanged", "allow-all", "revoke-all"] = "unchanged"
     privacy: Choice = "allow"  # privacy agreement (requirePrivacyAuthorize / agree button)

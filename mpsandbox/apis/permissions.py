@@ -2,7 +2,9 @@
 
 The first use of a scope prompts the user; the answer comes from the decision policy (:class:`UserMock`), so a run
 can replay "the user denies location" deterministically. After a denial, later uses fail at once until the user
-re-enables the scope in the settings page (``openSetting``). Every prompt, check and change is recorded.
+re-enables the scope in the settings page (``openSetting``). For the scopes the phone itself guards (location,
+camera, microphone) the user may also "allow once" (iOS "Allow Once", Android "Only this time"): granted until the
+app is quit, then asked again at the next launch. Every prompt, check and change is recorded.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ DECLARATION_REQUIRED: dict[Platform, frozenset[str]] = {
     "wx": frozenset({"scope.userLocation", "scope.userFuzzyLocation", "scope.userLocationBackground"}),
     "my": frozenset(),
 }
+# Scopes behind the phone's own permission prompt, which offers a one-time grant.
+ONCE_SCOPES = frozenset({"scope.userLocation", "scope.userFuzzyLocation", "scope.camera", "scope.record"})
 
 
 @dataclass
@@ -57,6 +61,7 @@ class PermissionModel:
     states: dict[str, ScopeState] = field(default_factory=dict)
     prompts: int = 0
     privacy_agreed: bool | None = None
+    once: set[str] = field(default_factory=set)  # scopes granted once: asked again at the next launch
 
     def state(self, scope: str) -> ScopeState:
         return self.states.get(scope, ScopeState.NOT_ASKED)
@@ -67,13 +72,17 @@ class PermissionModel:
     def needs_declaration(self, scope: str) -> bool:
         return scope in DECLARATION_REQUIRED.get(self.platform, frozenset())
 
-    def _ask(self, scope: str) -> bool:
+    def default_answer(self, scope: str) -> str:
+        """The simulated user's answer at the next prompt: the script's, else the scope's, else the default."""
         if self.prompts < len(self.user.script):
-            answer = self.user.script[self.prompts]
-        else:
-            answer = self.user.scopes.get(scope, self.user.permissions)
+            return self.user.script[self.prompts]
+        return self.user.scopes.get(scope, self.user.permissions)
+
+    def _ask(self, scope: str) -> str:
+        """The answer at a prompt of ``scope``: "allow", "allow-once" (only where the phone offers it) or "deny"."""
+        answer = self.default_answer(scope)
         self.prompts += 1
-        return answer == "allow"
+        return "allow" if answer == "allow-once" and scope not in ONCE_SCOPES else answer
 
     def request(self, scope: str, api: str | None, action: str = "prompt") -> Verdict:
         """A use of ``scope`` by ``api``: prompts the first time, then remembers the answer."""
@@ -89,11 +98,22 @@ class PermissionModel:
         if current is ScopeState.DENIED:
             self.record(PermissionRecord(scope, api, "check", "denied", declared, "denied-before"))
             return Verdict(False, reason="denied-before")
-        granted = self._ask(scope)
+        answer = self._ask(scope)
+        granted = answer != "deny"
         self.states[scope] = ScopeState.GRANTED if granted else ScopeState.DENIED
+        if answer == "allow-once":
+            self.once.add(scope)
         self.record(PermissionRecord(scope, api, action, "granted" if granted else "denied", declared,
-                                     None if granted else "user"))
+                                     "once" if answer == "allow-once" else None if granted else "user"))
         return Verdict(granted, prompted=True, reason=None if granted else "user")
+
+    def new_launch(self) -> None:
+        """The app was quit and launched again: a grant given once is gone, the next use asks again."""
+        for scope in sorted(self.once):
+            if self.states.get(scope) is ScopeState.GRANTED:
+                self.states.pop(scope)
+                self.record(PermissionRecord(scope, None, "revoke", "not-asked", self.is_declared(scope), "once"))
+        self.once.clear()
 
     def settings(self) -> dict[str, bool]:
         """authSetting as getSetting reports it: only the scopes that were asked."""
@@ -111,6 +131,7 @@ class PermissionModel:
             for scope, st in list(self.states.items()):
                 if st is ScopeState.GRANTED:
                     self.states[scope] = ScopeState.DENIED
+                    self.once.discard(scope)
                     self.record(PermissionRecord(scope, api, "revoke", "denied", self.is_declared(scope), "settings"))
         return self.settings()
 

@@ -117,12 +117,13 @@ class WaitAction(_Model):
 
 
 # ---- answers ------------------------------------------------------------------------------------------------------
-PermissionChoice = Literal["allow", "deny", "dismiss"]
+PermissionChoice = Literal["allow", "allow-once", "deny", "dismiss"]
 
 
 class PermissionAnswer(_Model):
     """The user's answer at the ``nth`` prompt of ``scope`` in the run (dismiss: the prompt is closed without a
-    decision; the call fails and the next use asks again)."""
+    decision; the call fails and the next use asks again; allow-once, for location, camera and microphone: granted
+    until the app is quit, asked again after a relaunch)."""
 
     kind: Literal["permission"] = "permission"
     scope: str

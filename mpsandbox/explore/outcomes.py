@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from ..apis.catalogue import Kind
 from ..apis.mocks import ApiMock, ResponseMock
-from ..apis.permissions import PermissionModel, PermissionRecord, ScopeState, Verdict
+from ..apis.permissions import ONCE_SCOPES, PermissionModel, PermissionRecord, ScopeState, Verdict
 
 # outcomes by the handler of the API (catalogue ``handler``); the first is the default (success)
 NETWORK = ("ok", "timeout", "offline", "http-500", "empty", "malformed")
@@ -52,7 +52,8 @@ class Chooser(Protocol):
 
 @dataclass
 class AnsweringPermissions(PermissionModel):
-    """The permission model, with each first prompt of a scope answered by a chooser (allow, deny or dismiss)."""
+    """The permission model, with each first prompt of a scope answered by a chooser (allow, deny or dismiss, and
+    allow once where the phone offers it)."""
 
     chooser: Any = None
     asked: dict[str, int] = field(default_factory=dict)
@@ -67,9 +68,10 @@ class AnsweringPermissions(PermissionModel):
         if undeclared or self.state(scope) is not ScopeState.NOT_ASKED:
             return super().request(scope, api, action)
         self.asked[scope] = self.asked.get(scope, 0) + 1
-        default = self.user.script[self.prompts] if self.prompts < len(self.user.script) else \
-            self.user.scopes.get(scope, self.user.permissions)
-        options = tuple(dict.fromkeys((default, "allow", "deny", "dismiss")))
+        once = ("allow-once",) if scope in ONCE_SCOPES else ()
+        default = self.default_answer(scope)
+        default = default if default != "allow-once" or once else "allow"
+        options = tuple(dict.fromkeys((default, "allow", "deny", "dismiss", *once)))
         answer = self.chooser.permission(scope, api, self.asked[scope], options)
         if answer == "dismiss":
             self.prompts += 1
@@ -78,12 +80,12 @@ class AnsweringPermissions(PermissionModel):
         self.pending_answer = answer
         return super().request(scope, api, action)
 
-    def _ask(self, scope: str) -> bool:
+    def _ask(self, scope: str) -> str:
         if self.pending_answer is None:
             return super()._ask(scope)
         answer, self.pending_answer = self.pending_answer, None
         self.prompts += 1
-        return answer == "allow"
+        return answer
 
 
 class Answerer:

@@ -273,3 +273,26 @@ def test_profile_canaries_name_no_placeholder_host():
     assert len(set(urls)) == 4
     for url in urls:
         assert url.startswith("https://p3-passport.byteacctimg.com/img/user-avatar/") and "example" not in url
+
+
+def test_allow_once_lasts_until_the_next_launch_where_the_phone_offers_it():
+    from mpsandbox.apis.mocks import UserMock
+    from mpsandbox.apis.permissions import PermissionModel, ScopeState
+
+    records = []
+    user = UserMock(scopes={"scope.userLocation": "allow-once", "scope.address": "allow-once"})
+    model = PermissionModel("wx", {"scope.userLocation": "d"}, frozenset(), user, record=records.append)
+    assert model.request("scope.userLocation", "getLocation").granted
+    assert model.request("scope.address", "chooseAddress").granted  # no phone prompt: a plain allow
+    assert [r.reason for r in records] == ["once", None]
+    again = model.request("scope.userLocation", "getLocation")
+    assert again.granted and not again.prompted  # within the launch: granted
+    model.new_launch()
+    assert model.state("scope.userLocation") is ScopeState.NOT_ASKED
+    assert model.state("scope.address") is ScopeState.GRANTED
+    assert (records[-1].action, records[-1].decision, records[-1].reason) == ("revoke", "not-asked", "once")
+    verdict = model.request("scope.userLocation", "getLocation")
+    assert verdict.granted and verdict.prompted  # asked again
+    user.scopes["scope.userLocation"] = "deny"
+    model.new_launch()
+    assert not model.request("scope.userLocation", "getLocation").granted

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mpsandbox.explore.driver import Session
-from mpsandbox.explore.model import LaunchAction, TapAction
+from mpsandbox.explore.model import LaunchAction, RelaunchAction, TapAction
 
 ROOT = Path(__file__).resolve().parents[2] / "fixtures" / "bundles"
 
@@ -47,6 +47,33 @@ def test_dismiss_asks_again_and_deny_does_not():
             s.do(refresh)
             asked = [e for e in s.mp.trace.events if e.kind == "permission" and e.action == "prompt"]
             assert len(asked) == prompts, (answer, [(e.action, e.reason) for e in s.mp.trace.of_kind("permission")])
+        finally:
+            s.close()
+
+
+class Offered(Fixed):
+    def __init__(self, permission):
+        super().__init__(permission)
+        self.offered = []
+
+    def permission(self, scope, api, nth, options):
+        self.offered.append((scope, nth, options))
+        return self.p
+
+
+def test_allow_once_is_asked_again_after_a_relaunch_and_allow_is_not():
+    for answer, prompts in (("allow-once", [1, 2]), ("allow", [1])):
+        chooser = Offered(answer)
+        s = _open("explore-location-network-crash", chooser)
+        try:
+            s.do(LaunchAction())
+            s.do(RelaunchAction())
+            assert [nth for _, nth, _ in chooser.offered] == prompts, answer
+            assert all("allow-once" in options for _, _, options in chooser.offered)  # the phone's own prompt
+            granted = [e.reason for e in s.mp.trace.of_kind("permission") if e.decision == "granted"]
+            assert granted == (["once", "once"] if answer == "allow-once" else [None]), granted
+            located = [e for e in s.mp.trace.of_kind("api-complete") if e.api == "getLocation"]
+            assert len(located) == 2 and all(e.outcome == "ok" for e in located)
         finally:
             s.close()
 

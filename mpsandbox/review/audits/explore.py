@@ -26,8 +26,8 @@ def _location(where: str | None) -> Location | None:
     title="Exploration found a sequence that breaks the bundle",
     category="stability",
     severity=Severity.WARNING,
-    description="""With `--explore N`, hypothesis searched N runs of user actions, permission answers (allow, deny,
-    dismiss), API outcomes (failures with the platform's errMsg/errNo, timeouts, empty or malformed answers),
+    description="""With `--explore N`, hypothesis searched N runs of user actions, permission answers (allow, allow once,
+    deny, dismiss), API outcomes (failures with the platform's errMsg/errNo, timeouts, empty or malformed answers),
     lifecycle events (background, relaunch with storage kept, memory warning) and environments, and checked after
     every step that nothing failed: no uncaught error or unhandled rejection, no white screen, no endless loading,
     features still offered after a denial, no re-prompt loop, no navigation past the page-stack limit. Each failure
