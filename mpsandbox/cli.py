@@ -284,11 +284,15 @@ def _load_mocks(path: Path | None):
                    "engine is a finding against the bundle; none: in this process (debugging).")
 @click.option("--explore", "explore_runs", type=click.IntRange(0), default=0, metavar="N",
               help="Also explore N runs (mpsandbox explore): what breaks the bundle becomes stability findings.")
+@click.option("--explore-seconds", type=click.FloatRange(0, min_open=True), metavar="S",
+              help="A time budget for --explore (100 runs when --explore is not given); the findings then depend on "
+                   "the machine's speed.")
 @_color_option
 def review(bundle: Path, policy: str | None, allow_domains: list[str], deny: bool, mock_file: Path | None,
            screenshots: bool, fmt: str | None, outs: tuple[str, ...], out_dir: Path | None, baseline: Path | None, trace_out: Path | None,
            fail_on: str, source_root: str | None, min_score: int | None, platform: str | None, engine: str,
-           seed: int, progress: bool | None, isolation: str, explore_runs: int, color: str | None) -> None:
+           seed: int, progress: bool | None, isolation: str, explore_runs: int, explore_seconds: float | None,
+           color: str | None) -> None:
     """Walk BUNDLE without help, audit what it did, and decide: approve, flag or reject.
 
     Exit code: 0 approve, 1 flag, 2 reject, 3 mpsandbox could not run (a missing bundle, a bad option, policy,
@@ -315,7 +319,8 @@ def review(bundle: Path, policy: str | None, allow_domains: list[str], deny: boo
     mocks = _load_mocks(mock_file)
     options = ReviewOptions(policy=policy, platform=platform, engine=_resolve_engine(engine), seed=seed, deny=deny,
                             allow_domains=list(allow_domains), fail_on=fail_on, mocks=mocks, screenshots=screenshots,
-                            min_score=min_score, isolation=isolation, explore=explore_runs)
+                            min_score=min_score, isolation=isolation,
+                            explore=explore_runs, explore_seconds=explore_seconds)
     walks: list = []
     show = err_console.is_terminal if progress is None else progress
     try:
@@ -467,14 +472,16 @@ def rules(policy: str | None, as_json: bool, markdown: bool, rule_id: str | None
 @click.option("--engine", type=click.Choice(["native", "wasm"]), default="native", show_default=True)
 @click.option("--max-steps", type=click.IntRange(1, 50), default=8, show_default=True, help="Actions per run.")
 @click.option("--db", metavar="DIR|none", help="Hypothesis example database. [default: .mpsandbox/explore-db]")
+@click.option("--seconds", type=click.FloatRange(0, min_open=True), metavar="S",
+              help="Stop after S seconds even if runs are left (results then depend on the machine's speed).")
 def explore(bundle: Path, runs: int, seed: int, mock_file: Path | None, out: Path | None, engine: str, max_steps: int,
-            db: str | None) -> None:
+            db: str | None, seconds: float | None) -> None:
     """Search BUNDLE for what breaks it (user actions, permission answers, API outcomes, lifecycle, environment);
     each failure shrunk, saved as a replay file and a pytest test. Exit 1 when something failed."""
     from .explore.command import explore_command
 
     sys.exit(explore_command(bundle, runs=runs, seed=seed, mocks=_load_mocks(mock_file), out=out, engine=engine,
-                             max_steps=max_steps, db=db, echo=click.echo, note=lambda t: err_console.print(t)))
+                             max_steps=max_steps, db=db, seconds=seconds, echo=click.echo, note=lambda t: err_console.print(t)))
 
 
 @cli.command()

@@ -11,8 +11,9 @@ sequence, and hands it back as a replay file (``mpsandbox replay``) and a ready 
 
 from .model import EnvChoice, Failure, ReplayFile
 from .replay import ReplayError, Script, load_replay, replay
+from .search import DEFAULT_RUNS
 from .run import DATABASE_DIR, ExploreOptions, ExploreResult, FoundFailure, explore, for_review, render_text, \
     write_results
 
-__all__ = ["DATABASE_DIR", "EnvChoice", "ExploreOptions", "ExploreResult", "Failure", "FoundFailure", "ReplayError",
+__all__ = ["DATABASE_DIR", "DEFAULT_RUNS", "EnvChoice", "ExploreOptions", "ExploreResult", "Failure", "FoundFailure", "ReplayError",
            "ReplayFile", "Script", "explore", "for_review", "load_replay", "render_text", "replay", "write_results"]

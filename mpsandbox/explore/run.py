@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from ..apis.mocks import MockConfig
 from ..runtime.environment import bundle_digest
@@ -30,6 +30,7 @@ class ExploreOptions(BaseModel):
     mocks: MockConfig | None = None
     max_steps: int = Field(DEFAULT_MAX_STEPS, ge=1, le=50)
     database: Path | None = None  # hypothesis' example database (None: none)
+    seconds: float | None = Field(None, gt=0)  # a time budget besides the runs (results then depend on speed)
 
 
 class FoundFailure(BaseModel):
@@ -55,6 +56,8 @@ class ExploreResult(BaseModel):
     platform: str
     seed: int
     runs: int  # the budget
+    seconds: float | None = None  # the time budget, when there was one
+    out_of_time: bool = False  # the time budget ended the search before its runs
     runs_executed: int  # every run, shrinking too
     steps_executed: int
     pages: list[str] = Field(default_factory=list)
@@ -73,9 +76,9 @@ def explore(path: str | Path, options: ExploreOptions | None = None, *, bundle: 
         bundle = load_bundle(path)
     stats = SearchStats()
     found = search(bundle, runs=opts.runs, seed_=opts.seed, engine=opts.engine, mocks=opts.mocks,
-                   max_steps=opts.max_steps, database=opts.database, stats=stats)
+                   max_steps=opts.max_steps, database=opts.database, stats=stats, seconds=opts.seconds)
     result = ExploreResult(bundle=bundle.name, platform=bundle.platform, seed=opts.seed, runs=opts.runs,
-                           runs_executed=stats.runs, steps_executed=stats.steps, pages=sorted(stats.pages),
+                           seconds=opts.seconds, out_of_time=stats.out_of_time, runs_executed=stats.runs, steps_executed=stats.steps, pages=sorted(stats.pages),
                            elements=len(stats.elements), answers=sorted(stats.answers), wall_s=stats.wall_s)
     digest_ = bundle_digest(bundle)
     for f in found:
@@ -193,7 +196,9 @@ def pytest_source(f: FoundFailure, test_path: Path) -> str:
 
 def render_text(result: ExploreResult) -> str:
     """The result for a terminal (deterministic: no timings)."""
-    lines = [f"explored {result.bundle} ({result.platform}): seed {result.seed}, {result.runs} runs",
+    budget = f"{result.runs} runs" + (f" or {result.seconds:g} s" if result.seconds else "")
+    lines = [f"explored {result.bundle} ({result.platform}): seed {result.seed}, {budget}"
+             + (" (the time budget ended it first)" if result.out_of_time else ""),
              f"coverage: {len(result.pages)} page(s), {result.elements} element(s) acted on, "
              f"{len(result.answers)} answer(s) tried"]
     if not result.failures:
@@ -211,11 +216,34 @@ def render_text(result: ExploreResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+EXPLORE_RUN_WALL_S = 2.0  # wall time one run may take in an isolated exploration (shrinking included), generously
+
+
 def for_review(bundle: Any, path: str | Path, *, runs: int, seed: int = 0, engine: str = "native",
-               mocks: MockConfig | None = None) -> list[dict[str, Any]]:
-    """What ``review --explore N`` adds: each failure with its replay (no database, no files)."""
-    result = explore(path, ExploreOptions(runs=runs, seed=seed, engine=engine, mocks=mocks), bundle=bundle)
-    return [f.model_dump(mode="json") for f in result.failures]
+               mocks: MockConfig | None = None, seconds: float | None = None,
+               isolated: bool = True) -> list[dict[str, Any]]:
+    """What ``review --explore N`` adds: each failure with its replay (no database, no files). ``isolated``: in a
+    child process with the walks' limits, so that what the bundle does to the engine there cannot stop the review;
+    if that process dies, one ``crashed`` failure says why."""
+    options = ExploreOptions(runs=runs, seed=seed, engine=engine, mocks=mocks, seconds=seconds)
+
+    def failures() -> str:
+        result = explore(path, options, bundle=bundle)
+        return json.dumps([f.model_dump(mode="json") for f in result.failures])
+
+    if not isolated:
+        return json.loads(failures())
+    from ..runtime.isolation import ProcessLimits, call_in_child, process_limits
+
+    wall_s = (1.5 * seconds if seconds else runs * EXPLORE_RUN_WALL_S) + 60.0
+    data = process_limits(None, None, len(getattr(bundle, "pages", None) or [])).data_bytes
+    outcome = call_in_child(failures, ProcessLimits(stall_s=wall_s, walk_s=wall_s, data_bytes=data,
+                                                    cpu_s=int(wall_s) + 1))
+    if outcome.text is None:
+        return [{"property": "crashed", "key": "crashed|exploration", "steps": 0, "route": None, "location": None,
+                 "message": f"exploration did not finish: {outcome.failure}", "replay": None}]
+    # the child ran the bundle: what it sends back is data to check
+    return [f.model_dump(mode="json") for f in TypeAdapter(list[FoundFailure]).validate_json(outcome.text)]
 
 
 __all__ = ["ExploreOptions", "ExploreResult", "FoundFailure", "explore", "write_results", "render_text",

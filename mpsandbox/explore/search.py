@@ -28,6 +28,11 @@ DEFAULT_RUNS = 100
 DEFAULT_MAX_STEPS = 8
 
 
+class _OutOfTime(KeyboardInterrupt):
+    """The seconds budget is spent. Hypothesis stops at once on an interrupt (anything else it would shrink); it
+    never leaves :func:`search`."""
+
+
 class ExploreFailure(Exception):
     """A property failed in a run (one subclass per failure key, see the module's docstring)."""
 
@@ -92,6 +97,7 @@ class SearchStats:
     runs: int = 0  # every run hypothesis asked for (generation, targeting, shrinking)
     steps: int = 0
     wall_s: float = 0.0
+    out_of_time: bool = False  # the seconds budget ended the search (the runs asked after it did nothing)
     pages: set[str] = field(default_factory=set)
     elements: set[str] = field(default_factory=set)
     answers: set[str] = field(default_factory=set)
@@ -119,14 +125,18 @@ def parametrize(action: Any, data: Any, session: Session) -> Any:
 
 def search(bundle: Any, *, runs: int = DEFAULT_RUNS, seed_: int = 0, engine: str = "native",
            mocks: MockConfig | None = None, max_steps: int = DEFAULT_MAX_STEPS, database: Path | None = None,
-           stats: SearchStats | None = None) -> list[Found]:
-    """Explore ``bundle`` for ``runs`` generated runs (plus those shrinking takes); returns each distinct failure
-    once, with its minimal sequence, sorted by key."""
+           stats: SearchStats | None = None, seconds: float | None = None) -> list[Found]:
+    """Explore ``bundle`` for ``runs`` generated runs (plus those shrinking takes), or until ``seconds`` have
+    passed; returns each distinct failure once, with its minimal sequence so far, sorted by key. Only a budget in
+    runs gives the same result on any machine."""
     found: dict[str, Found] = {}
     stats = stats if stats is not None else SearchStats()
     t0 = time.perf_counter()
+    deadline = t0 + seconds if seconds is not None else None
 
     def one_run(data: Any) -> None:
+        if deadline is not None and time.perf_counter() > deadline:
+            raise _OutOfTime  # through hypothesis: the search ends, keeping the shortest sequences seen so far
         stats.runs += 1
         env = draw_env(data, bundle.platform)
         chooser = DrawChooser(data)
@@ -173,6 +183,8 @@ def search(bundle: Any, *, runs: int = DEFAULT_RUNS, seed_: int = 0, engine: str
     test.hypothesis.inner_test._hypothesis_internal_add_digest = key.encode()  # type: ignore[attr-defined]
     try:
         test()
+    except _OutOfTime:
+        stats.out_of_time = True
     except BaseException as exc:  # noqa: BLE001 - only our own failures are expected here
         _reraise_unexpected(exc)
     stats.wall_s += time.perf_counter() - t0

@@ -46,6 +46,8 @@ class ReviewOptions(BaseModel):
     # engine fault is a finding against the bundle; none: in this process (debugging)
     isolation: Literal["process", "none"] = "process"
     explore: int = Field(0, ge=0)  # runs of property-based exploration (mpsandbox.explore); 0: none
+    # a time budget for exploration (with no runs given: 100 runs); its findings then depend on the machine's speed
+    explore_seconds: float | None = Field(None, gt=0)
 
 
 def review(path: str | Path, options: ReviewOptions | None = None,
@@ -66,11 +68,12 @@ def review(path: str | Path, options: ReviewOptions | None = None,
                  isolated=opts.isolation == "process", on_progress=on_progress)
     if on_runs is not None:
         on_runs(art.runs)
-    if opts.explore:  # what exploration finds becomes `explore-failure` findings (review/audits/explore.py)
-        from ..explore import for_review
+    if opts.explore or opts.explore_seconds:  # what it finds becomes `explore-failure` findings (audits/explore.py)
+        from ..explore import DEFAULT_RUNS, for_review
 
-        art.exploration = for_review(bundle, path, runs=opts.explore, seed=opts.seed, engine=resolve_engine(opts.engine),
-                                     mocks=opts.mocks if isinstance(opts.mocks, MockConfig) else None)
+        art.exploration = for_review(bundle, path, runs=opts.explore or DEFAULT_RUNS, seed=opts.seed, engine=resolve_engine(opts.engine),
+                                     mocks=opts.mocks if isinstance(opts.mocks, MockConfig) else None,
+                                     seconds=opts.explore_seconds, isolated=opts.isolation == "process")
     why = gather_layout(art) if opts.screenshots else None
     report = build_report(art, policy, opts)
     if opts.screenshots:

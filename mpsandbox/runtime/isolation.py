@@ -646,3 +646,84 @@ def _test_fault() -> dict[str, Any] | None:
 
 
 __all__ = ["ISOLATION_AVAILABLE", "ProcessLimits", "TEST_FAULT_ENV", "process_limits", "run_walk"]
+
+
+# ---- any other work on the bundle (exploration) -------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChildOutcome:
+    """What :func:`call_in_child` brought back: the function's JSON text, or why there is none."""
+
+    text: str | None
+    failure: str | None = None
+
+
+def call_in_child(fn: Callable[[], str], limits: ProcessLimits, *, max_bytes: int = 64 * MiB) -> ChildOutcome:
+    """Run ``fn`` (which returns JSON text) in a forked child under ``limits`` (memory, CPU, and ``walk_s`` of wall
+    time), as walks run: whatever the bundle does to the engine there, the reviewer gets the text or a failure."""
+    if not ISOLATION_AVAILABLE:  # pragma: no cover - not Linux
+        return ChildOutcome(fn())
+    out = os.memfd_create("mpsandbox-call")
+    t0 = time.monotonic()
+    try:
+        gc.freeze()
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                _limit_self(limits)
+                data = memoryview(fn().encode("utf-8"))
+                data = data if len(data) <= max_bytes else memoryview(b"\0")  # too big: said by the marker
+                while data:
+                    data = data[os.write(out, data):]
+            except BaseException as exc:  # noqa: BLE001 - reported through the exit status and the text
+                code = 1
+                try:
+                    os.ftruncate(out, 0)
+                    os.pwrite(out, f"{type(exc).__name__}: {clip(str(exc), 500)}".encode("utf-8", "replace"), 0)
+                except BaseException:  # noqa: BLE001
+                    pass
+            finally:
+                os._exit(code)
+        gc.unfreeze()
+        killed = None
+        try:
+            ended = os.pidfd_open(pid)
+        except (AttributeError, OSError):  # pragma: no cover
+            ended = -1
+        try:
+            while True:
+                done, status, _ = _reap(pid, os.WNOHANG)
+                if done:
+                    break
+                if time.monotonic() - t0 > limits.walk_s:
+                    killed = f"it ran past its wall budget ({limits.walk_s:.0f} s)"
+                    _kill(pid)
+                    _, status, _ = _reap(pid, 0)
+                    break
+                if ended >= 0:
+                    select.select([ended], [], [], 0.25)
+                else:  # pragma: no cover
+                    time.sleep(0.02)
+        except BaseException:
+            _kill(pid)
+            _reap(pid, 0)
+            raise
+        finally:
+            if ended >= 0:
+                os.close(ended)
+        size = os.fstat(out).st_size
+        text = os.pread(out, min(size, max_bytes), 0).decode("utf-8", "replace") if size else ""
+    finally:
+        os.close(out)
+    if killed is not None:
+        return ChildOutcome(None, f"killed: {killed}")
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        return ChildOutcome(None, f"its process was killed by {_signal_name(sig)}"
+                                  + (" (its CPU time limit)" if sig == signal.SIGXCPU else ""))
+    if os.WEXITSTATUS(status) != 0:
+        return ChildOutcome(None, _host_fault_text(*text.split(": ", 1)) if ": " in text else
+                            f"its process exited with status {os.WEXITSTATUS(status)}")
+    if text == "\0":
+        return ChildOutcome(None, f"its result passed {max_bytes // MiB} MB")
+    return ChildOutcome(text)

@@ -63,12 +63,74 @@ def test_review_explore_adds_stability_findings():
     from mpsandbox.review import ReviewOptions, review
 
     report = review(ROOT / "explore-location-network-crash",
-                    ReviewOptions(explore=30, engine="native", isolation="none",
-                                  allow_domains=["api.example-nearby.com"]))
+                    ReviewOptions(explore=30, engine="native", allow_domains=["api.example-nearby.com"]))
+    in_process = review(ROOT / "explore-location-network-crash",
+                        ReviewOptions(explore=30, engine="native", isolation="none",
+                                      allow_domains=["api.example-nearby.com"]))
     found = [f for f in report.findings if f.rule == "explore-failure"]
+    # explored in a child process like the walks, with the same result as in the reviewer's process
+    assert [(f.fingerprint, f.message) for f in found] == \
+        [(f.fingerprint, f.message) for f in in_process.findings if f.rule == "explore-failure"]
     assert found and found[0].category == "stability" and found[0].severity.value == "error"
     assert found[0].evidence[0].value["format"] == "mpsandbox-replay"
     assert report.verdict.value == "reject"
     plain = review(ROOT / "explore-location-network-crash",
                    ReviewOptions(engine="native", isolation="none", allow_domains=["api.example-nearby.com"]))
     assert not [f for f in plain.findings if f.rule == "explore-failure"]
+
+
+def test_an_exploration_that_kills_its_process_is_a_crashed_finding(monkeypatch):
+    import os
+
+    from mpsandbox.bundle import load_bundle
+    from mpsandbox.explore import for_review, run
+
+    bundle = load_bundle(ROOT / "explore-clean")
+    monkeypatch.setattr(run, "explore", lambda *a, **k: os.abort())  # what an engine fault does to the process
+    found = for_review(bundle, ROOT / "explore-clean", runs=5)
+    assert [(f["property"], f["steps"]) for f in found] == [("crashed", 0)]
+    assert "SIGABRT" in found[0]["message"]
+    from mpsandbox.review.audits.explore import SEVERE
+
+    assert "crashed" in SEVERE  # rejects, like a walk that crashed
+
+
+def test_call_in_child_bounds_time_and_reports_host_faults():
+    import time
+
+    from mpsandbox.runtime.isolation import ProcessLimits, call_in_child
+
+    limits = ProcessLimits(stall_s=1, walk_s=1, data_bytes=256 * 1024 * 1024, cpu_s=5)
+    t0 = time.monotonic()
+    slow = call_in_child(lambda: time.sleep(30) or "[]", limits)
+    assert slow.text is None and "wall budget" in slow.failure and time.monotonic() - t0 < 10
+
+    def deep():
+        def f(n):
+            return f(n + 1)
+        return f(0)
+
+    assert "RecursionError" in call_in_child(deep, limits).failure
+    assert call_in_child(lambda: '["ok"]', limits).text == '["ok"]'
+
+
+def test_explore_stops_at_its_time_budget():
+    from mpsandbox.explore import ExploreOptions, explore, render_text
+
+    result = explore(ROOT / "explore-clean", ExploreOptions(runs=100_000, seconds=1.0))
+    assert result.out_of_time and 0 < result.runs_executed < 100_000
+    assert "or 1 s (the time budget ended it first)" in render_text(result)
+
+
+def test_review_explore_seconds_option(monkeypatch):
+    seen = {}
+
+    def fake_review(path, options, **kw):
+        seen.update(explore=options.explore, seconds=options.explore_seconds)
+        raise SystemExit(0)
+
+    monkeypatch.setattr("mpsandbox.review.review", fake_review)
+    CliRunner().invoke(cli, ["review", str(ROOT / "explore-clean"), "--explore-seconds", "2.5"])
+    assert seen == {"explore": 0, "seconds": 2.5}
+    bad = CliRunner().invoke(cli, ["review", str(ROOT / "explore-clean"), "--explore-seconds", "0"])
+    assert bad.exit_code != 0 and "explore-seconds" in bad.output

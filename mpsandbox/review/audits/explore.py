@@ -11,7 +11,7 @@ from .base import Hit, audit
 if TYPE_CHECKING:
     from ..policy import Policy
 
-SEVERE = ("uncaught-error", "white-screen", "endless-loading", "blocked-after-denial", "reprompt-loop", "run-ended")
+SEVERE = ("crashed", "uncaught-error", "white-screen", "endless-loading", "blocked-after-denial", "reprompt-loop", "run-ended")
 
 
 def _location(where: str | None) -> Location | None:
