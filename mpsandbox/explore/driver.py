@@ -242,19 +242,20 @@ class Session:
 
     # ---- what can be done now -------------------------------------------------------------------------------------
     def available(self) -> list[Any]:
-        """The actions possible in the current state: on the rendered elements of the page on top, then the page's
-        and the app's own."""
+        """The actions possible in the current state: waiting first (the simplest thing a user does: shrinking
+        prefers it), then the rendered elements of the page on top, then the page's and the app's own."""
         sb = self.mp.sandbox
         if sb.trace.end is not None or not sb.pages:
             return []
         route = sb.pages[-1]
         tree = sb.view_tree()
-        out = element_actions(tree, route) if tree is not None else []
+        out: list[Any] = [WaitAction()]
+        out += element_actions(tree, route) if tree is not None else []
         out += [ScrollAction(), PullDownAction()]
         if len(sb.pages) > 1:
             out.append(BackAction())
         out += [TabAction(route=r) for r in (self.mp.bundle.tab_pages or []) if r != route]
-        out += [BackgroundAction(), RelaunchAction(), MemoryWarningAction(), WaitAction()]
+        out += [BackgroundAction(), RelaunchAction(), MemoryWarningAction()]
         return out
 
     # ---- doing it -----------------------------------------------------------------------------------------------
