@@ -474,14 +474,17 @@ def rules(policy: str | None, as_json: bool, markdown: bool, rule_id: str | None
 @click.option("--db", metavar="DIR|none", help="Hypothesis example database. [default: .mpsandbox/explore-db]")
 @click.option("--seconds", type=click.FloatRange(0, min_open=True), metavar="S",
               help="Stop after S seconds even if runs are left (results then depend on the machine's speed).")
+@click.option("--allow-domain", "allow_domains", multiple=True, metavar="DOMAIN", callback=_allow_domains,
+              help="Request-domain allow-list for the review's rules that read each run (repeatable).")
 def explore(bundle: Path, runs: int, seed: int, mock_file: Path | None, out: Path | None, engine: str, max_steps: int,
-            db: str | None, seconds: float | None) -> None:
+            db: str | None, seconds: float | None, allow_domains: list[str]) -> None:
     """Search BUNDLE for what breaks it (user actions, permission answers, API outcomes, lifecycle, environment);
     each failure shrunk, saved as a replay file and a pytest test. Exit 1 when something failed."""
     from .explore.command import explore_command
 
     sys.exit(explore_command(bundle, runs=runs, seed=seed, mocks=_load_mocks(mock_file), out=out, engine=engine,
-                             max_steps=max_steps, db=db, seconds=seconds, echo=click.echo, note=lambda t: err_console.print(t)))
+                             max_steps=max_steps, db=db, seconds=seconds, allow_domains=list(allow_domains),
+                             echo=click.echo, note=lambda t: err_console.print(t)))
 
 
 @cli.command()

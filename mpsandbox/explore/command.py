@@ -15,13 +15,13 @@ EXIT_ERROR = 3
 
 
 def explore_command(bundle: Path, *, runs: int, seed: int, mocks: Any, out: Path | None, engine: str,
-                    max_steps: int, db: str | None, seconds: float | None = None, echo: Any = print,
-                    note: Any = None) -> int:
+                    max_steps: int, db: str | None, seconds: float | None = None,
+                    allow_domains: list[str] | None = None, echo: Any = print, note: Any = None) -> int:
     """Explore; print the result (deterministic) on stdout and the timing on stderr. Exit 1 when something failed."""
     note = note or (lambda text: print(text, file=sys.stderr))
     database = None if db == "none" else Path(db) if db else Path.cwd() / DATABASE_DIR
     options = ExploreOptions(runs=runs, seed=seed, engine=engine, mocks=mocks, max_steps=max_steps,
-                             database=database, seconds=seconds)
+                             database=database, seconds=seconds, allow_domains=list(allow_domains or []))
     t0 = time.perf_counter()
     result = explore(bundle, options)
     out = out if out is not None else Path("explore-out")

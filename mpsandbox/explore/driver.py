@@ -220,8 +220,9 @@ class Recorder:
 class Session:
     """One run of a bundle (see the module's docstring)."""
 
-    def __init__(self, mp: MiniProgram, chooser: Any):
+    def __init__(self, mp: MiniProgram, chooser: Any, rules: Any = None):
         self.mp = mp
+        self.rules = rules  # a RuleCheck: the review's rules read the run at its end
         self.steps: list[Any] = []
         self.recorder = Recorder(chooser, self.steps)
         install(mp.sandbox.api_host, self.recorder)
@@ -231,11 +232,11 @@ class Session:
 
     @classmethod
     def open(cls, bundle: Any, chooser: Any, *, engine: str = "native", seed: int = 0,
-             mocks: MockConfig | None = None, env: EnvChoice | None = None) -> "Session":
+             mocks: MockConfig | None = None, env: EnvChoice | None = None, rules: Any = None) -> "Session":
         env = env or EnvChoice()
         mp = MiniProgram(bundle, engine=engine, seed=seed, mocks=mocks_for(mocks, env), limits=EXPLORE_LIMITS,
                          environment=environment_for(bundle, seed, env))
-        return cls(mp, chooser)
+        return cls(mp, chooser, rules)
 
     def close(self) -> None:
         self.mp.close()
@@ -328,13 +329,17 @@ class Session:
 
     def finish(self) -> Failure | None:
         """The end of a run: while calls are in flight (or a loading indicator is shown), time passes until the slow
-        answers and timeouts arrive, then a last check."""
+        answers and timeouts arrive, then a last check, and the review's rules read the whole run."""
         pending = self.checker.pending or self.checker.loading
         if self.failure is None and pending and self.mp.sandbox.trace.end is None and self.mp.sandbox.pages:
             wait = WaitAction(ms=FINAL_WAIT_MS)
             self.failure = self.do(wait)
             if self.failure is None:
                 self.steps.remove(wait)  # the final wait is part of every run, not a step of the sequence
+        if self.failure is None and self.rules is not None:
+            sb = self.mp.sandbox
+            actions = len([s for s in self.steps if s.kind not in ANSWER_KINDS])
+            self.failure = self.rules.check(sb.trace, sb.engine.info.units_per_ms, max(0, actions - 1))
         return self.failure
 
     def coverage(self) -> float:

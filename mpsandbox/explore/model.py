@@ -170,7 +170,7 @@ class EnvChoice(_Model):
 
 
 PROPERTIES = ("uncaught-error", "unhandled-rejection", "white-screen", "endless-loading", "blocked-after-denial",
-              "reprompt-loop", "page-stack-limit", "run-ended")
+              "reprompt-loop", "page-stack-limit", "run-ended", "review-rule")
 
 
 class Failure(_Model):

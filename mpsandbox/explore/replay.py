@@ -15,6 +15,7 @@ from pydantic import TypeAdapter
 from ..apis.mocks import MockConfig
 from ..testing import MiniProgram, MiniProgramError
 from .driver import EXPLORE_LIMITS, FINAL_WAIT_MS, Session, environment_for, mocks_for
+from .rules import RuleCheck
 from .model import (
     ANSWER_KINDS,
     Answer,
@@ -122,11 +123,13 @@ def digest(lines: list[str]) -> str:
 
 # ---- running a sequence ---------------------------------------------------------------------------------------------
 def run_steps(bundle: Any, steps: list[Any], *, seed: int = 0, env: EnvChoice | None = None,
-              mocks: MockConfig | None = None, engine: str = "native") -> tuple[list[Any], Failure | None]:
+              mocks: MockConfig | None = None, engine: str = "native",
+              rules: Any = None) -> tuple[list[Any], Failure | None]:
     """Run a sequence's actions with its answers; returns the steps as run (actions and the answers given) and the
     failure seen, if any. Stops at the first failure, as exploration does."""
     env = env or EnvChoice()
-    session = Session.open(bundle, ReplayChooser(steps), engine=engine, seed=seed, mocks=mocks, env=env)
+    session = Session.open(bundle, ReplayChooser(steps), engine=engine, seed=seed, mocks=mocks, env=env,
+                           rules=rules if rules is not None else RuleCheck(bundle))
     try:
         failure = None
         for step in steps:
@@ -221,7 +224,7 @@ class Script:
                 "environment": environment_for(self.bundle, self.seed, self.env)}
 
     def attach(self, mp: MiniProgram) -> MiniProgram:
-        self.session = Session(mp, ReplayChooser(self.answers))
+        self.session = Session(mp, ReplayChooser(self.answers), RuleCheck(self.bundle))
         return mp
 
     def check(self) -> None:
@@ -240,3 +243,8 @@ class Script:
         if self.session.checker.pending or self.session.checker.loading:
             self.session.mp.advance(FINAL_WAIT_MS)
         self.check()
+        sb = self.session.mp.sandbox
+        failure = self.session.rules.check(sb.trace, sb.engine.info.units_per_ms, self.checks)
+        if failure is not None:
+            where = f" at {failure.location}" if failure.location else ""
+            raise MiniProgramError(f"{failure.property} on {failure.route}: {failure.message}{where}")

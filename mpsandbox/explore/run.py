@@ -17,6 +17,7 @@ from ..apis.mocks import MockConfig
 from ..runtime.environment import bundle_digest
 from .model import ANSWER_KINDS, EnvChoice, Failure, ReplayFile, Step, step_count
 from .replay import classify, describe, digest, run_steps, transcript
+from .rules import RuleCheck
 from .search import DEFAULT_MAX_STEPS, DEFAULT_RUNS, SearchStats, search
 
 DATABASE_DIR = Path(".mpsandbox") / "explore-db"  # hypothesis' example database, in the project
@@ -31,6 +32,7 @@ class ExploreOptions(BaseModel):
     max_steps: int = Field(DEFAULT_MAX_STEPS, ge=1, le=50)
     database: Path | None = None  # hypothesis' example database (None: none)
     seconds: float | None = Field(None, gt=0)  # a time budget besides the runs (results then depend on speed)
+    allow_domains: list[str] = Field(default_factory=list)  # the request-domain allow-list the review's rules use
 
 
 class FoundFailure(BaseModel):
@@ -75,15 +77,17 @@ def explore(path: str | Path, options: ExploreOptions | None = None, *, bundle: 
 
         bundle = load_bundle(path)
     stats = SearchStats()
+    rules = RuleCheck(bundle, allow_domains=opts.allow_domains)
     found = search(bundle, runs=opts.runs, seed_=opts.seed, engine=opts.engine, mocks=opts.mocks,
-                   max_steps=opts.max_steps, database=opts.database, stats=stats, seconds=opts.seconds)
+                   max_steps=opts.max_steps, database=opts.database, stats=stats, seconds=opts.seconds, rules=rules)
     result = ExploreResult(bundle=bundle.name, platform=bundle.platform, seed=opts.seed, runs=opts.runs,
                            seconds=opts.seconds, out_of_time=stats.out_of_time, runs_executed=stats.runs, steps_executed=stats.steps, pages=sorted(stats.pages),
                            elements=len(stats.elements), answers=sorted(stats.answers), wall_s=stats.wall_s)
     digest_ = bundle_digest(bundle)
     for f in found:
         # the replay of the minimal sequence is the evidence: it runs exactly as a replay file will
-        steps, failure = run_steps(bundle, f.steps, seed=opts.seed, env=f.env, mocks=opts.mocks, engine=opts.engine)
+        steps, failure = run_steps(bundle, f.steps, seed=opts.seed, env=f.env, mocks=opts.mocks, engine=opts.engine,
+                                   rules=rules)
         expected = classify(f.failure, f.steps)
         reproduced = failure is not None and failure.key == expected.key
         shown = failure if reproduced else expected
@@ -220,12 +224,13 @@ EXPLORE_RUN_WALL_S = 2.0  # wall time one run may take in an isolated exploratio
 
 
 def for_review(bundle: Any, path: str | Path, *, runs: int, seed: int = 0, engine: str = "native",
-               mocks: MockConfig | None = None, seconds: float | None = None,
+               mocks: MockConfig | None = None, seconds: float | None = None, allow_domains: list[str] | None = None,
                isolated: bool = True) -> list[dict[str, Any]]:
     """What ``review --explore N`` adds: each failure with its replay (no database, no files). ``isolated``: in a
     child process with the walks' limits, so that what the bundle does to the engine there cannot stop the review;
     if that process dies, one ``crashed`` failure says why."""
-    options = ExploreOptions(runs=runs, seed=seed, engine=engine, mocks=mocks, seconds=seconds)
+    options = ExploreOptions(runs=runs, seed=seed, engine=engine, mocks=mocks, seconds=seconds,
+                             allow_domains=list(allow_domains or []))
 
     def failures() -> str:
         result = explore(path, options, bundle=bundle)

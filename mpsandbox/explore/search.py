@@ -125,10 +125,10 @@ def parametrize(action: Any, data: Any, session: Session) -> Any:
 
 def search(bundle: Any, *, runs: int = DEFAULT_RUNS, seed_: int = 0, engine: str = "native",
            mocks: MockConfig | None = None, max_steps: int = DEFAULT_MAX_STEPS, database: Path | None = None,
-           stats: SearchStats | None = None, seconds: float | None = None) -> list[Found]:
+           stats: SearchStats | None = None, seconds: float | None = None, rules: Any = None) -> list[Found]:
     """Explore ``bundle`` for ``runs`` generated runs (plus those shrinking takes), or until ``seconds`` have
     passed; returns each distinct failure once, with its minimal sequence so far, sorted by key. Only a budget in
-    runs gives the same result on any machine."""
+    runs gives the same result on any machine. ``rules`` (a RuleCheck) has the review's rules read each run."""
     found: dict[str, Found] = {}
     stats = stats if stats is not None else SearchStats()
     t0 = time.perf_counter()
@@ -140,7 +140,7 @@ def search(bundle: Any, *, runs: int = DEFAULT_RUNS, seed_: int = 0, engine: str
         stats.runs += 1
         env = draw_env(data, bundle.platform)
         chooser = DrawChooser(data)
-        session = Session.open(bundle, chooser, engine=engine, seed=seed_, mocks=mocks, env=env)
+        session = Session.open(bundle, chooser, engine=engine, seed=seed_, mocks=mocks, env=env, rules=rules)
         try:
             failure = session.do(LaunchAction())
             chooser.raise_stop()

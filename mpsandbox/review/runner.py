@@ -73,7 +73,8 @@ def review(path: str | Path, options: ReviewOptions | None = None,
 
         art.exploration = for_review(bundle, path, runs=opts.explore or DEFAULT_RUNS, seed=opts.seed, engine=resolve_engine(opts.engine),
                                      mocks=opts.mocks if isinstance(opts.mocks, MockConfig) else None,
-                                     seconds=opts.explore_seconds, isolated=opts.isolation == "process")
+                                     seconds=opts.explore_seconds, allow_domains=list(policy.allow_domains),
+                                     isolated=opts.isolation == "process")
     why = gather_layout(art) if opts.screenshots else None
     report = build_report(art, policy, opts)
     if opts.screenshots:

@@ -87,3 +87,28 @@ def test_only_what_the_page_offers():
         assert "back" not in kinds  # one page on the stack
     finally:
         s.close()
+
+
+def test_the_review_rules_read_a_run_but_not_the_static_facts():
+    from mpsandbox.bundle import load_bundle
+    from mpsandbox.explore.rules import RuleCheck
+
+    secret = load_bundle(ROOT / "secret-hardcoded-secret")
+    check = RuleCheck(secret)
+    assert check.static  # the hard-coded secret is a static finding...
+    s = Session.open(secret, Fixed(), rules=check)
+    try:
+        s.do(LaunchAction())
+        assert s.finish() is None  # ...never a failure of a run
+    finally:
+        s.close()
+    leaky = load_bundle(ROOT / "explore-leak-on-retry")
+    s = Session.open(leaky, Fixed(outcome="offline"), rules=RuleCheck(leaky))
+    try:
+        assert s.do(LaunchAction()) is None  # the properties see nothing wrong...
+        failure = s.finish()  # ...the review's rules do: the retry goes to a mirror over http
+        assert failure is not None and failure.property == "review-rule"
+        assert failure.key.startswith("review-rule|insecure-transport|")
+        assert failure.location == "pages/index/index.js:17"
+    finally:
+        s.close()

@@ -11,7 +11,8 @@ from .base import Hit, audit
 if TYPE_CHECKING:
     from ..policy import Policy
 
-SEVERE = ("crashed", "uncaught-error", "white-screen", "endless-loading", "blocked-after-denial", "reprompt-loop", "run-ended")
+SEVERE = ("crashed", "uncaught-error", "white-screen", "endless-loading", "blocked-after-denial", "reprompt-loop", "run-ended",
+          "review-rule")
 
 
 def _location(where: str | None) -> Location | None:
@@ -30,10 +31,12 @@ def _location(where: str | None) -> Location | None:
     deny, dismiss), API outcomes (failures with the platform's errMsg/errNo, timeouts, empty or malformed answers),
     lifecycle events (background, relaunch with storage kept, memory warning) and environments, and checked after
     every step that nothing failed: no uncaught error or unhandled rejection, no white screen, no endless loading,
-    features still offered after a denial, no re-prompt loop, no navigation past the page-stack limit. Each failure
+    features still offered after a denial, no re-prompt loop, no navigation past the page-stack limit, and no error
+    finding of the review's own rules over the run's trace that the static facts alone do not give. Each failure
     is reported once with the minimal sequence that causes it; the evidence is its replay (`mpsandbox replay`).
-    A crash, white screen, endless spinner, blocked feature or prompt loop is an error (the platforms reject apps
-    that stop working when a capability is refused); an unhandled rejection or the stack limit a warning.""",
+    A crash, white screen, endless spinner, blocked feature, prompt loop or review-rule error is an error (the
+    platforms reject apps that stop working when a capability is refused); an unhandled rejection or the stack limit
+    a warning.""",
     fix="""Replay the sequence (save the evidence's value as a file and run `mpsandbox replay FILE`, or run
     `mpsandbox explore` for the file and a ready pytest test), then handle the case it shows: a fail callback that
     reads fields only a success has, a cache read with the wrong key, a loading indicator hidden only on success, a
