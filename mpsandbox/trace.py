@@ -78,6 +78,7 @@ class ApiCallEvent(_Event):
     chain: int | None = None  # the user gesture this call descends from
     outcome: Literal["ok", "fail", "pending", "unknown", "throw"] = "ok"
     err_msg: Text | None = None
+    refused: Name | None = None  # why the host refused the call before its handler ran: gesture, auth deny...
     stack: list[Frame] = Field(default_factory=list)
     domain: PathText | None = None  # host name a network call (request/upload/download/socket) goes to
 

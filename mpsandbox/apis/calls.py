@@ -53,6 +53,7 @@ class Reply:
     outcome: CallOutcome = "ok"
     err_msg: str | None = None
     domain: str | None = None  # the host name of a network call, for the call event
+    refused: str | None = None  # the failure code when the host refused the call (gesture, auth deny...)
 
     def to_js(self) -> dict[str, Any]:
         if self.r == "sync":

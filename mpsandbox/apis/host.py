@@ -409,10 +409,10 @@ class ApiHost:
             if ok:
                 value = (result or {}).get("__value__", result)
                 return Reply("sync", value=value)
-            return Reply("throw", message=body["errMsg"], outcome="throw", err_msg=body["errMsg"])
+            return Reply("throw", message=body["errMsg"], outcome="throw", err_msg=body["errMsg"], refused=code)
         wait = delay if delay is not None else (spec.latency_ms if spec is not None else 0)
         services.complete(call, ok, body, wait)
-        reply = Reply("async", outcome="pending", err_msg=None if ok else body["errMsg"])
+        reply = Reply("async", outcome="pending", err_msg=None if ok else body["errMsg"], refused=None if ok else code)
         if spec is not None and spec.kind is Kind.TASK and spec.object:
             reply.oid = services.new_object(spec.object)
             reply.object = spec.object

@@ -67,11 +67,13 @@ def environment_for(bundle: Any, seed: int, env: EnvChoice) -> Environment | Non
 
 
 def mocks_for(mocks: MockConfig | None, env: EnvChoice) -> MockConfig | None:
-    """The mocks with the chosen theme and network type."""
-    if env.theme is None and env.network is None:
+    """The mocks with the chosen theme, network type and launch page."""
+    if env.theme is None and env.network is None and env.page is None:
         return mocks
     base = mocks or MockConfig()
     update: dict[str, Any] = {}
+    if env.page is not None:
+        update["launch"] = base.launch.model_copy(update={"path": env.page})
     if env.theme is not None:
         update["system_info"] = {**base.system_info, "theme": env.theme}
     if env.network is not None:

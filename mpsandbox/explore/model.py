@@ -158,15 +158,17 @@ ANSWER_KINDS = ("permission", "outcome")
 
 
 class EnvChoice(_Model):
-    """What the device shows; None keeps the seed's environment (runtime/environment.py)."""
+    """What the device shows and where the app opens; None keeps the seed's environment (runtime/environment.py)
+    and the entry page."""
 
     device: str | None = None  # a key of apis/devices.PROFILES (model, screen size, OS)
     client: str | None = None  # host app version, e.g. "8.0.61" (with its base library version)
     theme: Literal["light", "dark"] | None = None
     network: Literal["wifi", "5g", "4g", "3g", "2g", "none"] | None = None
+    page: str | None = None  # the page the app opens on (a shared card, a QR code), when not the entry page
 
     def changes(self) -> int:
-        return sum(v is not None for v in (self.device, self.client, self.theme, self.network))
+        return sum(v is not None for v in (self.device, self.client, self.theme, self.network, self.page))
 
 
 PROPERTIES = ("uncaught-error", "unhandled-rejection", "white-screen", "endless-loading", "blocked-after-denial",

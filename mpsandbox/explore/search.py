@@ -103,14 +103,19 @@ class SearchStats:
     answers: set[str] = field(default_factory=set)
 
 
-def draw_env(data: Any, platform: str) -> EnvChoice:
-    """An environment: each part is the seed's (index 0) or one of the choices."""
+def draw_env(data: Any, bundle: Any) -> EnvChoice:
+    """An environment: each part is the seed's (index 0) or one of the choices; and the page the app opens on,
+    the entry page (index 0) or any other declared page, as from a shared card."""
     def pick(name: str, choices: tuple[Any, ...]) -> Any:
         i = data.draw(st.integers(0, len(choices)), label=f"env {name}")
         return None if i == 0 else choices[i - 1]
 
+    platform = bundle.platform
+    entry = getattr(bundle, "entry_page", None)
+    pages = tuple(p.route for p in getattr(bundle, "pages", None) or [] if p.route != entry)
     return EnvChoice(device=pick("device", ENV_CHOICES["device"]), client=pick("client", client_choices(platform)),
-                     theme=pick("theme", ENV_CHOICES["theme"]), network=pick("network", ENV_CHOICES["network"]))
+                     theme=pick("theme", ENV_CHOICES["theme"]), network=pick("network", ENV_CHOICES["network"]),
+                     page=pick("page", pages))
 
 
 def parametrize(action: Any, data: Any, session: Session) -> Any:
@@ -138,7 +143,7 @@ def search(bundle: Any, *, runs: int = DEFAULT_RUNS, seed_: int = 0, engine: str
         if deadline is not None and time.perf_counter() > deadline:
             raise _OutOfTime  # through hypothesis: the search ends, keeping the shortest sequences seen so far
         stats.runs += 1
-        env = draw_env(data, bundle.platform)
+        env = draw_env(data, bundle)
         chooser = DrawChooser(data)
         session = Session.open(bundle, chooser, engine=engine, seed=seed_, mocks=mocks, env=env, rules=rules)
         try:

@@ -1064,6 +1064,7 @@ class Sandbox:
             reply = Reply("throw", message=f"{call.platform_name}:fail internal error", outcome="throw")
         event.outcome = reply.outcome if reply.r != "sync" else ("ok" if reply.outcome == "ok" else reply.outcome)
         event.err_msg = reply.err_msg or (reply.message if reply.r == "throw" else None)
+        event.refused = reply.refused
         event.domain = reply.domain
         return reply.to_js()
 

@@ -107,6 +107,17 @@ def test_payment_without_gesture_and_in_a_tap():
 
 
 # ---- resource -------------------------------------------------------------------------------------------------------
+def test_gesture_required_follows_the_hosts_refusals():
+    """openSetting in a dialog's confirm works on the platforms (the confirm is a tap); straight from onLoad it is
+    refused, and only that is the finding."""
+    direct = fake({"pages/a/a": "Page({ onLoad() { tt.openSetting({ fail: () => {} }) } })"})
+    dialog = fake({"pages/a/a": "Page({ onLoad() { tt.showModal({ title: 't', success: () => "
+                                "tt.openSetting({ fail: () => {} }) }) } })"})
+    refused = [f for f in review_fake(direct).findings if f.rule == "gesture-required"]
+    assert refused and "tt.openSetting" in refused[0].message
+    assert "gesture-required" not in rules_of(review_fake(dialog))
+
+
 def test_cpu_budget_on_infinite_loop():
     report = review_fake(fake({"pages/a/a": "Page({ onLoad() { while (true) {} } })"}), policy=SMALL)
     assert finding(report, "cpu-budget").severity is Severity.ERROR

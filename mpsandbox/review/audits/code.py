@@ -48,8 +48,10 @@ def payment_without_gesture(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     category="gesture",
     severity=Severity.ERROR,
     description="""getUserProfile, subscription messages and the phone number may only be requested in response
-    to a user tap (the phone number only through an open-type button). Outside a tap the platform refuses the call;
-    a bundle doing it anyway is trying to collect data or consent without the user acting.""",
+    to a user tap (the phone number only through an open-type button; a tap on a dialog's button counts for the
+    settings page, a completed payment for subscriptions). Outside a tap the platform refuses the call, and so does
+    the sandbox's host: this rule reports each call the host refused for want of a tap. A bundle doing it anyway is
+    trying to collect data or consent without the user acting.""",
     fix="Call the API directly in the tap handler of a button (for the phone number, use "
         '`<button open-type="getPhoneNumber">`).',
     example="onShow() { tt.getUserProfile({desc: 'profile'}) }",
@@ -57,12 +59,7 @@ def payment_without_gesture(art: Artifacts, policy: Policy) -> Iterable[Hit]:
 def gesture_required(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     for run in art.runs:
         for e in run.trace.api_calls():
-            need = _needs(art, e.api)
-            if need not in (Gesture.TAP, Gesture.TAP_OR_PAYMENT, Gesture.BUTTON):
-                continue
-            if e.gesture or (need is Gesture.TAP_OR_PAYMENT and e.chain is not None):
-                continue
-            if need is Gesture.BUTTON and e.chain is not None and e.gesture:
+            if e.refused != "gesture":  # the host applies the platform's rule (apis/host.py gesture_ok)
                 continue
             yield Hit(message=f"{e.called_as} needs a user tap but runs outside one", key=e.api,
                       evidence=[event_evidence(run, e, f"{e.called_as} (outcome {e.outcome})", e.err_msg)])
