@@ -112,3 +112,24 @@ def test_the_review_rules_read_a_run_but_not_the_static_facts():
         assert failure.location == "pages/index/index.js:17"
     finally:
         s.close()
+
+
+def test_a_run_may_open_on_any_declared_page():
+    from mpsandbox.bundle import load_bundle
+    from mpsandbox.explore.model import EnvChoice
+    from mpsandbox.explore.search import draw_env
+
+    bundle = load_bundle(ROOT / "explore-page-stack-limit")
+    s = Session.open(bundle, Fixed(), env=EnvChoice(page="pages/promo/promo"))
+    try:
+        s.do(LaunchAction())
+        assert s.mp.sandbox.pages[0] == "pages/promo/promo"  # the app opened there (then its timer moved on)
+    finally:
+        s.close()
+
+    class Draws:  # the last choice of every draw
+        def draw(self, strategy, label=None):
+            return strategy.example() if label != "env page" else 1
+
+    assert draw_env(Draws(), bundle).page == "pages/promo/promo"  # the pages besides the entry page
+    assert EnvChoice(page="pages/promo/promo").changes() == 1  # counted as a step of the sequence
