@@ -9,7 +9,7 @@ from typing import Any
 
 from ..apis.catalogue import load_catalogue
 from ..review.artifacts import Artifacts, RunArtifacts
-from ..review.audits import run_audits
+from ..review.audits import REGISTRY, run_audits
 from ..review.gather import bundle_texts
 from ..review.model import Finding, Severity
 from ..review.policy import Policy, resolve_policy
@@ -29,12 +29,13 @@ class RuleCheck:
                              facts=getattr(bundle, "facts", None), app=getattr(bundle, "app", None), texts=texts,
                              sizes=sizes, problems=list(getattr(bundle, "problems", []) or []))
         self.static = {f.fingerprint for f in run_audits(self.art, self.policy)[0]}
+        self.readers = [a.id for a in REGISTRY.values() if "runs" in a.reads]  # the audits a run can change
 
     def findings(self, trace: Any, units_per_ms: float) -> list[Finding]:
         """The error findings of a run that its trace gives (not the static facts), most severe first."""
         self.art.runs = [RunArtifacts(mode="allow", trace=trace, units_per_ms=units_per_ms)]
         try:
-            found, _ = run_audits(self.art, self.policy)
+            found, _ = run_audits(self.art, self.policy, only=self.readers)
         finally:
             self.art.runs = []
         return [f for f in found if f.severity is Severity.ERROR and f.category not in LEFT_TO_PROPERTIES

@@ -249,3 +249,26 @@ def test_personal_data_in_analytics_events():
                               bindings={"pages/a/a": [tap("go")]}))
     f = finding(report, "data-to-network")
     assert f.severity is Severity.WARNING and "analytics" in f.message
+
+
+def test_audits_that_read_only_the_bundle_never_touch_the_runs():
+    """An audit declares what it reads (as Lighthouse audits name their artifacts); exploration re-runs only the
+    readers of runs after each run, so a reader of runs marked bundle-only would be skipped there."""
+    from mpsandbox.review.audits import REGISTRY
+    from mpsandbox.review.gather import gather
+
+    class Untouchable(list):
+        def _touched(self, *a, **k):
+            raise AssertionError("read the runs")
+
+        __iter__ = __len__ = __getitem__ = __bool__ = __contains__ = _touched
+
+    bundle = fake({"pages/a/a": "Page({ onLoad() { tt.request({ url: 'http://127.0.0.1/x' }) } })"},
+                  extra={"utils/k.js": "module.exports = { appSecret: '9f8e7d6c5b4a39281706f5e4d3c2b1a0' }"})
+    policy = builtin_policy("douyin")
+    art = gather(bundle, policy, engine="native")
+    bundle_only = [a for a in REGISTRY.values() if "runs" not in a.reads]
+    assert {"hardcoded-secret", "package-size", "bundle-problem"} <= {a.id for a in bundle_only}
+    art.runs = Untouchable(art.runs)
+    for a in bundle_only:
+        list(a.fn(art, policy))  # raises if it reads the runs

@@ -45,6 +45,9 @@ class Audit:
     fix: str
     example: str
     fn: AuditFn
+    # what it reads, as Lighthouse audits name their artifacts: "bundle" (files and static facts), "runs" (the
+    # walks' traces), "exploration"; a reader of runs can judge any run, e.g. each of an exploration's
+    reads: frozenset[str] = frozenset({"bundle", "runs"})
 
     def info(self, policy: Policy | None = None) -> RuleInfo:
         sev = policy.severity_of(self.id, self.severity) if policy else self.severity
@@ -57,13 +60,14 @@ REGISTRY: dict[str, Audit] = {}
 
 
 def audit(
-    id: str, *, title: str, category: Category, severity: Severity, description: str, fix: str, example: str = ""
+    id: str, *, title: str, category: Category, severity: Severity, description: str, fix: str, example: str = "",
+    reads: Iterable[str] = ("bundle", "runs"),
 ) -> Callable[[AuditFn], AuditFn]:
     def register(fn: AuditFn) -> AuditFn:
         if id in REGISTRY:
             raise ValueError(f"duplicate audit id {id}")
         REGISTRY[id] = Audit(id, title, category, severity, " ".join(description.split()), " ".join(fix.split()),
-                             example.strip("\n"), fn)
+                             example.strip("\n"), fn, frozenset(reads))
         return fn
 
     return register

@@ -176,6 +176,7 @@ def _line_col(text: str, pos: int) -> tuple[int, int]:
     `token` assigned a literal of high entropy.""",
     fix="Remove it from the bundle, rotate it now, and keep it on your server.",
     example="const APP_SECRET = '9f8e7d6c5b4a39281706f5e4d3c2b1a0'",
+    reads=("bundle",),
 )
 def hardcoded_secret(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     min_entropy = policy.thresholds.secret_min_entropy

@@ -42,6 +42,7 @@ def _location(where: str | None) -> Location | None:
     reads fields only a success has, a cache read with the wrong key, a loading indicator hidden only on success, a
     dialog that asks again after every refusal.""",
     example="fail: (err) => this.setData({ error: err.data.message })  // err has no data",
+    reads=("exploration",),
 )
 def explore_failure(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     for f in art.exploration or []:

@@ -40,6 +40,7 @@ def _problem_location(p) -> Location | None:
     download slowly on first open.""",
     fix="Move pages into subpackages, serve images and data from a CDN, drop unused files.",
     example="a 2.4 MB main package with bundled images",
+    reads=("bundle",),
 )
 def package_size(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     if art.facts is None:
@@ -79,6 +80,7 @@ def _largest(art: Artifacts, package: str) -> list[Evidence]:
     the upload is refused.""",
     fix="Add the page's files or remove it from app.json `pages` / the subpackage's `pages`.",
     example='"pages": ["pages/index/index", "pages/gone/gone"]',
+    reads=("bundle",),
 )
 def missing_page(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     seen = set()
@@ -103,6 +105,7 @@ def missing_page(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     refuses the configuration (tab pages must be main-package pages).""",
     fix="Add the page to `pages` (main package) or fix the tabBar `pagePath`.",
     example='"tabBar": {"list": [{"pagePath": "pages/cart/cart"}]}  // not in pages',
+    reads=("bundle",),
 )
 def tabbar_outside_pages(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     for p in _problems(art, "tabbar-page-not-in-pages", "tabbar-outside-pages"):
@@ -119,6 +122,7 @@ def tabbar_outside_pages(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     that belongs on a CDN, and a big share of the package limit.""",
     fix="Compress it or load it from the network at run time.",
     example="images/banner.png: 1.2 MB",
+    reads=("bundle",),
 )
 def large_file(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     limit = policy.thresholds.large_file_bytes
@@ -200,6 +204,7 @@ def deprecated_api(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     bomb, duplicate names), a missing or invalid app.json. Nothing of it was run.""",
     fix="Rebuild the package with the platform's developer tool and upload that.",
     example="../../etc/passwd inside the zip",
+    reads=("bundle",),
 )
 def bundle_unloadable(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     f = art.load_failure
@@ -221,6 +226,7 @@ COVERED_PROBLEMS = {"page-missing", "tabbar-page-not-in-pages", "tabbar-outside-
     description="""A file of the bundle is malformed but the run could go on: text that is not UTF-8, a page or
     component JSON that does not parse, a component that is used but missing.""",
     fix="Fix or remove the file named in the evidence.",
+    reads=("bundle",),
 )
 def bundle_problem(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     for p in art.problems:
