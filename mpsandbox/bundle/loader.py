@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Sequence
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, computed_field
 
 from .archive import LoadLimits, read_files
 from .compiled import CompiledInfo, convert, is_compiled
@@ -19,7 +19,7 @@ from .gwx import scan_gwx
 from .packages import read_packages
 from .config import AppConfig, PageConfig, ProjectConfig
 from .errors import BundleError, BundleProblem
-from .jsscan import JsFileFacts, scan_js
+from .jsscan import JsFileFacts, JsScan
 from .resolve import alipay_npm_folders, aliases, extended_components, resolve_component
 from .typescript import compile_typescript_files
 from .templates import TemplateFacts, parse_template
@@ -78,8 +78,14 @@ class BundleFacts(BaseModel):
     subpackage_sizes: dict[str, int] = Field(default_factory=dict)
     total_size: int = 0
     pages: list[PageFact] = Field(default_factory=list)
-    js: dict[str, JsFileFacts] = Field(default_factory=dict)
     source_form: Literal["source", "wxapkg"] = "source"
+    _js_scan: JsScan | None = PrivateAttr(default=None)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def js(self) -> dict[str, JsFileFacts]:
+        """The static scan of each JS file (outside npm folders), made on first use."""
+        return self._js_scan.facts if self._js_scan is not None else {}
 
 
 @dataclass
@@ -114,13 +120,19 @@ class Bundle:
     app: AppConfig
     project: ProjectConfig | None
     pages: list[PageInfo]
-    problems: list[BundleProblem]
+    load_problems: list[BundleProblem]  # what loading found; ``problems`` adds the JS scan's
     facts: BundleFacts
     _texts: dict[str, str] = field(default_factory=dict, repr=False)
     _usages: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
     _page_configs: dict[str, PageConfig] = field(default_factory=dict, repr=False)
     source_form: Literal["source", "wxapkg"] = "source"  # wxapkg: converted from a compiled package
     compiled: CompiledInfo | None = None  # for a compiled package: where modules and $gwx templates came from
+
+    @property
+    def problems(self) -> list[BundleProblem]:
+        """Every problem found: loading's, then the static JS scan's (which runs on first use)."""
+        scan = self.facts._js_scan
+        return self.load_problems + (scan.problems if scan is not None else [])
 
     @property
     def tab_pages(self) -> list[str]:
@@ -364,6 +376,20 @@ def _load(path: Path, platform: Platform | None, limits: LoadLimits) -> Bundle:
                 todo.append(target)
         return tp, out
 
+    # one fact per binding, file, component and owner, shared by every page whose template includes it (a base
+    # template included by 300 pages is not 300 copies of its 900 bindings)
+    binding_facts: dict[tuple[int, str, str | None, str | None], BindingFact] = {}
+
+    def binding_fact(b: Any, file: str, component: str | None, owner: str | None) -> BindingFact:
+        key = (id(b), file, component, owner)
+        fact = binding_facts.get(key)
+        if fact is None:
+            fact = binding_facts[key] = BindingFact(
+                handler=b.handler, event=b.event, kind=b.kind, tag=b.tag, file=file, line=b.line,
+                open_type=b.open_type, dataset=b.dataset, id=b.id, component=component, owner=owner,
+                dynamic=b.dynamic, attrs=b.attrs)
+        return fact
+
     global_components = dict(app.using_components)
     alias_pairs, stubs = aliases(app), extended_components(app)
     for info in pages:
@@ -378,10 +404,7 @@ def _load(path: Path, platform: Platform | None, limits: LoadLimits) -> Bundle:
         _, tags = template_of(info.route)
         for file, tag in tags:
             comp = resolved.get(tag.tag)
-            for b in tag.bindings:
-                pf.bindings.append(BindingFact(handler=b.handler, event=b.event, kind=b.kind, tag=b.tag, file=file,
-                                               line=b.line, open_type=b.open_type, dataset=b.dataset, id=b.id,
-                                               component=comp, dynamic=b.dynamic, attrs=b.attrs))
+            pf.bindings += [binding_fact(b, file, comp, None) for b in tag.bindings]
             if comp is None and tag.tag not in BUILTIN_TAGS and "-" in tag.tag and tag.tag not in comps:
                 continue
             if comp is None:
@@ -409,22 +432,13 @@ def _load(path: Path, platform: Platform | None, limits: LoadLimits) -> Bundle:
                 inner = {t: _resolve_component(posixpath.dirname(comp), s, files, alias_pairs, stubs)
                          for t, s in ccfg.using_components.items()}
                 for cfile, ctag in ctags:
-                    for b in ctag.bindings:
-                        pf.bindings.append(BindingFact(handler=b.handler, event=b.event, kind=b.kind, tag=b.tag,
-                                                       file=cfile, line=b.line, open_type=b.open_type,
-                                                       dataset=b.dataset, id=b.id, component=inner.get(ctag.tag),
-                                                       owner=comp, dynamic=b.dynamic, attrs=b.attrs))
+                    pf.bindings += [binding_fact(b, cfile, inner.get(ctag.tag), comp) for b in ctag.bindings]
         usages[info.route] = page_usages
         page_facts.append(pf)
 
-    # static JS facts
-    js: dict[str, JsFileFacts] = {}
-    for p in bundle_files:
-        if p.endswith(".js") and not p.startswith(("miniprogram_npm/", "node_modules/")):
-            facts = scan_js(p, texts.get(p, ""))
-            js[p] = facts
-            if facts.parse_error:
-                problems.append(BundleProblem(code="js-syntax", file=p, message="the file does not parse as JavaScript"))
+    # static JS facts: scanned when first read (BundleFacts.js, Bundle.problems), not while loading
+    js_scan = JsScan(texts, [p for p in bundle_files
+                             if p.endswith(".js") and not p.startswith(("miniprogram_npm/", "node_modules/"))])
 
     sizes = Counter()
     for f in bundle_files.values():
@@ -437,9 +451,9 @@ def _load(path: Path, platform: Platform | None, limits: LoadLimits) -> Bundle:
         subpackage_sizes={root: sizes.get(root, 0) for root in sub_roots},
         total_size=sum(sizes.values()),
         pages=page_facts,
-        js=js,
         source_form="wxapkg" if compiled else "source",
     )
+    facts._js_scan = js_scan
     return Bundle(name=name, platform=plat, files=bundle_files, app=app, project=project, pages=pages,
-                  problems=problems, facts=facts, _texts=texts, _usages=usages, _page_configs=page_configs,
+                  load_problems=problems, facts=facts, _texts=texts, _usages=usages, _page_configs=page_configs,
                   source_form="wxapkg" if compiled else "source", compiled=compiled)
