@@ -224,7 +224,9 @@ COVERED_PROBLEMS = {"page-missing", "tabbar-page-not-in-pages", "tabbar-outside-
     category="bundle",
     severity=Severity.WARNING,
     description="""A file of the bundle is malformed but the run could go on: text that is not UTF-8, a page or
-    component JSON that does not parse, a component that is used but missing.""",
+    component JSON that does not parse, a component that is used but missing, JavaScript that does not parse
+    (`js-syntax`), or JavaScript the static scan did not read whole (`js-scan-cut`: a file over 8 MB, a parse past
+    its CPU budget, or the bundle's JS past 48 MB), so the static facts of that file are incomplete.""",
     fix="Fix or remove the file named in the evidence.",
     reads=("bundle",),
 )
