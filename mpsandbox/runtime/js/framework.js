@@ -391,20 +391,26 @@
     var info = describe(e);
     info.source = source;
     info.error = 'uncaught';
+    // an error thrown by an error handler (App.onError, an onError listener) is recorded, never handed back to the
+    // handlers: that would loop
+    var nested = reportingError;
     var handler = null;
-    if (!reportingError && appInstance && typeof appInstance.onError === 'function') handler = 'App.onError';
+    if (!nested && appInstance && typeof appInstance.onError === 'function') handler = 'App.onError';
     info.handled_by = handler;
     send('error', info, THROWN, e);
-    if (handler) {
-      reportingError = true;
-      try {
-        apply(appInstance.onError, appInstance, [info.message + (info.stack ? '\n' + info.stack : '')]);
-      } catch (e2) {
-        var i2 = describe(e2); i2.source = 'App.onError'; i2.error = 'uncaught'; i2.handled_by = null;
-        send('error', i2, THROWN, e2);
-      } finally { reportingError = false; }
-    }
-    fireApiListeners('onError', [info.message]);
+    if (nested) return;
+    reportingError = true;
+    try {
+      if (handler) {
+        try {
+          apply(appInstance.onError, appInstance, [info.message + (info.stack ? '\n' + info.stack : '')]);
+        } catch (e2) {
+          var i2 = describe(e2); i2.source = 'App.onError'; i2.error = 'uncaught'; i2.handled_by = null;
+          send('error', i2, THROWN, e2);
+        }
+      }
+      fireApiListeners('onError', [info.message]);
+    } finally { reportingError = false; }
   }
 
   function onUnhandledRejection(reason, promise) {
