@@ -27,7 +27,7 @@ from ..apis.mocks import MockConfig, UserMock
 from .environment import Environment, bundle_digest
 from .sandbox import RunLimits, Sandbox
 from ..trace import BudgetEvent, NoteEvent, RunStats, Trace
-from .view.events import form_values, interactive
+from .view.events import OPEN_TYPE_EVENTS, form_values, interactive
 from .view.expr import ExprError, NotConstant, constant_value, split_mustache
 
 WalkMode = Literal["allow", "deny"]
@@ -295,7 +295,10 @@ def user_events(el: Any, sb: Any) -> list[tuple[str, dict[str, Any] | None]]:
         if b.event.lower() not in bound:
             bound.append(b.event.lower())
     tag = el.tag
+    open_type_events = set(OPEN_TYPE_EVENTS.values())  # only an open-type button's tap fires them, with its answer
     for ev in bound:
+        if ev in open_type_events:
+            continue
         if ev in ("tap", "longpress", "longtap", "touchstart", "touchend"):
             events.append((ev, None))
         elif ev == "submit" and tag == "form":

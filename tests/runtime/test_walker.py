@@ -185,3 +185,15 @@ def test_a_page_that_draws_every_frame_is_not_a_runaway(tmp_path):
         (tmp_path / path).write_text(text, encoding="utf-8")
     result = walk(load_bundle(tmp_path))
     assert result.log.pages_visited == pages and result.log.runaway_steps == 0
+
+
+def test_an_open_type_event_comes_only_from_the_button_tap_with_the_hosts_answer(tmp_path):
+    # the user taps the button; the platform fires getphonenumber with its answer. The walk must not also fire
+    # getphonenumber itself with a tap's detail ({x, y}), which no device sends
+    js = """Page({ got(e) { console.log('detail:', e.detail.errMsg.slice(-2), typeof e.detail.encryptedData) } })"""
+    ttml = '<button open-type="getPhoneNumber" bindgetphonenumber="got">phone</button>'
+    path = _app(tmp_path / "app", {"pages/home/home": _page(js, ttml)})
+    for engine in ("native", "wasm"):
+        result = walk(load_bundle(path), engine=engine, budgets=WalkBudgets(relaunch=False, second_taps=False))
+        assert [e.message for e in result.trace.of_kind("error")] == []
+        assert [e.text for e in result.trace.of_kind("console")] == ["detail: ok string"]
