@@ -911,7 +911,9 @@
       var path = parsePath(ks[i]);
       var observed = kind === 'component' || inst.__observers; // components, and pages built with Component()
       var old = observed ? getPath(inst.data, path) : undefined;
-      setPath(inst.data, path, jsonClone(v));
+      // Douyin's logic layer keeps the value itself (its demo keeps a canvas or a file's stats in data and calls
+      // their methods); the others keep a JSON copy. The view gets JSON on every platform.
+      setPath(inst.data, path, platform === 'tt' ? v : jsonClone(v));
       push(changed, { key: ks[i], path: path, old: old });
     }
     if (kind === 'component' || inst.__observers) runObservers(inst, changed);
