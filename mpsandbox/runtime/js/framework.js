@@ -1099,7 +1099,7 @@
       var Ctor = reply.name === 'TypeError' ? RealTypeError : E;
       throw new Ctor(reply.message);
     }
-    if (r === 'sync') return reply.value;
+    if (r === 'sync') return reviveObjects(reply.value, 0);
     if (r === 'object') return buildObject(reply.oid, reply.object);
     if (r === 'undefined') return undefined;
     // async: callbacks, a promise, and maybe a task object
