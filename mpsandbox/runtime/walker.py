@@ -247,8 +247,11 @@ def plausible_detail(b: Binding) -> dict[str, Any]:
     if tag == "map":
         if ev in ("markertap", "callouttap", "labeltap"):
             return {"markerId": 0}
-        if ev == "regionchange":
-            return {"type": "end", "causedBy": "drag"}
+        if ev == "regionchange":  # the end of a drag: where the map now is
+            return {"type": "end", "causedBy": "drag", "rotate": 0, "skew": 0, "scale": 16,
+                    "centerLocation": {"latitude": 30.28, "longitude": 120.15},
+                    "region": {"southwest": {"latitude": 30.2, "longitude": 120.1},
+                               "northeast": {"latitude": 30.3, "longitude": 120.2}}}
     if ev == "change" and not b.component:
         return {"value": "1"}
     return {"x": 100, "y": 200}

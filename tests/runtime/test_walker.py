@@ -112,6 +112,16 @@ def test_event_details_are_typed_as_the_component_gives_them(tag, event, attrs, 
     assert plausible_detail(Binding(handler="h", event=event, tag=tag, attrs=attrs)) == expected
 
 
+def test_a_map_region_change_says_where_the_map_now_is(tmp_path):
+    # the end of a drag carries the map's centre and region (the demo reads e.detail.centerLocation.latitude)
+    js = """Page({ moved(e) { const c = e.detail.centerLocation; console.log(e.detail.type, c.latitude.toFixed(1)) } })"""
+    path = _app(tmp_path / "app", {"pages/home/home": _page(js, '<map bindregionchange="moved"/>')})
+    for engine in ("native", "wasm"):
+        result = walk(load_bundle(path), engine=engine, budgets=WalkBudgets(relaunch=False))
+        assert [e.message for e in result.trace.of_kind("error")] == []
+        assert [e.text for e in result.trace.of_kind("console")] == ["end 30.3"]
+
+
 def test_input_and_scroll_details():
     d = plausible_detail(Binding(handler="h", event="input", tag="input"))
     assert isinstance(d["value"], str) and d["cursor"] == len(d["value"]) and isinstance(d["keyCode"], int)
