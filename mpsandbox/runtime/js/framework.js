@@ -1006,8 +1006,25 @@
         obj[method] = fn;
       })(ms[i], spec.methods[ms[i]]);
     }
-    return obj;
+    // a read of a method name the object lacks is reported (once per call site): when the platform has it, the
+    // TypeError that follows is the sandbox's model falling short, not the app's bug
+    var missed = create(null);
+    rec.obj = new Proxy(obj, {
+      get: function (t, prop, receiver) {
+        if (typeof prop === 'string' && !(prop in t) && !hasOwn(IGNORED_PROBES, prop) && reTest(METHOD_NAME, prop)) {
+          var key = prop + '@' + callSite();
+          if (!missed[key]) {
+            missed[key] = 1;
+            send('unknown', { name: typeName + '.' + prop, via: typeName + '.' + prop, member: true }, HERE);
+          }
+          return undefined;
+        }
+        return R.get(t, prop, receiver);
+      }
+    });
+    return rec.obj;
   }
+  var METHOD_NAME = /^[a-z][A-Za-z0-9]*$/;
   var makeFrameTimer = null; // setTimeout of the framework (set at boot)
 
   function callObject(rec, oid, method, m, args) {
