@@ -124,7 +124,11 @@ def _cause(art: Artifacts, e: Any, unknown_by_turn: dict[int, set[str]], unknown
 
 
 def run_coverage(art: Artifacts, run: RunArtifacts) -> Coverage:
-    pages = list(get(art.facts, "pages", None) or [])
+    pages, routes = [], set()
+    for p in get(art.facts, "pages", None) or []:  # a route app.json lists twice is one page
+        if get(p, "route") not in routes:
+            routes.add(get(p, "route"))
+            pages.append(p)
     visited = set(run.pages_visited)
     packages: dict[str, PackageCoverage] = {}
     for p in pages:

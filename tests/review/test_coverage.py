@@ -83,3 +83,10 @@ def test_a_method_the_sandboxs_host_object_lacks_is_the_sandboxs_error(tmp_path)
         causes = {c.cause: c.count for c in cov.error_causes}
         assert causes == {"unknown-api": 2, "app": 1}  # the entry page loads at both launches, page b at one
         assert cov.unknown_apis == ["VideoContext.sendSecretBeacon"]
+
+
+def test_a_page_listed_twice_is_declared_once(tmp_path):
+    path = _bundle(tmp_path / "b", {"pages/a/a": "Page({ go() {} })", "pages/b/b": "Page({ go() {} })"})
+    (path / "app.json").write_text(json.dumps({"pages": ["pages/a/a", "pages/b/b", "pages/a/a"]}))
+    cov = review(path, ReviewOptions(engine="native", isolation="none")).runs[0].coverage
+    assert (cov.pages_visited, cov.pages_declared) == (2, 2)
