@@ -33,6 +33,7 @@ from .view.expr import ExprError, NotConstant, constant_value, split_mustache
 WalkMode = Literal["allow", "deny"]
 SETTLE_MS = 3_000  # virtual time a step may take to settle before the walk moves on
 LEAVING_OPS = ("redirectTo", "reLaunch", "switchTab", "navigateTo", "navigateBack")
+CONSOLE_LINES_PER_PAGE = 40  # the record keeps this many console lines per page (beyond the run's own cap)
 TAPS = ("tap", "longpress", "longtap")  # the actions the walk repeats (behaviour behind the second tap)
 
 
@@ -355,6 +356,7 @@ class Walker:
         self.limits = base.model_copy(update={
             "max_turns": max(base.max_turns, self.budgets.page_turns * steps),
             "cpu_ms_total": max(base.cpu_ms_total, self.budgets.page_cpu_ms * steps),
+            "max_console": max(base.max_console, CONSOLE_LINES_PER_PAGE * steps),
             "virtual_ms": max(base.virtual_ms, 2 ** 50),
         })
         mocks = mocks or MockConfig()

@@ -207,3 +207,11 @@ def test_an_open_type_event_comes_only_from_the_button_tap_with_the_hosts_answer
         result = walk(load_bundle(path), engine=engine, budgets=WalkBudgets(relaunch=False, second_taps=False))
         assert [e.message for e in result.trace.of_kind("error")] == []
         assert [e.text for e in result.trace.of_kind("console")] == ["detail: ok string"]
+
+
+def test_console_lines_are_kept_per_page_so_a_chatty_app_is_recorded_whole(tmp_path):
+    # 59 pages logging 38 lines each: 2,242 lines, past the run's own 2,000, yet within each page's share
+    js = "Page({ onLoad() { for (let i = 0; i < 38; i++) console.log('line', i) } })"
+    pages = {"pages/home/home": _page("Page({})")} | {f"pages/p{i}/p{i}": _page(js) for i in range(59)}
+    result = walk(load_bundle(_app(tmp_path / "app", pages)), budgets=WalkBudgets(relaunch=False))
+    assert len(result.trace.of_kind("console")) == 59 * 38 and result.trace.of_kind("cap") == []
