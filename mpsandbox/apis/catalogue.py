@@ -126,7 +126,12 @@ class MethodSpec(BaseModel):
     cache: bool = False  # factory: the same object for the same first argument (getContext)
     sets: dict[str, Any] = Field(default_factory=dict)  # properties the call sets on the object (play: paused)
     emits: list[EmitSpec] = Field(default_factory=list)
+    platforms: list[Platform] | None = None  # the platforms whose object has the method; None: all
+    results: dict[Platform, Any] = Field(default_factory=dict)  # a platform's own result (Douyin's stat: {stat})
     description: str = ""
+
+    def result_on(self, platform: str) -> Any:
+        return self.results.get(platform, self.result)  # type: ignore[call-overload]
 
     @model_validator(mode="after")
     def _check(self) -> "MethodSpec":
@@ -316,10 +321,12 @@ class Catalogue(BaseModel):
         for o in self.objects:
             methods = {}
             for m, spec in sorted(o.methods.items()):
+                if spec.platforms is not None and platform not in spec.platforms:
+                    continue
                 js: dict[str, Any] = {"kind": spec.kind}
                 if spec.local:
                     js["local"] = True
-                    js["result"] = spec.result
+                    js["result"] = spec.result_on(platform)
                 if spec.kind == "async" and spec.promise:
                     js["promise"] = True
                 if spec.kind == "factory":

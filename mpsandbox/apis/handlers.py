@@ -590,9 +590,10 @@ def object_call(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
         return Reply("object", oid=oid, object=mspec.object)
     if kind in ("listener", "unlisten", "chain"):
         return Reply("sync", value=None)
+    own = mspec.result_on(host.platform) if mspec is not None else None
     if kind == "sync":
-        return Reply("sync", value=host.materialize(mspec.result, call.name) if mspec is not None else None)
-    result = mspec.result if mspec is not None and isinstance(mspec.result, dict) else {}
+        return Reply("sync", value=host.materialize(own, call.name))
+    result = own if isinstance(own, dict) else {}
     result = host.materialize(result, call.name)
     files = cloud_file_list(call.method or "", call.options) if destination is not None and cloud else None
     if files is not None:

@@ -71,6 +71,12 @@ def classify_errors(art: Artifacts, run: RunArtifacts) -> list[tuple[Any, str]]:
             unknown_by_turn.setdefault(e.turn, set()).add(e.api.rsplit(".", 1)[-1])
             if e.stack:
                 unknown_at.add((e.stack[0].file, e.stack[0].line or 0))
+    for e in trace.of_kind("note"):
+        # a method name read on a host object that the sandbox's model lacks (e.g. VideoContext.setWaterMark)
+        if e.code == "unknown-member" and isinstance(e.data, dict) and isinstance(e.data.get("name"), str):
+            unknown_by_turn.setdefault(e.turn, set()).add(e.data["name"].rsplit(".", 1)[-1])
+            if e.data.get("file"):
+                unknown_at.add((e.data["file"], e.data.get("line") or 0))
     out: list[tuple[Any, str]] = []
     module_failed_in_sandbox = False
     for e in trace.of_kind("error"):
@@ -118,7 +124,11 @@ def _cause(art: Artifacts, e: Any, unknown_by_turn: dict[int, set[str]], unknown
 
 
 def run_coverage(art: Artifacts, run: RunArtifacts) -> Coverage:
-    pages = list(get(art.facts, "pages", None) or [])
+    pages, routes = [], set()
+    for p in get(art.facts, "pages", None) or []:  # a route app.json lists twice is one page
+        if get(p, "route") not in routes:
+            routes.add(get(p, "route"))
+            pages.append(p)
     visited = set(run.pages_visited)
     packages: dict[str, PackageCoverage] = {}
     for p in pages:
@@ -130,12 +140,19 @@ def run_coverage(art: Artifacts, run: RunArtifacts) -> Coverage:
     causes: Counter[str] = Counter()
     examples: dict[str, str] = {}
     classes: Counter[str] = Counter()
+    failed_at: set[tuple[str, int]] = set()  # where an unknown API or member made the app fail
     for e, cause in classify_errors(art, run):
+        if cause == "unknown-api" and e.stack:
+            failed_at.add((e.stack[0].file, e.stack[0].line or 0))
         causes[cause] += 1
         if cause == "app":
             classes[e.error] += 1
         examples.setdefault(cause, f"{e.name + ': ' if e.name else ''}{e.message}"[:200])
-    unknown = sorted({e.api for e in run.trace.api_calls() if e.outcome == "unknown"})
+    unknown_names = {e.api for e in run.trace.api_calls() if e.outcome == "unknown"}
+    # a host object's missing method counts where the app failed on it (a mere probe of a name does not)
+    unknown_names |= {e.data["name"] for e in run.trace.of_kind("note") if e.code == "unknown-member"
+                and isinstance(e.data, dict) and (e.data.get("file"), e.data.get("line") or 0) in failed_at}
+    unknown = sorted(unknown_names)
     return Coverage(
         pages_declared=len(pages),
         pages_visited=len(visited),

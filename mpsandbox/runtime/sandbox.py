@@ -1070,6 +1070,12 @@ class Sandbox:
 
     def _op_unknown(self, p: dict[str, Any]) -> None:
         name = str(p.get("name", ""))
+        if p.get("member"):  # a method a host object lacks: a note for the error classes, not an API the app used
+            top = next(iter(self._frames(p.get("stack"))), None)
+            self._record(NoteEvent(**self._ev(), code="unknown-member", message=f"{name} is not in the sandbox's model",
+                                   data={"name": name, "file": top.file if top else None,
+                                         "line": top.line if top else None}))
+            return
         self._record(ApiCallEvent(**self._ev(), call_id=0, api=name, called_as=str(p.get("via", name)),
                                   outcome="unknown", gesture=self.gesture, chain=self.chain,
                                   stack=self._frames(p.get("stack"))))

@@ -27,12 +27,13 @@ from ..apis.mocks import MockConfig, UserMock
 from .environment import Environment, bundle_digest
 from .sandbox import RunLimits, Sandbox
 from ..trace import BudgetEvent, NoteEvent, RunStats, Trace
-from .view.events import form_values, interactive
+from .view.events import OPEN_TYPE_EVENTS, form_values, interactive
 from .view.expr import ExprError, NotConstant, constant_value, split_mustache
 
 WalkMode = Literal["allow", "deny"]
 SETTLE_MS = 3_000  # virtual time a step may take to settle before the walk moves on
 LEAVING_OPS = ("redirectTo", "reLaunch", "switchTab", "navigateTo", "navigateBack")
+CONSOLE_LINES_PER_PAGE = 40  # the record keeps this many console lines per page (beyond the run's own cap)
 TAPS = ("tap", "longpress", "longtap")  # the actions the walk repeats (behaviour behind the second tap)
 
 
@@ -247,8 +248,11 @@ def plausible_detail(b: Binding) -> dict[str, Any]:
     if tag == "map":
         if ev in ("markertap", "callouttap", "labeltap"):
             return {"markerId": 0}
-        if ev == "regionchange":
-            return {"type": "end", "causedBy": "drag"}
+        if ev == "regionchange":  # the end of a drag: where the map now is
+            return {"type": "end", "causedBy": "drag", "rotate": 0, "skew": 0, "scale": 16,
+                    "centerLocation": {"latitude": 30.28, "longitude": 120.15},
+                    "region": {"southwest": {"latitude": 30.2, "longitude": 120.1},
+                               "northeast": {"latitude": 30.3, "longitude": 120.2}}}
     if ev == "change" and not b.component:
         return {"value": "1"}
     return {"x": 100, "y": 200}
@@ -295,7 +299,10 @@ def user_events(el: Any, sb: Any) -> list[tuple[str, dict[str, Any] | None]]:
         if b.event.lower() not in bound:
             bound.append(b.event.lower())
     tag = el.tag
+    open_type_events = set(OPEN_TYPE_EVENTS.values())  # only an open-type button's tap fires them, with its answer
     for ev in bound:
+        if ev in open_type_events:
+            continue
         if ev in ("tap", "longpress", "longtap", "touchstart", "touchend"):
             events.append((ev, None))
         elif ev == "submit" and tag == "form":
@@ -349,6 +356,7 @@ class Walker:
         self.limits = base.model_copy(update={
             "max_turns": max(base.max_turns, self.budgets.page_turns * steps),
             "cpu_ms_total": max(base.cpu_ms_total, self.budgets.page_cpu_ms * steps),
+            "max_console": max(base.max_console, CONSOLE_LINES_PER_PAGE * steps),
             "virtual_ms": max(base.virtual_ms, 2 ** 50),
         })
         mocks = mocks or MockConfig()

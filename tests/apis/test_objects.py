@@ -82,12 +82,13 @@ FACTORIES = sorted({(a.name_on("wx") or a.name_on("tt"), "wx" if a.name_on("wx")
 @pytest.mark.parametrize("api, platform, object_type", FACTORIES, ids=[f[0] for f in FACTORIES])
 def test_every_factory_object_has_its_full_surface(engine_name, api, platform, object_type):
     spec = CAT.objects_by_name[object_type]
+    methods = sorted(m for m, ms in spec.methods.items() if ms.platforms is None or platform in ms.platforms)
     plain = {p: s.default for p, s in spec.properties.items() if s.object_type() is None}
     writable = sorted(p for p, s in spec.properties.items() if not s.readonly and s.object_type() is None)
     readonly = sorted(p for p, s in spec.properties.items() if s.readonly)
     body = f"""
         const o = {platform}.{api}({{}});
-        const missing = {json.dumps(sorted(spec.methods))}.filter((m) => typeof o[m] !== 'function');
+        const missing = {json.dumps(methods)}.filter((m) => typeof o[m] !== 'function');
         const defaults = {json.dumps(plain)};
         const wrong = Object.keys(defaults).filter((p) => JSON.stringify(o[p]) !== JSON.stringify(defaults[p]));
         for (const p of {json.dumps(writable)}) o[p] = 'set-' + p;
@@ -100,6 +101,31 @@ def test_every_factory_object_has_its_full_surface(engine_name, api, platform, o
     r = run_js(body, platform=platform, engine=engine_name)
     assert not r.trace.of_kind("error"), r.trace.of_kind("error")
     assert r.logs == ["    1"], r.logs
+
+
+def test_a_method_of_one_platforms_object_is_only_there(js):
+    # Douyin's VideoContext, LivePlayerContext, MapContext and RecorderManager have methods WeChat's lack
+    body = """
+        const v = P.createVideoContext('v'), l = P.createLivePlayerContext('l'), m = P.createMapContext('m');
+        const r = P.getRecorderManager();
+        log([v.setWaterMark, v.getMediaVolume, l.unmute, m.mapToScreen, r.offStart].map((f) => typeof f).join());
+    """
+    assert js(body.replace("P.", "tt."), platform="tt").logs == [",".join(["function"] * 5)]
+    assert js(body.replace("P.", "wx."), platform="wx").logs == [",".join(["undefined"] * 5)]
+
+
+def test_douyin_stat_answers_a_stats_object_named_stat(js):
+    r = js("""
+        const fs = tt.getFileSystemManager();
+        fs.stat({ path: 'ttfile://user/a.txt', success(res) {
+            log(Object.keys(res).sort().join(), res.stat.isFile(), res.stat.isDirectory(), typeof res.stat.size) } });
+        const s = fs.statSync('ttfile://user/a.txt');
+        log(s.isFile(), s.isDirectory(), typeof s.lastModifiedTime);
+    """, platform="tt")
+    assert r.logs == ["true false number", "errMsg,stat true false number"]
+    r = js("""wx.getFileSystemManager().stat({ path: 'a', success(res) { log(Object.keys(res).sort().join(),
+              res.stats.isDirectory()) } });""", platform="wx")
+    assert r.logs == ["errMsg,stats false"]
 
 
 # ---- canvas ------------------------------------------------------------------------------------------------------

@@ -67,3 +67,26 @@ def test_component_relations_and_page_component_methods_do_not_throw(tmp_path):
     report = review(path, ReviewOptions(engine="native"))
     cov = report.runs[0].coverage
     assert cov.errors_app == 0 and cov.errors_sandbox == 0
+
+
+def test_a_method_the_sandboxs_host_object_lacks_is_the_sandboxs_error(tmp_path):
+    # `ctx.sendSecretBeacon` is not in the sandbox's model of VideoContext: the TypeError it gives is the
+    # sandbox's (a device may have it); a probe of a missing name without a call is no error at all, and a bug of
+    # the app's own (a null read) stays the app's
+    page = ("Page({ onLoad() { const v = tt.createVideoContext('v');\n"
+            "  if (v.notThere) v.notThere();\n"
+            "  v.sendSecretBeacon({});\n"
+            "} })")
+    path = _bundle(tmp_path / "b", {"pages/a/a": page, "pages/b/b": "Page({ onLoad() { null.x } })"})
+    for engine in ("native", "wasm"):
+        cov = review(path, ReviewOptions(engine=engine, isolation="none")).runs[0].coverage
+        causes = {c.cause: c.count for c in cov.error_causes}
+        assert causes == {"unknown-api": 2, "app": 1}  # the entry page loads at both launches, page b at one
+        assert cov.unknown_apis == ["VideoContext.sendSecretBeacon"]
+
+
+def test_a_page_listed_twice_is_declared_once(tmp_path):
+    path = _bundle(tmp_path / "b", {"pages/a/a": "Page({ go() {} })", "pages/b/b": "Page({ go() {} })"})
+    (path / "app.json").write_text(json.dumps({"pages": ["pages/a/a", "pages/b/b", "pages/a/a"]}))
+    cov = review(path, ReviewOptions(engine="native", isolation="none")).runs[0].coverage
+    assert (cov.pages_visited, cov.pages_declared) == (2, 2)

@@ -93,6 +93,21 @@ def test_errors_in_callbacks_timers_and_on_error_itself(engine_name):
     assert "complete still runs" in console_lines(trace)
 
 
+def test_an_error_thrown_by_an_error_listener_is_recorded_once_not_looped(engine_name):
+    # a listener that itself throws (here: an unbound method, `this` is not the page) would be handed its own
+    # error again, without end; the platform records it and goes on
+    page = """Page({
+      onLoad() { tt.onError(this.handleError); tt.onError(m => console.log('listener 2:', m)) },
+      handleError(msg) { this.setData({ err: msg }) },
+      onReady() { throw new Error('first') },
+    })"""
+    trace = run_pages({"pages/p/p": page}, engine=engine_name)
+    errors = [(e.name, e.message) for e in trace.of_kind("error")]
+    assert errors == [("Error", "first"), ("TypeError", "not a function")]
+    assert console_lines(trace) == ["listener 2: first"]
+    assert trace.end.reason == "idle"
+
+
 def test_unhandled_rejections_reach_app_and_handled_ones_do_not(engine_name):
     app = "App({ onUnhandledRejection(r) { console.log('rejected:', r.reason && r.reason.message) } })"
     page = """Page({ async onLoad() {

@@ -217,3 +217,21 @@ def test_set_data_rejects_cycles_and_non_objects(engine_name):
     } })"""
     trace = run_pages({"pages/p/p": page}, engine=engine_name)
     assert console_lines(trace) == ["cycle TypeError", "number TypeError"]
+
+
+TOOLS_IN_DATA = """Page({
+  onLoad() {
+    const fs = PLATFORM.getFileSystemManager();
+    const list = [1];
+    this.setData({ fs, list, tool: { n: 1, twice() { return this.n * 2 } } });
+    list.push(2);
+    console.log(typeof this.data.fs.stat, typeof this.data.tool.twice, this.data.list.length);
+  }
+})"""
+
+
+def test_douyin_keeps_the_values_set_in_this_data(engine_name):
+    # Douyin's logic layer keeps the values themselves: its API demo keeps a canvas, a file's stats or an RTC
+    # context in data and calls their methods later
+    page = TOOLS_IN_DATA.replace("PLATFORM", "tt")
+    assert console_lines(run_pages({"pages/p/p": page}, engine=engine_name)) == ["function function 2"]

@@ -112,6 +112,16 @@ def test_event_details_are_typed_as_the_component_gives_them(tag, event, attrs, 
     assert plausible_detail(Binding(handler="h", event=event, tag=tag, attrs=attrs)) == expected
 
 
+def test_a_map_region_change_says_where_the_map_now_is(tmp_path):
+    # the end of a drag carries the map's centre and region (the demo reads e.detail.centerLocation.latitude)
+    js = """Page({ moved(e) { const c = e.detail.centerLocation; console.log(e.detail.type, c.latitude.toFixed(1)) } })"""
+    path = _app(tmp_path / "app", {"pages/home/home": _page(js, '<map bindregionchange="moved"/>')})
+    for engine in ("native", "wasm"):
+        result = walk(load_bundle(path), engine=engine, budgets=WalkBudgets(relaunch=False))
+        assert [e.message for e in result.trace.of_kind("error")] == []
+        assert [e.text for e in result.trace.of_kind("console")] == ["end 30.3"]
+
+
 def test_input_and_scroll_details():
     d = plausible_detail(Binding(handler="h", event="input", tag="input"))
     assert isinstance(d["value"], str) and d["cursor"] == len(d["value"]) and isinstance(d["keyCode"], int)
@@ -185,3 +195,23 @@ def test_a_page_that_draws_every_frame_is_not_a_runaway(tmp_path):
         (tmp_path / path).write_text(text, encoding="utf-8")
     result = walk(load_bundle(tmp_path))
     assert result.log.pages_visited == pages and result.log.runaway_steps == 0
+
+
+def test_an_open_type_event_comes_only_from_the_button_tap_with_the_hosts_answer(tmp_path):
+    # the user taps the button; the platform fires getphonenumber with its answer. The walk must not also fire
+    # getphonenumber itself with a tap's detail ({x, y}), which no device sends
+    js = """Page({ got(e) { console.log('detail:', e.detail.errMsg.slice(-2), typeof e.detail.encryptedData) } })"""
+    ttml = '<button open-type="getPhoneNumber" bindgetphonenumber="got">phone</button>'
+    path = _app(tmp_path / "app", {"pages/home/home": _page(js, ttml)})
+    for engine in ("native", "wasm"):
+        result = walk(load_bundle(path), engine=engine, budgets=WalkBudgets(relaunch=False, second_taps=False))
+        assert [e.message for e in result.trace.of_kind("error")] == []
+        assert [e.text for e in result.trace.of_kind("console")] == ["detail: ok string"]
+
+
+def test_console_lines_are_kept_per_page_so_a_chatty_app_is_recorded_whole(tmp_path):
+    # 59 pages logging 38 lines each: 2,242 lines, past the run's own 2,000, yet within each page's share
+    js = "Page({ onLoad() { for (let i = 0; i < 38; i++) console.log('line', i) } })"
+    pages = {"pages/home/home": _page("Page({})")} | {f"pages/p{i}/p{i}": _page(js) for i in range(59)}
+    result = walk(load_bundle(_app(tmp_path / "app", pages)), budgets=WalkBudgets(relaunch=False))
+    assert len(result.trace.of_kind("console")) == 59 * 38 and result.trace.of_kind("cap") == []

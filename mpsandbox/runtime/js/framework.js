@@ -391,20 +391,26 @@
     var info = describe(e);
     info.source = source;
     info.error = 'uncaught';
+    // an error thrown by an error handler (App.onError, an onError listener) is recorded, never handed back to the
+    // handlers: that would loop
+    var nested = reportingError;
     var handler = null;
-    if (!reportingError && appInstance && typeof appInstance.onError === 'function') handler = 'App.onError';
+    if (!nested && appInstance && typeof appInstance.onError === 'function') handler = 'App.onError';
     info.handled_by = handler;
     send('error', info, THROWN, e);
-    if (handler) {
-      reportingError = true;
-      try {
-        apply(appInstance.onError, appInstance, [info.message + (info.stack ? '\n' + info.stack : '')]);
-      } catch (e2) {
-        var i2 = describe(e2); i2.source = 'App.onError'; i2.error = 'uncaught'; i2.handled_by = null;
-        send('error', i2, THROWN, e2);
-      } finally { reportingError = false; }
-    }
-    fireApiListeners('onError', [info.message]);
+    if (nested) return;
+    reportingError = true;
+    try {
+      if (handler) {
+        try {
+          apply(appInstance.onError, appInstance, [info.message + (info.stack ? '\n' + info.stack : '')]);
+        } catch (e2) {
+          var i2 = describe(e2); i2.source = 'App.onError'; i2.error = 'uncaught'; i2.handled_by = null;
+          send('error', i2, THROWN, e2);
+        }
+      }
+      fireApiListeners('onError', [info.message]);
+    } finally { reportingError = false; }
   }
 
   function onUnhandledRejection(reason, promise) {
@@ -905,7 +911,9 @@
       var path = parsePath(ks[i]);
       var observed = kind === 'component' || inst.__observers; // components, and pages built with Component()
       var old = observed ? getPath(inst.data, path) : undefined;
-      setPath(inst.data, path, jsonClone(v));
+      // Douyin's logic layer keeps the value itself (its demo keeps a canvas or a file's stats in data and calls
+      // their methods); the others keep a JSON copy. The view gets JSON on every platform.
+      setPath(inst.data, path, platform === 'tt' ? v : jsonClone(v));
       push(changed, { key: ks[i], path: path, old: old });
     }
     if (kind === 'component' || inst.__observers) runObservers(inst, changed);
@@ -998,8 +1006,25 @@
         obj[method] = fn;
       })(ms[i], spec.methods[ms[i]]);
     }
-    return obj;
+    // a read of a method name the object lacks is reported (once per call site): when the platform has it, the
+    // TypeError that follows is the sandbox's model falling short, not the app's bug
+    var missed = create(null);
+    rec.obj = new Proxy(obj, {
+      get: function (t, prop, receiver) {
+        if (typeof prop === 'string' && !(prop in t) && !hasOwn(IGNORED_PROBES, prop) && reTest(METHOD_NAME, prop)) {
+          var key = prop + '@' + callSite();
+          if (!missed[key]) {
+            missed[key] = 1;
+            send('unknown', { name: typeName + '.' + prop, via: typeName + '.' + prop, member: true }, HERE);
+          }
+          return undefined;
+        }
+        return R.get(t, prop, receiver);
+      }
+    });
+    return rec.obj;
   }
+  var METHOD_NAME = /^[a-z][A-Za-z0-9]*$/;
   var makeFrameTimer = null; // setTimeout of the framework (set at boot)
 
   function callObject(rec, oid, method, m, args) {
@@ -1091,7 +1116,7 @@
       var Ctor = reply.name === 'TypeError' ? RealTypeError : E;
       throw new Ctor(reply.message);
     }
-    if (r === 'sync') return reply.value;
+    if (r === 'sync') return reviveObjects(reply.value, 0);
     if (r === 'object') return buildObject(reply.oid, reply.object);
     if (r === 'undefined') return undefined;
     // async: callbacks, a promise, and maybe a task object
