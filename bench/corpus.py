@@ -2,8 +2,8 @@
 
     python bench/corpus.py DIR [DIR...] [--engine native] [--mock FILE] [--json OUT]
 
-A bundle is a subfolder, a .zip or a .wxapkg of DIR (a DIR that is itself a bundle, with an app.json, counts as
-one). Bundles that do not load get a row with the load error. Columns: loaded, pages visited/declared, handlers
+A bundle is a subfolder, a .zip or a .wxapkg of DIR (a DIR that is itself a bundle, with an app.json or a
+project.config.json / mini.project.json, counts as one). Bundles that do not load get a row with the load error. Columns: loaded, pages visited/declared, handlers
 fired/bound, errors by class (uncaught, unhandled-rejection, module, framework...) and by cause (app / sandbox),
 unknown APIs, wall time.
 """
@@ -26,8 +26,11 @@ from mpsandbox.review import ReviewOptions, review  # noqa: E402
 BUNDLE_SUFFIXES = (".zip", ".wxapkg")
 
 
+PROJECT_FILES = ("app.json", "project.config.json", "mini.project.json")
+
+
 def bundles_in(directory: Path) -> list[Path]:
-    if (directory / "app.json").is_file() or directory.suffix.lower() in BUNDLE_SUFFIXES:
+    if any((directory / name).is_file() for name in PROJECT_FILES) or directory.suffix.lower() in BUNDLE_SUFFIXES:
         return [directory]
     return sorted(p for p in directory.iterdir()
                   if (p.is_dir() and not p.name.startswith((".", "_"))) or p.suffix.lower() in BUNDLE_SUFFIXES)
