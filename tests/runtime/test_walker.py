@@ -185,3 +185,18 @@ def test_a_page_that_draws_every_frame_is_not_a_runaway(tmp_path):
         (tmp_path / path).write_text(text, encoding="utf-8")
     result = walk(load_bundle(tmp_path))
     assert result.log.pages_visited == pages and result.log.runaway_steps == 0
+
+
+def test_a_rendered_components_own_events_come_from_inside_it_with_its_detail(tmp_path):
+    counter = {"counter/counter.js": """Component({ data: { n: 0 }, methods: {
+                 inc() { this.setData({ n: this.data.n + 1 }); this.triggerEvent('change', { count: this.data.n }) } } })""",
+               "counter/counter.json": json.dumps({"component": True}),
+               "counter/counter.ttml": '<view class="plus" bindtap="inc">{{n}}</view>'}
+    page = _page("Page({ onChange(e) { console.log('got ' + e.detail.count.toFixed(0)) } })",
+                 '<counter bind:change="onChange"/>')
+    path = _app(tmp_path / "app", {"pages/home/home": page})
+    _write(path, {**counter, "pages/home/home.json": json.dumps({"usingComponents": {"counter": "/counter/counter"}})})
+    result = walk(load_bundle(path))
+    assert not result.trace.of_kind("error"), [e.message for e in result.trace.of_kind("error")]
+    got = [e.text for e in result.trace.of_kind("console")]
+    assert got and set(got) <= {"got 1", "got 2"}  # from the taps inside, with the component's detail
