@@ -300,6 +300,25 @@ def typed_value(el: Any, sb: Any) -> str:
     return "hello"
 
 
+def rendered_detail(el: Any, ev: str) -> dict[str, Any] | None:
+    """A change's detail as the rendered element gives it: the value of the group's first radio or checkbox, one
+    index per column of a multi-column picker."""
+    if ev != "change":
+        return None
+    if el.tag in ("radio-group", "checkbox-group"):
+        item = "radio" if el.tag == "radio-group" else "checkbox"
+        value = next((c.attrs.get("value") for c in el.iter() if c.tag == item and c.attrs.get("value") is not None),
+                     None)
+        if value is None:
+            return None
+        return {"value": str(value)} if item == "radio" else {"value": [str(value)]}
+    if el.tag == "picker" and str(el.attrs.get("mode") or "").lower() == "multiselector":
+        columns = el.attrs.get("range")
+        if isinstance(columns, list) and columns:
+            return {"value": [0] * len(columns)}
+    return None
+
+
 def user_events(el: Any, sb: Any) -> list[tuple[str, dict[str, Any] | None]]:
     """The user actions the walk performs on an element, with their details."""
     events = []
@@ -326,7 +345,8 @@ def user_events(el: Any, sb: Any) -> list[tuple[str, dict[str, Any] | None]]:
             events.append((ev, detail))
         else:
             attrs = {k: str(v) for k, v in el.attrs.items() if isinstance(v, (str, int, float))}
-            events.append((ev, plausible_detail(Binding(handler="", event=ev, tag=tag, attrs=attrs))))
+            events.append((ev, rendered_detail(el, ev) or plausible_detail(Binding(handler="", event=ev, tag=tag,
+                                                                                   attrs=attrs))))
     if tag == "button" and (el.attrs.get("openType") or el.attrs.get("formType")) and "tap" not in bound:
         events.insert(0, ("tap", None))
     return events
