@@ -2,8 +2,8 @@
 
     python bench/corpus.py DIR [DIR...] [--engine native] [--mock FILE] [--json OUT]
 
-A bundle is a subfolder, a .zip or a .wxapkg of DIR (a DIR that is itself a bundle, with an app.json, counts as
-one). Bundles that do not load get a row with the load error. Columns: loaded, pages visited/declared, handlers
+A bundle is a subfolder, a .zip or a .wxapkg of DIR (a DIR that is itself a bundle, with an app.json, a
+project config or an __APP__.wxapkg, counts as one). Bundles that do not load get a row with the load error. Columns: loaded, pages visited/declared, handlers
 fired/bound, errors by class (uncaught, unhandled-rejection, module, framework...) and by cause (app / sandbox),
 unknown APIs, wall time.
 """
@@ -21,13 +21,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from mpsandbox.apis.mocks import load_mock_file  # noqa: E402
+from mpsandbox.batch.sources import is_bundle_dir  # noqa: E402
 from mpsandbox.review import ReviewOptions, review  # noqa: E402
 
 BUNDLE_SUFFIXES = (".zip", ".wxapkg")
 
 
 def bundles_in(directory: Path) -> list[Path]:
-    if (directory / "app.json").is_file() or directory.suffix.lower() in BUNDLE_SUFFIXES:
+    if is_bundle_dir(directory) or directory.suffix.lower() in BUNDLE_SUFFIXES:
         return [directory]
     return sorted(p for p in directory.iterdir()
                   if (p.is_dir() and not p.name.startswith((".", "_"))) or p.suffix.lower() in BUNDLE_SUFFIXES)

@@ -175,6 +175,10 @@ def _strip_html(route: str) -> str:
     return route[:-5] if route.endswith(".html") else route
 
 
+def _plugin_page(route: Any) -> bool:
+    return isinstance(route, str) and "__plugin__/" in route
+
+
 def app_json_of(config: dict[str, Any]) -> dict[str, Any]:
     """app.json as the developer wrote it, from app-config.json."""
     app = {k: v for k, v in config.items() if k not in ("page", "global")}
@@ -184,6 +188,16 @@ def app_json_of(config: dict[str, Any]) -> dict[str, Any]:
     for key in ("entryPagePath",):
         if isinstance(app.get(key), str):
             app[key] = _strip_html(app[key])
+    tab_bar = app.get("tabBar")
+    if isinstance(tab_bar, dict) and isinstance(tab_bar.get("list"), list):  # the packager writes "x.html"
+        app["tabBar"] = {**tab_bar, "list": [
+            {**item, "pagePath": _strip_html(item["pagePath"])}
+            if isinstance(item, dict) and isinstance(item.get("pagePath"), str) else item
+            for item in tab_bar["list"]]}
+    # pages of the plugins the app uses (__plugin__/<appid>/...) are the plugins', which the platform supplies:
+    # the developer's app.json never lists them
+    if isinstance(app.get("pages"), list):
+        app["pages"] = [p for p in app["pages"] if not _plugin_page(p)]
     subs = app.get("subPackages", app.get("subpackages"))
     if isinstance(subs, list):
         # compiled: "pages" lists every page, and a subpackage's pages (when listed) carry its root
@@ -197,6 +211,7 @@ def app_json_of(config: dict[str, Any]) -> dict[str, Any]:
             root = sub["root"].strip().strip("/") + "/"
             roots.append(root)
             listed = [p for p in sub.get("pages", []) if isinstance(p, str)] or [p for p in pages if p.startswith(root)]
+            listed = [p for p in listed if not _plugin_page(p)]
             fixed.append({**sub, "pages": [p[len(root):] if p.startswith(root) else p for p in listed]})
         app.pop("subpackages", None)
         app["subPackages"] = fixed

@@ -9,7 +9,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Any, Callable, Literal, Sequence
 
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, computed_field
 
@@ -208,8 +208,71 @@ def _detect_platform(files: dict[str, bytes]) -> Platform:
     return "tt"
 
 
-def _strip_root(files: dict[str, bytes], problems: list[BundleProblem]) -> tuple[dict[str, bytes], ProjectConfig | None]:
-    """Apply project.config.json miniprogramRoot, and unwrap an archive whose only top-level entry is a folder."""
+def _project_root(files: dict[str, bytes]) -> str:
+    """miniprogramRoot of the project config at the top of ``files``, normalised ("" when none or unsafe)."""
+    for name in ("project.config.json", "mini.project.json"):
+        if name in files:
+            try:
+                data = json.loads(files[name].decode("utf-8", "replace"))
+            except (json.JSONDecodeError, RecursionError):
+                return ""
+            root = data.get("miniprogramRoot") if isinstance(data, dict) else None
+            return _safe_root(root) if isinstance(root, str) else ""
+    return ""
+
+
+def _safe_root(root: str) -> str:
+    root = posixpath.normpath(root.strip().strip("/") or ".")
+    return "" if root == "." or root.startswith("../") or root == ".." or "\\" in root else root
+
+
+def _ancestors(root: str) -> list[str]:
+    """The folders above ``root``, nearest first, up to the project folder ("")."""
+    out = []
+    while root:
+        root = posixpath.dirname(root)
+        out.append(root)
+    return out
+
+
+def _alipay_npm_keep(path: Path, raw: dict[str, bytes], root: str) -> tuple[str, ...]:
+    """The node_modules packages to read: those of each folder's package.json from miniprogramRoot up to the
+    project folder (Node's lookup, which Alipay's IDE follows, bounded by the project)."""
+    keep: list[str] = []
+    for folder in ([root] + _ancestors(root)) if root else [""]:
+        if (path / folder / "node_modules").is_dir():
+            prefix = folder + "/" if folder else ""
+            keep += alipay_npm_folders(raw.get(prefix + "package.json"), prefix)
+    return tuple(keep)
+
+
+def _npm_package(rel: str) -> str:
+    """``@scope/name`` or ``name`` of a path inside node_modules."""
+    parts = rel.split("/")
+    return "/".join(parts[:2]) if parts[0].startswith("@") else parts[0]
+
+
+def _mount_outer_npm(files: dict[str, bytes], inner: dict[str, bytes], root: str) -> None:
+    """node_modules folders above miniprogramRoot resolve as if at its top (Node's lookup goes on up to the
+    project folder); a package the root's own node_modules has wins, the nearest folder first."""
+    have = {_npm_package(p[len("node_modules/"):]) for p in inner if p.startswith("node_modules/")}
+    for folder in _ancestors(root):
+        npm = folder + "/node_modules/" if folder else "node_modules/"
+        found: dict[str, dict[str, bytes]] = {}
+        for p, d in files.items():
+            if p.startswith(npm) and len(p) > len(npm):
+                rel = p[len(npm):]
+                found.setdefault(_npm_package(rel), {})["node_modules/" + rel] = d
+        for package, package_files in found.items():
+            if package not in have:
+                inner.update(package_files)
+                have.add(package)
+
+
+def _strip_root(files: dict[str, bytes], problems: list[BundleProblem],
+                mount_npm: Callable[[], bool] = lambda: False) -> tuple[dict[str, bytes], ProjectConfig | None]:
+    """Apply project.config.json miniprogramRoot, and unwrap an archive whose only top-level entry is a folder.
+    With ``mount_npm`` (Alipay), node_modules packages above the root stay reachable."""
     project: ProjectConfig | None = None
     if "app.json" not in files:
         tops = {p.split("/", 1)[0] for p in files}
@@ -232,6 +295,9 @@ def _strip_root(files: dict[str, bytes], problems: list[BundleProblem]) -> tuple
         inner = {p[len(prefix):]: d for p, d in files.items() if p.startswith(prefix)}
         if not inner:
             raise BundleError("missing-app-json", f"miniprogramRoot {root!r} holds no files", file="project.config.json")
+        safe = _safe_root(root)
+        if safe and any("node_modules/" in p and not p.startswith(prefix) for p in files) and mount_npm():
+            _mount_outer_npm(files, inner, safe)
         files = inner
     return files, project
 
@@ -266,11 +332,11 @@ def _load(path: Path, platform: Platform | None, limits: LoadLimits) -> Bundle:
     raw, package_names = read_packages(path, limits, problems)
     if raw is None:
         raw = read_files(path, limits)
-        if path.is_dir() and (path / "node_modules").is_dir() and (platform or _detect_platform(raw)) == "my":
-            keep = alipay_npm_folders(raw.get("package.json"))  # Alipay bundles its npm dependencies
+        if path.is_dir() and (platform or _detect_platform(raw)) == "my":
+            keep = _alipay_npm_keep(path, raw, _project_root(raw))  # Alipay bundles its npm dependencies
             if keep:
                 raw = read_files(path, limits, keep)
-    files, project = _strip_root(raw, problems)
+    files, project = _strip_root(raw, problems, lambda: (platform or _detect_platform(raw)) == "my")
     # -- compiled WeChat packages (wxapkg): back to source-project files, templates from their $gwx code
     compiled: CompiledInfo | None = None
     template_cache: dict[str, TemplateFacts] = {}

@@ -258,6 +258,19 @@ def plausible_detail(b: Binding) -> dict[str, Any]:
     return {"x": 100, "y": 200}
 
 
+NATIVE_TAGS = frozenset({
+    "view", "text", "button", "image", "input", "textarea", "scroll-view", "swiper", "swiper-item", "navigator",
+    "icon", "form", "picker", "picker-view", "switch", "slider", "radio", "radio-group", "checkbox",
+    "checkbox-group", "label", "video", "camera", "map", "canvas", "web-view", "rich-text", "progress",
+    "movable-area", "movable-view", "cover-view", "cover-image", "audio", "live-player", "live-pusher", "ad",
+    "editor", "page-container", "share-element",
+})
+
+
+def _native_tag(tag: str) -> bool:
+    return tag in NATIVE_TAGS
+
+
 def element_shape(el: Any) -> tuple:
     """What makes two elements the same to a user: where they come from (the component), the tag, what they are
     bound to. The items of a list share a shape, so the walk acts on one of them."""
@@ -291,6 +304,25 @@ def typed_value(el: Any, sb: Any) -> str:
     return "hello"
 
 
+def rendered_detail(el: Any, ev: str) -> dict[str, Any] | None:
+    """A change's detail as the rendered element gives it: the value of the group's first radio or checkbox, one
+    index per column of a multi-column picker."""
+    if ev != "change":
+        return None
+    if el.tag in ("radio-group", "checkbox-group"):
+        item = "radio" if el.tag == "radio-group" else "checkbox"
+        value = next((c.attrs.get("value") for c in el.iter() if c.tag == item and c.attrs.get("value") is not None),
+                     None)
+        if value is None:
+            return None
+        return {"value": str(value)} if item == "radio" else {"value": [str(value)]}
+    if el.tag == "picker" and str(el.attrs.get("mode") or "").lower() == "multiselector":
+        columns = el.attrs.get("range")
+        if isinstance(columns, list) and columns:
+            return {"value": [0] * len(columns)}
+    return None
+
+
 def user_events(el: Any, sb: Any) -> list[tuple[str, dict[str, Any] | None]]:
     """The user actions the walk performs on an element, with their details."""
     events = []
@@ -300,11 +332,16 @@ def user_events(el: Any, sb: Any) -> list[tuple[str, dict[str, Any] | None]]:
             bound.append(b.event.lower())
     tag = el.tag
     open_type_events = set(OPEN_TYPE_EVENTS.values())  # only an open-type button's tap fires them, with its answer
+    # a component the sandbox renders sends its own events (triggerEvent) when the user acts inside it, with the
+    # detail it chooses: only touches reach its host from the user
+    runs_inside = getattr(el, "shadow", None) is not None
     for ev in bound:
         if ev in open_type_events:
             continue
         if ev in ("tap", "longpress", "longtap", "touchstart", "touchend"):
             events.append((ev, None))
+        elif runs_inside and ev not in ("touchmove", "touchcancel"):
+            continue
         elif ev == "submit" and tag == "form":
             if not any(c.tag == "button" and str(c.attrs.get("formType") or "") == "submit" for c in el.iter()):
                 events.append(("submit", {"value": form_values(el), "formId": ""}))
@@ -315,7 +352,8 @@ def user_events(el: Any, sb: Any) -> list[tuple[str, dict[str, Any] | None]]:
             events.append((ev, detail))
         else:
             attrs = {k: str(v) for k, v in el.attrs.items() if isinstance(v, (str, int, float))}
-            events.append((ev, plausible_detail(Binding(handler="", event=ev, tag=tag, attrs=attrs))))
+            events.append((ev, rendered_detail(el, ev) or plausible_detail(Binding(handler="", event=ev, tag=tag,
+                                                                                   attrs=attrs))))
     if tag == "button" and (el.attrs.get("openType") or el.attrs.get("formType")) and "tap" not in bound:
         events.insert(0, ("tap", None))
     return events
@@ -541,16 +579,20 @@ class Walker:
 
     def _exercise(self, sb: Sandbox, route: str, bindings: list[Binding]) -> None:
         self._snapshot(sb, route)
+        seq0 = len(sb.trace.events)
         reached = self._exercise_elements(sb, route)
         if reached is None:
             return
         fired = len(reached)
         by_name: list[dict[str, Any]] = []  # taps fired by name, for the second round
         # handlers bound in the templates that no rendered element reached (behind a state the walk did not
-        # produce): fired by name, as the static walk does
+        # produce): fired by name, as the static walk does; a component's own event it sent while the walk acted
+        # inside it already reached its handler, with the component's detail
         reached_names = {name for name, _ in reached}
+        emitted = {e.hook.split(":", 1)[1] for e in sb.trace.events[seq0:]
+                   if e.kind == "lifecycle" and e.target == "component" and e.hook.startswith("triggerEvent:")}
         for b in bindings:
-            if b.handler in reached_names:
+            if b.handler in reached_names or (b.event in emitted and b.tag and not _native_tag(b.tag)):
                 continue
             if b.dynamic or (b.dataset.get("eventOpts") == "1"):
                 # a dynamic name, or uni-app's dispatcher without the options its element would carry: firing it

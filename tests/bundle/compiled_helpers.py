@@ -38,6 +38,9 @@ def compile_source(root: Path, gwx: str = GWX, extra: dict[str, bytes] | None = 
         page_section[f"{route}.html"] = {"window": json.loads(jp.read_text(encoding="utf-8")) if jp.exists() else {}}
     config = {k: v for k, v in app.items() if k != "window"}
     config.update(page=page_section, entryPagePath=f"{routes[0]}.html", **{"global": {"window": app.get("window", {})}})
+    if isinstance(app.get("tabBar"), dict):  # the packager writes tab pages as "route.html"
+        config["tabBar"] = {**app["tabBar"], "list": [{**item, "pagePath": item["pagePath"] + ".html"}
+                                                      for item in app["tabBar"].get("list", [])]}
     service = [PREAMBLE]
     assets: dict[str, bytes] = {}
     for path in sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()):

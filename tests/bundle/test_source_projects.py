@@ -82,6 +82,48 @@ def test_alipay_reads_only_the_npm_packages_it_depends_on(tmp_path):
     assert len([p for p in load_bundle(tmp_path / "b").files if p.startswith("node_modules/")]) == 4
 
 
+def _alipay_project_with_npm_above_the_root(root: Path) -> Path:
+    page = """Page({ onLoad() {
+      this.setData({ got: [require('outer-lib').name, require('inner-lib').name, require('both-lib').name,
+                           require('@scope/deep').name].join() });
+    } })"""
+    return _write(root, {
+        "mini.project.json": json.dumps({"miniprogramRoot": "./client"}),
+        "package.json": json.dumps({"dependencies": {"outer-lib": "1", "both-lib": "1", "@scope/deep": "1"}}),
+        "node_modules/outer-lib/index.js": "module.exports = { name: require('./name') }",
+        "node_modules/outer-lib/name.js": "module.exports = 'outer'",
+        "node_modules/both-lib/index.js": "module.exports = { name: 'project root' }",
+        "node_modules/@scope/deep/index.js": "module.exports = { name: 'scoped' }",
+        "node_modules/unlisted/index.js": "module.exports = { name: 'not a dependency' }",
+        "client/package.json": json.dumps({"dependencies": {"inner-lib": "1", "both-lib": "1"}}),
+        "client/node_modules/inner-lib/index.js": "module.exports = { name: 'inner' }",
+        "client/node_modules/both-lib/index.js": "module.exports = { name: 'nearest' }",
+        "client/app.js": "App({})", "client/app.json": json.dumps({"pages": ["pages/a/a"]}), "client/app.acss": "",
+        "client/pages/a/a.js": page, "client/pages/a/a.axml": "<view>{{got}}</view>",
+    })
+
+
+def test_alipay_npm_packages_above_the_miniprogram_root_resolve_up_to_the_project(tmp_path, engine_name):
+    root = _alipay_project_with_npm_above_the_root(tmp_path / "p")
+    bundle = load_bundle(root)
+    packages = sorted({"/".join(p.split("/")[1:3]) if p.split("/")[1].startswith("@") else p.split("/")[1]
+                       for p in bundle.files if p.startswith("node_modules/")})
+    assert packages == ["@scope/deep", "both-lib", "inner-lib", "outer-lib"]  # dependencies only, nothing above
+    with MiniProgram(root, engine=engine_name) as mp:
+        assert mp.launch().data["got"] == "outer,inner,nearest,scoped"  # the nearest node_modules wins
+        mp.assert_no_errors()
+
+
+def test_npm_lookup_never_leaves_the_bundle(tmp_path):
+    outside = _alipay_project_with_npm_above_the_root(tmp_path / "p")
+    bundle = load_bundle(outside / "client")  # the project's node_modules is above the bundle: not read
+    assert sorted({p.split("/")[1] for p in bundle.files if p.startswith("node_modules/")}) == ["both-lib",
+                                                                                               "inner-lib"]
+    (outside / "mini.project.json").write_text(json.dumps({"miniprogramRoot": "../client"}), encoding="utf-8")
+    with pytest.raises(BundleError):  # a root outside the project is refused, never followed
+        load_bundle(outside)
+
+
 def test_a_bundle_of_twenty_thousand_files_loads(tmp_path):
     root = _write(tmp_path / "big", {"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/a/a"]}),
                                      "pages/a/a.js": "Page({})", "pages/a/a.wxml": "<view/>"})

@@ -373,3 +373,35 @@ def test_app_config_subpackages_become_app_json_subpackages():
     assert listed["pages"] == ["p/a"] and listed["entryPagePath"] == "p/a"
     assert [(s["root"], s["pages"]) for s in listed["subPackages"]] == [("subA/", ["x/x"]), ("subB", ["y/y"])]
     assert listed["window"] == {"navigationBarTitleText": "T"} and "page" not in listed and "global" not in listed
+
+
+def test_app_config_tab_pages_lose_their_html_and_plugin_pages_are_the_plugins():
+    from mpsandbox.bundle.compiled import app_json_of
+
+    listed = app_json_of({
+        "pages": ["p/a", "p/b", "__plugin__/wx50b5593e81dd937a/pages/index/index", "sub/x/x",
+                  "sub/__plugin__/wx87ebb56764fea681/pages/role/role"],
+        "tabBar": {"color": "#000", "list": [{"pagePath": "p/a.html", "text": "A"}, {"pagePath": "p/b.html"}]},
+        "subPackages": [{"root": "sub/", "plugins": {"x": {"provider": "wx87ebb56764fea681"}}}]})
+    assert listed["tabBar"] == {"color": "#000", "list": [{"pagePath": "p/a", "text": "A"}, {"pagePath": "p/b"}]}
+    assert listed["pages"] == ["p/a", "p/b"] and [s["pages"] for s in listed["subPackages"]] == [["x/x"]]
+
+
+def test_a_compiled_tab_bar_works_as_the_source_one(tmp_path, engine_name):
+    from mpsandbox.testing import MiniProgram
+
+    src = tmp_path / "src"
+    src.mkdir()
+    files = {"app.js": "App({})", "app.json": json.dumps({"pages": ["p/a", "p/b"], "tabBar": {"list": [
+                 {"pagePath": "p/a", "text": "A"}, {"pagePath": "p/b", "text": "B"}]}}),
+             "p/a.js": "Page({ go() { wx.switchTab({ url: '/p/b', fail: (e) => console.log(e.errMsg) }) } })",
+             "p/b.js": "Page({ onShow() { console.log('tab b') } })"}
+    for rel, text in files.items():
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_text(text, encoding="utf-8")
+    package = tmp_path / "app.wxapkg"
+    package.write_bytes(compile_source(src))
+    with MiniProgram(package, engine=engine_name) as mp:
+        mp.launch("p/a").tap("go")
+        assert mp.page.route == "p/b"
+        mp.assert_no_errors()

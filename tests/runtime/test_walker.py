@@ -215,3 +215,31 @@ def test_console_lines_are_kept_per_page_so_a_chatty_app_is_recorded_whole(tmp_p
     pages = {"pages/home/home": _page("Page({})")} | {f"pages/p{i}/p{i}": _page(js) for i in range(59)}
     result = walk(load_bundle(_app(tmp_path / "app", pages)), budgets=WalkBudgets(relaunch=False))
     assert len(result.trace.of_kind("console")) == 59 * 38 and result.trace.of_kind("cap") == []
+
+
+def test_a_rendered_components_own_events_come_from_inside_it_with_its_detail(tmp_path):
+    counter = {"counter/counter.js": """Component({ data: { n: 0 }, methods: {
+                 inc() { this.setData({ n: this.data.n + 1 }); this.triggerEvent('change', { count: this.data.n }) } } })""",
+               "counter/counter.json": json.dumps({"component": True}),
+               "counter/counter.ttml": '<view class="plus" bindtap="inc">{{n}}</view>'}
+    page = _page("Page({ onChange(e) { console.log('got ' + e.detail.count.toFixed(0)) } })",
+                 '<counter bind:change="onChange"/>')
+    path = _app(tmp_path / "app", {"pages/home/home": page})
+    _write(path, {**counter, "pages/home/home.json": json.dumps({"usingComponents": {"counter": "/counter/counter"}})})
+    result = walk(load_bundle(path))
+    assert not result.trace.of_kind("error"), [e.message for e in result.trace.of_kind("error")]
+    got = [e.text for e in result.trace.of_kind("console")]
+    assert got and set(got) <= {"got 1", "got 2"}  # from the taps inside, with the component's detail
+
+
+def test_a_groups_change_carries_one_of_its_items_and_a_multi_column_picker_one_index_per_column(tmp_path):
+    page = _page("""Page({ data: { cols: [['a'], ['b'], ['c']], places: { north: 'N', south: 'S' } },
+        onRadio(e) { console.log('radio ' + this.data.places[e.detail.value]) },
+        onBoxes(e) { console.log('boxes ' + e.detail.value.map(k => this.data.places[k]).join()) },
+        onPick(e) { console.log('picked ' + e.detail.value.map((i, c) => this.data.cols[c][i]).join('')) } })""",
+                 """<radio-group bindchange="onRadio"><radio value="north"/><radio value="south"/></radio-group>
+                    <checkbox-group bindchange="onBoxes"><checkbox value="south"/></checkbox-group>
+                    <picker mode="multiSelector" range="{{cols}}" bindchange="onPick"><view>pick</view></picker>""")
+    result = walk(load_bundle(_app(tmp_path / "app", {"pages/home/home": page})))
+    assert not result.trace.of_kind("error"), [e.message for e in result.trace.of_kind("error")]
+    assert {"radio N", "boxes S", "picked abc"} <= {e.text for e in result.trace.of_kind("console")}

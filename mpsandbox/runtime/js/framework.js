@@ -790,6 +790,285 @@
       makeFrameTimer(function () { invoke(cb, self, [], 'clearAnimation.callback'); }, 0);
     }
   }
+  // ---- wx.worklet (Skyline animations) ------------------------------------------------------------------------
+  // Shared values hold plain values; an animation object assigned to one runs on the virtual clock: reads in
+  // between give the value along its curve, the end sets the target and calls the callbacks (true; false when
+  // cancelled or replaced). Animated styles' updaters run when applied and again after their values change.
+  var mathCos = M.cos, mathSin = M.sin, mathSqrt = M.sqrt, mathPow = M.pow, mathExp = M.exp, mathLog = M.log;
+  var mathCeil = M.ceil, PI = M.PI, ANIMATION = RealSymbol('animation'), CANCEL = RealSymbol('cancel');
+  var MAX_ANIMATION_MS = 60000;
+  function makeWorklet() {
+    function num(v, dflt) { v = +v; return numIsFinite(v) ? v : dflt; }
+    function bezier(x1, y1, x2, y2) {
+      function at(a, b, t) { return 3 * a * t * (1 - t) * (1 - t) + 3 * b * t * t * (1 - t) + t * t * t; }
+      var f = function (x) {
+        if (x <= 0 || x >= 1) return x <= 0 ? 0 : 1;
+        var lo = 0, hi = 1, t = x;
+        for (var i = 0; i < 24; i++) { if (at(x1, x2, t) < x) lo = t; else hi = t; t = (lo + hi) / 2; }
+        return at(y1, y2, t);
+      };
+      f.factory = function () { return f; };  // Easing.bezier(...).factory(): the curve itself
+      return f;
+    }
+    function bounce(t) {
+      if (t < 1 / 2.75) return 7.5625 * t * t;
+      if (t < 2 / 2.75) { t -= 1.5 / 2.75; return 7.5625 * t * t + 0.75; }
+      if (t < 2.5 / 2.75) { t -= 2.25 / 2.75; return 7.5625 * t * t + 0.9375; }
+      t -= 2.625 / 2.75;
+      return 7.5625 * t * t + 0.984375;
+    }
+    var Easing = {
+      linear: function (t) { return t; },
+      ease: bezier(0.42, 0, 1, 1),
+      quad: function (t) { return t * t; },
+      cubic: function (t) { return t * t * t; },
+      poly: function (n) { return function (t) { return mathPow(t, n); }; },
+      sin: function (t) { return 1 - mathCos(t * PI / 2); },
+      circle: function (t) { return 1 - mathSqrt(mathMax(0, 1 - t * t)); },
+      exp: function (t) { return mathPow(2, 10 * (t - 1)); },
+      elastic: function (b) {
+        var p = num(b, 1) * PI;
+        return function (t) { return 1 - mathPow(mathCos(t * PI / 2), 3) * mathCos(t * p); };
+      },
+      back: function (s) { s = num(s, 1.70158); return function (t) { return t * t * ((s + 1) * t - s); }; },
+      bounce: bounce,
+      bezier: bezier,
+      cubicBezier: bezier,
+      bezierFn: function (x1, y1, x2, y2) { return bezier(x1, y1, x2, y2); },
+      steps: function (n, roundUp) {
+        n = mathMax(1, num(n, 10));
+        return function (t) { return (roundUp === false ? floor(t * n) : mathCeil(t * n)) / n; };
+      },
+      in: function (e) { return e; },
+      out: function (e) { return function (t) { return 1 - e(1 - t); }; },
+      inOut: function (e) { return function (t) { return t < 0.5 ? e(t * 2) / 2 : 1 - e((1 - t) * 2) / 2; }; }
+    };
+    var defaultEasing = Easing.inOut(Easing.quad);
+    function animation(spec) {
+      var a = {};
+      defineProperty(a, ANIMATION, { value: spec });
+      return a;
+    }
+    function specOf(v) { return v !== null && typeof v === 'object' ? v[ANIMATION] : undefined; }
+    // plan(spec, from) -> {at(ms) -> value, ms (Infinity: endless), end, done: [[ms, cb]]}
+    function plan(spec, from) {
+      var k = spec.kind, to = spec.to;
+      if (k === 'timing') {
+        var d = mathMax(0, num(spec.options.duration, 300));
+        var ease = typeof spec.options.easing === 'function' ? spec.options.easing : defaultEasing;
+        var numeric = typeof to === 'number' && typeof from === 'number';
+        return { ms: d, end: to, done: [[d, spec.cb]], at: function (t) {
+          if (t >= d || !numeric) return t >= d ? to : from;
+          return from + (to - from) * ease(t / d);
+        } };
+      }
+      if (k === 'spring') {
+        var o = spec.options, m = mathMax(1e-3, num(o.mass, 1)), kk = mathMax(1e-3, num(o.stiffness, 100));
+        var c = mathMax(0, num(o.damping, 10)), v0 = num(o.velocity, 0) / 1000;
+        var w0 = mathSqrt(kk / m), z = c / (2 * mathSqrt(kk * m));
+        if (typeof to !== 'number' || typeof from !== 'number') return { ms: 0, end: to, done: [[0, spec.cb]], at: function () { return to; } };
+        var x0 = from - to, thr = mathMax(1e-4, num(o.restDisplacementThreshold, 0.01));
+        var decay = z > 0 ? mathMin(z, 1) * w0 / 1000 : 0;  // per ms
+        var span = mathAbs(x0) + mathAbs(v0) * 1000;
+        var ms = decay > 0 && span > thr ? mathMin(MAX_ANIMATION_MS, mathLog(span / thr) / decay) : (decay > 0 ? 0 : MAX_ANIMATION_MS);
+        var wd = w0 * mathSqrt(mathMax(0, 1 - z * z)) / 1000, w = w0 / 1000;
+        var clampOver = !!o.overshootClamping;
+        return { ms: ms, end: to, done: [[ms, spec.cb]], at: function (t) {
+          if (t >= ms) return to;
+          var x = z < 1
+            ? mathExp(-z * w * t) * (x0 * mathCos(wd * t) + ((z * w * x0 - v0) / wd) * mathSin(wd * t))
+            : (x0 + (w * x0 - v0) * t) * mathExp(-w * t);
+          if (clampOver && (x0 > 0 ? x < 0 : x > 0)) x = 0;
+          return to + x;
+        } };
+      }
+      if (k === 'decay') {
+        var dv = num(spec.options.velocity, 0) / 1000, dec = mathMin(0.9999, mathMax(0.5, num(spec.options.deceleration, 0.998)));
+        var start = num(from, 0), lnd = mathLog(dec);
+        var dms = dv !== 0 ? mathMin(MAX_ANIMATION_MS, mathMax(0, mathLog(0.0001 / mathAbs(dv)) / lnd)) : 0;
+        var clamp = isArray(spec.options.clamp) && spec.options.clamp.length === 2 ? spec.options.clamp : null;
+        var pos = function (t) {
+          var x = start + dv * (mathPow(dec, t) - 1) / lnd;
+          return clamp ? mathMin(mathMax(x, +clamp[0]), +clamp[1]) : x;
+        };
+        var dend = pos(dms);
+        return { ms: dms, end: dend, done: [[dms, spec.cb]], at: function (t) { return t >= dms ? dend : pos(t); } };
+      }
+      if (k === 'delay') {
+        var inner = plan(spec.inner, from), wait = mathMax(0, num(spec.ms, 0)), dl = [];
+        for (var i = 0; i < inner.done.length; i++) push(dl, [inner.done[i][0] + wait, inner.done[i][1]]);
+        return { ms: wait + inner.ms, end: inner.end, done: dl, at: function (t) { return t < wait ? from : inner.at(t - wait); } };
+      }
+      if (k === 'sequence') {
+        var parts = [], total = 0, cur = from, sd = [];
+        for (var j = 0; j < spec.list.length; j++) {
+          var p = plan(spec.list[j], cur);
+          for (var q = 0; q < p.done.length; q++) push(sd, [p.done[q][0] + total, p.done[q][1]]);
+          push(parts, [total, p]);
+          total += p.ms; cur = p.end;
+          if (total === Infinity) break;
+        }
+        return { ms: total, end: cur, done: sd, at: function (t) {
+          for (var n = parts.length - 1; n >= 0; n--) if (t >= parts[n][0]) return parts[n][1].at(t - parts[n][0]);
+          return from;
+        } };
+      }
+      if (k === 'repeat') {
+        var once = plan(spec.inner, from), reps = floor(num(spec.reps, 2));
+        var endless = reps <= 0 || once.ms === Infinity, len = once.ms;
+        var rms = endless ? Infinity : len * reps;
+        var backAtEnd = spec.reverse && reps % 2 === 0;
+        var rend = endless ? from : (backAtEnd ? from : once.end);
+        var phase = function (t) {
+          if (len <= 0) return once.end;
+          var n = floor(t / len), within = t - n * len;
+          return spec.reverse && n % 2 === 1 ? once.at(len - within) : once.at(within);
+        };
+        return { ms: rms, end: rend, done: endless ? [] : [[rms, spec.cb]], at: function (t) { return t >= rms ? rend : phase(t); } };
+      }
+      return { ms: 0, end: from, done: [], at: function () { return from; } };
+    }
+
+    var styles = [];  // [owner, updater] of applied animated styles
+    var rerunTimer = 0;
+    function ownerPage(owner) { return owner && owner.__page ? owner.__page : owner; }
+    function styleChanged() {
+      if (rerunTimer || !styles.length || !makeFrameTimer) return;
+      rerunTimer = makeFrameTimer(function () {
+        rerunTimer = 0;
+        var live = [];
+        for (var i = 0; i < styles.length; i++) {
+          if (arrIndexOf(stack, ownerPage(styles[i][0])) !== -1) push(live, styles[i]);
+        }
+        styles = live;
+        for (var j = 0; j < live.length; j++) invoke(live[j][1], undefined, [], 'worklet.animatedStyle');
+      }, 16);
+    }
+
+    function SharedValue(initial) {
+      var value = initial, running = null;
+      function stop(finished) {
+        if (!running) return;
+        var r = running;
+        running = null;
+        for (var i = 0; i < r.timers.length; i++) clearTimer(r.timers[i]);
+        if (!finished) {
+          for (var j = 0; j < r.plan.done.length; j++) {
+            if (r.pending[j]) invoke(r.plan.done[j][1], undefined, [false], 'worklet.animation.callback');
+          }
+        }
+      }
+      function start(spec) {
+        var from = running ? running.plan.at(nowMs - running.t0) : value;
+        stop(false);
+        var pl = plan(spec, from), run = { plan: pl, t0: nowMs, timers: [], pending: [] };
+        running = run;
+        for (var i = 0; i < pl.done.length; i++) {
+          (function (idx) {
+            run.pending[idx] = true;
+            var endOfAll = pl.done[idx][0] >= pl.ms;
+            push(run.timers, makeFrameTimer(function () {
+              run.pending[idx] = false;
+              if (endOfAll && running === run) { running = null; value = pl.end; styleChanged(); }
+              invoke(pl.done[idx][1], undefined, [true], 'worklet.animation.callback');
+            }, pl.done[idx][0]));
+          })(i);
+        }
+        if (pl.ms !== Infinity && !pl.done.length) {
+          push(run.timers, makeFrameTimer(function () { if (running === run) { running = null; value = pl.end; styleChanged(); } }, pl.ms));
+        }
+        styleChanged();
+      }
+      var sv = {};
+      defineProperty(sv, 'value', {
+        enumerable: true,
+        get: function () { return running ? running.plan.at(nowMs - running.t0) : value; },
+        set: function (v) {
+          var spec = specOf(v);
+          if (spec) { start(spec); return; }
+          stop(false);
+          if (v !== value) { value = v; styleChanged(); }
+        }
+      });
+      defineProperty(sv, CANCEL, { value: function () { if (running) { value = running.plan.at(nowMs - running.t0); stop(false); } } });
+      return sv;
+    }
+    function makeDerived(updater) {
+      var dv = {};
+      defineProperty(dv, 'value', { enumerable: true, get: function () {
+        var v = typeof updater === 'function' ? apply(updater, undefined, []) : undefined;
+        var spec = specOf(v);
+        return spec ? plan(spec, spec.to).end : v;
+      } });
+      return dv;
+    }
+    function later(fn, source) {
+      if (typeof fn !== 'function') throw new RealTypeError('the argument must be a function');
+      return function () {
+        var args = arrSlice(arguments);
+        makeFrameTimer(function () { invoke(fn, undefined, args, source); }, 0);
+      };
+    }
+    function cb(f) { return typeof f === 'function' ? f : null; }
+    var members = {
+      shared: function shared(initialValue) { return SharedValue(initialValue); },
+      derived: function derived(updaterWorklet) { return makeDerived(updaterWorklet); },
+      cancelAnimation: function cancelAnimation(sv) { if (sv && typeof sv[CANCEL] === 'function') sv[CANCEL](); },
+      runOnUI: function runOnUI(fn) { return later(fn, 'worklet.runOnUI'); },
+      runOnJS: function runOnJS(fn) { return later(fn, 'worklet.runOnJS'); },
+      timing: function timing(toValue, options, callback) {
+        if (typeof options === 'function') { callback = options; options = null; }
+        return animation({ kind: 'timing', to: toValue, options: options || {}, cb: cb(callback) });
+      },
+      spring: function spring(toValue, options, callback) {
+        if (typeof options === 'function') { callback = options; options = null; }
+        return animation({ kind: 'spring', to: toValue, options: options || {}, cb: cb(callback) });
+      },
+      decay: function decay(options, callback) {
+        if (typeof options === 'function') { callback = options; options = null; }
+        return animation({ kind: 'decay', options: options || {}, cb: cb(callback) });
+      },
+      sequence: function sequence() {
+        var list = [];
+        for (var i = 0; i < arguments.length; i++) { var s = specOf(arguments[i]); if (s) push(list, s); }
+        return animation({ kind: 'sequence', list: list });
+      },
+      repeat: function repeat(anim, numberOfReps, reverse, callback) {
+        var s = specOf(anim);
+        return s ? animation({ kind: 'repeat', inner: s, reps: numberOfReps === undefined ? 2 : numberOfReps,
+                               reverse: !!reverse, cb: cb(callback) }) : anim;
+      },
+      delay: function delay(delayMS, delayedAnimation) {
+        var s = specOf(delayedAnimation);
+        return s ? animation({ kind: 'delay', ms: delayMS, inner: s }) : delayedAnimation;
+      },
+      Easing: makeNamespace('wx.worklet.Easing', Easing),  // names it lacks are reported as unknown APIs
+      scrollViewContext: { scrollTo: function scrollTo() {} }
+    };
+    function applyAnimatedStyle(selector, updater, config, callback) {
+      if (typeof config === 'function') { callback = config; config = null; }
+      if (typeof updater === 'function') {
+        push(styles, [this, updater]);
+        invoke(updater, undefined, [], 'worklet.animatedStyle');
+      }
+      if (typeof callback === 'function' && makeFrameTimer) {
+        var id = styles.length;
+        makeFrameTimer(function () { invoke(callback, undefined, [{ styleId: id }], 'applyAnimatedStyle.callback'); }, 0);
+      }
+    }
+    function clearAnimatedStyle(selector, styleIds, callback) {
+      if (typeof styleIds === 'function') callback = styleIds;
+      var owner = this, kept = [];
+      for (var i = 0; i < styles.length; i++) if (styles[i][0] !== owner) push(kept, styles[i]);
+      styles = kept;
+      if (typeof callback === 'function' && makeFrameTimer) {
+        makeFrameTimer(function () { invoke(callback, undefined, [], 'clearAnimatedStyle.callback'); }, 0);
+      }
+    }
+    return { members: members, applyAnimatedStyle: applyAnimatedStyle, clearAnimatedStyle: clearAnimatedStyle };
+  }
+  var worklet = makeWorklet();
+
   function load(path) {
     var m = cache[path];
     if (m) return m.exports;
@@ -1274,6 +1553,7 @@
     }
     var sk = keys(spaces);
     for (var j = 0; j < sk.length; j++) top[sk[j]] = makeNamespace(platform + '.' + sk[j], spaces[sk[j]]);
+    if (platform === 'wx') top.worklet = makeNamespace('wx.worklet', worklet.members);
     return makeNamespace(platform, top);
   }
 
@@ -1463,6 +1743,32 @@
             'onUploadDouyinVideo', 'onLiveMount'];
   }
 
+  // WeChat's this.renderer: the page JSON's "renderer", else its subpackage's, else app.json's, else "webview"
+  var appRenderer = null, packageRenderers = [];
+  function jsonField(text, name) {
+    try { var v = text ? parseJSON(text)[name] : null; return typeof v === 'string' ? v : null; } catch (_) { return null; }
+  }
+  function readRenderers(appJson) {
+    appRenderer = jsonField(appJson, 'renderer');
+    var app = null;
+    try { app = parseJSON(appJson || 'null'); } catch (_) { app = null; }
+    var subs = app && (isArray(app.subpackages) ? app.subpackages : app.subPackages);
+    for (var i = 0; isArray(subs) && i < subs.length; i++) {
+      var sp = subs[i];
+      if (sp && typeof sp.root === 'string' && typeof sp.renderer === 'string') {
+        push(packageRenderers, [strReplace(sp.root, /^\/+|\/+$/g, '') + '/', sp.renderer]);
+      }
+    }
+  }
+  function rendererOf(route) {
+    var r = jsonField(cfg.jsonModules && cfg.jsonModules[route + '.json'], 'renderer');
+    for (var i = 0; !r && i < packageRenderers.length; i++) {
+      if (strStartsWith(route, packageRenderers[i][0])) r = packageRenderers[i][1];
+    }
+    r = r || appRenderer;
+    return r === 'skyline' ? 'skyline' : 'webview';
+  }
+
   function createPage(route, query, pageId, components, opener) {
     if (!pageDefs[route]) loadAs('page', route, route + '.js');
     var def = pageDefs[route];
@@ -1497,6 +1803,7 @@
     }
     defineProperty(inst, 'route', { value: route, enumerable: true });
     defineProperty(inst, '__route__', { value: route });
+    if (platform === 'wx') defineProperty(inst, 'renderer', { value: rendererOf(route), enumerable: false });
     defineProperty(inst, '__pageId', { value: pageId });
     if (opener && channels[opener]) defineProperty(inst, '__channel', { value: channels[opener].page });
     inst.options = query;
@@ -1649,6 +1956,7 @@
     inst.__classes = usage.classes || [];
     inst.__page = page;
     inst.__owner = owner || page;
+    if (platform === 'wx') defineProperty(inst, 'renderer', { value: page && page.renderer || 'webview', enumerable: false });
     inst.__identity = usage.identity || null;
     inst.__usage = usage;
     inst.__lifetimes = merged.lifetimes;
@@ -2152,6 +2460,12 @@
       defineProperty(global, '__wxConfig', { value: wxConfig(jm['app.json']), writable: true, configurable: true });
     }
     makeFrameTimer = makeTimer(false, true);  // animation frames: the render loop's, not a step's work
+    if (platform === 'wx') {
+      readRenderers(jm['app.json']);
+      var skyline = { applyAnimatedStyle: worklet.applyAnimatedStyle, clearAnimatedStyle: worklet.clearAnimatedStyle };
+      defineMethods(pageProto, skyline);
+      defineMethods(componentProto, skyline);
+    }
     var consoleObj = makeConsole();
     var installs = {
       App: App, Page: Page, Component: Component, Behavior: Behavior, getApp: getApp,
