@@ -42,11 +42,11 @@ FIGURE_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 # Measured, so they differ from run to run: leave them out when comparing tables.
 # seconds: wall time of the review; cpu_seconds: CPU time of the thread that ran it; worker_reviews: how many
-# reviews its worker process had done with this one.
+# reviews its worker process had done with this one; started_at: when the review started (Unix time, seconds).
 TIMING_COLUMNS: tuple[str, ...] = ("seconds", "cpu_seconds", "worker_rss_bytes", "worker_peak_rss_bytes", "worker",
-                                   "worker_reviews")
+                                   "worker_reviews", "started_at")
 TIMING_TYPES = {"seconds": "float", "cpu_seconds": "float", "worker_rss_bytes": "int", "worker_peak_rss_bytes": "int",
-                "worker": "string", "worker_reviews": "int"}
+                "worker": "string", "worker_reviews": "int", "started_at": "float"}
 UNLOADABLE_RULE = "bundle-unloadable"
 MAX_COVERAGE_FIELDS = 64
 

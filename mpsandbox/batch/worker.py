@@ -87,6 +87,7 @@ def review_bundle(path: str, options: ReviewOptions, running_dir: str | None = N
     global _reviews_done
     _mark_running(running_dir, key)
     _test_kill_hook(path)
+    started_at = time.time()
     t0 = time.perf_counter()
     c0 = time.thread_time()
     report_json: str | None = None
@@ -96,6 +97,7 @@ def review_bundle(path: str, options: ReviewOptions, running_dir: str | None = N
         row = report_row(report)
     except Exception as exc:  # noqa: BLE001 - a bad option or an mpsandbox bug is recorded for this bundle
         row = failure_row("error", f"{type(exc).__name__}: {exc}")
+    row["started_at"] = round(started_at, 4)
     row["seconds"] = round(time.perf_counter() - t0, 4)
     row["cpu_seconds"] = round(time.thread_time() - c0, 4)
     row["worker_rss_bytes"] = rss_bytes()
