@@ -247,6 +247,6 @@ def test_review_isolation_is_an_option(monkeypatch):
 
 def test_a_batch_worker_survives_a_crashing_bundle(monkeypatch):
     monkeypatch.setenv(TEST_FAULT_ENV, json.dumps({"turn": 3, "do": "abort"}))
-    row, report_json = review_bundle(str(STORE), ReviewOptions(engine="native"))
-    assert row["verdict"] == "reject" and row["exit_code"] == 2 and report_json is not None
+    row, report_json, written = review_bundle(str(STORE), ReviewOptions(engine="native"))
+    assert row["verdict"] == "reject" and row["exit_code"] == 2 and report_json is not None and not written
     assert row["worker_peak_rss_bytes"] <= resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

@@ -20,7 +20,7 @@ from ..review.runner import ReviewOptions
 from .rows import build_table, failure_row, write_outputs
 from .sources import SourceError, expand_sources
 from .store import ResultStore, content_hash, result_key
-from .worker import marker_name, review_bundle, warm_up
+from .worker import marker_name, review_bundle, token_name, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -263,14 +263,17 @@ def _run(client: Any, todo: list[tuple[str, str]], opts: ReviewOptions, store: R
     token = uuid.uuid4().hex[:8]
     running_dir = store.out / ".running"
     running_dir.mkdir(exist_ok=True)
+    # workers that find this file share OUT's file system: they write each report there and send back the row only
+    token_file = running_dir / token_name(token)
+    token_file.write_text(token, encoding="ascii")
     pending = deque(todo)
     inflight: dict[Any, tuple[str, str]] = {}
     suspects: list[tuple[str, str, bool]] = []  # key, path, whether it was running when its worker died
     finished = 0
 
-    def record(key: str, row: dict[str, Any], report_json: str | None) -> None:
+    def record(key: str, row: dict[str, Any], report_json: str | None, written: bool = False) -> None:
         nonlocal finished
-        store.save(key, row, report_json)
+        store.save(key, row, report_json, written=written)
         done[key] = row
         finished += 1
         bar.advance(row.get("verdict"))
@@ -291,7 +294,7 @@ def _run(client: Any, todo: list[tuple[str, str]], opts: ReviewOptions, store: R
         if not items:
             return
         futs = client.map(review_bundle, [p for _, p in items], [opts] * len(items),
-                          [str(running_dir)] * len(items), [k for k, _ in items],
+                          [str(running_dir)] * len(items), [k for k, _ in items], [token] * len(items),
                           key=[f"mpsandbox-review-{token}-{k}-1" for k, _ in items], pure=False, retries=0)
         for fut, item in zip(futs, items):
             inflight[fut] = item
@@ -323,15 +326,15 @@ def _run(client: Any, todo: list[tuple[str, str]], opts: ReviewOptions, store: R
         for key, path, ran in suspects:
             deaths = 1 if ran else 0  # deaths while it was the running bundle
             for attempt in (2, 3):
-                fut = client.submit(review_bundle, path, opts, str(running_dir), key,
+                fut = client.submit(review_bundle, path, opts, str(running_dir), key, token,
                                     key=f"mpsandbox-review-{token}-{key}-{attempt}", pure=False, retries=0)
                 inflight[fut] = (key, path)
                 try:
-                    row, report_json = fut.result()
+                    row, report_json, written = fut.result()
                     break
                 except KilledWorker:
                     deaths += 1  # alone on the cluster: it was the one running
-                    row, report_json = failure_row("crashed", CRASHED_MESSAGE), None
+                    row, report_json, written = failure_row("crashed", CRASHED_MESSAGE), None, False
                     if deaths >= 2:
                         break
                 except Exception as exc:  # noqa: BLE001
@@ -340,8 +343,9 @@ def _run(client: Any, todo: list[tuple[str, str]], opts: ReviewOptions, store: R
                 finally:
                     inflight.pop(fut, None)
                     fut.release()
-            record(key, row, report_json)
+            record(key, row, report_json, written)
     finally:
+        token_file.unlink(missing_ok=True)
         if inflight:
             with contextlib.suppress(Exception):
                 client.cancel(list(inflight))

@@ -108,7 +108,7 @@ class ResultStore:
         self._index = None
 
     def report_path(self, key: str) -> Path:
-        return self.reports / key[:2] / f"{key}.json"
+        return report_path(self.reports, key)
 
     def rows(self) -> dict[str, dict[str, Any]]:
         """The row of every finished bundle by key, read from the index, with reports it missed recovered."""
@@ -134,20 +134,12 @@ class ResultStore:
                     continue
         return {k: r for k, r in rows.items() if self.report_path(k).exists()}
 
-    def save(self, key: str, row: dict[str, Any], report_json: str | None) -> None:
-        """Write the bundle's report file (atomically), then append its row to the index."""
-        path = self.report_path(key)
+    def save(self, key: str, row: dict[str, Any], report_json: str | None, *, written: bool = False) -> None:
+        """Write the bundle's report file (atomically; ``written``: its worker already did), then append its row
+        to the index."""
         row_json = json.dumps(row, ensure_ascii=False)
-        body = '{"key": "%s", "row": %s, "report": %s}\n' % (key, row_json, report_json if report_json else "null")
-        tmp = path.with_name(f".tmp-{os.getpid()}-{key}.json")
-        try:
-            with open(tmp, "w", encoding="utf-8") as fh:
-                fh.write(body)
-        except FileNotFoundError:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "w", encoding="utf-8") as fh:
-                fh.write(body)
-        os.replace(tmp, path)
+        if not written:
+            write_report(self.reports, key, row_json, report_json)
         if self._index is None:
             self._index = open(self.index_path, "a", encoding="utf-8")
         self._index.write('{"key": "%s", "row": %s}\n' % (key, row_json))
@@ -172,6 +164,25 @@ class ResultStore:
         if not isinstance(job, dict) or not isinstance(job.get("sources"), list):
             raise ValueError(f"{path} is not a batch description")
         return job
+
+
+def report_path(reports: Path, key: str) -> Path:
+    return reports / key[:2] / f"{key}.json"
+
+
+def write_report(reports: Path, key: str, row_json: str, report_json: str | None) -> None:
+    """OUT/reports/ab/<key>.json, atomically (by the driver, or by a worker sharing OUT's file system)."""
+    path = report_path(reports, key)
+    body = '{"key": "%s", "row": %s, "report": %s}\n' % (key, row_json, report_json if report_json else "null")
+    tmp = path.with_name(f".tmp-{os.getpid()}-{key}.json")
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(body)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(body)
+    os.replace(tmp, path)
 
 
 def _atomic_write(path: Path, text: str) -> None:

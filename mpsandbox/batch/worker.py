@@ -17,6 +17,7 @@ from typing import Any
 
 from ..review import ReviewOptions, review
 from .rows import failure_row, report_row
+from .store import write_report
 
 # Test-only: JSON {"always": [names], "once": [names], "state": dir}. A bundle whose folder or file name is
 # listed SIGKILLs the worker reviewing it (always, or on its first attempt only), as a crashing engine would.
@@ -81,9 +82,21 @@ def _mark_running(running_dir: str | None, key: str | None) -> None:
         pass
 
 
-def review_bundle(path: str, options: ReviewOptions, running_dir: str | None = None,
-                  key: str | None = None) -> tuple[dict[str, Any], str | None]:
-    """Review ``path``; returns its row and report JSON. mpsandbox failing is an ``error`` row, not a raise."""
+def shares_out(running_dir: str | None, token: str | None) -> bool:
+    """Whether this process sees the batch's own OUT folder (its token file is there): then it writes each report
+    itself and only the row travels back."""
+    return bool(running_dir and token) and os.path.isfile(os.path.join(running_dir, token_name(token)))
+
+
+def token_name(token: str) -> str:
+    return f".batch-{token}"
+
+
+def review_bundle(path: str, options: ReviewOptions, running_dir: str | None = None, key: str | None = None,
+                  token: str | None = None) -> tuple[dict[str, Any], str | None, bool]:
+    """Review ``path``; returns its row, its report JSON, and whether the report was written to OUT here (then the
+    JSON is None: a worker that shares OUT's file system writes it, see :func:`shares_out`). mpsandbox failing is an
+    ``error`` row, not a raise."""
     global _reviews_done
     _mark_running(running_dir, key)
     _test_kill_hook(path)
@@ -105,7 +118,13 @@ def review_bundle(path: str, options: ReviewOptions, running_dir: str | None = N
     row["worker"] = f"{socket.gethostname()}:{os.getpid()}"
     _reviews_done += 1
     row["worker_reviews"] = _reviews_done
-    return row, report_json
+    if key and report_json is not None and shares_out(running_dir, token):
+        try:
+            write_report(Path(running_dir).parent / "reports", key, json.dumps(row, ensure_ascii=False), report_json)
+            return row, None, True
+        except OSError:  # not writable from here after all: the driver writes it
+            pass
+    return row, report_json, False
 
 
 def warm_up() -> int:

@@ -180,3 +180,27 @@ def test_an_empty_batch_writes_empty_results_and_bad_options_are_clear(tmp_path)
         review_many([tmp_path / "none"], tmp_path / "out", options=ReviewOptions(engine="native", policy="nope.toml"))
     with pytest.raises(BatchError, match="cannot read source"):
         review_many([tmp_path / "missing"], tmp_path / "out", options=ReviewOptions(engine="native"))
+
+
+def test_a_worker_that_shares_out_writes_the_report_and_sends_the_row_only(tmp_path):
+    import json
+
+    from mpsandbox.batch.store import ResultStore
+    from mpsandbox.batch.worker import review_bundle, token_name
+    from mpsandbox.review import ReviewOptions
+
+    store = ResultStore(tmp_path / "out")
+    running = store.out / ".running"
+    running.mkdir()
+    bundle = str(Path(__file__).resolve().parents[2] / "fixtures" / "bundles" / "douyin-store")
+    opts = ReviewOptions(engine="native")
+    row, report_json, written = review_bundle(bundle, opts, str(running), "k1", "abc")  # no token file here
+    assert not written and report_json is not None and not store.report_path("k1").exists()
+    (running / token_name("abc")).write_text("abc")
+    row, report_json, written = review_bundle(bundle, opts, str(running), "k2", "abc")
+    assert written and report_json is None
+    saved = json.loads(store.report_path("k2").read_text())
+    assert saved["key"] == "k2" and saved["row"]["verdict"] == row["verdict"] and saved["report"]["verdict"]
+    store.save("k2", row, None, written=True)  # the driver indexes it without writing it again
+    store.close()
+    assert set(ResultStore(tmp_path / "out").rows()) == {"k2"}
