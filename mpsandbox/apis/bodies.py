@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any, Iterable, Literal
+from typing import Any, Iterable, Iterator, Literal
 
 BodyKind = Literal["shaped", "envelope", "empty"]
 MAX_FIELDS = 200
@@ -42,15 +42,21 @@ _CODE_CMP = re.compile(r"\.code\s*[!=]==?\s*['\"]?(\d{1,5})\b|\b(\d{1,5})['\"]?\
 SUCCESS_CODES = (0, 200, 1, 10000, 20000)  # the success codes of common backends; error codes (401...) never win
 
 
-def success_code(texts: Iterable[str]) -> int:
-    """The success code the bundle's code expects: the one of SUCCESS_CODES it compares ``.code`` with most."""
-    counts = dict.fromkeys(SUCCESS_CODES, 0)
+def _within_budget(texts: Iterable[str]) -> Iterator[str]:
+    """The texts, cut so that together they hold at most MAX_SCAN_CHARS characters."""
     budget = MAX_SCAN_CHARS
     for text in texts:
         if budget <= 0:
-            break
+            return
         chunk = text[:budget]
         budget -= len(chunk)
+        yield chunk
+
+
+def success_code(texts: Iterable[str]) -> int:
+    """The success code the bundle's code expects: the one of SUCCESS_CODES it compares ``.code`` with most."""
+    counts = dict.fromkeys(SUCCESS_CODES, 0)
+    for chunk in _within_budget(texts):
         for m in _CODE_CMP.finditer(chunk):
             value = int(m.group(1) or m.group(2))
             if value in counts:
@@ -62,12 +68,7 @@ def success_code(texts: Iterable[str]) -> int:
 def _fields(texts: Iterable[str]) -> dict[str, Any]:
     arrays: set[str] = set()
     objects: set[str] = set()
-    budget = MAX_SCAN_CHARS
-    for text in texts:
-        if budget <= 0:
-            break
-        chunk = text[:budget]
-        budget -= len(chunk)
+    for chunk in _within_budget(texts):
         for m in _CHAIN.finditer(chunk):
             members = m.group(1)[1:].split(".")
             if len(members) < 2:
