@@ -59,7 +59,7 @@ _fix_malloc_thresholds()
 
 # the shim's io block (int64): see enum in csrc/shim.c
 IO_RESULT_PTR, IO_RESULT_LEN, IO_STACK_PTR, IO_STACK_LEN, IO_MALLOC_SIZE, IO_MEMORY_USED, IO_REFUSED, IO_UNITS, \
-    IO_STOPPED, IO_REJECTIONS_LOST, IO_COUNT = range(11)
+    IO_STOPPED, IO_REJECTIONS_LOST, IO_CHARGED, IO_COUNT = range(12)
 STOPPED = {1: Outcome.CPU, 2: Outcome.WALL}
 
 _HOST_CALL = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p,
