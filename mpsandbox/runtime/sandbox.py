@@ -798,6 +798,10 @@ class Sandbox:
             turn.memory_bytes = usage.memory_bytes
             self._cpu_units_total += usage.cpu_units
             self._peak_memory = max(self._peak_memory, usage.memory_bytes)
+            if usage.memory_refused:
+                # the heap met its limit during the turn, whatever it held at the end (a bundle that caught the
+                # out-of-memory error let go of its garbage): the peak is the limit, the same figure on both engines
+                self._peak_memory = max(self._peak_memory, self.limits.memory_bytes)
             self.stats.peak_heap_bytes = max(self.stats.peak_heap_bytes, usage.heap_bytes)
             self.stats.engine_wall_ms += usage.wall_ms
             if outcome is Outcome.OK and (usage.memory_refused

@@ -166,6 +166,13 @@ COMMON_PATCHES: tuple[tuple[str, str], ...] = (
      "        mpsb_spend(ctx, final - k);\n    switch(shift) {\n    case 0:\n        if (k < final) {\n"),
     ("    stop = min_int(stop, len);\n\n    is_bigint = 0;\n",
      "    stop = min_int(stop, len);\n    mpsb_spend(ctx, len);\n\n    is_bigint = 0;\n"),
+    # 'x'.repeat(n), padStart/padEnd with one character: one fill (charged as one), not n stores of a character
+    ("    /* XXX: optimize */\n    if (s->len + count > s->size) {\n        if (string_buffer_realloc(s, s->len + count, c))\n"
+     "            return -1;\n    }\n",
+     "    /* XXX: optimize */\n    if (s->len + count > s->size) {\n        if (string_buffer_realloc(s, s->len + count, c))\n"
+     "            return -1;\n    }\n"
+     "    if (!s->is_wide_char && c < 0x100 && count > 0) { /* mpsandbox patch */\n"
+     "        memset(str8(s->str) + s->len, c, count);\n        s->len += count;\n        return 0;\n    }\n"),
     ("            rqsort(p->u.array.u.ptr, len, elt_size, cmpfun, &tsc);\n",
      "            mpsb_spend(ctx, (int64_t)len * (32 - clz32(len | 1)));\n"
      "            rqsort(p->u.array.u.ptr, len, elt_size, cmpfun, &tsc);\n"),

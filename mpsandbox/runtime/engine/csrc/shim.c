@@ -370,11 +370,11 @@ static void leave(ShimState **saved) { current = *saved; }
 /* A C builtin can work for seconds between two polls (a compare of two 64 MiB strings, a copy, a sort): its work
    is charged as polls, so that the turn's budget sees it (native: polls are the budget) and the interrupt handler
    is called in proportion to it (wasm: fuel is the budget, checked by the handler). The rates are those of wasm's
-   fuel for the same work (a compare costs ~19 fuel a byte there: a poll is 333 fuel), so that the two engines'
-   budgets mean the same. Copies and fills are bulk-memory instructions under wasm, which fuel counts as one: they
-   are added to the turn's fuel by the host (io[IO_CHARGED]). */
+   fuel for the same work (a compare costs ~19 fuel a byte there, a copy by a loop of words ~1: a poll is 333 fuel),
+   so that the two engines' budgets mean the same. Copies and fills are bulk-memory instructions under wasm, which
+   fuel counts as one: they are added to the turn's fuel by the host (io[IO_CHARGED]). */
 #define COMPARE_BYTES_PER_POLL_LOG2 4
-#define COPY_BYTES_PER_POLL_LOG2 6
+#define COPY_BYTES_PER_POLL_LOG2 8
 #define ALLOC_BYTES_PER_POLL_LOG2 6
 #define CHARGE_MIN 1024
 
