@@ -699,7 +699,9 @@ EXPORT("shim_free_state") void shim_free_state(ShimState *st)
     }
     JS_FreeValue(ctx, st->rejection_handler);
     JS_FreeValue(ctx, st->trampoline);
+    st->counter = NULL; /* nothing is charged while the context goes (charge reads its counter) */
     JS_FreeContext(ctx);
+    st->ctx = NULL;
     JS_FreeRuntime(st->rt);
     free(st->result);
     free(st->stack_text);
