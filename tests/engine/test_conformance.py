@@ -269,6 +269,16 @@ def test_builtin_work_counts_against_the_turn_on_both_engines(engine_name, case)
     eng.close()
 
 
+def test_a_turn_stopped_inside_its_last_builtin_is_a_cpu_outcome(engine_name):
+    """A builtin stopped at the budget returns early (the search's -1 is not its answer); with no poll after it to
+    throw, the call still ends as a CPU outcome and its value is not reported."""
+    eng = create_engine(engine_name, FAST)
+    res = turn(eng, lambda: eng.eval("'a'.repeat(1 << 22).indexOf('a'.repeat(1 << 21) + 'b')", "i.js"))
+    assert res.outcome is Outcome.CPU and res.value is None
+    assert turn(eng, lambda: eng.eval("6 * 7", "after.js")).value == 42
+    eng.close()
+
+
 def test_both_engines_offer_the_same_globals():
     from tests.conftest import engine_unavailable_reason
 

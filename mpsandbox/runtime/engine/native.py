@@ -181,6 +181,7 @@ class NativeEngine:
         self._host_frames = False
         self._pending_reply = b""
         self._refused_start = 0
+        self._stopped_before = 0  # the turn was already stopped when the current call began
         self._lost_start = 0
         self._turn_started = 0.0
         self._cadence = EstimateCadence()
@@ -271,6 +272,11 @@ class NativeEngine:
         return CallResult(classify_error(text), error=split_error(text, stack))
 
     def _value(self) -> CallResult:
+        stopped = STOPPED.get(self._io[IO_STOPPED])
+        if stopped is not None and not self._stopped_before:
+            # the turn was stopped inside a builtin (which then returned early) and no poll came after it to throw:
+            # the call ran out all the same, and what it returned is not to be trusted
+            return CallResult(stopped, error=JSError("InternalError", "interrupted", ""))
         raw = self._result()
         return CallResult(Outcome.OK, value=bounded_loads(raw) if raw else None)
 
@@ -281,15 +287,17 @@ class NativeEngine:
         self._lib.shim_set_host_function(self._live(), global_name.encode("utf-8", "surrogatepass"))
 
     def eval(self, source: str, filename: str) -> CallResult:
+        self._stopped_before = self._io[IO_STOPPED] if self._st is not None else 0
         data = source.encode("utf-8", "surrogatepass")
         status = self._lib.shim_eval(self._live(), data, len(data), filename.encode("utf-8", "replace"))
         return self._value() if status == 0 else self._failure()
 
     def define_module(self, define_name: str, path: str, params: str, body: str) -> CallResult:
+        self._stopped_before = self._io[IO_STOPPED] if self._st is not None else 0
         data = module_source(params, body).encode("utf-8", "surrogatepass")
         status = self._lib.shim_define_module(self._live(), data, len(data), path.encode("utf-8", "surrogatepass"),
                                               define_name.encode("utf-8", "surrogatepass"))
-        return CallResult(Outcome.OK) if status == 0 else self._failure()
+        return self._value() if status == 0 else self._failure()
 
     def load_trusted(self, source: str, filename: str) -> CallResult:
         """Run mpsandbox's own code, compiled once per process and replayed from bytecode."""
@@ -315,6 +323,7 @@ class NativeEngine:
             raise KeyError(f"no global function {global_name!r} to pin")
 
     def call(self, name: str, *args: Any) -> CallResult:
+        self._stopped_before = self._io[IO_STOPPED] if self._st is not None else 0
         data = json.dumps(args).encode("utf-8", "surrogatepass")
         status = self._lib.shim_call(self._live(), name.encode("utf-8", "surrogatepass"), data, len(data))
         return self._value() if status == 0 else self._failure()

@@ -139,6 +139,7 @@ class WasmEngine:
         self._turn_started = 0.0
         self._in_turn = False
         self._refused_start = 0
+        self._stopped_before = False  # the turn was already stopped when the current call began
         self._dead: str | None = None
         self._host_fn: HostFunction | None = None
         self._host_frames = False
@@ -453,6 +454,9 @@ class WasmEngine:
 
     def _outcome(self, status: int) -> CallResult:
         """What a finished call left in the shim's buffers (read inside the caller's _Dead handler)."""
+        if status == 0 and self._stopped is not None and not self._stopped_before:
+            # stopped inside a builtin that returned early, with no poll after it to throw: out all the same
+            return CallResult(self._stopped, error=JSError("InternalError", "interrupted", ""))
         if status == 0:
             raw = self._result()
             return CallResult(Outcome.OK, value=bounded_loads(raw) if raw else None)
@@ -484,6 +488,7 @@ class WasmEngine:
         self._guard(self._ex["shim_set_host_function"], self._st, ptr)
 
     def eval(self, source: str, filename: str) -> CallResult:
+        self._stopped_before = self._stopped is not None
         try:
             self._ensure_init()
             (src, n), (name, _) = self._put(source, filename)
@@ -492,6 +497,7 @@ class WasmEngine:
             return self._dead_result(dead)
 
     def define_module(self, define_name: str, path: str, params: str, body: str) -> CallResult:
+        self._stopped_before = self._stopped is not None
         try:
             self._ensure_init()
             (src, n), (name, _), (define, _) = self._put(module_source(params, body), path, define_name)
@@ -533,6 +539,7 @@ class WasmEngine:
             raise KeyError(f"no global function {global_name!r} to pin")
 
     def call(self, name: str, *args: Any) -> CallResult:
+        self._stopped_before = self._stopped is not None
         try:
             self._ensure_init()
             (np, _), (ap, an) = self._put(name, json.dumps(args))
