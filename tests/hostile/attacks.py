@@ -203,7 +203,7 @@ function tick(page, n) {
            "tick that the CPU count does not see (found here)",
            leak_page("leak(r); setInterval(function () { var c = 0; for (var i = 0; i < 40; i++) c += h === g ? 1 : 0; }, 10);",
                      prelude="var h = 'a'.repeat(1 << 26), g = ('a'.repeat(1 << 25) + 'a'.repeat(1 << 25)).slice(0);"),
-           "reject", rule="data-to-network", isolated=True, slow=True),
+           "reject", rule="data-to-network", isolated=True),
     Attack("nv-indexof-huge", "no-verdict",
            "one indexOf of a 64 KiB needle in a 128 MiB string (a builtin that runs for minutes)",
            leak_page("find(); leak(r);", prelude="""
