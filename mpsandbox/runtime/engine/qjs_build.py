@@ -154,7 +154,22 @@ COMMON_PATCHES: tuple[tuple[str, str], ...] = (
      "                                  JS_EQ_STRICT)) {\n",
      "            for (; n >= 0; n--) {\n                if (js_poll_interrupts(ctx))\n                    goto exception;\n"
      "                if (js_strict_eq2(ctx, argv[0], arrp[n],\n                                  JS_EQ_STRICT)) {\n"),
+    # fill: a fast array is filled in place (set, or appended as JS_SetPropertyValue's fast path appends), a poll
+    # an 8 elements; the generic path (~450 fuel an element under wasm: a memory bomb of new Array(n).fill(x) ran
+    # out of CPU before memory) polls an element
     ("    while (start < end) {\n        if (JS_SetPropertyInt64(ctx, obj, start, js_dup(argv[0])) < 0)\n",
+     "    if (JS_VALUE_GET_TAG(obj) == JS_TAG_OBJECT) { /* mpsandbox patch */\n"
+     "        JSObject *p = JS_VALUE_GET_OBJ(obj);\n"
+     "        while (start < end && p->class_id == JS_CLASS_ARRAY && p->fast_array && start <= p->u.array.count) {\n"
+     "            if ((start & 7) == 0 && js_poll_interrupts(ctx))\n                goto exception;\n"
+     "            if (start < p->u.array.count) {\n"
+     "                set_value(ctx, &p->u.array.u.values[start], js_dup(argv[0]));\n"
+     "            } else {\n"
+     "                if (!p->extensible || p->shape->proto != JS_VALUE_GET_OBJ(ctx->class_proto[JS_CLASS_ARRAY]) ||\n"
+     "                    !ctx->std_array_prototype)\n                    break;\n"
+     "                if (add_fast_array_element(ctx, p, js_dup(argv[0]), JS_PROP_THROW) < 0)\n"
+     "                    goto exception;\n"
+     "            }\n            start++;\n        }\n    }\n"
      "    while (start < end) {\n        if (js_poll_interrupts(ctx))\n            goto exception;\n"
      "        if (JS_SetPropertyInt64(ctx, obj, start, js_dup(argv[0])) < 0)\n"),
     ("    if (psc->exception)\n        return 0;\n\n    if (psc->has_method) {\n",

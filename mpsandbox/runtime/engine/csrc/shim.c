@@ -375,7 +375,7 @@ static void leave(ShimState **saved) { current = *saved; }
    fuel counts as one: they are added to the turn's fuel by the host (io[IO_CHARGED]). */
 #define COMPARE_BYTES_PER_POLL_LOG2 4
 #define COPY_BYTES_PER_POLL_LOG2 8
-#define ALLOC_BYTES_PER_POLL_LOG2 6
+#define ALLOC_BYTES_PER_POLL_LOG2 8
 #define CHARGE_MIN 1024
 
 static void charge(ShimState *st, int64_t cost, int fuel_blind)
@@ -451,8 +451,21 @@ static void *sb_realloc(void *opaque, void *p, size_t n)
     if (n == 0) { sb_free(opaque, p); return NULL; }
     if (st->mem_limit && n > old && st->mem_used + (n - old) > st->mem_limit) { st->io[IO_REFUSED]++; return NULL; }
     if (n > SIZE_MAX - SB_HDR) return NULL;
+#ifdef __wasm__
+    /* Growing under wasm: a new block and one bulk copy (charged as a copy). libc's realloc copies with a loop there,
+       which fuel counts at ~6 a byte: a growing array cost more CPU than a device spends, and a memory bomb ran out
+       of CPU before it met the memory limit. */
+    char *q = n > old ? malloc(n + SB_HDR) : realloc(b, n + SB_HDR);
+    if (!q) { st->io[IO_REFUSED]++; return NULL; }
+    if (n > old) {
+        memcpy(q, b, old + SB_HDR);
+        free(b);
+        charge(st, (int64_t)(old >> COPY_BYTES_PER_POLL_LOG2), 1);
+    }
+#else
     char *q = realloc(b, n + SB_HDR);
     if (!q) { st->io[IO_REFUSED]++; return NULL; }
+#endif
     *(size_t *)q = n;
     st->mem_used = st->mem_used - old + n;
     if (n > old) charge_alloc(st, n);
