@@ -65,6 +65,10 @@ static int mpsb_poll_quiet(JSContext *ctx, int cost)
 /* mpsandbox patch: work a builtin does between two polls (elements scanned or sorted), spent as polls */
 static void mpsb_spend(JSContext *ctx, int64_t cost)
 {
+    /* a counter at 0 or below: the turn was stopped (or a check is due) and the next poll calls the handler; the
+       handler is not called again meanwhile (each call counts a period on the host target) */
+    if (ctx->interrupt_counter <= 0)
+        return;
     mpsb_poll_quiet(ctx, cost > INT32_MAX ? INT32_MAX : (int)cost);
 }
 
@@ -188,6 +192,9 @@ COMMON_PATCHES: tuple[tuple[str, str], ...] = (
      "            return -1;\n    }\n"
      "    if (!s->is_wide_char && c < 0x100 && count > 0) { /* mpsandbox patch */\n"
      "        memset(str8(s->str) + s->len, c, count);\n        s->len += count;\n        return 0;\n    }\n"),
+    # padStart/padEnd with a filler of several characters: a poll a piece (copies too short to be charged)
+    ("            int chunk = min_int(n, p1->len);\n",
+     "            int chunk = min_int(n, p1->len);\n            mpsb_spend(ctx, 1);\n"),
     ("            rqsort(p->u.array.u.ptr, len, elt_size, cmpfun, &tsc);\n",
      "            mpsb_spend(ctx, (int64_t)len * (32 - clz32(len | 1)));\n"
      "            rqsort(p->u.array.u.ptr, len, elt_size, cmpfun, &tsc);\n"),
