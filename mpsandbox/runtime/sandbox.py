@@ -11,7 +11,7 @@ import heapq
 import json
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from importlib import resources
 from typing import Any
@@ -112,6 +112,7 @@ class _TimerState:
     owner_route: str | None
     cancelled: bool = False
     frame: bool = False  # an animation frame (requestAnimationFrame, animate callbacks)
+    held: bool = False  # a frame waiting for its page to show again
     fires: int = 0
 
 
@@ -265,6 +266,8 @@ class Sandbox:
         self._listeners: dict[str, list[tuple[int | None, str | None]]] = {}  # event key -> owners
         self._orphan_notes: dict[str, int] = {}
         self._timers: dict[int, _TimerState] = {}
+        self._paused_frames: dict[int, list[Task]] = {}  # page id (-1: the app) -> its held animation frames
+        self.frames_on_hold = False
         self._render_ids: list[int] = []
         self._pending_user: UserEvent | None = None
         self._view_dirty: set[int] = set()
@@ -486,6 +489,7 @@ class Sandbox:
         if res.created is not None:
             self._schedule(READY_DELAY_MS, "pages", {"ops": [{"op": "ready", "pageId": res.created.page_id}]},
                            label=f"ready {res.created.route}")
+        self._resume_frames()
 
     # ---- public driving API -----------------------------------------------------------------------------------------
     def launch(self, page: str | None = None, query: dict[str, str] | None = None, scene: int | None = None) -> None:
@@ -690,13 +694,16 @@ class Sandbox:
         return None
 
     # ---- budget windows: the walk's per-page and per-step budgets -------------------------------------------------
-    def open_window(self, turns: int | None = None, cpu_ms: float | None = None) -> None:
+    def open_window(self, turns: int | None = None, cpu_ms: float | None = None,
+                    uncharged_turns: int | None = None) -> None:
         """Budgets for the following :meth:`run` calls. Spending one stops :meth:`run` early (it returns None
-        with tasks still queued) and sets :attr:`window_spent`; unlike the run's limits it does not end the run."""
+        with tasks still queued) and sets :attr:`window_spent` ("turns", "cpu", or "uncharged": the turns of
+        unloaded pages' timers and of animation frames); unlike the run's limits it does not end the run."""
         cpu_end = None
         if cpu_ms is not None:
             cpu_end = self._cpu_units_total + int(cpu_ms * self.engine.info.units_per_ms)
-        self._window = (None if turns is None else self._window_turns() + max(0, int(turns)), cpu_end)
+        self._window = (None if turns is None else self._window_turns() + max(0, int(turns)), cpu_end,
+                        None if uncharged_turns is None else self._uncharged_turns + max(0, int(uncharged_turns)))
         self.window_spent = None
 
     def _window_turns(self) -> int:
@@ -719,12 +726,35 @@ class Sandbox:
         self.window_spent = None
 
     def _window_full(self) -> bool:
-        turns_end, cpu_end = self._window or (None, None)
+        turns_end, cpu_end, uncharged_end = self._window or (None, None, None)
         if turns_end is not None and self._window_turns() >= turns_end:
             self.window_spent = "turns"
         elif cpu_end is not None and self._cpu_units_total >= cpu_end:
             self.window_spent = "cpu"
+        elif uncharged_end is not None and self._uncharged_turns >= uncharged_end:
+            self.window_spent = "uncharged"
         return self.window_spent is not None
+
+    def orphan_timers(self) -> dict[str, int]:
+        """Timers still pending whose page has unloaded: owner route -> how many."""
+        found: dict[str, int] = {}
+        for state in self._timers.values():
+            if not state.cancelled and state.owner_page is not None and not self._page_alive(state.owner_page):
+                found[state.owner_route or "?"] = found.get(state.owner_route or "?", 0) + 1
+        return found
+
+    def stop_orphan_timers(self, why: str) -> dict[str, int]:
+        """Cancel the timers of unloaded pages (the walk's budget measure, recorded as a note); returns them by
+        owner route."""
+        stopped = self.orphan_timers()
+        if not stopped:
+            return stopped
+        for tid, state in self._timers.items():
+            if not state.cancelled and state.owner_page is not None and not self._page_alive(state.owner_page):
+                state.cancelled = True
+                self._record(TimerEvent(**self._ev(), op="clear", timer_id=tid))
+        self._record(NoteEvent(**self._ev(), code="orphan-timers-stopped", message=why, data=stopped))
+        return stopped
 
     def finish(self) -> Trace:
         """Run to idle (or a budget) and close the trace."""
@@ -835,7 +865,7 @@ class Sandbox:
         """Host-side bookkeeping before a task reaches JS; returns True to skip the engine call."""
         if task.op == "timer":
             state = self._timers.get(task.payload["id"])
-            if state is None or state.cancelled:
+            if state is None or state.cancelled or self._hold_frame(task, state):
                 return True
             alive = self._page_alive(state.owner_page)
             if (not alive and state.owner_page is not None) or state.frame:
@@ -919,6 +949,8 @@ class Sandbox:
     def _after_turn(self, task: Task) -> None:
         if task.op == "timer":
             state = self._timers.get(task.payload["id"])
+            if state is not None and state.held:
+                return
             if state is not None and state.repeat and not state.cancelled:
                 self._schedule(max(state.delay, MIN_INTERVAL_MS), "timer", {"id": task.payload["id"]},
                                chain=task.chain, inherit=False, label=task.label)
@@ -1085,13 +1117,10 @@ class Sandbox:
         if p.get("op") == "set":
             delay = max(0, int(p.get("delay") or 0))
             repeat = bool(p.get("repeat"))
-            top = self.router.top
-            if self._task is not None and self._task.op in ("launch", "appHook"):
-                top = None  # set by App code: the app owns it, not the page on top
-            self._timers[tid] = _TimerState(delay, repeat, top.page_id if top else None, top.route if top else None,
-                                            frame=bool(p.get("frame")))
+            owner_page, owner_route = self._timer_owner()
+            self._timers[tid] = _TimerState(delay, repeat, owner_page, owner_route, frame=bool(p.get("frame")))
             self._record(TimerEvent(**self._ev(), op="set", timer_id=tid, delay=delay, repeat=repeat,
-                                    owner=top.route if top else None))
+                                    owner=owner_route))
             first = max(delay, MIN_INTERVAL_MS) if repeat else delay
             self._schedule(first, "timer", {"id": tid}, label=f"{'interval' if repeat else 'timeout'} #{tid}")
         else:
@@ -1099,6 +1128,57 @@ class Sandbox:
             if state is not None:
                 state.cancelled = True
             self._record(TimerEvent(**self._ev(), op="clear", timer_id=tid))
+
+    def _timer_owner(self) -> tuple[int | None, str | None]:
+        """Who owns a timer being set: the app for App code, the owner of the timer whose callback sets it (a
+        timeout chain or a drawing loop stays its page's after the user moved on), else the page on top."""
+        task = self._task
+        if task is not None and task.op in ("launch", "appHook"):
+            return None, None
+        if task is not None and task.op == "timer":
+            firing = self._timers.get(task.payload.get("id"))
+            if firing is not None:
+                return firing.owner_page, firing.owner_route
+        top = self.router.top
+        return (top.page_id, top.route) if top else (None, None)
+
+    def _hold_frame(self, task: Task, state: _TimerState) -> bool:
+        """Animation frames run only while their page is shown, as a canvas draws only then: a frame of an unloaded
+        page is dropped (its canvas is gone), one of a page beneath another is held until the page shows again;
+        while :attr:`frames_on_hold` (the walk waits for timers) every frame is held. True when it does not run now."""
+        if not state.frame:
+            return False
+        if state.owner_page is not None and not self._page_alive(state.owner_page):
+            state.cancelled = True
+            self._record(TimerEvent(**self._ev(), op="clear", timer_id=task.payload["id"]))
+            return True
+        top = self.router.top
+        shown = state.owner_page is None or (top is not None and top.page_id == state.owner_page)
+        if shown and not self.frames_on_hold:
+            return False
+        state.held = True
+        self._paused_frames.setdefault(-1 if state.owner_page is None else state.owner_page, []).append(task)
+        return True
+
+    def _resume_frames(self) -> None:
+        """The page on top shows (and the app's own frames run): their held animation frames come due one frame
+        later."""
+        if self.frames_on_hold:
+            return
+        top = self.router.top
+        tasks = self._paused_frames.pop(-1, [])
+        tasks += self._paused_frames.pop(top.page_id, []) if top is not None else []
+        for task in tasks:
+            state = self._timers.get(task.payload["id"])
+            if state is not None and not state.cancelled:
+                state.held = False
+                self._seq += 1
+                heapq.heappush(self._queue, replace(task, t=self.now + state.delay, seq=self._seq))
+
+    def hold_frames(self, hold: bool) -> None:
+        """Hold every animation frame (True) or let the shown ones run again (False)."""
+        self.frames_on_hold = hold
+        self._resume_frames()
 
     def _op_console(self, p: dict[str, Any]) -> None:
         self._console_count += 1

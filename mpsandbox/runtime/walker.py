@@ -67,6 +67,7 @@ class WalkLog(BaseModel):
     second_taps: int = 0  # taps repeated on elements and handlers already tapped once
     timers_awaited: int = 0  # pending timers the walk stayed on a page for (virtual time jumped to them)
     relaunched: bool = False  # the app was launched a second time
+    orphans_stopped: int = 0  # timers of unloaded pages the walk stopped after they kept a step busy
     relaunch_acted: int = 0  # elements of the entry page acted on after the second launch
     stopped_early: str | None = None  # why the walk stopped before the end
 
@@ -452,10 +453,7 @@ class Walker:
         cpu_left = b.page_cpu_ms - self._page_cpu
         turns, cpu = min(b.step_turns, turns_left), min(b.step_cpu_ms, cpu_left)
         turns0, cpu0 = sb.turns_run, sb.cpu_ms_used
-        sb.open_window(turns=max(turns, 0), cpu_ms=max(cpu, 0.0))
-        end = sb.run(until=sb.now + SETTLE_MS)
-        spent = sb.window_spent
-        sb.close_window()
+        end, spent = self._run_window(sb, sb.now + SETTLE_MS, turns, cpu)
         self._page_turns += sb.turns_run - turns0
         self._page_cpu += sb.cpu_ms_used - cpu0
         where = self._route or ("launch" if step == "launch" else "the end of the walk")
@@ -486,6 +484,31 @@ class Walker:
             self._note(sb, f"{where}: the walk's page budget ({what}) ran out at {step}; the rest of the page was "
                            "not exercised")
         return False
+
+    def _run_window(self, sb: Sandbox, until: int, turns: float, cpu_ms: float) -> tuple[Any, str | None]:
+        """Run until ``until`` (virtual ms) within ``turns`` and ``cpu_ms`` charged to the step. Turns nobody is
+        charged with (timers of unloaded pages, animation frames) get a step's turns too: past them, timers that
+        unloaded pages left running are stopped (a note: the walk's measure, the orphan-timer audit has seen them
+        fire) and the step goes on; with none, only frames were drawing and the step ends as if settled.
+        Returns the run's end (if it ended) and which window budget ("turns" or "cpu") was spent, if one was."""
+        b = self.budgets
+        turns_end, cpu_end = sb.turns_run + max(int(turns), 0), sb.cpu_ms_used + max(cpu_ms, 0.0)
+        try:
+            while True:
+                sb.open_window(turns=max(turns_end - sb.turns_run, 0), cpu_ms=max(cpu_end - sb.cpu_ms_used, 0.0),
+                               uncharged_turns=b.step_turns)
+                end = sb.run(until=until)
+                spent = sb.window_spent
+                sb.close_window()
+                if end is not None or spent != "uncharged":
+                    return end, spent
+                stopped = sb.stop_orphan_timers(f"timers of unloaded pages fired {b.step_turns} times within one "
+                                                f"step on {self._route or 'the app'}; the walk stopped them")
+                self.log.orphans_stopped += sum(stopped.values())
+                if not stopped:  # frames alone kept drawing: the rest of this step waits with them held
+                    sb.hold_frames(True)
+        finally:
+            sb.hold_frames(False)
 
     # ---- steps -----------------------------------------------------------------------------------------------------
     def _left_to(self, sb: Sandbox, route: str, seq0: int) -> str | None:
@@ -732,10 +755,7 @@ class Walker:
         while (due := sb.next_timer_at(until, min_delay=SETTLE_MS)) is not None:
             turns_left, cpu_left = b.page_turns - self._page_turns, b.page_cpu_ms - self._page_cpu
             turns0, cpu0 = sb.turns_run, sb.cpu_ms_used
-            sb.open_window(turns=max(turns_left, 0), cpu_ms=max(cpu_left, 0.0))
-            end = sb.run(until=due + SETTLE_MS)
-            spent = sb.window_spent
-            sb.close_window()
+            end, spent = self._run_window(sb, due + SETTLE_MS, turns_left, cpu_left)
             self._page_turns += sb.turns_run - turns0
             self._page_cpu += sb.cpu_ms_used - cpu0
             self.log.timers_awaited += 1
@@ -772,10 +792,7 @@ class Walker:
 
     def _settle_for(self, sb: Sandbox, ms: int) -> bool:
         b = self.budgets
-        sb.open_window(turns=b.step_turns, cpu_ms=b.step_cpu_ms)
-        end = sb.run(until=sb.now + ms)
-        spent = sb.window_spent
-        sb.close_window()
+        end, spent = self._run_window(sb, sb.now + ms, b.step_turns, b.step_cpu_ms)
         if end is not None:
             self.log.stopped_early = f"{end.reason}: {end.detail}".rstrip(": ")
             return False
