@@ -17,3 +17,9 @@ def make_bundle(pages: dict[str, str], app_js: str = "App({})", extra: dict[str,
         sources[route + ".js"] = src
     sources.update(extra or {})
     return bundle_from_files(sources, platform, name=name)
+
+
+def template_bundle(files: dict[str, str], platform: Platform = "wx") -> Bundle:
+    """A real bundle around template, style and script files (the view's tests): unless ``files`` has one, an
+    app.json listing the page ``pages/p`` is added."""
+    return bundle_from_files({"app.json": json.dumps({"pages": ["pages/p"]}), **files}, platform, name="view")
