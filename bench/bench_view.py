@@ -9,6 +9,7 @@ from __future__ import annotations
 import statistics
 import time
 
+from mpsandbox.bundle import bundle_from_files
 from mpsandbox.runtime.view.html import to_html
 from mpsandbox.runtime.view.realm import ViewRealm
 from mpsandbox.runtime.view.screenshot import Camera, ScreenshotUnavailable
@@ -18,12 +19,8 @@ TEMPLATE = ('<view class="list"><view wx:for="{{items}}" wx:key="id" class="item
             '<text class="price">{{item.price}}</text><image src="{{item.img}}"/></view></view>')
 
 
-class Bundle:
-    platform = "wx"
-    files = {"pages/p.wxml": TEMPLATE}
-
-    def read_text(self, path: str) -> str:
-        return self.files[path]
+BUNDLE = bundle_from_files({"app.json": '{"pages": ["pages/p"]}', "pages/p.js": "Page({})", "pages/p.wxml": TEMPLATE},
+                           "wx", name="bench-view")
 
 
 def median_ms(fn, n: int = 300) -> float:
@@ -39,7 +36,7 @@ def main() -> None:
     data = {"items": [{"id": i, "name": f"n{i}", "price": i * 1.5, "on": i % 2 == 0, "img": f"https://x/{i}.png"}
                       for i in range(50)]}
     for engine in ("native", "wasm"):
-        with ViewRealm(Bundle(), engine=engine) as realm:
+        with ViewRealm(BUNDLE, engine=engine) as realm:
             tree = realm.render("pages/p.wxml", data).tree
             nodes = tree.stats()["nodes"]
             full = median_ms(lambda: realm.render("pages/p.wxml", data))

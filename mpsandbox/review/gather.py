@@ -10,7 +10,8 @@ phones and times, and behaviour keyed to one environment shows in the other; the
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from os import PathLike
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..apis.catalogue import load_catalogue
 from ..apis.mocks import MockConfig
@@ -20,6 +21,10 @@ from ..runtime.isolation import WalkProgress, run_walk
 from ..runtime.walker import WalkBudgets
 from .artifacts import Artifacts, LoadFailure, RunArtifacts
 from .policy import Policy
+
+if TYPE_CHECKING:
+    from ..bundle import Bundle
+    from ..bundle.loader import Platform
 
 TEXT_LIMIT = 4 * 1024 * 1024  # larger files are not scanned as text
 BINARY_EXT = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".ico", ".mp3", ".mp4", ".wav", ".ttf", ".otf",
@@ -49,38 +54,29 @@ def walk_budgets(policy: Policy) -> WalkBudgets:
                        runaway_pages=b.runaway_pages, dwell_ms=b.dwell_ms)
 
 
-def load(path: Any, platform: str | None) -> tuple[Any | None, LoadFailure | None]:
+def load(path: str | PathLike[str], platform: Platform | None) -> tuple[Bundle | None, LoadFailure | None]:
     from ..bundle import BundleError, load_bundle
 
     try:
-        return load_bundle(path, platform=platform), None  # type: ignore[arg-type]
+        return load_bundle(path, platform=platform), None
     except BundleError as exc:
-        return None, LoadFailure(
-            code=getattr(exc, "code", "bad-archive"),
-            message=getattr(exc, "message", None) or str(exc),
-            file=getattr(exc, "file", None),
-            line=getattr(exc, "line", None),
-            column=getattr(exc, "column", None),
-        )
+        return None, LoadFailure(code=exc.code, message=exc.message or str(exc), file=exc.file, line=exc.line,
+                                 column=exc.column)
 
 
-def bundle_texts(bundle: Any) -> tuple[dict[str, str], dict[str, int]]:
+def bundle_texts(bundle: Bundle) -> tuple[dict[str, str], dict[str, int]]:
     texts: dict[str, str] = {}
     sizes: dict[str, int] = {}
     for path, f in sorted(bundle.files.items()):
-        size = int(getattr(f, "size", 0) or 0)
-        sizes[path] = size
-        if size > TEXT_LIMIT or path.lower().endswith(BINARY_EXT):
+        sizes[path] = f.size
+        if f.size > TEXT_LIMIT or path.lower().endswith(BINARY_EXT):
             continue
-        try:
-            texts[path] = bundle.read_text(path)
-        except Exception:  # noqa: BLE001 - an unreadable file is a loader problem, not a review crash
-            continue
+        texts[path] = bundle.read_text(path)
     return texts, sizes
 
 
 def gather(
-    bundle: Any,
+    bundle: Bundle,
     policy: Policy,
     *,
     engine: str = "native",
@@ -100,11 +96,11 @@ def gather(
         name=bundle.name,
         platform=platform or bundle.platform,
         catalogue=load_catalogue(),
-        facts=getattr(bundle, "facts", None),
-        app=getattr(bundle, "app", None),
+        facts=bundle.facts,
+        app=bundle.app,
         texts=texts,
         sizes=sizes,
-        problems=list(getattr(bundle, "problems", []) or []),
+        problems=list(bundle.problems),
     )
     limits = run_limits(policy)
 

@@ -30,7 +30,7 @@ import struct
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from pydantic import BaseModel, TypeAdapter
 from pydantic_core import to_json
@@ -40,6 +40,9 @@ from .environment import Environment
 from .sandbox import RunLimits, Sandbox
 from ..trace import Event, NoteEvent, RunEnd, RunStats, Trace, Turn, clip
 from .walker import PageView, WalkBudgets, Walker, WalkLog, WalkResult, _launch_to_ready
+
+if TYPE_CHECKING:
+    from ..bundle import Bundle
 
 ISOLATION_AVAILABLE = hasattr(os, "fork") and sys.platform.startswith("linux")
 MiB = 1024 * 1024
@@ -102,7 +105,7 @@ ProgressFn = Callable[[WalkProgress], None]
 PROGRESS_EVERY_S = 0.2  # at most this often
 
 
-def run_walk(bundle: Any, *, isolated: bool = True, limits_of_process: ProcessLimits | None = None,
+def run_walk(bundle: Bundle, *, isolated: bool = True, limits_of_process: ProcessLimits | None = None,
              on_progress: ProgressFn | None = None, **walker_args: Any) -> WalkResult:
     """One walk of ``bundle`` (``walker_args`` are :class:`Walker`'s), in a child process when ``isolated``.
 
@@ -111,7 +114,7 @@ def run_walk(bundle: Any, *, isolated: bool = True, limits_of_process: ProcessLi
     ``on_progress`` is called every :data:`PROGRESS_EVERY_S` or so while the walk runs."""
     if isolated and ISOLATION_AVAILABLE:
         warm_engine(walker_args.get("engine", "native"), walker_args.get("limits"))
-        pages = len(getattr(bundle, "pages", None) or [])
+        pages = len(bundle.pages)
         plimits = limits_of_process or process_limits(walker_args.get("limits"), walker_args.get("budgets"), pages)
         return _Child(bundle, walker_args, plimits, on_progress).run()
     return _run_in_process(bundle, walker_args, on_progress)
@@ -128,19 +131,17 @@ def warm_engine(engine: str, limits: RunLimits | None) -> None:
     if key in _warmed:
         return
     _warmed.add(key)
-    from types import SimpleNamespace
-
     from ..apis.catalogue import load_catalogue
     from .engine import create_engine
     from .sandbox import FRAMEWORK_FILE, _framework_source
-    from .view.realm import ViewRealm
+    from .view.realm import warm_view
 
     eng = create_engine(engine, limits.engine_limits())
     try:
         eng.load_trusted(_framework_source(), FRAMEWORK_FILE)
     finally:
         eng.close()
-    ViewRealm(SimpleNamespace(platform="tt"), engine=engine).close()
+    warm_view(engine)
     load_catalogue()
 
 
@@ -148,7 +149,7 @@ def warm_engine(engine: str, limits: RunLimits | None) -> None:
 class _ObservedWalker(Walker):
     """A Walker whose sandboxes report each turn to ``observe(sandbox, task_or_None)``."""
 
-    def __init__(self, bundle: Any, observe: Any, **kwargs: Any):
+    def __init__(self, bundle: Bundle, observe: Any, **kwargs: Any):
         super().__init__(bundle, **kwargs)
         self._observe = observe
         self.sandboxes: list[Sandbox] = []
@@ -160,7 +161,7 @@ class _ObservedWalker(Walker):
         return sb
 
 
-def _run_in_process(bundle: Any, walker_args: dict[str, Any], on_progress: ProgressFn | None = None) -> WalkResult:
+def _run_in_process(bundle: Bundle, walker_args: dict[str, Any], on_progress: ProgressFn | None = None) -> WalkResult:
     """The walk in this process (the testing API, debugging): host memory and recursion faults still end it as
     crashed; an engine abort or a runaway builtin cannot be survived here."""
     step: dict[str, Any] = {}
@@ -200,8 +201,8 @@ def _host_fault_text(name: str, message: str) -> str:
     return f"the host failed ({name}: {clip(message, 300)})"
 
 
-def _empty_trace(bundle: Any, walker_args: dict[str, Any]) -> Trace:
-    return Trace(bundle=str(getattr(bundle, "name", "bundle")), platform=getattr(bundle, "platform", "tt"),
+def _empty_trace(bundle: Bundle, walker_args: dict[str, Any]) -> Trace:
+    return Trace(bundle=bundle.name, platform=bundle.platform,
                  engine=str(walker_args.get("engine", "native")), cpu_unit="", seed=int(walker_args.get("seed", 0)))
 
 
@@ -269,7 +270,7 @@ _MARK_TEXT = 2000
 class _Child:
     """The reviewer's side: fork, watch the clocks while the walk runs, then read its record and reap it."""
 
-    def __init__(self, bundle: Any, walker_args: dict[str, Any], limits: ProcessLimits,
+    def __init__(self, bundle: Bundle, walker_args: dict[str, Any], limits: ProcessLimits,
                  on_progress: ProgressFn | None = None):
         self.bundle = bundle
         self.on_progress = on_progress
@@ -480,7 +481,7 @@ def _read_step(marks: mmap.mmap) -> dict[str, Any]:
 
 
 # ---- the walk's process ------------------------------------------------------------------------------------------
-def _child_main(bundle: Any, walker_args: dict[str, Any], limits: ProcessLimits, fd: int, marks: mmap.mmap) -> None:
+def _child_main(bundle: Bundle, walker_args: dict[str, Any], limits: ProcessLimits, fd: int, marks: mmap.mmap) -> None:
     code = 0
     try:
         _limit_self(limits)
@@ -557,7 +558,7 @@ class _Streamer:
         self.walker: _ObservedWalker | None = None
         self.test_fault = _test_fault()
 
-    def walk(self, bundle: Any, walker_args: dict[str, Any]) -> None:
+    def walk(self, bundle: Bundle, walker_args: dict[str, Any]) -> None:
         self.walker = _ObservedWalker(bundle, self.observe, **walker_args)
         result = self.walker.run()
         same = self.current is not None and result.trace is self.current.trace

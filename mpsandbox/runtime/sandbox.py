@@ -14,7 +14,8 @@ import time
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from importlib import resources
-from typing import Any
+from os import PathLike
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -55,6 +56,9 @@ from ..trace import (
     UserEvent,
     clip,
 )
+
+if TYPE_CHECKING:
+    from ..bundle import Bundle
 
 FRAMEWORK_FILE = FRAMEWORK_FILE_OF["wx"]
 READY_DELAY_MS = 0
@@ -183,14 +187,14 @@ class Sandbox:
 
     def __init__(
         self,
-        bundle: Any,
+        bundle: Bundle,
         *,
         engine: str = "native",
         seed: int = 0,
         limits: RunLimits | None = None,
         platform: Platform | None = None,
         api_host: ApiHost | None = None,
-        mocks: MockConfig | str | None = None,
+        mocks: MockConfig | str | PathLike[str] | None = None,
         allowed_domains: list[str] | None = None,
         view: bool = True,
         environment: Environment | None = None,
@@ -200,8 +204,8 @@ class Sandbox:
         self.seed = int(seed)
         self.environment = environment or Environment.for_seed(self.seed, self.platform, bundle_digest(bundle))
         self.limits = limits or RunLimits()
-        if isinstance(mocks, str) or hasattr(mocks, "read_text"):
-            mocks = load_mock_file(mocks)  # type: ignore[arg-type]
+        if isinstance(mocks, (str, PathLike)):
+            mocks = load_mock_file(mocks)
         self.api_host = api_host or ApiHost.for_bundle(bundle, mocks=mocks, seed=self.seed, platform=self.platform,
                                                        allowed_domains=allowed_domains)
         env = self.environment
@@ -260,7 +264,7 @@ class Sandbox:
 
     def _new_launch_state(self) -> None:
         """What belongs to one launch of the app: its page stack, its tasks and timers, its host objects."""
-        self.router = Router(set(self._all_routes()), set(self.bundle.tab_pages or []))
+        self.router = Router(set(self._all_routes()), set(self.bundle.tab_pages))
         self._queue: list[Task] = []
         self._objects: dict[int, str] = {}
         self._listeners: dict[str, list[tuple[int | None, str | None]]] = {}  # event key -> owners
@@ -456,10 +460,7 @@ class Sandbox:
         return task
 
     def _components_for(self, route: str) -> list[dict[str, Any]]:
-        usages = getattr(self.bundle, "component_usages", None)
-        if callable(usages):
-            return usages(route)
-        return []
+        return self.bundle.component_usages(route)
 
     def _apply_route(self, op: str, res: RouteResult, opener: int | None = None) -> None:
         """Record a routing decision and schedule its page operations; ``opener``: the app's call that opened the
@@ -501,17 +502,14 @@ class Sandbox:
             raise RuntimeError("the app is already launched")
         self._launched = True
         self.launches += 1
-        launch_mock = getattr(getattr(self.api_host, "mocks", None), "launch", None)
-        if launch_mock is not None:
-            page = page or launch_mock.path
-            query = query if query is not None else dict(launch_mock.query)
-            scene = scene if scene is not None else launch_mock.scene
-            referrer = dict(launch_mock.referrerInfo)
-        else:
-            referrer = {}
+        launch_mock = self.api_host.mocks.launch
+        page = page or launch_mock.path
+        query = query if query is not None else dict(launch_mock.query)
+        scene = scene if scene is not None else launch_mock.scene
+        referrer = dict(launch_mock.referrerInfo)
         route = (page or self.bundle.entry_page).strip("/")
         query = dict(query or {})
-        main_pages = [p.route for p in self.bundle.pages if getattr(p, "package", "main") == "main"]
+        main_pages = [p.route for p in self.bundle.pages if p.package == "main"]
         options = {"path": route, "query": query, "scene": scene if scene is not None else 1001,
                    "referrerInfo": referrer}
         self._schedule(0, "launch", {"pages": main_pages, "options": options}, label="launch")

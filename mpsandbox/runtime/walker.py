@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -29,6 +29,10 @@ from .sandbox import RunLimits, Sandbox
 from ..trace import BudgetEvent, NoteEvent, RunStats, Trace
 from .view.events import OPEN_TYPE_EVENTS, form_values, interactive
 from .view.expr import ExprError, NotConstant, constant_value, split_mustache
+from .view.tree import Element
+
+if TYPE_CHECKING:
+    from ..bundle import Bundle
 
 WalkMode = Literal["allow", "deny"]
 SETTLE_MS = 3_000  # virtual time a step may take to settle before the walk moves on
@@ -119,41 +123,23 @@ def deny_all(base: MockConfig | None = None) -> MockConfig:
     return base.model_copy(update={"user": UserMock.model_validate(user.model_dump())})
 
 
-def _get(obj: Any, name: str, default: Any = None) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
-def page_bindings(bundle: Any, route: str) -> list[Binding]:
+def page_bindings(bundle: Bundle, route: str) -> list[Binding]:
     """Handlers bound in a page's template and in the templates of the components it uses."""
-    raw: Iterable[Any] = []
-    getter = getattr(bundle, "bindings", None)
-    if callable(getter):
-        raw = getter(route)
-    else:
-        facts = getattr(bundle, "facts", None)
-        for page in _get(facts, "pages", []) or []:
-            if _get(page, "route") == route:
-                raw = _get(page, "bindings", []) or []
-                break
     out: list[Binding] = []
     seen: set[tuple] = set()
-    for b in raw:
-        handler = _get(b, "handler")
-        if not isinstance(handler, str) or not handler:
+    for b in bundle.bindings(route):
+        if not b.handler:
             continue
-        attrs = _get(b, "attrs") or {}
         binding = Binding(
-            handler=handler,
-            event=_get(b, "event") or "tap",
-            open_type=_get(b, "open_type"),
-            dataset={k: static_value(v) for k, v in (_get(b, "dataset") or {}).items()},
-            component=_get(b, "owner") or _get(b, "handler_component"),
-            target_id=_get(b, "id") or "",
-            dynamic=bool(_get(b, "dynamic", False)),
-            tag=str(_get(b, "tag") or "").lower(),
-            attrs={str(k): str(v) for k, v in attrs.items() if "{{" not in str(v)} if isinstance(attrs, dict) else {},
+            handler=b.handler,
+            event=b.event or "tap",
+            open_type=b.open_type,
+            dataset={k: static_value(v) for k, v in b.dataset.items()},
+            component=b.owner,
+            target_id=b.id,
+            dynamic=b.dynamic,
+            tag=b.tag.lower(),
+            attrs={k: v for k, v in b.attrs.items() if "{{" not in v},
         )
         key = (binding.handler, binding.event, binding.component, binding.open_type)
         if key in seen:
@@ -272,7 +258,7 @@ def _native_tag(tag: str) -> bool:
     return tag in NATIVE_TAGS
 
 
-def element_shape(el: Any) -> tuple:
+def element_shape(el: Element) -> tuple:
     """What makes two elements the same to a user: where they come from (the component), the tag, what they are
     bound to. The items of a list share a shape, so the walk acts on one of them."""
     owner = el.owner.rsplit(":", 1)[-1] if isinstance(el.owner, str) else ""
@@ -292,7 +278,7 @@ PERSONAL_HINTS = (  # what a field asks for, from its name/placeholder/type, and
 )
 
 
-def typed_value(el: Any, sb: Any) -> str:
+def typed_value(el: Element, sb: Sandbox) -> str:
     """What the walk types into a field: a personal-data canary when the field asks for one (so typed personal
     data reaching a sink is a flow like an API's), else a short neutral text."""
     hint = " ".join(str(el.attrs.get(k) or "") for k in ("name", "placeholder", "type", "id", "class")).lower()
@@ -305,7 +291,7 @@ def typed_value(el: Any, sb: Any) -> str:
     return "hello"
 
 
-def rendered_detail(el: Any, ev: str) -> dict[str, Any] | None:
+def rendered_detail(el: Element, ev: str) -> dict[str, Any] | None:
     """A change's detail as the rendered element gives it: the value of the group's first radio or checkbox, one
     index per column of a multi-column picker."""
     if ev != "change":
@@ -324,7 +310,7 @@ def rendered_detail(el: Any, ev: str) -> dict[str, Any] | None:
     return None
 
 
-def user_events(el: Any, sb: Any) -> list[tuple[str, dict[str, Any] | None]]:
+def user_events(el: Element, sb: Sandbox) -> list[tuple[str, dict[str, Any] | None]]:
     """The user actions the walk performs on an element, with their details."""
     events = []
     bound = []
@@ -335,7 +321,7 @@ def user_events(el: Any, sb: Any) -> list[tuple[str, dict[str, Any] | None]]:
     open_type_events = set(OPEN_TYPE_EVENTS.values())  # only an open-type button's tap fires them, with its answer
     # a component the sandbox renders sends its own events (triggerEvent) when the user acts inside it, with the
     # detail it chooses: only touches reach its host from the user
-    runs_inside = getattr(el, "shadow", None) is not None
+    runs_inside = el.shadow is not None
     for ev in bound:
         if ev in open_type_events:
             continue
@@ -367,7 +353,7 @@ class _Stop(Exception):
 class Walker:
     def __init__(
         self,
-        bundle: Any,
+        bundle: Bundle,
         *,
         mode: WalkMode = "allow",
         engine: str = "native",
@@ -387,8 +373,8 @@ class Walker:
         self.seed = seed
         self.environment = environment or Environment.for_seed(seed, bundle.platform, bundle_digest(bundle))
         self.budgets = budgets or WalkBudgets()
-        self.routes = [p.route for p in bundle.pages if getattr(p, "exists", True)]
-        self.routes += [p.route for p in bundle.pages if not getattr(p, "exists", True)]
+        self.routes = [p.route for p in bundle.pages if p.exists]
+        self.routes += [p.route for p in bundle.pages if not p.exists]
         # the whole-walk caps grow with the app: every page (and launch and the end) has its own budget
         steps = len(self.routes) + 2
         base = limits or RunLimits()
@@ -412,8 +398,7 @@ class Walker:
 
     def _make_sandbox(self) -> Sandbox:
         host = ApiHost.for_bundle(self.bundle, mocks=self.mocks, seed=self.seed, allowed_domains=self.allow_domains,
-                                  canary_variant=self.canary_variant) if hasattr(ApiHost, "for_bundle") \
-            else ApiHost(self.bundle.platform)
+                                  canary_variant=self.canary_variant)
         return Sandbox(self.bundle, engine=self.engine, seed=self.seed, limits=self.limits, api_host=host,
                        environment=self.environment)
 
@@ -526,11 +511,11 @@ class Walker:
         """Bring ``route`` on top the way a user would reach it: a tab by switchTab, another page by navigateTo
         from the entry page (so navigateBack works), falling back to reLaunch. Returns ``ok``, ``redirected`` (it
         loaded and the app moved away), ``failed`` or ``spent`` (the page's budget ran out)."""
-        tabs = set(getattr(self.bundle, "tab_pages", None) or [])
+        tabs = set(self.bundle.tab_pages)
         if sb.pages and sb.pages[-1] == route:
             return "ok"
         seq0 = len(sb.trace.events)
-        entry = getattr(self.bundle, "entry_page", "") or ""
+        entry = self.bundle.entry_page
         if route in tabs:
             ok = sb.route("switchTab", "/" + route)
         elif entry and route != entry:
@@ -812,5 +797,5 @@ def _launch_to_ready(trace: Trace) -> int | None:
     return None
 
 
-def walk(bundle: Any, **kwargs: Any) -> WalkResult:
+def walk(bundle: Bundle, **kwargs: Any) -> WalkResult:
     return Walker(bundle, **kwargs).run()

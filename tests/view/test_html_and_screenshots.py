@@ -12,7 +12,8 @@ from mpsandbox.runtime.view.realm import ViewRealm
 from mpsandbox.runtime.view.screenshot import Camera, ScreenshotUnavailable
 from mpsandbox.runtime.view.sinks import view_sinks
 
-from .test_render import Bundle, render
+from ..runtime.bundles import template_bundle
+from .test_render import render
 
 
 def test_rpx_and_tag_selectors() -> None:
@@ -26,7 +27,7 @@ def test_rpx_and_tag_selectors() -> None:
 
 
 def test_styles_follow_imports_once() -> None:
-    b = Bundle("wx", {"app.wxss": '@import "common/base.wxss"; .app{}', "common/base.wxss": ".base{}",
+    b = template_bundle({"app.wxss": '@import "common/base.wxss"; .app{}', "common/base.wxss": ".base{}",
                       "pages/p.wxss": '@import "/common/base.wxss"; .page{}'})
     css = collect_styles(b, ["pages/p"], "wx")
     assert css.count(".base{}") == 1 and ".app{}" in css and ".page{}" in css
@@ -74,10 +75,10 @@ def test_screenshot_of_a_rendered_page() -> None:
         pytest.skip(str(exc))
     files = {"pages/p.wxml": '<view class="bar">{{title}}</view>', "pages/p.wxss": ".bar { height: 200rpx; "
              "background: rgb(255, 0, 0); }"}
-    with ViewRealm(Bundle("wx", files)) as realm:
+    with ViewRealm(template_bundle(files)) as realm:
         tree = realm.render("pages/p.wxml", {"title": "hello"}).tree
     with cam:
-        png = cam.shoot(to_html(tree, collect_styles(Bundle("wx", files), ["pages/p"], "wx")))
+        png = cam.shoot(to_html(tree, collect_styles(template_bundle(files), ["pages/p"], "wx")))
     assert _png_size(png) == (375, 600)
     # the red bar is 100 px high: decode the PNG and look at a pixel inside and one below it
     import io

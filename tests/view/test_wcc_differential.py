@@ -7,6 +7,7 @@ import pytest
 
 from mpsandbox.runtime.view.realm import ViewRealm
 
+from ..runtime.bundles import template_bundle
 from .wcc_oracle import compiler_dir, normalise_wcc, ours_as_plain, render_with_wcc
 
 pytestmark = pytest.mark.skipif(compiler_dir() is None, reason="node or miniprogram-compiler not installed")
@@ -66,16 +67,6 @@ CASES = {
 }
 
 
-class _Bundle:
-    platform = "wx"
-
-    def __init__(self, files: dict[str, str]):
-        self.files = files
-
-    def read_text(self, path: str) -> str:
-        return self.files[path]
-
-
 @pytest.fixture(scope="module")
 def oracle() -> dict[str, dict]:
     out = {}
@@ -89,7 +80,7 @@ def test_renders_like_the_official_compiler(case: str, oracle: dict[str, dict]) 
     expected = oracle[case]
     assert "error" not in expected, expected
     want = normalise_wcc(expected["tree"])
-    with ViewRealm(_Bundle(CASES[case])) as realm:
+    with ViewRealm(template_bundle(CASES[case])) as realm:
         got = realm.render("pages/p.wxml", DATA)
     assert got.error is None, got.error
     assert ours_as_plain(got.tree) == want
@@ -102,7 +93,7 @@ def test_compiled_templates_render_like_source_ones(case: str) -> None:
 
     code = compile_with_wcc(CASES[case])
     assert code
-    with ViewRealm(_Bundle({})) as compiled_realm, ViewRealm(_Bundle(CASES[case])) as source_realm:
+    with ViewRealm(template_bundle({})) as compiled_realm, ViewRealm(template_bundle(CASES[case])) as source_realm:
         assert compiled_realm.load_compiled(code) >= 1
         got = compiled_realm.render("pages/p.wxml", DATA)
         want = source_realm.render("pages/p.wxml", DATA)

@@ -12,12 +12,15 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..engine import Engine, EngineLimits, create_engine
 from .compile import SCRIPT_EXT, CompiledFile, compile_template, script_to_cjs
 from .parse import TemplateProblem
 from .tree import Element, apply_patches, from_json
+
+if TYPE_CHECKING:
+    from ...bundle import Bundle
 
 TEMPLATE_EXT = {"tt": ".ttml", "wx": ".wxml", "my": ".axml"}
 VIEW_FILE = "https://lib/webview.js"  # a platform-like name: script modules read it in their stacks
@@ -36,20 +39,32 @@ def _view_source() -> str:
     return (resources.files("mpsandbox.runtime") / "js" / "view.js").read_text(encoding="utf-8")
 
 
+def _view_engine(engine: str, limits: EngineLimits | None) -> Engine:
+    """An engine with the view framework loaded."""
+    eng = create_engine(engine, limits or EngineLimits(cpu_ms_per_turn=500.0))
+    loaded = eng.load_trusted(_view_source(), VIEW_FILE)
+    if not loaded.ok:
+        eng.close()
+        raise RuntimeError(f"the view framework failed to load: {loaded.error}")
+    return eng
+
+
+def warm_view(engine: str) -> None:
+    """Load the view framework once in this process (compiled code that later realms, and forked processes,
+    reuse)."""
+    _view_engine(engine, None).close()
+
+
 class ViewRealm:
     """Render the templates of one bundle. Not thread-safe; close it (or use it as a context manager)."""
 
-    def __init__(self, bundle: Any, *, engine: str = "native", limits: EngineLimits | None = None,
+    def __init__(self, bundle: Bundle, *, engine: str = "native", limits: EngineLimits | None = None,
                  max_nodes: int = 20_000):
         self.bundle = bundle
-        self.platform = getattr(bundle, "platform", "wx")
-        self.template_ext = TEMPLATE_EXT.get(self.platform, ".wxml")
-        self.script_ext = SCRIPT_EXT.get(self.platform, ".wxs")
-        self.engine: Engine = create_engine(engine, limits or EngineLimits(cpu_ms_per_turn=500.0))
-        loaded = self.engine.load_trusted(_view_source(), VIEW_FILE) if hasattr(self.engine, "load_trusted") \
-            else self.engine.eval(_view_source(), VIEW_FILE)
-        if not loaded.ok:
-            raise RuntimeError(f"the view framework failed to load: {loaded.error}")
+        self.platform = bundle.platform
+        self.template_ext = TEMPLATE_EXT[self.platform]
+        self.script_ext = SCRIPT_EXT[self.platform]
+        self.engine: Engine = _view_engine(engine, limits)
         self.engine.pin("__view_entry")
         self.engine.call("__view_entry", "limit", max_nodes)
         self.compiled: dict[str, CompiledFile] = {}
@@ -60,8 +75,7 @@ class ViewRealm:
 
     # ---- loading ------------------------------------------------------------------------------------------------
     def _text(self, path: str) -> str | None:
-        files = getattr(self.bundle, "files", {})
-        if path not in files:
+        if path not in self.bundle.files:
             return None
         return self.bundle.read_text(path)
 

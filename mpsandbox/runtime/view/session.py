@@ -10,7 +10,7 @@ page's sync (its sinks are reported then).
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..engine import EngineLimits
 from .compose import MAX_INSTANCES, _distribute, component_elements, component_resolver, props_of
@@ -18,6 +18,9 @@ from .html import BundleImages, collect_styles, to_html
 from .realm import TEMPLATE_EXT, ViewRealm
 from .sinks import ViewSink, view_sinks
 from .tree import Element
+
+if TYPE_CHECKING:
+    from ...bundle import Bundle
 
 SinkCallback = Callable[[ViewSink, str, str | None], None]  # (sink, page route, component path or None)
 MAX_SEEN_SINKS = 5_000
@@ -35,16 +38,15 @@ def compiled_scripts(where: str, text: str) -> list[str]:
 
 
 class ViewSession:
-    def __init__(self, bundle: Any, *, engine: str = "native", on_sink: SinkCallback | None = None,
+    def __init__(self, bundle: Bundle, *, engine: str = "native", on_sink: SinkCallback | None = None,
                  limits: EngineLimits | None = None):
         self.bundle = bundle
         self.realm = ViewRealm(bundle, engine=engine, limits=limits)
-        compiled = getattr(bundle, "compiled", None)
-        sources = getattr(compiled, "gwx_sources", None) or {}
+        sources = bundle.compiled.gwx_sources if bundle.compiled is not None else {}
         for where, text in sorted(sources.items()):
             for i, chunk in enumerate(compiled_scripts(where, text)):
                 self.realm.load_compiled(chunk, f"{where}#{i}")
-        self.ext = TEMPLATE_EXT.get(getattr(bundle, "platform", "wx"), ".wxml")
+        self.ext = TEMPLATE_EXT[bundle.platform]
         self.resolve = component_resolver(bundle)
         self.on_sink = on_sink
         self.pages: dict[int, Element] = {}
@@ -155,7 +157,7 @@ class ViewSession:
             return None
         route = self.routes.get(page_id, "")
         modules = sorted({c for i, c in self.components.items() if self.owners.get(i) == page_id})
-        css = collect_styles(self.bundle, [route, *modules], getattr(self.bundle, "platform", "wx"))
+        css = collect_styles(self.bundle, [route, *modules], self.bundle.platform)
         return to_html(tree, css, width=width, title=route, images=BundleImages(self.bundle, route))
 
     def drop_page(self, page_id: int) -> None:
