@@ -4,8 +4,9 @@ unloads (its canvas is gone). A canvas page's drawing loop must not keep running
 from __future__ import annotations
 
 from mpsandbox.runtime.sandbox import Sandbox
+from mpsandbox.runtime.walker import walk
 
-from .fakebundle import make_bundle
+from .bundles import make_bundle
 
 DRAWING = """
 Page({
@@ -56,29 +57,18 @@ def test_frames_pause_beneath_another_page_resume_on_return_and_stop_at_unload(e
 
 
 # ---- in a walk -------------------------------------------------------------------------------------------------------
-def _walk_app(tmp_path, pages: dict[str, str], engine: str):
-    import json
-
-    from mpsandbox.bundle import load_bundle
-    from mpsandbox.runtime.walker import walk
-
-    files = {"app.json": json.dumps({"pages": list(pages)}), "app.js": "App({})"}
-    for route, js in pages.items():
-        files[route + ".js"] = js
-        files[route + ".ttml"] = "<canvas id='c' type='2d'/>"
-    for path, text in files.items():
-        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / path).write_text(text, encoding="utf-8")
-    return walk(load_bundle(tmp_path), engine=engine)
+def _walk_app(pages: dict[str, str], engine: str):
+    canvases = {route + ".ttml": "<canvas id='c' type='2d'/>" for route in pages}
+    return walk(make_bundle(pages, extra=canvases), engine=engine)
 
 
 POLLING = "Page({ onLoad() { const poll = () => setTimeout(poll, 100); poll(); } })"
 CALM = "Page({ onLoad() { this.setData({ ok: 1 }) } })"
 
 
-def test_a_polling_chain_stays_its_pages_after_unload_and_does_not_spend_later_pages(tmp_path, engine_name):
+def test_a_polling_chain_stays_its_pages_after_unload_and_does_not_spend_later_pages(engine_name):
     pages = {"pages/a/a": CALM, "pages/poll/poll": POLLING, **{f"pages/p{i}/p{i}": CALM for i in range(4)}}
-    result = _walk_app(tmp_path, pages, engine_name)
+    result = _walk_app(pages, engine_name)
     log, trace = result.log, result.trace
     assert len(log.pages_visited) == 6 and not log.runaway_steps
     owners = {e.owner for e in trace.events if e.kind == "timer" and e.op == "set"}
@@ -105,8 +95,8 @@ Page({
 """
 
 
-def test_a_page_drawing_every_frame_is_still_waited_for_and_its_frames_are_bounded(tmp_path, engine_name):
-    result = _walk_app(tmp_path, {"pages/draw/draw": DRAW_AND_WAIT}, engine_name)
+def test_a_page_drawing_every_frame_is_still_waited_for_and_its_frames_are_bounded(engine_name):
+    result = _walk_app({"pages/draw/draw": DRAW_AND_WAIT}, engine_name)
     assert "five minutes later" in [e.text for e in result.trace.of_kind("console")]
     frames = sum(1 for e in result.trace.events if e.kind == "timer" and e.op == "fire")
     assert frames < 3 * 2_000  # drawn through, the five minutes would be 18,750 frames
