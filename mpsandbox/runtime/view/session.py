@@ -16,8 +16,8 @@ from ..engine import EngineLimits
 from .compose import MAX_INSTANCES, _distribute, component_elements, component_resolver, props_of
 from .html import BundleImages, collect_styles, to_html
 from .realm import TEMPLATE_EXT, ViewRealm
-from .sinks import ViewSink, view_sinks
-from .tree import Element
+from .sinks import ViewSink, sinks_of
+from .tree import Changes, Element
 
 SinkCallback = Callable[[ViewSink, str, str | None], None]  # (sink, page route, component path or None)
 MAX_SEEN_SINKS = 5_000
@@ -55,6 +55,9 @@ class ViewSession:
         self.errors: list[str] = []
         self._seen: set[tuple[str, str, str, str]] = set()
         self._pending: dict[int, list[tuple[ViewSink, str | None]]] = {}
+        # per slot: the component elements its tree held when last looked for, and the limit they were looked
+        # for with (kept while updates only change attributes and texts)
+        self._found: dict[str, tuple[int, list[tuple[str, str, Element]]]] = {}
 
     # ---- the bridge operation ------------------------------------------------------------------------------------
     def handle(self, p: dict[str, Any]) -> dict[str, Any] | None:
@@ -70,6 +73,7 @@ class ViewSession:
             self.components.pop(identity, None)
             if identity:
                 self.realm.drop(identity)
+                self._found.pop(identity, None)
             return None
         if op == "done":
             self._flush(int(p.get("pageId") or 0))
@@ -86,8 +90,9 @@ class ViewSession:
             self.errors.append(f"{route}: {res.error}")
         self.pages[page_id] = res.tree
         self.routes[page_id] = route
-        self._collect(page_id, res.tree, None)
-        return {"instances": self._instances(res.tree, f"p{page_id}", route, page_id), "rendered": True}
+        self._collect(page_id, res.tree, None, res.changes)
+        return {"instances": self._instances(res.tree, f"p{page_id}", route, page_id, res.changes),
+                "rendered": True}
 
     def _component(self, p: dict[str, Any]) -> dict[str, Any]:
         identity = str(p.get("identity") or "")
@@ -101,17 +106,31 @@ class ViewSession:
             self.errors.append(f"{path}: {res.error}")
         shadow = res.tree
         shadow.parent = host
-        for node in shadow.raw_iter():
-            node.owner = identity
+        if res.changes is None:
+            for node in shadow.raw_iter():
+                node.owner = identity
+        else:  # the shadow's other elements are those of its last render
+            for el, deep in res.changes.elements:
+                if deep:
+                    el.owner = identity
+                    for node in el.raw_iter():
+                        node.owner = identity
         host.shadow = shadow
         _distribute(host, shadow)
-        self._collect(page_id, shadow, path)
-        return {"instances": self._instances(shadow, identity, path, page_id)}
+        self._collect(page_id, shadow, path, res.changes)
+        return {"instances": self._instances(shadow, identity, path, page_id, res.changes)}
 
-    def _instances(self, tree: Element, owner_slot: str, owner_module: str, page_id: int) -> list[dict[str, Any]]:
+    def _instances(self, tree: Element, owner_slot: str, owner_module: str, page_id: int,
+                   changes: Changes | None = None) -> list[dict[str, Any]]:
         out = []
         room = MAX_INSTANCES - len(self.hosts)
-        found = component_elements(tree, owner_slot, owner_module, self.resolve, limit=max(0, room) + 1)
+        limit = max(0, room) + 1
+        kept = self._found.get(owner_slot)
+        if changes is not None and not changes.structure and kept is not None and len(kept[1]) < kept[0]:
+            found = kept[1][:limit]  # the same elements at the same places: the same instances
+        else:
+            found = component_elements(tree, owner_slot, owner_module, self.resolve, limit=limit)
+        self._found[owner_slot] = (limit, found)
         if len(found) > room:
             self.errors.append(f"more than {MAX_INSTANCES} component instances")
             found = found[:max(0, room)]
@@ -128,8 +147,9 @@ class ViewSession:
         return out
 
     # ---- sinks ---------------------------------------------------------------------------------------------------------
-    def _collect(self, page_id: int, tree: Element, component: str | None) -> None:
-        for sink in view_sinks(tree):
+    def _collect(self, page_id: int, tree: Element, component: str | None, changes: Changes | None = None) -> None:
+        # after an update, only what it changed: the rest was searched when it was rendered
+        for sink in sinks_of(tree.iter() if changes is None else changes.iter()):
             key = (f"{page_id}", sink.tag, sink.attr, sink.url)
             if key in self._seen or len(self._seen) >= MAX_SEEN_SINKS:
                 continue
@@ -162,7 +182,9 @@ class ViewSession:
         self.pages.pop(page_id, None)
         self.routes.pop(page_id, None)
         self.realm.drop(f"p{page_id}")
+        self._found.pop(f"p{page_id}", None)
         for identity in [i for i, pid in self.owners.items() if pid == page_id]:
+            self._found.pop(identity, None)
             self.hosts.pop(identity, None)
             self.owners.pop(identity, None)
             self.components.pop(identity, None)
