@@ -99,19 +99,20 @@
     if (!(reuse && !bundleCodeRan)) pl = null;
     var nl = hasOwn(nextT, site) ? nextT[site] : (nextT[site] = { a: [], o: create(null) });
     var depth = parent.d + 1;
-    var one = function (item, index) {
-      var byIndex = typeof index === 'number', prev;
-      if (pl === null) prev = undefined;
-      else if (byIndex) { prev = pl.a[index]; pl.a[index] = undefined; } // kept once: no element is in a tree twice
-      else { prev = pl.o[index]; pl.o[index] = undefined; }
-      if (prev !== undefined && (prev.it === item ? (item !== 0 || 1 / item === 1 / prev.it) : sameValue(prev.it, item))
+    // last render's entries, taken from the table: each is kept once (no element is in a tree twice)
+    var pa = pl !== null ? pl.a : null, po = pl !== null ? pl.o : null;
+    if (pl !== null) { pl.a = []; pl.o = create(null); }
+    var one = function (item, index, prev) {
+      var byIndex = typeof index === 'number';
+      if (prev !== undefined && prev.it === item && (item !== 0 || 1 / item === 1 / prev.it)
           && (prev.x.length === 0 || stillValid(prev.x, parent))) {
         nodes += prev.n;
         if (nodes > maxNodes) throw new RangeError('the page renders more than ' + maxNodes + ' elements');
         if (prev.p.length) for (var i = 0; i < prev.p.length; i++) problem(prev.p[i]);
         if (reads !== null && prev.x.length) propagate(prev.x, unitDepth);
         if (byIndex) nl.a[index] = prev; else nl.o[index] = prev;
-        keyed(out, prev.o, prev.key);
+        if (prev.one) out[out.length] = prev.o[0]; // one element (its key already set)
+        else keyed(out, prev.o, prev.key);
         return;
       }
       var s = scope(parent, itemName, item, indexName, index);
@@ -129,15 +130,33 @@
         if (mine[j] < depth) { push(outside, mine[j]); push(outside, mine[j + 1]); push(outside, mine[j + 2]); }
       }
       if (problems.length < 100) {
-        var entry = { x: outside, it: item, o: k, key: key, n: nodes - n0,
+        var entry = { x: outside, it: item, o: k, one: k.length === 1 && typeof k[0] === 'object' && k[0] !== null,
+                      key: key, n: nodes - n0,
                       p: problems.length > p0 ? slice(problems, p0) : NO_PROBLEMS, t: inner };
         if (byIndex) nl.a[index] = entry; else nl.o[index] = entry;
       }
       if (reads !== null && outside.length) propagate(outside, unitDepth);
       keyed(out, k, key);
     };
-    if (isArray(list)) for (var i = 0; i < list.length; i++) one(list[i], i);
-    else each(list, one);
+    if (isArray(list)) {
+      var na = nl.a;
+      for (var i = 0; i < list.length; i++) {
+        var item = list[i], prev = pa !== null ? pa[i] : undefined;
+        // the common case inline: the same item, kept as one element, reading nothing else
+        if (prev !== undefined && prev.one && prev.it === item && prev.x.length === 0 && prev.p.length === 0
+            && (item !== 0 || 1 / item === 1 / prev.it)) {
+          nodes += prev.n;
+          if (nodes > maxNodes) throw new RangeError('the page renders more than ' + maxNodes + ' elements');
+          na[i] = prev;
+          out[out.length] = prev.o[0];
+        } else one(item, i, prev);
+      }
+    } else {
+      each(list, function (item, index) {
+        one(item, index, typeof index === 'number' ? (pa !== null ? pa[index] : undefined)
+          : (po !== null ? po[index] : undefined));
+      });
+    }
   }
 
   function member(o, k) {
@@ -336,7 +355,10 @@
   }
   function diffChildren(oc, nc, path, out) {
     var n = oc.length < nc.length ? oc.length : nc.length;
-    for (var i = 0; i < n; i++) { push(path, i); diffNode(oc[i], nc[i], path, out); path.length--; }
+    for (var i = 0; i < n; i++) {
+      if (oc[i] === nc[i]) continue; // the same text, or an element kept from the previous render
+      push(path, i); diffNode(oc[i], nc[i], path, out); path.length--;
+    }
     for (var j = n; j < nc.length; j++) push(out, ['add', A.prototype.slice.call(path), nc[j]]);
     if (oc.length > nc.length) push(out, ['trunc', A.prototype.slice.call(path), nc.length]);
   }
@@ -377,6 +399,12 @@
     return { tree: out, problems: problems, memo: kept };
   }
 
+  function digits(s) {
+    if (!s.length) return false;
+    for (var i = 0; i < s.length; i++) { var c = s.charCodeAt(i); if (c < 48 || c > 57) return false; }
+    return true;
+  }
+
   // setData paths: 'a.b[0].c' -> ['a', 'b', 0, 'c'] (as the logic layer's setData takes them)
   function parsePath(path) {
     var out = [], i = 0, n = path.length, start = 0, c;
@@ -390,7 +418,7 @@
         var end = path.indexOf(']', i);
         if (end < 0) end = n;
         var idx = path.slice(i + 1, end);
-        push(out, /^\d+$/.test(idx) ? +idx : idx);
+        push(out, digits(idx) ? +idx : idx);
         start = i = end + 1;
       } else i++;
     }
@@ -401,7 +429,7 @@
   // arrays setData gave a property other than an index (JSON arrays have none)
   var oddArrays = new WeakSet();
   function setOn(o, k, v) {
-    if (typeof k === 'string' && isArray(o) && k !== 'length' && !/^\d+$/.test(k)) weakAdd(oddArrays, o);
+    if (typeof k === 'string' && isArray(o) && k !== 'length' && !digits(k)) weakAdd(oddArrays, o);
     o[k] = v;
   }
   // a container of the data, copied (the previous render's units may hold the original)
