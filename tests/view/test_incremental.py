@@ -161,6 +161,10 @@ def test_an_update_of_one_item_patches_only_that_item() -> None:
         res = realm.update("page", "pages/p.wxml", data)
         assert res.patches == 4
         assert shape(res.tree) == shape(realm.render("pages/p.wxml", data).tree)
+        # a list set again with one more item (its items kept)
+        data["items"].append({"id": 20, "name": "new", "on": False, "tags": []})
+        res = realm.set_data("page", "pages/p.wxml", {"items": data["items"]})
+        assert shape(res.tree) == shape(realm.render("pages/p.wxml", data).tree)
 
 
 @pytest.mark.parametrize("engine", ["native", "wasm"])

@@ -475,25 +475,35 @@
         o = child;
       }
       var last = p[p.length - 1];
-      if (o && last !== '__proto__' && last !== 'constructor' && last !== 'prototype') setOn(o, last, changes[ks[i]]);
+      if (o && last !== '__proto__' && last !== 'constructor' && last !== 'prototype') {
+        var value = changes[ks[i]];
+        // a value replacing a part of the data keeps what equals that part (a list set again with an item more)
+        if (!bundleCodeRan && value !== null && typeof value === 'object' && hasOwn(o, last)) value = share(o[last], value, 0);
+        setOn(o, last, value);
+      }
     }
     return data;
   }
 
   // the new data with every part equal to the previous data's replaced by that part (so units see it unchanged)
   function share(o, n, level) {
-    if (o === n || sameValue(o, n)) return o;
-    if (!o || !n || typeof o !== 'object' || typeof n !== 'object' || level > 100) return n;
-    var all = true, i, v;
+    if (o === n && (n !== 0 || 1 / o === 1 / n)) return o;
+    if (o === null || n === null || typeof o !== 'object' || typeof n !== 'object') return o !== o && n !== n ? o : n;
+    if (level > 100) return n;
+    var all = true, i, ov, nv, v, m;
     if (isArray(n)) {
       if (!isArray(o)) return n;
-      if (o.length !== n.length || weakHas(oddArrays, o)) all = false; // (n is JSON: no odd arrays)
-      for (i = 0; i < n.length; i++) {
-        if (i >= o.length) { all = false; continue; }
-        v = share(o[i], n[i], level + 1);
-        if (v !== n[i]) n[i] = v;
-        if (v !== o[i]) all = false;
+      var len = n.length;
+      if (o.length !== len || weakHas(oddArrays, o)) all = false; // (n is JSON: no odd arrays)
+      m = o.length < len ? o.length : len;
+      for (i = 0; i < m; i++) {
+        ov = o[i]; nv = n[i];
+        if (ov === nv && (nv !== 0 || 1 / ov === 1 / nv)) continue;
+        v = typeof nv === 'object' && nv !== null ? share(ov, nv, level + 1) : (ov !== ov && nv !== nv ? ov : nv);
+        if (v !== nv) n[i] = v;
+        if (v !== ov) all = false;
       }
+      if (len > m) all = false;
       return all ? o : n;
     }
     if (isArray(o)) return n;
@@ -501,11 +511,13 @@
     if (ks.length !== oks.length) all = false;
     for (i = 0; i < ks.length; i++) {
       var k = ks[i];
-      if (all && oks[i] !== k) all = false;
-      if (k === '__proto__' || !hasOwn(o, k)) { all = false; continue; }
-      v = share(o[k], n[k], level + 1);
-      if (v !== n[k]) n[k] = v;
-      if (v !== o[k]) all = false;
+      if (k === '__proto__') { all = false; continue; }
+      if (oks[i] !== k) { all = false; if (!hasOwn(o, k)) continue; }
+      ov = o[k]; nv = n[k];
+      if (ov === nv && (nv !== 0 || 1 / ov === 1 / nv)) continue;
+      v = typeof nv === 'object' && nv !== null ? share(ov, nv, level + 1) : (ov !== ov && nv !== nv ? ov : nv);
+      if (v !== nv) n[k] = v;
+      if (v !== ov) all = false;
     }
     return all ? o : n;
   }
