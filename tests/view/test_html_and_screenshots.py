@@ -150,7 +150,9 @@ def test_one_tab_shoots_every_page_as_a_fresh_tab_would() -> None:
         assert cam.shoot(docs[1]) == fresh[1]
         assert cam.shoot(docs[0]) == fresh[0]
         cam.timeout_ms = 1  # a screenshot that fails leaves no broken tab behind
-        with pytest.raises(Exception):
+        from playwright.sync_api import Error as PlaywrightError
+
+        with pytest.raises(PlaywrightError):
             cam.shoot(docs[1])
         cam.timeout_ms = 10_000
         assert cam.shoot(docs[1]) == fresh[1]
