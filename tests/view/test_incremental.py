@@ -199,3 +199,53 @@ def test_kept_items_still_count_against_the_element_limit() -> None:
         assert res.error == realm.render("pages/p.wxml", {"a": list(range(10)), "b": list(range(11))}).error
         res = realm.set_data("page", "pages/p.wxml", {"b": []})
         assert res.error is None and len(res.tree.query_all("text")) == 10
+
+
+def test_data_changes_turn_the_old_data_into_the_new() -> None:
+    """The setData paths a sandbox's view sync sends instead of the whole data (session.data_changes) give the new
+    data exactly: JSON's types (True is not 1, 1.0 and -0.0 cross as such), key order, lengths."""
+    import json
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from mpsandbox.runtime.view.session import data_changes
+
+    scalar = st.one_of(st.none(), st.booleans(), st.integers(-2, 2), st.sampled_from([0.0, -0.0, 1.0, 1.5]),
+                       st.sampled_from(["", "a", "b"]))
+    key = st.sampled_from(["a", "b", "c", "d.e", "x[0]", "10"])
+    value = st.recursive(scalar, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                          st.dictionaries(key, inner, max_size=3)), max_leaves=8)
+    top = st.dictionaries(st.sampled_from(["p", "q", "r", "s"]), value, max_size=4)
+
+    def typed(v: Any) -> Any:  # what JSON keeps: types, -0.0, key order
+        if isinstance(v, dict):
+            return [[k, typed(x)] for k, x in v.items()]
+        if isinstance(v, list):
+            return [typed(x) for x in v]
+        return [type(v).__name__, json.dumps(v)]
+
+    @settings(max_examples=300, deadline=None)
+    @given(top, top)
+    def check(old: dict, new: dict) -> None:
+        changes = data_changes(old, new)
+        if changes is None:  # a top-level key removed or moved: the whole data crosses
+            assert list(new)[:len(old)] != list(old)
+            return
+        try:
+            got = apply_changes(old, changes)
+        except Hole:  # every path leads into what exists, or sets a whole value
+            raise AssertionError(changes) from None
+        assert typed(got) == typed(new), changes
+        # and in the view realm: the old data updated by these paths renders as the new data does
+        realm.update("slot", "pages/g.wxml", old)
+        res = realm.set_data("slot", "pages/g.wxml", changes)
+        assert res.tree.pretty() == realm.render("pages/g.wxml", new).tree.pretty()
+
+    class Generic(Bundle):
+        files = {"pages/g.wxml": '<view wx:for="{{[p, q, r, s]}}" wx:for-item="top"><view wx:for="{{top}}" '
+                                 'wx:for-index="k">{{k}}={{item}}|{{1 / item}}<text wx:for="{{item}}" '
+                                 'wx:for-index="j">{{j}}:{{item}}</text></view></view>'}
+
+    with ViewRealm(Generic()) as realm:
+        check()

@@ -204,6 +204,10 @@ class ViewRealm:
         self._slots[slot] = tree
         return RenderResult(tree, error=value.get("error"), problems=problems)
 
+    def has_slot(self, slot: str) -> bool:
+        """Whether ``slot`` holds a tree (and its data) from an earlier update."""
+        return slot in self._slots
+
     def drop(self, slot: str) -> None:
         self._slots.pop(slot, None)
         self.engine.call("__view_entry", "drop", slot)
