@@ -125,3 +125,35 @@ def test_screenshot_of_a_rendered_page() -> None:
     col = pixels(png)
     assert col[50] == b"\xff\x00\x00"
     assert col[150] == b"\xff\xff\xff"
+
+
+def test_one_tab_shoots_every_page_as_a_fresh_tab_would() -> None:
+    """The camera loads each document into the same tab: nothing of one screenshot (a full-page one, a tall page,
+    a failed load) shows in the next."""
+    docs = []
+    for files, data in [({"pages/p.wxml": '<view class="bar">{{t}}</view><input focus="{{true}}" value="x"/>',
+                          "pages/p.wxss": ".bar { height: 3000rpx; background: rgb(0, 0, 255); }"}, {"t": "tall"}),
+                        ({"pages/p.wxml": '<view class="bar">{{t}}</view>',
+                          "pages/p.wxss": ".bar { height: 100rpx; background: rgb(0, 128, 0); }"}, {"t": "short"})]:
+        with ViewRealm(Bundle("wx", files)) as realm:
+            tree = realm.render("pages/p.wxml", data).tree
+        docs.append(to_html(tree, collect_styles(Bundle("wx", files), ["pages/p"], "wx")))
+    fresh = []
+    for doc in docs:  # each in a camera of its own
+        try:
+            one = Camera(width=375, height=600, scale=1)
+        except ScreenshotUnavailable as exc:
+            pytest.skip(str(exc))
+        with one:
+            fresh.append(one.shoot(doc))
+    with Camera(width=375, height=600, scale=1) as cam:
+        assert _png_size(cam.shoot(docs[0], full_page=True))[1] > 600
+        assert cam.shoot(docs[1]) == fresh[1]
+        assert cam.shoot(docs[0]) == fresh[0]
+        cam.timeout_ms = 1  # a screenshot that fails leaves no broken tab behind
+        from playwright.sync_api import Error as PlaywrightError
+
+        with pytest.raises(PlaywrightError):
+            cam.shoot(docs[1])
+        cam.timeout_ms = 10_000
+        assert cam.shoot(docs[1]) == fresh[1]

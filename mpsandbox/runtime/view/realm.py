@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..engine import Engine, EngineLimits, create_engine
 from .compile import SCRIPT_EXT, CompiledFile, compile_template, script_to_cjs
 from .parse import TemplateProblem
-from .tree import Element, apply_patches, from_json
+from .tree import Changes, Element, apply_patches, from_json
 
 if TYPE_CHECKING:
     from ...bundle import Bundle
@@ -33,6 +33,7 @@ class RenderResult:
     error: str | None = None
     problems: list[str] = field(default_factory=list)
     patches: int | None = None  # for an update: how many patches changed the slot's previous tree
+    changes: Changes | None = None  # for an update with patches: what they changed (None: the tree is new)
 
 
 def _view_source() -> str:
@@ -210,11 +211,16 @@ class ViewRealm:
         problems = list(value.get("problems") or [])
         if "patches" in value and slot in self._slots:
             tree = self._slots[slot]
-            n = apply_patches(tree, value.get("patches") or [])
-            return RenderResult(tree, error=value.get("error"), problems=problems, patches=n)
+            changes = Changes()
+            n = apply_patches(tree, value.get("patches") or [], changes)
+            return RenderResult(tree, error=value.get("error"), problems=problems, patches=n, changes=changes)
         tree = from_json(value.get("tree") or [])
         self._slots[slot] = tree
         return RenderResult(tree, error=value.get("error"), problems=problems)
+
+    def has_slot(self, slot: str) -> bool:
+        """Whether ``slot`` holds a tree (and its data) from an earlier update."""
+        return slot in self._slots
 
     def drop(self, slot: str) -> None:
         self._slots.pop(slot, None)
