@@ -135,9 +135,9 @@ def test_one_tab_shoots_every_page_as_a_fresh_tab_would() -> None:
                           "pages/p.wxss": ".bar { height: 3000rpx; background: rgb(0, 0, 255); }"}, {"t": "tall"}),
                         ({"pages/p.wxml": '<view class="bar">{{t}}</view>',
                           "pages/p.wxss": ".bar { height: 100rpx; background: rgb(0, 128, 0); }"}, {"t": "short"})]:
-        with ViewRealm(Bundle("wx", files)) as realm:
+        with ViewRealm(template_bundle(files)) as realm:
             tree = realm.render("pages/p.wxml", data).tree
-        docs.append(to_html(tree, collect_styles(Bundle("wx", files), ["pages/p"], "wx")))
+        docs.append(to_html(tree, collect_styles(template_bundle(files), ["pages/p"], "wx")))
     fresh = []
     for doc in docs:  # each in a camera of its own
         try:

@@ -150,7 +150,7 @@ def test_updates_render_like_the_official_compiler(engine: str) -> None:
         states.append(data)
     for case in UPDATE_CASES:
         expected = render_with_wcc(CASES[case], [["pages/p.wxml", state] for state in states])
-        with ViewRealm(_Bundle(CASES[case]), engine=engine) as realm:
+        with ViewRealm(template_bundle(CASES[case]), engine=engine) as realm:
             realm.update("page", "pages/p.wxml", DATA)
             for step, (changes, want) in enumerate(zip(UPDATES, expected)):
                 assert "error" not in want, want
