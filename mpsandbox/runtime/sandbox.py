@@ -637,10 +637,10 @@ class Sandbox:
 
     def next_timer_at(self, until: int, min_delay: int = 0, follow_ms: int = 1_000,
                       max_fires: int = 60) -> int | None:
-        """When the earliest pending timer is due, if one is due after now and by ``until`` (virtual ms): timeouts,
-        the first firing of intervals of at least ``min_delay`` ms, and the later firings of intervals of at least
-        ``follow_ms`` up to their ``max_fires``-th (faster ticks come on their own while time passes); never
-        animation frames."""
+        """When the earliest pending timer is due, if one is due after now and by ``until`` (virtual ms): timeouts of
+        at least ``follow_ms``, the first firing of intervals of at least ``min_delay`` ms, and the later firings of
+        intervals of at least ``follow_ms`` up to their ``max_fires``-th; never animation frames. Faster ticks (a
+        chain of short timeouts polling, a fast interval) come on their own while time passes."""
         due = None
         for task in self._queue:
             if task.op != "timer" or not self.now < task.t <= until or (due is not None and task.t >= due):
@@ -648,8 +648,12 @@ class Sandbox:
             state = self._timers.get(task.payload["id"])
             if state is None or state.cancelled or state.frame:
                 continue
-            if not state.repeat or (state.fires == 0 and state.delay >= min_delay) or (
-                    state.delay >= follow_ms and state.fires < max_fires):
+            if not state.repeat:
+                followed = state.delay >= follow_ms
+            else:
+                followed = (state.fires == 0 and state.delay >= min_delay) or (
+                    state.delay >= follow_ms and state.fires < max_fires)
+            if followed:
                 due = task.t
         return due
 
@@ -714,6 +718,11 @@ class Sandbox:
     def turns_run(self) -> int:
         """Turns the walk's budgets count (see :meth:`_window_turns`)."""
         return self._window_turns()
+
+    @property
+    def uncharged_turns(self) -> int:
+        """Turns of unloaded pages' timers and of animation frames (see :meth:`_window_turns`)."""
+        return self._uncharged_turns
 
     @property
     def cpu_ms_used(self) -> float:

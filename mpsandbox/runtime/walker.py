@@ -422,6 +422,7 @@ class Walker:
     # ---- budgets -------------------------------------------------------------------------------------------------
     def _begin_page(self, route: str) -> None:
         self._route = route
+        self._page_uncharged0: int | None = None  # the sandbox's uncharged turns when the page's first step ran
         self._page_turns = 0
         self._page_cpu = 0.0
         self._page_ran_away = False
@@ -472,26 +473,30 @@ class Walker:
 
     def _run_window(self, sb: Sandbox, until: int, turns: float, cpu_ms: float) -> tuple[Any, str | None]:
         """Run until ``until`` (virtual ms) within ``turns`` and ``cpu_ms`` charged to the step. Turns nobody is
-        charged with (timers of unloaded pages, animation frames) get a step's turns too: past them, timers that
-        unloaded pages left running are stopped (a note: the walk's measure, the orphan-timer audit has seen them
-        fire) and the step goes on; with none, only frames were drawing and the step ends as if settled.
-        Returns the run's end (if it ended) and which window budget ("turns" or "cpu") was spent, if one was."""
+        charged with (timers of unloaded pages, animation frames) get a step's turns a page: past them,
+        timers that unloaded pages left running are stopped (a note: the walk's measure; the orphan-timer audit has
+        seen them fire) and the step goes on; with none, frames alone were drawing and the rest of the step runs
+        with them held. Returns the run's end (if it ended) and which window budget ("turns" or "cpu") was spent."""
         b = self.budgets
         turns_end, cpu_end = sb.turns_run + max(int(turns), 0), sb.cpu_ms_used + max(cpu_ms, 0.0)
+        if self._page_uncharged0 is None:
+            self._page_uncharged0 = sb.uncharged_turns
+        cap: int | None = max(0, b.step_turns - (sb.uncharged_turns - self._page_uncharged0))
         try:
             while True:
                 sb.open_window(turns=max(turns_end - sb.turns_run, 0), cpu_ms=max(cpu_end - sb.cpu_ms_used, 0.0),
-                               uncharged_turns=b.step_turns)
+                               uncharged_turns=cap)
                 end = sb.run(until=until)
                 spent = sb.window_spent
                 sb.close_window()
                 if end is not None or spent != "uncharged":
                     return end, spent
-                stopped = sb.stop_orphan_timers(f"timers of unloaded pages fired {b.step_turns} times within one "
-                                                f"step on {self._route or 'the app'}; the walk stopped them")
+                stopped = sb.stop_orphan_timers(f"timers of unloaded pages kept {self._route or 'the app'} busy "
+                                                f"past the walk's budget for them; the walk stopped them")
                 self.log.orphans_stopped += sum(stopped.values())
-                if not stopped:  # frames alone kept drawing: the rest of this step waits with them held
+                if not stopped:
                     sb.hold_frames(True)
+                    cap = None  # nothing uncharged can run now
         finally:
             sb.hold_frames(False)
 
