@@ -299,6 +299,7 @@ def convert(files: dict[str, bytes], problems: list[BundleProblem]) -> tuple[dic
         out[path] = data
     for jpath, value in json_files.items():
         if jpath not in out:
-            out[jpath] = json.dumps(value, ensure_ascii=False).encode("utf-8")
-    out["app.json"] = json.dumps(app_json_of(config), ensure_ascii=False).encode("utf-8")
+            out[jpath] = json.dumps(value, ensure_ascii=False, indent=2).encode("utf-8")
+    # one key a line, as developers write it: a finding about a key of app.json then points at its own line
+    out["app.json"] = json.dumps(app_json_of(config), ensure_ascii=False, indent=2).encode("utf-8")
     return out, info

@@ -116,3 +116,36 @@ def test_source_and_compiled_bundles_agree_on_case_sensitive_names(tmp_path: Pat
         assert [u["path"] for u in bundle.component_usages("pages/a/a")] == ["comp/list"]
         facts = {(x.handler, x.event, x.tag, x.owner) for p in bundle.facts.pages for x in p.bindings}
         assert facts == {("onPick", "pickIt", "mp-indexList", None), ("choose", "tap", "view", "comp/list")}
+
+
+def test_compiled_elements_are_told_apart_by_their_template_node(tmp_path: Path, engine_name):
+    # four elements bind one handler with different data-*; a list's items share one node. In the source form the
+    # walk taps each distinct node once; the compiled form says where each element comes from in wcc's debug
+    # lines (cs.push("file:tag:line:col")), so it does the same
+    if compiler_dir() is None:
+        pytest.skip("the official wcc (npm miniprogram-compiler) is not installed")
+    import sys
+
+    from mpsandbox.runtime.walker import Walker
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from compile_wxapkg import build
+
+    root = tmp_path / "src"
+    files = {
+        "app.json": json.dumps({"pages": ["pages/a/a"]}),
+        "app.js": "App({});",
+        "pages/a/a.js": "Page({ data: { items: [1, 2, 3] }, onItem(e) { console.log('item ' + "
+                        "e.currentTarget.dataset.type); } });",
+        "pages/a/a.wxml": "".join(f'<view bindtap="onItem" data-type="{t}">{t}</view>' for t in "abcd")
+        + '<view wx:for="{{items}}" bindtap="onItem" data-type="list">{{item}}</view>',
+    }
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text, encoding="utf-8")
+    build(root, tmp_path / "pkgs")
+    taps = []
+    for path in (root, tmp_path / "pkgs"):
+        trace = Walker(load_bundle(path), engine=engine_name).run().trace
+        taps.append(sorted({e.text for e in trace.events if e.kind == "console" and e.text.startswith("item ")}))
+    assert taps[0] == taps[1] == ["item a", "item b", "item c", "item d", "item list"]
