@@ -16,6 +16,8 @@ note, never a finding): the rest of that page is skipped and the walk moves on.
 
 from __future__ import annotations
 
+import copy
+
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -171,12 +173,25 @@ def _number(text: str | None, default: float) -> float:
         return default
 
 
+# xr-frame's events give platform objects: the scene (catalogue object XrScene, built in the logic realm from the
+# {"$object": type} marker) when <xr-scene> is ready, the AR system when its AR is; <xr-assets> reports progress
+XR_DETAILS: dict[tuple[str, str], dict[str, Any]] = {
+    ("xr-scene", "ready"): {"value": {"$object": "XrScene"}},
+    ("xr-scene", "ar-ready"): {"value": {"$object": "XrARSystem"}},
+    ("xr-assets", "progress"): {"value": {"progress": 1, "loaded": 1, "total": 1}},
+    ("xr-assets", "loaded"): {"value": {}},
+}
+
+
 def plausible_detail(b: Binding) -> dict[str, Any]:
     """``event.detail`` as the element the event comes from gives it (WeChat's component docs; Douyin and Alipay
     follow them)."""
     ev = b.event.lower()
     tag = b.tag
     mode = (b.attrs.get("mode") or "").lower()
+    xr = XR_DETAILS.get((tag, ev))
+    if xr is not None:
+        return copy.deepcopy(xr)
     if tag == "picker":
         if ev == "columnchange":
             return {"column": 0, "value": 0}

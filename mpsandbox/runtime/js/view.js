@@ -573,7 +573,8 @@
       for (i = 0; i < kids.length; i++) normaliseVdom(kids[i], out, k);
       return;
     }
-    var e = el(tag.slice(0, 3) === 'wx-' ? tag.slice(3) : tag, 0);
+    var e = el(tag.slice(0, 3) === 'wx-' ? tag.slice(3) : tag, 0,
+               typeof node.src === 'string' ? node.src : undefined);
     var attr = node.attr && typeof node.attr === 'object' ? node.attr : {};
     var ks = keys(attr);
     for (i = 0; i < ks.length; i++) e.a[ks[i]] = attr[ks[i]];

@@ -56,6 +56,19 @@ def warm_view(engine: str) -> None:
     _view_engine(engine, None).close()
 
 
+_CS_PUSH = 'cs.push("'
+_N_RETURN = "return {tag:'wx-'+tag,"
+
+
+def _mark_nodes(code: str) -> str:
+    """wcc's debug code names each element's template position before creating it (``cs.push("file:tag:line:col")``,
+    kept in shipped packages): each element then carries it, as a source template's elements carry their node,
+    so that the items of a list share one shape and distinct elements do not."""
+    if _CS_PUSH not in code or _N_RETURN not in code:
+        return code
+    return code.replace(_CS_PUSH, 'cs.push(__mps_src="').replace(_N_RETURN, _N_RETURN + "src:__mps_src,")
+
+
 class ViewRealm:
     """Render the templates of one bundle. Not thread-safe; close it (or use it as a context manager)."""
 
@@ -142,11 +155,12 @@ class ViewRealm:
                        " = {}; var __wxAppCurrentFile__ = ''; var __mainPageFrameReady__ = function(){};"
                        "var setCssToHead = function(){ return function(){}; };"
                        "var __COMMON_STYLESHEETS__ = {}; var __wxAppSuffixCode__ = {}; var Component = function(){};"
-                       "var define = function(){}; var require = function(){ return {}; }; var navigator ="
+                       "var define = function(){}; var require = function(){ return {}; }; var __mps_src; var navigator ="
                        " {userAgent: ''}; var __wxRoute = ''; var __wxRouteBegin = false;"
                        "var console = {log: function(){}, warn: function(){}, error: function(){},"
                        " info: function(){}, debug: function(){}, group: function(){}, groupEnd: function(){}};",
                        "https://lib/page-frame.js")
+        code = _mark_nodes(code)
         before = len(self.problems)
         self._eval(code, where)
         if len(self.problems) > before and "return" in self.problems[-1].message:
