@@ -20,6 +20,7 @@ from typing import Any
 
 import wasmtime
 from wasmtime import _bindings as _ffi
+from wasmtime._func import maybe_raise_last_exn as _maybe_raise_last_exn
 
 from ..base import (
     CallResult,
@@ -159,7 +160,7 @@ class WasmEngine:
         self._memory: wasmtime.Memory = ex["memory"]  # type: ignore[assignment]
         # linear memory never moves (Config.memory_may_move = False): its host address is fixed for the instance
         self._base = ctypes.addressof(self._memory.data_ptr(self._store).contents)
-        self._ex = {name: ex[name] for name in (
+        self._ex = {name: _Export(self._store, ex[name]) for name in (
             "_initialize", "shim_alloc", "shim_free", "shim_new", "shim_version", "shim_eval", "shim_pin", "shim_call",
             "shim_set_host_function", "shim_set_rejection_handler", "shim_pending_rejections",
             "shim_deliver_rejections", "shim_gc", "shim_memory", "shim_counter_addr", "shim_run_jobs",
@@ -611,6 +612,46 @@ def _diff_chunks(baseline: bytes, image: bytes) -> list[tuple[int, bytes]]:
     if start is not None:
         runs.append((start, image[start:]))
     return runs
+
+
+class _Export:
+    """An export called through wasmtime's unchecked API: raw values in place, no Val objects or type lookups per
+    call (wasmtime-py's ``Func.__call__`` builds and frees a dozen ctypes objects on every call). Called as
+    ``export(store, *args)``, like a ``wasmtime.Func``; traps and errors raise as they would there."""
+
+    __slots__ = ("_func", "_kinds", "_slots", "_result")
+
+    def __init__(self, store: wasmtime.Store, func: Any):
+        ty = func.type(store)
+        self._func = ctypes.byref(func._func)  # noqa: SLF001 - the handle the C API takes
+        self._kinds = tuple(_RAW_FIELD[str(t)] for t in ty.params)
+        results = [_RAW_FIELD[str(t)] for t in ty.results]
+        if len(results) > 1:  # pragma: no cover - the shim's exports return one value at most
+            raise ValueError("an export with several results")
+        self._result = results[0] if results else None
+        self._slots = max(len(self._kinds), len(results), 1)
+
+    def __call__(self, store: wasmtime.Store, *args: Any) -> Any:
+        kinds = self._kinds
+        if len(args) != len(kinds):
+            raise wasmtime.WasmtimeError(f"{len(args)} arguments given, {len(kinds)} expected")
+        raw = (_ffi.wasmtime_val_raw_t * self._slots)()
+        for i, (kind, value) in enumerate(zip(kinds, args)):
+            setattr(raw[i], kind, value)
+        trap = ctypes.POINTER(_ffi.wasm_trap_t)()
+        error = _ffi.wasmtime_func_call_unchecked(store._context(), self._func, raw, self._slots,  # noqa: SLF001
+                                                 ctypes.byref(trap))
+        if error:
+            _maybe_raise_last_exn()
+            raise wasmtime.WasmtimeError._from_ptr(error)  # noqa: SLF001
+        if trap:
+            trap_obj = wasmtime.Trap._from_ptr(trap)  # noqa: SLF001
+            _maybe_raise_last_exn()
+            raise trap_obj
+        return getattr(raw[0], self._result) if self._result is not None else None
+
+
+_RAW_FIELD = {"i32": "i32", "i64": "i64", "f32": "f32", "f64": "f64"}
 
 
 # Host functions defined with wasmtime's unchecked API: the callback reads and writes raw values in place.
