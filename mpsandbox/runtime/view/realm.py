@@ -7,6 +7,7 @@ Every render is a turn with the engine's CPU and memory budgets, so a hostile sc
 
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
 import re
@@ -35,6 +36,7 @@ class RenderResult:
     patches: int | None = None  # for an update: how many patches changed the slot's previous tree
 
 
+@functools.lru_cache(maxsize=None)
 def _view_source() -> str:
     return (resources.files("mpsandbox.runtime") / "js" / "view.js").read_text(encoding="utf-8")
 
