@@ -318,11 +318,13 @@ class Sandbox:
             "epochMs": self.environment.epoch_ms,
             # performance.now() counts from the start of this launch's JS context
             "perfOriginMs": self.environment.perf_origin_ms - self.now - self._clock.drift_ms,
-            "jsonModules": json_modules,
-            "view": self.view is not None,
         }
-        # the API surface (~80 KB of JSON, the same in every sandbox) is serialized once per process
-        args = json.dumps([config])[:-2] + ', "surface": ' + self.api_host.catalogue.js_surface_json(self.platform) + "}]"
+        rest = {"jsonModules": json_modules, "view": self.view is not None}
+        # the API surface (~80 KB of JSON, the same in every sandbox) is serialized once per process; the text is
+        # the one json.dumps([{**config, "surface": ..., **rest}]) gives (the same keys in the same order: on wasm
+        # the fuel JSON.parse spends depends on it)
+        surface = self.api_host.catalogue.js_surface_json(self.platform)
+        args = f'[{json.dumps(config)[:-1]}, "surface": {surface}, {json.dumps(rest)[1:]}]'
         eng.begin_turn()
         booted = eng.call_json("__mpsb_boot", args)
         eng.end_turn()
