@@ -8,11 +8,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-import click
-from rich.console import Console
+# pydantic looks for plugins in every installed distribution's entry points when it builds its first model (~60 ms
+# of a command's start-up); the command line uses none. Set the variable (to "") to let plugins load.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
-from . import __version__
-from .friendly import did_you_mean
+import click  # noqa: E402
+from rich.console import Console  # noqa: E402
+
+from . import __version__  # noqa: E402
+from .friendly import did_you_mean  # noqa: E402
 
 if TYPE_CHECKING:
     from .bundle import Bundle

@@ -13,18 +13,22 @@ MAX_VALUES = 2_000  # values counted per event (summaries keep far fewer)
 
 
 def event_bytes(event: Any) -> int:
+    # the fields, read from the model's dict: a getattr with a default on a pydantic model that lacks the field
+    # goes through its slow __getattr__ (an event is measured as it is recorded: this runs for every event)
+    fields = getattr(event, "__dict__", None)
+    get = fields.get if isinstance(fields, dict) else (lambda name, default=None: getattr(event, name, default))
     n = EVENT_BYTES
-    for f in getattr(event, "stack", None) or ():
+    for f in get("stack") or ():
         n += FRAME_BYTES + len(f.file) + len(f.function or "")
     for name in ("message", "text", "detail", "err_msg"):
-        v = getattr(event, name, None)
+        v = get(name)
         if isinstance(v, str):
             n += len(v)
     for name in ("args", "data"):
-        v = getattr(event, name, None)
+        v = get(name)
         if v is not None:
             n += value_bytes(v)
-    keys = getattr(event, "keys", None)
+    keys = get("keys")
     if isinstance(keys, list):
         n += sum(VALUE_BYTES + len(k) for k in keys)
     return n

@@ -6,6 +6,7 @@ the microtasks, and ends. Virtual time only moves when the next task is due late
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
 import json
@@ -148,6 +149,7 @@ def _scrub(value: Any) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=None)
 def _framework_source() -> str:
     return (resources.files("mpsandbox.runtime") / "js" / "framework.js").read_text(encoding="utf-8")
 
@@ -316,12 +318,15 @@ class Sandbox:
             "epochMs": self.environment.epoch_ms,
             # performance.now() counts from the start of this launch's JS context
             "perfOriginMs": self.environment.perf_origin_ms - self.now - self._clock.drift_ms,
-            "surface": self.api_host.catalogue.js_surface(self.platform),
-            "jsonModules": json_modules,
-            "view": self.view is not None,
         }
+        rest = {"jsonModules": json_modules, "view": self.view is not None}
+        # the API surface (~80 KB of JSON, the same in every sandbox) is serialized once per process; the text is
+        # the one json.dumps([{**config, "surface": ..., **rest}]) gives (the same keys in the same order: on wasm
+        # the fuel JSON.parse spends depends on it)
+        surface = self.api_host.catalogue.js_surface_json(self.platform)
+        args = f'[{json.dumps(config)[:-1]}, "surface": {surface}, {json.dumps(rest)[1:]}]'
         eng.begin_turn()
-        booted = eng.call("__mpsb_boot", config)
+        booted = eng.call_json("__mpsb_boot", args)
         eng.end_turn()
         if not booted.ok:
             raise RuntimeError(f"the mpsandbox framework failed to boot: {booted.error}")

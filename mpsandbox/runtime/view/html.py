@@ -11,7 +11,6 @@ import posixpath
 import re
 from typing import TYPE_CHECKING, Any, Callable
 
-import imagesize
 
 from .tree import Element
 
@@ -200,6 +199,8 @@ class BundleImages:
         if path is not None:
             try:
                 data = self.bundle.read_bytes(path)
+                import imagesize  # only for screenshots: not on a review's start-up path
+
                 w, h = imagesize.get(io.BytesIO(data))
             except Exception:  # noqa: BLE001 - a broken image is shown as the platform shows it: empty
                 w, h = -1, -1

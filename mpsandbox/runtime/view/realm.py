@@ -7,6 +7,7 @@ Every render is a turn with the engine's CPU and memory budgets, so a hostile sc
 
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
 import re
@@ -36,6 +37,7 @@ class RenderResult:
     changes: Changes | None = None  # for an update with patches: what they changed (None: the tree is new)
 
 
+@functools.lru_cache(maxsize=None)
 def _view_source() -> str:
     return (resources.files("mpsandbox.runtime") / "js" / "view.js").read_text(encoding="utf-8")
 

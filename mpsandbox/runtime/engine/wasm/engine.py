@@ -520,9 +520,12 @@ class WasmEngine:
             raise KeyError(f"no global function {global_name!r} to pin")
 
     def call(self, name: str, *args: Any) -> CallResult:
+        return self.call_json(name, json.dumps(args))
+
+    def call_json(self, name: str, args_json: str) -> CallResult:
         try:
             self._ensure_init()
-            (np, _), (ap, an) = self._put(name, json.dumps(args))
+            (np, _), (ap, an) = self._put(name, args_json)
             return self._outcome(self._guard(self._ex["shim_call"], self._st, np, ap, an))
         except _Dead as dead:
             return self._dead_result(dead)
