@@ -151,51 +151,14 @@ def phases(engine: str, runs: int) -> list[tuple[str, float, float]]:
 
 
 def runtime_figures(engine: str) -> dict[str, float]:
-    """Sandbox ready (ms), bridge round trip (µs) and a recorded sync API call (µs): CPU medians."""
-    sys.path.insert(0, str(ROOT / "tests" / "runtime"))
-    from bundles import make_bundle
+    """Sandbox ready (ms), bridge round trip (µs) and a recorded sync API call (µs): CPU medians, measured as
+    bench_runtime.py measures them."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import bench_runtime as rt
 
-    from mpsandbox.runtime.engine import create_engine
-    from mpsandbox.runtime.sandbox import Sandbox
-
-    def cpu_median(fn, n: int) -> float:
-        fn()
-        samples = []
-        for _ in range(n):
-            t0 = time.process_time()
-            fn()
-            samples.append(time.process_time() - t0)
-        return statistics.median(samples)
-
-    ready = make_bundle({"pages/index/index": "Page({data: {n: 0}})"})
-    figures = {"ready_ms": cpu_median(lambda: Sandbox(ready, engine=engine).close(), 50) * 1000}
-    eng = create_engine(engine)
-    try:
-        eng.set_host_function("__bench_host", lambda op, payload: payload)
-        eng.eval("globalThis.__bench = function (k) { var h = __bench_host; for (var i = 0; i < k; i++) h('x', 'y'); "
-                 "return k }", "bench.js")
-        calls = 10_000
-
-        def bridge() -> None:
-            eng.begin_turn()
-            eng.call("__bench", calls)
-            eng.end_turn()
-
-        figures["bridge_us"] = cpu_median(bridge, 15) * 1e6 / calls
-    finally:
-        eng.close()
-    calls = 2_000
-    api = make_bundle({"pages/index/index": f"Page({{ onLoad() {{ tt.setStorageSync('k', 1); "
-                                            f"for (let i = 0; i < {calls}; i++) tt.getStorageSync('k') }} }})"})
-    samples = []
-    for _ in range(5):
-        with Sandbox(api, engine=engine) as sb:
-            sb.launch()
-            t0 = time.process_time()
-            sb.run()
-            samples.append((time.process_time() - t0) * 1e6 / calls)
-    figures["api_us"] = statistics.median(samples)
-    return figures
+    return {"ready_ms": rt.sandbox_ready(engine, 50, time.process_time),
+            "bridge_us": rt.raw_bridge_us(engine, 10_000, time.process_time),
+            "api_us": rt.api_call_us(engine, 2_000, time.process_time)}
 
 
 def load_text() -> str:

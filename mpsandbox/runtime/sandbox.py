@@ -747,25 +747,17 @@ class Sandbox:
             self.window_spent = "uncharged"
         return self.window_spent is not None
 
-    def orphan_timers(self) -> dict[str, int]:
-        """Timers still pending whose page has unloaded: owner route -> how many."""
-        found: dict[str, int] = {}
-        for state in self._timers.values():
-            if not state.cancelled and state.owner_page is not None and not self._page_alive(state.owner_page):
-                found[state.owner_route or "?"] = found.get(state.owner_route or "?", 0) + 1
-        return found
-
     def stop_orphan_timers(self, why: str) -> dict[str, int]:
-        """Cancel the timers of unloaded pages (the walk's budget measure, recorded as a note); returns them by
-        owner route."""
-        stopped = self.orphan_timers()
-        if not stopped:
-            return stopped
+        """Cancel the timers of unloaded pages (the walk's budget measure, recorded as a note); returns how many
+        each owner route had."""
+        stopped: dict[str, int] = {}
         for tid, state in self._timers.items():
             if not state.cancelled and state.owner_page is not None and not self._page_alive(state.owner_page):
                 state.cancelled = True
                 self._record(TimerEvent(**self._ev(), op="clear", timer_id=tid))
-        self._record(NoteEvent(**self._ev(), code="orphan-timers-stopped", message=why, data=stopped))
+                stopped[state.owner_route or "?"] = stopped.get(state.owner_route or "?", 0) + 1
+        if stopped:
+            self._record(NoteEvent(**self._ev(), code="orphan-timers-stopped", message=why, data=stopped))
         return stopped
 
     def finish(self) -> Trace:

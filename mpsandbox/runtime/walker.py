@@ -17,7 +17,6 @@ note, never a finding): the rest of that page is skipped and the walk moves on.
 from __future__ import annotations
 
 import copy
-
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -406,6 +405,7 @@ class Walker:
         self.log = WalkLog(mode=mode)
         self.views: dict[str, PageView] = {}
         self._route = ""  # the page being walked ("" at launch and at the end)
+        self._page_uncharged0: int | None = None  # the sandbox's uncharged turns when the page's first step ran
         self._page_turns = 0
         self._page_cpu = 0.0
         self._page_ran_away = False
@@ -437,7 +437,7 @@ class Walker:
     # ---- budgets -------------------------------------------------------------------------------------------------
     def _begin_page(self, route: str) -> None:
         self._route = route
-        self._page_uncharged0: int | None = None  # the sandbox's uncharged turns when the page's first step ran
+        self._page_uncharged0 = None
         self._page_turns = 0
         self._page_cpu = 0.0
         self._page_ran_away = False
