@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "runtime"))
 
-from fakebundle import make_bundle  # noqa: E402
+from bundles import make_bundle  # noqa: E402
 
 from mpsandbox.runtime.engine import EngineLimits, EngineUnavailable, create_engine  # noqa: E402
 from mpsandbox.runtime.sandbox import Sandbox  # noqa: E402

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "runtime"))
 
-from fakebundle import make_bundle  # noqa: E402
+from bundles import make_bundle  # noqa: E402
 
 from mpsandbox.runtime.engine import EngineUnavailable, create_engine  # noqa: E402
 from mpsandbox.runtime.sandbox import Sandbox  # noqa: E402
@@ -28,23 +28,23 @@ from mpsandbox.runtime.sandbox import Sandbox  # noqa: E402
 TARGETS = {"ready_ms": 2.0, "launch_ms": 15.0, "bridge_us": 5.0}
 
 
-def median_ms(fn, n: int) -> float:
+def median_ms(fn, n: int, clock=time.perf_counter) -> float:
     samples = []
     for _ in range(n):
-        t0 = time.perf_counter()
+        t0 = clock()
         fn()
-        samples.append((time.perf_counter() - t0) * 1000.0)
+        samples.append((clock() - t0) * 1000.0)
     return statistics.median(samples)
 
 
-def sandbox_ready(engine: str, n: int) -> float:
+def sandbox_ready(engine: str, n: int, clock=time.perf_counter) -> float:
     bundle = make_bundle({"pages/index/index": "Page({data: {n: 0}})"})
 
     def once():
         Sandbox(bundle, engine=engine).close()
 
     once()
-    return median_ms(once, n)
+    return median_ms(once, n, clock)
 
 
 def store_launch(engine: str, n: int) -> float | None:
@@ -66,7 +66,7 @@ def store_launch(engine: str, n: int) -> float | None:
     return statistics.median(once() for _ in range(n))
 
 
-def raw_bridge_us(engine: str, n: int) -> float:
+def raw_bridge_us(engine: str, n: int, clock=time.perf_counter) -> float:
     eng = create_engine(engine)
     try:
         eng.set_host_function("__bench_host", lambda op, payload: payload)
@@ -74,25 +74,25 @@ def raw_bridge_us(engine: str, n: int) -> float:
         samples = []
         for _ in range(20):
             eng.begin_turn()
-            t0 = time.perf_counter()
+            t0 = clock()
             eng.call("__bench", n)
-            samples.append((time.perf_counter() - t0) * 1e6 / n)
+            samples.append((clock() - t0) * 1e6 / n)
             eng.end_turn()
         return statistics.median(samples)
     finally:
         eng.close()
 
 
-def api_call_us(engine: str, n: int) -> float:
+def api_call_us(engine: str, n: int, clock=time.perf_counter) -> float:
     src = f"Page({{ onLoad() {{ tt.setStorageSync('k', 1); for (let i = 0; i < {n}; i++) tt.getStorageSync('k') }} }})"
     bundle = make_bundle({"pages/index/index": src})
     samples = []
     for _ in range(5):
         with Sandbox(bundle, engine=engine) as sb:
             sb.launch()
-            t0 = time.perf_counter()
+            t0 = clock()
             sb.run()
-            samples.append((time.perf_counter() - t0) * 1e6 / n)
+            samples.append((clock() - t0) * 1e6 / n)
     return statistics.median(samples)
 
 

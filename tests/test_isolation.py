@@ -250,3 +250,12 @@ def test_a_batch_worker_survives_a_crashing_bundle(monkeypatch):
     row, report_json, written = review_bundle(str(STORE), ReviewOptions(engine="native"))
     assert row["verdict"] == "reject" and row["exit_code"] == 2 and report_json is not None and not written
     assert row["worker_peak_rss_bytes"] <= resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def test_walks_at_once_follow_the_environment(monkeypatch):
+    from mpsandbox.runtime.isolation import WALK_PROCESSES_ENV, WalkPool, _cores
+
+    monkeypatch.setenv(WALK_PROCESSES_ENV, "1")
+    assert WalkPool().parallel == 1
+    monkeypatch.setenv(WALK_PROCESSES_ENV, "nonsense")
+    assert WalkPool().parallel == _cores() >= 1

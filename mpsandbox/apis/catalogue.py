@@ -308,6 +308,11 @@ class Catalogue(BaseModel):
         return {n.split(".")[0] for n in self._platform_index(platform) if "." in n}
 
     @functools.lru_cache(maxsize=None)  # noqa: B019 - one catalogue per process (load_catalogue caches it)
+    def js_surface_json(self, platform: Platform) -> str:
+        """:meth:`js_surface` as JSON text (~80 KB), serialized once: every sandbox's boot passes it."""
+        return json.dumps(self.js_surface(platform))
+
+    @functools.lru_cache(maxsize=None)  # noqa: B019 - one catalogue per process (load_catalogue caches it)
     def js_surface(self, platform: Platform) -> dict[str, Any]:
         """What the JS framework needs to build the platform global: names, kinds and object shapes."""
         apis = {}

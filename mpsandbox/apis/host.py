@@ -13,7 +13,7 @@ import copy
 import json
 from dataclasses import dataclass, field
 from os import PathLike
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from pydantic import ValidationError
 
@@ -30,6 +30,9 @@ from .devices import profile as device_profile
 from .mocks import MockConfig, MockError, _format_validation, load_mock_file
 from .permissions import PermissionModel, PermissionRecord
 from .urls import host_of
+
+if TYPE_CHECKING:
+    from ..bundle import Bundle
 
 # Alipay reports failures with a numeric `error` and an `errorMessage` (docs: 2 invalid argument, 3 unknown,
 # 4 no permission to call the API, 11 user denied / cancelled (my.request: no cross-domain permission), 12 network,
@@ -56,13 +59,10 @@ def err_msg(call: ApiCall, detail: str | None = None) -> str:
     return f"{name}:ok" if detail is None else f"{name}:fail {detail}"
 
 
-def _js_texts(bundle: Any) -> Iterable[str]:
-    for path in sorted(getattr(bundle, "files", None) or {}):
+def _js_texts(bundle: Bundle) -> Iterable[str]:
+    for path in sorted(bundle.files):
         if path.endswith(".js"):
-            try:
-                yield bundle.read_text(path)
-            except Exception:  # noqa: BLE001 - an unreadable file just adds no fields
-                continue
+            yield bundle.read_text(path)
 
 
 @dataclass
@@ -77,52 +77,19 @@ class Declarations:
     entry_page: str = ""  # the launch page, for getLaunchOptionsSync when the mocks give no path
 
     @classmethod
-    def from_bundle(cls, bundle: Any) -> "Declarations":
-        """Read the parsed ``bundle.app`` config when there is one (read defensively: the loader may lack a
-        field), else app.json itself."""
-        decl = cls._from_bundle(bundle)
-        try:
-            decl.entry_page = str(getattr(bundle, "entry_page", "") or "")
-        except Exception:  # noqa: BLE001  (a property that cannot answer)
-            pass
-        return decl
-
-    @classmethod
-    def _from_bundle(cls, bundle: Any) -> "Declarations":
-        app = getattr(bundle, "app", None)
-        if app is not None:
-            try:
-                perm = {str(k): (v if isinstance(v, str) else getattr(v, "desc", "") or "")
-                        for k, v in (getattr(app, "permission", None) or {}).items()}
-                infos = frozenset(getattr(app, "required_private_infos", None) or [])
-                nt = getattr(app, "network_timeout", None)
-                timeouts: dict[str, int] = {}
-                if isinstance(nt, dict):
-                    timeouts = {k: int(v) for k, v in nt.items() if isinstance(v, (int, float)) and v}
-                elif nt is not None:
-                    timeouts = {k: int(v) for k, v in {
-                        "request": getattr(nt, "request", None), "connectSocket": getattr(nt, "connect_socket", None),
-                        "uploadFile": getattr(nt, "upload_file", None),
-                        "downloadFile": getattr(nt, "download_file", None)}.items() if v}
-                extra = getattr(app, "model_extra", None) or {}
-                project = getattr(bundle, "project", None)
-                return cls(perm, infos, timeouts, getattr(project, "appid", None) or "",
-                           _privacy_check(extra))
-            except (AttributeError, TypeError, ValueError):
-                pass  # an unexpected config shape: fall back to the raw file
-        try:  # bundles without a parsed config (test doubles): read app.json
-            data = json.loads(bundle.read_text("app.json"))
-        except Exception:  # noqa: BLE001
-            return cls()
-        if not isinstance(data, dict):
-            return cls()
-        perm_raw = data.get("permission") if isinstance(data.get("permission"), dict) else {}
-        perm = {k: (v.get("desc", "") if isinstance(v, dict) else str(v)) for k, v in perm_raw.items()}
-        nt = data.get("networkTimeout") if isinstance(data.get("networkTimeout"), dict) else {}
-        infos = data.get("requiredPrivateInfos")
-        return cls(perm, frozenset(x for x in infos if isinstance(x, str)) if isinstance(infos, list) else frozenset(),
-                   {k: int(v) for k, v in nt.items() if isinstance(v, (int, float)) and not isinstance(v, bool)},
-                   privacy_check=_privacy_check(data))
+    def from_bundle(cls, bundle: Bundle) -> "Declarations":
+        """The declarations of the bundle's parsed app.json (and the app id of its project config)."""
+        app = bundle.app
+        nt = app.network_timeout
+        timeouts = {k: int(v) for k, v in {
+            "request": nt.request, "connectSocket": nt.connect_socket, "uploadFile": nt.upload_file,
+            "downloadFile": nt.download_file}.items() if v} if nt is not None else {}
+        return cls(permission={k: v.desc for k, v in app.permission.items()},
+                   required_private_infos=frozenset(app.required_private_infos),
+                   network_timeout=timeouts,
+                   app_id=(bundle.project.appid if bundle.project is not None else None) or "",
+                   privacy_check=_privacy_check(app.model_extra or {}),
+                   entry_page=bundle.entry_page)
 
 
 def _privacy_check(app_json: dict[str, Any]) -> bool:
@@ -173,7 +140,7 @@ class ApiHost:
         self._fuzzy_checked = False
 
     @classmethod
-    def for_bundle(cls, bundle: Any, *, mocks: MockConfig | dict[str, Any] | str | PathLike[str] | None = None,
+    def for_bundle(cls, bundle: Bundle, *, mocks: MockConfig | dict[str, Any] | str | PathLike[str] | None = None,
                    seed: int = 0, platform: Platform | None = None, allowed_domains: list[str] | None = None,
                    catalogue: Catalogue | None = None, canary_variant: int = 0) -> "ApiHost":
         """The host for ``bundle``: its platform and its app.json declarations (permission, requiredPrivateInfos,

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..review import ReviewOptions, review
+from ..runtime.isolation import WALK_PROCESSES_ENV
 from .rows import failure_row, report_row
 from .store import write_report
 
@@ -98,6 +99,8 @@ def review_bundle(path: str, options: ReviewOptions, running_dir: str | None = N
     JSON is None: a worker that shares OUT's file system writes it, see :func:`shares_out`). mpsandbox failing is an
     ``error`` row, not a raise."""
     global _reviews_done
+    # the batch reviews bundles side by side, one a core: a review's own walks run one at a time
+    os.environ.setdefault(WALK_PROCESSES_ENV, "1")
     _mark_running(running_dir, key)
     _test_kill_hook(path)
     started_at = time.time()

@@ -3,7 +3,7 @@
 from .archive import LoadLimits
 from .config import AppConfig, NetworkTimeout, PageConfig, ProjectConfig, ScopeDeclaration, SubPackage, TabBar
 from .errors import BundleError, BundleProblem
-from .loader import Bundle, BundleFacts, BundleFile, PageInfo, load_bundle
+from .loader import Bundle, BundleFacts, BundleFile, PageInfo, bundle_from_files, load_bundle
 
 __all__ = [
     "AppConfig",
@@ -20,5 +20,6 @@ __all__ = [
     "ScopeDeclaration",
     "SubPackage",
     "TabBar",
+    "bundle_from_files",
     "load_bundle",
 ]

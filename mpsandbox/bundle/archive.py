@@ -13,6 +13,7 @@ import stat
 import unicodedata
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import Mapping
 
 from pydantic import BaseModel, Field
 
@@ -176,6 +177,17 @@ def read_directory(root: Path, limits: LoadLimits, keep: tuple[str, ...] = ()) -
             except OSError as exc:
                 raise BundleError("unreadable", f"cannot read {rel}: {exc.strerror or exc}", file=rel) from None
             col.files[rel] = b"".join(chunks)
+    return col.files
+
+
+def read_memory(files: Mapping[str, bytes], limits: LoadLimits) -> dict[str, bytes]:
+    """Files given in memory, held to the same names and caps as a zip's entries."""
+    col = _Collector(limits)
+    for raw, data in files.items():
+        name = safe_name(raw)
+        col.add_name(name)
+        col.count(name, len(data), len(data), None)
+        col.files[name] = data
     return col.files
 
 

@@ -256,6 +256,7 @@ def convert(files: dict[str, bytes], problems: list[BundleProblem]) -> tuple[dic
         raise BundleError("invalid-json", "app-config.json must hold a JSON object", file="app-config.json")
     out: dict[str, bytes] = {}
     json_files: dict[str, Any] = {f"{route}.json": cfg for route, cfg in page_json_of(config).items()}
+    code_json: set[str] = set()
     for path in sorted(files):
         base = posixpath.basename(path)
         data = files[path]
@@ -267,9 +268,15 @@ def convert(files: dict[str, bytes], problems: list[BundleProblem]) -> tuple[dic
             if path.endswith(".js") and ("define(" in text or "__wxAppCode__" in text):
                 for jpath, value in app_code_json(text).items():
                     try:
-                        json_files.setdefault(safe_name(jpath), value)
+                        name = safe_name(jpath)
                     except BundleError:
                         continue  # plugin-private:// and other non-file names
+                    if name in code_json:
+                        continue  # the same JSON in several service files: first wins
+                    code_json.add(name)
+                    # a page's JSON is both in app-config.json (its window settings) and here (as written, with
+                    # usingComponents): merged, this one winning
+                    json_files[name] = {**json_files.get(name, {}), **value}
                 modules, how = split_service(text, path)
                 if how != "none":
                     info.service_files.append(path)
@@ -292,6 +299,7 @@ def convert(files: dict[str, bytes], problems: list[BundleProblem]) -> tuple[dic
         out[path] = data
     for jpath, value in json_files.items():
         if jpath not in out:
-            out[jpath] = json.dumps(value, ensure_ascii=False).encode("utf-8")
-    out["app.json"] = json.dumps(app_json_of(config), ensure_ascii=False).encode("utf-8")
+            out[jpath] = json.dumps(value, ensure_ascii=False, indent=2).encode("utf-8")
+    # one key a line, as developers write it: a finding about a key of app.json then points at its own line
+    out["app.json"] = json.dumps(app_json_of(config), ensure_ascii=False, indent=2).encode("utf-8")
     return out, info

@@ -16,7 +16,7 @@ import posixpath
 import re
 from typing import Any
 
-from .templates import TagUse, TemplateFacts, tag_use
+from .templates import TagUse, TemplateFacts, attr_name, tag_use
 
 MAX_DEPTH = 64
 MAX_ENTRIES = 200_000
@@ -36,6 +36,7 @@ _EVENTS = re.compile(
     r"""ic:\[((?:x\[\d+\],?)*)\]""")
 _PLUGIN_GROUP = re.compile(r"gz\$gwx_wx[0-9a-f]{16}_")
 _UNESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.S)
+_WORDS = {"a": 11, "true": True, "false": False, "null": None}
 _SIMPLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
 
 
@@ -78,7 +79,7 @@ def _parse_entry(text: str, z: list[Any]) -> Any:
             for i in re.findall(r"\d+", m.group(7)):
                 value = value[int(i)] if isinstance(value, list) and int(i) < len(value) else None
         else:
-            value = 11 if m.group(8) == "a" else None
+            value = _WORDS.get(m.group(8))
         if stack:
             stack[-1].append(value)
         else:
@@ -109,7 +110,15 @@ def _groups(text: str) -> dict[str, list[Any]]:
 
 
 def _literal(op: Any) -> str:
-    return "'" + op + "'" if isinstance(op, str) else str(op).lower() if isinstance(op, bool) else str(op)
+    if isinstance(op, str):
+        return "'" + op.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    if isinstance(op, bool):
+        return str(op).lower()
+    if op is None:
+        return "null"
+    if isinstance(op, float) and op.is_integer():
+        return str(int(op))
+    return str(op)
 
 
 def _expr(op: Any, depth: int = 0) -> str:
@@ -144,18 +153,14 @@ def _expr(op: Any, depth: int = 0) -> str:
 
 def attr_value(op: Any) -> str:
     """The attribute as the source wrote it: static text, or text with ``{{ }}`` around expressions."""
-    if isinstance(op, list) and len(op) == 2 and op[0] in (1, 3) and not isinstance(op[1], list):
+    if isinstance(op, list) and len(op) == 2 and op[0] == 3 and not isinstance(op[1], list):
         return op[1] if isinstance(op[1], str) else _literal(op[1])
+    if isinstance(op, list) and len(op) == 2 and op[0] == 1 and not isinstance(op[1], list):
+        return "{{" + _literal(op[1]) + "}}"  # a constant expression: {{true}}, {{5}}, {{'s'}}
     if isinstance(op, list) and op and op[0] == 11:
         return "".join(attr_value(p) if isinstance(p, list) and len(p) == 2 and p[0] == 3
                        else "{{" + _expr(p) + "}}" for p in op[1:])
     return "{{" + _expr(op) + "}}"
-
-
-def _kebab(name: str) -> str:
-    if name.startswith(("bind", "catch", "capture-", "mut-bind", "data-")) or name.islower():
-        return name
-    return re.sub(r"[A-Z]", lambda m: "-" + m.group(0).lower(), name)
 
 
 def _norm(path: str) -> str:
@@ -229,9 +234,9 @@ def scan_gwx(text: str) -> dict[str, TemplateFacts]:
                 except ValueError:
                     continue
                 if base + delta < 0:
-                    attrs[_kebab(name.strip("'\""))] = ""  # a valueless attribute
+                    attrs[attr_name(name.strip("'\""))] = ""  # a valueless attribute
                     continue
-                attrs[_kebab(name.strip("'\""))] = value(base + delta)
+                attrs[attr_name(name.strip("'\""))] = value(base + delta)
                 if base == 0:
                     base = delta
             by_var[m.group(6)] = attrs
@@ -239,7 +244,7 @@ def scan_gwx(text: str) -> dict[str, TemplateFacts]:
         elif m.group(9):
             el = by_var.get(m.group(9))
             if el is not None:
-                el[_kebab(m.group(10))] = value(int(m.group(11)))
+                el[attr_name(m.group(10))] = value(int(m.group(11)))
         elif m.group(12):
             line = int(m.group(12))
         elif m.group(13) is not None:

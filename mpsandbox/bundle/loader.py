@@ -9,11 +9,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal, Sequence
+from typing import Any, Callable, Literal, Mapping, Sequence
 
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, computed_field
 
-from .archive import LoadLimits, read_files
+from .archive import LoadLimits, read_files, read_memory
 from .compiled import CompiledInfo, convert, is_compiled
 from .gwx import scan_gwx
 from .packages import read_packages
@@ -317,8 +317,21 @@ def _package_of(path: str, roots: list[str]) -> str:
 def load_bundle(path: str | Path, platform: Platform | None = None, limits: LoadLimits | None = None) -> Bundle:
     """Load a bundle from a directory, a .zip, a .wxapkg, or a folder of .wxapkg files (main package and
     subpackages). Raises :class:`BundleError`, never anything else."""
+    return _guarded(lambda lim: _load(Path(path), platform, lim), limits)
+
+
+def bundle_from_files(files: Mapping[str, str | bytes], platform: Platform | None = None, *, name: str = "bundle",
+                      limits: LoadLimits | None = None) -> Bundle:
+    """Build a bundle from files held in memory (path in the bundle -> text or bytes, as a zip's entries would
+    be), through the same checks, parsing and static facts as :func:`load_bundle`. Raises :class:`BundleError`,
+    never anything else."""
+    return _guarded(lambda lim: _assemble(read_memory(
+        {p: d.encode() if isinstance(d, str) else d for p, d in files.items()}, lim), name, platform, [], []), limits)
+
+
+def _guarded(build: Callable[[LoadLimits], Bundle], limits: LoadLimits | None) -> Bundle:
     try:
-        return _load(Path(path), platform, limits or LoadLimits())
+        return build(limits or LoadLimits())
     except BundleError:
         raise
     except RecursionError:
@@ -336,6 +349,13 @@ def _load(path: Path, platform: Platform | None, limits: LoadLimits) -> Bundle:
             keep = _alipay_npm_keep(path, raw, _project_root(raw))  # Alipay bundles its npm dependencies
             if keep:
                 raw = read_files(path, limits, keep)
+    name = path.stem if path.suffix.lower() in (".zip", ".wxapkg") else path.name
+    return _assemble(raw, name, platform, problems, package_names)
+
+
+def _assemble(raw: dict[str, bytes], name: str, platform: Platform | None, problems: list[BundleProblem],
+              package_names: list[str]) -> Bundle:
+    """The bundle made of ``raw`` (every file, read safely): configuration, pages, templates, static facts."""
     files, project = _strip_root(raw, problems, lambda: (platform or _detect_platform(raw)) == "my")
     # -- compiled WeChat packages (wxapkg): back to source-project files, templates from their $gwx code
     compiled: CompiledInfo | None = None
@@ -367,7 +387,6 @@ def _load(path: Path, platform: Platform | None, limits: LoadLimits) -> Bundle:
     if not app.pages and not app.subpackages:
         raise BundleError("no-pages", "app.json lists no pages", file="app.json")
     plat: Platform = platform or _detect_platform(files)
-    name = path.stem if path.suffix.lower() in (".zip", ".wxapkg") else path.name
 
     sub_roots = [s.root for s in app.subpackages]
     bundle_files = {p: BundleFile(p, d, _package_of(p, sub_roots)) for p, d in sorted(files.items())}

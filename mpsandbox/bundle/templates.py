@@ -70,32 +70,56 @@ class _Parser(HTMLParser):
     def _tag(self, tag: str, raw_attrs: list[tuple[str, str | None]]) -> None:
         line = self.getpos()[0]
         attrs: dict[str, str] = {}
-        for name, value in raw_attrs:
-            attrs[name] = self.restore(value or "")
         # HTMLParser lower-cases attribute names; Alipay's onTap needs the original case
         text = self.get_starttag_text() or ""
         original_names = {m.group(1).lower(): m.group(1) for m in re.finditer(r"([A-Za-z_:@][\w:.\-]*)\s*=", text)}
+        for name, value in raw_attrs:
+            if self.platform == "wx":
+                name = attr_name(original_names.get(name, name))
+            attrs[name] = self.restore(value or "")
         if tag in ("import", "include") and attrs.get("src"):
             self.facts.includes.append(attrs["src"])
+        # the tag as written: usingComponents keys are case-sensitive (<mp-indexList> is "mp-indexList")
+        m = re.match(r"<\s*([^\s/>]+)", text)
+        if m and m.group(1).lower() == tag:
+            tag = m.group(1)
         self.facts.tags.append(tag_use(tag, line, attrs, self.platform, original_names))
+
+
+def attr_name(name: str) -> str:
+    """A WXML attribute's name as the platform reads it: a property written in camel case (activeClass) is the
+    kebab-case attribute (active-class) that sets it; event bindings keep their case (bind:sceneReady), data-*
+    names are lower case (data-userId is dataset.userid, WeChat's docs)."""
+    if name.startswith(("bind", "catch", "capture-", "mut-bind")) or ":" in name:
+        return name
+    if name.startswith("data-"):
+        return name.lower()
+    if name.islower() or not any(c.isupper() for c in name):
+        return name
+    return re.sub(r"[A-Z]", lambda m: "-" + m.group(0).lower(), name)
 
 
 def tag_use(tag: str, line: int, attrs: dict[str, str], platform: str,
             original_names: dict[str, str] | None = None) -> TagUse:
     """A tag's event bindings and dataset from its attributes (shared by source and compiled templates)."""
     original_names = original_names or {}
+    if tag == "block":  # a <block> is not rendered: wcc drops its attributes and nothing it binds ever fires
+        return TagUse(tag=tag, line=line, attrs=attrs, bindings=[])
     dataset = {_camel(k[5:]): v for k, v in attrs.items() if k.startswith("data-")}
     bindings = []
     for name, value in attrs.items():
         original = original_names.get(name, name)
         kind = event = None
         am = _ALIPAY.match(original) if platform == "my" else None
-        m = _BIND.match(name)
+        m = _BIND.match(name.lower())
         if am:
             kind = "alipay-on" if am.group(1) == "on" else "alipay-catch"
             event = am.group(2)[0].lower() + am.group(2)[1:]
         elif m:
-            kind, event = m.group(1), m.group(2)
+            # the event's name as written (WeChat's attribute names keep their case: bind:sceneReady hears
+            # triggerEvent('sceneReady'), and wcc keeps the case)
+            kind = m.group(1)
+            event = name[m.start(2):m.end(2)] if len(name) == len(name.lower()) else m.group(2)
         if kind is None or not value.strip():
             continue
         handler = value.strip()

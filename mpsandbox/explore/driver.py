@@ -8,7 +8,7 @@ the pytest tests exploration writes (:class:`Script`), so the three agree step f
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..apis.devices import HOST_VERSIONS, PROFILES
 from ..apis.mocks import ApiMock, MockConfig
@@ -42,6 +42,9 @@ from .model import (
 from .outcomes import install
 from .properties import Checker
 
+if TYPE_CHECKING:
+    from ..bundle import Bundle
+
 EXPLORE_LIMITS = RunLimits(virtual_ms=2 ** 40)  # relaunches and background time: days of virtual time
 FINAL_WAIT_MS = 65_000  # at the end of a run: past the default request timeout (60 s)
 MAX_SHAPES = 40  # distinct interactive elements offered per page
@@ -52,7 +55,7 @@ TEXTS = ("hello", "", "12", "-1", "0", "1e309", "   ", "😀👍🏽", "<script>
          "x" * 300, "١٢٣", "null", "undefined", "{}", "13800138000")
 
 
-def environment_for(bundle: Any, seed: int, env: EnvChoice) -> Environment | None:
+def environment_for(bundle: Bundle, seed: int, env: EnvChoice) -> Environment | None:
     """The run's environment: the seed's, with the chosen device and client version."""
     if env.device is None and env.client is None:
         return None
@@ -233,7 +236,7 @@ class Session:
         self.failure: Failure | None = None
 
     @classmethod
-    def open(cls, bundle: Any, chooser: Any, *, engine: str = "native", seed: int = 0,
+    def open(cls, bundle: Bundle, chooser: Any, *, engine: str = "native", seed: int = 0,
              mocks: MockConfig | None = None, env: EnvChoice | None = None, rules: Any = None) -> "Session":
         env = env or EnvChoice()
         mp = MiniProgram(bundle, engine=engine, seed=seed, mocks=mocks_for(mocks, env), limits=EXPLORE_LIMITS,

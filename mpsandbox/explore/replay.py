@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter
 
@@ -25,6 +25,9 @@ from .model import (
     PermissionAnswer,
     ReplayFile,
 )
+
+if TYPE_CHECKING:
+    from ..bundle import Bundle
 
 
 class ReplayError(ValueError):
@@ -122,7 +125,7 @@ def digest(lines: list[str]) -> str:
 
 
 # ---- running a sequence ---------------------------------------------------------------------------------------------
-def run_steps(bundle: Any, steps: list[Any], *, seed: int = 0, env: EnvChoice | None = None,
+def run_steps(bundle: Bundle, steps: list[Any], *, seed: int = 0, env: EnvChoice | None = None,
               mocks: MockConfig | None = None, engine: str = "native",
               rules: Any = None) -> tuple[list[Any], Failure | None]:
     """Run a sequence's actions with its answers; returns the steps as run (actions and the answers given) and the
@@ -182,7 +185,7 @@ class ReplayOutcome:
         return self.reproduced and digest(self.lines) == self.replay.transcript_digest
 
 
-def replay(replay_: ReplayFile, bundle: Any, *, engine: str = "native") -> ReplayOutcome:
+def replay(replay_: ReplayFile, bundle: Bundle, *, engine: str = "native") -> ReplayOutcome:
     mocks = MockConfig.model_validate(replay_.mocks) if replay_.mocks else None
     steps, failure = run_steps(bundle, list(replay_.steps), seed=replay_.seed, env=replay_.environment, mocks=mocks,
                                engine=engine)
@@ -202,7 +205,7 @@ class Script:
         script.finish()         # let slow answers arrive, then a last check
     """
 
-    def __init__(self, bundle: Any, *, seed: int = 0, environment: dict[str, Any] | None = None,
+    def __init__(self, bundle: Bundle | str | Path, *, seed: int = 0, environment: dict[str, Any] | None = None,
                  mocks: dict[str, Any] | None = None, answers: list[dict[str, Any]] | None = None):
         if isinstance(bundle, (str, Path)):
             from ..bundle import load_bundle

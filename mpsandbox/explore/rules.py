@@ -5,7 +5,7 @@ run's own properties (uncaught errors, a run ended on a budget)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..apis.catalogue import load_catalogue
 from ..review.artifacts import Artifacts, RunArtifacts
@@ -15,6 +15,9 @@ from ..review.model import Finding, Severity
 from ..review.policy import Policy, resolve_policy
 from .model import Failure
 
+if TYPE_CHECKING:
+    from ..bundle import Bundle
+
 LEFT_TO_PROPERTIES = frozenset({"stability", "resource"})
 
 
@@ -22,12 +25,12 @@ class RuleCheck:
     """The audits of one bundle under ``policy`` (the platform's profile with ``allow_domains`` by default), ready
     to read runs."""
 
-    def __init__(self, bundle: Any, policy: Policy | None = None, allow_domains: list[str] | None = None):
+    def __init__(self, bundle: Bundle, policy: Policy | None = None, allow_domains: list[str] | None = None):
         self.policy = policy or resolve_policy(None, bundle.platform).with_allow_domains(allow_domains or [])
         texts, sizes = bundle_texts(bundle)
         self.art = Artifacts(name=bundle.name, platform=bundle.platform, catalogue=load_catalogue(),
-                             facts=getattr(bundle, "facts", None), app=getattr(bundle, "app", None), texts=texts,
-                             sizes=sizes, problems=list(getattr(bundle, "problems", []) or []))
+                             facts=bundle.facts, app=bundle.app, texts=texts, sizes=sizes,
+                             problems=list(bundle.problems))
         self.static = {f.fingerprint for f in run_audits(self.art, self.policy)[0]}
         self.readers = [a.id for a in REGISTRY.values() if "runs" in a.reads]  # the audits a run can change
 

@@ -9,7 +9,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -19,6 +19,9 @@ from .model import ANSWER_KINDS, EnvChoice, Failure, ReplayFile, Step, step_coun
 from .replay import classify, describe, digest, run_steps, transcript
 from .rules import RuleCheck
 from .search import DEFAULT_MAX_STEPS, DEFAULT_RUNS, SearchStats, search
+
+if TYPE_CHECKING:
+    from ..bundle import Bundle
 
 DATABASE_DIR = Path(".mpsandbox") / "explore-db"  # hypothesis' example database, in the project
 
@@ -69,7 +72,7 @@ class ExploreResult(BaseModel):
     wall_s: float = 0.0
 
 
-def explore(path: str | Path, options: ExploreOptions | None = None, *, bundle: Any = None) -> ExploreResult:
+def explore(path: str | Path, options: ExploreOptions | None = None, *, bundle: Bundle | None = None) -> ExploreResult:
     """Explore the bundle at ``path`` (see the package's docstring)."""
     opts = options or ExploreOptions()
     if bundle is None:
@@ -223,7 +226,7 @@ def render_text(result: ExploreResult) -> str:
 EXPLORE_RUN_WALL_S = 2.0  # wall time one run may take in an isolated exploration (shrinking included), generously
 
 
-def for_review(bundle: Any, path: str | Path, *, runs: int, seed: int = 0, engine: str = "native",
+def for_review(bundle: Bundle, path: str | Path, *, runs: int, seed: int = 0, engine: str = "native",
                mocks: MockConfig | None = None, seconds: float | None = None, allow_domains: list[str] | None = None,
                isolated: bool = True) -> list[dict[str, Any]]:
     """What ``review --explore N`` adds: each failure with its replay (no database, no files). ``isolated``: in a
@@ -241,7 +244,7 @@ def for_review(bundle: Any, path: str | Path, *, runs: int, seed: int = 0, engin
     from ..runtime.isolation import ProcessLimits, call_in_child, process_limits
 
     wall_s = (1.5 * seconds if seconds else runs * EXPLORE_RUN_WALL_S) + 60.0
-    data = process_limits(None, None, len(getattr(bundle, "pages", None) or [])).data_bytes
+    data = process_limits(None, None, len(bundle.pages)).data_bytes
     outcome = call_in_child(failures, ProcessLimits(stall_s=wall_s, walk_s=wall_s, data_bytes=data,
                                                     cpu_s=int(wall_s) + 1))
     if outcome.text is None:

@@ -14,7 +14,7 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings, target
 from hypothesis import strategies as st
@@ -23,6 +23,9 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from ..apis.mocks import MockConfig
 from .driver import ENV_CHOICES, ChooseAction, InputAction, Session, TEXTS, choice_values, client_choices, steps_json
 from .model import EnvChoice, Failure, LaunchAction, step_count
+
+if TYPE_CHECKING:
+    from ..bundle import Bundle
 
 DEFAULT_RUNS = 100
 DEFAULT_MAX_STEPS = 8
@@ -103,7 +106,7 @@ class SearchStats:
     answers: set[str] = field(default_factory=set)
 
 
-def draw_env(data: Any, bundle: Any) -> EnvChoice:
+def draw_env(data: Any, bundle: Bundle) -> EnvChoice:
     """An environment: each part is the seed's (index 0) or one of the choices; and the page the app opens on,
     the entry page (index 0) or any other declared page, as from a shared card."""
     def pick(name: str, choices: tuple[Any, ...]) -> Any:
@@ -111,8 +114,8 @@ def draw_env(data: Any, bundle: Any) -> EnvChoice:
         return None if i == 0 else choices[i - 1]
 
     platform = bundle.platform
-    entry = getattr(bundle, "entry_page", None)
-    pages = tuple(p.route for p in getattr(bundle, "pages", None) or [] if p.route != entry)
+    entry = bundle.entry_page
+    pages = tuple(p.route for p in bundle.pages if p.route != entry)
     return EnvChoice(device=pick("device", ENV_CHOICES["device"]), client=pick("client", client_choices(platform)),
                      theme=pick("theme", ENV_CHOICES["theme"]), network=pick("network", ENV_CHOICES["network"]),
                      page=pick("page", pages))
@@ -128,7 +131,7 @@ def parametrize(action: Any, data: Any, session: Session) -> Any:
     return action
 
 
-def search(bundle: Any, *, runs: int = DEFAULT_RUNS, seed_: int = 0, engine: str = "native",
+def search(bundle: Bundle, *, runs: int = DEFAULT_RUNS, seed_: int = 0, engine: str = "native",
            mocks: MockConfig | None = None, max_steps: int = DEFAULT_MAX_STEPS, database: Path | None = None,
            stats: SearchStats | None = None, seconds: float | None = None, rules: Any = None) -> list[Found]:
     """Explore ``bundle`` for ``runs`` generated runs (plus those shrinking takes), or until ``seconds`` have

@@ -7,10 +7,13 @@ files, and one trace per walk (allow, and deny when asked).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..apis.catalogue import Catalogue
 from ..trace import Trace
+
+if TYPE_CHECKING:
+    from ..bundle import AppConfig, BundleFacts, BundleProblem
 
 
 @dataclass
@@ -61,11 +64,11 @@ class Artifacts:
     name: str
     platform: str
     catalogue: Catalogue
-    facts: Any = None  # the loader's BundleFacts (None when the bundle could not be loaded)
-    app: Any = None  # the loader's AppConfig
+    facts: BundleFacts | None = None  # the loader's static facts (None when the bundle could not be loaded)
+    app: AppConfig | None = None  # the bundle's parsed app.json
     texts: dict[str, str] = field(default_factory=dict)  # text files of the bundle, for static audits
     sizes: dict[str, int] = field(default_factory=dict)
-    problems: list[Any] = field(default_factory=list)  # BundleProblem
+    problems: list[BundleProblem] = field(default_factory=list)
     runs: list[RunArtifacts] = field(default_factory=list)
     load_failure: LoadFailure | None = None
     layout_problems: list[str] = field(default_factory=list)  # pages the layout gatherer could not show
@@ -75,11 +78,3 @@ class Artifacts:
     def loaded(self) -> bool:
         return self.load_failure is None
 
-
-def get(obj: Any, name: str, default: Any = None) -> Any:
-    """Attribute or key: facts may be models or plain dicts."""
-    if obj is None:
-        return default
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)

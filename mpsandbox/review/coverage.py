@@ -9,7 +9,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from .artifacts import Artifacts, RunArtifacts, get
+from .artifacts import Artifacts, RunArtifacts
 from .model import Coverage, ErrorCause, PackageCoverage
 
 # globals the platforms give the logic layer that the sandbox may lack: a ReferenceError on one is not the app's
@@ -125,17 +125,17 @@ def _cause(art: Artifacts, e: Any, unknown_by_turn: dict[int, set[str]], unknown
 
 def run_coverage(art: Artifacts, run: RunArtifacts) -> Coverage:
     pages, routes = [], set()
-    for p in get(art.facts, "pages", None) or []:  # a route app.json lists twice is one page
-        if get(p, "route") not in routes:
-            routes.add(get(p, "route"))
+    for p in art.facts.pages if art.facts is not None else []:  # a route app.json lists twice is one page
+        if p.route not in routes:
+            routes.add(p.route)
             pages.append(p)
     visited = set(run.pages_visited)
     packages: dict[str, PackageCoverage] = {}
     for p in pages:
-        name = get(p, "package", "main") or "main"
+        name = p.package or "main"
         pc = packages.setdefault(name, PackageCoverage(package=name))
         pc.pages_declared += 1
-        if get(p, "route") in visited:
+        if p.route in visited:
             pc.pages_visited += 1
     causes: Counter[str] = Counter()
     examples: dict[str, str] = {}

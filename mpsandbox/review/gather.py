@@ -10,16 +10,21 @@ phones and times, and behaviour keyed to one environment shows in the other; the
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from os import PathLike
+from typing import TYPE_CHECKING, Callable
 
 from ..apis.catalogue import load_catalogue
 from ..apis.mocks import MockConfig
-from ..runtime.environment import Environment, walk_seed
+from ..runtime.environment import Environment, bundle_digest, walk_seed
 from ..runtime.sandbox import RunLimits
-from ..runtime.isolation import WalkProgress, run_walk
-from ..runtime.walker import WalkBudgets
+from ..runtime.isolation import WalkHandle, WalkPool, WalkProgress
+from ..runtime.walker import WalkBudgets, WalkResult
 from .artifacts import Artifacts, LoadFailure, RunArtifacts
 from .policy import Policy
+
+if TYPE_CHECKING:
+    from ..bundle import Bundle
+    from ..bundle.loader import Platform
 
 TEXT_LIMIT = 4 * 1024 * 1024  # larger files are not scanned as text
 BINARY_EXT = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".ico", ".mp3", ".mp4", ".wav", ".ttf", ".otf",
@@ -49,38 +54,29 @@ def walk_budgets(policy: Policy) -> WalkBudgets:
                        runaway_pages=b.runaway_pages, dwell_ms=b.dwell_ms)
 
 
-def load(path: Any, platform: str | None) -> tuple[Any | None, LoadFailure | None]:
+def load(path: str | PathLike[str], platform: Platform | None) -> tuple[Bundle | None, LoadFailure | None]:
     from ..bundle import BundleError, load_bundle
 
     try:
-        return load_bundle(path, platform=platform), None  # type: ignore[arg-type]
+        return load_bundle(path, platform=platform), None
     except BundleError as exc:
-        return None, LoadFailure(
-            code=getattr(exc, "code", "bad-archive"),
-            message=getattr(exc, "message", None) or str(exc),
-            file=getattr(exc, "file", None),
-            line=getattr(exc, "line", None),
-            column=getattr(exc, "column", None),
-        )
+        return None, LoadFailure(code=exc.code, message=exc.message or str(exc), file=exc.file, line=exc.line,
+                                 column=exc.column)
 
 
-def bundle_texts(bundle: Any) -> tuple[dict[str, str], dict[str, int]]:
+def bundle_texts(bundle: Bundle) -> tuple[dict[str, str], dict[str, int]]:
     texts: dict[str, str] = {}
     sizes: dict[str, int] = {}
     for path, f in sorted(bundle.files.items()):
-        size = int(getattr(f, "size", 0) or 0)
-        sizes[path] = size
-        if size > TEXT_LIMIT or path.lower().endswith(BINARY_EXT):
+        sizes[path] = f.size
+        if f.size > TEXT_LIMIT or path.lower().endswith(BINARY_EXT):
             continue
-        try:
-            texts[path] = bundle.read_text(path)
-        except Exception:  # noqa: BLE001 - an unreadable file is a loader problem, not a review crash
-            continue
+        texts[path] = bundle.read_text(path)
     return texts, sizes
 
 
 def gather(
-    bundle: Any,
+    bundle: Bundle,
     policy: Policy,
     *,
     engine: str = "native",
@@ -100,23 +96,38 @@ def gather(
         name=bundle.name,
         platform=platform or bundle.platform,
         catalogue=load_catalogue(),
-        facts=getattr(bundle, "facts", None),
-        app=getattr(bundle, "app", None),
+        facts=bundle.facts,
+        app=bundle.app,
         texts=texts,
         sizes=sizes,
-        problems=list(getattr(bundle, "problems", []) or []),
+        problems=list(bundle.problems),
     )
     limits = run_limits(policy)
+    # The walks run at the same time, each in a process of its own (isolated: an engine fault ends that walk,
+    # not the review), as many as the cores allow. A walk's differential twin starts as soon as the walk has
+    # handed out a sensitive source, and is dropped if the walk's result says it read none (it crashed first).
+    pool = WalkPool(isolated=isolated)
 
-    def walk(mode: str, canary_variant: int = 0, environment: Any = None) -> RunArtifacts:
+    def submit(mode: str, canary_variant: int = 0) -> WalkHandle:
         label = f"{mode} (differential)" if canary_variant else mode
         follow = (lambda p: on_progress(label, p)) if on_progress is not None else None
-        # each walk in a process of its own (isolated): an engine fault ends that walk, not the review. The twin of
-        # a differential walk runs in the first walk's environment (same device, clock and random sequence)
-        result = run_walk(bundle, isolated=isolated, mode=mode, engine=engine, seed=walk_seed(seed, mode),
-                          limits=limits, mocks=mocks, allow_domains=policy.allow_domains or None,
-                          idle_after_unload_ms=policy.budgets.idle_after_unload_ms, budgets=walk_budgets(policy),
-                          canary_variant=canary_variant, environment=environment, on_progress=follow)
+        # the twin of a differential walk runs in the first walk's environment (same device, clock and random
+        # sequence): the environment the first walk's seed chooses for this bundle
+        environment = (Environment.for_seed(walk_seed(seed, mode), bundle.platform, bundle_digest(bundle))
+                       if canary_variant else None)
+        on_source = (lambda: start_twin(mode)) if differential and not canary_variant else None
+        return pool.submit(bundle, mode=mode, engine=engine, seed=walk_seed(seed, mode),
+                           limits=limits, mocks=mocks, allow_domains=policy.allow_domains or None,
+                           idle_after_unload_ms=policy.budgets.idle_after_unload_ms, budgets=walk_budgets(policy),
+                           canary_variant=canary_variant, environment=environment, on_progress=follow,
+                           on_source=on_source)
+
+    def start_twin(mode: str) -> WalkHandle:
+        if mode not in twins:
+            twins[mode] = submit(mode, canary_variant=1)
+        return twins[mode]
+
+    def artifacts(mode: str, result: WalkResult) -> RunArtifacts:
         return RunArtifacts(
             mode=mode,
             trace=result.trace,
@@ -136,10 +147,17 @@ def gather(
             sources_read=result.sources_read,
         )
 
-    for mode in ("allow", "deny") if deny else ("allow",):
-        run = walk(mode)
-        if differential and run.sources_read:  # the same walk again, only the sources' values changed
-            env = Environment.model_validate(run.trace.environment) if run.trace.environment else None
-            run.twin = walk(mode, canary_variant=1, environment=env)
-        art.runs.append(run)
+    modes = ("allow", "deny") if deny else ("allow",)
+    twins: dict[str, WalkHandle] = {}
+    try:
+        walks = {mode: submit(mode) for mode in modes}
+        for mode in modes:
+            run = artifacts(mode, pool.wait(walks[mode]))
+            if differential and run.sources_read:  # the same walk again, only the sources' values changed
+                run.twin = artifacts(mode, pool.wait(start_twin(mode)))
+            elif mode in twins:
+                pool.cancel(twins.pop(mode))
+            art.runs.append(run)
+    finally:
+        pool.close()
     return art

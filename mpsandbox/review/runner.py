@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from .. import __version__
 from ..apis.mocks import MockConfig
-from .artifacts import Artifacts, RunArtifacts, get
+from .artifacts import Artifacts, RunArtifacts
 from .audits import REGISTRY, run_audits
 from .coverage import run_coverage
 from .gather import gather, load
@@ -129,20 +129,20 @@ def build_report(art: Artifacts, policy: Policy, opts: ReviewOptions) -> Report:
     verdict = verdict_for(findings)
     counts = Counter(f.severity.value for f in findings)
     facts = art.facts
-    files = get(facts, "files", None) or []
+    files = facts.files if facts is not None else []
     digest = hashlib.sha256()
-    for f in sorted(files, key=lambda f: get(f, "path", "")):
-        digest.update(f"{get(f, 'path')}\x00{get(f, 'sha256')}\n".encode())
+    for f in sorted(files, key=lambda f: f.path):
+        digest.update(f"{f.path}\x00{f.sha256}\n".encode())
     report = Report(
         tool_version=__version__,
         bundle=BundleSummary(
             name=art.name,
             platform=art.platform,
             files=len(files),
-            total_bytes=int(get(facts, "total_size", 0) or 0),
-            main_bytes=int(get(facts, "main_size", 0) or 0),
-            subpackage_bytes=dict(get(facts, "subpackage_sizes", None) or {}),
-            pages=len(get(facts, "pages", None) or []),
+            total_bytes=facts.total_size if facts is not None else 0,
+            main_bytes=facts.main_size if facts is not None else 0,
+            subpackage_bytes=dict(facts.subpackage_sizes) if facts is not None else {},
+            pages=len(facts.pages) if facts is not None else 0,
             sha256=digest.hexdigest() if files else None,
         ),
         policy=policy.name,

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .artifacts import Artifacts, get
+from .artifacts import Artifacts
 from .audits.layout import laid_out, oversized_images, small_tap_targets, stretched_images
 from .model import ExperienceScore, Finding, ScoreCheck, ScoreGroup
 
@@ -137,10 +137,7 @@ def _active_pseudo(art: Artifacts) -> tuple[float, str] | None:
 def _lazy_code_loading(art: Artifacts) -> tuple[float, str] | None:
     if art.platform != "wx" or art.app is None:
         return None
-    value = get(art.app, "lazyCodeLoading", None)
-    if value is None:
-        extra = getattr(art.app, "model_extra", None) or {}
-        value = extra.get("lazyCodeLoading")
+    value = (art.app.model_extra or {}).get("lazyCodeLoading")  # not one of AppConfig's typed fields
     on = value == "requiredComponents"
     return (0.0 if on else 1.0), ("lazyCodeLoading: requiredComponents" if on else "lazyCodeLoading is off")
 

@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import random
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from ..apis.devices import choose
+
+if TYPE_CHECKING:
+    from ..bundle import Bundle
 
 DAY_MS = 86_400_000
 WINDOW_START_MS = 1_767_888_000_000  # 2026-01-09T00:00:00+08:00: the first day the clock may start on
@@ -63,12 +66,9 @@ class Environment(BaseModel):
                    relaunch_gap_ms=low + draw(5, high - low))
 
 
-def bundle_digest(bundle: Any) -> str:
+def bundle_digest(bundle: Bundle) -> str:
     """A short digest of a bundle's files (paths and contents)."""
-    facts = getattr(bundle, "facts", None)
-    rows = [(f.path, f.sha256) for f in (getattr(facts, "files", None) or [])]
-    if not rows:
-        rows = [(path, getattr(f, "sha256", "")) for path, f in getattr(bundle, "files", {}).items()]
+    rows = [(f.path, f.sha256) for f in bundle.facts.files]
     h = hashlib.sha256()
     for path, digest in sorted(rows):
         h.update(f"{path}\0{digest}\n".encode("utf-8", "surrogatepass"))

@@ -30,7 +30,7 @@ import struct
 import sys
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from pydantic import BaseModel, TypeAdapter
 from pydantic_core import to_json
@@ -40,6 +40,9 @@ from .environment import Environment
 from .sandbox import RunLimits, Sandbox
 from ..trace import Event, NoteEvent, RunEnd, RunStats, Trace, Turn, clip
 from .walker import PageView, WalkBudgets, Walker, WalkLog, WalkResult, _launch_to_ready
+
+if TYPE_CHECKING:
+    from ..bundle import Bundle
 
 ISOLATION_AVAILABLE = hasattr(os, "fork") and sys.platform.startswith("linux")
 MiB = 1024 * 1024
@@ -102,7 +105,7 @@ ProgressFn = Callable[[WalkProgress], None]
 PROGRESS_EVERY_S = 0.2  # at most this often
 
 
-def run_walk(bundle: Any, *, isolated: bool = True, limits_of_process: ProcessLimits | None = None,
+def run_walk(bundle: Bundle, *, isolated: bool = True, limits_of_process: ProcessLimits | None = None,
              on_progress: ProgressFn | None = None, **walker_args: Any) -> WalkResult:
     """One walk of ``bundle`` (``walker_args`` are :class:`Walker`'s), in a child process when ``isolated``.
 
@@ -111,10 +114,132 @@ def run_walk(bundle: Any, *, isolated: bool = True, limits_of_process: ProcessLi
     ``on_progress`` is called every :data:`PROGRESS_EVERY_S` or so while the walk runs."""
     if isolated and ISOLATION_AVAILABLE:
         warm_engine(walker_args.get("engine", "native"), walker_args.get("limits"))
-        pages = len(getattr(bundle, "pages", None) or [])
+        pages = len(bundle.pages)
         plimits = limits_of_process or process_limits(walker_args.get("limits"), walker_args.get("budgets"), pages)
         return _Child(bundle, walker_args, plimits, on_progress).run()
     return _run_in_process(bundle, walker_args, on_progress)
+
+
+class WalkHandle:
+    """A walk submitted to a :class:`WalkPool`."""
+
+    def __init__(self, bundle: Bundle, walker_args: dict[str, Any], on_progress: ProgressFn | None,
+                 on_source: Callable[[], None] | None, limits_of_process: ProcessLimits | None):
+        self.bundle, self.walker_args, self.on_progress = bundle, walker_args, on_progress
+        self.on_source = on_source
+        self.limits_of_process = limits_of_process
+        self.child: _Child | None = None
+        self.result: WalkResult | None = None
+        self.cancelled = False
+
+
+class WalkPool:
+    """Walks of a review, run at the same time in their own processes, as many as the cores allow.
+
+    A walk is :meth:`submit`-ted and its result taken with :meth:`wait`, which drives every running walk (their
+    budgets, kills and progress) until that one ends, and starts queued walks as others end. ``on_source`` is
+    called (from :meth:`wait`, in the reviewer's thread) as soon as a running walk has handed out a sensitive
+    source, so that its differential twin can start before it ends. Each walk is the same walk it would be alone:
+    only the order in which they run changes. Without isolation the walks run one by one in this process, when
+    waited for."""
+
+    def __init__(self, isolated: bool = True, parallel: int | None = None):
+        self.isolated = isolated and ISOLATION_AVAILABLE
+        self.parallel = max(1, parallel if parallel is not None else _cores())
+        self.queue: list[WalkHandle] = []
+        self.running: list[WalkHandle] = []
+
+    def submit(self, bundle: Bundle, *, on_progress: ProgressFn | None = None,
+               on_source: Callable[[], None] | None = None, limits_of_process: ProcessLimits | None = None,
+               **walker_args: Any) -> WalkHandle:
+        handle = WalkHandle(bundle, walker_args, on_progress, on_source, limits_of_process)
+        self.queue.append(handle)
+        if self.isolated:
+            self._fill()
+        return handle
+
+    def cancel(self, handle: WalkHandle) -> None:
+        """Drop a walk: killed if it runs, never started if it waits."""
+        handle.cancelled = True
+        if handle in self.queue:
+            self.queue.remove(handle)
+        if handle in self.running:
+            self.running.remove(handle)
+            assert handle.child is not None
+            handle.child.abandon()
+            self._fill()
+
+    def wait(self, handle: WalkHandle) -> WalkResult:
+        if handle.cancelled:
+            raise ValueError("the walk was cancelled")
+        if not self.isolated:
+            if handle.result is None:
+                self.queue.remove(handle)
+                handle.result = _run_in_process(handle.bundle, handle.walker_args, handle.on_progress)
+            return handle.result
+        try:
+            while handle.result is None:
+                self._fill()
+                waits, ended = [], False
+                for h in list(self.running):
+                    assert h.child is not None
+                    wait = h.child.poll()
+                    if h.on_source is not None and h.child.source_read():
+                        on_source, h.on_source = h.on_source, None
+                        on_source()
+                    if wait is None:
+                        self.running.remove(h)
+                        h.result = h.child.finish()
+                        ended = True
+                    else:
+                        waits.append((wait, h.child))
+                if handle.result is None and waits and not ended:
+                    _sleep_any(waits)
+        except BaseException:
+            self.close()
+            raise
+        return handle.result
+
+    def close(self) -> None:
+        """Kill whatever still runs (a review that failed, or ended without these walks)."""
+        for h in self.running + self.queue:
+            h.cancelled = True
+            if h.child is not None:
+                h.child.abandon()
+        self.running, self.queue = [], []
+
+    def _fill(self) -> None:
+        while self.queue and len(self.running) < self.parallel:
+            h = self.queue.pop(0)
+            warm_engine(h.walker_args.get("engine", "native"), h.walker_args.get("limits"))
+            plimits = h.limits_of_process or process_limits(h.walker_args.get("limits"),
+                                                            h.walker_args.get("budgets"), len(h.bundle.pages))
+            h.child = _Child(h.bundle, h.walker_args, plimits, h.on_progress)
+            h.child.start()
+            self.running.append(h)
+
+
+WALK_PROCESSES_ENV = "MPSANDBOX_WALK_PROCESSES"  # walks of one review run at once (default: the cores)
+
+
+def _cores() -> int:
+    configured = os.environ.get(WALK_PROCESSES_ENV, "")
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover
+        return os.cpu_count() or 1
+
+
+def _sleep_any(waits: list[tuple[float, _Child]]) -> None:
+    """Until one of the children ends, or the shortest wait is over."""
+    fds = [c.ended for _, c in waits if c.ended >= 0]
+    wait = min(w for w, _ in waits)
+    if fds:
+        select.select(fds, [], [], wait)
+    else:  # pragma: no cover
+        time.sleep(min(wait, 0.02))
 
 
 _warmed: set[tuple[str, Any]] = set()
@@ -128,19 +253,17 @@ def warm_engine(engine: str, limits: RunLimits | None) -> None:
     if key in _warmed:
         return
     _warmed.add(key)
-    from types import SimpleNamespace
-
     from ..apis.catalogue import load_catalogue
     from .engine import create_engine
     from .sandbox import FRAMEWORK_FILE, _framework_source
-    from .view.realm import ViewRealm
+    from .view.realm import warm_view
 
     eng = create_engine(engine, limits.engine_limits())
     try:
         eng.load_trusted(_framework_source(), FRAMEWORK_FILE)
     finally:
         eng.close()
-    ViewRealm(SimpleNamespace(platform="tt"), engine=engine).close()
+    warm_view(engine)
     load_catalogue()
 
 
@@ -148,7 +271,7 @@ def warm_engine(engine: str, limits: RunLimits | None) -> None:
 class _ObservedWalker(Walker):
     """A Walker whose sandboxes report each turn to ``observe(sandbox, task_or_None)``."""
 
-    def __init__(self, bundle: Any, observe: Any, **kwargs: Any):
+    def __init__(self, bundle: Bundle, observe: Any, **kwargs: Any):
         super().__init__(bundle, **kwargs)
         self._observe = observe
         self.sandboxes: list[Sandbox] = []
@@ -160,7 +283,7 @@ class _ObservedWalker(Walker):
         return sb
 
 
-def _run_in_process(bundle: Any, walker_args: dict[str, Any], on_progress: ProgressFn | None = None) -> WalkResult:
+def _run_in_process(bundle: Bundle, walker_args: dict[str, Any], on_progress: ProgressFn | None = None) -> WalkResult:
     """The walk in this process (the testing API, debugging): host memory and recursion faults still end it as
     crashed; an engine abort or a runaway builtin cannot be survived here."""
     step: dict[str, Any] = {}
@@ -200,8 +323,8 @@ def _host_fault_text(name: str, message: str) -> str:
     return f"the host failed ({name}: {clip(message, 300)})"
 
 
-def _empty_trace(bundle: Any, walker_args: dict[str, Any]) -> Trace:
-    return Trace(bundle=str(getattr(bundle, "name", "bundle")), platform=getattr(bundle, "platform", "tt"),
+def _empty_trace(bundle: Bundle, walker_args: dict[str, Any]) -> Trace:
+    return Trace(bundle=bundle.name, platform=bundle.platform,
                  engine=str(walker_args.get("engine", "native")), cpu_unit="", seed=int(walker_args.get("seed", 0)))
 
 
@@ -264,12 +387,13 @@ _FRAME_HEAD = struct.Struct("<cI")
 # the shared page: when the walk last made progress, the turn it is in, its virtual time, then "step\x1fpage"
 _MARK = struct.Struct("<dqqH")
 _MARK_TEXT = 2000
+_SOURCE_FLAG = 4095  # the shared page's last byte: 1 once the walk has handed out a sensitive source
 
 
 class _Child:
     """The reviewer's side: fork, watch the clocks while the walk runs, then read its record and reap it."""
 
-    def __init__(self, bundle: Any, walker_args: dict[str, Any], limits: ProcessLimits,
+    def __init__(self, bundle: Bundle, walker_args: dict[str, Any], limits: ProcessLimits,
                  on_progress: ProgressFn | None = None):
         self.bundle = bundle
         self.on_progress = on_progress
@@ -282,92 +406,135 @@ class _Child:
         self.done: _Done | None = None
         self.fault: _Fault | None = None
         self.broken: str | None = None  # the record could not be read
+        self.stream = -1
 
     def run(self) -> WalkResult:
-        # The record goes to a memory file: the child writes each turn as it ends without waking the reviewer,
-        # and whatever it wrote survives its death. The reviewer reads it once the child has ended.
-        stream = os.memfd_create("mpsandbox-walk")
-        marks = mmap.mmap(-1, 4096)
-        t0 = time.monotonic()
-        _MARK.pack_into(marks, 0, t0, -1, 0, 0)
+        self.start()
         try:
-            gc.freeze()  # the child's collections leave the inherited objects (and their pages) alone
-            pid = os.fork()
-            if pid == 0:  # the walk's process: never returns
-                _child_main(self.bundle, self.walker_args, self.limits, stream, marks)
-            gc.unfreeze()
-            try:
-                killed, status, usage = self._watch(pid, stream, marks, t0)
-            except BaseException:
-                _kill(pid)
-                _reap(pid, 0)
-                raise
-            wall_ms = (time.monotonic() - t0) * 1000.0
-            self._read(stream)
+            while (wait := self.poll()) is not None:
+                self.sleep(wait)
+        except BaseException:
+            self.abandon()
+            raise
+        return self.finish()
+
+    # The record goes to a memory file: the child writes each turn as it ends without waking the reviewer,
+    # and whatever it wrote survives its death. The reviewer reads it once the child has ended.
+    def start(self) -> None:
+        """Fork the walk's process (from the reviewer's main thread: the child starts from its warm state)."""
+        self.stream = os.memfd_create("mpsandbox-walk")
+        self.marks = mmap.mmap(-1, 4096)
+        self.t0 = time.monotonic()
+        _MARK.pack_into(self.marks, 0, self.t0, -1, 0, 0)
+        gc.freeze()  # the child's collections leave the inherited objects (and their pages) alone
+        pid = os.fork()
+        if pid == 0:  # the walk's process: never returns
+            _child_main(self.bundle, self.walker_args, self.limits, self.stream, self.marks)
+        gc.unfreeze()
+        self.pid = pid
+        try:
+            self.ended = os.pidfd_open(pid)  # readable once the child has exited
+        except (AttributeError, OSError):  # pragma: no cover - kernels before 5.3: poll instead
+            self.ended = -1
+        self.killed: str | None = None
+        self.status, self.usage = 0, None
+        self.exited = False
+        self._shown = self.t0
+        self._seen_mark: float | None = None
+        self._cpu_at_mark = 0.0
+        self.wall_ms = 0.0
+
+    def source_read(self) -> bool:
+        """The walk has handed out a sensitive source (the child flags it as it happens)."""
+        return self.marks[_SOURCE_FLAG] == 1
+
+    def poll(self) -> float | None:
+        """One look at the running child: kill it past its budgets; None once it has ended (reaped), else how
+        long to wait before the next look."""
+        if self.exited:
+            return None
+        done, status, usage = _reap(self.pid, os.WNOHANG)
+        if done:
+            return self._ended(status, usage)
+        now = time.monotonic()
+        marks, t0 = self.marks, self.t0
+        if self.on_progress is not None and now - self._shown >= PROGRESS_EVERY_S:
+            self._shown = now
             step = _read_step(marks)
+            if step:
+                self.on_progress(WalkProgress(step["turn"], step["page"], step["step"], now - t0))
+        mark = _MARK.unpack_from(marks, 0)[0]
+        last = min(max(mark, t0), now)
+        # A turn without progress is judged by the CPU the walk's process spent since its last mark (a
+        # builtin that never polls the interrupt spins): on a loaded machine the process waits for a core,
+        # and that wait is not the bundle's. A process that stops without spinning is still ended, after
+        # STALL_WALL_FACTOR times as long in wall time.
+        cpu = _process_cpu_s(self.pid)
+        if mark != self._seen_mark:
+            self._seen_mark, self._cpu_at_mark = mark, cpu
+        killed = None
+        if now - t0 > self.limits.walk_s:
+            killed = f"the walk ran past its wall budget ({self.limits.walk_s:.0f} s)"
+        elif cpu - self._cpu_at_mark > self.limits.stall_s:
+            killed = (f"a turn ran past its wall budget ({self.limits.stall_s:.1f} s of CPU time without "
+                      "progress)")
+        elif now - last > self.limits.stall_s * STALL_WALL_FACTOR:
+            killed = (f"a turn ran past its wall budget "
+                      f"({self.limits.stall_s * STALL_WALL_FACTOR:.1f} s without progress)")
+        elif os.fstat(self.stream).st_size > MAX_STREAM_BYTES:
+            killed = f"the walk's record passed {MAX_STREAM_BYTES // MiB} MB"
+        if killed is not None:
+            self.killed = killed
+            _kill(self.pid)
+            _, status, usage = _reap(self.pid, 0)
+            return self._ended(status, usage)
+        return max(0.005, min(self.limits.stall_s - (cpu - self._cpu_at_mark), self.limits.walk_s - (now - t0),
+                              PROGRESS_EVERY_S if self.on_progress is not None else 0.25))
+
+    def _ended(self, status: int, usage: Any) -> None:
+        self.exited = True
+        self.status, self.usage = status, usage
+        self.wall_ms = (time.monotonic() - self.t0) * 1000.0
+        if self.ended >= 0:
+            os.close(self.ended)
+            self.ended = -1
+        return None
+
+    def sleep(self, wait: float) -> None:
+        """Wait for the child to end, at most ``wait`` seconds."""
+        if self.ended >= 0:
+            select.select([self.ended], [], [], wait)
+        else:  # pragma: no cover
+            time.sleep(min(wait, 0.02))
+
+    def abandon(self) -> None:
+        """Kill the child and let its record go (a walk the review no longer needs, or the reviewer's own fault)."""
+        if not self.exited:
+            _kill(self.pid)
+            _reap(self.pid, 0)
+            self._ended(0, None)
+        self._close()
+
+    def _close(self) -> None:
+        if self.stream >= 0:
+            os.close(self.stream)
+            self.stream = -1
+            self.marks.close()
+
+    def finish(self) -> WalkResult:
+        """The walk's result, once :meth:`poll` said the child has ended."""
+        try:
+            self._read(self.stream)
+            step = _read_step(self.marks)
         finally:
-            os.close(stream)
-            marks.close()
+            self._close()
+        usage = self.usage
         peak_rss = int(usage.ru_maxrss) * 1024 if usage is not None else 0
         if self.done is not None:  # the whole record arrived: how the process ended after it does not matter
-            return self._result(wall_ms, peak_rss)
+            return self._result(self.wall_ms, peak_rss)
         if self.fault is not None and self.fault.name == "EngineUnavailable":
             raise EngineUnavailable(self.fault.message)
-        return self._crash(status, killed, step, wall_ms, peak_rss)
-
-    def _watch(self, pid: int, stream: int, marks: mmap.mmap, t0: float) -> tuple[str | None, int, Any]:
-        """Wait for the child to end, killing it past its budgets; returns why it was killed (if it was), its wait
-        status and resource usage."""
-        try:
-            ended = os.pidfd_open(pid)  # readable once the child has exited
-        except (AttributeError, OSError):  # pragma: no cover - kernels before 5.3: poll instead
-            ended = -1
-        killed: str | None = None
-        shown = t0
-        seen_mark, cpu_at_mark = None, 0.0
-        try:
-            while killed is None:
-                done, status, usage = _reap(pid, os.WNOHANG)
-                if done:
-                    return None, status, usage
-                now = time.monotonic()
-                if self.on_progress is not None and now - shown >= PROGRESS_EVERY_S:
-                    shown = now
-                    step = _read_step(marks)
-                    if step:
-                        self.on_progress(WalkProgress(step["turn"], step["page"], step["step"], now - t0))
-                mark = _MARK.unpack_from(marks, 0)[0]
-                last = min(max(mark, t0), now)
-                # A turn without progress is judged by the CPU the walk's process spent since its last mark (a
-                # builtin that never polls the interrupt spins): on a loaded machine the process waits for a core,
-                # and that wait is not the bundle's. A process that stops without spinning is still ended, after
-                # STALL_WALL_FACTOR times as long in wall time.
-                cpu = _process_cpu_s(pid)
-                if mark != seen_mark:
-                    seen_mark, cpu_at_mark = mark, cpu
-                if now - t0 > self.limits.walk_s:
-                    killed = f"the walk ran past its wall budget ({self.limits.walk_s:.0f} s)"
-                elif cpu - cpu_at_mark > self.limits.stall_s:
-                    killed = (f"a turn ran past its wall budget ({self.limits.stall_s:.1f} s of CPU time without "
-                              "progress)")
-                elif now - last > self.limits.stall_s * STALL_WALL_FACTOR:
-                    killed = (f"a turn ran past its wall budget "
-                              f"({self.limits.stall_s * STALL_WALL_FACTOR:.1f} s without progress)")
-                elif os.fstat(stream).st_size > MAX_STREAM_BYTES:
-                    killed = f"the walk's record passed {MAX_STREAM_BYTES // MiB} MB"
-                else:
-                    wait = min(self.limits.stall_s - (cpu - cpu_at_mark), self.limits.walk_s - (now - t0),
-                               PROGRESS_EVERY_S if self.on_progress is not None else 0.25)
-                    if ended >= 0:
-                        select.select([ended], [], [], max(0.005, wait))
-                    else:  # pragma: no cover
-                        time.sleep(min(max(0.005, wait), 0.02))
-            _kill(pid)
-            _, status, usage = _reap(pid, 0)
-            return killed, status, usage
-        finally:
-            if ended >= 0:
-                os.close(ended)
+        return self._crash(self.status, self.killed, step, self.wall_ms, peak_rss)
 
     def _read(self, stream: int) -> None:
         """The frames the child wrote, validated (the child ran hostile code: its record is data to check)."""
@@ -480,7 +647,7 @@ def _read_step(marks: mmap.mmap) -> dict[str, Any]:
 
 
 # ---- the walk's process ------------------------------------------------------------------------------------------
-def _child_main(bundle: Any, walker_args: dict[str, Any], limits: ProcessLimits, fd: int, marks: mmap.mmap) -> None:
+def _child_main(bundle: Bundle, walker_args: dict[str, Any], limits: ProcessLimits, fd: int, marks: mmap.mmap) -> None:
     code = 0
     try:
         _limit_self(limits)
@@ -556,8 +723,9 @@ class _Streamer:
         self.sent_log: tuple = ()
         self.walker: _ObservedWalker | None = None
         self.test_fault = _test_fault()
+        self.source_flagged = False
 
-    def walk(self, bundle: Any, walker_args: dict[str, Any]) -> None:
+    def walk(self, bundle: Bundle, walker_args: dict[str, Any]) -> None:
         self.walker = _ObservedWalker(bundle, self.observe, **walker_args)
         result = self.walker.run()
         same = self.current is not None and result.trace is self.current.trace
@@ -584,6 +752,9 @@ class _Streamer:
             return
         self._mark()
         self._flush(sb)
+        if not self.source_flagged and sb.api_host.canaries.canaries:
+            self.source_flagged = True  # the reviewer may start this walk's differential twin now
+            self.marks[_SOURCE_FLAG] = 1
 
     def _flush(self, sb: Sandbox) -> None:
         events, turns = sb.trace.events, sb.trace.turns
@@ -645,7 +816,8 @@ def _test_fault() -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-__all__ = ["ISOLATION_AVAILABLE", "ProcessLimits", "TEST_FAULT_ENV", "process_limits", "run_walk"]
+__all__ = ["ISOLATION_AVAILABLE", "ProcessLimits", "TEST_FAULT_ENV", "WALK_PROCESSES_ENV", "WalkHandle", "WalkPool", "process_limits",
+           "run_walk"]
 
 
 # ---- any other work on the bundle (exploration) -------------------------------------------------------------------

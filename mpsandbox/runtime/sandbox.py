@@ -6,15 +6,17 @@ the microtasks, and ends. Virtual time only moves when the next task is due late
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
 import json
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from importlib import resources
-from typing import Any
+from os import PathLike
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -55,6 +57,9 @@ from ..trace import (
     UserEvent,
     clip,
 )
+
+if TYPE_CHECKING:
+    from ..bundle import Bundle
 
 FRAMEWORK_FILE = FRAMEWORK_FILE_OF["wx"]
 READY_DELAY_MS = 0
@@ -112,6 +117,7 @@ class _TimerState:
     owner_route: str | None
     cancelled: bool = False
     frame: bool = False  # an animation frame (requestAnimationFrame, animate callbacks)
+    held: bool = False  # a frame waiting for its page to show again
     fires: int = 0
 
 
@@ -143,6 +149,7 @@ def _scrub(value: Any) -> Any:
     return value
 
 
+@functools.lru_cache(maxsize=None)
 def _framework_source() -> str:
     return (resources.files("mpsandbox.runtime") / "js" / "framework.js").read_text(encoding="utf-8")
 
@@ -182,14 +189,14 @@ class Sandbox:
 
     def __init__(
         self,
-        bundle: Any,
+        bundle: Bundle,
         *,
         engine: str = "native",
         seed: int = 0,
         limits: RunLimits | None = None,
         platform: Platform | None = None,
         api_host: ApiHost | None = None,
-        mocks: MockConfig | str | None = None,
+        mocks: MockConfig | str | PathLike[str] | None = None,
         allowed_domains: list[str] | None = None,
         view: bool = True,
         environment: Environment | None = None,
@@ -199,8 +206,8 @@ class Sandbox:
         self.seed = int(seed)
         self.environment = environment or Environment.for_seed(self.seed, self.platform, bundle_digest(bundle))
         self.limits = limits or RunLimits()
-        if isinstance(mocks, str) or hasattr(mocks, "read_text"):
-            mocks = load_mock_file(mocks)  # type: ignore[arg-type]
+        if isinstance(mocks, (str, PathLike)):
+            mocks = load_mock_file(mocks)
         self.api_host = api_host or ApiHost.for_bundle(bundle, mocks=mocks, seed=self.seed, platform=self.platform,
                                                        allowed_domains=allowed_domains)
         env = self.environment
@@ -259,12 +266,14 @@ class Sandbox:
 
     def _new_launch_state(self) -> None:
         """What belongs to one launch of the app: its page stack, its tasks and timers, its host objects."""
-        self.router = Router(set(self._all_routes()), set(self.bundle.tab_pages or []))
+        self.router = Router(set(self._all_routes()), set(self.bundle.tab_pages))
         self._queue: list[Task] = []
         self._objects: dict[int, str] = {}
         self._listeners: dict[str, list[tuple[int | None, str | None]]] = {}  # event key -> owners
         self._orphan_notes: dict[str, int] = {}
         self._timers: dict[int, _TimerState] = {}
+        self._paused_frames: dict[int, list[Task]] = {}  # page id (-1: the app) -> its held animation frames
+        self.frames_on_hold = False
         self._render_ids: list[int] = []
         self._pending_user: UserEvent | None = None
         self._view_dirty: set[int] = set()
@@ -309,12 +318,15 @@ class Sandbox:
             "epochMs": self.environment.epoch_ms,
             # performance.now() counts from the start of this launch's JS context
             "perfOriginMs": self.environment.perf_origin_ms - self.now - self._clock.drift_ms,
-            "surface": self.api_host.catalogue.js_surface(self.platform),
-            "jsonModules": json_modules,
-            "view": self.view is not None,
         }
+        rest = {"jsonModules": json_modules, "view": self.view is not None}
+        # the API surface (~80 KB of JSON, the same in every sandbox) is serialized once per process; the text is
+        # the one json.dumps([{**config, "surface": ..., **rest}]) gives (the same keys in the same order: on wasm
+        # the fuel JSON.parse spends depends on it)
+        surface = self.api_host.catalogue.js_surface_json(self.platform)
+        args = f'[{json.dumps(config)[:-1]}, "surface": {surface}, {json.dumps(rest)[1:]}]'
         eng.begin_turn()
-        booted = eng.call("__mpsb_boot", config)
+        booted = eng.call_json("__mpsb_boot", args)
         eng.end_turn()
         if not booted.ok:
             raise RuntimeError(f"the mpsandbox framework failed to boot: {booted.error}")
@@ -453,10 +465,7 @@ class Sandbox:
         return task
 
     def _components_for(self, route: str) -> list[dict[str, Any]]:
-        usages = getattr(self.bundle, "component_usages", None)
-        if callable(usages):
-            return usages(route)
-        return []
+        return self.bundle.component_usages(route)
 
     def _apply_route(self, op: str, res: RouteResult, opener: int | None = None) -> None:
         """Record a routing decision and schedule its page operations; ``opener``: the app's call that opened the
@@ -486,6 +495,7 @@ class Sandbox:
         if res.created is not None:
             self._schedule(READY_DELAY_MS, "pages", {"ops": [{"op": "ready", "pageId": res.created.page_id}]},
                            label=f"ready {res.created.route}")
+        self._resume_frames()
 
     # ---- public driving API -----------------------------------------------------------------------------------------
     def launch(self, page: str | None = None, query: dict[str, str] | None = None, scene: int | None = None) -> None:
@@ -497,17 +507,14 @@ class Sandbox:
             raise RuntimeError("the app is already launched")
         self._launched = True
         self.launches += 1
-        launch_mock = getattr(getattr(self.api_host, "mocks", None), "launch", None)
-        if launch_mock is not None:
-            page = page or launch_mock.path
-            query = query if query is not None else dict(launch_mock.query)
-            scene = scene if scene is not None else launch_mock.scene
-            referrer = dict(launch_mock.referrerInfo)
-        else:
-            referrer = {}
+        launch_mock = self.api_host.mocks.launch
+        page = page or launch_mock.path
+        query = query if query is not None else dict(launch_mock.query)
+        scene = scene if scene is not None else launch_mock.scene
+        referrer = dict(launch_mock.referrerInfo)
         route = (page or self.bundle.entry_page).strip("/")
         query = dict(query or {})
-        main_pages = [p.route for p in self.bundle.pages if getattr(p, "package", "main") == "main"]
+        main_pages = [p.route for p in self.bundle.pages if p.package == "main"]
         options = {"path": route, "query": query, "scene": scene if scene is not None else 1001,
                    "referrerInfo": referrer}
         self._schedule(0, "launch", {"pages": main_pages, "options": options}, label="launch")
@@ -635,10 +642,10 @@ class Sandbox:
 
     def next_timer_at(self, until: int, min_delay: int = 0, follow_ms: int = 1_000,
                       max_fires: int = 60) -> int | None:
-        """When the earliest pending timer is due, if one is due after now and by ``until`` (virtual ms): timeouts,
-        the first firing of intervals of at least ``min_delay`` ms, and the later firings of intervals of at least
-        ``follow_ms`` up to their ``max_fires``-th (faster ticks come on their own while time passes); never
-        animation frames."""
+        """When the earliest pending timer is due, if one is due after now and by ``until`` (virtual ms): timeouts of
+        at least ``follow_ms``, the first firing of intervals of at least ``min_delay`` ms, and the later firings of
+        intervals of at least ``follow_ms`` up to their ``max_fires``-th; never animation frames. Faster ticks (a
+        chain of short timeouts polling, a fast interval) come on their own while time passes."""
         due = None
         for task in self._queue:
             if task.op != "timer" or not self.now < task.t <= until or (due is not None and task.t >= due):
@@ -646,8 +653,12 @@ class Sandbox:
             state = self._timers.get(task.payload["id"])
             if state is None or state.cancelled or state.frame:
                 continue
-            if not state.repeat or (state.fires == 0 and state.delay >= min_delay) or (
-                    state.delay >= follow_ms and state.fires < max_fires):
+            if not state.repeat:
+                followed = state.delay >= follow_ms
+            else:
+                followed = (state.fires == 0 and state.delay >= min_delay) or (
+                    state.delay >= follow_ms and state.fires < max_fires)
+            if followed:
                 due = task.t
         return due
 
@@ -690,13 +701,16 @@ class Sandbox:
         return None
 
     # ---- budget windows: the walk's per-page and per-step budgets -------------------------------------------------
-    def open_window(self, turns: int | None = None, cpu_ms: float | None = None) -> None:
+    def open_window(self, turns: int | None = None, cpu_ms: float | None = None,
+                    uncharged_turns: int | None = None) -> None:
         """Budgets for the following :meth:`run` calls. Spending one stops :meth:`run` early (it returns None
-        with tasks still queued) and sets :attr:`window_spent`; unlike the run's limits it does not end the run."""
+        with tasks still queued) and sets :attr:`window_spent` ("turns", "cpu", or "uncharged": the turns of
+        unloaded pages' timers and of animation frames); unlike the run's limits it does not end the run."""
         cpu_end = None
         if cpu_ms is not None:
             cpu_end = self._cpu_units_total + int(cpu_ms * self.engine.info.units_per_ms)
-        self._window = (None if turns is None else self._window_turns() + max(0, int(turns)), cpu_end)
+        self._window = (None if turns is None else self._window_turns() + max(0, int(turns)), cpu_end,
+                        None if uncharged_turns is None else self._uncharged_turns + max(0, int(uncharged_turns)))
         self.window_spent = None
 
     def _window_turns(self) -> int:
@@ -711,6 +725,11 @@ class Sandbox:
         return self._window_turns()
 
     @property
+    def uncharged_turns(self) -> int:
+        """Turns of unloaded pages' timers and of animation frames (see :meth:`_window_turns`)."""
+        return self._uncharged_turns
+
+    @property
     def cpu_ms_used(self) -> float:
         return self._cpu_units_total / self.engine.info.units_per_ms
 
@@ -719,12 +738,27 @@ class Sandbox:
         self.window_spent = None
 
     def _window_full(self) -> bool:
-        turns_end, cpu_end = self._window or (None, None)
+        turns_end, cpu_end, uncharged_end = self._window or (None, None, None)
         if turns_end is not None and self._window_turns() >= turns_end:
             self.window_spent = "turns"
         elif cpu_end is not None and self._cpu_units_total >= cpu_end:
             self.window_spent = "cpu"
+        elif uncharged_end is not None and self._uncharged_turns >= uncharged_end:
+            self.window_spent = "uncharged"
         return self.window_spent is not None
+
+    def stop_orphan_timers(self, why: str) -> dict[str, int]:
+        """Cancel the timers of unloaded pages (the walk's budget measure, recorded as a note); returns how many
+        each owner route had."""
+        stopped: dict[str, int] = {}
+        for tid, state in self._timers.items():
+            if not state.cancelled and state.owner_page is not None and not self._page_alive(state.owner_page):
+                state.cancelled = True
+                self._record(TimerEvent(**self._ev(), op="clear", timer_id=tid))
+                stopped[state.owner_route or "?"] = stopped.get(state.owner_route or "?", 0) + 1
+        if stopped:
+            self._record(NoteEvent(**self._ev(), code="orphan-timers-stopped", message=why, data=stopped))
+        return stopped
 
     def finish(self) -> Trace:
         """Run to idle (or a budget) and close the trace."""
@@ -839,7 +873,7 @@ class Sandbox:
         """Host-side bookkeeping before a task reaches JS; returns True to skip the engine call."""
         if task.op == "timer":
             state = self._timers.get(task.payload["id"])
-            if state is None or state.cancelled:
+            if state is None or state.cancelled or self._hold_frame(task, state):
                 return True
             alive = self._page_alive(state.owner_page)
             if (not alive and state.owner_page is not None) or state.frame:
@@ -923,6 +957,8 @@ class Sandbox:
     def _after_turn(self, task: Task) -> None:
         if task.op == "timer":
             state = self._timers.get(task.payload["id"])
+            if state is not None and state.held:
+                return
             if state is not None and state.repeat and not state.cancelled:
                 self._schedule(max(state.delay, MIN_INTERVAL_MS), "timer", {"id": task.payload["id"]},
                                chain=task.chain, inherit=False, label=task.label)
@@ -1095,13 +1131,10 @@ class Sandbox:
         if p.get("op") == "set":
             delay = max(0, int(p.get("delay") or 0))
             repeat = bool(p.get("repeat"))
-            top = self.router.top
-            if self._task is not None and self._task.op in ("launch", "appHook"):
-                top = None  # set by App code: the app owns it, not the page on top
-            self._timers[tid] = _TimerState(delay, repeat, top.page_id if top else None, top.route if top else None,
-                                            frame=bool(p.get("frame")))
+            owner_page, owner_route = self._timer_owner()
+            self._timers[tid] = _TimerState(delay, repeat, owner_page, owner_route, frame=bool(p.get("frame")))
             self._record(TimerEvent(**self._ev(), op="set", timer_id=tid, delay=delay, repeat=repeat,
-                                    owner=top.route if top else None))
+                                    owner=owner_route))
             first = max(delay, MIN_INTERVAL_MS) if repeat else delay
             self._schedule(first, "timer", {"id": tid}, label=f"{'interval' if repeat else 'timeout'} #{tid}")
         else:
@@ -1109,6 +1142,57 @@ class Sandbox:
             if state is not None:
                 state.cancelled = True
             self._record(TimerEvent(**self._ev(), op="clear", timer_id=tid))
+
+    def _timer_owner(self) -> tuple[int | None, str | None]:
+        """Who owns a timer being set: the app for App code, the owner of the timer whose callback sets it (a
+        timeout chain or a drawing loop stays its page's after the user moved on), else the page on top."""
+        task = self._task
+        if task is not None and task.op in ("launch", "appHook"):
+            return None, None
+        if task is not None and task.op == "timer":
+            firing = self._timers.get(task.payload.get("id"))
+            if firing is not None:
+                return firing.owner_page, firing.owner_route
+        top = self.router.top
+        return (top.page_id, top.route) if top else (None, None)
+
+    def _hold_frame(self, task: Task, state: _TimerState) -> bool:
+        """Animation frames run only while their page is shown, as a canvas draws only then: a frame of an unloaded
+        page is dropped (its canvas is gone), one of a page beneath another is held until the page shows again;
+        while :attr:`frames_on_hold` (the walk waits for timers) every frame is held. True when it does not run now."""
+        if not state.frame:
+            return False
+        if state.owner_page is not None and not self._page_alive(state.owner_page):
+            state.cancelled = True
+            self._record(TimerEvent(**self._ev(), op="clear", timer_id=task.payload["id"]))
+            return True
+        top = self.router.top
+        shown = state.owner_page is None or (top is not None and top.page_id == state.owner_page)
+        if shown and not self.frames_on_hold:
+            return False
+        state.held = True
+        self._paused_frames.setdefault(-1 if state.owner_page is None else state.owner_page, []).append(task)
+        return True
+
+    def _resume_frames(self) -> None:
+        """The page on top shows (and the app's own frames run): their held animation frames come due one frame
+        later."""
+        if self.frames_on_hold:
+            return
+        top = self.router.top
+        tasks = self._paused_frames.pop(-1, [])
+        tasks += self._paused_frames.pop(top.page_id, []) if top is not None else []
+        for task in tasks:
+            state = self._timers.get(task.payload["id"])
+            if state is not None and not state.cancelled:
+                state.held = False
+                self._seq += 1
+                heapq.heappush(self._queue, replace(task, t=self.now + state.delay, seq=self._seq))
+
+    def hold_frames(self, hold: bool) -> None:
+        """Hold every animation frame (True) or let the shown ones run again (False)."""
+        self.frames_on_hold = hold
+        self._resume_frames()
 
     def _op_console(self, p: dict[str, Any]) -> None:
         self._console_count += 1

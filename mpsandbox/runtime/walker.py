@@ -16,9 +16,10 @@ note, never a finding): the rest of that page is skipped and the walk moves on.
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -29,6 +30,10 @@ from .sandbox import RunLimits, Sandbox
 from ..trace import BudgetEvent, NoteEvent, RunStats, Trace
 from .view.events import OPEN_TYPE_EVENTS, form_values, interactive
 from .view.expr import ExprError, NotConstant, constant_value, split_mustache
+from .view.tree import Element
+
+if TYPE_CHECKING:
+    from ..bundle import Bundle
 
 WalkMode = Literal["allow", "deny"]
 SETTLE_MS = 3_000  # virtual time a step may take to settle before the walk moves on
@@ -67,6 +72,7 @@ class WalkLog(BaseModel):
     second_taps: int = 0  # taps repeated on elements and handlers already tapped once
     timers_awaited: int = 0  # pending timers the walk stayed on a page for (virtual time jumped to them)
     relaunched: bool = False  # the app was launched a second time
+    orphans_stopped: int = 0  # timers of unloaded pages the walk stopped after they kept a step busy
     relaunch_acted: int = 0  # elements of the entry page acted on after the second launch
     stopped_early: str | None = None  # why the walk stopped before the end
 
@@ -118,41 +124,23 @@ def deny_all(base: MockConfig | None = None) -> MockConfig:
     return base.model_copy(update={"user": UserMock.model_validate(user.model_dump())})
 
 
-def _get(obj: Any, name: str, default: Any = None) -> Any:
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
-def page_bindings(bundle: Any, route: str) -> list[Binding]:
+def page_bindings(bundle: Bundle, route: str) -> list[Binding]:
     """Handlers bound in a page's template and in the templates of the components it uses."""
-    raw: Iterable[Any] = []
-    getter = getattr(bundle, "bindings", None)
-    if callable(getter):
-        raw = getter(route)
-    else:
-        facts = getattr(bundle, "facts", None)
-        for page in _get(facts, "pages", []) or []:
-            if _get(page, "route") == route:
-                raw = _get(page, "bindings", []) or []
-                break
     out: list[Binding] = []
     seen: set[tuple] = set()
-    for b in raw:
-        handler = _get(b, "handler")
-        if not isinstance(handler, str) or not handler:
+    for b in bundle.bindings(route):
+        if not b.handler:
             continue
-        attrs = _get(b, "attrs") or {}
         binding = Binding(
-            handler=handler,
-            event=_get(b, "event") or "tap",
-            open_type=_get(b, "open_type"),
-            dataset={k: static_value(v) for k, v in (_get(b, "dataset") or {}).items()},
-            component=_get(b, "owner") or _get(b, "handler_component"),
-            target_id=_get(b, "id") or "",
-            dynamic=bool(_get(b, "dynamic", False)),
-            tag=str(_get(b, "tag") or "").lower(),
-            attrs={str(k): str(v) for k, v in attrs.items() if "{{" not in str(v)} if isinstance(attrs, dict) else {},
+            handler=b.handler,
+            event=b.event or "tap",
+            open_type=b.open_type,
+            dataset={k: static_value(v) for k, v in b.dataset.items()},
+            component=b.owner,
+            target_id=b.id,
+            dynamic=b.dynamic,
+            tag=b.tag.lower(),
+            attrs={k: v for k, v in b.attrs.items() if "{{" not in v},
         )
         key = (binding.handler, binding.event, binding.component, binding.open_type)
         if key in seen:
@@ -184,12 +172,25 @@ def _number(text: str | None, default: float) -> float:
         return default
 
 
+# xr-frame's events give platform objects: the scene (catalogue object XrScene, built in the logic realm from the
+# {"$object": type} marker) when <xr-scene> is ready, the AR system when its AR is; <xr-assets> reports progress
+XR_DETAILS: dict[tuple[str, str], dict[str, Any]] = {
+    ("xr-scene", "ready"): {"value": {"$object": "XrScene"}},
+    ("xr-scene", "ar-ready"): {"value": {"$object": "XrARSystem"}},
+    ("xr-assets", "progress"): {"value": {"progress": 1, "loaded": 1, "total": 1}},
+    ("xr-assets", "loaded"): {"value": {}},
+}
+
+
 def plausible_detail(b: Binding) -> dict[str, Any]:
     """``event.detail`` as the element the event comes from gives it (WeChat's component docs; Douyin and Alipay
     follow them)."""
     ev = b.event.lower()
     tag = b.tag
     mode = (b.attrs.get("mode") or "").lower()
+    xr = XR_DETAILS.get((tag, ev))
+    if xr is not None:
+        return copy.deepcopy(xr)
     if tag == "picker":
         if ev == "columnchange":
             return {"column": 0, "value": 0}
@@ -271,7 +272,7 @@ def _native_tag(tag: str) -> bool:
     return tag in NATIVE_TAGS
 
 
-def element_shape(el: Any) -> tuple:
+def element_shape(el: Element) -> tuple:
     """What makes two elements the same to a user: where they come from (the component), the tag, what they are
     bound to. The items of a list share a shape, so the walk acts on one of them."""
     owner = el.owner.rsplit(":", 1)[-1] if isinstance(el.owner, str) else ""
@@ -291,7 +292,7 @@ PERSONAL_HINTS = (  # what a field asks for, from its name/placeholder/type, and
 )
 
 
-def typed_value(el: Any, sb: Any) -> str:
+def typed_value(el: Element, sb: Sandbox) -> str:
     """What the walk types into a field: a personal-data canary when the field asks for one (so typed personal
     data reaching a sink is a flow like an API's), else a short neutral text."""
     hint = " ".join(str(el.attrs.get(k) or "") for k in ("name", "placeholder", "type", "id", "class")).lower()
@@ -304,7 +305,7 @@ def typed_value(el: Any, sb: Any) -> str:
     return "hello"
 
 
-def rendered_detail(el: Any, ev: str) -> dict[str, Any] | None:
+def rendered_detail(el: Element, ev: str) -> dict[str, Any] | None:
     """A change's detail as the rendered element gives it: the value of the group's first radio or checkbox, one
     index per column of a multi-column picker."""
     if ev != "change":
@@ -323,7 +324,7 @@ def rendered_detail(el: Any, ev: str) -> dict[str, Any] | None:
     return None
 
 
-def user_events(el: Any, sb: Any) -> list[tuple[str, dict[str, Any] | None]]:
+def user_events(el: Element, sb: Sandbox) -> list[tuple[str, dict[str, Any] | None]]:
     """The user actions the walk performs on an element, with their details."""
     events = []
     bound = []
@@ -334,7 +335,7 @@ def user_events(el: Any, sb: Any) -> list[tuple[str, dict[str, Any] | None]]:
     open_type_events = set(OPEN_TYPE_EVENTS.values())  # only an open-type button's tap fires them, with its answer
     # a component the sandbox renders sends its own events (triggerEvent) when the user acts inside it, with the
     # detail it chooses: only touches reach its host from the user
-    runs_inside = getattr(el, "shadow", None) is not None
+    runs_inside = el.shadow is not None
     for ev in bound:
         if ev in open_type_events:
             continue
@@ -366,7 +367,7 @@ class _Stop(Exception):
 class Walker:
     def __init__(
         self,
-        bundle: Any,
+        bundle: Bundle,
         *,
         mode: WalkMode = "allow",
         engine: str = "native",
@@ -386,8 +387,8 @@ class Walker:
         self.seed = seed
         self.environment = environment or Environment.for_seed(seed, bundle.platform, bundle_digest(bundle))
         self.budgets = budgets or WalkBudgets()
-        self.routes = [p.route for p in bundle.pages if getattr(p, "exists", True)]
-        self.routes += [p.route for p in bundle.pages if not getattr(p, "exists", True)]
+        self.routes = [p.route for p in bundle.pages if p.exists]
+        self.routes += [p.route for p in bundle.pages if not p.exists]
         # the whole-walk caps grow with the app: every page (and launch and the end) has its own budget
         steps = len(self.routes) + 2
         base = limits or RunLimits()
@@ -404,6 +405,7 @@ class Walker:
         self.log = WalkLog(mode=mode)
         self.views: dict[str, PageView] = {}
         self._route = ""  # the page being walked ("" at launch and at the end)
+        self._page_uncharged0: int | None = None  # the sandbox's uncharged turns when the page's first step ran
         self._page_turns = 0
         self._page_cpu = 0.0
         self._page_ran_away = False
@@ -411,8 +413,7 @@ class Walker:
 
     def _make_sandbox(self) -> Sandbox:
         host = ApiHost.for_bundle(self.bundle, mocks=self.mocks, seed=self.seed, allowed_domains=self.allow_domains,
-                                  canary_variant=self.canary_variant) if hasattr(ApiHost, "for_bundle") \
-            else ApiHost(self.bundle.platform)
+                                  canary_variant=self.canary_variant)
         return Sandbox(self.bundle, engine=self.engine, seed=self.seed, limits=self.limits, api_host=host,
                        environment=self.environment)
 
@@ -436,6 +437,7 @@ class Walker:
     # ---- budgets -------------------------------------------------------------------------------------------------
     def _begin_page(self, route: str) -> None:
         self._route = route
+        self._page_uncharged0 = None
         self._page_turns = 0
         self._page_cpu = 0.0
         self._page_ran_away = False
@@ -452,10 +454,7 @@ class Walker:
         cpu_left = b.page_cpu_ms - self._page_cpu
         turns, cpu = min(b.step_turns, turns_left), min(b.step_cpu_ms, cpu_left)
         turns0, cpu0 = sb.turns_run, sb.cpu_ms_used
-        sb.open_window(turns=max(turns, 0), cpu_ms=max(cpu, 0.0))
-        end = sb.run(until=sb.now + SETTLE_MS)
-        spent = sb.window_spent
-        sb.close_window()
+        end, spent = self._run_window(sb, sb.now + SETTLE_MS, turns, cpu)
         self._page_turns += sb.turns_run - turns0
         self._page_cpu += sb.cpu_ms_used - cpu0
         where = self._route or ("launch" if step == "launch" else "the end of the walk")
@@ -487,6 +486,35 @@ class Walker:
                            "not exercised")
         return False
 
+    def _run_window(self, sb: Sandbox, until: int, turns: float, cpu_ms: float) -> tuple[Any, str | None]:
+        """Run until ``until`` (virtual ms) within ``turns`` and ``cpu_ms`` charged to the step. Turns nobody is
+        charged with (timers of unloaded pages, animation frames) get a step's turns a page: past them,
+        timers that unloaded pages left running are stopped (a note: the walk's measure; the orphan-timer audit has
+        seen them fire) and the step goes on; with none, frames alone were drawing and the rest of the step runs
+        with them held. Returns the run's end (if it ended) and which window budget ("turns" or "cpu") was spent."""
+        b = self.budgets
+        turns_end, cpu_end = sb.turns_run + max(int(turns), 0), sb.cpu_ms_used + max(cpu_ms, 0.0)
+        if self._page_uncharged0 is None:
+            self._page_uncharged0 = sb.uncharged_turns
+        cap: int | None = max(0, b.step_turns - (sb.uncharged_turns - self._page_uncharged0))
+        try:
+            while True:
+                sb.open_window(turns=max(turns_end - sb.turns_run, 0), cpu_ms=max(cpu_end - sb.cpu_ms_used, 0.0),
+                               uncharged_turns=cap)
+                end = sb.run(until=until)
+                spent = sb.window_spent
+                sb.close_window()
+                if end is not None or spent != "uncharged":
+                    return end, spent
+                stopped = sb.stop_orphan_timers(f"timers of unloaded pages kept {self._route or 'the app'} busy "
+                                                f"past the walk's budget for them; the walk stopped them")
+                self.log.orphans_stopped += sum(stopped.values())
+                if not stopped:
+                    sb.hold_frames(True)
+                    cap = None  # nothing uncharged can run now
+        finally:
+            sb.hold_frames(False)
+
     # ---- steps -----------------------------------------------------------------------------------------------------
     def _left_to(self, sb: Sandbox, route: str, seq0: int) -> str | None:
         """Where the app sent the user after ``route`` loaded (a login redirect, a reLaunch...), if it did."""
@@ -503,11 +531,11 @@ class Walker:
         """Bring ``route`` on top the way a user would reach it: a tab by switchTab, another page by navigateTo
         from the entry page (so navigateBack works), falling back to reLaunch. Returns ``ok``, ``redirected`` (it
         loaded and the app moved away), ``failed`` or ``spent`` (the page's budget ran out)."""
-        tabs = set(getattr(self.bundle, "tab_pages", None) or [])
+        tabs = set(self.bundle.tab_pages)
         if sb.pages and sb.pages[-1] == route:
             return "ok"
         seq0 = len(sb.trace.events)
-        entry = getattr(self.bundle, "entry_page", "") or ""
+        entry = self.bundle.entry_page
         if route in tabs:
             ok = sb.route("switchTab", "/" + route)
         elif entry and route != entry:
@@ -732,10 +760,7 @@ class Walker:
         while (due := sb.next_timer_at(until, min_delay=SETTLE_MS)) is not None:
             turns_left, cpu_left = b.page_turns - self._page_turns, b.page_cpu_ms - self._page_cpu
             turns0, cpu0 = sb.turns_run, sb.cpu_ms_used
-            sb.open_window(turns=max(turns_left, 0), cpu_ms=max(cpu_left, 0.0))
-            end = sb.run(until=due + SETTLE_MS)
-            spent = sb.window_spent
-            sb.close_window()
+            end, spent = self._run_window(sb, due + SETTLE_MS, turns_left, cpu_left)
             self._page_turns += sb.turns_run - turns0
             self._page_cpu += sb.cpu_ms_used - cpu0
             self.log.timers_awaited += 1
@@ -772,10 +797,7 @@ class Walker:
 
     def _settle_for(self, sb: Sandbox, ms: int) -> bool:
         b = self.budgets
-        sb.open_window(turns=b.step_turns, cpu_ms=b.step_cpu_ms)
-        end = sb.run(until=sb.now + ms)
-        spent = sb.window_spent
-        sb.close_window()
+        end, spent = self._run_window(sb, sb.now + ms, b.step_turns, b.step_cpu_ms)
         if end is not None:
             self.log.stopped_early = f"{end.reason}: {end.detail}".rstrip(": ")
             return False
@@ -795,5 +817,5 @@ def _launch_to_ready(trace: Trace) -> int | None:
     return None
 
 
-def walk(bundle: Any, **kwargs: Any) -> WalkResult:
+def walk(bundle: Bundle, **kwargs: Any) -> WalkResult:
     return Walker(bundle, **kwargs).run()

@@ -16,13 +16,17 @@ it opened: ``mp = miniprogram("dist/")``; ``--mpsandbox-engine wasm`` runs the s
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..apis.host import ApiHost
 from ..apis.mocks import MockConfig, load_mock_file
 from ..runtime.environment import Environment
 from ..runtime.sandbox import RunLimits, Sandbox
 from ..trace import ApiCallEvent, ErrorEvent, FlowEvent, Trace
+
+if TYPE_CHECKING:
+    from ..bundle import Bundle
+    from ..bundle.loader import Platform
 
 STEP_MS = 5_000  # virtual time each interaction may take to settle
 
@@ -188,20 +192,17 @@ class Element:
 class MiniProgram:
     """A bundle running in a sandbox, driven like a user would, with helpers to inspect what it did."""
 
-    def __init__(self, bundle: Any, *, platform: str | None = None, engine: str = "native", seed: int = 0,
+    def __init__(self, bundle: Bundle | str | Path, *, platform: Platform | None = None, engine: str = "native", seed: int = 0,
                  mocks: MockConfig | dict | str | Path | None = None, limits: RunLimits | None = None,
                  allow_domains: list[str] | None = None, environment: Environment | None = None):
         if isinstance(bundle, (str, Path)):
             from ..bundle import load_bundle
 
-            bundle = load_bundle(bundle, platform=platform)  # type: ignore[arg-type]
+            bundle = load_bundle(bundle, platform=platform)
         self.bundle = bundle
         self.mocks = _mocks(mocks)
-        if hasattr(ApiHost, "for_bundle"):
-            host = ApiHost.for_bundle(bundle, mocks=self.mocks, seed=seed, platform=platform,
-                                      allowed_domains=allow_domains)
-        else:  # pragma: no cover - before the API host knew bundles
-            host = ApiHost(platform or bundle.platform)
+        host = ApiHost.for_bundle(bundle, mocks=self.mocks, seed=seed, platform=platform,
+                                  allowed_domains=allow_domains)
         self.sandbox = Sandbox(bundle, engine=engine, seed=seed, limits=limits, platform=platform, api_host=host,
                                environment=environment)
         self._launched = False
@@ -330,7 +331,7 @@ class MiniProgram:
     def storage(self) -> dict[str, Any]:
         import json
 
-        return {k: json.loads(v) for k, v in getattr(self.sandbox.api_host, "storage", {}).items()}
+        return {k: json.loads(v) for k, v in self.sandbox.api_host.storage.items()}
 
     def assert_no_errors(self) -> None:
         __tracebackhide__ = True

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 
 from . import MiniProgram
+
+if TYPE_CHECKING:
+    from ..bundle import Bundle
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -28,7 +31,7 @@ def miniprogram(request: pytest.FixtureRequest) -> Callable[..., MiniProgram]:
 
     root = Path(str(request.config.rootpath))
 
-    def open_(bundle: Any = None, **kwargs: Any) -> MiniProgram:
+    def open_(bundle: Bundle | str | Path | None = None, **kwargs: Any) -> MiniProgram:
         __tracebackhide__ = True
         if bundle is None:
             bundle = request.config.getini("mpsandbox_bundle")

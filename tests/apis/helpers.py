@@ -10,7 +10,7 @@ from mpsandbox.apis.mocks import MockConfig
 from mpsandbox.runtime.sandbox import Sandbox
 from mpsandbox.trace import Trace
 
-from ..runtime.fakebundle import FakeBundle
+from mpsandbox.bundle import bundle_from_files
 
 G = {"tt": "tt", "wx": "wx", "my": "my"}
 
@@ -37,7 +37,7 @@ def run_js(body: str, *, platform: str = "tt", tap: bool = True, mocks: dict | N
           "x === undefined ? 'undefined' : JSON.stringify(x)).join(' '));\n"
           "Page({\n  go() {\n" + (body if tap else "") + "\n  },\n  onLoad() {\n" + ("" if tap else body) + "\n  },\n});\n")
     app_json = {"pages": ["pages/p/p"], **(app or {})}
-    bundle = FakeBundle({"app.js": "App({})", "app.json": json.dumps(app_json), "pages/p/p.js": js}, platform=platform)
+    bundle = bundle_from_files({"app.js": "App({})", "app.json": json.dumps(app_json), "pages/p/p.js": js}, platform=platform)
     with Sandbox(bundle, engine=engine, mocks=MockConfig.model_validate(mocks or {}),
                  allowed_domains=allowed_domains) as sb:
         sb.launch()
@@ -54,7 +54,7 @@ def run_js(body: str, *, platform: str = "tt", tap: bool = True, mocks: dict | N
 def run_share(page_js: str, app: dict | None = None, engine: str = "native") -> Trace:
     """Launch a one-page bundle, tap ``go``, then share the page (onShareAppMessage from the menu)."""
     app_json = {"pages": ["pages/p/p"], **(app or {})}
-    bundle = FakeBundle({"app.js": "App({})", "app.json": json.dumps(app_json), "pages/p/p.js": page_js})
+    bundle = bundle_from_files({"app.js": "App({})", "app.json": json.dumps(app_json), "pages/p/p.js": page_js}, platform="tt")
     with Sandbox(bundle, engine=engine) as sb:
         sb.launch()
         sb.run()

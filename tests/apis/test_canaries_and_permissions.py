@@ -12,7 +12,7 @@ from mpsandbox.apis.canary import CanaryRegistry
 from mpsandbox.apis.mocks import MockError, load_mock_file
 from mpsandbox.runtime.sandbox import Sandbox
 
-from ..runtime.fakebundle import FakeBundle
+from mpsandbox.bundle import bundle_from_files
 from .helpers import run_js, run_share
 
 LOC = {"permission": {"scope.userLocation": {"desc": "near you"}}}
@@ -133,8 +133,8 @@ BODIES = {
        open_setting=st.sampled_from(["unchanged", "allow-all"]))
 def test_random_sequences_leave_a_consistent_record(actions, decisions, open_setting):
     methods = ",\n".join(f"  a{i}() {{ {BODIES[a]} }}" for i, a in enumerate(actions))
-    bundle = FakeBundle({"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/p/p"], **LOC}),
-                         "pages/p/p.js": "Page({\n" + methods + "\n})"})
+    bundle = bundle_from_files({"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/p/p"], **LOC}),
+                         "pages/p/p.js": "Page({\n" + methods + "\n})"}, platform="tt")
     from mpsandbox.apis.mocks import MockConfig
 
     mocks = MockConfig.model_validate({"user": {"script": decisions, "open_setting": open_setting}})

@@ -10,7 +10,7 @@ import pytest
 from mpsandbox.apis.host import ApiHost, Declarations
 from mpsandbox.runtime.sandbox import Sandbox
 
-from ..runtime.fakebundle import FakeBundle
+from mpsandbox.bundle import BundleError, bundle_from_files
 from .helpers import run_js
 
 LOC = {"permission": {"scope.userLocation": {"desc": "shops near you"}}, "requiredPrivateInfos": ["getLocation"]}
@@ -82,7 +82,7 @@ def test_privacy_check_refused_then_agreed_by_button(platform, flag):
     app = {**LOC, flag: True}
     page = (f"Page({{ loc() {{ {platform}.getLocation({{ success: (r) => console.log('ok'), "
             f"fail: (e) => console.log(JSON.stringify(e)) }}) }}, agree(e) {{ console.log(e.detail.errMsg) }} }})")
-    bundle = FakeBundle({"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/p/p"], **app}),
+    bundle = bundle_from_files({"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/p/p"], **app}),
                          "pages/p/p.js": page}, platform=platform)
     from mpsandbox.apis.mocks import MockConfig
 
@@ -125,7 +125,7 @@ def test_privacy_setting_and_require_privacy_authorize():
 def test_phone_button_is_recorded_and_its_code_is_a_source():
     page = ("Page({ onPhone(e) { tt.request({ url: 'https://api.example.com/bind', method: 'POST', "
             "data: { code: e.detail.code } }) } })")
-    bundle = FakeBundle({"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/p/p"]}), "pages/p/p.js": page})
+    bundle = bundle_from_files({"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/p/p"]}), "pages/p/p.js": page}, platform="tt")
     with Sandbox(bundle) as sb:
         sb.launch()
         sb.run()
@@ -143,8 +143,8 @@ def test_phone_button_is_recorded_and_its_code_is_a_source():
 @pytest.mark.parametrize("open_type, key", [("getUserInfo", "userInfo"), ("chooseAvatar", "avatarUrl"),
                                             ("openSetting", "authSetting")])
 def test_other_buttons(open_type, key):
-    bundle = FakeBundle({"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/p/p"]}),
-                         "pages/p/p.js": "Page({ h(e) { console.log(Object.keys(e.detail).join(',')) } })"})
+    bundle = bundle_from_files({"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/p/p"]}),
+                         "pages/p/p.js": "Page({ h(e) { console.log(Object.keys(e.detail).join(',')) } })"}, platform="tt")
     with Sandbox(bundle) as sb:
         sb.launch()
         sb.run()
@@ -162,8 +162,8 @@ def test_share_and_contact_buttons_carry_no_detail():
 
 
 def test_phone_button_denied():
-    bundle = FakeBundle({"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/p/p"]}),
-                         "pages/p/p.js": "Page({ h(e) { console.log(e.detail.errMsg, e.detail.code) } })"})
+    bundle = bundle_from_files({"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/p/p"]}),
+                         "pages/p/p.js": "Page({ h(e) { console.log(e.detail.errMsg, e.detail.code) } })"}, platform="tt")
     from mpsandbox.apis.mocks import MockConfig
 
     with Sandbox(bundle, mocks=MockConfig.model_validate({"user": {"phone_number": "deny"}})) as sb:
@@ -253,21 +253,14 @@ def test_declarations_from_a_loaded_bundle(tmp_path):
     assert d.privacy_check is True
 
 
-@pytest.mark.parametrize("app_json", ["not json", "[1, 2]", json.dumps({"permission": [1], "requiredPrivateInfos": "x",
-                                                                       "networkTimeout": {"request": "soon"}})])
-def test_declarations_tolerate_odd_app_json(app_json):
-    d = Declarations.from_bundle(FakeBundle({"app.json": app_json}) if app_json.startswith("{") else _Raw(app_json))
-    assert d.permission == {} and d.required_private_infos == frozenset() and d.network_timeout == {}
-
-
-class _Raw:
-    platform = "tt"
-
-    def __init__(self, text: str):
-        self.text = text
-
-    def read_text(self, path: str) -> str:
-        return self.text
+@pytest.mark.parametrize("app_json, code", [("not json", "invalid-json"), ("[1, 2]", "invalid-json"),
+                                            (json.dumps({"pages": ["p"], "permission": [1], "requiredPrivateInfos": "x",
+                                                         "networkTimeout": {"request": "soon"}}), "invalid-config")])
+def test_odd_app_json_never_reaches_the_declarations(app_json, code):
+    # Declarations read the loader's typed AppConfig; an app.json it cannot type is refused while loading
+    with pytest.raises(BundleError) as info:
+        bundle_from_files({"app.json": app_json, "p.js": "Page({})"})
+    assert info.value.code == code
 
 
 def test_api_host_construction():
@@ -275,7 +268,7 @@ def test_api_host_construction():
     assert host.allowed_domains == ["api.example.com"] and host.platform == "wx"
     with pytest.raises(TypeError):
         ApiHost("wx", None)  # type: ignore[misc]  (catalogue is keyword-only)
-    bundle = FakeBundle({"app.json": json.dumps({"pages": [], **LOC})}, platform="my")
+    bundle = bundle_from_files({"app.json": json.dumps({"pages": ["p"], **LOC}), "p.js": "Page({})"}, platform="my")
     host = ApiHost.for_bundle(bundle, seed=1)
     assert host.platform == "my" and host.declarations.permission == {"scope.userLocation": "shops near you"}
 
@@ -445,8 +438,8 @@ def test_mocks_given_as_dict_or_path(tmp_path):
         ApiHost("tt", mocks={"user": {"permissions": "maybe"}})
     with pytest.raises(TypeError):
         ApiHost("tt", mocks=42)  # type: ignore[arg-type]
-    bundle = FakeBundle({"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/p/p"]}),
-                         "pages/p/p.js": "Page({ onLoad() { tt.getClipboardData({ success: (r) => console.log(r.data) }) } })"})
+    bundle = bundle_from_files({"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/p/p"]}),
+                         "pages/p/p.js": "Page({ onLoad() { tt.getClipboardData({ success: (r) => console.log(r.data) }) } })"}, platform="tt")
     with Sandbox(bundle, mocks={"clipboard": "from dict"}) as sb:  # type: ignore[arg-type]
         sb.launch()
         sb.run()

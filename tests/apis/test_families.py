@@ -289,7 +289,7 @@ def test_payment_outside_a_user_chain_is_recorded_but_allowed():
 def test_phone_number_through_the_open_type_button():
     from mpsandbox.runtime.sandbox import Sandbox
 
-    from ..runtime.fakebundle import make_bundle
+    from ..runtime.bundles import make_bundle
 
     bundle = make_bundle({"pages/p/p": "Page({ onPhone(e) { console.log(e.detail.errMsg, typeof e.detail.code) } })"})
     with Sandbox(bundle) as sb:

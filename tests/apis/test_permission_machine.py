@@ -20,7 +20,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from mpsandbox.apis.mocks import MockConfig
 from mpsandbox.runtime.sandbox import Sandbox
 
-from ..runtime.fakebundle import FakeBundle
+from mpsandbox.bundle import bundle_from_files
 
 NAMES = {
     "tt": {"profile": "getUserProfile", "pay": "pay", "clip": "getClipboardData", "clipField": "data"},
@@ -84,7 +84,7 @@ class PermissionMachine(RuleBasedStateMachine):
         dispatch = ", ".join(f"() => {{ {body} }}" for body in b.values())
         page = ("const ACTS = [" + dispatch + "];\nPage({\n" + ",\n".join(methods) +
                 ",\n  onPageScroll(e) { ACTS[e.scrollTop](); },\n  onButton(e) { }\n});\n")
-        bundle = FakeBundle({"app.js": "App({})", "app.json": json.dumps(app), "pages/p/p.js": page},
+        bundle = bundle_from_files({"app.js": "App({})", "app.json": json.dumps(app), "pages/p/p.js": page},
                             platform=platform)
         mocks = MockConfig.model_validate({"user": {"script": script, "permissions": default, "scopes": scopes,
                                                     "open_setting": open_setting, "privacy": privacy}})

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mpsandbox.bundle import BundleError, load_bundle
+from mpsandbox.bundle import BundleError, LoadLimits, bundle_from_files, load_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
 STORE = ROOT / "fixtures" / "bundles" / "douyin-store"
@@ -45,6 +45,31 @@ def test_store_directory_and_zip_give_the_same_facts(tmp_path):
     assert d.app.permission["scope.userLocation"].desc
     assert d.app.network_timeout.request == 10000
     assert not d.problems
+
+
+def test_files_in_memory_give_the_same_bundle_as_their_directory():
+    files = {str(p.relative_to(STORE).as_posix()): p.read_bytes() for p in sorted(STORE.rglob("*")) if p.is_file()}
+    d = load_bundle(STORE)
+    m = bundle_from_files(files, name="douyin-store")
+    assert m.facts.model_dump() == d.facts.model_dump() and m.facts.js.keys() == d.facts.js.keys()
+    assert (m.platform, m.entry_page, m.tab_pages, m.pages, m.app) == (d.platform, d.entry_page, d.tab_pages, d.pages,
+                                                                       d.app)
+    assert m.component_usages("pages/home/home") == d.component_usages("pages/home/home")
+    assert [p.code for p in m.problems] == [p.code for p in d.problems]
+
+
+@pytest.mark.parametrize("files, code", [
+    ({"../app.json": "{}"}, "path-traversal"),
+    ({"/app.json": "{}"}, "absolute-path"),
+    ({"app.json": "{}", "APP.json": "{}"}, "duplicate-name"),
+    ({"app.js": "App({})"}, "missing-app-json"),
+    ({"app.json": '{"pages": []}'}, "no-pages"),
+    ({"app.json": '{"pages": ["a"]}', "big.js": "x" * 2048}, "file-too-large"),
+])
+def test_files_in_memory_are_checked_like_a_zips_entries(files, code):
+    with pytest.raises(BundleError) as info:
+        bundle_from_files(files, limits=LoadLimits(max_file_bytes=1024))
+    assert info.value.code == code
 
 
 def test_zip_wrapped_in_one_folder_is_unwrapped(tmp_path):

@@ -335,11 +335,7 @@ def test_wasm_fuel_trap_discards_the_instance(wasm):
 
 
 def test_wasm_snapshot_restore_behaves_like_a_fresh_load_in_a_sandbox(wasm):
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))
-    from fakebundle import make_bundle
+    from tests.runtime.bundles import make_bundle
 
     from mpsandbox.runtime.engine.wasm import engine as wasm_engine
     from mpsandbox.runtime.sandbox import Sandbox

@@ -32,7 +32,7 @@ def finding(report, rule):
 ])
 def test_dynamic_code_however_reached(code):
     report = review_fake(fake({"pages/a/a": f"Page({{ go() {{ try {{ {code} }} catch (e) {{}} }} }})"},
-                              bindings={"pages/a/a": [tap("go")]}))
+                              templates={"pages/a/a": tap("go")}))
     f = finding(report, "dynamic-code")
     assert f.severity is Severity.ERROR and report.verdict is Verdict.REJECT
     assert f.location is not None and f.location.file == "pages/a/a.js"
@@ -102,7 +102,7 @@ def test_payment_without_gesture_and_in_a_tap():
     assert "payment-without-gesture" in rules_of(bad)
     good = review_fake(fake({"pages/a/a": "Page({ buy() { tt.request({url: 'https://a.example.com/o', "
                                           "success: () => tt.pay({orderInfo: {}, service: 5})}) } })"},
-                            bindings={"pages/a/a": [tap("buy")]}))
+                            templates={"pages/a/a": tap("buy")}))
     assert "payment-without-gesture" not in rules_of(good)
 
 
@@ -195,7 +195,7 @@ def test_uncaught_error_rejection_and_page_failure():
         "pages/a/a": "Page({ go() { null.x } })",
         "pages/b/b": "Page({ onLoad() { Promise.reject(new Error('nope')) } })",
         "pages/c/c": "Page({ onLoad(q) { q.user.name } })",
-    }, bindings={"pages/a/a": [tap("go")]}))
+    }, templates={"pages/a/a": tap("go")}))
     rules = rules_of(report)
     assert {"uncaught-error", "unhandled-rejection", "page-load-failure"} <= rules
     failure = finding(report, "page-load-failure")
@@ -206,12 +206,13 @@ def test_uncaught_error_rejection_and_page_failure():
 def test_clean_bundle_is_approved_with_figures():
     report = review_fake(fake({"pages/a/a": "Page({ data: {n: 0}, add() { this.setData({n: this.data.n + 1}) } })",
                                "pages/b/b": "Page({})"},
-                              bindings={"pages/a/a": [tap("add"), tap("add", dataset={"id": "2"})]}))
+                              templates={"pages/a/a": tap("add") + tap("add", dataset={"id": "2"})}))
     assert report.verdict is Verdict.APPROVE and report.exit_code == 0
     run = report.runs[0]
     assert run.pages_visited == ["pages/a/a", "pages/b/b"]
     assert run.handlers_fired == 1  # the same handler bound twice is fired once
-    assert run.setdata_calls == 2 and run.end_reason == "stopped"  # the walk taps a second time
+    # both rendered elements are tapped, each a second time, and once more on the entry page after the relaunch
+    assert run.setdata_calls == 6 and run.end_reason == "stopped"
 
 
 # ---- api ------------------------------------------------------------------------------------------------------------
@@ -246,7 +247,7 @@ def test_clipboard_uploaded_even_to_an_allowed_domain_is_a_warning():
 def test_personal_data_in_analytics_events():
     src = ("Page({ go() { tt.getLocation({ success: (r) => tt.reportAnalytics('visit', { lat: r.latitude }) }) } })")
     report = review_fake(fake({"pages/a/a": src}, app_json={"permission": {"scope.userLocation": {"desc": "x"}}},
-                              bindings={"pages/a/a": [tap("go")]}))
+                              templates={"pages/a/a": tap("go")}))
     f = finding(report, "data-to-network")
     assert f.severity is Severity.WARNING and "analytics" in f.message
 

@@ -28,7 +28,7 @@ HIDDEN = {
 def review_leak(body: str, engine: str):
     src = "Page({ go() { tt.getLocation({ success: (r) => { " + body + " } }) } })"
     bundle = fake({"pages/a/a": src}, app_json={"permission": {"scope.userLocation": {"desc": "shops near you"}}},
-                  bindings={"pages/a/a": [tap("go")]})
+                  templates={"pages/a/a": tap("go")})
     return review_fake(bundle, allow_domains=["api.example.com"], engine=engine)
 
 
@@ -62,7 +62,7 @@ def test_a_share_payload_1500_deep_is_a_verdict_with_its_flow(engine_name):
            " onShareAppMessage() { var d = { lat: this.lat }; for (var i = 0; i < 1500; i++) d = { a: d };"
            " return { title: 't', path: '/pages/a/a', extra: d } } })")
     bundle = fake({"pages/a/a": src}, app_json={"permission": {"scope.userLocation": {"desc": "shops near you"}}},
-                  bindings={"pages/a/a": [tap("go")]})
+                  templates={"pages/a/a": tap("go")})
     report = review_fake(bundle, engine=engine_name)
     assert report.error is None and report.verdict is Verdict.FLAG
     assert [f.message for f in report.findings if f.rule == "data-to-share"] == [

@@ -5,7 +5,7 @@ from typing import Callable
 from mpsandbox.runtime.sandbox import RunLimits, Sandbox
 from mpsandbox.trace import Trace
 
-from .fakebundle import make_bundle
+from .bundles import make_bundle
 
 
 def run_pages(

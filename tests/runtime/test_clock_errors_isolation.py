@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from mpsandbox.runtime.sandbox import Sandbox
 
-from .fakebundle import make_bundle
+from .bundles import make_bundle
 from .helpers import console_lines, run_pages
 
 

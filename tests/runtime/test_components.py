@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mpsandbox.runtime.sandbox import Sandbox
 
-from .fakebundle import make_bundle
+from .bundles import make_bundle
 from .helpers import console_lines, run_pages
 
 CARD = """
@@ -34,8 +34,11 @@ PAGE = """Page({
   onChange(e) { console.log('page got', e.type, JSON.stringify(e.detail), e.target.id) },
   onReady() { const c = this.selectComponent('#card1'); console.log('selected', c && c.is, c && c.data.fromBehavior) },
 })"""
-USAGE = [{"path": "components/card/card", "tag": "product-card", "id": "card1", "props": {"price": "5", "title": "Cake"},
-          "bindings": [{"event": "change", "handler": "onChange"}]}]
+CARD_FILES = {  # the page uses the card: its template and configuration give the loader the component's usage
+    "components/card/card.js": CARD, "components/card/card.json": '{"component": true}',
+    "pages/p/p.json": '{"usingComponents": {"product-card": "/components/card/card"}}',
+    "pages/p/p.ttml": '<product-card id="card1" price="5" title="Cake" bindchange="onChange"/>',
+}
 
 
 def test_component_lifecycle_properties_observers_and_events(engine_name):
@@ -44,8 +47,7 @@ def test_component_lifecycle_properties_observers_and_events(engine_name):
         sb.run()
         sb.route("reLaunch", "/pages/p/p")
 
-    trace = run_pages({"pages/p/p": PAGE}, extra={"components/card/card.js": CARD}, engine=engine_name,
-                      usages={"pages/p/p": USAGE}, steps=steps)
+    trace = run_pages({"pages/p/p": PAGE}, extra=CARD_FILES, engine=engine_name, steps=steps)
     lines = console_lines(trace)
     assert lines[:5] == ["[card] created Cake", "[card] behavior attached", "[card] attached price=5", "[card] page show",
                          "[card] ready"]
@@ -55,7 +57,7 @@ def test_component_lifecycle_properties_observers_and_events(engine_name):
 
 
 def test_component_property_observer_and_data_through_set_data(engine_name):
-    bundle = make_bundle({"pages/p/p": PAGE}, extra={"components/card/card.js": CARD}, usages={"pages/p/p": USAGE})
+    bundle = make_bundle({"pages/p/p": PAGE}, extra=CARD_FILES)
     with Sandbox(bundle, engine=engine_name) as sb:
         sb.launch()
         sb.run()
@@ -98,16 +100,16 @@ def test_alipay_component_lifecycles_and_props_callbacks(engine_name):
       methods: { pick() { this.setData({ picked: true }); this.props.onPick('coupon-1') } },
     })"""
     page = "Page({ handlePick(id) { console.log('picked', id); my.navigateBack && 0 } })"
-    usage = [{"path": "components/c/c", "tag": "coupon", "id": "c1", "props": {"label": "满减"},
-              "bindings": [{"event": "pick", "handler": "handlePick", "prop": "onPick"}]}]
+    files = {"components/c/c.js": comp, "components/c/c.json": '{"component": true}',
+             "pages/p/p.json": '{"usingComponents": {"coupon": "/components/c/c"}}',
+             "pages/p/p.axml": '<coupon id="c1" label="满减" onPick="handlePick"/>'}
 
     def steps(sb):
         sb.tap("pick", component="components/c/c")
         sb.run()
         sb.route("reLaunch", "/pages/p/p")
 
-    trace = run_pages({"pages/p/p": page}, extra={"components/c/c.js": comp}, platform="my", engine=engine_name,
-                      usages={"pages/p/p": usage}, steps=steps)
+    trace = run_pages({"pages/p/p": page}, extra=files, platform="my", engine=engine_name, steps=steps)
     lines = console_lines(trace)
     assert lines[:3] == ["onInit 满减", "mixin didMount", "didMount"]
     assert "picked coupon-1" in lines and "didUnmount" in lines

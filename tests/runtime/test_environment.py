@@ -14,7 +14,7 @@ from mpsandbox.runtime.sandbox import Sandbox
 from mpsandbox.trace import VIEW_LOAD_API
 from mpsandbox.runtime.walker import WalkBudgets, Walker
 
-from .fakebundle import make_bundle
+from .bundles import make_bundle
 from .helpers import console_lines, run_pages
 
 CHINA = timezone(timedelta(hours=8))
@@ -165,12 +165,12 @@ def test_taps_are_repeated_and_the_app_launched_again_with_its_storage(engine_na
         console.log('launch', n, Math.random() < 1, Math.round(performance.now()) < 5000);
     } })"""
     page = "Page({ go() { this.taps = (this.taps || 0) + 1; console.log('tap', this.taps) } })"
-    bundle = make_bundle({"pages/p/p": page}, app_js=app)
-    bundle.bindings = lambda route: [{"handler": "go", "event": "tap"}]
+    bundle = make_bundle({"pages/p/p": page}, app_js=app, extra={"pages/p/p.ttml": '<view bindtap="go">go</view>'})
     result = Walker(bundle, engine=engine_name).run()
     lines = console_lines(result.trace)
-    assert lines == ["launch 1 true true", "tap 1", "tap 2", "launch 2 true true"]
-    assert result.log.second_taps == 1 and result.log.relaunched
+    # the element is tapped twice on the first launch, and once more on the entry page after the second
+    assert lines == ["launch 1 true true", "tap 1", "tap 2", "launch 2 true true", "tap 1"]
+    assert result.log.second_taps == 1 and result.log.relaunched and result.log.relaunch_acted == 1
     (note,) = [e for e in result.trace.of_kind("note") if e.code == "relaunch"]
     assert note.data["gap_ms"] == result.environment.relaunch_gap_ms
     launches = [e for e in result.trace.of_kind("lifecycle") if e.hook == "onLaunch"]

@@ -87,6 +87,7 @@ def test_a_caught_out_of_memory_ends_the_turn_alike_on_both_engines():
     for trace in traces.values():
         assert console_lines(trace) == ["caught InternalError: out of memory"]
         assert [e.budget for e in trace.of_kind("budget")] == ["memory"]
+    assert traces["native"].behaviour() == traces["wasm"].behaviour()
 
 
 def test_the_bundle_sees_the_same_globals_on_both_engines():

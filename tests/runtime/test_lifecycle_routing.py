@@ -110,7 +110,7 @@ def test_launch_on_missing_page_calls_on_page_not_found(engine_name):
     app = "App({ onPageNotFound(r) { console.log('not found', r.path, r.isEntryPage) } })"
     from mpsandbox.runtime.sandbox import Sandbox
 
-    from .fakebundle import make_bundle
+    from .bundles import make_bundle
 
     with Sandbox(make_bundle({"pages/a/a": page("A")}, app_js=app), engine=engine_name) as sb:
         sb.launch(page="pages/nope/nope")

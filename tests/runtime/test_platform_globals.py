@@ -7,7 +7,7 @@ import json
 
 from mpsandbox.runtime.sandbox import Sandbox
 
-from .fakebundle import FakeBundle
+from mpsandbox.bundle import bundle_from_files
 from .helpers import console_lines, run_pages
 
 # uni-app's vendor.js wraps the globals this way (assignment, then a call to the captured original)
@@ -42,7 +42,7 @@ def test_console_methods_can_be_replaced():
 
 def _plugin_run(app_json: dict, page_js: str):
     sources = {"app.js": "App({})", "app.json": json.dumps(app_json), "pages/p/p.js": page_js}
-    with Sandbox(FakeBundle(sources, platform="wx")) as sb:
+    with Sandbox(bundle_from_files(sources, platform="wx")) as sb:
         sb.launch()
         sb.run()
         return sb.finish()

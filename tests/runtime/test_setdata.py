@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from mpsandbox.runtime.sandbox import Sandbox
 
-from .fakebundle import make_bundle
+from .bundles import make_bundle
 from .helpers import console_lines, run_pages
 
 

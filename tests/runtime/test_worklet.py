@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .fakebundle import make_bundle
+from .bundles import make_bundle
 from .helpers import console_lines
 from mpsandbox.runtime.sandbox import Sandbox
 

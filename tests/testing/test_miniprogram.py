@@ -6,7 +6,7 @@ import pytest
 
 from mpsandbox.testing import MiniProgram, MiniProgramError
 
-from ..runtime.fakebundle import make_bundle
+from ..runtime.bundles import make_bundle
 
 COUNTER = """
 Page({

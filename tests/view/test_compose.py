@@ -8,20 +8,7 @@ from mpsandbox.runtime.view.compose import Composer, Instance, component_resolve
 from mpsandbox.runtime.view.realm import ViewRealm
 from mpsandbox.runtime.view.tree import Element
 
-
-class Bundle:
-    platform = "wx"
-
-    def __init__(self, files: dict[str, str], app_components: dict[str, str] | None = None):
-        self.files = files
-
-        class App:
-            using_components = app_components or {}
-
-        self.app = App()
-
-    def read_text(self, path: str) -> str:
-        return self.files[path]
+from ..runtime.bundles import template_bundle
 
 
 class FakeLogic:
@@ -72,7 +59,7 @@ def compose(realm: ViewRealm, logic: FakeLogic, data: dict) -> Element:
 
 def test_shadow_trees_slots_and_nesting() -> None:
     logic = FakeLogic({"components/card/card": {"count": 2}, "components/badge/badge": {}})
-    with ViewRealm(Bundle(FILES)) as realm:
+    with ViewRealm(template_bundle(FILES)) as realm:
         page = compose(realm, logic, {"items": [{"id": 1, "name": "tea"}, {"id": 2, "name": "cake"}]})
     cards = [e for e in page.iter() if e.tag == "view" and "card" in e.classes]
     assert len(cards) == 2
@@ -85,7 +72,7 @@ def test_shadow_trees_slots_and_nesting() -> None:
 
 def test_instances_follow_the_list() -> None:
     logic = FakeLogic({})
-    with ViewRealm(Bundle(FILES)) as realm:
+    with ViewRealm(template_bundle(FILES)) as realm:
         compose(realm, logic, {"items": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}]})
         compose(realm, logic, {"items": [{"id": 1, "name": "a2"}]})
     assert any(r.endswith(":2:card") for r in logic.released)
@@ -110,7 +97,7 @@ def test_a_tap_on_slotted_content_bubbles_through_the_components_own_elements() 
 
     def handlers_of(stop: str) -> list[tuple[str, str]]:
         logic = FakeLogic({"components/panel/panel": {"stop": stop}})
-        with ViewRealm(Bundle(SLOT_FILES)) as realm:
+        with ViewRealm(template_bundle(SLOT_FILES)) as realm:
             page = compose(realm, logic, {})
         inner = next(e for e in page.iter() if "inner" in e.classes)
         assert inner in interactive(page)

@@ -12,7 +12,8 @@ from mpsandbox.runtime.view.realm import ViewRealm
 from mpsandbox.runtime.view.screenshot import Camera, ScreenshotUnavailable
 from mpsandbox.runtime.view.sinks import view_sinks
 
-from .test_render import Bundle, render
+from ..runtime.bundles import template_bundle
+from .test_render import render
 
 
 def test_rpx_and_tag_selectors() -> None:
@@ -26,7 +27,7 @@ def test_rpx_and_tag_selectors() -> None:
 
 
 def test_styles_follow_imports_once() -> None:
-    b = Bundle("wx", {"app.wxss": '@import "common/base.wxss"; .app{}', "common/base.wxss": ".base{}",
+    b = template_bundle({"app.wxss": '@import "common/base.wxss"; .app{}', "common/base.wxss": ".base{}",
                       "pages/p.wxss": '@import "/common/base.wxss"; .page{}'})
     css = collect_styles(b, ["pages/p"], "wx")
     assert css.count(".base{}") == 1 and ".app{}" in css and ".page{}" in css
@@ -74,10 +75,10 @@ def test_screenshot_of_a_rendered_page() -> None:
         pytest.skip(str(exc))
     files = {"pages/p.wxml": '<view class="bar">{{title}}</view>', "pages/p.wxss": ".bar { height: 200rpx; "
              "background: rgb(255, 0, 0); }"}
-    with ViewRealm(Bundle("wx", files)) as realm:
+    with ViewRealm(template_bundle(files)) as realm:
         tree = realm.render("pages/p.wxml", {"title": "hello"}).tree
     with cam:
-        png = cam.shoot(to_html(tree, collect_styles(Bundle("wx", files), ["pages/p"], "wx")))
+        png = cam.shoot(to_html(tree, collect_styles(template_bundle(files), ["pages/p"], "wx")))
     assert _png_size(png) == (375, 600)
     # the red bar is 100 px high: decode the PNG and look at a pixel inside and one below it
     import io
@@ -124,3 +125,35 @@ def test_screenshot_of_a_rendered_page() -> None:
     col = pixels(png)
     assert col[50] == b"\xff\x00\x00"
     assert col[150] == b"\xff\xff\xff"
+
+
+def test_one_tab_shoots_every_page_as_a_fresh_tab_would() -> None:
+    """The camera loads each document into the same tab: nothing of one screenshot (a full-page one, a tall page,
+    a failed load) shows in the next."""
+    docs = []
+    for files, data in [({"pages/p.wxml": '<view class="bar">{{t}}</view><input focus="{{true}}" value="x"/>',
+                          "pages/p.wxss": ".bar { height: 3000rpx; background: rgb(0, 0, 255); }"}, {"t": "tall"}),
+                        ({"pages/p.wxml": '<view class="bar">{{t}}</view>',
+                          "pages/p.wxss": ".bar { height: 100rpx; background: rgb(0, 128, 0); }"}, {"t": "short"})]:
+        with ViewRealm(template_bundle(files)) as realm:
+            tree = realm.render("pages/p.wxml", data).tree
+        docs.append(to_html(tree, collect_styles(template_bundle(files), ["pages/p"], "wx")))
+    fresh = []
+    for doc in docs:  # each in a camera of its own
+        try:
+            one = Camera(width=375, height=600, scale=1)
+        except ScreenshotUnavailable as exc:
+            pytest.skip(str(exc))
+        with one:
+            fresh.append(one.shoot(doc))
+    with Camera(width=375, height=600, scale=1) as cam:
+        assert _png_size(cam.shoot(docs[0], full_page=True))[1] > 600
+        assert cam.shoot(docs[1]) == fresh[1]
+        assert cam.shoot(docs[0]) == fresh[0]
+        cam.timeout_ms = 1  # a screenshot that fails leaves no broken tab behind
+        from playwright.sync_api import Error as PlaywrightError
+
+        with pytest.raises(PlaywrightError):
+            cam.shoot(docs[1])
+        cam.timeout_ms = 10_000
+        assert cam.shoot(docs[1]) == fresh[1]

@@ -9,19 +9,12 @@ from mpsandbox.runtime.view.parse import parse
 from mpsandbox.runtime.view.realm import ViewRealm
 from mpsandbox.runtime.view.tree import Element
 
-
-class Bundle:
-    def __init__(self, platform: str, files: dict[str, str]):
-        self.platform = platform
-        self.files = files
-
-    def read_text(self, path: str) -> str:
-        return self.files[path]
+from ..runtime.bundles import template_bundle
 
 
 def render(platform: str, files: dict[str, str], data: dict, page: str = "pages/p", engine: str = "native"):
     ext = {"wx": ".wxml", "tt": ".ttml", "my": ".axml"}[platform]
-    with ViewRealm(Bundle(platform, files), engine=engine) as realm:
+    with ViewRealm(template_bundle(files, platform), engine=engine) as realm:
         return realm.render(page + ext, data)
 
 
@@ -87,7 +80,7 @@ def test_bad_markup_is_repaired_with_problems() -> None:
 
 
 def test_bad_expression_is_a_problem_and_renders_empty() -> None:
-    with ViewRealm(Bundle("wx", {"pages/p.wxml": "<view>{{ a + }}</view><view>{{ function(){} }}</view>"})) as r:
+    with ViewRealm(template_bundle({"pages/p.wxml": "<view>{{ a + }}</view><view>{{ function(){} }}</view>"})) as r:
         res = r.render("pages/p.wxml", {"a": 1})
         assert res.error is None
         assert len(r.problems) == 2
@@ -109,7 +102,7 @@ def test_endless_script_module_stops_within_budget(engine: str) -> None:
 
 
 def test_huge_lists_are_capped() -> None:
-    with ViewRealm(Bundle("wx", {"pages/p.wxml": '<view wx:for="{{n}}">{{item}}</view>'}), max_nodes=500) as r:
+    with ViewRealm(template_bundle({"pages/p.wxml": '<view wx:for="{{n}}">{{item}}</view>'}), max_nodes=500) as r:
         res = r.render("pages/p.wxml", {"n": 10**9})
     assert res.error and "more than 500 elements" in res.error
     assert len(res.tree.query_all("view")) == 500
@@ -147,7 +140,7 @@ def test_updates_cross_as_patches_and_match_a_full_render(engine: str) -> None:
     item = st.fixed_dictionaries({"id": st.integers(0, 5), "name": st.text(max_size=3), "on": st.booleans()})
     state = st.fixed_dictionaries({"items": st.lists(item, max_size=5), "title": st.text(max_size=3),
                                    "hide": st.booleans()})
-    with ViewRealm(Bundle("wx", files), engine=engine) as realm:
+    with ViewRealm(template_bundle(files), engine=engine) as realm:
         @settings(max_examples=40, deadline=None)
         @given(st.lists(state, min_size=1, max_size=4))
         def check(states: list[dict]) -> None:
@@ -164,7 +157,7 @@ def test_updates_cross_as_patches_and_match_a_full_render(engine: str) -> None:
 
 def test_set_data_paths_update_the_view_copy() -> None:
     files = {"pages/p.wxml": '<view wx:for="{{list}}">{{item.name}}</view><text>{{a.b[1]}}</text>'}
-    with ViewRealm(Bundle("wx", files)) as realm:
+    with ViewRealm(template_bundle(files)) as realm:
         realm.update("p1", "pages/p.wxml", {"list": [{"name": "x"}], "a": {"b": [0, 1]}})
         res = realm.set_data("p1", "pages/p.wxml", {"list[0].name": "y", "list[1]": {"name": "z"}, "a.b[1]": 5,
                                                     "__proto__.polluted": 1, "c.d": 2})

@@ -162,3 +162,38 @@ def test_constant_template_expressions_are_known_without_data() -> None:
     assert static_value("{{[['tap',[['go',['$event']]]]]}}") == [["tap", [["go", ["$event"]]]]]
     assert static_value("{{-2}}") == -2 and static_value("{{'a' + 'b'}}") == "ab" and static_value("plain") == "plain"
     assert static_value("{{item.id}}") == "1" and static_value("x{{y}}") == "1"
+
+
+@pytest.mark.parametrize("engine", ["native", "wasm"])
+def test_what_each_update_makes_the_view_load_is_recorded(tmp_path: Path, engine: str) -> None:
+    """After the first render only what an update changed is searched for view loads: new sources, styles, new
+    list items and component shadows are all still recorded (each once)."""
+    files = {
+        "pages/p/p.json": '{"usingComponents": {"pic": "/components/pic/pic"}}',
+        "pages/p/p.wxml": '<view wx:for="{{items}}" wx:key="id" style="{{item.bg}}"><image src="{{item.src}}"/>'
+                          '</view><pic src="{{logo}}"/><button id="go" bindtap="go">go</button>',
+        "pages/p/p.js": "Page({ data: { logo: 'https://c/0.png', items: [{id: 1, src: 'https://a/1.png', bg: ''},"
+                        " {id: 2, src: 'https://a/2.png', bg: ''}] }, n: 0,\n"
+                        "  go() { this.n++; if (this.n === 1) this.setData({ 'items[1].src': 'https://a/2b.png' });"
+                        " if (this.n === 2) this.setData({ 'items[0].bg': 'background: url(https://b/1.png)' });"
+                        " if (this.n === 3) this.setData({ items: this.data.items.concat([{id: 3, src:"
+                        " 'https://a/3.png', bg: ''}]) }); if (this.n === 4) this.setData({ logo: 'https://c/1.png' });"
+                        " if (this.n === 5) this.setData({ 'items[1].src': 'https://a/2.png' }) } })",
+        "components/pic/pic.json": '{"component": true}',
+        "components/pic/pic.wxml": '<image class="pic" src="{{src}}"/>',
+        "components/pic/pic.js": "Component({ properties: { src: String } })",
+    }
+    bundle = load_bundle(make(tmp_path, files))
+    with Sandbox(bundle, engine=engine) as sb:
+        sb.launch()
+        sb.run()
+        for _ in range(5):
+            sb.tap_element(sb.view_tree().query("#go"))
+            sb.run()
+        trace = sb.finish()
+    from mpsandbox.trace import VIEW_LOAD_API
+
+    loads = [(e.args[0]["url"], e.args[0]["component"]) for e in trace.api_calls(VIEW_LOAD_API)]
+    assert loads == [("https://a/1.png", None), ("https://a/2.png", None), ("https://c/0.png", "components/pic/pic"),
+                     ("https://a/2b.png", None), ("https://b/1.png", None), ("https://a/3.png", None),
+                     ("https://c/1.png", "components/pic/pic")]

@@ -7,6 +7,7 @@ import pytest
 
 from mpsandbox.runtime.view.realm import ViewRealm
 
+from ..runtime.bundles import template_bundle
 from .wcc_oracle import compiler_dir, normalise_wcc, ours_as_plain, render_with_wcc
 
 pytestmark = pytest.mark.skipif(compiler_dir() is None, reason="node or miniprogram-compiler not installed")
@@ -63,17 +64,29 @@ CASES = {
                                                '</scroll-view><button open-type="getPhoneNumber" '
                                                'bindgetphonenumber="phone" hover-class="h" bind:tap="t" catch:longpress="l" mut-bind:tap="m" '
                                                'capture-bind:tap="c" data-a-b="1">p</button>'},
+    "operators": {"pages/p.wxml": '<view>{{n != 3}}|{{n !== "3"}}|{{n <= 3}}|{{n >= 4}}|{{n < price}}|'
+                                  '{{!!empty}}|{{flag ? (off ? 1 : 2) : 3}}|{{n * 2 + 1 > 6 && !off}}|{{"a" + n + price}}|'
+                                  '{{none === null}}|{{none.x}}|{{list[0] + list[1] * list[2]}}</view>'},
+    "literals-in-data": {"pages/p.wxml": '<template name="t"><view>{{a}}|{{b}}|{{c.length}}|{{d.k}}|{{s}}</view></template>'
+                                         '<template is="t" data="{{a: 1, b: \'x\', c: [1, 2, list], d: {k: s}, s}}"/>'
+                                         '<view wx:for="{{[list, 9]}}">{{item}}</view>'},
+    "nested-templates": {"pages/p.wxml": '<template name="inner"><text>{{v}}</text></template>'
+                                         '<template name="outer"><view class="o"><template is="inner" data="{{v: name}}"/>'
+                                         '<template wx:for="{{tags}}" is="inner" data="{{v: item}}"/></view></template>'
+                                         '<template wx:for="{{items}}" is="outer" data="{{...item}}"/>'},
+    "for-nesting": {"pages/p.wxml": '<block wx:for="{{items}}" wx:for-item="it" wx:for-index="i">'
+                                    '<view wx:for="{{it.tags}}" wx:key="*this">{{i}}.{{index}}:{{item}}/{{it.name}}</view>'
+                                    '<view wx:if="{{!it.tags.length}}">none {{i}}</view></block>'
+                                    '<view wx:for="{{list}}" wx:for-item="index">{{index}}</view>'},
+    "attr-mixes": {"pages/p.wxml": '<view class="a{{n}} b {{flag ? \'c\' : \'\'}} {{off ? \'d\' : \'\'}}" '
+                                   'style="color: {{s}}; width: {{n * 10}}rpx" data-mixed="{{n}}-{{s}}" data-num="{{n}}" '
+                                   'data-obj="{{obj}}" data-arr="{{list}}" data-bool="{{flag}}">x</view>'},
+    "if-in-for-and-blocks": {"pages/p.wxml": '<block wx:for="{{list}}"><block wx:if="{{item == 1}}">one</block>'
+                                             '<block wx:elif="{{item == 2}}"><text>two</text></block>'
+                                             '<view wx:else>{{item}}</view></block>'},
+    "include-in-for": {"pages/p.wxml": '<view wx:for="{{items}}"><include src="part.wxml"/></view>',
+                       "pages/part.wxml": '<text>{{item.name}}{{index}}</text>'},
 }
-
-
-class _Bundle:
-    platform = "wx"
-
-    def __init__(self, files: dict[str, str]):
-        self.files = files
-
-    def read_text(self, path: str) -> str:
-        return self.files[path]
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +102,7 @@ def test_renders_like_the_official_compiler(case: str, oracle: dict[str, dict]) 
     expected = oracle[case]
     assert "error" not in expected, expected
     want = normalise_wcc(expected["tree"])
-    with ViewRealm(_Bundle(CASES[case])) as realm:
+    with ViewRealm(template_bundle(CASES[case])) as realm:
         got = realm.render("pages/p.wxml", DATA)
     assert got.error is None, got.error
     assert ours_as_plain(got.tree) == want
@@ -102,9 +115,45 @@ def test_compiled_templates_render_like_source_ones(case: str) -> None:
 
     code = compile_with_wcc(CASES[case])
     assert code
-    with ViewRealm(_Bundle({})) as compiled_realm, ViewRealm(_Bundle(CASES[case])) as source_realm:
+    with ViewRealm(template_bundle({})) as compiled_realm, ViewRealm(template_bundle(CASES[case])) as source_realm:
         assert compiled_realm.load_compiled(code) >= 1
         got = compiled_realm.render("pages/p.wxml", DATA)
         want = source_realm.render("pages/p.wxml", DATA)
     assert got.error is None, got.error
     assert ours_as_plain(got.tree) == ours_as_plain(want.tree)
+
+
+# setData payloads applied one after another (each also a state the official compiler renders from scratch)
+UPDATES = [
+    {"items[0].name": "green tea"},
+    {"items[1].tags": ["x"], "n": 4},
+    {"flag": False, "list[2]": 1},
+    {"items": [{"id": 2, "name": "coffee", "tags": ["x", "y"]}, {"id": 3, "name": "cake", "tags": []},
+               {"id": 1, "name": "tea", "tags": ["a"]}]},
+    {"items[2].tags[0]": "b", "s": "bye", "obj.deep.x": 8},
+    {"list": [], "items": []},
+    {"list": [2, 2], "items[0]": {"id": 9, "name": "pie", "tags": ["p"]}},
+]
+UPDATE_CASES = ["for", "template", "nested-templates", "for-nesting", "if-in-for-and-blocks", "attr-mixes",
+                "include-in-for", "block", "for-kinds", "members"]
+
+
+@pytest.mark.parametrize("engine", ["native", "wasm"])
+def test_updates_render_like_the_official_compiler(engine: str) -> None:
+    """After each setData the tree the view keeps up to date (patched, its unchanged list items kept) is the tree
+    the official compiler renders from the data as it then is."""
+    from .test_incremental import apply_changes
+
+    states, data = [], DATA
+    for changes in UPDATES:
+        data = apply_changes(data, changes)
+        states.append(data)
+    for case in UPDATE_CASES:
+        expected = render_with_wcc(CASES[case], [["pages/p.wxml", state] for state in states])
+        with ViewRealm(template_bundle(CASES[case]), engine=engine) as realm:
+            realm.update("page", "pages/p.wxml", DATA)
+            for step, (changes, want) in enumerate(zip(UPDATES, expected)):
+                assert "error" not in want, want
+                got = realm.set_data("page", "pages/p.wxml", changes)
+                assert got.error is None, got.error
+                assert ours_as_plain(got.tree) == normalise_wcc(want["tree"]), (case, step)

@@ -106,25 +106,12 @@ def _parse_frame(text: str) -> Location | None:
 
 
 def _static_dynamic(art: Artifacts) -> Iterable[Hit]:
-    js_facts = getattr(art.facts, "js", None) if art.facts is not None else None
-    for item in _iter_dynamic_facts(js_facts):
-        loc = Location(file=item["file"], line=item.get("line"), column=item.get("column"))
-        what = item.get("what", "eval")
-        yield Hit(message=f"{what} in the source", key=f"{what}|{loc.file}:{loc.line}",
-                  evidence=[Evidence(description=f"{what} found in the source (static scan)", location=loc)])
-
-
-def _iter_dynamic_facts(js_facts) -> Iterable[dict]:
-    """Dynamic-code sites from the loader's static JS scan, whatever its exact shape."""
-    if not js_facts:
-        return
-    files = js_facts.items() if isinstance(js_facts, dict) else ((getattr(f, "path", None), f) for f in js_facts)
-    for path, f in files:
-        sites = getattr(f, "dynamic_code", None) or (f.get("dynamic_code") if isinstance(f, dict) else None) or []
-        for s in sites:
-            d = s if isinstance(s, dict) else s.model_dump()
-            d.setdefault("file", path or getattr(f, "path", ""))
-            yield d
+    """Dynamic-code sites the loader's static JS scan found."""
+    for path, f in (art.facts.js if art.facts is not None else {}).items():
+        for site in f.dynamic_code:
+            loc = Location(file=path, line=site.line, column=site.column)
+            yield Hit(message=f"{site.what} in the source", key=f"{site.what}|{loc.file}:{loc.line}",
+                      evidence=[Evidence(description=f"{site.what} found in the source (static scan)", location=loc)])
 
 
 # ---- secrets -----------------------------------------------------------------------------------------------------

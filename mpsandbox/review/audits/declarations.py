@@ -7,7 +7,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Iterable
 
-from ..artifacts import Artifacts, get
+from ..artifacts import Artifacts
 from ..model import Evidence, Location, Severity
 from .base import Hit, audit
 
@@ -45,7 +45,7 @@ def _code_mentions(art: Artifacts, names: set[str]) -> set[str]:
 
 def _walk_complete(art: Artifacts) -> bool:
     """Every declared page visited and every bound handler fired in some walk."""
-    pages = {get(p, "route") for p in get(art.facts, "pages", None) or []}
+    pages = {p.route for p in (art.facts.pages if art.facts is not None else [])}
     visited = {p for r in art.runs for p in r.pages_visited}
     return bool(art.runs) and pages <= visited and all(r.handlers_fired >= r.handlers_bound for r in art.runs)
 
@@ -111,7 +111,7 @@ def _over_claim(art: Artifacts, key: str, kind: str, apis: set[str]) -> Hit:
     example='"permission": {"scope.userLocation": {"desc": "to find shops"}}  // and no getLocation anywhere',
 )
 def unused_scope_declaration(art: Artifacts, policy: Policy) -> Iterable[Hit]:
-    declared = list((get(art.app, "permission", None) or {}).keys())
+    declared = list(art.app.permission if art.app is not None else [])
     if not declared or not art.runs:
         return
     used = _used_scopes(art)
@@ -136,7 +136,7 @@ def unused_scope_declaration(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     example='"requiredPrivateInfos": ["getLocation", "onLocationChange"]  // only getLocation is called',
 )
 def unused_private_info(art: Artifacts, policy: Policy) -> Iterable[Hit]:
-    declared = list(get(art.app, "required_private_infos", None) or [])
+    declared = list(art.app.required_private_infos if art.app is not None else [])
     if not declared or not art.runs:
         return
     used: set[str] = set()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
 
-from ..artifacts import Artifacts, get
+from ..artifacts import Artifacts
 from ..model import Evidence, Location, Severity
 from .base import Hit, audit, event_evidence
 
@@ -61,7 +61,7 @@ def _call_stack(run, perm_event) -> list[Evidence]:
 def missing_private_info(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     if art.platform != "wx":
         return
-    declared = set(get(art.app, "required_private_infos", None) or [])
+    declared = set(art.app.required_private_infos if art.app is not None else [])
     for run in art.runs:
         for e in run.trace.api_calls():
             spec = art.catalogue.by_name.get(e.api)

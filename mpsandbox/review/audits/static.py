@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable
 
-from ..artifacts import Artifacts, get
+from ..artifacts import Artifacts
 from ..model import Evidence, Location, Severity
 from .base import Hit, audit, event_evidence
 
 if TYPE_CHECKING:
+    from ...bundle import BundleProblem
     from ..policy import Policy
 
 KB = 1024
@@ -21,13 +22,12 @@ def _size(n: int) -> str:
 
 def _problems(art: Artifacts, *codes: str) -> Iterable:
     for p in art.problems:
-        if get(p, "code") in codes:
+        if p.code in codes:
             yield p
 
 
-def _problem_location(p) -> Location | None:
-    file = get(p, "file")
-    return Location(file=file, line=get(p, "line"), column=get(p, "column")) if file else None
+def _problem_location(p: BundleProblem) -> Location | None:
+    return Location(file=p.file, line=p.line, column=p.column) if p.file else None
 
 
 @audit(
@@ -46,17 +46,17 @@ def package_size(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     if art.facts is None:
         return
     th = policy.thresholds
-    main = int(get(art.facts, "main_size", 0) or 0)
+    main = art.facts.main_size
     if main > th.main_package_bytes:
         yield Hit(message=f"main package is {_size(main)} (limit {_size(th.main_package_bytes)})", key="main",
                   location=Location(file="app.json", line=1),
                   evidence=[Evidence(description="main package size", value=main)] + _largest(art, "main"))
-    for root, size in sorted((get(art.facts, "subpackage_sizes", None) or {}).items()):
+    for root, size in sorted(art.facts.subpackage_sizes.items()):
         if size > th.subpackage_bytes:
             yield Hit(message=f"subpackage {root} is {_size(size)} (limit {_size(th.subpackage_bytes)})",
                       key=f"sub|{root}", location=Location(file="app.json", line=1),
                       evidence=[Evidence(description=f"subpackage {root} size", value=size)] + _largest(art, root))
-    total = int(get(art.facts, "total_size", 0) or 0)
+    total = art.facts.total_size
     if total > th.total_package_bytes:
         yield Hit(message=f"the bundle is {_size(total)} in total (limit {_size(th.total_package_bytes)})",
                   key="total", location=Location(file="app.json", line=1),
@@ -64,8 +64,7 @@ def package_size(art: Artifacts, policy: Policy) -> Iterable[Hit]:
 
 
 def _largest(art: Artifacts, package: str) -> list[Evidence]:
-    files = [(get(f, "size", 0), get(f, "path", "")) for f in (get(art.facts, "files", None) or [])
-             if (get(f, "package", "main") or "main") == package]
+    files = [(f.size, f.path) for f in (art.facts.files if art.facts is not None else []) if f.package == package]
     files.sort(reverse=True)
     return [Evidence(description=f"{path}: {_size(size)}", location=Location(file=path), value=size)
             for size, path in files[:3]]
@@ -85,12 +84,12 @@ def _largest(art: Artifacts, package: str) -> list[Evidence]:
 def missing_page(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     seen = set()
     for p in _problems(art, "page-missing"):
-        key = get(p, "message", "")
+        key = p.message
         seen.add(key)
-        yield Hit(message=str(get(p, "message")), key=key, location=_problem_location(p) or Location(file="app.json"))
-    for page in get(art.facts, "pages", None) or []:
-        if get(page, "exists", True) is False:
-            route = get(page, "route")
+        yield Hit(message=p.message, key=key, location=_problem_location(p) or Location(file="app.json"))
+    for page in art.facts.pages if art.facts is not None else []:
+        if not page.exists:
+            route = page.route
             if not any(route in k for k in seen):
                 yield Hit(message=f"page {route} is listed but its files are missing", key=route,
                           location=Location(file="app.json"))
@@ -109,7 +108,7 @@ def missing_page(art: Artifacts, policy: Policy) -> Iterable[Hit]:
 )
 def tabbar_outside_pages(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     for p in _problems(art, "tabbar-page-not-in-pages", "tabbar-outside-pages"):
-        yield Hit(message=str(get(p, "message")), key=str(get(p, "message")),
+        yield Hit(message=p.message, key=p.message,
                   location=_problem_location(p) or Location(file="app.json"))
 
 
@@ -126,10 +125,10 @@ def tabbar_outside_pages(art: Artifacts, policy: Policy) -> Iterable[Hit]:
 )
 def large_file(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     limit = policy.thresholds.large_file_bytes
-    for f in get(art.facts, "files", None) or []:
-        size = int(get(f, "size", 0) or 0)
+    for f in art.facts.files if art.facts is not None else []:
+        size = f.size
         if size > limit:
-            path = get(f, "path", "")
+            path = f.path
             yield Hit(message=f"{path} is {_size(size)} (threshold {_size(limit)})", key=path,
                       location=Location(file=path), evidence=[Evidence(description="file size", value=size)])
 
@@ -232,11 +231,11 @@ COVERED_PROBLEMS = {"page-missing", "tabbar-page-not-in-pages", "tabbar-outside-
 )
 def bundle_problem(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     for p in art.problems:
-        code = get(p, "code", "")
+        code = p.code
         if code in COVERED_PROBLEMS:
             continue
-        sev = get(p, "severity", "warning")
-        yield Hit(message=f"{code}: {get(p, 'message', '')}", key=f"{code}|{get(p, 'file')}",
+        sev = p.severity
+        yield Hit(message=f"{code}: {p.message}", key=f"{code}|{p.file}",
                   location=_problem_location(p),
                   severity=Severity.INFO if sev == "info" else None)
 

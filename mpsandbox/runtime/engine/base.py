@@ -142,6 +142,10 @@ class Engine(Protocol):
     def call(self, name: str, *args: JSONValue) -> CallResult:
         """Call a pinned (or global) function with JSON-able arguments; returns its JSON-able result."""
 
+    def call_json(self, name: str, args_json: str) -> CallResult:
+        """:meth:`call` with the arguments already as JSON text (a JSON array): for the host's own large,
+        unchanging arguments, serialized once per process."""
+
     def set_rejection_handler(self, global_name: str) -> None:
         """Take the global function ``global_name`` out of JS reach and call it as ``fn(reason, promise)`` for
         every promise still rejected without a handler once the job queue is empty (inside ``run_jobs``)."""

@@ -323,8 +323,11 @@ class NativeEngine:
             raise KeyError(f"no global function {global_name!r} to pin")
 
     def call(self, name: str, *args: Any) -> CallResult:
+        return self.call_json(name, json.dumps(args))
+
+    def call_json(self, name: str, args_json: str) -> CallResult:
         self._stopped_before = self._io[IO_STOPPED] if self._st is not None else 0
-        data = json.dumps(args).encode("utf-8", "surrogatepass")
+        data = args_json.encode("utf-8", "surrogatepass")
         status = self._lib.shim_call(self._live(), name.encode("utf-8", "surrogatepass"), data, len(data))
         return self._value() if status == 0 else self._failure()
 

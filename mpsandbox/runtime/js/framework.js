@@ -1369,6 +1369,9 @@
     if (typeof v.$object === 'string' && typeof v.$oid === 'number') {
       return objects[v.$oid] ? objects[v.$oid].obj : buildObject(v.$oid, v.$object);
     }
+    // a local object of a catalogue type, without a host id (an event's platform object: xr-frame's Scene)
+    if (typeof v.$object === 'string' && v.$oid === undefined && keys(v).length === 1 &&
+        cfg.surface.objects[v.$object]) return buildObject(0, v.$object);
     var ks = keys(v);
     for (var i = 0; i < ks.length && i < 64; i++) v[ks[i]] = reviveObjects(v[ks[i]], depth + 1);
     return v;
@@ -2225,6 +2228,7 @@
         send('console', { level: 'warn', text: 'Component "' + (target.route || target.is) + '" does not have a method "' + p.handler + '" to handle event "' + (p.event && p.event.type) + '".' });
         return { found: false, reason: 'no-handler' };
       }
+      if (p.event && p.event.detail && typeof p.event.detail === 'object') p.event.detail = reviveObjects(p.event.detail, 0);
       invoke(fn, target, [p.event], (p.componentPath || p.componentIdentity ? 'Component.' : 'Page.') + p.handler);
       return { found: true };
     },

@@ -11,6 +11,12 @@
   var push = Function.prototype.call.bind(A.prototype.push);
   var stringify = JSON.stringify;
   var RealRegExp = RegExp, RealDate = Date;
+  var slice = Function.prototype.call.bind(A.prototype.slice);
+  var defineProperty = O.defineProperty;
+  var RealSet = Set, setHas = Function.prototype.call.bind(Set.prototype.has);
+  var setAdd = Function.prototype.call.bind(Set.prototype.add);
+  var weakHas = Function.prototype.call.bind(WeakSet.prototype.has);
+  var weakAdd = Function.prototype.call.bind(WeakSet.prototype.add);
 
   var files = create(null); // template path -> {main, templates, imports, scripts, inline}
   var scriptDefs = create(null); // script path -> factory
@@ -25,12 +31,132 @@
 
   function truthy(v) { return !!v; }
 
+  // ---- reuse: what a render can keep of the previous render of the same slot -------------------------------------
+  // Each item of a wx:for is a unit (see loop). A unit's output is a function of the names it looks up in scopes at
+  // or above its own (the page's data, the loop variables), read by identity: data is never changed in place (setData
+  // copies the containers on a changed path, update shares what did not change with the previous data), so an
+  // unchanged value is the same value. A unit whose reads all give the same values as last time keeps last
+  // time's elements (and the diff skips them: same object, same subtree). Only template code runs in such a
+  // render: once a script module (WXS/SJS) or compiled template code has run in the realm, anything could change
+  // behind a value (a getter, a replaced toString, a function's state), so every render is then complete.
+  var reuse = false; // this render may reuse units (it keeps what it renders either way, when prevT/nextT are set)
+  var prevT = null, nextT = null; // the unit tables of the enclosing unit (or the slot): last render's and this one's
+  var reads = null; // the reads of the unit being rendered: [depth, name, value, ...]
+  var unitDepth = -1; // the scope depth of that unit
+  var bundleCodeRan = false; // a script module or compiled template code has run in this realm
+  var NO_PROBLEMS = [];
+
+  function record(d, k, v) {
+    for (var i = 1; i < reads.length; i += 3) if (reads[i] === k) return;
+    push(reads, d); push(reads, k); push(reads, v);
+  }
+
   function lookup(s, k) {
-    while (s) {
-      if (hasOwn(s.v, k)) return s.v[k];
-      s = s.p;
+    var t = s, d = 0;
+    while (t) {
+      if (hasOwn(t.v, k)) {
+        var v = t.v[k];
+        if (reads !== null && t.d <= unitDepth) record(t.d, k, v);
+        return v;
+      }
+      d = t.d;
+      t = t.p;
     }
+    if (reads !== null && d <= unitDepth) record(d, k, undefined);
     return undefined;
+  }
+
+  function sameValue(a, b) {
+    return a === b ? (a !== 0 || 1 / a === 1 / b) : (a !== a && b !== b);
+  }
+
+  // an entry's reads from outside its item (names at the item's own depth are its item and index: the same item
+  // at the same index or key reads the same), looked up again in the scope the list is rendered in
+  function stillValid(r, parent) {
+    for (var i = 0; i < r.length; i += 3) {
+      var k = r[i + 1], t = parent;
+      while (t !== null && !hasOwn(t.v, k)) t = t.p;
+      if (!sameValue(t !== null ? t.v[k] : undefined, r[i + 2])) return false;
+    }
+    return true;
+  }
+
+  function propagate(r, upTo) {
+    for (var i = 0; i < r.length; i += 3) if (r[i] <= upTo) record(r[i], r[i + 1], r[i + 2]);
+  }
+
+  // A list: body(scope, out, item) renders one item into out and answers its key. The tables hold, per list (its
+  // site in the template) in the enclosing unit, each item's entry: by index for arrays, by key for objects.
+  function loop(out, site, list, parent, itemName, indexName, body) {
+    if (prevT === null && nextT === null) {
+      each(list, function (item, index) {
+        var k = [];
+        keyed(out, k, body(scope(parent, itemName, item, indexName, index), k, item));
+      });
+      return;
+    }
+    var pl = prevT !== null && hasOwn(prevT, site) ? prevT[site] : null;
+    if (!(reuse && !bundleCodeRan)) pl = null;
+    var nl = hasOwn(nextT, site) ? nextT[site] : (nextT[site] = { a: [], o: create(null) });
+    var depth = parent.d + 1;
+    // last render's entries, taken from the table: each is kept once (no element is in a tree twice)
+    var pa = pl !== null ? pl.a : null, po = pl !== null ? pl.o : null;
+    if (pl !== null) { pl.a = []; pl.o = create(null); }
+    var one = function (item, index, prev) {
+      var byIndex = typeof index === 'number';
+      if (prev !== undefined && prev.it === item && (item !== 0 || 1 / item === 1 / prev.it)
+          && (prev.x.length === 0 || stillValid(prev.x, parent))) {
+        nodes += prev.n;
+        if (nodes > maxNodes) throw new RangeError('the page renders more than ' + maxNodes + ' elements');
+        if (prev.p.length) for (var i = 0; i < prev.p.length; i++) problem(prev.p[i]);
+        if (reads !== null && prev.x.length) propagate(prev.x, unitDepth);
+        if (byIndex) nl.a[index] = prev; else nl.o[index] = prev;
+        if (prev.one) out[out.length] = prev.o[0]; // one element (its key already set)
+        else keyed(out, prev.o, prev.key);
+        return;
+      }
+      var s = scope(parent, itemName, item, indexName, index);
+      var outerPrev = prevT, outerNext = nextT, outerReads = reads, outerDepth = unitDepth;
+      var n0 = nodes, p0 = problems.length, mine = [], k = [], key, inner;
+      prevT = prev !== undefined ? prev.t : null; nextT = create(null); reads = mine; unitDepth = depth;
+      try {
+        key = body(s, k, item);
+      } finally {
+        inner = nextT;
+        prevT = outerPrev; nextT = outerNext; reads = outerReads; unitDepth = outerDepth;
+      }
+      var outside = [];
+      for (var j = 0; j < mine.length; j += 3) {
+        if (mine[j] < depth) { push(outside, mine[j]); push(outside, mine[j + 1]); push(outside, mine[j + 2]); }
+      }
+      if (problems.length < 100) {
+        var entry = { x: outside, it: item, o: k, one: k.length === 1 && typeof k[0] === 'object' && k[0] !== null,
+                      key: key, n: nodes - n0,
+                      p: problems.length > p0 ? slice(problems, p0) : NO_PROBLEMS, t: inner };
+        if (byIndex) nl.a[index] = entry; else nl.o[index] = entry;
+      }
+      if (reads !== null && outside.length) propagate(outside, unitDepth);
+      keyed(out, k, key);
+    };
+    if (isArray(list)) {
+      var na = nl.a;
+      for (var i = 0; i < list.length; i++) {
+        var item = list[i], prev = pa !== null ? pa[i] : undefined;
+        // the common case inline: the same item, kept as one element, reading nothing else
+        if (prev !== undefined && prev.one && prev.it === item && prev.x.length === 0 && prev.p.length === 0
+            && (item !== 0 || 1 / item === 1 / prev.it)) {
+          nodes += prev.n;
+          if (nodes > maxNodes) throw new RangeError('the page renders more than ' + maxNodes + ' elements');
+          na[i] = prev;
+          out[out.length] = prev.o[0];
+        } else one(item, i, prev);
+      }
+    } else {
+      each(list, function (item, index) {
+        one(item, index, typeof index === 'number' ? (pa !== null ? pa[index] : undefined)
+          : (po !== null ? po[index] : undefined));
+      });
+    }
   }
 
   function member(o, k) {
@@ -108,7 +234,7 @@
     var v = {};
     v[itemName] = item;
     v[indexName] = index;
-    return { v: v, p: parent };
+    return { v: v, p: parent, d: parent.d + 1 };
   }
 
   function each(list, fn) {
@@ -147,6 +273,7 @@
 
   function loadScript(path, inline) {
     if (hasOwn(scriptCache, path)) return scriptCache[path].exports;
+    bundleCodeRan = true;
     var factory = inline && hasOwn(inline, path) ? inline[path] : scriptDefs[path];
     var module = { exports: {} };
     scriptCache[path] = module;
@@ -168,8 +295,8 @@
     return parts.join('/');
   }
 
-  function fileScope(file, data) {
-    var root = { v: data && typeof data === 'object' ? data : {}, p: null };
+  function fileScope(file, data, base) {
+    var root = { v: data && typeof data === 'object' ? data : {}, p: null, d: base };
     var names = keys(file.scripts);
     if (!names.length) return root;
     var mods = {};
@@ -177,7 +304,7 @@
       try { mods[names[i]] = loadScript(file.scripts[names[i]], file.inline); }
       catch (e) { mods[names[i]] = undefined; problem('script module ' + names[i] + ': ' + S(e && e.message)); }
     }
-    return { v: mods, p: root };
+    return { v: mods, p: root, d: base + 1 };
   }
 
   var problems = [];
@@ -200,7 +327,7 @@
     var found = findTemplate(path, S(name));
     if (!found) { problem('template "' + S(name) + '" not found (' + path + ':' + line + ')'); return; }
     if (++depth > 64) { depth--; throw new RangeError('templates nested more than 64 deep'); }
-    try { found.fn(fileScope(found.file, data), o, out); } finally { depth--; }
+    try { found.fn(fileScope(found.file, data, unitDepth + 1), o, out); } finally { depth--; }
   }
 
   function inc(o, path, s, out) {
@@ -211,7 +338,7 @@
   }
 
   // compiled code receives the helpers as parameters, never through globals a script module could replace
-  var helpers = [lookup, member, call, callMember, str, truthy, arr, obj, spread, el, txt, each, scope, keyed, tpl, inc];
+  var helpers = [lookup, member, call, callMember, str, truthy, arr, obj, spread, el, txt, loop, tpl, inc];
   global.__view = {
     file: function (path, make) { files[path] = apply(make, undefined, helpers); },
     script: function (path, factory) { scriptDefs[path] = factory; }
@@ -228,11 +355,15 @@
   }
   function diffChildren(oc, nc, path, out) {
     var n = oc.length < nc.length ? oc.length : nc.length;
-    for (var i = 0; i < n; i++) { push(path, i); diffNode(oc[i], nc[i], path, out); path.length--; }
+    for (var i = 0; i < n; i++) {
+      if (oc[i] === nc[i]) continue; // the same text, or an element kept from the previous render
+      push(path, i); diffNode(oc[i], nc[i], path, out); path.length--;
+    }
     for (var j = n; j < nc.length; j++) push(out, ['add', A.prototype.slice.call(path), nc[j]]);
     if (oc.length > nc.length) push(out, ['trunc', A.prototype.slice.call(path), nc.length]);
   }
   function diffNode(o, n, path, out) {
+    if (o === n) return; // an element kept from the previous render
     if (typeof o === 'string' || typeof n === 'string' || o.t !== n.t || o.l !== n.l || o.n !== n.n) {
       if (o !== n) push(out, ['node', A.prototype.slice.call(path), n]);
       return;
@@ -248,60 +379,155 @@
     diffChildren(o.c, n.c, path, out);
   }
 
-  function renderFile(path, data) {
+  // memo: the slot's unit table from its last render (null: keep nothing), or undefined for a one-off render
+  function renderFile(path, data, memo) {
     var file = files[path] || (gwxList.length ? (files[path] = compiledFile(path)) : null);
     if (!file) return { error: 'no template ' + path, tree: [] };
     nodes = 0; depth = 0; problems = [];
-    var out = [];
+    reads = null; unitDepth = -1;
+    reuse = memo !== undefined && memo !== null;
+    prevT = reuse ? memo : null;
+    nextT = memo !== undefined ? create(null) : null;
+    var out = [], kept = nextT;
     try {
-      file.main(fileScope(file, data), {}, out);
+      file.main(fileScope(file, data, 0), {}, out);
     } catch (e) {
-      return { tree: out, error: S(e && e.message || e), problems: problems };
+      prevT = nextT = null;
+      return { tree: out, error: S(e && e.message || e), problems: problems, memo: null };
     }
-    return { tree: out, problems: problems };
+    prevT = nextT = null;
+    return { tree: out, problems: problems, memo: kept };
+  }
+
+  function digits(s) {
+    if (!s.length) return false;
+    for (var i = 0; i < s.length; i++) { var c = s.charCodeAt(i); if (c < 48 || c > 57) return false; }
+    return true;
   }
 
   // setData paths: 'a.b[0].c' -> ['a', 'b', 0, 'c'] (as the logic layer's setData takes them)
   function parsePath(path) {
-    var out = [], cur = '', i = 0, n = path.length;
+    var out = [], i = 0, n = path.length, start = 0, c;
     while (i < n) {
-      var ch = path.charAt(i);
-      if (ch === '.') { if (cur !== '') push(out, cur); cur = ''; i++; continue; }
-      if (ch === '[') {
-        if (cur !== '') push(out, cur);
-        cur = '';
+      c = path.charCodeAt(i);
+      if (c === 46) { // .
+        if (i > start) push(out, path.slice(start, i));
+        start = ++i;
+      } else if (c === 91) { // [
+        if (i > start) push(out, path.slice(start, i));
         var end = path.indexOf(']', i);
         if (end < 0) end = n;
         var idx = path.slice(i + 1, end);
-        push(out, /^\d+$/.test(idx) ? +idx : idx);
-        i = end + 1;
-        continue;
-      }
-      cur += ch; i++;
+        push(out, digits(idx) ? +idx : idx);
+        start = i = end + 1;
+      } else i++;
     }
-    if (cur !== '') push(out, cur);
+    if (n > start) push(out, path.slice(start, n));
     return out;
   }
+
+  // arrays setData gave a property other than an index (JSON arrays have none)
+  var oddArrays = new WeakSet();
+  function setOn(o, k, v) {
+    if (typeof k === 'string' && isArray(o) && k !== 'length' && !digits(k)) weakAdd(oddArrays, o);
+    o[k] = v;
+  }
+  // a container of the data, copied (the previous render's units may hold the original)
+  function copy(o) {
+    var out, ks, i, k;
+    if (bundleCodeRan) return o; // no render reuses anything: changed in place, as ever (script modules may hold it)
+    if (isArray(o)) {
+      out = slice(o);
+      if (!weakHas(oddArrays, o)) return out;
+      weakAdd(oddArrays, out);
+      ks = keys(o);
+      for (i = 0; i < ks.length; i++) if (!/^\d+$/.test(ks[i])) out[ks[i]] = o[ks[i]];
+      return out;
+    }
+    ks = keys(o);
+    out = {};
+    for (i = 0; i < ks.length; i++) {
+      k = ks[i];
+      if (k === '__proto__') defineProperty(out, k, { value: o[k], writable: true, enumerable: true, configurable: true });
+      else out[k] = o[k];
+    }
+    return out;
+  }
+
+  // setData's changes applied to a copy of the data: the containers on each changed path are copied (once per
+  // call), everything else is shared with the previous data; answers the new data
   function applyChanges(data, changes) {
     var ks = keys(changes);
+    var fresh = ks.length > 1 && !bundleCodeRan ? new RealSet() : null; // one change copies each container once
     for (var i = 0; i < ks.length; i++) {
       var p = parsePath(ks[i]);
       if (!p.length || p.length > 64) continue;
+      if (fresh === null || !setHas(fresh, data)) { data = copy(data); if (fresh !== null) setAdd(fresh, data); }
       var o = data;
       for (var j = 0; j < p.length - 1; j++) {
         var k = p[j];
         if (k === '__proto__' || k === 'constructor' || k === 'prototype') { o = null; break; }
-        if (o[k] === null || typeof o[k] !== 'object') o[k] = typeof p[j + 1] === 'number' ? [] : {};
-        o = o[k];
+        var child = o[k];
+        if (child === null || typeof child !== 'object') child = typeof p[j + 1] === 'number' ? [] : {};
+        else if (fresh === null || !setHas(fresh, child)) child = copy(child);
+        if (fresh !== null) setAdd(fresh, child);
+        setOn(o, k, child);
+        o = child;
       }
       var last = p[p.length - 1];
-      if (o && last !== '__proto__' && last !== 'constructor' && last !== 'prototype') o[last] = changes[ks[i]];
+      if (o && last !== '__proto__' && last !== 'constructor' && last !== 'prototype') {
+        var value = changes[ks[i]];
+        // a value replacing a part of the data keeps what equals that part (a list set again with an item more)
+        if (!bundleCodeRan && value !== null && typeof value === 'object' && hasOwn(o, last)) value = share(o[last], value, 0);
+        setOn(o, last, value);
+      }
     }
+    return data;
+  }
+
+  // the new data with every part equal to the previous data's replaced by that part (so units see it unchanged)
+  function share(o, n, level) {
+    if (o === n && (n !== 0 || 1 / o === 1 / n)) return o;
+    if (o === null || n === null || typeof o !== 'object' || typeof n !== 'object') return o !== o && n !== n ? o : n;
+    if (level > 100) return n;
+    var all = true, i, ov, nv, v, m;
+    if (isArray(n)) {
+      if (!isArray(o)) return n;
+      var len = n.length;
+      if (o.length !== len || weakHas(oddArrays, o)) all = false; // (n is JSON: no odd arrays)
+      m = o.length < len ? o.length : len;
+      for (i = 0; i < m; i++) {
+        ov = o[i]; nv = n[i];
+        if (ov === nv && (nv !== 0 || 1 / ov === 1 / nv)) continue;
+        v = typeof nv === 'object' && nv !== null ? share(ov, nv, level + 1) : (ov !== ov && nv !== nv ? ov : nv);
+        if (v !== nv) n[i] = v;
+        if (v !== ov) all = false;
+      }
+      if (len > m) all = false;
+      return all ? o : n;
+    }
+    if (isArray(o)) return n;
+    var ks = keys(n), oks = keys(o);
+    if (ks.length !== oks.length) all = false;
+    for (i = 0; i < ks.length; i++) {
+      var k = ks[i];
+      if (k === '__proto__') { all = false; continue; }
+      if (oks[i] !== k) { all = false; if (!hasOwn(o, k)) continue; }
+      ov = o[k]; nv = n[k];
+      if (ov === nv && (nv !== 0 || 1 / ov === 1 / nv)) continue;
+      v = typeof nv === 'object' && nv !== null ? share(ov, nv, level + 1) : (ov !== ov && nv !== nv ? ov : nv);
+      if (v !== nv) n[k] = v;
+      if (v !== ov) all = false;
+    }
+    return all ? o : n;
   }
 
   var slotData = create(null);
+  var slotMemo = create(null); // slot -> its unit table (see loop)
   function updateSlot(slot, path, data) {
-    var res = renderFile(path, data);
+    var res = renderFile(path, data, (hasOwn(slotMemo, slot) && slotMemo[slot]) || null);
+    slotMemo[slot] = res.memo || null;
+    delete res.memo;
     var old = slots[slot];
     slots[slot] = res.tree;
       if (old) {
@@ -322,6 +548,7 @@
       if ((n === '$gwx' || n.slice(0, 5) === '$gwx_') && typeof global[n] === 'function' &&
           gwxList.indexOf(global[n]) < 0) push(gwxList, global[n]);
     }
+    if (gwxList.length) bundleCodeRan = true;
     return gwxList.length;
   }
   function gwxGenerator(path) {
@@ -346,7 +573,8 @@
       for (i = 0; i < kids.length; i++) normaliseVdom(kids[i], out, k);
       return;
     }
-    var e = el(tag.slice(0, 3) === 'wx-' ? tag.slice(3) : tag, 0);
+    var e = el(tag.slice(0, 3) === 'wx-' ? tag.slice(3) : tag, 0,
+               typeof node.src === 'string' ? node.src : undefined);
     var attr = node.attr && typeof node.attr === 'object' ? node.attr : {};
     var ks = keys(attr);
     for (i = 0; i < ks.length; i++) e.a[ks[i]] = attr[ks[i]];
@@ -366,13 +594,17 @@
     if (op === 'gwx') return captureGwx();
     // update: render into slot a (e.g. a page instance) with data c; answer with the patches from its previous
     // tree, if any. setData: apply c (setData's {path: value}) to the slot's data first.
-    if (op === 'update') { slotData[a] = c && typeof c === 'object' ? c : {}; return updateSlot(a, b, slotData[a]); }
-    if (op === 'setData') {
-      if (!slotData[a]) slotData[a] = {};
-      if (c && typeof c === 'object') applyChanges(slotData[a], c);
+    if (op === 'update') {
+      var next = c && typeof c === 'object' ? c : {};
+      slotData[a] = slotData[a] && !bundleCodeRan ? share(slotData[a], next, 0) : next;
       return updateSlot(a, b, slotData[a]);
     }
-    if (op === 'drop') { delete slots[a]; delete slotData[a]; return true; }
+    if (op === 'setData') {
+      if (!slotData[a]) slotData[a] = {};
+      if (c && typeof c === 'object') slotData[a] = applyChanges(slotData[a], c);
+      return updateSlot(a, b, slotData[a]);
+    }
+    if (op === 'drop') { delete slots[a]; delete slotData[a]; delete slotMemo[a]; return true; }
     if (op === 'has') return !!(files[a] || (gwxList.length && (files[a] = compiledFile(a))));
     if (op === 'limit') { maxNodes = a; return true; }
     if (op === 'clock') { clockMs = +a || 0; return true; }

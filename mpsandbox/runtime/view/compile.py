@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from .expr import ExprError, parse_data, parse_expression, split_mustache, to_js
 from .parse import Node, Text, TemplateProblem, parse
 
-HELPERS = "_v,_m,_c,_cm,_str,_truthy,_arr,_obj,_spread,_el,_txt,_for,_scope,_keyed,_tpl,_inc"
+HELPERS = "_v,_m,_c,_cm,_str,_truthy,_arr,_obj,_spread,_el,_txt,_for,_tpl,_inc"
 PREFIXES = {"wx": "wx:", "tt": "tt:", "my": "a:"}
 SCRIPT_EXT = {"wx": ".wxs", "tt": ".sjs", "my": ".sjs"}
 
@@ -69,6 +69,7 @@ class _Compiler:
         self.n = 0
         self.inline_scripts: dict[str, str] = {}
         self.node_ids = 0
+        self.loops = 0
 
     def var(self, prefix: str) -> str:
         self.n += 1
@@ -237,11 +238,13 @@ class _Compiler:
                 key_js = self.value(key, node.line, inner)
             else:
                 key_js = f"_m(item,{json.dumps(key)})"
+        self.loops += 1  # a list's items are units of reuse between renders (view.js unit)
+        site = json.dumps(f"{self.path}@{self.loops}")
         return [
-            f"_for({items_js},function(item,index){{var {inner}=_scope({scope},{json.dumps(item)},item,"
-            f"{json.dumps(index)},index);var {k}=[];",
+            f"_for({out},{site},{items_js},{scope},{json.dumps(item)},{json.dumps(index)},"
+            f"function({inner},{k},item){{",
             *fn_code,
-            f"_keyed({out},{k},{key_js});}});",
+            f"return {key_js};}});",
         ]
 
     # ---- whole file ------------------------------------------------------------------------------------------------

@@ -13,9 +13,13 @@ from __future__ import annotations
 import json
 import posixpath
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from .tree import Element
+
+if TYPE_CHECKING:
+    from ...bundle import Bundle
+    from .realm import RenderResult
 
 MAX_COMPONENT_DEPTH = 32
 MAX_INSTANCES = 2_000
@@ -71,7 +75,7 @@ def component_elements(tree: Element, owner_slot: str, owner_module: str,
 class Composer:
     """Compose component shadows under a rendered tree."""
 
-    render: Callable[[str, str, Any], Any]  # (slot, component module, data) -> RenderResult
+    render: Callable[[str, str, Any], RenderResult]  # (slot, component module, data)
     resolve: Callable[[str, str], str | None]  # (owner module, tag) -> component module or None
     provider: InstanceProvider
     problems: list[str] = field(default_factory=list)
@@ -95,7 +99,7 @@ class Composer:
                 node.owner = inst.identity
             inst.element.shadow = shadow
             _distribute(inst.element, shadow)
-            if getattr(res, "error", None):
+            if res.error:
                 self.problems.append(f"{inst.component}: {res.error}")
             total += self.compose(shadow, inst.identity, inst.component, depth + 1)
         return total
@@ -112,11 +116,10 @@ def _distribute(host: Element, shadow: Element) -> None:
             node.assigned = light_by_slot.get(str(node.attrs.get("name", "")), [])
 
 
-def component_resolver(bundle: Any) -> Callable[[str, str], str | None]:
+def component_resolver(bundle: Bundle) -> Callable[[str, str], str | None]:
     """usingComponents of the app and of each module, resolved to module paths present in the bundle."""
-    files = getattr(bundle, "files", {})
-    app = getattr(bundle, "app", None)
-    global_uses = dict(getattr(app, "using_components", {}) or {})
+    files = bundle.files
+    global_uses = dict(bundle.app.using_components)
     cache: dict[str, dict[str, str | None]] = {}
 
     def own_uses(owner: str) -> dict[str, Any]:

@@ -9,11 +9,13 @@ import html
 import io
 import posixpath
 import re
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-import imagesize
 
 from .tree import Element
+
+if TYPE_CHECKING:
+    from ...bundle import Bundle
 
 STYLE_EXT = {"tt": ".ttss", "wx": ".wxss", "my": ".acss"}
 DESIGN_WIDTH = 750  # rpx across the screen
@@ -118,10 +120,10 @@ def rewrite_css(css: str) -> str:
     return "".join(out)
 
 
-def collect_styles(bundle: Any, module_paths: list[str], platform: str) -> str:
+def collect_styles(bundle: Bundle, module_paths: list[str], platform: str) -> str:
     """app style + the given modules' styles (page, components), ``@import`` inlined once each, from the bundle."""
     ext = STYLE_EXT.get(platform, ".wxss")
-    files = getattr(bundle, "files", {})
+    files = bundle.files
     seen: set[str] = set()
     parts: list[str] = []
     total = 0
@@ -175,9 +177,9 @@ class BundleImages:
     """The bundle's own images as a page's template names them (``/img/a.png`` from the root, ``../a.png`` from
     the page's folder): their pixel size from the file's header, and a data: URL while within the inline budget."""
 
-    def __init__(self, bundle: Any, route: str):
+    def __init__(self, bundle: Bundle, route: str):
         self.bundle, self.route = bundle, route
-        self.files = getattr(bundle, "files", {}) or {}
+        self.files = bundle.files
         self.inlined = 0
         self._seen: dict[str, tuple[str | None, int, int] | None] = {}
 
@@ -197,6 +199,8 @@ class BundleImages:
         if path is not None:
             try:
                 data = self.bundle.read_bytes(path)
+                import imagesize  # only for screenshots: not on a review's start-up path
+
                 w, h = imagesize.get(io.BytesIO(data))
             except Exception:  # noqa: BLE001 - a broken image is shown as the platform shows it: empty
                 w, h = -1, -1

@@ -7,17 +7,21 @@ Every render is a turn with the engine's CPU and memory budgets, so a hostile sc
 
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
 import re
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..engine import Engine, EngineLimits, create_engine
 from .compile import SCRIPT_EXT, CompiledFile, compile_template, script_to_cjs
 from .parse import TemplateProblem
-from .tree import Element, apply_patches, from_json
+from .tree import Changes, Element, apply_patches, from_json
+
+if TYPE_CHECKING:
+    from ...bundle import Bundle
 
 TEMPLATE_EXT = {"tt": ".ttml", "wx": ".wxml", "my": ".axml"}
 VIEW_FILE = "https://lib/webview.js"  # a platform-like name: script modules read it in their stacks
@@ -30,26 +34,53 @@ class RenderResult:
     error: str | None = None
     problems: list[str] = field(default_factory=list)
     patches: int | None = None  # for an update: how many patches changed the slot's previous tree
+    changes: Changes | None = None  # for an update with patches: what they changed (None: the tree is new)
 
 
+@functools.lru_cache(maxsize=None)
 def _view_source() -> str:
     return (resources.files("mpsandbox.runtime") / "js" / "view.js").read_text(encoding="utf-8")
+
+
+def _view_engine(engine: str, limits: EngineLimits | None) -> Engine:
+    """An engine with the view framework loaded."""
+    eng = create_engine(engine, limits or EngineLimits(cpu_ms_per_turn=500.0))
+    loaded = eng.load_trusted(_view_source(), VIEW_FILE)
+    if not loaded.ok:
+        eng.close()
+        raise RuntimeError(f"the view framework failed to load: {loaded.error}")
+    return eng
+
+
+def warm_view(engine: str) -> None:
+    """Load the view framework once in this process (compiled code that later realms, and forked processes,
+    reuse)."""
+    _view_engine(engine, None).close()
+
+
+_CS_PUSH = 'cs.push("'
+_N_RETURN = "return {tag:'wx-'+tag,"
+
+
+def _mark_nodes(code: str) -> str:
+    """wcc's debug code names each element's template position before creating it (``cs.push("file:tag:line:col")``,
+    kept in shipped packages): each element then carries it, as a source template's elements carry their node,
+    so that the items of a list share one shape and distinct elements do not."""
+    if _CS_PUSH not in code or _N_RETURN not in code:
+        return code
+    return code.replace(_CS_PUSH, 'cs.push(__mps_src="').replace(_N_RETURN, _N_RETURN + "src:__mps_src,")
 
 
 class ViewRealm:
     """Render the templates of one bundle. Not thread-safe; close it (or use it as a context manager)."""
 
-    def __init__(self, bundle: Any, *, engine: str = "native", limits: EngineLimits | None = None,
+    def __init__(self, bundle: Bundle, *, engine: str = "native", limits: EngineLimits | None = None,
                  max_nodes: int = 20_000):
         self.bundle = bundle
-        self.platform = getattr(bundle, "platform", "wx")
-        self.template_ext = TEMPLATE_EXT.get(self.platform, ".wxml")
-        self.script_ext = SCRIPT_EXT.get(self.platform, ".wxs")
-        self.engine: Engine = create_engine(engine, limits or EngineLimits(cpu_ms_per_turn=500.0))
-        loaded = self.engine.load_trusted(_view_source(), VIEW_FILE) if hasattr(self.engine, "load_trusted") \
-            else self.engine.eval(_view_source(), VIEW_FILE)
-        if not loaded.ok:
-            raise RuntimeError(f"the view framework failed to load: {loaded.error}")
+        self.platform = bundle.platform
+        self.template_ext = TEMPLATE_EXT[self.platform]
+        self.script_ext = SCRIPT_EXT[self.platform]
+        self.engine: Engine = _view_engine(engine, limits)
         self.engine.pin("__view_entry")
         self.engine.call("__view_entry", "limit", max_nodes)
         self.compiled: dict[str, CompiledFile] = {}
@@ -60,8 +91,7 @@ class ViewRealm:
 
     # ---- loading ------------------------------------------------------------------------------------------------
     def _text(self, path: str) -> str | None:
-        files = getattr(self.bundle, "files", {})
-        if path not in files:
+        if path not in self.bundle.files:
             return None
         return self.bundle.read_text(path)
 
@@ -127,11 +157,12 @@ class ViewRealm:
                        " = {}; var __wxAppCurrentFile__ = ''; var __mainPageFrameReady__ = function(){};"
                        "var setCssToHead = function(){ return function(){}; };"
                        "var __COMMON_STYLESHEETS__ = {}; var __wxAppSuffixCode__ = {}; var Component = function(){};"
-                       "var define = function(){}; var require = function(){ return {}; }; var navigator ="
+                       "var define = function(){}; var require = function(){ return {}; }; var __mps_src; var navigator ="
                        " {userAgent: ''}; var __wxRoute = ''; var __wxRouteBegin = false;"
                        "var console = {log: function(){}, warn: function(){}, error: function(){},"
                        " info: function(){}, debug: function(){}, group: function(){}, groupEnd: function(){}};",
                        "https://lib/page-frame.js")
+        code = _mark_nodes(code)
         before = len(self.problems)
         self._eval(code, where)
         if len(self.problems) > before and "return" in self.problems[-1].message:
@@ -196,11 +227,16 @@ class ViewRealm:
         problems = list(value.get("problems") or [])
         if "patches" in value and slot in self._slots:
             tree = self._slots[slot]
-            n = apply_patches(tree, value.get("patches") or [])
-            return RenderResult(tree, error=value.get("error"), problems=problems, patches=n)
+            changes = Changes()
+            n = apply_patches(tree, value.get("patches") or [], changes)
+            return RenderResult(tree, error=value.get("error"), problems=problems, patches=n, changes=changes)
         tree = from_json(value.get("tree") or [])
         self._slots[slot] = tree
         return RenderResult(tree, error=value.get("error"), problems=problems)
+
+    def has_slot(self, slot: str) -> bool:
+        """Whether ``slot`` holds a tree (and its data) from an earlier update."""
+        return slot in self._slots
 
     def drop(self, slot: str) -> None:
         self._slots.pop(slot, None)

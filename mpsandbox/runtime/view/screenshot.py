@@ -78,7 +78,11 @@ class Box:
 
 
 class Camera:
-    """One headless browser for many screenshots; close it when done (or use as a context manager)."""
+    """One headless browser for many screenshots; close it when done (or use as a context manager).
+
+    Every screenshot loads its document into the same tab (opening a tab costs more than loading and capturing a
+    page); a tab that failed is closed and the next screenshot opens a new one. Scripts are off, so nothing of one
+    document outlives the next ``set_content``."""
 
     def __init__(self, width: int = 375, height: int = 667, scale: float = 2.0, timeout_ms: int = 10_000):
         try:
@@ -89,6 +93,7 @@ class Camera:
         if not exe:
             raise ScreenshotUnavailable("no Chromium found (apt-get install chromium, or set MPSANDBOX_CHROMIUM)")
         self.width, self.height, self.timeout_ms = width, height, timeout_ms
+        self._page: Any = None
         try:
             self._pw = sync_playwright().start()
             self._browser = self._pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, timeout=timeout_ms)
@@ -102,20 +107,36 @@ class Camera:
 
     def shoot(self, document: str, full_page: bool = False) -> bytes:
         """PNG bytes of ``document`` (an HTML string from :func:`.html.to_html`)."""
-        return self.shoot_and_measure(document, full_page)[0]
+        return self._take(document, full_page, measure=False)[0]
 
     def shoot_and_measure(self, document: str, full_page: bool = False) -> tuple[bytes, list[Box]]:
         """PNG bytes of ``document`` and the laid-out boxes of its tap targets and images (``data-audit-*``)."""
-        page = self._context.new_page()
+        return self._take(document, full_page, measure=True)
+
+    def _take(self, document: str, full_page: bool, measure: bool) -> tuple[bytes, list[Box]]:
+        page = self._page
+        if page is None:
+            page = self._page = self._context.new_page()
         try:
             page.set_content(document, timeout=self.timeout_ms, wait_until="load")
             png = page.screenshot(type="png", full_page=full_page, timeout=self.timeout_ms)
-            raw = page.evaluate(MEASURE_JS)
-            return png, [Box.of(item) for item in (raw or [])[:MAX_BOXES] if isinstance(item, dict)]
-        finally:
-            page.close()
+            raw = page.evaluate(MEASURE_JS) if measure else []
+        except BaseException:
+            self._page = None
+            try:
+                page.close()
+            except Exception:  # noqa: BLE001 - the tab may be gone with the failure
+                pass
+            raise
+        return png, [Box.of(item) for item in (raw or [])[:MAX_BOXES] if isinstance(item, dict)]
 
     def close(self) -> None:
+        page, self._page = getattr(self, "_page", None), None
+        if page is not None:
+            try:
+                page.close()
+            except Exception:  # noqa: BLE001
+                pass
         for name in ("_context", "_browser"):
             obj = getattr(self, name, None)
             if obj is not None:

@@ -9,15 +9,19 @@ page's sync (its sinks are reported then).
 
 from __future__ import annotations
 
+import math
 import re
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..engine import EngineLimits
 from .compose import MAX_INSTANCES, _distribute, component_elements, component_resolver, props_of
 from .html import BundleImages, collect_styles, to_html
-from .realm import TEMPLATE_EXT, ViewRealm
-from .sinks import ViewSink, view_sinks
-from .tree import Element
+from .realm import TEMPLATE_EXT, RenderResult, ViewRealm
+from .sinks import ViewSink, sinks_of
+from .tree import Changes, Element
+
+if TYPE_CHECKING:
+    from ...bundle import Bundle
 
 SinkCallback = Callable[[ViewSink, str, str | None], None]  # (sink, page route, component path or None)
 MAX_SEEN_SINKS = 5_000
@@ -34,17 +38,87 @@ def compiled_scripts(where: str, text: str) -> list[str]:
     return [c for c in chunks if "$gwx" in c][:MAX_COMPILED_CHUNKS]
 
 
+MAX_DATA_CHANGES = 100  # more paths than this: the whole data crosses
+_REFUSED = ("__proto__", "constructor", "prototype")  # path segments setData refuses (view.js applyChanges)
+
+
+def data_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | None:
+    """The setData paths that turn JSON data ``old`` into ``new`` (values as strict as JSON's: ``True`` is not
+    ``1``, key order counts), or None when they cannot (a key removed or moved at the top, too many paths). A
+    changed list of another length, or an object whose keys changed, is set whole (the view keeps its equal
+    parts)."""
+    if not isinstance(old, dict) or not isinstance(new, dict):
+        return None
+    keys = list(old)
+    if list(new)[:len(keys)] != keys:
+        return None
+    out: dict[str, Any] = {}
+    for k, v in new.items():
+        if not _plain(k):
+            return None
+        if k not in old:
+            out[k] = v
+        elif old[k] is not v:
+            _diff(old[k], v, k, out, 0)
+        if len(out) > MAX_DATA_CHANGES:
+            return None
+    return out
+
+
+def _plain(key: str) -> bool:
+    return bool(key) and "." not in key and "[" not in key and "]" not in key and key not in _REFUSED
+
+
+_SCALARS = (str, int, bool, type(None))  # equal when of one type and ==
+
+
+def _same_scalar(a: Any, b: Any) -> bool:
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind in _SCALARS:
+        return a == b
+    # -0.0 == 0.0 in Python, not in a template (1 / x); NaN is never equal: set again
+    return kind is float and a == b and (a != 0.0 or math.copysign(1.0, a) == math.copysign(1.0, b))
+
+
+def _diff(o: Any, n: Any, path: str, out: dict[str, Any], depth: int) -> None:
+    if len(out) > MAX_DATA_CHANGES:
+        return
+    kind = type(o)
+    if kind is not type(n) or depth > 32:
+        out[path] = n
+    elif kind is dict:
+        if len(o) != len(n):
+            out[path] = n
+            return
+        for (k, v), (ok, ov) in zip(n.items(), o.items()):
+            if k != ok or not _plain(k):  # keys moved, or no path for one: the object whole (after any paths
+                out[path] = n  # into it, so it wins)
+                return
+            if ov is not v and not _same_scalar(ov, v):
+                _diff(ov, v, f"{path}.{k}", out, depth + 1)
+    elif kind is list:
+        if len(o) != len(n):
+            out[path] = n
+            return
+        for i, (ov, v) in enumerate(zip(o, n)):
+            if ov is not v and not _same_scalar(ov, v):
+                _diff(ov, v, f"{path}[{i}]", out, depth + 1)
+    elif not _same_scalar(o, n):
+        out[path] = n
+
+
 class ViewSession:
-    def __init__(self, bundle: Any, *, engine: str = "native", on_sink: SinkCallback | None = None,
+    def __init__(self, bundle: Bundle, *, engine: str = "native", on_sink: SinkCallback | None = None,
                  limits: EngineLimits | None = None):
         self.bundle = bundle
         self.realm = ViewRealm(bundle, engine=engine, limits=limits)
-        compiled = getattr(bundle, "compiled", None)
-        sources = getattr(compiled, "gwx_sources", None) or {}
+        sources = bundle.compiled.gwx_sources if bundle.compiled is not None else {}
         for where, text in sorted(sources.items()):
             for i, chunk in enumerate(compiled_scripts(where, text)):
                 self.realm.load_compiled(chunk, f"{where}#{i}")
-        self.ext = TEMPLATE_EXT.get(getattr(bundle, "platform", "wx"), ".wxml")
+        self.ext = TEMPLATE_EXT[bundle.platform]
         self.resolve = component_resolver(bundle)
         self.on_sink = on_sink
         self.pages: dict[int, Element] = {}
@@ -55,6 +129,10 @@ class ViewSession:
         self.errors: list[str] = []
         self._seen: set[tuple[str, str, str, str]] = set()
         self._pending: dict[int, list[tuple[ViewSink, str | None]]] = {}
+        # per slot: the component elements its tree held when last looked for, and the limit they were looked
+        # for with (kept while updates only change attributes and texts)
+        self._found: dict[str, tuple[int, list[tuple[str, str, Element]]]] = {}
+        self._data: dict[str, dict[str, Any]] = {}  # per slot: the data it was last rendered with (the bridge's)
 
     # ---- the bridge operation ------------------------------------------------------------------------------------
     def handle(self, p: dict[str, Any]) -> dict[str, Any] | None:
@@ -70,6 +148,8 @@ class ViewSession:
             self.components.pop(identity, None)
             if identity:
                 self.realm.drop(identity)
+                self._found.pop(identity, None)
+                self._data.pop(identity, None)
             return None
         if op == "done":
             self._flush(int(p.get("pageId") or 0))
@@ -79,15 +159,16 @@ class ViewSession:
     def _page(self, p: dict[str, Any]) -> dict[str, Any]:
         page_id = int(p.get("pageId") or 0)
         route = str(p.get("route") or "")
-        res = self.realm.update(f"p{page_id}", route + self.ext, p.get("data") or {})
+        res = self._render(f"p{page_id}", route + self.ext, p.get("data") or {})
         if res.error and res.error.startswith("no template"):
             return {"instances": [], "rendered": False}
         if res.error:
             self.errors.append(f"{route}: {res.error}")
         self.pages[page_id] = res.tree
         self.routes[page_id] = route
-        self._collect(page_id, res.tree, None)
-        return {"instances": self._instances(res.tree, f"p{page_id}", route, page_id), "rendered": True}
+        self._collect(page_id, res.tree, None, res.changes)
+        return {"instances": self._instances(res.tree, f"p{page_id}", route, page_id, res.changes),
+                "rendered": True}
 
     def _component(self, p: dict[str, Any]) -> dict[str, Any]:
         identity = str(p.get("identity") or "")
@@ -96,22 +177,46 @@ class ViewSession:
         page_id = self.owners.get(identity)
         if host is None or page_id is None:
             return {"instances": []}
-        res = self.realm.update(identity, path + self.ext, p.get("data") or {})
+        res = self._render(identity, path + self.ext, p.get("data") or {})
         if res.error and not res.error.startswith("no template"):
             self.errors.append(f"{path}: {res.error}")
         shadow = res.tree
         shadow.parent = host
-        for node in shadow.raw_iter():
-            node.owner = identity
+        if res.changes is None:
+            for node in shadow.raw_iter():
+                node.owner = identity
+        else:  # the shadow's other elements are those of its last render
+            for el, deep in res.changes.elements:
+                if deep:
+                    el.owner = identity
+                    for node in el.raw_iter():
+                        node.owner = identity
         host.shadow = shadow
         _distribute(host, shadow)
-        self._collect(page_id, shadow, path)
-        return {"instances": self._instances(shadow, identity, path, page_id)}
+        self._collect(page_id, shadow, path, res.changes)
+        return {"instances": self._instances(shadow, identity, path, page_id, res.changes)}
 
-    def _instances(self, tree: Element, owner_slot: str, owner_module: str, page_id: int) -> list[dict[str, Any]]:
+    def _render(self, slot: str, path: str, data: dict[str, Any]) -> RenderResult:
+        """Render ``slot`` with the whole of the logic realm's data; what differs from the data it was last rendered
+        with crosses into the view realm as setData paths, as on the platforms (``data`` is the bridge's own JSON,
+        which nothing changes: it is kept to compare the next data with)."""
+        last = self._data.get(slot)
+        changes = data_changes(last, data) if last is not None and self.realm.has_slot(slot) else None
+        res = self.realm.update(slot, path, data) if changes is None else self.realm.set_data(slot, path, changes)
+        self._data[slot] = data
+        return res
+
+    def _instances(self, tree: Element, owner_slot: str, owner_module: str, page_id: int,
+                   changes: Changes | None = None) -> list[dict[str, Any]]:
         out = []
         room = MAX_INSTANCES - len(self.hosts)
-        found = component_elements(tree, owner_slot, owner_module, self.resolve, limit=max(0, room) + 1)
+        limit = max(0, room) + 1
+        kept = self._found.get(owner_slot)
+        if changes is not None and not changes.structure and kept is not None and len(kept[1]) < kept[0]:
+            found = kept[1][:limit]  # the same elements at the same places: the same instances
+        else:
+            found = component_elements(tree, owner_slot, owner_module, self.resolve, limit=limit)
+        self._found[owner_slot] = (limit, found)
         if len(found) > room:
             self.errors.append(f"more than {MAX_INSTANCES} component instances")
             found = found[:max(0, room)]
@@ -128,8 +233,9 @@ class ViewSession:
         return out
 
     # ---- sinks ---------------------------------------------------------------------------------------------------------
-    def _collect(self, page_id: int, tree: Element, component: str | None) -> None:
-        for sink in view_sinks(tree):
+    def _collect(self, page_id: int, tree: Element, component: str | None, changes: Changes | None = None) -> None:
+        # after an update, only what it changed: the rest was searched when it was rendered
+        for sink in sinks_of(tree.iter() if changes is None else changes.iter()):
             key = (f"{page_id}", sink.tag, sink.attr, sink.url)
             if key in self._seen or len(self._seen) >= MAX_SEEN_SINKS:
                 continue
@@ -155,14 +261,18 @@ class ViewSession:
             return None
         route = self.routes.get(page_id, "")
         modules = sorted({c for i, c in self.components.items() if self.owners.get(i) == page_id})
-        css = collect_styles(self.bundle, [route, *modules], getattr(self.bundle, "platform", "wx"))
+        css = collect_styles(self.bundle, [route, *modules], self.bundle.platform)
         return to_html(tree, css, width=width, title=route, images=BundleImages(self.bundle, route))
 
     def drop_page(self, page_id: int) -> None:
         self.pages.pop(page_id, None)
         self.routes.pop(page_id, None)
         self.realm.drop(f"p{page_id}")
+        self._found.pop(f"p{page_id}", None)
+        self._data.pop(f"p{page_id}", None)
         for identity in [i for i, pid in self.owners.items() if pid == page_id]:
+            self._found.pop(identity, None)
+            self._data.pop(identity, None)
             self.hosts.pop(identity, None)
             self.owners.pop(identity, None)
             self.components.pop(identity, None)

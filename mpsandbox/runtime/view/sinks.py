@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 from .tree import Element
 
@@ -43,8 +43,13 @@ def _is_remote(url: str) -> bool:
 
 def view_sinks(tree: Element) -> list[ViewSink]:
     """Every remote resource the rendered tree asks the view layer to load, in document order."""
+    return sinks_of(tree.iter())
+
+
+def sinks_of(elements: Iterable[Element]) -> list[ViewSink]:
+    """The remote resources these elements ask the view layer to load (e.g. the elements an update changed)."""
     out: list[ViewSink] = []
-    for el in tree.iter():
+    for el in elements:
         if len(out) >= MAX_SINKS_PER_RENDER:
             break
         for attr in SOURCE_ATTRS.get(el.tag, ()):

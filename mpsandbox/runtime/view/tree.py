@@ -219,8 +219,28 @@ def _node(item: Any, parent: Element) -> "Element | str":
     return el
 
 
-def apply_patches(root: Element, patches: list[Any]) -> int:
-    """Apply the view realm's patches (see view.js ``diffNode``) to ``root``; returns how many applied."""
+@dataclass
+class Changes:
+    """What patches changed in a tree, for whoever scans it again: the elements whose attributes changed or that
+    are new (``deep``: with everything under them), in document order, and whether elements were added, removed,
+    replaced or re-keyed (``structure``: child indexes, keys and the set of elements may differ)."""
+
+    elements: list[tuple["Element", bool]] = field(default_factory=list)
+    structure: bool = False
+
+    def iter(self) -> Iterator["Element"]:
+        """The changed elements, each once, new subtrees whole (composed, as ``Element.iter``)."""
+        seen: set[int] = set()
+        for el, deep in self.elements:
+            for node in (el, *el.iter()) if deep else (el,):
+                if id(node) not in seen:
+                    seen.add(id(node))
+                    yield node
+
+
+def apply_patches(root: Element, patches: list[Any], changes: Changes | None = None) -> int:
+    """Apply the view realm's patches (see view.js ``diffNode``) to ``root``; returns how many applied. ``changes``
+    (when given) gathers what they changed."""
     done = 0
     for patch in patches:
         if not isinstance(patch, list) or len(patch) < 3:
@@ -237,24 +257,44 @@ def apply_patches(root: Element, patches: list[Any]) -> int:
         if not ok:
             continue
         if op == "node" and parent is not None:
-            parent.children[path[-1]] = _node(patch[2], parent)
+            new = parent.children[path[-1]] = _node(patch[2], parent)
+            if changes is not None and (isinstance(new, Element) or isinstance(target, Element)):
+                changes.structure = True
+                if isinstance(new, Element):
+                    changes.elements.append((new, True))
         elif op == "node" and parent is None and isinstance(patch[2], list):
             root.children = from_json(patch[2]).children
+            for child in root.children:
+                if isinstance(child, Element):
+                    child.parent = root
+                    if changes is not None:
+                        changes.elements.append((child, True))
+            if changes is not None:
+                changes.structure = True
         elif not isinstance(target, Element):
             continue
         elif op == "set" and len(patch) >= 4:
             target.attrs[str(patch[2])] = patch[3]
+            if changes is not None:
+                changes.elements.append((target, False))
         elif op == "del":
             target.attrs.pop(str(patch[2]), None)
         elif op == "key":
             target.key = patch[2]
+            if changes is not None:
+                changes.structure = True
         elif op == "add":
             child = _node(patch[2], target)
             if isinstance(child, str) and target.children and isinstance(target.children[-1], str):
                 target.children[-1] += child
             else:
                 target.children.append(child)
+            if changes is not None and isinstance(child, Element):
+                changes.structure = True
+                changes.elements.append((child, True))
         elif op == "trunc" and isinstance(patch[2], int):
+            if changes is not None and any(isinstance(c, Element) for c in target.children[patch[2]:]):
+                changes.structure = True
             del target.children[patch[2]:]
         else:
             continue
