@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .record_size import event_bytes, turn_bytes
+from .record_size import EVENT_BYTES, event_bytes, turn_bytes
 from ..trace import CapEvent, Trace
 
 KEPT_KINDS = frozenset({"flow", "permission", "budget", "cap"})
@@ -62,6 +62,20 @@ class Recorder:
                             f"(up to {self.max_kept} more)")
         self.dropped += 1
         return False
+
+    def drops_call(self, api: str) -> bool:
+        """Whether a call of ``api`` would be dropped now (past the caps, and the review does not judge the API):
+        then :meth:`drop_call` counts it and its event need not be built (a bundle that fills the record with
+        cheap calls pays for each one the rest of its walk)."""
+        return ((len(self.trace.events) >= self.max_events or self.bytes + EVENT_BYTES > self.max_bytes)
+                and not self.judged_api(api))
+
+    def drop_call(self) -> None:
+        """Count a call :meth:`drops_call` said is dropped, as :meth:`add` counts one."""
+        self.cap("events", None, limit=self.max_events, unit="events", dropped=1, again=False,
+                 detail=f"past the cap only flows, permissions, budgets and calls of sensitive APIs are kept "
+                        f"(up to {self.max_kept} more)")
+        self.dropped += 1
 
     def add_turn(self, turn: Any) -> bool:
         """Record a turn while the record has room; False when the byte budget dropped it (a cap)."""

@@ -832,6 +832,10 @@ class Sandbox:
             turn.memory_bytes = usage.memory_bytes
             self._cpu_units_total += usage.cpu_units
             self._peak_memory = max(self._peak_memory, usage.memory_bytes)
+            if usage.memory_refused:
+                # the heap met its limit during the turn, whatever it held at the end (a bundle that caught the
+                # out-of-memory error let go of its garbage): the peak is the limit, the same figure on both engines
+                self._peak_memory = max(self._peak_memory, self.limits.memory_bytes)
             self.stats.peak_heap_bytes = max(self.stats.peak_heap_bytes, usage.heap_bytes)
             self.stats.engine_wall_ms += usage.wall_ms
             if outcome is Outcome.OK and (usage.memory_refused
@@ -1080,24 +1084,30 @@ class Sandbox:
         return self._dispatch(call)
 
     def _dispatch(self, call: ApiCall) -> dict[str, Any]:
-        event = ApiCallEvent(
-            **self._ev(),
-            call_id=call.call_id,
-            api=call.name,
-            called_as=call.via,
-            args=summarize(call.args),
-            sync=call.kind == "sync",
-            gesture=self.gesture,
-            chain=self.chain,
-            outcome="pending",
-            stack=call.stack,
-        )
-        self._record(event)
+        event = None
+        if self._recorder.drops_call(call.name):
+            self._recorder.drop_call()  # past the cap and not judged: counted, never built
+        else:
+            event = ApiCallEvent(
+                **self._ev(),
+                call_id=call.call_id,
+                api=call.name,
+                called_as=call.via,
+                args=summarize(call.args),
+                sync=call.kind == "sync",
+                gesture=self.gesture,
+                chain=self.chain,
+                outcome="pending",
+                stack=call.stack,
+            )
+            self._record(event)
         try:
             reply = self.api_host.handle(call, self)
         except Exception as exc:  # a handler bug must not crash the run: the call fails and the note says why
             self._record(NoteEvent(**self._ev(), code="host-error", message=f"{call.name}: {type(exc).__name__}: {exc}"))
             reply = Reply("throw", message=f"{call.platform_name}:fail internal error", outcome="throw")
+        if event is None:
+            return reply.to_js()
         event.outcome = reply.outcome if reply.r != "sync" else ("ok" if reply.outcome == "ok" else reply.outcome)
         event.err_msg = reply.err_msg or (reply.message if reply.r == "throw" else None)
         event.refused = reply.refused

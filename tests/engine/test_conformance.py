@@ -234,6 +234,51 @@ def test_runaway_builtin_is_interrupted_and_the_engine_lives_on(engine_name, cas
     eng.close()
 
 
+# Loops of builtins that each work for a while between two polls: without the charges (qjs_build.MEM_CHARGE,
+# csrc/shim.c charge) the native engine counted a poll or two for each (the thread's CPU-time backstop ended them,
+# seconds later) and wasm checked its fuel only every 10,000 polls (a compare of big strings ran the tank dry)
+BUILTIN_LOOPS = {
+    "string-compare": "const a = 'a'.repeat(1 << 20), b = ('a'.repeat(1 << 19) + 'a'.repeat(1 << 19)).slice(0);"
+                      " for (;;) a === b",
+    "string-compare-wide": "const a = '\u0101'.repeat(1 << 19), b = ('\u0101'.repeat(1 << 18) +"
+                           " '\u0101'.repeat(1 << 18)).slice(0); for (;;) a === b",
+    "array-indexOf": "const a = []; for (let i = 0; i < 1 << 16; i++) a.push(i); for (;;) a.indexOf(-1)",
+    "array-sort": "const a = []; for (let i = 0; i < 1 << 14; i++) a.push('k' + (i * 7919 % 16384));"
+                  " for (;;) a.slice().sort()",
+    "typed-array-indexOf": "const t = new Uint8Array(1 << 22); for (;;) t.indexOf(1)",
+    "typed-array-sort": "const t = new Float64Array(1 << 18); for (;;) t.sort()",
+    "typed-array-fill": "const t = new Float64Array(1 << 20); for (;;) t.fill(1)",
+    "typed-array-copyWithin": "const t = new Uint8Array(1 << 22); for (;;) t.copyWithin(1, 0)",
+    "string-padEnd": "for (;;) 'ab'.padEnd(1 << 22, 'xy').length",
+    "array-join": "const a = new Array(1 << 16).fill('abcdefgh'); for (;;) a.join(',').length",
+}
+
+
+@pytest.mark.parametrize("case", BUILTIN_LOOPS)
+def test_builtin_work_counts_against_the_turn_on_both_engines(engine_name, case):
+    """The turn ends at its budget, as a CPU outcome, whichever engine: the builtins' work is counted."""
+    eng = create_engine(engine_name, FAST)
+    start = time.thread_time()
+    eng.begin_turn()
+    res = eng.eval(f"try {{ {BUILTIN_LOOPS[case]} }} catch (e) {{}} 'escaped'", "r.js")
+    usage = eng.end_turn()
+    assert res.outcome is Outcome.CPU, res
+    assert FAST.cpu_ms_per_turn <= usage.cpu_ms <= 3 * FAST.cpu_ms_per_turn, usage  # no overrun of the budget
+    assert time.thread_time() - start < 2.5  # far from the thread's CPU-time backstop (5 s)
+    assert turn(eng, lambda: eng.eval("6 * 7", "after.js")).value == 42
+    eng.close()
+
+
+def test_a_turn_stopped_inside_its_last_builtin_is_a_cpu_outcome(engine_name):
+    """A builtin stopped at the budget returns early (the search's -1 is not its answer); with no poll after it to
+    throw, the call still ends as a CPU outcome and its value is not reported."""
+    eng = create_engine(engine_name, FAST)
+    res = turn(eng, lambda: eng.eval("'a'.repeat(1 << 22).indexOf('a'.repeat(1 << 21) + 'b')", "i.js"))
+    assert res.outcome is Outcome.CPU and res.value is None
+    assert turn(eng, lambda: eng.eval("6 * 7", "after.js")).value == 42
+    eng.close()
+
+
 def test_both_engines_offer_the_same_globals():
     from tests.conftest import engine_unavailable_reason
 

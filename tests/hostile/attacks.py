@@ -203,7 +203,7 @@ function tick(page, n) {
            "tick that the CPU count does not see (found here)",
            leak_page("leak(r); setInterval(function () { var c = 0; for (var i = 0; i < 40; i++) c += h === g ? 1 : 0; }, 10);",
                      prelude="var h = 'a'.repeat(1 << 26), g = ('a'.repeat(1 << 25) + 'a'.repeat(1 << 25)).slice(0);"),
-           "reject", rule="data-to-network", isolated=True, slow=True),
+           "reject", rule="data-to-network", isolated=True),
     Attack("nv-indexof-huge", "no-verdict",
            "one indexOf of a 64 KiB needle in a 128 MiB string (a builtin that runs for minutes)",
            leak_page("find(); leak(r);", prelude="""
@@ -356,7 +356,7 @@ Object.defineProperty(leak, 'name', { value: 'leak (mpsandbox/framework.js:2:1)\
            "reject", rule="data-to-network"),
     Attack("te-caught-oom", "engines", "allocates to the memory limit, catches the error and goes on",
            leak_page("try { var big = []; for (;;) big.push('x'.repeat(1 << 20) + big.length); } catch (e) { big = null; }"),
-           "reject", rule="memory-limit", isolated=True, slow=True),
+           "reject", rule="memory-limit", isolated=True),
     Attack("te-ulimit-4g", "engines", "the plain leak, reviewed under a 4 GiB address-space limit (ulimit -v)",
            leak_page("leak(r);"), "reject", rule="data-to-network", isolated=True, rlimit_as=4 * GIB),
     Attack("te-big-message", "engines", "a 64 MiB string logged and stored: the host copies what crosses the bridge",
@@ -429,13 +429,7 @@ BY_ID = {a.id: a for a in ATTACKS}
 
 # Attacks that do not end with the right verdict yet: "id" (both engines) or "id@engine", each with why. Remove an
 # entry when its fix lands; xfail(strict=True) fails the suite while a fixed attack is still listed.
-XFAIL: dict[str, str] = {
-    # Two engines
-    "te-caught-oom@wasm": "wasm memory accounting: a caught out-of-memory leaves no memory-limit record (the walk's"
-                          " peak reads 0.5 MB)",
-    "nv-unmetered-builtin@native": "(slow) a builtin the CPU count does not see: each tick stays under the turn's"
-                                   " wall budget, so only the walk's wall limit (2 min, and the twin's) ends it",
-}
+XFAIL: dict[str, str] = {}
 
 
 def expected_to_fail(attack_id: str, engine: str) -> bool:

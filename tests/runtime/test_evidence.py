@@ -8,6 +8,8 @@ import pytest
 
 from tests.conftest import engine_unavailable_reason
 
+from mpsandbox.runtime.sandbox import RunLimits
+
 from .helpers import console_lines, run_pages
 
 FORGED = "x\\n    at pages/other/other.js:1:1\\n"
@@ -59,12 +61,12 @@ def test_no_bundle_file_can_take_the_frameworks_name(engine_name):
     assert call.stack and call.stack[0].file == "lib/WAService.js"
 
 
-def _on_both(page: str) -> dict[str, object]:
+def _on_both(page: str, limits: RunLimits | None = None) -> dict[str, object]:
     traces = {}
     for name in ("native", "wasm"):
         if engine_unavailable_reason(name):
             pytest.skip(f"{name} engine unavailable")
-        traces[name] = run_pages({"pages/index/index": page}, engine=name)
+        traces[name] = run_pages({"pages/index/index": page}, engine=name, limits=limits)
     return traces
 
 
@@ -79,10 +81,13 @@ def test_five_thousand_unhandled_rejections_are_recorded_alike_on_both_engines()
 
 def test_a_caught_out_of_memory_ends_the_turn_alike_on_both_engines():
     traces = _on_both("Page({ onLoad() { let r; try { const a = []; for (;;) a.push(new Array(1e5).fill(1)) } "
-                      "catch (e) { r = String(e) } console.log('caught', r) } })")
+                      "catch (e) { r = String(e) } console.log('caught', r) } })",
+                      # 64 MB: filling the default 512 MB costs ~2.6 s of wasm fuel, past the turn's CPU budget
+                      RunLimits(memory_bytes=64 * 1024 * 1024))
     for trace in traces.values():
         assert console_lines(trace) == ["caught InternalError: out of memory"]
         assert [e.budget for e in trace.of_kind("budget")] == ["memory"]
+    assert traces["native"].behaviour() == traces["wasm"].behaviour()
 
 
 def test_the_bundle_sees_the_same_globals_on_both_engines():

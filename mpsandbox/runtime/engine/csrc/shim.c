@@ -44,6 +44,7 @@ typedef void (*host_take_fn)(intptr_t opaque, char *dst);
 
 /* appended to quickjs.c by the build (qjs_build.QUICKJS_APPENDIX) */
 int *mpsb_interrupt_counter(JSContext *ctx);
+void mpsb_spend_polls(JSContext *ctx, int64_t cost);
 void mpsb_set_max_depth(JSRuntime *rt, int depth);
 int mpsb_frames(JSContext *ctx, int max, uint32_t name_units,
                 void (*emit)(void *opaque, const char *file, int line, int col, const char *name), void *opaque);
@@ -75,6 +76,7 @@ enum {
     IO_MALLOC_SIZE, IO_MEMORY_USED, /* shim_memory */
     IO_REFUSED, IO_UNITS, IO_STOPPED, /* allocations refused, polls this turn, why the turn stopped */
     IO_REJECTIONS_LOST, /* unhandled rejections that could not be tracked (no memory left for the list) */
+    IO_CHARGED, /* under wasm: polls charged this turn for bulk copies and fills, which fuel does not see */
     IO_COUNT
 };
 
@@ -355,6 +357,54 @@ static void take_value(ShimState *st, JSValue v)
    count must not, so that the limit bites at the same point and the figures are the same in every run. */
 #define SB_HDR 16
 
+/* ---- work done between polls -------------------------------------------------------------------------------- */
+/* The instance whose code runs on this thread now (set by every export that runs JS; see ENTER). */
+#ifdef __wasm__
+static ShimState *current; /* one thread */
+#else
+static _Thread_local ShimState *current;
+#endif
+static void leave(ShimState **saved) { current = *saved; }
+#define ENTER(st) ShimState *entered_from __attribute__((cleanup(leave))) = current; current = (st)
+
+/* A C builtin can work for seconds between two polls (a compare of two 64 MiB strings, a copy, a sort): its work
+   is charged as polls, so that the turn's budget sees it (native: polls are the budget) and the interrupt handler
+   is called in proportion to it (wasm: fuel is the budget, checked by the handler). The rates are those of wasm's
+   fuel for the same work (a compare costs ~19 fuel a byte there, a copy by a loop of words ~1: a poll is 333 fuel),
+   so that the two engines' budgets mean the same. Copies and fills are bulk-memory instructions under wasm, which
+   fuel counts as one: they are added to the turn's fuel by the host (io[IO_CHARGED]). */
+#define COMPARE_BYTES_PER_POLL_LOG2 4
+#define COPY_BYTES_PER_POLL_LOG2 8
+#define ALLOC_BYTES_PER_POLL_LOG2 8
+#define CHARGE_MIN 1024
+
+static void charge(ShimState *st, int64_t cost, int fuel_blind)
+{
+    if (!st || !st->counter || !st->ctx || cost <= 0) return;
+#ifdef __wasm__
+    if (fuel_blind) {
+        st->charged += cost;
+        st->io[IO_CHARGED] = st->charged;
+    }
+#else
+    (void)fuel_blind;
+#endif
+    mpsb_spend_polls(st->ctx, cost);
+}
+
+/* quickjs.c's memcpy, memmove, memset and memcmp of CHARGE_MIN bytes or more (qjs_build.MEM_CHARGE) */
+void mpsb_charge_bytes(size_t n, int compare)
+{
+    charge(current, (int64_t)(n >> (compare ? COMPARE_BYTES_PER_POLL_LOG2 : COPY_BYTES_PER_POLL_LOG2)), !compare);
+}
+
+/* What builtins write they allocate first (a string built char by char, an array filled): big allocations are
+   charged too, as work fuel sees (the loops that fill them). */
+static void charge_alloc(ShimState *st, size_t n)
+{
+    if (n >= CHARGE_MIN) charge(st, (int64_t)(n >> ALLOC_BYTES_PER_POLL_LOG2), 0);
+}
+
 static void *sb_malloc(void *opaque, size_t n)
 {
     ShimState *st = opaque;
@@ -364,6 +414,7 @@ static void *sb_malloc(void *opaque, size_t n)
     if (!b) { st->io[IO_REFUSED]++; return NULL; }
     *(size_t *)b = n;
     st->mem_used += n;
+    charge_alloc(st, n);
     return b + SB_HDR;
 }
 
@@ -378,6 +429,7 @@ static void *sb_calloc(void *opaque, size_t count, size_t size)
     if (!b) { st->io[IO_REFUSED]++; return NULL; }
     *(size_t *)b = n;
     st->mem_used += n;
+    charge_alloc(st, n);
     return b + SB_HDR;
 }
 
@@ -399,10 +451,24 @@ static void *sb_realloc(void *opaque, void *p, size_t n)
     if (n == 0) { sb_free(opaque, p); return NULL; }
     if (st->mem_limit && n > old && st->mem_used + (n - old) > st->mem_limit) { st->io[IO_REFUSED]++; return NULL; }
     if (n > SIZE_MAX - SB_HDR) return NULL;
+#ifdef __wasm__
+    /* Growing under wasm: a new block and one bulk copy (charged as a copy). libc's realloc copies with a loop there,
+       which fuel counts at ~6 a byte: a growing array cost more CPU than a device spends, and a memory bomb ran out
+       of CPU before it met the memory limit. */
+    char *q = n > old ? malloc(n + SB_HDR) : realloc(b, n + SB_HDR);
+    if (!q) { st->io[IO_REFUSED]++; return NULL; }
+    if (n > old) {
+        memcpy(q, b, old + SB_HDR);
+        free(b);
+        charge(st, (int64_t)(old >> COPY_BYTES_PER_POLL_LOG2), 1);
+    }
+#else
     char *q = realloc(b, n + SB_HDR);
     if (!q) { st->io[IO_REFUSED]++; return NULL; }
+#endif
     *(size_t *)q = n;
     st->mem_used = st->mem_used - old + n;
+    if (n > old) charge_alloc(st, n);
     return q + SB_HDR;
 }
 
@@ -468,6 +534,7 @@ EXPORT("shim_begin_turn") void shim_begin_turn(ShimState *st)
 {
     st->acc = 0;
     st->charged = 0;
+    st->io[IO_CHARGED] = 0;
     st->stopped = STOP_NONE;
     st->io[IO_STOPPED] = 0;
 #ifndef __wasm__
@@ -645,7 +712,9 @@ EXPORT("shim_free_state") void shim_free_state(ShimState *st)
     }
     JS_FreeValue(ctx, st->rejection_handler);
     JS_FreeValue(ctx, st->trampoline);
+    st->counter = NULL; /* nothing is charged while the context goes (charge reads its counter) */
     JS_FreeContext(ctx);
+    st->ctx = NULL;
     JS_FreeRuntime(st->rt);
     free(st->result);
     free(st->stack_text);
@@ -657,6 +726,7 @@ EXPORT("shim_version") const char *shim_version(void) { return JS_GetVersion(); 
 /* ---- evaluation ------------------------------------------------------------------------------------------------ */
 EXPORT("shim_eval") int32_t shim_eval(ShimState *st, const char *src, int32_t len, const char *filename)
 {
+    ENTER(st);
     JS_UpdateStackTop(st->rt);
     JSValue v = JS_Eval(st->ctx, src, (size_t)len, filename, JS_EVAL_TYPE_GLOBAL);
     if (JS_IsException(v)) return take_exception(st);
@@ -668,6 +738,7 @@ EXPORT("shim_eval") int32_t shim_eval(ShimState *st, const char *src, int32_t le
 /* Compile trusted global code without running it: the bytecode goes to the result buffer. */
 EXPORT("shim_compile") int32_t shim_compile(ShimState *st, const char *src, int32_t len, const char *filename)
 {
+    ENTER(st);
     JS_UpdateStackTop(st->rt);
     JSValue fn = JS_Eval(st->ctx, src, (size_t)len, filename, JS_EVAL_TYPE_GLOBAL | JS_EVAL_FLAG_COMPILE_ONLY);
     if (JS_IsException(fn)) return take_exception(st);
@@ -683,6 +754,7 @@ EXPORT("shim_compile") int32_t shim_compile(ShimState *st, const char *src, int3
 /* Run bytecode made by shim_compile (only ever our own). */
 EXPORT("shim_run_bytecode") int32_t shim_run_bytecode(ShimState *st, const uint8_t *code, int32_t len)
 {
+    ENTER(st);
     JS_UpdateStackTop(st->rt);
     JSValue fn = JS_ReadObject(st->ctx, code, (size_t)len, JS_READ_OBJ_BYTECODE);
     if (JS_IsException(fn)) return take_exception(st);
@@ -703,6 +775,7 @@ static JSValue *find_pinned(ShimState *st, const char *name);
 EXPORT("shim_define_module") int32_t shim_define_module(ShimState *st, const char *src, int32_t len,
                                                        const char *filename, const char *define)
 {
+    ENTER(st);
     JSContext *ctx = st->ctx;
     const char *fsrc;
     size_t flen;
@@ -754,6 +827,7 @@ static JSValue *find_pinned(ShimState *st, const char *name)
 /* Take globalThis[name] out of JS reach; shim_call can still call it. Returns 1 when it is not a function. */
 EXPORT("shim_pin") int32_t shim_pin(ShimState *st, const char *name)
 {
+    ENTER(st);
     JSContext *ctx = st->ctx;
     JSValue glob = JS_GetGlobalObject(ctx);
     JSValue fn = JS_GetPropertyStr(ctx, glob, name);
@@ -780,6 +854,7 @@ EXPORT("shim_pin") int32_t shim_pin(ShimState *st, const char *name)
 
 EXPORT("shim_call") int32_t shim_call(ShimState *st, const char *name, const char *args_json, int32_t args_len)
 {
+    ENTER(st);
     JSContext *ctx = st->ctx;
     JS_UpdateStackTop(st->rt);
     JSValue *pin = find_pinned(st, name);
@@ -812,6 +887,7 @@ EXPORT("shim_call") int32_t shim_call(ShimState *st, const char *name, const cha
 
 EXPORT("shim_set_host_function") int32_t shim_set_host_function(ShimState *st, const char *name)
 {
+    ENTER(st);
     JSValue glob = JS_GetGlobalObject(st->ctx);
     JSValue fn = JS_NewCFunction(st->ctx, host_function, name, 2);
     int r = JS_SetPropertyStr(st->ctx, glob, name, fn);
@@ -821,6 +897,7 @@ EXPORT("shim_set_host_function") int32_t shim_set_host_function(ShimState *st, c
 
 EXPORT("shim_set_rejection_handler") int32_t shim_set_rejection_handler(ShimState *st, const char *name)
 {
+    ENTER(st);
     JSContext *ctx = st->ctx;
     JSValue glob = JS_GetGlobalObject(ctx);
     JSValue fn = JS_GetPropertyStr(ctx, glob, name);
@@ -848,6 +925,7 @@ EXPORT("shim_pending_rejections") int32_t shim_pending_rejections(ShimState *st)
    stopped turn leaves the rest (and the one it interrupted) for the next. */
 EXPORT("shim_deliver_rejections") int32_t shim_deliver_rejections(ShimState *st)
 {
+    ENTER(st);
     JSContext *ctx = st->ctx;
     int status = OK;
     JS_UpdateStackTop(st->rt);
@@ -877,6 +955,7 @@ EXPORT("shim_deliver_rejections") int32_t shim_deliver_rejections(ShimState *st)
    buffers. Stops early when the interrupt handler has stopped the turn. */
 EXPORT("shim_run_jobs") int32_t shim_run_jobs(ShimState *st, int32_t max)
 {
+    ENTER(st);
     JSContext *c1;
     int32_t n = 0;
     JS_UpdateStackTop(st->rt);
@@ -893,7 +972,11 @@ EXPORT("shim_run_jobs") int32_t shim_run_jobs(ShimState *st, int32_t max)
     return n;
 }
 
-EXPORT("shim_gc") void shim_gc(ShimState *st) { JS_RunGC(st->rt); }
+EXPORT("shim_gc") void shim_gc(ShimState *st)
+{
+    ENTER(st);
+    JS_RunGC(st->rt);
+}
 
 /* The address of the context's interrupt counter: writing 0 there makes the next poll call the handler. */
 EXPORT("shim_counter_addr") int *shim_counter_addr(ShimState *st) { return st->counter; }

@@ -46,12 +46,15 @@ from .build import (config_fingerprint, engine_config,
 
 # the shim's io block (int64 slots; see csrc/shim.c)
 IO_RESULT_PTR, IO_RESULT_LEN, IO_STACK_PTR, IO_STACK_LEN, IO_MALLOC_SIZE, IO_MEMORY_USED, IO_REFUSED = range(7)
-IO_STOPPED, IO_REJECTIONS_LOST, IO_COUNT = 8, 9, 10
+IO_STOPPED, IO_REJECTIONS_LOST, IO_CHARGED, IO_COUNT = 8, 9, 10, 11
 
 # Fuel per nominal millisecond of CPU. Calibrated so that plain JS (loops and calls) costs the same nominal ms on
 # both engines (native counts ~15,000 loop iterations a ms, wasm spends ~700 fuel on one), so a budget means the
 # same on both. Wasm runs ~6-8 M fuel in a real millisecond here; bench/bench_engines.py prints both figures.
 FUEL_PER_MS = 10_000_000.0
+# The shim charges work that fuel does not see (bulk-memory copies and fills, one instruction each) in native polls
+# (csrc/shim.c, charge): a poll is worth what it is in nominal ms on the native engine (30,000 polls a ms there).
+FUEL_PER_POLL = FUEL_PER_MS / 30_000.0
 GC_THRESHOLD_BYTES = 4 * 1024 * 1024
 WASM_STACK_BYTES = 8 * 1024 * 1024  # the shadow stack linked into the module (build.py); JS stack lives in it
 EPOCH_TICK_S = 0.01
@@ -137,6 +140,7 @@ class WasmEngine:
         self._turn_started = 0.0
         self._in_turn = False
         self._refused_start = 0
+        self._stopped_before = False  # the turn was already stopped when the current call began
         self._dead: str | None = None
         self._host_fn: HostFunction | None = None
         self._host_frames = False
@@ -319,7 +323,16 @@ class WasmEngine:
         self._store.set_fuel(max(0, int(fuel)))
 
     def _fuel_used(self) -> int:
-        return self._fuel_start - self._store.get_fuel()
+        """Fuel spent since the tank was filled, plus the work the shim charged that fuel does not count."""
+        return self._fuel_start - self._store.get_fuel() + self._charged_fuel()
+
+    def _charged_fuel(self) -> int:
+        if not self._st or self._dead is not None:
+            return 0
+        try:
+            return int(self._io_int(IO_CHARGED) * FUEL_PER_POLL)
+        except _Dead:
+            return 0
 
     def _refuel(self, used: int) -> None:
         """Fill the tank for the current turn, ``used`` of it already spent: the budget plus a reserve. The
@@ -416,7 +429,9 @@ class WasmEngine:
         refused = self._refused() - self._refused_start
         lost = self._io_count(IO_REJECTIONS_LOST) - self._lost_start
         if self._dead is None:
-            self._refuel(used)  # calls after the turn keep counting against it, as on native (not the figures above)
+            # calls after the turn keep counting against it, as on native (not the figures above); the charged
+            # work stays in the shim's count until the next turn begins
+            self._refuel(used - self._charged_fuel())
         return TurnUsage(cpu_units=used, cpu_ms=round(used / FUEL_PER_MS, 3), wall_ms=wall,
                          memory_bytes=estimate, heap_bytes=heap, memory_refused=max(0, refused),
                          rejections_lost=max(0, lost))
@@ -440,6 +455,9 @@ class WasmEngine:
 
     def _outcome(self, status: int) -> CallResult:
         """What a finished call left in the shim's buffers (read inside the caller's _Dead handler)."""
+        if status == 0 and self._stopped is not None and not self._stopped_before:
+            # stopped inside a builtin that returned early, with no poll after it to throw: out all the same
+            return CallResult(self._stopped, error=JSError("InternalError", "interrupted", ""))
         if status == 0:
             raw = self._result()
             return CallResult(Outcome.OK, value=bounded_loads(raw) if raw else None)
@@ -471,6 +489,7 @@ class WasmEngine:
         self._guard(self._ex["shim_set_host_function"], self._st, ptr)
 
     def eval(self, source: str, filename: str) -> CallResult:
+        self._stopped_before = self._stopped is not None
         try:
             self._ensure_init()
             (src, n), (name, _) = self._put(source, filename)
@@ -479,6 +498,7 @@ class WasmEngine:
             return self._dead_result(dead)
 
     def define_module(self, define_name: str, path: str, params: str, body: str) -> CallResult:
+        self._stopped_before = self._stopped is not None
         try:
             self._ensure_init()
             (src, n), (name, _), (define, _) = self._put(module_source(params, body), path, define_name)
@@ -523,6 +543,7 @@ class WasmEngine:
         return self.call_json(name, json.dumps(args))
 
     def call_json(self, name: str, args_json: str) -> CallResult:
+        self._stopped_before = self._stopped is not None
         try:
             self._ensure_init()
             (np, _), (ap, an) = self._put(name, args_json)
