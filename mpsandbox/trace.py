@@ -108,6 +108,7 @@ class LifecycleEvent(_Event):
     hook: Name
     route: PathText | None = None
     component: PathText | None = None
+    times: int = 1  # how many like hooks this one stands for (a page's many instances of a component: folded)
 
 
 class NavigationEvent(_Event):
@@ -129,6 +130,9 @@ class TimerEvent(_Event):
     repeat: bool = False
     owner: PathText | None = None  # route of the page that was on top when the timer was set
     owner_alive: bool = True  # on fire: the owner page is still loaded
+    # how many like events this one stands for: past its first links the record folds a timeout chain's sets and
+    # fires (and an interval's fires) into one event per op and owner state, counted here
+    times: int = 1
 
 
 class ConsoleEvent(_Event):

@@ -238,6 +238,20 @@ def test_isolated_and_in_process_walks_record_the_same(engine_name):
     assert isolated.stats.peak_rss_bytes > 0
 
 
+def test_counts_that_grow_after_an_event_was_streamed_reach_the_reviewer(tmp_path, engine_name):
+    """Folded repeats and caps count on after their event went to the reviewer: the walk's end sends them again."""
+    page = ("Page({ onLoad() { setInterval(() => {}, 10); const poll = () => setTimeout(poll, 50); poll();"
+            " for (let i = 0; i < 300; i++) console.log('line', i) } })")
+    bundle = load_bundle(write_bundle(tmp_path, page))
+    args = dict(mode="allow", engine=engine_name, limits=RunLimits(max_console=50, max_turns=3_000),
+                budgets=walk_budgets(resolve_policy(None, bundle.platform)))
+    isolated, local = run_walk(bundle, isolated=True, **args), run_walk(bundle, isolated=False, **args)
+    folded = [e for e in local.trace.of_kind("timer") if e.times > 1]
+    caps = local.trace.of_kind("cap")
+    assert folded and caps and max(c.dropped for c in caps) > 1
+    assert isolated.trace.behaviour()["events"] == local.trace.behaviour()["events"]
+
+
 def test_review_isolation_is_an_option(monkeypatch):
     monkeypatch.setenv(TEST_FAULT_ENV, json.dumps({"turn": 5, "do": "memory"}))
     isolated = review(STORE, ReviewOptions(engine="native"))

@@ -122,8 +122,9 @@ def walk_events(trace: Trace, pid: int, name: str, units_per_ms: float | None = 
         elif kind == "timer":
             out.append({**base, "ph": "X" if e.op == "fire" else "i", "tid": TRACKS["timers"],
                         **({"dur": instant_dur(e)} if e.op == "fire" else {"s": "t"}),
-                        "name": f"timer {e.op} #{e.timer_id}", "cat": "timer",
-                        "args": {"delay": e.delay, "repeat": e.repeat, "owner": e.owner, "owner_alive": e.owner_alive}})
+                        "name": f"timer {e.op} #{e.timer_id}" + (f" (and {e.times - 1} like it)" if e.times > 1 else ""),
+                        "cat": "timer", "args": {"delay": e.delay, "repeat": e.repeat, "owner": e.owner,
+                                                 "owner_alive": e.owner_alive, "times": e.times}})
         elif kind in ("error", "budget"):
             name = f"budget:{e.budget}" if kind == "budget" else f"{e.error}: {e.name or ''} {e.message}"
             out.append({**base, "ph": "i", "s": "t", "tid": TRACKS["errors"], "name": _cut(name), "cat": kind})

@@ -98,11 +98,11 @@ def render_summary(trace: Trace, stats: RunStats | None = None) -> Group:
 
     timers = trace.of_kind("timer")
     if timers:
-        fired = [e for e in timers if e.op == "fire"]
-        orphaned = [e for e in fired if not e.owner_alive]
-        line = f"timers: {sum(1 for e in timers if e.op == 'set')} set, {len(fired)} fired"
+        fired = sum(e.times for e in timers if e.op == "fire")
+        orphaned = sum(e.times for e in timers if e.op == "fire" and not e.owner_alive)
+        line = f"timers: {sum(e.times for e in timers if e.op == 'set')} set, {fired} fired"
         if orphaned:
-            line += f", {len(orphaned)} fired after their page unloaded"
+            line += f", {orphaned} fired after their page unloaded"
         parts.append(Text(line, style="yellow" if orphaned else None))
 
     problems = [e for e in trace.events if e.kind in ("error", "budget", "cap")]

@@ -111,7 +111,8 @@ def timeline(run: RunArtifacts) -> Timeline:
         elif kind == "setData":
             add("setData", e, f"setData {e.bytes} B", f"{e.route or e.component or ''}: {', '.join(e.keys[:6])}")
         elif kind == "timer" and e.op in ("set", "fire"):
-            add("timer", e, f"{e.op} #{e.timer_id}" + (f" {e.delay} ms" if e.op == "set" else ""),
+            add("timer", e, f"{e.op} #{e.timer_id}" + (f" {e.delay} ms" if e.op == "set" else "")
+                + (f" (and {e.times - 1} like it)" if e.times > 1 else ""),
                 (e.owner or "") + ("" if e.owner_alive else " (page unloaded)"),
                 "ok" if e.owner_alive else "warn")
         elif kind in ("error", "budget"):

@@ -374,6 +374,8 @@ class _Done(BaseModel):
     units_per_ms: float
     environment: Environment | None = None
     sources_read: list[str] = []
+    # streamed events whose counts grew after they were sent (caps, folded repeats), by their place in the record
+    amended: dict[int, Event] = {}
 
 
 class _Fault(BaseModel):
@@ -575,6 +577,9 @@ class _Child:
         assert done is not None
         trace = done.trace
         trace.events[:0] = self.events[:done.events_from]
+        for i, event in done.amended.items():
+            if 0 <= i < done.events_from and trace.events[i].kind == event.kind and trace.events[i].seq == event.seq:
+                trace.events[i] = event
         trace.turns[:0] = self.turns[:done.turns_from]
         done.stats.peak_rss_bytes = peak_rss
         return WalkResult(trace=trace, log=done.log, stats=done.stats, views=done.views,
@@ -732,10 +737,15 @@ class _Streamer:
         events_from, turns_from = (self.sent_events, self.sent_turns) if same else (0, 0)
         tail = result.trace.model_copy(update={"events": result.trace.events[events_from:],
                                                "turns": result.trace.turns[turns_from:]})
+        amended: dict[int, Any] = {}
+        if same and self.current is not None:
+            grown = {id(e) for e in self.current.recorder_amendable()}
+            amended = {i: e for i, e in enumerate(result.trace.events[:events_from]) if id(e) in grown}
         done = _Done.model_construct(trace=tail, events_from=events_from, turns_from=turns_from, log=result.log,
                                      stats=result.stats, views=result.views,
                                      launch_to_ready_ms=result.launch_to_ready_ms, units_per_ms=result.units_per_ms,
-                                     environment=result.environment, sources_read=result.sources_read)
+                                     environment=result.environment, sources_read=result.sources_read,
+                                     amended=amended)
         _send(self.fd, b"D", done.model_dump_json())
 
     def observe(self, sb: Sandbox, task: Any) -> None:

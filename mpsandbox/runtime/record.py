@@ -34,6 +34,7 @@ class Recorder:
         self.dropped = 0
         self._kept_past = 0
         self._caps: dict[tuple[str, str | None, str], CapEvent] = {}
+        self._folds: dict[tuple, Any] = {}  # see fold
 
     def add(self, event: Any) -> bool:
         """Record ``event``; False when a cap dropped it (the drop is counted in the trace)."""
@@ -76,6 +77,21 @@ class Recorder:
                  detail=f"past the cap only flows, permissions, budgets and calls of sensitive APIs are kept "
                         f"(up to {self.max_kept} more)")
         self.dropped += 1
+
+    def fold(self, key: tuple, make: Callable[[], Any]) -> None:
+        """Record like events as one: the first one under ``key`` is recorded (``make()``), later ones add to its
+        ``times`` (for events as many as a walk repeats: a polling chain's links, a long list's components)."""
+        event = self._folds.get(key)
+        if event is not None:
+            event.times += 1
+            return
+        event = make()
+        if self.add(event):
+            self._folds[key] = event
+
+    def amendable(self) -> list[Any]:
+        """The recorded events whose counts may grow after they were recorded (caps, folded repeats)."""
+        return [*self._caps.values(), *self._folds.values()]
 
     def add_turn(self, turn: Any) -> bool:
         """Record a turn while the record has room; False when the byte budget dropped it (a cap)."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from itertools import islice
 from importlib import resources
 from os import PathLike
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -62,6 +62,8 @@ if TYPE_CHECKING:
     from ..bundle import Bundle
 
 FRAMEWORK_FILE = FRAMEWORK_FILE_OF["wx"]
+TIMER_LINKS_KEPT = 20  # a timeout chain's first links (an interval's first fires) are recorded one by one
+COMPONENT_HOOKS_KEPT = 50  # a page's first instances of a component have their lifecycle hooks recorded one by one
 READY_DELAY_MS = 0
 RENDER_DELAY_MS = 0
 MIN_INTERVAL_MS = 1
@@ -119,6 +121,8 @@ class _TimerState:
     frame: bool = False  # an animation frame (requestAnimationFrame, animate callbacks)
     held: bool = False  # a frame waiting for its page to show again
     fires: int = 0
+    link: int = 0  # the timers before it in its chain (each set by the previous one's callback)
+    continued: bool = False  # its callback set the chain's next timer
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -272,6 +276,7 @@ class Sandbox:
         self._listeners: dict[str, list[tuple[int | None, str | None]]] = {}  # event key -> owners
         self._orphan_notes: dict[str, int] = {}
         self._timers: dict[int, _TimerState] = {}
+        self._component_hooks: dict[tuple, int] = {}  # see _op_life
         self._paused_frames: dict[int, list[Task]] = {}  # page id (-1: the app) -> its held animation frames
         self.frames_on_hold = False
         self._render_ids: list[int] = []
@@ -381,8 +386,12 @@ class Sandbox:
         return {"seq": len(self.trace.events) + self._recorder.dropped, "turn": self._turn_index, "t": self.now,
                 "page": top.route if top else None}
 
-    def _record(self, event: Any) -> None:
-        self._recorder.add(event)
+    def _record(self, event: Any) -> bool:
+        return self._recorder.add(event)
+
+    def recorder_amendable(self) -> list[Any]:
+        """Recorded events whose counts may still grow (see Recorder.amendable): a streamed record resends them."""
+        return self._recorder.amendable()
 
     def record(self, event: Any) -> None:  # HostServices
         self._record(event)
@@ -879,8 +888,7 @@ class Sandbox:
             if (not alive and state.owner_page is not None) or state.frame:
                 self._uncharged_turns += 1  # see _window_turns
             state.fires += 1
-            self._record(TimerEvent(**self._ev(), op="fire", timer_id=task.payload["id"], delay=state.delay,
-                                    repeat=state.repeat, owner=state.owner_route, owner_alive=alive))
+            self._record_timer("fire", task.payload["id"], state, alive)
         elif task.op == "event":
             self._pending_user = UserEvent(**self._ev(), action=task.payload["event"]["type"],
                                            handler=task.payload["handler"],
@@ -1132,9 +1140,13 @@ class Sandbox:
             delay = max(0, int(p.get("delay") or 0))
             repeat = bool(p.get("repeat"))
             owner_page, owner_route = self._timer_owner()
-            self._timers[tid] = _TimerState(delay, repeat, owner_page, owner_route, frame=bool(p.get("frame")))
-            self._record(TimerEvent(**self._ev(), op="set", timer_id=tid, delay=delay, repeat=repeat,
-                                    owner=owner_route))
+            state = self._timers[tid] = _TimerState(delay, repeat, owner_page, owner_route, frame=bool(p.get("frame")))
+            parent = self._firing_timer()
+            if (parent is not None and not parent.repeat and not parent.continued and not repeat
+                    and (parent.delay, parent.frame, parent.owner_page) == (delay, state.frame, owner_page)):
+                parent.continued = True  # the chain's next link (a second timer set by the callback is not)
+                state.link = parent.link + 1
+            self._record_timer("set", tid, state, True)
             first = max(delay, MIN_INTERVAL_MS) if repeat else delay
             self._schedule(first, "timer", {"id": tid}, label=f"{'interval' if repeat else 'timeout'} #{tid}")
         else:
@@ -1142,6 +1154,22 @@ class Sandbox:
             if state is not None:
                 state.cancelled = True
             self._record(TimerEvent(**self._ev(), op="clear", timer_id=tid))
+
+    def _firing_timer(self) -> _TimerState | None:
+        task = self._task
+        return self._timers.get(task.payload.get("id")) if task is not None and task.op == "timer" else None
+
+    def _record_timer(self, op: Literal["set", "fire"], tid: int, state: _TimerState, alive: bool) -> None:
+        """A timer's set or fire; past :data:`TIMER_LINKS_KEPT` links of a chain (or fires of an interval) they
+        fold into one event per op, owner state and interval, which counts them (``times``)."""
+        def make() -> TimerEvent:
+            return TimerEvent(**self._ev(), op=op, timer_id=tid, delay=state.delay, repeat=state.repeat,
+                              owner=state.owner_route, owner_alive=alive)
+        if state.link >= TIMER_LINKS_KEPT or (op == "fire" and state.repeat and state.fires > TIMER_LINKS_KEPT):
+            self._recorder.fold(("timer", op, state.owner_page, state.owner_route, state.delay, state.repeat,
+                                 state.frame, alive, tid if state.repeat else None), make)
+        else:
+            self._record(make())
 
     def _timer_owner(self) -> tuple[int | None, str | None]:
         """Who owns a timer being set: the app for App code, the owner of the timer whose callback sets it (a
@@ -1242,8 +1270,20 @@ class Sandbox:
             self._render_ids.append(int(p["cb"]))
 
     def _op_life(self, p: dict[str, Any]) -> None:
-        self._record(LifecycleEvent(**self._ev(), target=p.get("target", "page"), hook=str(p.get("hook")),
-                                    route=p.get("route"), component=p.get("component")))
+        def make() -> LifecycleEvent:
+            return LifecycleEvent(**ev, target=target, hook=str(p.get("hook")), route=p.get("route"),
+                                  component=p.get("component"))
+        ev, target = self._ev(), p.get("target", "page")
+        if target != "component":
+            self._record(make())
+            return
+        # a long list's components: past their first ones per page, hook and component, counted in one event
+        key = ("life", ev["page"], p.get("hook"), p.get("component"), p.get("route"))
+        seen = self._component_hooks[key] = self._component_hooks.get(key, 0) + 1
+        if seen > COMPONENT_HOOKS_KEPT and not str(p.get("hook")).startswith("triggerEvent:"):
+            self._recorder.fold(key, make)
+        else:
+            self._record(make())
 
     def _op_error(self, p: dict[str, Any]) -> None:
         kind = p.get("error", "uncaught")

@@ -50,7 +50,9 @@ def test_a_busy_bundle_cannot_be_approved_and_a_cut_sink_payload_is_rejected():
                               " for (var i = 0; i < 201; i++) console.log('tick', k, i) }, k * 100) } })"})
     report = review_fake(busy)
     assert report.verdict is Verdict.FLAG and rules_of(report) == {"record-incomplete"}
-    assert "console lines (2,000 lines) was reached; 10 lines left out" in report.findings[0].message
+    # 2,010 lines a launch, and the walk launches twice: every line past the 2,000 is counted (the count grew after
+    # the cap's event went from the walk's process to the reviewer: it is sent again at the walk's end)
+    assert "console lines (2,000 lines) was reached; 2,020 lines left out" in report.findings[0].message
 
     cut = review_leak("tt.request({ url: 'https://api.example.com/u', data: 'x'.repeat(9 * 1024 * 1024) })", "native")
     finding = [f for f in cut.findings if f.rule == "record-incomplete"][0]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from mpsandbox.runtime.sandbox import RunLimits
+from mpsandbox.runtime.sandbox import RunLimits, Sandbox
 
+from .bundles import make_bundle
 from .helpers import run_pages
 
 SMALL = RunLimits(max_events=60, max_kept_events=5, max_console=10)
@@ -55,3 +56,50 @@ def test_calls_past_the_cap_that_the_review_does_not_judge_are_counted_not_kept(
     assert cap.dropped == trace.end.dropped_events >= 200 - 60
     seqs = [e.seq for e in trace.events]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs) and seqs[-1] < len(trace.events) + cap.dropped
+
+
+# ---- folded repeats: a polling chain's links, an interval's fires, a long list's components -----------------------
+def _timer_events(trace, op: str):
+    return [e for e in trace.of_kind("timer") if e.op == op]
+
+
+def test_a_long_timeout_chain_is_recorded_link_by_link_then_counted(engine_name):
+    poll = "Page({ onLoad() { let n = 0; const poll = () => { if (++n < 500) setTimeout(poll, 100) }; poll() } })"
+    trace = run_pages({"pages/p/p": poll}, engine=engine_name)
+    sets, fires = _timer_events(trace, "set"), _timer_events(trace, "fire")
+    assert sum(e.times for e in sets) == 499 and sum(e.times for e in fires) == 499  # every link counted
+    assert len(sets) == len(fires) == 21  # the first 20 links one by one, the rest in one event each
+    assert sets[-1].times == 499 - 20 and sets[-1].owner == "pages/p/p"
+
+
+def test_timers_set_at_once_are_not_folded_so_their_peak_is_seen(engine_name):
+    many = "Page({ onLoad() { for (let i = 0; i < 150; i++) setTimeout(() => {}, 100 + i) } })"
+    trace = run_pages({"pages/p/p": many}, engine=engine_name)
+    assert len(_timer_events(trace, "set")) == 150 and all(e.times == 1 for e in trace.of_kind("timer"))
+
+
+def test_an_intervals_fires_fold_per_owner_state(engine_name):
+    bundle = make_bundle({"pages/p/p": "Page({ onLoad() { setInterval(() => {}, 10) } })", "pages/q/q": "Page({})"})
+    with Sandbox(bundle, engine=engine_name) as sb:
+        sb.launch()
+        sb.run(until=1_000)
+        sb.route("reLaunch", "/pages/q/q")
+        sb.run(until=2_000)
+        trace = sb.finish()
+    fires = _timer_events(trace, "fire")
+    alive = [e for e in fires if e.owner_alive]
+    dead = [e for e in fires if not e.owner_alive]
+    assert len(alive) == 21 and alive[-1].times > 50  # its first 20 fires, then one event counting the rest
+    assert len(dead) == 1 and dead[0].times > 50  # after the page unloaded: one event, its own
+    assert len({e.timer_id for e in fires}) == 1
+
+
+def test_a_long_lists_components_are_counted_past_their_first_instances(engine_name):
+    extra = {"components/tile/tile.json": '{"component": true}', "components/tile/tile.js": "Component({})",
+             "components/tile/tile.ttml": "<view>t</view>",
+             "pages/p/p.json": '{"usingComponents": {"tile": "/components/tile/tile"}}',
+             "pages/p/p.ttml": '<tile tt:for="{{items}}" tt:key="*this"/>'}
+    page = "Page({ data: { items: Array.from({ length: 300 }, (_, i) => i) } })"
+    trace = run_pages({"pages/p/p": page}, engine=engine_name, extra=extra)
+    created = [e for e in trace.of_kind("lifecycle") if e.target == "component" and e.hook == "created"]
+    assert sum(e.times for e in created) == 300 and len(created) == 51

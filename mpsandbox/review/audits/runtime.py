@@ -110,15 +110,17 @@ def runaway_timers(art: Artifacts, policy: Policy) -> Iterable[Hit]:
             elif e.op == "clear":
                 live.discard(e.timer_id)
             elif e.op == "fire":
-                fires[e.timer_id].append(e)
-                if not e.repeat:
+                if e.repeat:
+                    fires[e.timer_id].append(e)
+                else:
                     live.discard(e.timer_id)
         for tid, evs in fires.items():
-            if len(evs) > th.runaway_timer_fires and evs[0].delay < 100:
-                yield Hit(message=f"timer #{tid} (every {evs[0].delay} ms) fired {len(evs)} times",
+            n = sum(e.times for e in evs)  # the record folds an interval's later fires into one event
+            if n > th.runaway_timer_fires and evs[0].delay < 100:
+                yield Hit(message=f"timer #{tid} (every {evs[0].delay} ms) fired {n} times",
                           key=f"fires|{evs[0].owner}|{evs[0].delay}",
                           evidence=[event_evidence(run, evs[0], f"first fire of timer #{tid} owned by "
-                                                                f"{evs[0].owner or 'the app'}", len(evs))])
+                                                                f"{evs[0].owner or 'the app'}", n)])
         if peak > th.max_live_timers and peak_event is not None:
             yield Hit(message=f"{peak} timers were pending at once", key="live",
                       evidence=[event_evidence(run, peak_event, "timer count peaked here", peak)])
@@ -324,12 +326,11 @@ def orphan_timer(art: Artifacts, policy: Policy) -> Iterable[Hit]:
             if e.op == "fire" and not e.owner_alive and e.owner:
                 seen[f"{e.owner}|{e.delay}|{e.repeat}"].append(e)
         for key, evs in seen.items():
-            e = evs[0]
+            e, n = evs[0], sum(e.times for e in evs)
             kind = "interval" if e.repeat else "timeout"
-            yield Hit(message=f"an {kind} of {e.delay} ms set by {e.owner} fired {len(evs)} time(s) after the page "
+            yield Hit(message=f"an {kind} of {e.delay} ms set by {e.owner} fired {n} time(s) after the page "
                               "unloaded", key=key,
-                      evidence=[event_evidence(run, e, f"timer #{e.timer_id} fired after {e.owner} unloaded",
-                                               len(evs))])
+                      evidence=[event_evidence(run, e, f"timer #{e.timer_id} fired after {e.owner} unloaded", n)])
 
 
 @audit(
