@@ -244,3 +244,16 @@ def test_a_groups_change_carries_one_of_its_items_and_a_multi_column_picker_one_
     result = walk(load_bundle(_app(tmp_path / "app", {"pages/home/home": page})))
     assert not result.trace.of_kind("error"), [e.message for e in result.trace.of_kind("error")]
     assert {"radio N", "boxes S", "picked abc"} <= {e.text for e in result.trace.of_kind("console")}
+
+
+def test_the_walks_record_caps_grow_with_the_app_within_its_byte_budget():
+    from mpsandbox.runtime.sandbox import RunLimits
+    from mpsandbox.runtime.walker import EVENTS_PER_PAGE, Walker
+
+    from .bundles import make_bundle
+
+    small = Walker(make_bundle({"pages/a/a": "Page({})"}))
+    big = Walker(make_bundle({f"pages/p{i}/p{i}": "Page({})" for i in range(500)}))
+    assert small.limits.max_events == RunLimits().max_events
+    assert big.limits.max_events == EVENTS_PER_PAGE * 502 > RunLimits().max_events
+    assert big.limits.max_record_bytes == RunLimits().max_record_bytes  # memory stays bounded whatever the size
