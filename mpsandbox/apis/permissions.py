@@ -30,6 +30,9 @@ DECLARATION_REQUIRED: dict[Platform, frozenset[str]] = {
     "wx": frozenset({"scope.userLocation", "scope.userFuzzyLocation", "scope.userLocationBackground"}),
     "my": frozenset(),
 }
+# Scopes app.json `permission` takes (None: any scope, with a desc the prompt shows). WeChat's developer tools call
+# any other entry invalid (community answers of 2020 and 2023: only these three need or take a declaration).
+DECLARABLE: dict[Platform, frozenset[str] | None] = {"tt": None, "wx": DECLARATION_REQUIRED["wx"], "my": None}
 # Scopes behind the phone's own permission prompt, which offers a one-time grant.
 ONCE_SCOPES = frozenset({"scope.userLocation", "scope.userFuzzyLocation", "scope.camera", "scope.record"})
 
@@ -67,7 +70,10 @@ class PermissionModel:
         return self.states.get(scope, ScopeState.NOT_ASKED)
 
     def is_declared(self, scope: str) -> bool:
-        return scope in self.declared
+        """Declared in app.json `permission`, or a scope that cannot be (WeChat takes only its location scopes there
+        and calls any other an invalid permission: its camera or record is never "undeclared")."""
+        declarable = DECLARABLE.get(self.platform)
+        return scope in self.declared or (declarable is not None and scope not in declarable)
 
     def needs_declaration(self, scope: str) -> bool:
         return scope in DECLARATION_REQUIRED.get(self.platform, frozenset())

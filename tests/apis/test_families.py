@@ -337,3 +337,15 @@ def test_socket_send_before_open_and_connect_failures():
                         "fail connectSocket:fail timeout", "error connectSocket:fail timeout"]
     called = run.trace.api_calls("connectSocket")[-1].t
     assert run.trace.of_kind("api-complete")[-1].t - called == 5000  # the networkTimeout, not the mock's 9 s
+
+
+def test_wechat_scopes_app_json_cannot_declare_are_never_undeclared():
+    # WeChat's app.json `permission` takes only its location scopes (any other entry is "invalid"): a camera or a
+    # recording is asked for at its first use and is not a missing declaration; the location still is one
+    body = ("g.authorize({ scope: 'scope.camera' }); g.authorize({ scope: 'scope.record' });"
+            " g.getLocation({ fail: (e) => log('loc', e.errMsg) });")
+    run = run_js(body, platform="wx", app={"requiredPrivateInfos": ["getLocation"]})
+    declared = {p.scope: p.declared for p in run.permissions()}
+    assert declared == {"scope.camera": True, "scope.record": True, "scope.userLocation": False}
+    douyin = run_js("g.authorize({ scope: 'scope.camera' });")  # Douyin's `permission` takes any scope with a desc
+    assert [(p.scope, p.declared) for p in douyin.permissions()] == [("scope.camera", False)]

@@ -21,7 +21,9 @@ ASKING = ("prompt", "authorize")
     severity=Severity.ERROR,
     description="""The bundle uses an API that needs a permission scope (location, camera, album, microphone...)
     that app.json does not declare under `permission` with a `desc`. The platform shows users why a scope is needed
-    from that text; review rejects undeclared uses, and the call fails on the platform.""",
+    from that text; review rejects undeclared uses, and the call fails on the platform. WeChat's `permission` takes
+    only its location scopes (userLocation, userFuzzyLocation, userLocationBackground): there, other scopes are
+    asked for at their first use and never count as undeclared.""",
     fix="""Declare the scope in app.json, e.g. `"permission": {"scope.userLocation": {"desc": "to find the nearest
     shop"}}`, or stop using the API.""",
     example='tt.getLocation({success: r => ...}) // without "permission": {"scope.userLocation": {...}}',
