@@ -271,6 +271,7 @@ class Turn(BaseModel):
     jobs: int = 0
     cpu_units: int = 0
     memory_bytes: int = 0
+    times: int = 1  # how many like turns this one stands for (a polling chain's later fires: CPU and jobs summed)
 
 
 class RunEnd(BaseModel):

@@ -376,6 +376,7 @@ class _Done(BaseModel):
     sources_read: list[str] = []
     # streamed events whose counts grew after they were sent (caps, folded repeats), by their place in the record
     amended: dict[int, Event] = {}
+    amended_turns: dict[int, Turn] = {}
 
 
 class _Fault(BaseModel):
@@ -581,6 +582,9 @@ class _Child:
             if 0 <= i < done.events_from and trace.events[i].kind == event.kind and trace.events[i].seq == event.seq:
                 trace.events[i] = event
         trace.turns[:0] = self.turns[:done.turns_from]
+        for i, turn in done.amended_turns.items():
+            if 0 <= i < done.turns_from and trace.turns[i].index == turn.index:
+                trace.turns[i] = turn
         done.stats.peak_rss_bytes = peak_rss
         return WalkResult(trace=trace, log=done.log, stats=done.stats, views=done.views,
                           launch_to_ready_ms=done.launch_to_ready_ms, units_per_ms=done.units_per_ms,
@@ -738,14 +742,17 @@ class _Streamer:
         tail = result.trace.model_copy(update={"events": result.trace.events[events_from:],
                                                "turns": result.trace.turns[turns_from:]})
         amended: dict[int, Any] = {}
+        amended_turns: dict[int, Any] = {}
         if same and self.current is not None:
             grown = {id(e) for e in self.current.recorder_amendable()}
             amended = {i: e for i, e in enumerate(result.trace.events[:events_from]) if id(e) in grown}
+            grown = {id(t) for t in self.current.recorder_amendable_turns()}
+            amended_turns = {i: t for i, t in enumerate(result.trace.turns[:turns_from]) if id(t) in grown}
         done = _Done.model_construct(trace=tail, events_from=events_from, turns_from=turns_from, log=result.log,
                                      stats=result.stats, views=result.views,
                                      launch_to_ready_ms=result.launch_to_ready_ms, units_per_ms=result.units_per_ms,
                                      environment=result.environment, sources_read=result.sources_read,
-                                     amended=amended)
+                                     amended=amended, amended_turns=amended_turns)
         _send(self.fd, b"D", done.model_dump_json())
 
     def observe(self, sb: Sandbox, task: Any) -> None:

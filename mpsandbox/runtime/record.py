@@ -23,7 +23,8 @@ class Recorder:
     review (a sink, a source, a scope or a gesture rule), ``ev()`` gives the common fields of a new event."""
 
     def __init__(self, trace: Trace, *, max_events: int, max_kept: int, judged_api: Callable[[str], bool],
-                 ev: Callable[[], dict[str, Any]], max_bytes: int = 256 * 1024 * 1024):
+                 ev: Callable[[], dict[str, Any]], max_bytes: int = 256 * 1024 * 1024, record_turns: bool = True):
+        self.record_turns = record_turns
         self.trace = trace
         self.max_events = max_events
         self.max_bytes = max_bytes
@@ -35,6 +36,7 @@ class Recorder:
         self._kept_past = 0
         self._caps: dict[tuple[str, str | None, str], CapEvent] = {}
         self._folds: dict[tuple, Any] = {}  # see fold
+        self._turn_folds: dict[tuple, Any] = {}  # see fold_turn
 
     def add(self, event: Any) -> bool:
         """Record ``event``; False when a cap dropped it (the drop is counted in the trace)."""
@@ -89,12 +91,28 @@ class Recorder:
         if self.add(event):
             self._folds[key] = event
 
+    def fold_turn(self, key: tuple, turn: Any) -> None:
+        """Record like turns as one (a folded timer's later fires): its ``times``, CPU and jobs add up."""
+        folded = self._turn_folds.get(key)
+        if folded is not None:
+            folded.times += 1
+            folded.cpu_units += turn.cpu_units
+            folded.jobs += turn.jobs
+            folded.memory_bytes = max(folded.memory_bytes, turn.memory_bytes)
+        elif self.add_turn(turn):
+            self._turn_folds[key] = turn
+
     def amendable(self) -> list[Any]:
         """The recorded events whose counts may grow after they were recorded (caps, folded repeats)."""
         return [*self._caps.values(), *self._folds.values()]
 
+    def amendable_turns(self) -> list[Any]:
+        return list(self._turn_folds.values())
+
     def add_turn(self, turn: Any) -> bool:
         """Record a turn while the record has room; False when the byte budget dropped it (a cap)."""
+        if not self.record_turns:
+            return False
         size = turn_bytes(turn)
         if self.bytes + size <= self.max_bytes:
             self.bytes += size

@@ -63,6 +63,7 @@ if TYPE_CHECKING:
 
 FRAMEWORK_FILE = FRAMEWORK_FILE_OF["wx"]
 TIMER_LINKS_KEPT = 20  # a timeout chain's first links (an interval's first fires) are recorded one by one
+FOLDED_TURN_CPU_MS = 1.0  # a folded timer's turn under this CPU (and without a limit) folds into one turn record
 COMPONENT_HOOKS_KEPT = 50  # a page's first instances of a component have their lifecycle hooks recorded one by one
 READY_DELAY_MS = 0
 RENDER_DELAY_MS = 0
@@ -86,6 +87,7 @@ class RunLimits(BaseModel):
     max_events: int = 100_000
     max_kept_events: int = 20_000  # past max_events, events findings are made of are kept up to this many more
     max_record_bytes: int = 256 * 1024 * 1024  # the trace's events and turns, as record_size counts them
+    record_turns: bool = True  # a differential walk keeps none: only its events are compared
     max_console: int = 2_000
     max_cpu_breaches: int = 3
 
@@ -232,7 +234,8 @@ class Sandbox:
         )
         self._recorder = Recorder(self.trace, max_events=self.limits.max_events,
                                   max_kept=self.limits.max_kept_events, judged_api=self.api_host.is_judged,
-                                  ev=self._ev, max_bytes=self.limits.max_record_bytes)
+                                  ev=self._ev, max_bytes=self.limits.max_record_bytes,
+                                  record_turns=self.limits.record_turns)
         self.now = 0
         self._seq = 0
         self._turn_index = -1
@@ -277,6 +280,7 @@ class Sandbox:
         self._orphan_notes: dict[str, int] = {}
         self._timers: dict[int, _TimerState] = {}
         self._component_hooks: dict[tuple, int] = {}  # see _op_life
+        self._turn_fold: tuple | None = None  # the current turn fires a folded timer (see _record_timer)
         self._paused_frames: dict[int, list[Task]] = {}  # page id (-1: the app) -> its held animation frames
         self.frames_on_hold = False
         self._render_ids: list[int] = []
@@ -392,6 +396,9 @@ class Sandbox:
     def recorder_amendable(self) -> list[Any]:
         """Recorded events whose counts may still grow (see Recorder.amendable): a streamed record resends them."""
         return self._recorder.amendable()
+
+    def recorder_amendable_turns(self) -> list[Any]:
+        return self._recorder.amendable_turns()
 
     def record(self, event: Any) -> None:  # HostServices
         self._record(event)
@@ -810,6 +817,7 @@ class Sandbox:
         self._task = task
         self._pending_user = None
         events0 = len(self.trace.events)
+        self._turn_fold = None
         skip = self._before_turn(task)
         turn = Turn(index=self._turn_index, t=self.now, task=task.op, detail=task.label, gesture=task.gesture)
         outcome = Outcome.OK
@@ -860,7 +868,11 @@ class Sandbox:
         turn.outcome = outcome.value
         turn.jobs = jobs
         self._clock.after_turn(len(self.trace.events) - events0, jobs)
-        self._recorder.add_turn(turn)
+        if (self._turn_fold is not None and outcome is Outcome.OK
+                and turn.cpu_units < FOLDED_TURN_CPU_MS * self.engine.info.units_per_ms):
+            self._recorder.fold_turn(self._turn_fold, turn)  # a polling chain's ordinary later turns: counted
+        else:
+            self._recorder.add_turn(turn)
         if self._render_ids:
             self._schedule(RENDER_DELAY_MS, "render", {"ids": self._render_ids}, label="setData callbacks")
             self._render_ids = []
@@ -888,7 +900,7 @@ class Sandbox:
             if (not alive and state.owner_page is not None) or state.frame:
                 self._uncharged_turns += 1  # see _window_turns
             state.fires += 1
-            self._record_timer("fire", task.payload["id"], state, alive)
+            self._turn_fold = self._record_timer("fire", task.payload["id"], state, alive)
         elif task.op == "event":
             self._pending_user = UserEvent(**self._ev(), action=task.payload["event"]["type"],
                                            handler=task.payload["handler"],
@@ -1159,17 +1171,20 @@ class Sandbox:
         task = self._task
         return self._timers.get(task.payload.get("id")) if task is not None and task.op == "timer" else None
 
-    def _record_timer(self, op: Literal["set", "fire"], tid: int, state: _TimerState, alive: bool) -> None:
+    def _record_timer(self, op: Literal["set", "fire"], tid: int, state: _TimerState, alive: bool) -> tuple | None:
         """A timer's set or fire; past :data:`TIMER_LINKS_KEPT` links of a chain (or fires of an interval) they
-        fold into one event per op, owner state and interval, which counts them (``times``)."""
+        fold into one event per op, owner state and interval, which counts them (``times``). Returns the fold's
+        key when folded."""
         def make() -> TimerEvent:
             return TimerEvent(**self._ev(), op=op, timer_id=tid, delay=state.delay, repeat=state.repeat,
                               owner=state.owner_route, owner_alive=alive)
         if state.link >= TIMER_LINKS_KEPT or (op == "fire" and state.repeat and state.fires > TIMER_LINKS_KEPT):
-            self._recorder.fold(("timer", op, state.owner_page, state.owner_route, state.delay, state.repeat,
-                                 state.frame, alive, tid if state.repeat else None), make)
-        else:
-            self._record(make())
+            key = ("timer", op, state.owner_page, state.owner_route, state.delay, state.repeat, state.frame, alive,
+                   tid if state.repeat else None)
+            self._recorder.fold(key, make)
+            return key
+        self._record(make())
+        return None
 
     def _timer_owner(self) -> tuple[int | None, str | None]:
         """Who owns a timer being set: the app for App code, the owner of the timer whose callback sets it (a

@@ -72,6 +72,19 @@ def test_a_long_timeout_chain_is_recorded_link_by_link_then_counted(engine_name)
     assert sets[-1].times == 499 - 20 and sets[-1].owner == "pages/p/p"
 
 
+def test_a_long_chains_ordinary_turns_fold_and_a_heavy_one_stays_on_its_own(engine_name):
+    poll = ("Page({ onLoad() { let n = 0; const poll = () => { n++;"
+            " if (n === 300) { let s = 0; for (let i = 0; i < 3e6; i++) s += i % 7 }"
+            " if (n < 500) setTimeout(poll, 100) }; poll() } })")
+    trace = run_pages({"pages/p/p": poll}, engine=engine_name)
+    timer_turns = [t for t in trace.turns if t.task == "timer"]
+    assert sum(t.times for t in timer_turns) == 499  # every fire's turn is counted
+    assert len(timer_turns) < 30  # the first 20 one by one, then one turn counting the ordinary rest...
+    heavy = max(timer_turns, key=lambda t: t.cpu_units)
+    light = [t.cpu_units for t in timer_turns if t is not heavy]
+    assert heavy.times == 1 and heavy.cpu_units > 100 * max(light[:20])  # ...and the heavy one kept for long-turn
+
+
 def test_timers_set_at_once_are_not_folded_so_their_peak_is_seen(engine_name):
     many = "Page({ onLoad() { for (let i = 0; i < 150; i++) setTimeout(() => {}, 100 + i) } })"
     trace = run_pages({"pages/p/p": many}, engine=engine_name)

@@ -257,3 +257,16 @@ def test_the_walks_record_caps_grow_with_the_app_within_its_byte_budget():
     assert small.limits.max_events == RunLimits().max_events
     assert big.limits.max_events == EVENTS_PER_PAGE * 502 > RunLimits().max_events
     assert big.limits.max_record_bytes == RunLimits().max_record_bytes  # memory stays bounded whatever the size
+
+
+def test_a_differential_walk_keeps_its_events_only():
+    from mpsandbox.runtime.walker import Walker
+
+    from .bundles import make_bundle
+
+    bundle = make_bundle({"pages/a/a": "Page({ onLoad() { setTimeout(() => tt.getLocation({}), 10) } })"},
+                         extra={"pages/a/a.ttml": "<view>a</view>"})
+    first, twin = Walker(bundle).run(), Walker(bundle, canary_variant=1).run()
+    assert first.trace.turns and first.views
+    assert not twin.trace.turns and not twin.views  # compared by its events: turns and views would double memory
+    assert [e.kind for e in twin.trace.events] == [e.kind for e in first.trace.events]
