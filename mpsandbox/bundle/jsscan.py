@@ -46,6 +46,22 @@ class JsFileFacts(BaseModel):
     cut: str | None = None  # why the file was not scanned (too large, parse too slow): its facts are missing
 
 
+def _only_missing_semicolons(root: Any) -> bool:
+    """Whether every error in the tree is a semicolon the parser had to assume: automatic semicolon insertion that
+    tree-sitter's grammar does not follow (``let a, b`` then a line opening with ``(``), which engines accept."""
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if node.is_missing:
+            if node.type != ";":
+                return False
+        elif node.type == "ERROR":
+            return False
+        else:
+            todo.extend(c for c in node.children if c.has_error or c.is_missing)
+    return True
+
+
 @functools.lru_cache(maxsize=1)
 def _parser() -> Any:
     import tree_sitter_javascript as tsj
@@ -181,7 +197,7 @@ def _scan(path: str, src: bytes) -> JsFileFacts:
     except Exception:  # noqa: BLE001 - a file the parser cannot take is a problem, not a crash
         facts.parse_error = True
         return facts
-    facts.parse_error = root.has_error
+    facts.parse_error = root.has_error and not _only_missing_semicolons(root)
     apis: list[tuple[tuple[int, int], ApiUse]] = []
     dynamic: list[tuple[tuple[int, int], DynamicSite]] = []
     requires: list[tuple[tuple[int, int], str]] = []

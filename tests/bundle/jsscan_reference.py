@@ -7,7 +7,7 @@ import functools
 from typing import Any
 
 from mpsandbox.bundle.jsscan import (GLOBALS, MAX_FACTS_PER_KIND, TIMERS, ApiUse, DynamicSite, JsFileFacts, _fold,
-                                     _parser, _text)
+                                     _only_missing_semicolons, _parser, _text)
 
 _QUERY_SOURCE = f"""
 (member_expression object: (identifier) @global property: (_) @name
@@ -49,7 +49,7 @@ def reference_scan_js(path: str, source: str) -> JsFileFacts:
     except Exception:  # noqa: BLE001
         facts.parse_error = True
         return facts
-    facts.parse_error = root.has_error
+    facts.parse_error = root.has_error and not _only_missing_semicolons(root)
     apis: list[tuple[tuple[int, int], ApiUse]] = []
     dynamic: list[tuple[tuple[int, int], DynamicSite]] = []
     requires: list[tuple[tuple[int, int], str]] = []

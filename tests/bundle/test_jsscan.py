@@ -131,3 +131,11 @@ def test_a_cut_scan_is_a_bundle_problem_in_the_review(tmp_path, monkeypatch):
 def test_hostile_sources_end_in_facts_not_errors(source):
     facts = jsscan.scan_js("h.js", source)
     assert facts.parse_error and facts.cut is None
+
+
+def test_a_statement_ended_by_automatic_semicolon_insertion_is_not_a_syntax_error():
+    # tree-sitter's grammar assumes a missing ";" where the engines insert it (seen in the WeChat demo's zoom.js)
+    asi = "let enter, exit\n\n(() => { enter = 1 })()\nwx.getLocation({})\n"
+    facts = jsscan.scan_js("zoom.js", asi)
+    assert not facts.parse_error and [a.name for a in facts.api_uses] == ["getLocation"]
+    assert jsscan.scan_js("broken.js", "let enter, exit\n(() => {").parse_error
