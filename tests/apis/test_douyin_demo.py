@@ -1,0 +1,16 @@
+"""Douyin behaviours its official-style API demo relies on (small hand-written bundles)."""
+
+from __future__ import annotations
+
+from tests.apis.helpers import run_js
+
+
+def test_douyin_get_wifi_list_asks_no_scope_wechat_does():
+    body = ("g.getWifiList({ success: (r) => log('ok', r.errMsg), fail: (r) => log('fail', r.errMsg) });")
+    denied = {"user": {"scopes": {"scope.userLocation": "deny"}}}
+    douyin = run_js(body, mocks=denied)
+    assert douyin.logs == ["ok getWifiList:ok"]
+    assert douyin.permissions() == []
+    wechat = run_js(body, platform="wx", mocks=denied, app={"permission": {"scope.userLocation": {"desc": "x"}}})
+    assert wechat.logs[0].startswith("fail getWifiList:fail")
+    assert [p.scope for p in wechat.permissions()] == ["scope.userLocation"]
