@@ -276,6 +276,7 @@ class Sandbox:
         self.router = Router(set(self._all_routes()), set(self.bundle.tab_pages))
         self._queue: list[Task] = []
         self._objects: dict[int, str] = {}
+        self._destroyed: set[int] = set()  # objects whose destroy() was called: their queued events are dropped
         self._listeners: dict[str, list[tuple[int | None, str | None]]] = {}  # event key -> owners
         self._orphan_notes: dict[str, int] = {}
         self._timers: dict[int, _TimerState] = {}
@@ -915,6 +916,8 @@ class Sandbox:
             if not self.api_host.should_emit(p):
                 return True
             if p.get("oid"):
+                if int(p["oid"]) in self._destroyed:
+                    return True
                 type_name = self._objects.get(int(p["oid"]), "Object")
                 self._check_orphan_listeners(f"{p['oid']}.{p.get('event')}", f"{type_name}.{p.get('event')}")
             else:
@@ -1089,6 +1092,8 @@ class Sandbox:
         elif method in ("destroy", "close", "disconnect"):  # the object's listeners go with it
             for key in [k for k in self._listeners if k.startswith(f"{oid}.")]:
                 del self._listeners[key]
+            if method == "destroy":
+                self._destroyed.add(oid)
         call = ApiCall(
             call_id=int(p.get("cid") or 0),
             name=f"{type_name}.{method}",

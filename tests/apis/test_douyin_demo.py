@@ -14,3 +14,15 @@ def test_douyin_get_wifi_list_asks_no_scope_wechat_does():
     wechat = run_js(body, platform="wx", mocks=denied, app={"permission": {"scope.userLocation": {"desc": "x"}}})
     assert wechat.logs[0].startswith("fail getWifiList:fail")
     assert [p.scope for p in wechat.permissions()] == ["scope.userLocation"]
+
+
+def test_a_destroyed_objects_queued_events_are_dropped():
+    # stop() queues onStop; destroy() right after: on a device the destroyed context calls no listener
+    body = ("const a = g.createInnerAudioContext(); a.src = 'https://cdn.example.com/a.mp3';"
+            "a.onStop(() => log('stopped'));"
+            "a.stop(); a.destroy();"
+            "const b = g.createInnerAudioContext(); b.src = 'https://cdn.example.com/b.mp3';"
+            "b.onStop(() => log('b stopped')); b.stop();")
+    run = run_js(body)
+    assert run.logs == ["b stopped"]
+    assert not run.trace.of_kind("error")
