@@ -12,6 +12,7 @@ from .backends import backend_answer, cloud_file_list
 from .canary import BINARY_KEY
 from .catalogue import Kind
 from .devices import system_info
+from .permissions import AUTHORIZE_SCOPES
 
 if TYPE_CHECKING:
     from .host import ApiHost
@@ -463,6 +464,8 @@ def _authorize(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
     if not isinstance(scope, str) or not scope:
         return host.finish(call, services, False, None, "parameter error: parameter.scope should be String;",
                            code="parameter")
+    if scope not in AUTHORIZE_SCOPES.get(host.platform, frozenset()):
+        return host.finish(call, services, False, None, "invalid scope", code="parameter")
     refusal = host.use_scope(call, services, scope, action="authorize")
     # Douyin's success carries data {scope: "ok"}
     return refusal or host.finish(call, services, True, {"data": {scope: "ok"}} if host.platform == "tt" else {})

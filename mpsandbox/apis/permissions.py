@@ -33,6 +33,16 @@ DECLARATION_REQUIRED: dict[Platform, frozenset[str]] = {
 # Scopes app.json `permission` takes (None: any scope, with a desc the prompt shows). WeChat's developer tools call
 # any other entry invalid (community answers of 2020 and 2023: only these three need or take a declaration).
 DECLARABLE: dict[Platform, frozenset[str] | None] = {"tt": None, "wx": DECLARATION_REQUIRED["wx"], "my": None}
+# Scopes authorize() takes (the platforms' scope lists); any other scope fails the call.
+AUTHORIZE_SCOPES: dict[Platform, frozenset[str]] = {
+    "tt": frozenset({"scope.userInfo", "scope.userLocation", "scope.address", "scope.record", "scope.album",
+                     "scope.camera", "scope.calendar", "scope.clipboard"}),
+    "wx": frozenset({"scope.userInfo", "scope.userLocation", "scope.userFuzzyLocation", "scope.userLocationBackground",
+                     "scope.address", "scope.invoice", "scope.invoiceTitle", "scope.werun", "scope.record",
+                     "scope.writePhotosAlbum", "scope.camera", "scope.bluetooth", "scope.addPhoneContact",
+                     "scope.addPhoneCalendar"}),
+    "my": frozenset(),
+}
 # Scopes behind the phone's own permission prompt, which offers a one-time grant.
 ONCE_SCOPES = frozenset({"scope.userLocation", "scope.userFuzzyLocation", "scope.camera", "scope.record"})
 

@@ -26,3 +26,26 @@ def test_a_destroyed_objects_queued_events_are_dropped():
     run = run_js(body)
     assert run.logs == ["b stopped"]
     assert not run.trace.of_kind("error")
+
+
+def test_authorize_with_an_unknown_scope_fails():
+    body = ("g.authorize({ scope: 'scope.undefined', success: (r) => log('ok', r), fail: (r) => log('fail', r.errMsg) });"
+            "g.authorize({ scope: 'scope.album', success: (r) => log('ok', r.data), fail: (r) => log('fail', r.errMsg) });")
+    douyin = run_js(body)
+    assert douyin.logs == ["fail authorize:fail invalid scope", 'ok {"scope.album":"ok"}']
+    assert [p.scope for p in douyin.permissions()] == ["scope.album"]
+    # WeChat's name for the album scope is not Douyin's
+    wechat_name = run_js("g.authorize({ scope: 'scope.writePhotosAlbum', fail: (r) => log(r.errMsg) });")
+    assert wechat_name.logs == ["authorize:fail invalid scope"]
+    assert run_js("g.authorize({ scope: 'scope.writePhotosAlbum', success: () => log('ok') });", platform="wx").logs == ["ok"]
+
+
+def test_every_catalogue_scope_can_be_authorized():
+    from mpsandbox.apis.catalogue import load_catalogue
+    from mpsandbox.apis.permissions import AUTHORIZE_SCOPES
+
+    cat = load_catalogue()
+    specs = [*cat.apis, *(m for o in cat.objects for m in o.methods.values())]
+    for platform in ("tt", "wx"):
+        used = {s.scope[platform] for s in specs if s.scope and platform in s.scope}
+        assert used <= AUTHORIZE_SCOPES[platform], used - AUTHORIZE_SCOPES[platform]
