@@ -151,3 +151,17 @@ def test_behavior_definition_filter_rewrites_the_definition(engine_name):
         trace = sb.finish()
     assert not trace.of_kind("error"), [e.message for e in trace.of_kind("error")]
     assert console_lines(trace) == ["double 4", "double 10"]
+
+
+def test_a_page_built_with_component_is_also_a_component():
+    # Douyin's API demo lists pages in usingComponents; whichever loads first, both uses work
+    card = """Component({ properties: { label: String },
+      lifetimes: { attached() { console.log('attached', this.data.label || '-', !!this.route) } } })"""
+    extra = {"pages/index/index.json": '{"usingComponents": {"my-card": "/pages/card/card"}}',
+             "pages/index/index.ttml": '<my-card label="in index"/>', "pages/card/card.ttml": "<view>card</view>"}
+    for first, then in (("pages/index/index", "pages/card/card"), ("pages/card/card", "pages/index/index")):
+        pages = {first: "Page({})" if first == "pages/index/index" else card}
+        pages[then] = "Page({})" if then == "pages/index/index" else card
+        trace = run_pages(pages, extra=extra, steps=lambda sb, then=then: sb.route("navigateTo", "/" + then))
+        assert sorted(console_lines(trace)) == ["attached - true", "attached in index false"]
+        assert not [n for n in trace.of_kind("note") if n.code == "component-missing"]

@@ -1598,12 +1598,11 @@
     return freeze(b);
   }
 
+  // A file runs once, whether loaded as a page or as a component: Component() registers it as both, so a page
+  // built with Component() can also be used as a component (and a component file opened as a page).
   function Component(options) {
-    if (loading && loading.kind === 'page') {
+    if (loading && (loading.kind === 'page' || loading.kind === 'component')) {
       pageDefs[loading.path] = { options: options || {}, isComponent: true };
-      return;
-    }
-    if (loading && loading.kind === 'component') {
       componentDefs[loading.path] = options || {};
       return;
     }
