@@ -499,16 +499,22 @@ def _payment(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
 
 @handler("douyin-open-auth")
 def _douyin_open_auth(host: ApiHost, call: ApiCall, services: HostServices) -> Reply:
-    """tt.showDouyinOpenAuth: scopes {name: 0 required | 1 preselected | 2 optional}; errNo 20000 when empty."""
+    """tt.showDouyinOpenAuth: scopeList [name, ...] (since 3.5.0, wins over scopes), or the older scopes {name: 0
+    required | 1 preselected | 2 optional}; errNo 20000 when both are empty. Answers ticket and grantPermissions."""
     spec = call.spec
     assert spec is not None
+    scope_list = call.options.get("scopeList")
     scopes = call.options.get("scopes")
-    if not isinstance(scopes, dict) or not scopes:
+    if isinstance(scope_list, list) and scope_list:
+        granted = sorted({str(s) for s in scope_list})
+    elif isinstance(scopes, dict) and scopes:
+        granted = sorted(str(k) for k, v in scopes.items() if v in (0, 1))
+    else:
         return host.finish(call, services, False, None, "scopes is empty", code="parameter")
     if host.mocks.user.profile == "deny":
         return host.finish(call, services, False, None, "auth deny", code="auth deny")
     result = host.default_result(spec)
-    result["grantPermissions"] = sorted(str(k) for k, v in scopes.items() if v in (0, 1))
+    result["grantPermissions"] = granted
     return host.finish(call, services, True, result)
 
 

@@ -49,3 +49,15 @@ def test_every_catalogue_scope_can_be_authorized():
     for platform in ("tt", "wx"):
         used = {s.scope[platform] for s in specs if s.scope and platform in s.scope}
         assert used <= AUTHORIZE_SCOPES[platform], used - AUTHORIZE_SCOPES[platform]
+
+
+def test_show_douyin_open_auth_takes_scope_list():
+    body = ("tt.showDouyinOpenAuth({ scopeList: ['data.external.item', 'item.comment'],"
+            " success: (r) => log(Object.keys(r).sort().join(','), r.grantPermissions, typeof r.ticket),"
+            " fail: (e) => log('fail', e.errMsg) });"
+            "tt.showDouyinOpenAuth({ scopeList: ['im.group_fans.create_list'], scopes: { 'video.list': 2 },"
+            " success: (r) => log(r.grantPermissions) });"
+            "tt.showDouyinOpenAuth({ scopeList: [], fail: (e) => log('fail', e.errMsg) });")
+    run = run_js(body)
+    assert run.logs == ['errMsg,grantPermissions,ticket ["data.external.item","item.comment"] string',
+                        '["im.group_fans.create_list"]', "fail showDouyinOpenAuth:fail scopes is empty"]
