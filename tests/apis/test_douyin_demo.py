@@ -61,3 +61,14 @@ def test_show_douyin_open_auth_takes_scope_list():
     run = run_js(body)
     assert run.logs == ['errMsg,grantPermissions,ticket ["data.external.item","item.comment"] string',
                         '["im.group_fans.create_list"]', "fail showDouyinOpenAuth:fail scopes is empty"]
+
+
+def test_a_canvas_animation_frame_callback_is_called_plainly():
+    body = """
+        tt.createSelectorQuery().select('#c').node().exec((res) => {
+          const canvas = res[0].node;
+          canvas.requestAnimationFrame(function (t) { log('frame', typeof t, this === canvas, this && this.data); });
+        });"""
+    run = run_js(body)
+    assert run.logs == ["frame number false undefined"]
+    assert not [e for e in run.trace.api_calls() if e.outcome == "unknown"]

@@ -1324,7 +1324,8 @@
     if (kind === 'frame') {
       var cb = args[0];
       if (typeof cb !== 'function') return 0;
-      return makeFrameTimer(function () { invoke(cb, rec.obj, [perfNow()], rec.type + '.' + method); }, m.delay || 16);
+      // called plainly, as a browser calls it: `this` is not the object (reading this.data there is no probe of it)
+      return makeFrameTimer(function () { invoke(cb, undefined, [perfNow()], rec.type + '.' + method); }, m.delay || 16);
     }
     if (kind === 'cancel-frame') { clearTimer(args[0]); return undefined; }
     if (kind === 'factory' && m.cache) {
