@@ -335,7 +335,9 @@ COMPONENTS = frozenset({"view", "text", "image", "button", "input", "textarea", 
 # <button open-type> values per platform (Douyin's list is partly unverified)
 BUTTON_OPEN_TYPES: dict[str, frozenset[str]] = {
     "tt": frozenset({"share", "getPhoneNumber", "contact", "openSetting", "im", "agreePrivacyAuthorization",
-                     "getUserInfo"}),
+                     "getUserInfo", "uploadDouyinVideo", "joinGroup", "privateMessage", "platformIm",
+                     "navigateToVideoView", "openAwemeUserProfile", "openWebcastRoom", "addShortcut",
+                     "addCalendarEvent", "authorizePrivateMessage"}),
     "wx": frozenset({"contact", "share", "getPhoneNumber", "getRealtimePhoneNumber", "getUserInfo", "launchApp",
                      "openSetting", "feedback", "chooseAvatar", "agreePrivacyAuthorization"}),
     "my": frozenset({"share", "getAuthorize", "contactShare", "launchApp", "openSetting", "lifestyle"}),
@@ -722,6 +724,14 @@ def _socket_method(host: ApiHost, call: ApiCall, services: HostServices) -> Repl
 BUTTON_APIS = {"getPhoneNumber": "getPhoneNumber", "getRealtimePhoneNumber": "getPhoneNumber",
                "getUserInfo": "getUserInfo", "chooseAvatar": "chooseAvatar", "openSetting": "openSetting",
                "agreePrivacyAuthorization": "agreePrivacyAuthorization"}
+# Douyin's open-type buttons: the name in their success errMsg (addShortcut's is documented as addShortCut) and
+# what else the detail holds
+DOUYIN_BUTTON_RESULTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "addCalendarEvent": ("addCalendarEvent", {}), "openAwemeUserProfile": ("openAwemeUserProfile", {"hasFollowed": False}),
+    "openWebcastRoom": ("openWebcastRoom", {}), "authorizePrivateMessage": ("authorizePrivateMessage", {}),
+    "navigateToVideoView": ("navigateToVideoView", {}), "addShortcut": ("addShortCut", {}),
+    "privateMessage": ("privateMessage", {}), "platformIm": ("platformIm", {}), "joinGroup": ("joinGroup", {}),
+}
 _PRIVATE_BUTTONS = {"getPhoneNumber", "getRealtimePhoneNumber", "getUserInfo", "chooseAvatar"}
 
 
@@ -754,4 +764,9 @@ def button_detail(host: ApiHost, open_type: str, services: HostServices) -> dict
     if ot == "agreePrivacyAuthorization":
         host.permissions.agree_privacy("button:agreePrivacyAuthorization", explicit=True)
         return {"errMsg": "agreePrivacyAuthorization:ok"}
+    if host.platform == "tt" and ot in DOUYIN_BUTTON_RESULTS:
+        if ot == "addCalendarEvent" and not host.permissions.request("scope.calendar", "button:addCalendarEvent").granted:
+            return {"errMsg": "addCalendarEvent:fail auth deny", "errNo": 10200}
+        name, extra = DOUYIN_BUTTON_RESULTS[ot]
+        return {"errMsg": f"{name}:ok", "errNo": 0, **extra}
     return None

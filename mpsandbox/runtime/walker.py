@@ -28,7 +28,7 @@ from ..apis.mocks import MockConfig, UserMock
 from .environment import Environment, bundle_digest
 from .sandbox import RunLimits, Sandbox
 from ..trace import BudgetEvent, NoteEvent, RunStats, Trace
-from .view.events import OPEN_TYPE_EVENTS, form_values, interactive
+from .view.events import form_values, interactive, open_type_events
 from .view.expr import ExprError, NotConstant, constant_value, split_mustache
 from .view.tree import Element
 
@@ -333,12 +333,12 @@ def user_events(el: Element, sb: Sandbox) -> list[tuple[str, dict[str, Any] | No
         if b.event.lower() not in bound:
             bound.append(b.event.lower())
     tag = el.tag
-    open_type_events = set(OPEN_TYPE_EVENTS.values())  # only an open-type button's tap fires them, with its answer
+    fired_by_buttons = set(open_type_events(sb.platform).values())  # only an open-type button's tap fires them
     # a component the sandbox renders sends its own events (triggerEvent) when the user acts inside it, with the
     # detail it chooses: only touches reach its host from the user
     runs_inside = el.shadow is not None
     for ev in bound:
-        if ev in open_type_events:
+        if ev in fired_by_buttons:
             continue
         if ev in ("tap", "longpress", "longtap", "touchstart", "touchend"):
             events.append((ev, None))

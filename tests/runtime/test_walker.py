@@ -270,3 +270,24 @@ def test_a_differential_walk_keeps_its_events_only():
     assert first.trace.turns and first.views
     assert not twin.trace.turns and not twin.views  # compared by its events: turns and views would double memory
     assert [e.kind for e in twin.trace.events] == [e.kind for e in first.trace.events]
+
+
+def test_douyin_open_type_buttons_fire_their_events_with_the_documented_detail(tmp_path):
+    buttons = {"addCalendarEvent": "addcalendarevent", "openAwemeUserProfile": "openawemeuserprofile",
+               "openWebcastRoom": "openwebcastroom", "authorizePrivateMessage": "authorizeprivatemessage",
+               "navigateToVideoView": "navigatetovideoview", "addShortcut": "addshortcut", "privateMessage": "pm"}
+    ttml = "".join(f'<button open-type="{ot}" data-aweme-id="a1" bind{ev}="got">{ot}</button>'
+                   for ot, ev in buttons.items())
+    js = "Page({ got(e) { console.log(e.type, JSON.stringify(e.detail)) } })"
+    path = _app(tmp_path / "app", {"pages/home/home": _page(js, ttml)})
+    result = walk(load_bundle(path), budgets=WalkBudgets(relaunch=False, second_taps=False))
+    assert [e.message for e in result.trace.of_kind("error")] == []
+    assert sorted(e.text for e in result.trace.of_kind("console")) == sorted([
+        'addcalendarevent {"errMsg":"addCalendarEvent:ok","errNo":0}',
+        'openawemeuserprofile {"errMsg":"openAwemeUserProfile:ok","errNo":0,"hasFollowed":false}',
+        'openwebcastroom {"errMsg":"openWebcastRoom:ok","errNo":0}',
+        'authorizeprivatemessage {"errMsg":"authorizePrivateMessage:ok","errNo":0}',
+        'navigatetovideoview {"errMsg":"navigateToVideoView:ok","errNo":0}',
+        'addshortcut {"errMsg":"addShortCut:ok","errNo":0}',
+        'pm {"errMsg":"privateMessage:ok","errNo":0}'])
+    assert [(p.scope, p.api) for p in result.trace.of_kind("permission")] == [("scope.calendar", "button:addCalendarEvent")]

@@ -122,6 +122,18 @@ OPEN_TYPE_EVENTS = {  # open-type -> the event the button fires after the user's
     "contact": "contact", "launchApp": "launchapp", "agreePrivacyAuthorization": "agreeprivacyauthorization",
     "getAuthorize": "getauthorize", "lifestyle": "followlifestyle",
 }
+# Douyin's own open-types (its button and open-capacity docs) and the event each fires on success
+DOUYIN_OPEN_TYPE_EVENTS = {
+    "addCalendarEvent": "addcalendarevent", "openAwemeUserProfile": "openawemeuserprofile",
+    "openWebcastRoom": "openwebcastroom", "authorizePrivateMessage": "authorizeprivatemessage",
+    "navigateToVideoView": "navigatetovideoview", "addShortcut": "addshortcut", "privateMessage": "pm",
+    "platformIm": "platformim", "joinGroup": "joingroup",
+}
+
+
+def open_type_events(platform: str) -> dict[str, str]:
+    """open-type -> the event its button fires, on ``platform``."""
+    return {**OPEN_TYPE_EVENTS, **DOUYIN_OPEN_TYPE_EVENTS} if platform == "tt" else OPEN_TYPE_EVENTS
 
 
 def element_events(host: Any, el: Element, event: str, detail: dict[str, Any] | None,
@@ -132,9 +144,10 @@ def element_events(host: Any, el: Element, event: str, detail: dict[str, Any] | 
     if event != "tap" or el.tag != "button":
         return out
     open_type = str(el.attrs.get("openType") or el.attrs.get("open-type") or "")
-    if open_type in OPEN_TYPE_EVENTS:
+    events = open_type_events(host.platform)
+    if open_type in events:
         answer = host.api_host.button_event(open_type, host, chain=chain)
-        out.append((OPEN_TYPE_EVENTS[open_type], el, answer if answer is not None else {}))
+        out.append((events[open_type], el, answer if answer is not None else {}))
     form_type = str(el.attrs.get("formType") or el.attrs.get("form-type") or "")
     if form_type in ("submit", "reset"):
         form = next((a for a in el.ancestors() if a.tag == "form"), None)
