@@ -31,7 +31,7 @@ from .engine import CallResult, Engine, EngineLimits, JobsResult, JSError, Outco
 from .modules import to_commonjs
 from .record import Recorder
 from .router import Router, RouteResult
-from .view.events import dom_event, element_events, is_activation, plan_event
+from .view.events import dom_event, element_events, is_activation, plan_event, share_options
 from .view.session import ViewSession
 from .view.sinks import ViewSink
 from .view.tree import Element
@@ -621,6 +621,8 @@ class Sandbox:
                 self._schedule(0, "event", payload, gesture=gesture, chain=ev_chain, inherit=False,
                                label=f"{ev_type} {d.handler}")
                 reached.append(d.handler)
+        if event == "tap" and el.tag == "button" and str(el.attrs.get("openType") or "") == "share":
+            self.trigger("onShareAppMessage", share_options(self.platform, el))
         return reached
 
     def trigger(self, hook: str, *args: Any, page: str | None = None, gesture: bool = False) -> None:

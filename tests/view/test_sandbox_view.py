@@ -197,3 +197,21 @@ def test_what_each_update_makes_the_view_load_is_recorded(tmp_path: Path, engine
     assert loads == [("https://a/1.png", None), ("https://a/2.png", None), ("https://c/0.png", "components/pic/pic"),
                      ("https://a/2b.png", None), ("https://b/1.png", None), ("https://a/3.png", None),
                      ("https://c/1.png", "components/pic/pic")]
+
+
+@pytest.mark.parametrize("platform", ["tt", "wx"])
+def test_a_share_button_calls_on_share_app_message_from_the_button(tmp_path: Path, platform: str) -> None:
+    ext = {"tt": "ttml", "wx": "wxml"}[platform]
+    files = {
+        f"pages/p/p.{ext}": '<button id="sh" open-type="share" data-channel="video" data-item="7">share</button>',
+        "pages/p/p.js": "Page({ onShareAppMessage(o) { console.log(JSON.stringify(o)); return { title: 't' } } })",
+    }
+    bundle = load_bundle(make(tmp_path, files, platform))
+    with Sandbox(bundle) as sb:
+        sb.launch()
+        sb.run()
+        sb.tap_element(sb.view_tree().query("#sh"))
+        sb.run()
+    target = {"id": "sh", "dataset": {"channel": "video", "item": "7"}, "offsetLeft": 0, "offsetTop": 0}
+    expected = {"from": "button", "target": target, **({"channel": "video"} if platform == "tt" else {})}
+    assert [json.loads(line) for line in console(sb)] == [expected]

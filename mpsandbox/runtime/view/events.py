@@ -157,6 +157,16 @@ def element_events(host: Any, el: Element, event: str, detail: dict[str, Any] | 
     return out
 
 
+def share_options(platform: str, button: Element) -> dict[str, Any]:
+    """onShareAppMessage's argument when an open-type="share" button is tapped: from "button", the button as
+    target; on Douyin the button's data-channel as channel."""
+    options: dict[str, Any] = {"from": "button", "target": _target_info(button)}
+    channel = button.dataset.get("channel")
+    if platform == "tt" and isinstance(channel, str) and channel:
+        options["channel"] = channel
+    return options
+
+
 def form_values(form: Element) -> dict[str, Any]:
     """What a form submits: each named field's current value, as the components give them."""
     values: dict[str, Any] = {}
