@@ -183,6 +183,31 @@ XR_DETAILS: dict[tuple[str, str], dict[str, Any]] = {
 }
 
 
+# video / live-player / camera events' details, typed as the components give them (WeChat's component docs;
+# Douyin's video adds playbackratechange and mutechange)
+MEDIA_DETAILS: dict[tuple[str, str], dict[str, Any]] = {
+    ("video", "timeupdate"): {"currentTime": 1.5, "duration": 10.0},
+    ("video", "progress"): {"buffered": 35},
+    ("video", "fullscreenchange"): {"fullScreen": True, "direction": "horizontal"},
+    ("video", "loadedmetadata"): {"width": 1280, "height": 720, "duration": 10.0},
+    ("video", "seekcomplete"): {"position": 3.0},
+    ("video", "playbackratechange"): {"playbackRate": 1.5},
+    ("video", "mutechange"): {"isMuted": True},
+    ("video", "controlstoggle"): {"show": True},
+    ("video", "play"): {}, ("video", "pause"): {}, ("video", "ended"): {}, ("video", "waiting"): {},
+    ("video", "error"): {"errMsg": "MEDIA_ERR_NETWORK"},
+    ("live-player", "statechange"): {"code": 2004},
+    ("live-player", "fullscreenchange"): {"fullScreen": True, "direction": "horizontal"},
+    ("live-player", "netstatus"): {"info": {"videoBitrate": 1200, "audioBitrate": 64, "videoFPS": 25, "netSpeed": 1300,
+                                            "videoWidth": 1280, "videoHeight": 720}},
+    ("live-player", "error"): {"errMsg": "live-player:fail", "errCode": 10001},
+    ("live-pusher", "statechange"): {"code": 1002},
+    ("camera", "initdone"): {"maxZoom": 10},
+    ("camera", "stop"): {},
+    ("camera", "error"): {"errMsg": "camera:fail auth deny"},
+}
+
+
 def plausible_detail(b: Binding) -> dict[str, Any]:
     """``event.detail`` as the element the event comes from gives it (WeChat's component docs; Douyin and Alipay
     follow them)."""
@@ -192,6 +217,9 @@ def plausible_detail(b: Binding) -> dict[str, Any]:
     xr = XR_DETAILS.get((tag, ev))
     if xr is not None:
         return copy.deepcopy(xr)
+    media = MEDIA_DETAILS.get((tag, ev))
+    if media is not None:
+        return copy.deepcopy(media)
     if tag == "picker":
         if ev == "columnchange":
             return {"column": 0, "value": 0}
@@ -245,8 +273,6 @@ def plausible_detail(b: Binding) -> dict[str, Any]:
         return {"width": 375, "height": 375}
     if ev == "error":
         return {"errMsg": f"{tag or 'component'}:fail"}
-    if tag == "video" and ev == "timeupdate":
-        return {"currentTime": 1.0, "duration": 10.0}
     if tag == "map":
         if ev in ("markertap", "callouttap", "labeltap"):
             return {"markerId": 0}

@@ -291,3 +291,23 @@ def test_douyin_open_type_buttons_fire_their_events_with_the_documented_detail(t
         'addshortcut {"errMsg":"addShortCut:ok","errNo":0}',
         'pm {"errMsg":"privateMessage:ok","errNo":0}'])
     assert [(p.scope, p.api) for p in result.trace.of_kind("permission")] == [("scope.calendar", "button:addCalendarEvent")]
+
+
+def test_video_and_live_player_events_carry_the_components_typed_details(tmp_path):
+    js = """Page({
+      time(e) { console.log('time', typeof e.detail.currentTime, typeof e.detail.duration) },
+      full(e) { console.log('full', typeof e.detail.fullScreen, e.detail.direction) },
+      buffered(e) { console.log('buffered', typeof e.detail.buffered) },
+      muted(e) { console.log('muted', typeof e.detail.isMuted) },
+      rate(e) { console.log('rate', typeof e.detail.playbackRate) },
+      state(e) { console.log('state', typeof e.detail.code) },
+      liveFull(e) { console.log('live full', typeof e.detail.fullScreen) } })"""
+    ttml = ('<video src="https://cdn.example.com/v.mp4" bindtimeupdate="time" bindfullscreenchange="full" '
+            'bindprogress="buffered" bindmutechange="muted" bindplaybackratechange="rate"/>'
+            '<live-player src="https://cdn.example.com/l.flv" bindstatechange="state" bindfullscreenchange="liveFull"/>')
+    path = _app(tmp_path / "app", {"pages/home/home": _page(js, ttml)})
+    result = walk(load_bundle(path), budgets=WalkBudgets(relaunch=False, second_taps=False))
+    assert [e.message for e in result.trace.of_kind("error")] == []
+    assert sorted(e.text for e in result.trace.of_kind("console")) == [
+        "buffered number", "full boolean horizontal", "live full boolean", "muted boolean", "rate number",
+        "state number", "time number number"]
