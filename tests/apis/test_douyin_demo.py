@@ -72,3 +72,11 @@ def test_a_canvas_animation_frame_callback_is_called_plainly():
     run = run_js(body)
     assert run.logs == ["frame number false undefined"]
     assert not [e for e in run.trace.api_calls() if e.outcome == "unknown"]
+
+
+def test_follow_apis_answer_their_documented_results():
+    body = ("tt.followAwemeUser({ awemeId: 'a1', success: (r) => log('aweme', r.followed) });"
+            "tt.followOfficialAccount({ success: (r) => log('official', r.errCode) });"
+            "tt.openAwemeUserProfile({ success: (r) => log('profile', r.hasFollowed) });"
+            "tt.checkFollowAwemeState({ awemeId: 'a1', success: (r) => log('state', r.hasFollowed) });")
+    assert sorted(run_js(body).logs) == ["aweme false", "official 0", "profile false", "state false"]
