@@ -370,9 +370,10 @@ def user_events(el: Element, sb: Sandbox) -> list[tuple[str, dict[str, Any] | No
             events.append((ev, None))
         elif runs_inside and ev not in ("touchmove", "touchcancel"):
             continue
-        elif ev == "submit" and tag == "form":
-            if not any(c.tag == "button" and str(c.attrs.get("formType") or "") == "submit" for c in el.iter()):
-                events.append(("submit", {"value": form_values(el), "formId": ""}))
+        elif ev in ("submit", "reset") and tag == "form":
+            # the form's own button submits or resets it when the walk taps that button
+            if not any(c.tag == "button" and str(c.attrs.get("formType") or "") == ev for c in el.iter()):
+                events.append((ev, {"value": form_values(el), "formId": ""} if ev == "submit" else {}))
         elif tag in ("input", "textarea") and ev in ("input", "confirm", "blur", "change"):
             value = typed_value(el, sb)
             el.attrs["value"] = value  # what the field now holds (a form submits it)

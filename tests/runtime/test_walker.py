@@ -311,3 +311,15 @@ def test_video_and_live_player_events_carry_the_components_typed_details(tmp_pat
     assert sorted(e.text for e in result.trace.of_kind("console")) == [
         "buffered number", "full boolean horizontal", "live full boolean", "muted boolean", "rate number",
         "state number", "time number number"]
+
+
+def test_a_forms_submit_and_reset_buttons_are_tapped_without_handlers_of_their_own(tmp_path):
+    js = """Page({ sent(e) { console.log('submit', JSON.stringify(e.detail.value)) }, cleared(e) { console.log('reset') } })"""
+    ttml = ('<form bindsubmit="sent" bindreset="cleared"><input name="who" value="ann"/>'
+            '<button form-type="submit">send</button><button form-type="reset">clear</button></form>')
+    path = _app(tmp_path / "app", {"pages/home/home": _page(js, ttml)})
+    result = walk(load_bundle(path), budgets=WalkBudgets(relaunch=False, second_taps=False))
+    assert [e.message for e in result.trace.of_kind("error")] == []
+    assert sorted(e.text for e in result.trace.of_kind("console")) == ["reset", 'submit {"who":"ann"}']
+    acts = {e.action: e for e in result.trace.of_kind("user") if e.action in ("submit", "reset")}
+    assert sorted(acts) == ["reset", "submit"] and acts["submit"].gesture_id is not None  # the button's tap

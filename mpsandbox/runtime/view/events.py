@@ -103,16 +103,21 @@ def plan_event(target: Element, event: str) -> EventPlan:
 
 
 def interactive(tree: Element) -> list[Element]:
-    """Elements a user can act on: any element with a handler of its own, form fields, and open-type buttons,
-    minus those hidden (``hidden`` on it or an ancestor)."""
+    """Elements a user can act on: any element with a handler of its own, form fields, open-type buttons and a
+    form's submit/reset buttons, minus those hidden (``hidden`` on it or an ancestor)."""
     out = []
     for el in tree.iter():
         if el.hidden or any(a.hidden for a in el.composed_ancestors()):
             continue
         if el.bindings or el.tag in ("input", "textarea", "picker", "switch", "slider", "checkbox", "radio",
-                                     "form") or (el.tag == "button" and el.attrs.get("openType")):
+                                     "form") or (el.tag == "button" and (el.attrs.get("openType") or _form_button(el))):
             out.append(el)
     return out
+
+
+def _form_button(el: Element) -> bool:
+    form_type = str(el.attrs.get("formType") or el.attrs.get("form-type") or "")
+    return form_type in ("submit", "reset") and any(a.tag == "form" for a in el.ancestors())
 
 
 # ---- the events a user action on an element produces ---------------------------------------------------------------
