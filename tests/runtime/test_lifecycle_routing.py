@@ -164,3 +164,17 @@ def test_navigate_to_links_event_channels(engine_name):
     trace = run_pages({"pages/a/a": opener, "pages/b/b": opened}, engine=engine_name, steps=steps)
     assert console_lines(trace) == ["A got true", "B got 3"]
     assert not trace.of_kind("error")
+
+
+def test_douyin_binds_page_methods_to_the_page_wechat_does_not():
+    # a page method passed bare as a callback: on Douyin `this` is still the page; on WeChat it is not
+    page = """Page({
+      data: { n: 0 },
+      onLoad() { setTimeout(this.tick, 10); console.log('same', this.tick === this.tick) },
+      tick() { this.setData({ n: 1 }); console.log('ticked', this.data.n) },
+    })"""
+    douyin = run_pages({"pages/p/p": page})
+    assert console_lines(douyin) == ["same true", "ticked 1"] and not douyin.of_kind("error")
+    wechat = run_pages({"pages/p/p": page}, platform="wx")
+    assert console_lines(wechat) == ["same true"]
+    assert [e.source for e in wechat.of_kind("error")] == ["timer"]

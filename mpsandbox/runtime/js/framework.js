@@ -11,6 +11,7 @@
   var O = Object, A = Array, S = String, R = Reflect, J = JSON, M = Math, E = Error, P = Promise;
   var RealDate = Date, RealFunction = Function, RealSymbol = Symbol, RealTypeError = TypeError;
   var fnCall = Function.prototype.call;
+  var fnBind = fnCall.bind(Function.prototype.bind);
   var uncurry = function (f) { return fnCall.bind(f); };
   var apply = R.apply, construct = R.construct, ownKeys = R.ownKeys;
   var stringify = J.stringify, parseJSON = J.parse;
@@ -1797,10 +1798,13 @@
         if (typeof merged.methods[hooks[h]] === 'function') inst[hooks[h]] = merged.methods[hooks[h]];
       }
     } else {
+      // Douyin binds a Page()'s methods to the page (its own API demo passes them bare as callbacks:
+      // tt.onAppShow(this.callback), canvas.requestAnimationFrame(this.render)); WeChat and Alipay do not
       var ks = keys(opts);
       for (var k = 0; k < ks.length; k++) {
         if (ks[k] === 'data') continue;
-        inst[ks[k]] = opts[ks[k]];
+        var member = opts[ks[k]];
+        inst[ks[k]] = platform === 'tt' && typeof member === 'function' ? fnBind(member, inst) : member;
       }
       inst.data = jsonClone(opts.data && typeof opts.data === 'object' ? opts.data : {}) || {};
     }
