@@ -1,6 +1,6 @@
 """Batch review throughput (issue 13): printed, never asserted.
 
-    python bench/bench_batch.py [--min-bundles 500] [--workers N] [--per-process N] [--keep DIR]
+    python bench/bench_batch.py [--min-bundles 500] [--workers N] [--per-process N] [--chunk N] [--keep DIR]
 
 Over every fixture under fixtures/bundles, on this machine, in one run:
 - single process, in process: the fixtures reviewed one after another in this process (warm), reviews/min;
@@ -105,6 +105,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     ap.add_argument("--per-process", type=int, default=0, help="only the first N fixtures one process each [all]")
     ap.add_argument("--keep", type=Path, help="keep the batch output here")
+    ap.add_argument("--chunk", type=int, default=None, help="bundles a Dask task reviews [chosen by the batch]")
     args = ap.parse_args()
     from distributed import Client
 
@@ -125,7 +126,8 @@ def main() -> None:
                 startup = time.perf_counter() - t0
                 workers_cpu0 = client.run(cpu_seconds)
                 t1, c1, t1_epoch = time.perf_counter(), cpu_seconds(), time.time()
-                table = review_many([src], out, options=OPTIONS, client=client, progress=sys.stderr.isatty())
+                table = review_many([src], out, options=OPTIONS, client=client, progress=sys.stderr.isatty(),
+                                    chunk=args.chunk)
                 wall, driver_cpu = time.perf_counter() - t1, cpu_seconds() - c1
                 workers_cpu1 = client.run(cpu_seconds)
         finally:
@@ -143,7 +145,8 @@ def main() -> None:
     overhead_ms = (args.workers * window - busy) / n * 1000
     before_s = first - t1_epoch
     after_s = wall - before_s - window
-    print(f"batch on Dask, {args.workers} worker processes: {n} bundles in {wall:.2f} s (cluster start "
+    print(f"batch on Dask, {args.workers} worker processes, {args.chunk or 'automatic'} bundles a task: {n} bundles "
+          f"in {wall:.2f} s (cluster start "
           f"{startup:.1f} s more) -> {rate:,.0f} reviews/min; target >= 80 % of {args.workers} x {single:,.0f} = "
           f"{target:,.0f}: {'met' if rate >= target else 'NOT met'} ({rate / (args.workers * single):.0%} of "
           f"cores x single); {rate / plain:.0%} of the plain process pool; {rate / per_process:.1f}x one process per "

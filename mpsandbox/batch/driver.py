@@ -20,7 +20,7 @@ from ..review.runner import ReviewOptions
 from .rows import build_table, failure_row, write_outputs
 from .sources import SourceError, expand_sources
 from .store import ResultStore, content_hash, result_key
-from .worker import marker_name, review_bundle, token_name, warm_up
+from .worker import marker_name, review_bundle, review_chunk, token_name, warm_up
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +152,7 @@ def review_many(
     on_result: Callable[[int, dict[str, Any]], None] | None = None,
     summary: bool = True,
     job_extra: dict[str, Any] | None = None,
+    chunk: int | None = None,
 ):
     """Review every bundle of ``sources`` on Dask and return the results as a pyarrow table (one row a bundle).
 
@@ -160,6 +161,7 @@ def review_many(
     Without ``out`` a temporary folder is used and removed. The cluster is ``client``, else the scheduler at
     ``scheduler``, else a local cluster of ``workers`` processes (one per core). ``on_result(done, row)`` hears
     each finished review; raising :class:`BatchInterrupted` (or Ctrl-C) stops the batch, keeping what finished.
+    ``chunk`` fixes how many bundles one Dask task reviews (default: chosen from what is left, see chunk_size).
     """
     if isinstance(sources, (str, Path)):
         sources = [sources]
@@ -169,8 +171,10 @@ def review_many(
         with tempfile.TemporaryDirectory(prefix="mpsandbox-batch-") as tmp:
             return review_many(sources, tmp, options=options, workers=workers, scheduler=scheduler, client=client,
                                retry_failed=retry_failed, progress=progress, max_in_flight=max_in_flight,
-                               on_result=on_result, summary=False, job_extra=job_extra)
+                               on_result=on_result, summary=False, job_extra=job_extra, chunk=chunk)
     opts = _checked_options(options or ReviewOptions())
+    if chunk is not None and chunk < 1:
+        raise BatchError(f"chunk must be at least 1 bundle a task, not {chunk}")
     try:
         bundles = expand_sources(list(sources))
     except SourceError as exc:
@@ -205,7 +209,7 @@ def review_many(
     try:
         if todo:
             with _open_client(client, scheduler, workers) as c:
-                _run(c, todo, opts, store, done, bar, on_result, max_in_flight)
+                _run(c, todo, opts, store, done, bar, on_result, max_in_flight, chunk)
     finally:
         bar.stop()
         store.close()
@@ -242,12 +246,24 @@ def _rule_ids() -> list[str]:
     return sorted(REGISTRY)
 
 
+# A task reviews a chunk of bundles one after another: the scheduler's cost (a few ms a task on each side) is
+# shared by the chunk. Chunks shrink as the batch ends, so that no worker waits long for another's last chunk.
+MAX_CHUNK = 8
+
+
+def chunk_size(pending: int, threads: int) -> int:
+    """Bundles in the next task: about an eighth of each worker thread's share of what is left, 1 to MAX_CHUNK."""
+    return max(1, min(MAX_CHUNK, pending // (8 * threads)))
+
+
 def _run(client: Any, todo: list[tuple[str, str]], opts: ReviewOptions, store: ResultStore,
          done: dict[str, dict[str, Any]], bar: _Progress,
-         on_result: Callable[[int, dict[str, Any]], None] | None, max_in_flight: int | None) -> None:
+         on_result: Callable[[int, dict[str, Any]], None] | None, max_in_flight: int | None,
+         chunk: int | None = None) -> None:
     """Review ``todo`` on the cluster; every bundle gets exactly one recorded result.
 
-    A worker's death fails every task it held, the one it was running and those queued behind it. They are
+    A task reviews a chunk of bundles. A worker's death fails every task it held, the one it was running and
+    those queued behind it, and so every bundle of those chunks (one that finished before the death too). They are
     retried after the others, one at a time, alone on the cluster. A bundle that was running when its worker
     died (each worker notes its running bundle in OUT/.running) and dies again alone is ``crashed``; one that was
     only queued gets a second solo attempt. Without the note (a remote worker that cannot write OUT) a death
@@ -257,7 +273,7 @@ def _run(client: Any, todo: list[tuple[str, str]], opts: ReviewOptions, store: R
     from distributed.scheduler import KilledWorker
 
     threads = sum(client.nthreads().values()) or 1
-    window = max_in_flight or max(16, 8 * threads)
+    window = max_in_flight or max(8, 4 * threads)  # tasks (chunks) submitted and not yet back
     with contextlib.suppress(Exception):
         client.run(warm_up)
     token = uuid.uuid4().hex[:8]
@@ -267,7 +283,7 @@ def _run(client: Any, todo: list[tuple[str, str]], opts: ReviewOptions, store: R
     token_file = running_dir / token_name(token)
     token_file.write_text(token, encoding="ascii")
     pending = deque(todo)
-    inflight: dict[Any, tuple[str, str]] = {}
+    inflight: dict[Any, list[tuple[str, str]]] = {}  # a task -> its chunk of bundles
     suspects: list[tuple[str, str, bool]] = []  # key, path, whether it was running when its worker died
     finished = 0
 
@@ -290,14 +306,18 @@ def _run(client: Any, todo: list[tuple[str, str]], opts: ReviewOptions, store: R
             return False
 
     def refill() -> None:
-        items = [pending.popleft() for _ in range(min(len(pending), window - len(inflight)))]
-        if not items:
+        chunks = []
+        while pending and len(inflight) + len(chunks) < window:
+            size = min(chunk, len(pending)) if chunk else chunk_size(len(pending), threads)
+            chunks.append([pending.popleft() for _ in range(size)])
+        if not chunks:
             return
-        futs = client.map(review_bundle, [p for _, p in items], [opts] * len(items),
-                          [str(running_dir)] * len(items), [k for k, _ in items], [token] * len(items),
-                          key=[f"mpsandbox-review-{token}-{k}-1" for k, _ in items], pure=False, retries=0)
-        for fut, item in zip(futs, items):
-            inflight[fut] = item
+        n = len(chunks)
+        futs = client.map(review_chunk, [[p for _, p in c] for c in chunks], [opts] * n, [str(running_dir)] * n,
+                          [[k for k, _ in c] for c in chunks], [token] * n,
+                          key=[f"mpsandbox-review-{token}-{c[0][0]}-1" for c in chunks], pure=False, retries=0)
+        for fut, items in zip(futs, chunks):
+            inflight[fut] = items
         ac.update(futs)
 
     ac = as_completed(loop=client.loop)
@@ -311,16 +331,19 @@ def _run(client: Any, todo: list[tuple[str, str]], opts: ReviewOptions, store: R
                 finished_ok, results = [], []
             got = dict(zip(finished_ok, results))
             for fut in batch:
-                key, path = inflight.pop(fut)
-                if fut in got:
-                    record(key, *got[fut])
-                else:
+                items = inflight.pop(fut)
+                if fut not in got:
                     try:
-                        record(key, *fut.result())
+                        got[fut] = fut.result()
                     except Exception as exc:  # noqa: BLE001 - a dead worker (KilledWorker) or the cluster
                         if not isinstance(exc, KilledWorker):
-                            log.warning("review of %s failed on the cluster: %s", path, exc)
-                        suspects.append((key, path, was_running(key, exc)))
+                            log.warning("review of %s failed on the cluster: %s", items[0][1], exc)
+                        # every bundle of the chunk is retried alone (those that finished before the death too:
+                        # their results died with the worker)
+                        suspects.extend((key, path, was_running(key, exc)) for key, path in items)
+                if fut in got:
+                    for (key, _), result in zip(items, got[fut]):
+                        record(key, *result)
                 fut.release()
             refill()
         for key, path, ran in suspects:
@@ -328,7 +351,7 @@ def _run(client: Any, todo: list[tuple[str, str]], opts: ReviewOptions, store: R
             for attempt in (2, 3):
                 fut = client.submit(review_bundle, path, opts, str(running_dir), key, token,
                                     key=f"mpsandbox-review-{token}-{key}-{attempt}", pure=False, retries=0)
-                inflight[fut] = (key, path)
+                inflight[fut] = [(key, path)]
                 try:
                     row, report_json, written = fut.result()
                     break

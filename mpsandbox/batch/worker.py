@@ -130,6 +130,12 @@ def review_bundle(path: str, options: ReviewOptions, running_dir: str | None = N
     return row, report_json, False
 
 
+def review_chunk(paths: list[str], options: ReviewOptions, running_dir: str | None, keys: list[str],
+                 token: str | None) -> list[tuple[dict[str, Any], str | None, bool]]:
+    """:func:`review_bundle` for each bundle of a chunk, in order (one Dask task for several reviews)."""
+    return [review_bundle(path, options, running_dir, key, token) for path, key in zip(paths, keys)]
+
+
 def warm_up() -> int:
     """Load what every review needs (catalogue, rules) once per worker process; returns its pid."""
     from ..apis.catalogue import load_catalogue

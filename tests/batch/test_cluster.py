@@ -28,12 +28,13 @@ OPTIONS = ReviewOptions(engine="native")
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    """Two single-threaded worker processes. Bundles named `crasher` kill their worker on every attempt,
-    `flaky` on its first only (the test hook of mpsandbox.batch.worker; the env is read by each worker)."""
+    """Two single-threaded worker processes. Bundles named `crasher` (or `crasher-in-chunk`) kill their worker on
+    every attempt, `flaky` (`flaky-in-chunk`) on its first only (the test hook of mpsandbox.batch.worker; the env is read by each worker)."""
     from distributed import Client
 
     state = tmp_path_factory.mktemp("kill-state")
-    os.environ[TEST_KILL_ENV] = json.dumps({"always": ["crasher"], "once": ["flaky"], "state": str(state)})
+    os.environ[TEST_KILL_ENV] = json.dumps({"always": ["crasher", "crasher-in-chunk"],
+                                            "once": ["flaky", "flaky-in-chunk"], "state": str(state)})
     cluster = local_cluster(2)
     try:
         with Client(cluster, set_as_default=False) as c:
@@ -57,12 +58,24 @@ def index_keys(out: Path) -> list[str]:
     return [json.loads(line)["key"] for line in (out / "index.jsonl").read_text().splitlines()]
 
 
-def test_worker_killed_mid_batch_every_bundle_gets_exactly_one_result(client, tmp_path):
+@pytest.mark.parametrize("chunk", [None, 3])
+def test_worker_killed_mid_batch_every_bundle_gets_exactly_one_result(client, tmp_path, monkeypatch, chunk):
+    """One bundle a task (the automatic size for a batch this small), and chunks of 3 bundles a task, where a death
+    also takes the results of the chunk's bundles that had finished."""
+    crasher, flaky = ("crasher", "flaky") if chunk is None else ("crasher-in-chunk", "flaky-in-chunk")
     src = tmp_path / "src"
-    shutil.copytree(B / "douyin-feed", src / "crasher")
-    shutil.copytree(B / "alipay-coupons", src / "flaky")
-    bundles = [*sources(), str(src / "crasher"), str(src / "flaky")]
+    shutil.copytree(B / "douyin-feed", src / crasher)
+    shutil.copytree(B / "alipay-coupons", src / flaky)
+    bundles = [*sources(), str(src / crasher), str(src / flaky)]
     heard: list[str] = []
+    task_sizes: list[int] = []
+    real_map = client.map
+
+    def counting_map(func, *iterables, **kwargs):
+        task_sizes.extend(len(paths) for paths in iterables[0])
+        return real_map(func, *iterables, **kwargs)
+
+    monkeypatch.setattr(client, "map", counting_map)
 
     def kill_a_worker_after_two(done: int, row: dict) -> None:
         heard.append(row["verdict"])
@@ -71,26 +84,27 @@ def test_worker_killed_mid_batch_every_bundle_gets_exactly_one_result(client, tm
             os.kill(sorted(pids.values())[0], signal.SIGKILL)
 
     out = tmp_path / "out"
-    table = review_many(bundles, out, options=OPTIONS, client=client, on_result=kill_a_worker_after_two)
+    table = review_many(bundles, out, options=OPTIONS, client=client, on_result=kill_a_worker_after_two, chunk=chunk)
+    assert max(task_sizes) == (chunk or 1) and sum(task_sizes) == len(bundles)
     rows = {Path(r["bundle"]).name: r for r in table.to_pylist()}
     assert table.num_rows == len(bundles) == len(rows) == len(heard)
-    assert rows["crasher"]["status"] == rows["crasher"]["verdict"] == "crashed"
-    assert rows["crasher"]["exit_code"] == 3 and "died" in rows["crasher"]["error"]
-    assert (client.kill_state / "runs-crasher").read_text().count("killed") == 2  # tried, retried once, crashed
-    assert (client.kill_state / "killed-flaky").exists()  # it did kill its first worker
+    assert rows[crasher]["status"] == rows[crasher]["verdict"] == "crashed"
+    assert rows[crasher]["exit_code"] == 3 and "died" in rows[crasher]["error"]
+    assert (client.kill_state / f"runs-{crasher}").read_text().count("killed") == 2  # tried, retried once, crashed
+    assert (client.kill_state / f"killed-{flaky}").exists()  # it did kill its first worker
     expected = {name: review(B / name, OPTIONS).verdict.value for name in [*FAST, "alipay-coupons"]}
-    assert rows["flaky"]["status"] == "ok" and rows["flaky"]["verdict"] == expected["alipay-coupons"]
+    assert rows[flaky]["status"] == "ok" and rows[flaky]["verdict"] == expected["alipay-coupons"]
     for name in FAST:
         assert rows[name]["status"] == "ok" and rows[name]["verdict"] == expected[name], name
     keys = index_keys(out)
     assert sorted(keys) == sorted(set(keys)) == sorted(table.column("key").to_pylist())
     assert len(list((out / "reports").rglob("*.json"))) == len(bundles)
-    report = json.loads(Path(out / "reports" / rows["flaky"]["key"][:2] / f"{rows['flaky']['key']}.json").read_text())
+    report = json.loads(Path(out / "reports" / rows[flaky]["key"][:2] / f"{rows[flaky]['key']}.json").read_text())
     assert report["report"]["verdict"] == expected["alipay-coupons"] and report["row"]["verdict"] == report[
         "report"]["verdict"]
     assert pq.read_table(out / "results.parquet").equals(table)
     assert len((out / "results.jsonl").read_text().splitlines()) == len(bundles)
-    assert "crasher" in (out / "summary.html").read_text()
+    assert crasher in (out / "summary.html").read_text()
 
 
 def test_a_second_run_reviews_nothing_and_same_content_is_reviewed_once(client, tmp_path):
@@ -124,6 +138,8 @@ def test_tables_are_identical_on_one_or_two_workers_and_after_interrupt_and_resu
         one_cluster.close()
     assert len({r for r in one.column("worker").to_pylist()}) == 1
     assert comparable(one).equals(comparable(two))
+    chunked = review_many(sources(), tmp_path / "chunked", options=OPTIONS, client=client, chunk=3)
+    assert comparable(chunked).equals(comparable(two))
 
     def stop_after_three(done: int, row: dict) -> None:
         if done == 3:

@@ -204,3 +204,23 @@ def test_a_worker_that_shares_out_writes_the_report_and_sends_the_row_only(tmp_p
     store.save("k2", row, None, written=True)  # the driver indexes it without writing it again
     store.close()
     assert set(ResultStore(tmp_path / "out").rows()) == {"k2"}
+
+
+def test_tasks_review_chunks_that_shrink_as_the_batch_ends():
+    from mpsandbox.batch.driver import MAX_CHUNK, chunk_size
+
+    assert chunk_size(620, 2) == MAX_CHUNK  # the bulk of a store-sized batch: the scheduler's cost shared by 8
+    sizes, left = [], 100
+    while left:
+        sizes.append(chunk_size(left, 2))
+        left -= sizes[-1]
+    assert sizes == sorted(sizes, reverse=True) and sizes[-16:] == [1] * 16  # the last chunks are single bundles
+    assert chunk_size(8, 2) == chunk_size(1, 4) == 1
+
+
+def test_a_chunk_below_one_is_a_clear_error(tmp_path):
+    from mpsandbox.batch import review_many
+    from mpsandbox.batch.driver import BatchError
+
+    with pytest.raises(BatchError, match="chunk"):
+        review_many([str(ROOT / "fixtures" / "bundles" / "douyin-store")], tmp_path / "out", chunk=0)
