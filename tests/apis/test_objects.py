@@ -299,15 +299,17 @@ def test_catalogue_refuses_inconsistent_objects():
 
 
 def test_alipay_page_apis_real_apps_call(js):
-    # calls from public Alipay projects: a page that forbids pull-down, a date picker, a chat page leaving its socket
+    # calls from public Alipay projects: a page that forbids pull-down, a date picker, a city list (a rental
+    # app), a chat page leaving its socket
     r = js("""
         my.setCanPullDown({ canPullDown: false });
         my.datePicker({ format: 'yyyy-MM-dd', currentDate: '2024-01-01', success: (res) => log('date', res.date.length) });
+        my.chooseCity({ showLocatedCity: true, success: (res) => log('city', typeof res.city, res.adCode.length) });
         my.onSocketMessage(() => {});
         my.offSocketMessage();
         my.offSocketOpen();
     """, platform="my")
-    assert r.logs == ["date 10"]
+    assert r.logs == ["date 10", "city string 6"]
     assert not [e.called_as for e in r.trace.api_calls() if e.outcome == "unknown"]
 
 
