@@ -486,7 +486,7 @@ class Walker:
         cpu_left = b.page_cpu_ms - self._page_cpu
         turns, cpu = min(b.step_turns, turns_left), min(b.step_cpu_ms, cpu_left)
         turns0, cpu0 = sb.turns_run, sb.cpu_ms_used
-        end, spent = self._run_window(sb, sb.now + SETTLE_MS, turns, cpu)
+        end, spent = self._run_window(sb, sb.now + SETTLE_MS, turns, cpu, settle_from=sb.now)
         self._page_turns += sb.turns_run - turns0
         self._page_cpu += sb.cpu_ms_used - cpu0
         where = self._route or ("launch" if step == "launch" else "the end of the walk")
@@ -518,8 +518,11 @@ class Walker:
                            "not exercised")
         return False
 
-    def _run_window(self, sb: Sandbox, until: int, turns: float, cpu_ms: float) -> tuple[Any, str | None]:
-        """Run until ``until`` (virtual ms) within ``turns`` and ``cpu_ms`` charged to the step. Turns nobody is
+    def _run_window(self, sb: Sandbox, until: int, turns: float, cpu_ms: float,
+                    settle_from: int | None = None) -> tuple[Any, str | None]:
+        """Run until ``until`` (virtual ms) within ``turns`` and ``cpu_ms`` charged to the step; with
+        ``settle_from``, only until the step has settled from then on (nothing but background ticks left: the later
+        ticks of pollers and clocks of a second or more, which would keep any page busy). Turns nobody is
         charged with (timers of unloaded pages, animation frames) get a step's turns a page: past them,
         timers that unloaded pages left running are stopped (a note: the walk's measure; the orphan-timer audit has
         seen them fire) and the step goes on; with none, frames alone were drawing and the rest of the step runs
@@ -533,7 +536,7 @@ class Walker:
             while True:
                 sb.open_window(turns=max(turns_end - sb.turns_run, 0), cpu_ms=max(cpu_end - sb.cpu_ms_used, 0.0),
                                uncharged_turns=cap)
-                end = sb.run(until=until)
+                end = sb.run(until=until, settle_from=settle_from)
                 spent = sb.window_spent
                 sb.close_window()
                 if end is not None or spent != "uncharged":
@@ -784,15 +787,16 @@ class Walker:
 
     def _dwell(self, sb: Sandbox, route: str) -> None:
         """Stay (on the page) while its pending timers come due, as a user who keeps it open: virtual time jumps to
-        each pending timeout, and each tick of an interval of a second or more (up to its 60th), due within the
-        dwell budget, within the page's turn and CPU budgets. Spending them is the walk running out (a note), never
+        each pending timeout of the page (or the app), and each tick of an interval or link of a timeout chain of a
+        second or more (up to its 60th), due within the dwell budget, within the page's turn and CPU budgets; the
+        timers of the pages beneath it had their own dwell. Spending them is the walk running out (a note), never
         the bundle running away."""
         b = self.budgets
         until = sb.now + b.dwell_ms
-        while (due := sb.next_timer_at(until, min_delay=SETTLE_MS)) is not None:
+        while (due := sb.next_timer_at(until, min_delay=SETTLE_MS, owner_route=route or None)) is not None:
             turns_left, cpu_left = b.page_turns - self._page_turns, b.page_cpu_ms - self._page_cpu
             turns0, cpu0 = sb.turns_run, sb.cpu_ms_used
-            end, spent = self._run_window(sb, due + SETTLE_MS, turns_left, cpu_left)
+            end, spent = self._run_window(sb, due + SETTLE_MS, turns_left, cpu_left, settle_from=due)
             self._page_turns += sb.turns_run - turns0
             self._page_cpu += sb.cpu_ms_used - cpu0
             self.log.timers_awaited += 1

@@ -323,3 +323,36 @@ def test_a_forms_submit_and_reset_buttons_are_tapped_without_handlers_of_their_o
     assert sorted(e.text for e in result.trace.of_kind("console")) == ["reset", 'submit {"who":"ann"}']
     acts = {e.action: e for e in result.trace.of_kind("user") if e.action in ("submit", "reset")}
     assert sorted(acts) == ["reset", "submit"] and acts["submit"].gesture_id is not None  # the button's tap
+
+
+def _fires(result, owner: str) -> int:
+    return sum(e.times for e in result.trace.events if e.kind == "timer" and e.op == "fire" and e.owner == owner)
+
+
+def test_a_polling_chain_that_never_ends_does_not_hold_every_page_open(tmp_path):
+    # the entry page polls every second for a value the server never sends (a timeout chain); it stays beneath the
+    # other pages, so the chain goes on while they are walked
+    poll = _page("Page({ onLoad() { const poll = () => { if (!getApp().prefix) setTimeout(poll, 1000) }; poll() },"
+                 " go() { this.setData({ n: 1 }) } })", '<view bindtap="go">go</view>')
+    calm = _page("Page({ go() { this.setData({ n: 1 }) }, more() { this.setData({ n: 2 }) } })",
+                 '<view bindtap="go">go</view><view bindtap="more">more</view>')
+    pages = {"pages/home/home": poll, **{f"pages/p{i}/p{i}": calm for i in range(4)}}
+    result = walk(load_bundle(_app(tmp_path / "app", pages)))
+    log = result.log
+    assert log.pages_visited == list(pages) and log.budget_notes == [] and log.stopped_early is None
+    assert log.handlers_fired == 9
+    fires = _fires(result, "pages/home/home")
+    # the home page's dwell follows the chain like an interval (60 links), as does the second launch's; later pages
+    # neither wait for it in their dwell nor let three seconds pass after each step for its ticks (following it
+    # for ten minutes of dwell a page and three seconds a step: over 9,000 fires)
+    assert 120 <= fires < 600, fires
+
+
+def test_a_countdown_made_of_timeouts_is_followed_to_its_end(tmp_path):
+    countdown = _page("Page({ onLoad() { let n = 5; const tick = () => { this.setData({ n }); "
+                      "if (n-- > 0) setTimeout(tick, 2000) }; tick() } })")
+    result = walk(load_bundle(_app(tmp_path / "app", {"pages/a/a": countdown, "pages/b/b": _page("Page({})")})),
+                  budgets=WalkBudgets(relaunch=False))
+    assert _fires(result, "pages/a/a") == 5
+    values = [e for e in result.trace.events if e.kind == "setData" and e.route == "pages/a/a"]
+    assert len(values) == 6
