@@ -356,3 +356,40 @@ def test_a_countdown_made_of_timeouts_is_followed_to_its_end(tmp_path):
     assert _fires(result, "pages/a/a") == 5
     values = [e for e in result.trace.events if e.kind == "setData" and e.route == "pages/a/a"]
     assert len(values) == 6
+
+
+def test_a_page_that_needs_its_query_is_opened_again_with_the_keys_its_onload_reads(tmp_path):
+    exam = _page("Page({ onLoad(options) { const { step, poolType } = options || {};"
+                 " if (!step || !poolType) { tt.navigateBack(); return } this.setData({ id: options.poolId }) },"
+                 " answer() { this.setData({ done: true }) } })", '<view bindtap="answer">answer</view>')
+    path = _app(tmp_path / "app", {"pages/home/home": _page("Page({})"), "pages/exam/exam": exam})
+    result = walk(load_bundle(path))
+    log = result.log
+    assert log.pages_visited == ["pages/home/home", "pages/exam/exam"] and log.pages_redirected == {}
+    assert log.handlers_fired == 1
+    opened = [e.to_route + "?" + "&".join(f"{k}={v}" for k, v in sorted((e.query or {}).items()))
+              for e in result.trace.events if e.kind == "navigation" and e.to_route == "pages/exam/exam"]
+    assert "pages/exam/exam?poolId=1&poolType=1&step=1" in opened
+    assert [e for e in result.trace.of_kind("note") if e.code == "walk-query"]
+
+
+def test_a_component_used_by_two_components_counts_its_handler_once_and_as_bound(tmp_path):
+    comp = lambda js, ttml, using=None: {"js": js, "ttml": ttml,  # noqa: E731
+                                          "json": json.dumps({"component": True, "usingComponents": using or {}})}
+    files = {
+        "components/modal/modal": comp("Component({ methods: { close() { this.setData({ shut: true }) } } })",
+                                       '<view bindtap="close">x</view>'),
+        "components/login/login": comp("Component({ methods: { login() {} } })",
+                                       '<view bindtap="login">in</view><modal/>', {"modal": "/components/modal/modal"}),
+        "components/confirm/confirm": comp("Component({ methods: { ok() {} } })",
+                                           '<view bindtap="ok">ok</view><modal/>', {"modal": "/components/modal/modal"}),
+    }
+    root = tmp_path / "app"
+    _app(root, {"pages/home/home": _page("Page({ go() {} })", '<view bindtap="go">go</view><login/><confirm/>')})
+    _write(root, {"pages/home/home.json": json.dumps({"usingComponents": {"login": "/components/login/login",
+                                                                          "confirm": "/components/confirm/confirm"}})})
+    for path, parts in files.items():
+        _write(root, {path + ".js": parts["js"], path + ".ttml": parts["ttml"], path + ".json": parts["json"]})
+    log = walk(load_bundle(root), budgets=WalkBudgets(relaunch=False)).log
+    # go, login, ok, and the modal's close (one handler of one component, whichever dialog holds it)
+    assert log.handlers_fired == 4 and log.handlers_bound == 4
