@@ -112,6 +112,7 @@ class Task:
     chain: int | None = field(compare=False, default=None)
     label: str | None = field(compare=False, default=None)
     cause: str | None = field(compare=False, default=None)  # e.g. "complete:pay"
+    owner: int | None = field(compare=False, default=None)  # an API completion's: the page whose code made the call
 
 
 @dataclass
@@ -254,6 +255,7 @@ class Sandbox:
         self._window: tuple[int | None, int | None] | None = None  # budget window: (turn index, cpu units) ends
         self.window_spent: str | None = None  # "turns" or "cpu" once run() stopped on the window
         self._uncharged_turns = 0  # turns no walk step is charged with (see _window_turns)
+        self._owner_routes: dict[int, str | None] = {}  # page id -> route, of the pages that own pending calls
         self._first_ready_wall: float | None = None
         self._line1_offsets: dict[str, int] = {}
         self._stack_cache: dict[str, list] = {}
@@ -437,12 +439,17 @@ class Sandbox:
         return self._task.cause if self._task else None
 
     def complete(self, call: ApiCall, ok: bool, result: dict[str, Any], delay_ms: int) -> None:
-        self._schedule(
+        task = self._schedule(
             max(0, int(delay_ms)),
             "complete",
             {"cid": call.call_id, "ok": bool(ok), "res": result, "api": call.name},
             cause=f"complete:{call.name}",
         )
+        # whose code made the call (as a timer's owner): a chain of calls, each made by the previous one's callback,
+        # stays its page's after the page unloaded (a login that retries forever through its callbacks)
+        task.owner, route = self._timer_owner()
+        if task.owner is not None:
+            self._owner_routes[task.owner] = route
 
     def emit_object(self, oid: int, event: str, payload: Any, delay_ms: int) -> None:
         self._schedule(max(0, int(delay_ms)), "emit", {"oid": oid, "event": event, "payload": payload})
@@ -797,14 +804,23 @@ class Sandbox:
         return self.window_spent is not None
 
     def stop_orphan_timers(self, why: str) -> dict[str, int]:
-        """Cancel the timers of unloaded pages (the walk's budget measure, recorded as a note); returns how many
-        each owner route had."""
+        """Cancel the timers of unloaded pages and drop the pending answers to their API calls (the walk's budget
+        measure, recorded as a note); returns how many each owner route had."""
         stopped: dict[str, int] = {}
         for tid, state in self._timers.items():
             if not state.cancelled and state.owner_page is not None and not self._page_alive(state.owner_page):
                 state.cancelled = True
                 self._record(TimerEvent(**self._ev(), op="clear", timer_id=tid))
                 stopped[state.owner_route or "?"] = stopped.get(state.owner_route or "?", 0) + 1
+        orphans = [t for t in self._queue if t.op == "complete" and t.owner is not None
+                   and not self._page_alive(t.owner)]
+        if orphans:  # the pending answers to their calls (a chain of calls goes on through them) never come
+            dropped = {id(t) for t in orphans}
+            self._queue = [t for t in self._queue if id(t) not in dropped]
+            heapq.heapify(self._queue)
+            for t in orphans:
+                route = self._owner_routes.get(t.owner or 0) or "?"
+                stopped[route] = stopped.get(route, 0) + 1
         if stopped:
             self._record(NoteEvent(**self._ev(), code="orphan-timers-stopped", message=why, data=stopped))
         return stopped
@@ -956,6 +972,8 @@ class Sandbox:
                 self._check_orphan_listeners(str(p.get("api")), str(p.get("api")))
         elif task.op == "complete":
             p = task.payload
+            if task.owner is not None and not self._page_alive(task.owner):
+                self._uncharged_turns += 1  # an unloaded page's call: see _window_turns
             res = p.get("res") or {}
             self._record(ApiCompleteEvent(**self._ev(), call_id=p["cid"], api=p.get("api", ""),
                                           outcome="ok" if p["ok"] else "fail",
@@ -1233,6 +1251,8 @@ class Sandbox:
             firing = self._timers.get(task.payload.get("id"))
             if firing is not None:
                 return firing.owner_page, firing.owner_route
+        if task is not None and task.op == "complete" and task.owner is not None:
+            return task.owner, self._owner_routes.get(task.owner)
         top = self.router.top
         return (top.page_id, top.route) if top else (None, None)
 

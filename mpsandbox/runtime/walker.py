@@ -51,6 +51,9 @@ class WalkBudgets(BaseModel):
     step_cpu_ms: float = Field(3_000.0, gt=0)
     page_turns: int = Field(8_000, gt=0)
     page_cpu_ms: float = Field(6_000.0, gt=0)
+    # turns nobody is charged with (timers and calls of unloaded pages, animation frames) that a page lets run before
+    # the walk stops the unloaded pages' work and holds the frames
+    orphan_turns: int = Field(500, gt=0)
     handlers_per_page: int = Field(120, gt=0)
     elements_per_page: int = Field(80, gt=0)  # distinct interactive element shapes acted on per page
     runaway_pages: int = Field(3, gt=0)  # pages whose steps ran away before the walk stops (at least 1 in 20)
@@ -556,15 +559,15 @@ class Walker:
         """Run until ``until`` (virtual ms) within ``turns`` and ``cpu_ms`` charged to the step; with
         ``settle_from``, only until the step has settled from then on (nothing but background ticks left: the later
         ticks of pollers and clocks of a second or more, which would keep any page busy). Turns nobody is
-        charged with (timers of unloaded pages, animation frames) get a step's turns a page: past them,
-        timers that unloaded pages left running are stopped (a note: the walk's measure; the orphan-timer audit has
-        seen them fire) and the step goes on; with none, frames alone were drawing and the rest of the step runs
-        with them held. Returns the run's end (if it ended) and which window budget ("turns" or "cpu") was spent."""
+        charged with (timers and API calls of unloaded pages, animation frames) get ``orphan_turns`` a page: past
+        them, the timers that unloaded pages left running are stopped and the answers to their pending calls dropped
+        (a note: the walk's measure; the orphan-timer audit has seen them fire) and the step goes on; with none,
+        frames alone were drawing and the rest of the step runs with them held. Returns the run's end (if it ended) and which window budget ("turns" or "cpu") was spent."""
         b = self.budgets
         turns_end, cpu_end = sb.turns_run + max(int(turns), 0), sb.cpu_ms_used + max(cpu_ms, 0.0)
         if self._page_uncharged0 is None:
             self._page_uncharged0 = sb.uncharged_turns
-        cap: int | None = max(0, b.step_turns - (sb.uncharged_turns - self._page_uncharged0))
+        cap: int | None = max(0, b.orphan_turns - (sb.uncharged_turns - self._page_uncharged0))
         try:
             while True:
                 sb.open_window(turns=max(turns_end - sb.turns_run, 0), cpu_ms=max(cpu_end - sb.cpu_ms_used, 0.0),

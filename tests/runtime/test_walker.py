@@ -173,7 +173,8 @@ def test_an_interval_left_by_an_unloaded_page_is_not_charged_to_later_pages(tmp_
     runaway = [e.detail for e in result.trace.events if e.kind == "budget"]
     assert runaway and all("pages/p1/p1" in d for d in runaway)
     orphan_fires = [e for e in result.trace.events if e.kind == "timer" and e.op == "fire" and not e.owner_alive]
-    assert sum(e.times for e in orphan_fires) > 1000  # it kept firing, and the trace says whose it was
+    # it kept firing (until the walk's allowance for unloaded pages' work), and the trace says whose it was
+    assert sum(e.times for e in orphan_fires) >= WalkBudgets().orphan_turns
     assert len(orphan_fires) <= 2 * 20 + 2  # past its first fires, counted in one event
 
 
@@ -393,3 +394,19 @@ def test_a_component_used_by_two_components_counts_its_handler_once_and_as_bound
     log = walk(load_bundle(root), budgets=WalkBudgets(relaunch=False)).log
     # go, login, ok, and the modal's close (one handler of one component, whichever dialog holds it)
     assert log.handlers_fired == 4 and log.handlers_bound == 4
+
+
+def test_a_call_chain_left_by_an_unloaded_page_is_stopped_like_its_timers(tmp_path):
+    # a login that retries for ever through its own callbacks (a server that never answers with a token)
+    loop = _page("Page({ onLoad() { const again = () => tt.login({ success: () => again() }); again() } })")
+    calm = _page("Page({ go() { this.setData({ n: 1 }) } })", '<view bindtap="go">go</view>')
+    pages = {"pages/home/home": calm, "pages/a/a": loop, **{f"pages/p{i}/p{i}": calm for i in range(4)}}
+    result = walk(load_bundle(_app(tmp_path / "app", pages)), budgets=WalkBudgets(relaunch=False, orphan_turns=100))
+    log, trace = result.log, result.trace
+    assert log.pages_visited == list(pages) and log.budget_notes == [] and not log.runaway_steps
+    # its answers after the page unloaded are charged to no page; past the walk's allowance the pending one is
+    # dropped, which ends the chain
+    stopped = [e for e in trace.events if e.kind == "note" and e.code == "orphan-timers-stopped"]
+    assert [e.data for e in stopped] == [{"pages/a/a": 1}] and stopped[0].page == "pages/p0/p0"
+    logins = [e.page for e in trace.api_calls() if e.api == "login"]
+    assert "pages/p0/p0" in logins and not {"pages/p1/p1", "pages/p2/p2", "pages/p3/p3", None} & set(logins)
