@@ -68,6 +68,7 @@ COMPONENT_HOOKS_KEPT = 50  # a page's first instances of a component have their 
 READY_DELAY_MS = 0
 RENDER_DELAY_MS = 0
 MIN_INTERVAL_MS = 1
+BACKGROUND_TICK_MS = 1_000  # periodic timers at least this slow are background ticks once they have ticked
 HEAP_FULL = 0.95  # a turn that leaves the heap this close to the memory limit met the limit
 
 
@@ -111,6 +112,7 @@ class Task:
     chain: int | None = field(compare=False, default=None)
     label: str | None = field(compare=False, default=None)
     cause: str | None = field(compare=False, default=None)  # e.g. "complete:pay"
+    owner: int | None = field(compare=False, default=None)  # an API completion's: the page whose code made the call
 
 
 @dataclass
@@ -253,6 +255,7 @@ class Sandbox:
         self._window: tuple[int | None, int | None] | None = None  # budget window: (turn index, cpu units) ends
         self.window_spent: str | None = None  # "turns" or "cpu" once run() stopped on the window
         self._uncharged_turns = 0  # turns no walk step is charged with (see _window_turns)
+        self._owner_routes: dict[int, str | None] = {}  # page id -> route, of the pages that own pending calls
         self._first_ready_wall: float | None = None
         self._line1_offsets: dict[str, int] = {}
         self._stack_cache: dict[str, list] = {}
@@ -436,12 +439,17 @@ class Sandbox:
         return self._task.cause if self._task else None
 
     def complete(self, call: ApiCall, ok: bool, result: dict[str, Any], delay_ms: int) -> None:
-        self._schedule(
+        task = self._schedule(
             max(0, int(delay_ms)),
             "complete",
             {"cid": call.call_id, "ok": bool(ok), "res": result, "api": call.name},
             cause=f"complete:{call.name}",
         )
+        # whose code made the call (as a timer's owner): a chain of calls, each made by the previous one's callback,
+        # stays its page's after the page unloaded (a login that retries forever through its callbacks)
+        task.owner, route = self._timer_owner()
+        if task.owner is not None:
+            self._owner_routes[task.owner] = route
 
     def emit_object(self, oid: int, event: str, payload: Any, delay_ms: int) -> None:
         self._schedule(max(0, int(delay_ms)), "emit", {"oid": oid, "event": event, "payload": payload})
@@ -660,11 +668,12 @@ class Sandbox:
             self._schedule(0, "pages", {"ops": ops}, inherit=False, label="unload all")
 
     def next_timer_at(self, until: int, min_delay: int = 0, follow_ms: int = 1_000,
-                      max_fires: int = 60) -> int | None:
+                      max_fires: int = 60, owner_route: str | None = None) -> int | None:
         """When the earliest pending timer is due, if one is due after now and by ``until`` (virtual ms): timeouts of
         at least ``follow_ms``, the first firing of intervals of at least ``min_delay`` ms, and the later firings of
-        intervals of at least ``follow_ms`` up to their ``max_fires``-th; never animation frames. Faster ticks (a
-        chain of short timeouts polling, a fast interval) come on their own while time passes."""
+        intervals (and links of timeout chains) of at least ``follow_ms`` up to their ``max_fires``-th; never
+        animation frames; with ``owner_route``, only that page's timers and the app's. Faster ticks (a chain of
+        short timeouts polling, a fast interval) come on their own while time passes."""
         due = None
         for task in self._queue:
             if task.op != "timer" or not self.now < task.t <= until or (due is not None and task.t >= due):
@@ -672,14 +681,35 @@ class Sandbox:
             state = self._timers.get(task.payload["id"])
             if state is None or state.cancelled or state.frame:
                 continue
+            if owner_route is not None and state.owner_route not in (owner_route, None):
+                continue  # another page's timer (a page beneath it), or one an unloaded page left
             if not state.repeat:
-                followed = state.delay >= follow_ms
+                # a chain of timeouts (each set by the previous one's callback: polling) is followed like an
+                # interval, up to its max_fires-th link
+                followed = state.delay >= follow_ms and state.link < max_fires
             else:
                 followed = (state.fires == 0 and state.delay >= min_delay) or (
                     state.delay >= follow_ms and state.fires < max_fires)
             if followed:
                 due = task.t
         return due
+
+    def _background_tick(self, task: Task) -> bool:
+        """A later tick of something periodic: an interval that fired before, or a timeout continuing a chain (each
+        set by the previous one's callback: polling), of at least :data:`BACKGROUND_TICK_MS`; and an animation
+        Faster ticks are not background (they may be a page running away), nor animation frames (the walk's
+        budget for uncharged turns deals with drawing loops)."""
+        if task.op != "timer":
+            return False
+        state = self._timers.get(task.payload["id"])
+        if state is None or state.cancelled:
+            return True
+        if state.frame or state.delay < BACKGROUND_TICK_MS:
+            return False
+        return state.fires > 0 if state.repeat else state.link > 0
+
+    def _only_background_due(self, until: int) -> bool:
+        return all(task.t > until or self._background_tick(task) for task in self._queue)
 
     def advance(self, ms: int) -> None:
         """Let ``ms`` of virtual time pass: run every task due until then."""
@@ -695,8 +725,11 @@ class Sandbox:
         return [r.route for r in self.router.stack]
 
     # ---- the loop --------------------------------------------------------------------------------------------------
-    def run(self, until: int | None = None) -> RunEnd | None:
-        """Run turns until the queue is idle, ``until`` (virtual ms) is reached, or a budget ends the run."""
+    def run(self, until: int | None = None, settle_from: int | None = None) -> RunEnd | None:
+        """Run turns until the queue is idle, ``until`` (virtual ms) is reached, or a budget ends the run. With
+        ``settle_from`` (virtual ms) the run also stops, after that time, as soon as only background ticks are
+        due by ``until`` (see :meth:`_only_background_due`): what was run has settled, and virtual time is not
+        spent on ticks of pollers and clocks that would go on whatever the walk waits for."""
         if self._ended is not None:
             return self._ended
         limits = self.limits
@@ -704,6 +737,10 @@ class Sandbox:
             task = self._queue[0]
             if until is not None and task.t > until:
                 self.now = max(self.now, until)
+                return None
+            if (settle_from is not None and until is not None and task.t > settle_from
+                    and self._background_tick(task) and self._only_background_due(until)):
+                self.now = max(self.now, settle_from)
                 return None
             if task.t > limits.virtual_ms:
                 return self._end("virtual-time", f"next task at {task.t} ms is past the {limits.virtual_ms} ms budget")
@@ -767,14 +804,23 @@ class Sandbox:
         return self.window_spent is not None
 
     def stop_orphan_timers(self, why: str) -> dict[str, int]:
-        """Cancel the timers of unloaded pages (the walk's budget measure, recorded as a note); returns how many
-        each owner route had."""
+        """Cancel the timers of unloaded pages and drop the pending answers to their API calls (the walk's budget
+        measure, recorded as a note); returns how many each owner route had."""
         stopped: dict[str, int] = {}
         for tid, state in self._timers.items():
             if not state.cancelled and state.owner_page is not None and not self._page_alive(state.owner_page):
                 state.cancelled = True
                 self._record(TimerEvent(**self._ev(), op="clear", timer_id=tid))
                 stopped[state.owner_route or "?"] = stopped.get(state.owner_route or "?", 0) + 1
+        orphans = [t for t in self._queue if t.op == "complete" and t.owner is not None
+                   and not self._page_alive(t.owner)]
+        if orphans:  # the pending answers to their calls (a chain of calls goes on through them) never come
+            dropped = {id(t) for t in orphans}
+            self._queue = [t for t in self._queue if id(t) not in dropped]
+            heapq.heapify(self._queue)
+            for t in orphans:
+                route = self._owner_routes.get(t.owner or 0) or "?"
+                stopped[route] = stopped.get(route, 0) + 1
         if stopped:
             self._record(NoteEvent(**self._ev(), code="orphan-timers-stopped", message=why, data=stopped))
         return stopped
@@ -926,6 +972,8 @@ class Sandbox:
                 self._check_orphan_listeners(str(p.get("api")), str(p.get("api")))
         elif task.op == "complete":
             p = task.payload
+            if task.owner is not None and not self._page_alive(task.owner):
+                self._uncharged_turns += 1  # an unloaded page's call: see _window_turns
             res = p.get("res") or {}
             self._record(ApiCompleteEvent(**self._ev(), call_id=p["cid"], api=p.get("api", ""),
                                           outcome="ok" if p["ok"] else "fail",
@@ -1203,6 +1251,8 @@ class Sandbox:
             firing = self._timers.get(task.payload.get("id"))
             if firing is not None:
                 return firing.owner_page, firing.owner_route
+        if task is not None and task.op == "complete" and task.owner is not None:
+            return task.owner, self._owner_routes.get(task.owner)
         top = self.router.top
         return (top.page_id, top.route) if top else (None, None)
 

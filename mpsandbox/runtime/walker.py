@@ -17,6 +17,7 @@ note, never a finding): the rest of that page is skipped and the walk moves on.
 from __future__ import annotations
 
 import copy
+import re
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -50,6 +51,9 @@ class WalkBudgets(BaseModel):
     step_cpu_ms: float = Field(3_000.0, gt=0)
     page_turns: int = Field(8_000, gt=0)
     page_cpu_ms: float = Field(6_000.0, gt=0)
+    # turns nobody is charged with (timers and calls of unloaded pages, animation frames) that a page lets run before
+    # the walk stops the unloaded pages' work and holds the frames
+    orphan_turns: int = Field(500, gt=0)
     handlers_per_page: int = Field(120, gt=0)
     elements_per_page: int = Field(80, gt=0)  # distinct interactive element shapes acted on per page
     runaway_pages: int = Field(3, gt=0)  # pages whose steps ran away before the walk stops (at least 1 in 20)
@@ -149,6 +153,37 @@ def page_bindings(bundle: Bundle, route: str) -> list[Binding]:
         seen.add(key)
         out.append(binding)
     return out
+
+
+_ONLOAD_PARAM = re.compile(r"\bonLoad\s*(?::\s*(?:async\s+)?(?:function\s*[\w$]*\s*)?)?\(\s*([A-Za-z_$][\w$]*)")
+_KEY = re.compile(r"[A-Za-z_$][\w$]*")
+QUERY_KEYS = 12  # keys of a page's query the walk fills in at most
+
+
+def page_query_keys(bundle: Bundle, route: str) -> list[str]:
+    """The keys of its query a page's onLoad reads (``options.id``, ``options?.id``, ``options['id']``,
+    ``const { id, step } = options``), from the page's own script: what the app's navigations to it carry."""
+    path = route + ".js"
+    if path not in bundle.files:
+        return []
+    try:
+        text = bundle.read_text(path)
+    except (OSError, UnicodeError, ValueError):
+        return []
+    keys: list[str] = []
+    for name in dict.fromkeys(_ONLOAD_PARAM.findall(text)):
+        n = re.escape(name)
+        for m in re.finditer(rf"(?<![\w$.]){n}\s*(?:\?\.|\.)\s*([A-Za-z_$][\w$]*)|(?<![\w$.]){n}\[['\"]([^'\"]+)['\"]\]",
+                             text):
+            keys.append(m.group(1) or m.group(2))
+        for m in re.finditer(rf"\{{([^{{}}]*)\}}\s*=\s*(?:\(\s*)?{n}(?![\w$])", text):
+            for part in m.group(1).split(","):
+                key = _KEY.match(part.strip())
+                if key:
+                    keys.append(key.group(0))
+    skip = {"hasOwnProperty", "toString", "valueOf", "constructor", "length", "map", "forEach", "filter", "keys",
+            "split", "replace", "indexOf", "includes", "slice", "trim", "then"}
+    return [k for k in dict.fromkeys(keys) if k not in skip][:QUERY_KEYS]
 
 
 def static_value(raw: Any) -> Any:
@@ -437,6 +472,7 @@ class Walker:
         self.log = WalkLog(mode=mode)
         self.views: dict[str, PageView] = {}
         self._route = ""  # the page being walked ("" at launch and at the end)
+        self._queries: dict[str, str] = {}  # the query a page is opened with (see _open_with_query)
         self._page_uncharged0: int | None = None  # the sandbox's uncharged turns when the page's first step ran
         self._page_turns = 0
         self._page_cpu = 0.0
@@ -486,7 +522,7 @@ class Walker:
         cpu_left = b.page_cpu_ms - self._page_cpu
         turns, cpu = min(b.step_turns, turns_left), min(b.step_cpu_ms, cpu_left)
         turns0, cpu0 = sb.turns_run, sb.cpu_ms_used
-        end, spent = self._run_window(sb, sb.now + SETTLE_MS, turns, cpu)
+        end, spent = self._run_window(sb, sb.now + SETTLE_MS, turns, cpu, settle_from=sb.now)
         self._page_turns += sb.turns_run - turns0
         self._page_cpu += sb.cpu_ms_used - cpu0
         where = self._route or ("launch" if step == "launch" else "the end of the walk")
@@ -518,22 +554,25 @@ class Walker:
                            "not exercised")
         return False
 
-    def _run_window(self, sb: Sandbox, until: int, turns: float, cpu_ms: float) -> tuple[Any, str | None]:
-        """Run until ``until`` (virtual ms) within ``turns`` and ``cpu_ms`` charged to the step. Turns nobody is
-        charged with (timers of unloaded pages, animation frames) get a step's turns a page: past them,
-        timers that unloaded pages left running are stopped (a note: the walk's measure; the orphan-timer audit has
-        seen them fire) and the step goes on; with none, frames alone were drawing and the rest of the step runs
-        with them held. Returns the run's end (if it ended) and which window budget ("turns" or "cpu") was spent."""
+    def _run_window(self, sb: Sandbox, until: int, turns: float, cpu_ms: float,
+                    settle_from: int | None = None) -> tuple[Any, str | None]:
+        """Run until ``until`` (virtual ms) within ``turns`` and ``cpu_ms`` charged to the step; with
+        ``settle_from``, only until the step has settled from then on (nothing but background ticks left: the later
+        ticks of pollers and clocks of a second or more, which would keep any page busy). Turns nobody is
+        charged with (timers and API calls of unloaded pages, animation frames) get ``orphan_turns`` a page: past
+        them, the timers that unloaded pages left running are stopped and the answers to their pending calls dropped
+        (a note: the walk's measure; the orphan-timer audit has seen them fire) and the step goes on; with none,
+        frames alone were drawing and the rest of the step runs with them held. Returns the run's end (if it ended) and which window budget ("turns" or "cpu") was spent."""
         b = self.budgets
         turns_end, cpu_end = sb.turns_run + max(int(turns), 0), sb.cpu_ms_used + max(cpu_ms, 0.0)
         if self._page_uncharged0 is None:
             self._page_uncharged0 = sb.uncharged_turns
-        cap: int | None = max(0, b.step_turns - (sb.uncharged_turns - self._page_uncharged0))
+        cap: int | None = max(0, b.orphan_turns - (sb.uncharged_turns - self._page_uncharged0))
         try:
             while True:
                 sb.open_window(turns=max(turns_end - sb.turns_run, 0), cpu_ms=max(cpu_end - sb.cpu_ms_used, 0.0),
                                uncharged_turns=cap)
-                end = sb.run(until=until)
+                end = sb.run(until=until, settle_from=settle_from)
                 spent = sb.window_spent
                 sb.close_window()
                 if end is not None or spent != "uncharged":
@@ -568,6 +607,8 @@ class Walker:
             return "ok"
         seq0 = len(sb.trace.events)
         entry = self.bundle.entry_page
+        query = self._queries.get(route)
+        url = "/" + route + (f"?{query}" if query else "")
         if route in tabs:
             ok = sb.route("switchTab", "/" + route)
         elif entry and route != entry:
@@ -575,11 +616,11 @@ class Walker:
                 sb.route("switchTab" if entry in tabs else "reLaunch", "/" + entry)
                 if not self._settle(sb, f"return to {entry}"):
                     return "spent"
-            ok = sb.route("navigateTo", "/" + route)
+            ok = sb.route("navigateTo", url)
         else:
-            ok = sb.route("reLaunch", "/" + route)
+            ok = sb.route("reLaunch", url)
         if not ok:
-            ok = sb.route("reLaunch", "/" + route)
+            ok = sb.route("reLaunch", url)
         if not ok:
             return "failed"
         if not self._settle(sb, f"open {route}"):
@@ -602,6 +643,8 @@ class Walker:
             for route in self.routes:
                 self._begin_page(route)
                 state = self._open(sb, route)
+                if state == "redirected":
+                    state = self._open_with_query(sb, route)
                 if state == "failed":
                     self.log.pages_failed.append(route)
                     continue
@@ -620,6 +663,25 @@ class Walker:
         self._finish_app(sb)
         if self.budgets.relaunch and sb.trace.end is None:
             self._relaunch(sb)
+
+    def _open_with_query(self, sb: Sandbox, route: str) -> str:
+        """A page that sent the user away when opened without a query (``if (!options.id) navigateBack()``) is
+        opened again with one: each key its onLoad reads, set to "1", as the app's own navigations to it would
+        carry them (a note says so). The first open's redirect stays in the log unless this one stays."""
+        keys = page_query_keys(self.bundle, route) if route not in self.bundle.tab_pages else []
+        if not keys or route in self._queries:
+            return "redirected"
+        self._queries[route] = "&".join(f"{k}=1" for k in keys)
+        self._note_query(sb, route)
+        state = self._open(sb, route)
+        if state == "ok":
+            self.log.pages_redirected.pop(route, None)
+        return state
+
+    def _note_query(self, sb: Sandbox, route: str) -> None:
+        sb.record(NoteEvent(**sb.ev(), code="walk-query",
+                            message=f"{route} sent the user away when opened without a query: opened again with "
+                                    f"?{self._queries[route]} (the keys its onLoad reads)"))
 
     def _snapshot(self, sb: Sandbox, route: str) -> None:
         if self.canary_variant:  # the differential walk: its first walk keeps the views
@@ -644,6 +706,9 @@ class Walker:
         if reached is None:
             return
         fired = len(reached)
+        # handlers of components nested deeper than the templates' bindings tell (a modal inside a dialog) that the
+        # rendered page reached are bound too
+        self.log.handlers_bound += len(set(reached) - {(b.handler, b.component) for b in bindings})
         by_name: list[dict[str, Any]] = []  # taps fired by name, for the second round
         # handlers bound in the templates that no rendered element reached (behind a state the walk did not
         # produce): fired by name, as the static walk does; a component's own event it sent while the walk acted
@@ -731,7 +796,7 @@ class Walker:
                 names = sb.tap_element(el, event, detail)
                 if event in TAPS:
                     tapped.append((shape, event))
-                owner = el.owner if isinstance(el.owner, str) else None
+                owner = _handler_owner(el, route)
                 fresh = [(n, owner) for n in names if (n, owner) not in reached]  # each handler counts once a page
                 reached += fresh
                 self.log.handlers_fired += len({key for key in fresh})
@@ -784,15 +849,16 @@ class Walker:
 
     def _dwell(self, sb: Sandbox, route: str) -> None:
         """Stay (on the page) while its pending timers come due, as a user who keeps it open: virtual time jumps to
-        each pending timeout, and each tick of an interval of a second or more (up to its 60th), due within the
-        dwell budget, within the page's turn and CPU budgets. Spending them is the walk running out (a note), never
+        each pending timeout of the page (or the app), and each tick of an interval or link of a timeout chain of a
+        second or more (up to its 60th), due within the dwell budget, within the page's turn and CPU budgets; the
+        timers of the pages beneath it had their own dwell. Spending them is the walk running out (a note), never
         the bundle running away."""
         b = self.budgets
         until = sb.now + b.dwell_ms
-        while (due := sb.next_timer_at(until, min_delay=SETTLE_MS)) is not None:
+        while (due := sb.next_timer_at(until, min_delay=SETTLE_MS, owner_route=route or None)) is not None:
             turns_left, cpu_left = b.page_turns - self._page_turns, b.page_cpu_ms - self._page_cpu
             turns0, cpu0 = sb.turns_run, sb.cpu_ms_used
-            end, spent = self._run_window(sb, due + SETTLE_MS, turns_left, cpu_left)
+            end, spent = self._run_window(sb, due + SETTLE_MS, turns_left, cpu_left, settle_from=due)
             self._page_turns += sb.turns_run - turns0
             self._page_cpu += sb.cpu_ms_used - cpu0
             self.log.timers_awaited += 1
@@ -840,6 +906,17 @@ class Walker:
             self.log.runaway_steps += 1
             return False
         return True
+
+
+def _handler_owner(el: Element, route: str) -> str | None:
+    """Whose handler an element's event reached, as the templates' bindings name it: the component's template file
+    (every instance of a component is one), None for the page's own; the instance path when the element does not
+    say which template node it came from (compiled templates)."""
+    source = (el.source or "").split("#", 1)[0]
+    if source:
+        owner = source.rsplit(".", 1)[0]
+        return None if owner == route else owner
+    return el.owner if isinstance(el.owner, str) else None
 
 
 def _launch_to_ready(trace: Trace) -> int | None:
