@@ -126,6 +126,14 @@ def test_hostile_package_gives_a_clear_error(case: str, tmp_path: Path):
     assert exc.value.code == code
 
 
+def test_a_file_listed_twice_with_the_same_bytes_is_one_file(tmp_path: Path):
+    data = write_wxapkg({"/app.js": b"App({})", "app.js": b"App({})", "/b.js": b"1"})
+    assert len(_entry_table(data)) == 3 and read_wxapkg(data) == {"app.js": b"App({})", "b.js": b"1"}
+    with pytest.raises(BundleError) as exc:
+        read_wxapkg(write_wxapkg({"/app.js": b"App({})", "app.js": b"App({a:1})"}))
+    assert exc.value.code == "duplicate-name"
+
+
 def test_caps_apply_while_reading():
     data = write_wxapkg({f"f{i}.js": b"x" * 100 for i in range(20)})
     with pytest.raises(BundleError, match="too-many-entries"):
