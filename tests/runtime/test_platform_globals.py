@@ -103,3 +103,12 @@ def test_modules_see_the_wrappers_browser_globals_as_undefined(engine_name, plat
                       app_js=f"{made} = {{}}; App({{}})")
     assert not trace.of_kind("error"), [e.message for e in trace.of_kind("error")]
     assert console_lines(trace) == [" ".join(["undefined"] * len(names.split()) + ["object"])]
+
+
+@pytest.mark.parametrize("platform", ["wx", "tt"])
+def test_a_bundle_replacing_function_call_does_not_stop_modules_starting(engine_name, platform):
+    page = ("Function.prototype.call = function () { throw new Error('tampered') };\n"
+            "const u = require('../../utils/u.js');\nPage({ onLoad() { console.log('u', u.v) } })")
+    trace = run_pages({"pages/a/a": page}, engine=engine_name, platform=platform,
+                      extra={"utils/u.js": "module.exports = { v: 7 }"})
+    assert "u 7" in console_lines(trace)
