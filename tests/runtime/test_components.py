@@ -151,3 +151,26 @@ def test_behavior_definition_filter_rewrites_the_definition(engine_name):
         trace = sb.finish()
     assert not trace.of_kind("error"), [e.message for e in trace.of_kind("error")]
     assert console_lines(trace) == ["double 4", "double 10"]
+
+
+def test_a_property_observer_fires_only_when_the_value_changes(engine_name):
+    # TDesign's observers set their own property again; firing on an equal value recursed until the stack overflowed
+    comp = """Component({
+  properties: { value: { type: Object, value: { n: 0 }, observer(v) { console.log('obs', JSON.stringify(v)); this.setData({ value: { n: v.n } }) } },
+                label: { type: String, observer(v) { console.log('label', v); this.setData({ label: v }) } } },
+  observers: { label() { console.log('data observer') } },
+  methods: { bump() { this.setData({ value: { n: this.data.value.n + 1 } }) }, same() { this.setData({ label: 'y', value: { n: 1 } }); this.setData({ label: 'y' }) } },
+})"""
+    files = {"components/c/c.js": comp, "components/c/c.json": '{"component": true}',
+             "pages/p/p.json": '{"usingComponents": {"c": "/components/c/c"}}', "pages/p/p.ttml": '<c/>'}
+
+    def steps(sb):
+        sb.tap("bump", component="components/c/c")
+        sb.run()
+        sb.tap("same", component="components/c/c")
+
+    trace = run_pages({"pages/p/p": "Page({})"}, extra=files, engine=engine_name, steps=steps)
+    assert not trace.of_kind("error"), [e.message for e in trace.of_kind("error")]
+    lines = console_lines(trace)
+    assert lines.count('obs {"n":1}') == 1 and lines.count("label y") == 1
+    assert lines.count("data observer") == 3  # data observers still fire on every setData of the field

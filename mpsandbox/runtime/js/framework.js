@@ -2097,11 +2097,18 @@
     for (var i = 0; i < n; i++) if (S(fp[i]) !== S(path[i])) return false;
     return wildcard || true;
   }
+  function valueChanged(a, b) {
+    if (a === b) return false;
+    if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return true;
+    try { return stringify(a) !== stringify(b); } catch (e) { return true; }
+  }
   function runObservers(inst, changed) {
     var props = inst.__properties || {};
     for (var c = 0; c < changed.length; c++) {
       var ch = changed[c];
       if (ch.path.length === 1 && hasOwn(props, ch.path[0])) {
+        // a property's observer fires when its value changes (observers fire on every setData)
+        if (!valueChanged(ch.old, inst.data[ch.path[0]])) continue;
         var spec = props[ch.path[0]];
         if (spec && typeof spec === 'object' && typeof spec.observer === 'function') {
           invoke(spec.observer, inst, [inst.data[ch.path[0]], ch.old, ch.path], 'Component.property.observer');
