@@ -174,3 +174,25 @@ def test_a_property_observer_fires_only_when_the_value_changes(engine_name):
     lines = console_lines(trace)
     assert lines.count('obs {"n":1}') == 1 and lines.count("label y") == 1
     assert lines.count("data observer") == 3  # data observers still fire on every setData of the field
+
+
+def test_a_re_render_of_the_owner_does_not_undo_the_components_own_property(engine_name):
+    comp = """Component({
+  properties: { open: { type: Boolean, observer(v) { console.log('open', v) } } },
+  methods: { toggle() { this.setData({ open: !this.data.open }) }, show() { console.log('now', this.data.open) } },
+})"""
+    page = "Page({ data: { o: false, n: 0 }, other() { this.setData({ n: 1 }) }, reopen() { this.setData({ o: true }) } })"
+    files = {"components/c/c.js": comp, "components/c/c.json": '{"component": true}',
+             "pages/p/p.json": '{"usingComponents": {"c": "/components/c/c"}}',
+             "pages/p/p.ttml": '<view>{{n}}</view><c open="{{o}}"/>'}
+
+    def steps(sb):
+        for name, comp_path in [("toggle", "components/c/c"), ("other", None), ("show", "components/c/c"),
+                                ("toggle", "components/c/c"), ("reopen", None), ("show", "components/c/c")]:
+            sb.tap(name, component=comp_path) if comp_path else sb.tap(name)
+            sb.run()
+
+    trace = run_pages({"pages/p/p": page}, extra=files, engine=engine_name, steps=steps)
+    assert not trace.of_kind("error"), [e.message for e in trace.of_kind("error")]
+    # the page's unrelated setData keeps the component's own value; a value the page passes anew reaches it
+    assert console_lines(trace) == ["open true", "now true", "open false", "open true", "now true"]

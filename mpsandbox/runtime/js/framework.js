@@ -1969,6 +1969,8 @@
     inst.data = merged.data;
     var props = usage.props || {};
     var pk = keys(props);
+    inst.__passed = create(null); // what the owner's template last passed, per property
+    for (var pi = 0; pi < pk.length; pi++) inst.__passed[pk[pi]] = stringify(props[pk[pi]]);
     for (var i = 0; i < pk.length; i++) {
       if (hasOwn(merged.properties, pk[i])) inst.data[pk[i]] = coerceProperty(merged.properties[pk[i]], props[pk[i]]);
     }
@@ -2057,6 +2059,11 @@
     for (var i = 0; i < ks.length; i++) {
       var k = ks[i];
       if (!hasOwn(declared, k) && platform !== 'my') continue;
+      // only a value the owner's template passes anew reaches the property (not a re-render of the same one,
+      // which would undo the component's own setData of it)
+      var passed = stringify(props[k]);
+      if (inst.__passed && inst.__passed[k] === passed) continue;
+      if (inst.__passed) inst.__passed[k] = passed;
       var v = hasOwn(declared, k) ? coerceProperty(declared[k], props[k]) : props[k];
       var old = inst.data[k];
       if (stringify(old) === stringify(v)) continue;
