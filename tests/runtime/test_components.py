@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from mpsandbox.runtime.sandbox import Sandbox
 
 from .bundles import make_bundle
@@ -196,3 +198,19 @@ def test_a_re_render_of_the_owner_does_not_undo_the_components_own_property(engi
     assert not trace.of_kind("error"), [e.message for e in trace.of_kind("error")]
     # the page's unrelated setData keeps the component's own value; a value the page passes anew reaches it
     assert console_lines(trace) == ["open true", "now true", "open false", "open true", "now true"]
+
+
+def test_get_tab_bar_gives_the_pages_custom_tab_bar_instance(engine_name):
+    app_json = {"pages": ["pages/a/a", "pages/b/b"],
+                "tabBar": {"custom": True, "list": [{"pagePath": "pages/a/a", "text": "A"}]}}
+    tab_bar = ("Component({ data: { selected: -1 }, lifetimes: { attached() { console.log('tab bar attached') } },"
+               " methods: { pick(i) { this.setData({ selected: i }) } } })")
+    page_a = ("Page({ onShow() { const t = this.getTabBar(); t.pick(0);"
+              " console.log(t.is, t.data.selected, t === this.getTabBar()) } })")
+    page_b = "Page({ onLoad() { console.log('not a tab page', this.getTabBar()) } })"
+    files = {"custom-tab-bar/index.js": tab_bar, "custom-tab-bar/index.json": '{"component": true}',
+             "custom-tab-bar/index.wxml": "<view>{{selected}}</view>", "app.json": json.dumps(app_json)}
+    trace = run_pages({"pages/a/a": page_a, "pages/b/b": page_b}, platform="wx", extra=files, engine=engine_name,
+                      steps=lambda sb: sb.route("navigateTo", "/pages/b/b"))
+    assert not trace.of_kind("error"), [e.message for e in trace.of_kind("error")]
+    assert console_lines(trace) == ["tab bar attached", "custom-tab-bar/index 0 true", "not a tab page null"]

@@ -1669,7 +1669,7 @@
     createSelectorQuery: function () { var q = global[platform].createSelectorQuery; return q ? q() : undefined; },
     createIntersectionObserver: function (a, b) { var c = global[platform].createIntersectionObserver; return c ? c(this, a, b) : undefined; },
     getOpenerEventChannel: function () { return this.__channel || (this.__channel = makeEventChannel()); },
-    getTabBar: function () { return null; },
+    getTabBar: function () { return customTabBarOf(this); },
     animate: animateMethod,
     clearAnimation: clearAnimationMethod
   });
@@ -2002,6 +2002,29 @@
       invoke(merged.lifetimes.attached, inst, [], 'Component.attached');
     }
     return inst;
+  }
+
+  // a custom tabBar (app.json tabBar.custom): each tab page has its own custom-tab-bar/index instance
+  var customTabPages = null;
+  function readCustomTabBar(appJsonText) {
+    var app = {};
+    try { app = parseJSON(appJsonText || '{}') || {}; } catch (_) { return; }
+    var tb = app && app.tabBar;
+    if (!tb || tb.custom !== true || !isArray(tb.list)) return;
+    customTabPages = create(null);
+    for (var i = 0; i < tb.list.length; i++) {
+      var p = tb.list[i] && tb.list[i].pagePath;
+      if (typeof p === 'string') customTabPages[S(p).replace(/^\//, '').replace(/\.html$/, '')] = true;
+    }
+  }
+  function customTabBarOf(page) {
+    if (!customTabPages || !page || !customTabPages[page.route]) return null;
+    if (!page.__tabBar) {
+      page.__tabBar = createComponent(page, { path: 'custom-tab-bar/index', tag: 'custom-tab-bar', props: {},
+                                              bindings: [], identity: null }, page);
+      if (page.__tabBar && page.__ready) readyComponent(page.__tabBar);
+    }
+    return page.__tabBar;
   }
 
   // ---- the view: component instances follow the rendered templates ---------------------------------------
@@ -2456,6 +2479,7 @@
       })(jm[jk[m]]);
     }
     setAliases(jm['app.json']);
+    readCustomTabBar(jm['app.json']);
     installDynamicCodeGuards();
     installDeviceGlobals();
     // stacks are evidence: the bundle may not reformat or shorten them
