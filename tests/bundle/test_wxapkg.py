@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from mpsandbox.bundle import BundleError, LoadLimits, load_bundle
 from mpsandbox.bundle.compiled import split_service
 from mpsandbox.bundle.wxapkg import read_wxapkg, write_wxapkg
+from mpsandbox.runtime.sandbox import Sandbox
 
 from .compiled_helpers import FIXTURES, compile_source, define
 
@@ -413,3 +414,19 @@ def test_a_compiled_tab_bar_works_as_the_source_one(tmp_path, engine_name):
         mp.launch("p/a").tap("go")
         assert mp.page.route == "p/b"
         mp.assert_no_errors()
+
+
+def test_a_subpackage_template_function_with_a_number_renders(tmp_path: Path):
+    # a subpackage's page-frame.js names its template function $gwx28 (the main package's is $gwx)
+    files = read_wxapkg(compile_source(_forms_source(tmp_path)))
+    renamed = {name: data.replace(b"$gwx=function(", b"$gwx28=function(").replace(b"$gwx('", b"$gwx28('")
+               if name.endswith(".html") else data for name, data in files.items()}
+    assert b"$gwx28=function(" in renamed["page-frame.html"]
+    path = tmp_path / "sub.wxapkg"
+    path.write_bytes(write_wxapkg(renamed))
+    with Sandbox(load_bundle(path), engine="native") as sb:
+        sb.launch()
+        sb.run()
+        assert sb.view is not None and sb.view.pages and not sb.view.errors
+        tree = next(iter(sb.view.pages.values()))
+        assert any(el.tag == "button" for el in tree.raw_iter())

@@ -545,7 +545,8 @@
     var names = O.getOwnPropertyNames(global);
     for (var i = 0; i < names.length; i++) {
       var n = names[i];
-      if ((n === '$gwx' || n.slice(0, 5) === '$gwx_') && typeof global[n] === 'function' &&
+      // $gwx (main package), $gwx28 (a subpackage's page-frame.js), $gwx_<appid> (plugins)
+      if (/^\$gwx(\d*|_.*)$/.test(n) && typeof global[n] === 'function' &&
           gwxList.indexOf(global[n]) < 0) push(gwxList, global[n]);
     }
     if (gwxList.length) bundleCodeRan = true;
