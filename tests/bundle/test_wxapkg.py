@@ -430,3 +430,12 @@ def test_a_subpackage_template_function_with_a_number_renders(tmp_path: Path):
         assert sb.view is not None and sb.view.pages and not sb.view.errors
         tree = next(iter(sb.view.pages.values()))
         assert any(el.tag == "button" for el in tree.raw_iter())
+
+
+def test_each_compiled_template_function_is_known_by_its_paths():
+    # a big app has a function per package; the view calls a template's own one, not each (their memory adds up)
+    from mpsandbox.runtime.view.realm import gwx_paths
+
+    code = ("$gwx=function(path,global){var x=['./pages/a/a.wxml','./base.wxml'];}\n"
+            "$gwx28=function(path,global){var x=['./sub/b/b.wxml','../../base.wxml'];}")
+    assert gwx_paths(code) == {"$gwx": ["pages/a/a.wxml", "base.wxml"], "$gwx28": ["sub/b/b.wxml", "../../base.wxml"]}
