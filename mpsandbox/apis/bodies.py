@@ -40,7 +40,13 @@ _RESERVED = set(ENVELOPE) | {"data", "then", "catch", "prototype", "constructor"
 # `.code === 200`, `.code != '0'`, `20000 !== res.code`: the literals a bundle compares response codes with
 _CODE_CMP = re.compile(r"\.code\s*[!=]==?\s*['\"]?(\d{1,5})\b|\b(\d{1,5})['\"]?\s*[!=]==?\s*[\w$.]*\.code\b")
 SUCCESS_CODES = (0, 200, 1, 10000, 20000)
-INNER_DATA_IS_LIST = "\0data-is-list"  # a marker _fields gives default_body, never a field  # the success codes of common backends; error codes (401...) never win
+INNER_DATA_IS_LIST = "\0data-is-list"  # a marker _fields gives default_body, never a field
+# a login answer's credentials, read as values (res.data.token): a placeholder string, since an app that keeps
+# an undefined token finds itself logged out again and logs in again, without end (the WeChat mall's auth.js)
+CREDENTIALS = {"token": "mpsb-token", "accessToken": "mpsb-token", "access_token": "mpsb-token",
+               "sessionKey": "mpsb-session", "session_key": "mpsb-session", "openid": "mpsb-openid",
+               "openId": "mpsb-openid", "unionid": "mpsb-unionid", "uid": 1}
+_CREDENTIAL_READ = re.compile(r"\.data\.(" + "|".join(CREDENTIALS) + r")\b(?!\s*\()")  # the success codes of common backends; error codes (401...) never win
 
 
 def _within_budget(texts: Iterable[str]) -> Iterator[str]:
@@ -88,6 +94,10 @@ def _fields(texts: Iterable[str]) -> dict[str, Any]:
         if len(out) >= MAX_FIELDS:
             break
         out[name] = [] if name in arrays else {}
+    credentials = {m.group(1) for chunk in _within_budget(texts) for m in _CREDENTIAL_READ.finditer(chunk)}
+    for name in sorted(credentials):
+        if name not in out:
+            out[name] = CREDENTIALS[name]
     if inner_data[0] > inner_data[1]:  # res.data.data.forEach(...) more than res.data.data.list: a list
         out[INNER_DATA_IS_LIST] = True
     return out
