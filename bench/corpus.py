@@ -57,6 +57,8 @@ def review_row(path: Path, engine: str, mocks) -> dict:
         errors_sandbox=cov.errors_sandbox,
         causes={c.cause: c.count for c in cov.error_causes},
         unknown_apis=len(cov.unknown_apis),
+        unknown_api_names=list(cov.unknown_apis)[:50],
+        cause_examples={c.cause: c.example for c in cov.error_causes if c.origin == "sandbox"},
         budget_notes=len(cov.budget_notes),
         end=run.end_reason,
         findings=len(report.findings),

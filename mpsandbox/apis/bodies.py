@@ -39,7 +39,14 @@ _RESERVED = set(ENVELOPE) | {"data", "then", "catch", "prototype", "constructor"
 
 # `.code === 200`, `.code != '0'`, `20000 !== res.code`: the literals a bundle compares response codes with
 _CODE_CMP = re.compile(r"\.code\s*[!=]==?\s*['\"]?(\d{1,5})\b|\b(\d{1,5})['\"]?\s*[!=]==?\s*[\w$.]*\.code\b")
-SUCCESS_CODES = (0, 200, 1, 10000, 20000)  # the success codes of common backends; error codes (401...) never win
+SUCCESS_CODES = (0, 200, 1, 10000, 20000)
+INNER_DATA_IS_LIST = "\0data-is-list"  # a marker _fields gives default_body, never a field
+# a login answer's credentials, read as values (res.data.token): a placeholder string, since an app that keeps
+# an undefined token finds itself logged out again and logs in again, without end (the WeChat mall's auth.js)
+CREDENTIALS = {"token": "mpsb-token", "accessToken": "mpsb-token", "access_token": "mpsb-token",
+               "sessionKey": "mpsb-session", "session_key": "mpsb-session", "openid": "mpsb-openid",
+               "openId": "mpsb-openid", "unionid": "mpsb-unionid", "uid": 1}
+_CREDENTIAL_READ = re.compile(r"\.data\.(" + "|".join(CREDENTIALS) + r")\b(?!\s*\()")  # the success codes of common backends; error codes (401...) never win
 
 
 def _within_budget(texts: Iterable[str]) -> Iterator[str]:
@@ -68,9 +75,14 @@ def success_code(texts: Iterable[str]) -> int:
 def _fields(texts: Iterable[str]) -> dict[str, Any]:
     arrays: set[str] = set()
     objects: set[str] = set()
+    inner_data = [0, 0]  # the envelope's own data (res.data.data): used as a list, used as an object
     for chunk in _within_budget(texts):
         for m in _CHAIN.finditer(chunk):
             members = m.group(1)[1:].split(".")
+            # after `.data`, the first member is already inside the body; after `res`, the second is
+            first = 0 if m.group(0).startswith(".") else 1
+            if len(members) > first + 1 and members[first] == "data":
+                inner_data[0 if members[first + 1] in ARRAY_METHODS else 1] += 1
             if len(members) < 2:
                 continue
             for name, member in zip(members, members[1:]):
@@ -82,6 +94,12 @@ def _fields(texts: Iterable[str]) -> dict[str, Any]:
         if len(out) >= MAX_FIELDS:
             break
         out[name] = [] if name in arrays else {}
+    credentials = {m.group(1) for chunk in _within_budget(texts) for m in _CREDENTIAL_READ.finditer(chunk)}
+    for name in sorted(credentials):
+        if name not in out:
+            out[name] = CREDENTIALS[name]
+    if inner_data[0] > inner_data[1]:  # res.data.data.forEach(...) more than res.data.data.list: a list
+        out[INNER_DATA_IS_LIST] = True
     return out
 
 
@@ -94,8 +112,10 @@ def default_body(kind: BodyKind, texts: Iterable[str] = ()) -> Any:
         return {**ENVELOPE, "data": lists}
     texts = list(texts)
     fields = _fields(texts)
+    data_is_list = bool(fields.pop(INNER_DATA_IS_LIST, False))
     envelope = {**ENVELOPE, "code": success_code(texts)}
     inner = {**lists, **fields}
     inner.pop("result", None)
     result = [] if fields.get("result") == [] else copy.deepcopy(inner)  # res.result.forEach(...): a list
-    return {**envelope, **fields, "data": {**inner, "result": copy.deepcopy(result)}, "result": result}
+    data: Any = [] if data_is_list else {**inner, "result": copy.deepcopy(result)}
+    return {**envelope, **fields, "data": data, "result": result}

@@ -36,6 +36,11 @@ _APP_CODE_JSON = re.compile(r"""__wxAppCode__\[\s*(["'])([^"'\n]{1,512}\.json)\1
 MODULE_PARAMS = ("require", "module", "exports", "window", "document", "frames", "self", "location", "navigator",
                  "localStorage", "history", "Caches", "screen", "alert", "confirm", "prompt", "XMLHttpRequest",
                  "WebSocket", "Reporter", "webkit", "WeixinJSCore")
+# Douyin's define wrapper (compiled tt packages); it too passes only the first three
+DOUYIN_MODULE_PARAMS = ("require", "module", "exports", "window", "document", "frames", "self", "location",
+                        "navigator", "localStorage", "history", "Caches", "screen", "alert", "confirm", "prompt",
+                        "fetch", "XMLHttpRequest", "WebSocket", "webkit", "ttJSCore", "Reporter", "print",
+                        "indexedDB")
 SERVICE_MARKERS = ("app-service.js", "appservice.app.js", ".appservice.js", "common.app.js")
 COMPILED_ONLY = ("app-config.json", "app-service.js", "page-frame.html", "page-frame.js", "app-wxss.js",
                  "appservice.app.js", "common.app.js", "webview.app.js")

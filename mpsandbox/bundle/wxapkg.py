@@ -57,6 +57,7 @@ def read_wxapkg(data: bytes, limits: LoadLimits | None = None, label: str = "pac
     col = _Collector(limits)
     pos = HEADER.size + _U32.size
     spans: list[tuple[int, int, str]] = []
+    first_span: dict[str, tuple[int, int]] = {}
     for _ in range(count):
         if pos + _U32.size > body_start:
             raise BundleError("wxapkg-bad-index", f"{label}: the index ends in the middle of an entry")
@@ -74,10 +75,16 @@ def read_wxapkg(data: bytes, limits: LoadLimits | None = None, label: str = "pac
         if not raw.startswith("/"):
             raise BundleError("bad-name", f"{label}: entry name {raw!r} does not start with '/'")
         name = safe_name(raw[1:])
-        col.add_name(name)
         if offset < body_start or offset + length > size:
             raise BundleError("wxapkg-bad-offset", f"{label}: {name} claims bytes {offset}..{offset + length}, "
                               f"outside the body ({body_start}..{size})", file=name)
+        if name in first_span:
+            # some tools list a file twice; the same bytes are one file, different bytes are ambiguous
+            o, n = first_span[name]
+            if data[o:o + n] == data[offset:offset + length]:
+                continue
+        col.add_name(name)
+        first_span[name] = (offset, length)
         col.count(name, length, length, None)
         spans.append((offset, length, name))
     spans.sort()

@@ -59,15 +59,28 @@ def _other_platforms_apis(art: Artifacts) -> set[str]:
     return {n for n in others - own if n}
 
 
+def app_added_names(run: RunArtifacts) -> set[str]:
+    """Names the bundle adds to the platform global itself (`wx.webpackJsonp = wx.webpackJsonp || []`): reading
+    one before it is set is the app's own namespace, not an API the sandbox lacks."""
+    return {e.data.get("name") for e in run.trace.of_kind("note")
+            if e.code == "platform-global-extended" and isinstance(e.data, dict)}
+
+
+def unknown_api_calls(run: RunArtifacts) -> list[Any]:
+    """The run's reads or calls of names the platform lacks, less the names the bundle adds itself."""
+    added = app_added_names(run)
+    return [e for e in run.trace.api_calls() if e.outcome == "unknown" and e.called_as not in added]
+
+
 def classify_errors(art: Artifacts, run: RunArtifacts) -> list[tuple[Any, str]]:
     """Every error event of the run with its cause (a key of :data:`CAUSE_TEXT`)."""
     trace = run.trace
     unknown_by_turn: dict[int, set[str]] = {}
     unknown_at: set[tuple[str, int]] = set()  # call sites of unknown APIs (reported once per name by the framework)
     foreign = _other_platforms_apis(art)
-    for e in trace.api_calls():
+    for e in unknown_api_calls(run):
         # an API of another platform only (my.showModal on Alipay) is missing on the device too: the app's error
-        if e.outcome == "unknown" and e.api not in foreign:
+        if e.api not in foreign:
             unknown_by_turn.setdefault(e.turn, set()).add(e.api.rsplit(".", 1)[-1])
             if e.stack:
                 unknown_at.add((e.stack[0].file, e.stack[0].line or 0))
@@ -148,7 +161,7 @@ def run_coverage(art: Artifacts, run: RunArtifacts) -> Coverage:
         if cause == "app":
             classes[e.error] += 1
         examples.setdefault(cause, f"{e.name + ': ' if e.name else ''}{e.message}"[:200])
-    unknown_names = {e.api for e in run.trace.api_calls() if e.outcome == "unknown"}
+    unknown_names = {e.api for e in unknown_api_calls(run)}
     # a host object's missing method counts where the app failed on it (a mere probe of a name does not)
     unknown_names |= {e.data["name"] for e in run.trace.of_kind("note") if e.code == "unknown-member"
                 and isinstance(e.data, dict) and (e.data.get("file"), e.data.get("line") or 0) in failed_at}

@@ -26,6 +26,7 @@ from ..apis.host import ApiHost, host_of
 from ..apis.mocks import MockConfig, load_mock_file
 from ..apis.urls import MAX_URL
 from ..boundedjson import loads as bounded_loads
+from ..bundle.compiled import DOUYIN_MODULE_PARAMS
 from ..bundle.compiled import MODULE_PARAMS as WECHAT_MODULE_PARAMS
 from .engine import CallResult, Engine, EngineLimits, JobsResult, JSError, Outcome, create_engine
 from .modules import to_commonjs
@@ -349,15 +350,16 @@ class Sandbox:
 
     def _define_modules(self) -> None:
         """Compile every JS file on its own as a module function (turn -1: before launch, costs are not a turn).
-        None of a file runs here, and a file that closes its function early is a syntax error of that file."""
+        None of a file runs here; on Alipay a file that closes its function early is a syntax error of that file."""
         define = self._names["defineName"]
-        # WeChat wraps every module (source or compiled) in define("x.js", function(require, module, exports,
-        # window, document, ...)) and passes only the first three: browser globals are undefined in a module.
-        # The module's own code runs in a function of its own inside that wrapper: WeChat's build compiles `const
-        # self = this` to `var` (es6 to es5), which may redeclare a wrapper parameter; a nested scope may too.
-        wechat = self.platform == "wx"
-        self._module_params = ", ".join(WECHAT_MODULE_PARAMS if wechat else WECHAT_MODULE_PARAMS[:3])
-        opening, closing = ("return (function () {", "\n}).call(this);") if wechat else ("", "")
+        # WeChat and Douyin wrap every module (source or compiled) in define("x.js", function(require, module,
+        # exports, window, document, ...)) and pass only the first three: browser globals are undefined in a
+        # module. The module's own code runs in a function of its own inside that wrapper: the build compiles
+        # `const self = this` to `var` (es6 to es5), which may redeclare a wrapper parameter; a nested scope may
+        # too. An arrow starts it (keeps `this`; a bundle may replace Function.prototype.call). Alipay passes 3.
+        params = {"wx": WECHAT_MODULE_PARAMS, "tt": DOUYIN_MODULE_PARAMS}.get(self.platform)
+        self._module_params = ", ".join(params or WECHAT_MODULE_PARAMS[:3])
+        opening, closing = ("return (() => {", "\n})();") if params else ("", "")
         self.engine.begin_turn()
         for path in sorted(self.bundle.files):
             if not path.endswith(".js"):

@@ -142,3 +142,19 @@ def test_the_shaped_body_answers_with_the_success_code_the_code_expects():
     run = run_js("g.request({ url: 'https://api.example.com/x', success: (r) => log(r.data.code) });"
                  "function ok(e) { return 200 === e.code }")
     assert run.logs == ["200"]
+
+
+def test_the_envelopes_data_is_a_list_when_the_code_mostly_iterates_it():
+    # my.request({ success: (res) => res.data.data.forEach(...) }): an object there made every list page throw
+    lists = default_body("shaped", ["res.data.data.forEach(f); res.data.data.length; n.data.data.map(g)"])
+    assert lists["data"] == [] and lists["code"] == 0
+    # reads of its fields outnumber: it stays the object the other pages read (data.list, data.total)
+    mixed = default_body("shaped", ["res.data.data.forEach(f); res.data.data.list.length; res.data.data.total"])
+    assert isinstance(mixed["data"], dict) and mixed["data"]["list"] == []
+
+
+def test_a_login_answer_gives_the_credentials_the_code_keeps():
+    # the WeChat mall keeps res.data.token and, finding none, logs in again without end
+    body = default_body("shaped", ["wx.setStorageSync('token', res.data.token); wx.setStorageSync('uid', res.data.uid)"])
+    assert body["data"]["token"] == "mpsb-token" and body["data"]["uid"] == 1
+    assert "token" not in default_body("shaped", ["res.data.list.length"])["data"]  # only what the code reads

@@ -349,3 +349,9 @@ def test_wechat_scopes_app_json_cannot_declare_are_never_undeclared():
     assert declared == {"scope.camera": True, "scope.record": True, "scope.userLocation": False}
     douyin = run_js("g.authorize({ scope: 'scope.camera' });")  # Douyin's `permission` takes any scope with a desc
     assert [(p.scope, p.declared) for p in douyin.permissions()] == [("scope.camera", False)]
+
+
+def test_douyin_preload_draw_ad():
+    run = run_js("tt.preloadDrawAd({ success: (r) => log('preloaded', r.errMsg) }); log(typeof wx, typeof tt.preloadDrawAd);")
+    assert run.logs == ["undefined function", "preloaded preloadDrawAd:ok"]
+    assert [e.outcome for e in run.trace.api_calls("preloadDrawAd")] != ["unknown"]

@@ -339,3 +339,16 @@ def test_douyin_demo_apis(js):
     assert sorted(r.logs) == sorted(["env production string", "entries 0", "over true", "recording", "saved 0",
                                      "follows false"])
     assert not [e.called_as for e in r.trace.api_calls() if e.outcome == "unknown"]
+
+
+def test_vk_and_inference_sessions_canvas_actions_and_xr_assets(js):
+    r = js("""
+        const s = wx.createVKSession({ track: { plane: { mode: 1 } } });
+        s.start(() => {}); s.on('resize', () => {});
+        log(typeof s.detectIDCard, s.addMarker('x'), s.getAllMarker().length, typeof s.removeMarker);
+        const inf = wx.createInferenceSession({ model: 'm.onnx' }); inf.onError(() => {}); inf.onLoad(() => log('never'));
+        log(typeof inf.run, JSON.stringify(wx.createCanvasContext('c').getActions()));
+    """, platform="wx")
+    assert r.logs == ["function 0 0 function", "function []"]
+    assert not [e for e in r.trace.api_calls() if e.outcome == "unknown"]
+    assert not [n for n in r.trace.of_kind("note") if n.code == "unknown-member"]

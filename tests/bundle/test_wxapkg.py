@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from mpsandbox.bundle import BundleError, LoadLimits, load_bundle
 from mpsandbox.bundle.compiled import split_service
 from mpsandbox.bundle.wxapkg import read_wxapkg, write_wxapkg
+from mpsandbox.runtime.sandbox import Sandbox
 
 from .compiled_helpers import FIXTURES, compile_source, define
 
@@ -124,6 +125,14 @@ def test_hostile_package_gives_a_clear_error(case: str, tmp_path: Path):
     with pytest.raises(BundleError) as exc:
         load_bundle(path)
     assert exc.value.code == code
+
+
+def test_a_file_listed_twice_with_the_same_bytes_is_one_file(tmp_path: Path):
+    data = write_wxapkg({"/app.js": b"App({})", "app.js": b"App({})", "/b.js": b"1"})
+    assert len(_entry_table(data)) == 3 and read_wxapkg(data) == {"app.js": b"App({})", "b.js": b"1"}
+    with pytest.raises(BundleError) as exc:
+        read_wxapkg(write_wxapkg({"/app.js": b"App({})", "app.js": b"App({a:1})"}))
+    assert exc.value.code == "duplicate-name"
 
 
 def test_caps_apply_while_reading():
@@ -405,3 +414,28 @@ def test_a_compiled_tab_bar_works_as_the_source_one(tmp_path, engine_name):
         mp.launch("p/a").tap("go")
         assert mp.page.route == "p/b"
         mp.assert_no_errors()
+
+
+def test_a_subpackage_template_function_with_a_number_renders(tmp_path: Path):
+    # a subpackage's page-frame.js names its template function $gwx28 (the main package's is $gwx)
+    files = read_wxapkg(compile_source(_forms_source(tmp_path)))
+    renamed = {name: data.replace(b"$gwx=function(", b"$gwx28=function(").replace(b"$gwx('", b"$gwx28('")
+               if name.endswith(".html") else data for name, data in files.items()}
+    assert b"$gwx28=function(" in renamed["page-frame.html"]
+    path = tmp_path / "sub.wxapkg"
+    path.write_bytes(write_wxapkg(renamed))
+    with Sandbox(load_bundle(path), engine="native") as sb:
+        sb.launch()
+        sb.run()
+        assert sb.view is not None and sb.view.pages and not sb.view.errors
+        tree = next(iter(sb.view.pages.values()))
+        assert any(el.tag == "button" for el in tree.raw_iter())
+
+
+def test_each_compiled_template_function_is_known_by_its_paths():
+    # a big app has a function per package; the view calls a template's own one, not each (their memory adds up)
+    from mpsandbox.runtime.view.realm import gwx_paths
+
+    code = ("$gwx=function(path,global){var x=['./pages/a/a.wxml','./base.wxml'];}\n"
+            "$gwx28=function(path,global){var x=['./sub/b/b.wxml','../../base.wxml'];}")
+    assert gwx_paths(code) == {"$gwx": ["pages/a/a.wxml", "base.wxml"], "$gwx28": ["sub/b/b.wxml", "../../base.wxml"]}

@@ -90,3 +90,12 @@ def test_a_page_listed_twice_is_declared_once(tmp_path):
     (path / "app.json").write_text(json.dumps({"pages": ["pages/a/a", "pages/b/b", "pages/a/a"]}))
     cov = review(path, ReviewOptions(engine="native", isolation="none")).runs[0].coverage
     assert (cov.pages_visited, cov.pages_declared) == (2, 2)
+
+
+def test_a_name_the_app_adds_to_the_platform_global_is_not_an_unknown_api(tmp_path):
+    # webpack's chunk list: read before it is set, then the app's own (a TypeError on it is the app's bug)
+    path = _bundle(tmp_path / "b", {"pages/a/a": "tt.webpackJsonp = tt.webpackJsonp || [];\n"
+                                                 "Page({ onLoad() { console.log(typeof tt.getDeviceMagic)\n  tt.webpackJsonp.run() } })"})
+    cov = review(path, ReviewOptions(engine="native")).runs[0].coverage
+    assert cov.unknown_apis == ["getDeviceMagic"]  # a mere probe of a missing name is still one
+    assert (cov.errors_app, cov.errors_sandbox) == (2, 0)  # once per launch

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from mpsandbox.runtime.sandbox import Sandbox
 
 from .bundles import make_bundle
@@ -165,3 +167,64 @@ def test_a_page_built_with_component_is_also_a_component():
         trace = run_pages(pages, extra=extra, steps=lambda sb, then=then: sb.route("navigateTo", "/" + then))
         assert sorted(console_lines(trace)) == ["attached - true", "attached in index false"]
         assert not [n for n in trace.of_kind("note") if n.code == "component-missing"]
+
+
+def test_a_property_observer_fires_only_when_the_value_changes(engine_name):
+    # TDesign's observers set their own property again; firing on an equal value recursed until the stack overflowed
+    comp = """Component({
+  properties: { value: { type: Object, value: { n: 0 }, observer(v) { console.log('obs', JSON.stringify(v)); this.setData({ value: { n: v.n } }) } },
+                label: { type: String, observer(v) { console.log('label', v); this.setData({ label: v }) } } },
+  observers: { label() { console.log('data observer') } },
+  methods: { bump() { this.setData({ value: { n: this.data.value.n + 1 } }) }, same() { this.setData({ label: 'y', value: { n: 1 } }); this.setData({ label: 'y' }) } },
+})"""
+    files = {"components/c/c.js": comp, "components/c/c.json": '{"component": true}',
+             "pages/p/p.json": '{"usingComponents": {"c": "/components/c/c"}}', "pages/p/p.ttml": '<c/>'}
+
+    def steps(sb):
+        sb.tap("bump", component="components/c/c")
+        sb.run()
+        sb.tap("same", component="components/c/c")
+
+    trace = run_pages({"pages/p/p": "Page({})"}, extra=files, engine=engine_name, steps=steps)
+    assert not trace.of_kind("error"), [e.message for e in trace.of_kind("error")]
+    lines = console_lines(trace)
+    assert lines.count('obs {"n":1}') == 1 and lines.count("label y") == 1
+    assert lines.count("data observer") == 3  # data observers still fire on every setData of the field
+
+
+def test_a_re_render_of_the_owner_does_not_undo_the_components_own_property(engine_name):
+    comp = """Component({
+  properties: { open: { type: Boolean, observer(v) { console.log('open', v) } } },
+  methods: { toggle() { this.setData({ open: !this.data.open }) }, show() { console.log('now', this.data.open) } },
+})"""
+    page = "Page({ data: { o: false, n: 0 }, other() { this.setData({ n: 1 }) }, reopen() { this.setData({ o: true }) } })"
+    files = {"components/c/c.js": comp, "components/c/c.json": '{"component": true}',
+             "pages/p/p.json": '{"usingComponents": {"c": "/components/c/c"}}',
+             "pages/p/p.ttml": '<view>{{n}}</view><c open="{{o}}"/>'}
+
+    def steps(sb):
+        for name, comp_path in [("toggle", "components/c/c"), ("other", None), ("show", "components/c/c"),
+                                ("toggle", "components/c/c"), ("reopen", None), ("show", "components/c/c")]:
+            sb.tap(name, component=comp_path) if comp_path else sb.tap(name)
+            sb.run()
+
+    trace = run_pages({"pages/p/p": page}, extra=files, engine=engine_name, steps=steps)
+    assert not trace.of_kind("error"), [e.message for e in trace.of_kind("error")]
+    # the page's unrelated setData keeps the component's own value; a value the page passes anew reaches it
+    assert console_lines(trace) == ["open true", "now true", "open false", "open true", "now true"]
+
+
+def test_get_tab_bar_gives_the_pages_custom_tab_bar_instance(engine_name):
+    app_json = {"pages": ["pages/a/a", "pages/b/b"],
+                "tabBar": {"custom": True, "list": [{"pagePath": "pages/a/a", "text": "A"}]}}
+    tab_bar = ("Component({ data: { selected: -1 }, lifetimes: { attached() { console.log('tab bar attached') } },"
+               " methods: { pick(i) { this.setData({ selected: i }) } } })")
+    page_a = ("Page({ onShow() { const t = this.getTabBar(); t.pick(0);"
+              " console.log(t.is, t.data.selected, t === this.getTabBar()) } })")
+    page_b = "Page({ onLoad() { console.log('not a tab page', this.getTabBar()) } })"
+    files = {"custom-tab-bar/index.js": tab_bar, "custom-tab-bar/index.json": '{"component": true}',
+             "custom-tab-bar/index.wxml": "<view>{{selected}}</view>", "app.json": json.dumps(app_json)}
+    trace = run_pages({"pages/a/a": page_a, "pages/b/b": page_b}, platform="wx", extra=files, engine=engine_name,
+                      steps=lambda sb: sb.route("navigateTo", "/pages/b/b"))
+    assert not trace.of_kind("error"), [e.message for e in trace.of_kind("error")]
+    assert console_lines(trace) == ["tab bar attached", "custom-tab-bar/index 0 true", "not a tab page null"]

@@ -41,12 +41,27 @@ def test_an_error_is_placed_where_it_was_made_whatever_its_stack_says(engine_nam
 @pytest.mark.parametrize("escape", ["}); console.log('ran before its turn'); (function () {",
                                     "}); __mpsb_define_0('pages/index/index.js', function () {}); ({ x: 1"])
 def test_a_file_that_closes_its_module_function_is_a_syntax_error_of_that_file(engine_name, escape):
+    # Alipay's module function is the file's body alone; WeChat and Douyin nest it (see the next test)
     trace = run_pages({"pages/index/index": "Page({ onLoad() { console.log('page loaded') } })"},
-                      extra={"evil.js": "// a comment\n" + escape}, engine=engine_name)
+                      extra={"evil.js": "// a comment\n" + escape}, engine=engine_name, platform="my")
     (error,) = [e for e in trace.of_kind("error") if e.error == "module"]
     assert error.source == "evil.js" and error.name == "SyntaxError"
     assert (error.stack[0].file, error.stack[0].line, error.stack[0].column) == ("evil.js", 2, 1)
     assert console_lines(trace) == ["page loaded"]  # nothing of evil.js ran, and the page is its own
+
+
+@pytest.mark.parametrize("platform", ["wx", "tt"])
+@pytest.mark.parametrize("escape", ["}); console.log('ran before its turn'); (function () {",
+                                    "}); __mpsb_define_0('pages/index/index.js', function () {}); ({ x: 1",
+                                    "}, console.log('evil ran'), () => {"])
+def test_a_file_closing_its_inner_module_function_runs_nothing_before_its_turn(engine_name, platform, escape):
+    # the escape can only close the inner function (what follows the outer `return` never runs): the file runs
+    # when required, in its own frames, and cannot redefine another module
+    page = "Page({ onLoad() { console.log('page loaded'); require('../../evil.js') } })"
+    trace = run_pages({"pages/index/index": page}, extra={"evil.js": "// a comment\n" + escape},
+                      engine=engine_name, platform=platform)
+    assert console_lines(trace) in (["page loaded"], ["page loaded", "evil ran"])
+    assert not trace.of_kind("error")
 
 
 def test_no_bundle_file_can_take_the_frameworks_name(engine_name):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from mpsandbox.runtime.sandbox import Sandbox
 
 from mpsandbox.bundle import bundle_from_files
@@ -87,3 +89,26 @@ def test_wechat_modules_may_name_the_wrappers_browser_globals(engine_name):
     trace = run_pages({"pages/a/a": page}, engine=engine_name, platform="wx", extra={"utils/u.js": util})
     assert not trace.of_kind("error"), [e.message for e in trace.of_kind("error")]
     assert console_lines(trace) == ["object undefined"]
+
+
+@pytest.mark.parametrize(("platform", "names"), [("wx", "window document WeixinJSCore"),
+                                                  ("tt", "window document fetch ttJSCore print")])
+def test_modules_see_the_wrappers_browser_globals_as_undefined(engine_name, platform, names):
+    # Douyin wraps modules as WeChat does, with fetch, ttJSCore, print... among the (undefined) parameters: a
+    # global of the same name (here one app.js makes) is shadowed in every module
+    util = f"const self = this\nmodule.exports = [{', '.join('typeof ' + n for n in names.split())}, typeof self]"
+    page = "const u = require('../../utils/u.js');\nPage({ onLoad() { console.log(u.join(' ')) } })"
+    made = " = ".join(f"globalThis.{n}" for n in names.split()[2:])
+    trace = run_pages({"pages/a/a": page}, engine=engine_name, platform=platform, extra={"utils/u.js": util},
+                      app_js=f"{made} = {{}}; App({{}})")
+    assert not trace.of_kind("error"), [e.message for e in trace.of_kind("error")]
+    assert console_lines(trace) == [" ".join(["undefined"] * len(names.split()) + ["object"])]
+
+
+@pytest.mark.parametrize("platform", ["wx", "tt"])
+def test_a_bundle_replacing_function_call_does_not_stop_modules_starting(engine_name, platform):
+    page = ("Function.prototype.call = function () { throw new Error('tampered') };\n"
+            "const u = require('../../utils/u.js');\nPage({ onLoad() { console.log('u', u.v) } })")
+    trace = run_pages({"pages/a/a": page}, engine=engine_name, platform=platform,
+                      extra={"utils/u.js": "module.exports = { v: 7 }"})
+    assert "u 7" in console_lines(trace)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from ..artifacts import Artifacts
+from ..coverage import unknown_api_calls
 from ..model import Evidence, Location, Severity
 from .base import Hit, audit, event_evidence
 
@@ -155,12 +156,9 @@ def _spec_flag(art: Artifacts, flag: str) -> Iterable:
 def unknown_api(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     for run in art.runs:
         # `my.lin = my.lin || {}`: a name the bundle adds itself is its own namespace, not a missing API
-        added = {e.data.get("name") for e in run.trace.of_kind("note")
-                 if e.code == "platform-global-extended" and isinstance(e.data, dict)}
-        for e in run.trace.api_calls():
-            if e.outcome == "unknown" and e.called_as not in added:
-                yield Hit(message=f"{e.called_as} does not exist on this platform", key=e.called_as,
-                          evidence=[event_evidence(run, e, f"{e.called_as} read or called")])
+        for e in unknown_api_calls(run):
+            yield Hit(message=f"{e.called_as} does not exist on this platform", key=e.called_as,
+                      evidence=[event_evidence(run, e, f"{e.called_as} read or called")])
 
 
 @audit(

@@ -1670,7 +1670,7 @@
     createSelectorQuery: function () { var q = global[platform].createSelectorQuery; return q ? q() : undefined; },
     createIntersectionObserver: function (a, b) { var c = global[platform].createIntersectionObserver; return c ? c(this, a, b) : undefined; },
     getOpenerEventChannel: function () { return this.__channel || (this.__channel = makeEventChannel()); },
-    getTabBar: function () { return null; },
+    getTabBar: function () { return customTabBarOf(this); },
     animate: animateMethod,
     clearAnimation: clearAnimationMethod
   });
@@ -1973,6 +1973,8 @@
     inst.data = merged.data;
     var props = usage.props || {};
     var pk = keys(props);
+    inst.__passed = create(null); // what the owner's template last passed, per property
+    for (var pi = 0; pi < pk.length; pi++) inst.__passed[pk[pi]] = stringify(props[pk[pi]]);
     for (var i = 0; i < pk.length; i++) {
       if (hasOwn(merged.properties, pk[i])) inst.data[pk[i]] = coerceProperty(merged.properties[pk[i]], props[pk[i]]);
     }
@@ -2004,6 +2006,29 @@
       invoke(merged.lifetimes.attached, inst, [], 'Component.attached');
     }
     return inst;
+  }
+
+  // a custom tabBar (app.json tabBar.custom): each tab page has its own custom-tab-bar/index instance
+  var customTabPages = null;
+  function readCustomTabBar(appJsonText) {
+    var app = {};
+    try { app = parseJSON(appJsonText || '{}') || {}; } catch (_) { return; }
+    var tb = app && app.tabBar;
+    if (!tb || tb.custom !== true || !isArray(tb.list)) return;
+    customTabPages = create(null);
+    for (var i = 0; i < tb.list.length; i++) {
+      var p = tb.list[i] && tb.list[i].pagePath;
+      if (typeof p === 'string') customTabPages[S(p).replace(/^\//, '').replace(/\.html$/, '')] = true;
+    }
+  }
+  function customTabBarOf(page) {
+    if (!customTabPages || !page || !customTabPages[page.route]) return null;
+    if (!page.__tabBar) {
+      page.__tabBar = createComponent(page, { path: 'custom-tab-bar/index', tag: 'custom-tab-bar', props: {},
+                                              bindings: [], identity: null }, page);
+      if (page.__tabBar && page.__ready) readyComponent(page.__tabBar);
+    }
+    return page.__tabBar;
   }
 
   // ---- the view: component instances follow the rendered templates ---------------------------------------
@@ -2061,6 +2086,11 @@
     for (var i = 0; i < ks.length; i++) {
       var k = ks[i];
       if (!hasOwn(declared, k) && platform !== 'my') continue;
+      // only a value the owner's template passes anew reaches the property (not a re-render of the same one,
+      // which would undo the component's own setData of it)
+      var passed = stringify(props[k]);
+      if (inst.__passed && inst.__passed[k] === passed) continue;
+      if (inst.__passed) inst.__passed[k] = passed;
       var v = hasOwn(declared, k) ? coerceProperty(declared[k], props[k]) : props[k];
       var old = inst.data[k];
       if (stringify(old) === stringify(v)) continue;
@@ -2101,11 +2131,18 @@
     for (var i = 0; i < n; i++) if (S(fp[i]) !== S(path[i])) return false;
     return wildcard || true;
   }
+  function valueChanged(a, b) {
+    if (a === b) return false;
+    if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return true;
+    try { return stringify(a) !== stringify(b); } catch (e) { return true; }
+  }
   function runObservers(inst, changed) {
     var props = inst.__properties || {};
     for (var c = 0; c < changed.length; c++) {
       var ch = changed[c];
       if (ch.path.length === 1 && hasOwn(props, ch.path[0])) {
+        // a property's observer fires when its value changes (observers fire on every setData)
+        if (!valueChanged(ch.old, inst.data[ch.path[0]])) continue;
         var spec = props[ch.path[0]];
         if (spec && typeof spec === 'object' && typeof spec.observer === 'function') {
           invoke(spec.observer, inst, [inst.data[ch.path[0]], ch.old, ch.path], 'Component.property.observer');
@@ -2446,6 +2483,7 @@
       })(jm[jk[m]]);
     }
     setAliases(jm['app.json']);
+    readCustomTabBar(jm['app.json']);
     installDynamicCodeGuards();
     installDeviceGlobals();
     // stacks are evidence: the bundle may not reformat or shorten them

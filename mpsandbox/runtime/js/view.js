@@ -545,14 +545,25 @@
     var names = O.getOwnPropertyNames(global);
     for (var i = 0; i < names.length; i++) {
       var n = names[i];
-      if ((n === '$gwx' || n.slice(0, 5) === '$gwx_') && typeof global[n] === 'function' &&
+      // $gwx (main package), $gwx28 (a subpackage's page-frame.js), $gwx_<appid> (plugins)
+      if (/^\$gwx(\d*|_.*)$/.test(n) && typeof global[n] === 'function' &&
           gwxList.indexOf(global[n]) < 0) push(gwxList, global[n]);
     }
     if (gwxList.length) bundleCodeRan = true;
     return gwxList.length;
   }
+  var gwxOf = O.create(null); // template path -> the name of the $gwx function that defines it (from its source)
   function gwxGenerator(path) {
     var names = [path, './' + path];
+    // its own function first: calling each of a big app's 30-odd functions builds every package's templates
+    var own = gwxOf[path] && global[gwxOf[path]];
+    if (typeof own === 'function') {
+      for (var n = 0; n < names.length; n++) {
+        var g;
+        try { g = own(names[n]); } catch (_) { g = null; }
+        if (typeof g === 'function') return g;
+      }
+    }
     for (var i = gwxList.length - 1; i >= 0; i--) {
       for (var j = 0; j < names.length; j++) {
         var gen;
@@ -605,6 +616,10 @@
       return updateSlot(a, b, slotData[a]);
     }
     if (op === 'drop') { delete slots[a]; delete slotData[a]; delete slotMemo[a]; return true; }
+    if (op === 'gwxpaths') {
+      for (var gi = 0; isArray(b) && gi < b.length; gi++) if (typeof b[gi] === 'string') gwxOf[b[gi]] = S(a);
+      return true;
+    }
     if (op === 'has') return !!(files[a] || (gwxList.length && (files[a] = compiledFile(a))));
     if (op === 'limit') { maxNodes = a; return true; }
     if (op === 'clock') { clockMs = +a || 0; return true; }

@@ -169,6 +169,8 @@ class ViewRealm:
             # wcc's wxmlToJs output is a function body ending in `return $gwx` (evaluated with new Function)
             del self.problems[before:]
             self._eval(f"(function (global) {{{code}\n}})({{}});", where)
+        for name, paths in gwx_paths(code).items():
+            self.engine.call("__view_entry", "gwxpaths", name, paths)
         res = self.engine.call("__view_entry", "gwx")
         self._compiled_code = True
         return int(res.value) if res.ok and isinstance(res.value, int) else 0
@@ -275,3 +277,21 @@ def _required(source: str, current: str, ext: str) -> list[str]:
         path = posixpath.normpath(path)
         out.append(path)
     return out
+
+
+_GWX_DEF = re.compile(r"(\$gwx\w*)=function\(path,global\)\{")
+_GWX_PATHS = re.compile(r"var x=\[([^\]]{0,200000})\]")
+
+
+def gwx_paths(code: str) -> dict[str, list[str]]:
+    """Which compiled template function ($gwx, $gwx28...) defines which template paths: the ``var x=[...]`` list
+    in each function's source (a subpackage's page-frame.js has one function for its pages)."""
+    starts = [(m.start(), m.group(1)) for m in _GWX_DEF.finditer(code)]
+    out: dict[str, list[str]] = {}
+    for i, (pos, name) in enumerate(starts):
+        end = starts[i + 1][0] if i + 1 < len(starts) else len(code)
+        paths = out.setdefault(name, [])
+        for m in _GWX_PATHS.finditer(code, pos, end):
+            paths += [p[2:] if p.startswith("./") else p for p in re.findall(r"'([^']{1,512}\.wxml)'", m.group(1))]
+    return {k: v[:5000] for k, v in out.items() if v}
+
