@@ -53,8 +53,11 @@ def test_pages_and_handlers_per_package(tmp_path):
 def test_another_platforms_api_is_the_apps_error_not_the_sandboxs(tmp_path):
     # tt.showModal exists; tt.confirm is Alipay's only (my.confirm): calling it on Douyin fails on the device too
     path = _bundle(tmp_path / "b", {"pages/a/a": "Page({ onLoad() { tt.confirm({ title: 'x' }); } })"})
-    cov = review(path, ReviewOptions(engine="native")).runs[0].coverage
+    report = review(path, ReviewOptions(engine="native"))
+    cov = report.runs[0].coverage
     assert (cov.errors_app, cov.errors_sandbox) == (2, 0)  # once per launch: the walk launches the app twice
+    assert cov.unknown_apis == []  # not a name the sandbox lacks
+    assert [f.message for f in report.findings if f.rule == "unknown-api"] == ["tt.confirm does not exist on this platform"]
 
 
 def test_component_relations_and_page_component_methods_do_not_throw(tmp_path):
