@@ -1,10 +1,11 @@
 """The review's walk: drive a bundle through every page and handler without help, as a curious user would.
 
-Launch, then for every page of the main package and the subpackages: open it (its lifecycle runs), fire every
-handler bound in its template once as a user event with a detail typed as its component gives it, tap what was
-tapped a second time, pull down, reach the bottom, scroll, share, hide and show the app, stay on the page while its
-timers come due (virtual time jumps to each pending timeout within the dwell budget), then move on (which unloads
-it). After the last page everything is unloaded and virtual time runs on, so timers and listeners that outlive
+Launch, then for every page of the main package and the subpackages: open it (its lifecycle runs), act on every
+element of its rendered view (or, where there is none, fire every handler bound in its template by name) once as a
+user event with a detail typed as its component gives it (handlers bound only where the rendered view never
+showed them are out of a user's reach: counted, not fired), tap what was tapped a second time, pull down, reach
+the bottom, scroll, share, hide and show the app, stay on the page while its timers come due (virtual time jumps
+to each pending timeout within the dwell budget), then move on (which unloads it). After the last page everything is unloaded and virtual time runs on, so timers and listeners that outlive
 their page show up in the trace. Last, the app is quit and launched a second time on the same device, with the
 storage of the first launch (behaviour behind a flag the first launch stored).
 
@@ -72,6 +73,9 @@ class WalkLog(BaseModel):
     elements_acted: int = 0  # user actions on rendered elements (taps, inputs, choices)
     handlers_bound: int = 0  # distinct handlers bound in the templates of the bundle's pages
     handlers_skipped: list[str] = Field(default_factory=list)  # dynamic handler names the walk cannot resolve
+    # handlers bound only where the rendered page never showed them (a false wx:if, an empty list): bound, out of
+    # a user's reach, not fired
+    handlers_unrendered: list[str] = Field(default_factory=list)
     budget_notes: list[str] = Field(default_factory=list)  # where the walk's own budget cut it short
     runaway_steps: int = 0  # steps that spent their budget without user input
     second_taps: int = 0  # taps repeated on elements and handlers already tapped once
@@ -478,6 +482,8 @@ class Walker:
         self._page_cpu = 0.0
         self._page_ran_away = False
         self._runaway_pages = 0
+        self._page_rendered = False  # the view rendered the page being exercised
+        self._on_screen: dict[str, tuple[dict[str, Any], str]] = {}  # handler -> (dataset, id) of an element bound
 
     def _make_sandbox(self) -> Sandbox:
         host = ApiHost.for_bundle(self.bundle, mocks=self.mocks, seed=self.seed, allowed_domains=self.allow_domains,
@@ -710,12 +716,17 @@ class Walker:
         # rendered page reached are bound too
         self.log.handlers_bound += len(set(reached) - {(b.handler, b.component) for b in bindings})
         by_name: list[dict[str, Any]] = []  # taps fired by name, for the second round
-        # handlers bound in the templates that no rendered element reached (behind a state the walk did not
-        # produce): fired by name, as the static walk does; a component's own event it sent while the walk acted
-        # inside it already reached its handler, with the component's detail
+        # handlers bound in the templates that no action on a rendered element reached: those bound on an element
+        # the rendered page showed (a component's event it never sent) are fired by name with that element's
+        # dataset; those bound only where the rendered page never showed them (a false wx:if) are out of a user's
+        # reach and not fired (a note counts them); where the view did not render the page, or failed to render
+        # the template, they are fired by name, as the static walk does. A component's own event it sent while the
+        # walk acted inside it already reached its handler, with the component's detail
         reached_names = {name for name, _ in reached}
         emitted = {e.hook.split(":", 1)[1] for e in sb.trace.events[seq0:]
                    if e.kind == "lifecycle" and e.target == "component" and e.hook.startswith("triggerEvent:")}
+        failed = sb.view.failed if sb.view is not None else set()
+        unrendered: list[str] = []
         for b in bindings:
             if b.handler in reached_names or (b.event in emitted and b.tag and not _native_tag(b.tag)):
                 continue
@@ -724,14 +735,21 @@ class Walker:
                 # by name would only fail inside the dispatcher
                 self.log.handlers_skipped.append(b.handler)
                 continue
+            seen = self._on_screen.get(b.handler)
+            if (seen is None and self._page_rendered and route not in failed
+                    and (b.component or route) not in failed):
+                if b.handler not in unrendered:
+                    unrendered.append(b.handler)
+                continue
             if fired >= self.budgets.handlers_per_page:
                 self._note(sb, f"{route}: {len(bindings) - fired} handler(s) beyond the walk's "
                                f"{self.budgets.handlers_per_page} per page were not fired")
                 break
             if self._open(sb, route) != "ok":
                 return
-            kwargs: dict[str, Any] = dict(page=route, component=b.component, dataset=b.dataset,
-                                          detail=plausible_detail(b), event_type=b.event, target_id=b.target_id)
+            dataset, target_id = seen if seen is not None else (b.dataset, b.target_id)
+            kwargs: dict[str, Any] = dict(page=route, component=b.component, dataset=dataset,
+                                          detail=plausible_detail(b), event_type=b.event, target_id=target_id)
             if b.open_type:
                 kwargs["open_type"] = b.open_type
             sb.tap(b.handler, **kwargs)
@@ -741,6 +759,13 @@ class Walker:
                 by_name.append(kwargs | {"handler": b.handler})
             if not self._settle(sb, f"{b.event} {b.handler}"):
                 return
+        if unrendered:
+            self.log.handlers_unrendered += unrendered
+            text = (f"{route}: {len(unrendered)} handler(s) bound only in parts of the page its rendered view never "
+                    f"showed (a false wx:if, an empty list...) were not fired: {', '.join(unrendered[:8])}"
+                    f"{'...' if len(unrendered) > 8 else ''}")
+            self.log.budget_notes.append(text)
+            sb.record(NoteEvent(**sb.ev(), code="walk-unrendered", message=text))
         for kwargs in by_name if self.budgets.second_taps else ():
             if not self._budget_for_second_taps():
                 break
@@ -772,6 +797,8 @@ class Walker:
         item of a list), including elements that earlier actions revealed. Returns the handlers reached (name,
         component), or None when the page can no longer be walked."""
         reached: list[tuple[str, str | None]] = []
+        self._page_rendered = False
+        self._on_screen = {}
         if sb.view is None:
             return reached
         done: set[tuple] = set()
@@ -783,6 +810,7 @@ class Walker:
             tree = sb.view_tree()
             if tree is None:
                 return reached
+            self._look(tree)
             target = next((el for el in interactive(tree) if element_shape(el) not in done), None)
             if target is None:
                 break
@@ -806,6 +834,9 @@ class Walker:
         else:
             self._note(sb, f"{route}: more interactive elements than the walk's {self.budgets.elements_per_page} "
                            "per page; the rest were not acted on")
+            tree = sb.view_tree() if sb.pages and sb.pages[-1] == route else None
+            if tree is not None:
+                self._look(tree)
         for shape, event in tapped if self.budgets.second_taps and second_taps else ():
             if not self._budget_for_second_taps():
                 break
@@ -817,6 +848,15 @@ class Walker:
             if not self._settle(sb, f"second {event} <{el.tag}>"):
                 return None
         return reached
+
+    def _look(self, tree: Element) -> None:
+        """Note the handlers bound on the elements of the rendered page (with the dataset and id of the first
+        element seen bound to each): what a user can reach."""
+        self._page_rendered = True
+        for el in tree.iter():
+            for b in el.bindings:
+                if isinstance(b.handler, str) and b.handler not in self._on_screen:
+                    self._on_screen[b.handler] = (dict(el.dataset), el.id)
 
     def _budget_for_second_taps(self) -> bool:
         """Second taps come after every first action of the page, and only while half its budget is left."""

@@ -49,8 +49,12 @@ def test_a_large_app_with_a_subpackage_is_walked_completely(tmp_path):
     log = result.log
     assert len(log.pages_visited) == 86
     assert {r for r in log.pages_visited if r.startswith("pkg/")} == {f"pkg/p{i}/p{i}" for i in range(6)}
-    assert log.pages_failed == [] and log.pages_skipped == [] and log.budget_notes == []
-    assert log.handlers_bound == 86 * 4 and log.handlers_fired == 86 * 4
+    assert log.pages_failed == [] and log.pages_skipped == []
+    # the mocked request answers no list items: each page's item handler is bound but on no rendered element, so
+    # a user cannot reach it (a note per page says so) and the walk does not fire it blind
+    assert log.handlers_bound == 86 * 4 and log.handlers_fired == 86 * 3
+    assert log.handlers_unrendered == ["onTapItem"] * 86
+    assert len(log.budget_notes) == 86 and all("onTapItem" in n for n in log.budget_notes)
     assert result.trace.end.reason == "stopped" and log.stopped_early is None
 
 
@@ -410,3 +414,38 @@ def test_a_call_chain_left_by_an_unloaded_page_is_stopped_like_its_timers(tmp_pa
     assert [e.data for e in stopped] == [{"pages/a/a": 1}] and stopped[0].page == "pages/p0/p0"
     logins = [e.page for e in trace.api_calls() if e.api == "login"]
     assert "pages/p0/p0" in logins and not {"pages/p1/p1", "pages/p2/p2", "pages/p3/p3", None} & set(logins)
+
+
+def _unrendered_app(page_js: str, comp_js: str) -> dict[str, str]:
+    return {"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/p/p"]}),
+            "pages/p/p.js": page_js, "pages/p/p.json": '{"usingComponents": {"c": "/components/c/c"}}',
+            "pages/p/p.wxml": "<c/>",
+            "components/c/c.js": comp_js, "components/c/c.json": '{"component": true}',
+            "components/c/c.wxml": '<view bindtap="onOpen" data-k="open">hi</view><block wx:if="{{show}}">'
+                                   '<button bindtap="onTap" data-type="{{t}}">b</button></block>'}
+
+
+def test_a_handler_bound_only_inside_a_false_wx_if_is_not_fired():
+    from mpsandbox.bundle import bundle_from_files
+
+    comp = ("Component({ data: { show: false, t: 'x' }, methods: { onOpen() {}, onTap(e) {"
+            " console.log('tapped', JSON.stringify(e.target.dataset)) } } })")
+    result = walk(bundle_from_files(_unrendered_app("Page({})", comp), "wx"))
+    console = [e.text for e in result.trace.events if e.kind == "console"]
+    assert not any("tapped" in c for c in console)
+    log = result.log
+    assert log.handlers_unrendered == ["onTap"] and log.handlers_fired == 1 and log.handlers_bound == 2
+    assert any("onTap" in n and "wx:if" in n for n in log.budget_notes)
+
+
+def test_a_branch_a_tap_renders_becomes_tappable_with_its_real_dataset():
+    from mpsandbox.bundle import bundle_from_files
+
+    comp = ("Component({ data: { show: false, t: 'x' }, methods: { onOpen() { this.setData({ show: true }) },"
+            " onTap(e) { console.log('tapped', JSON.stringify(e.target.dataset)) } } })")
+    result = walk(bundle_from_files(_unrendered_app("Page({})", comp), "wx"))
+    console = [e.text for e in result.trace.events if e.kind == "console"]
+    assert 'tapped {"type":"x"}' in console
+    assert all('"type":"1"' not in c for c in console)
+    log = result.log
+    assert log.handlers_unrendered == [] and log.handlers_fired == 2 and log.handlers_bound == 2

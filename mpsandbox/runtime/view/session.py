@@ -127,6 +127,8 @@ class ViewSession:
         self.owners: dict[str, int] = {}  # instance identity -> page id
         self.components: dict[str, str] = {}  # instance identity -> component path
         self.errors: list[str] = []
+        # templates (a page's route, a component's path) a render of failed: their trees may lack what they bind
+        self.failed: set[str] = set()
         self._seen: set[tuple[str, str, str, str]] = set()
         self._pending: dict[int, list[tuple[ViewSink, str | None]]] = {}
         # per slot: the component elements its tree held when last looked for, and the limit they were looked
@@ -164,6 +166,7 @@ class ViewSession:
             return {"instances": [], "rendered": False}
         if res.error:
             self.errors.append(f"{route}: {res.error}")
+            self.failed.add(route)
         self.pages[page_id] = res.tree
         self.routes[page_id] = route
         self._collect(page_id, res.tree, None, res.changes)
@@ -178,6 +181,8 @@ class ViewSession:
         if host is None or page_id is None:
             return {"instances": []}
         res = self._render(identity, path + self.ext, p.get("data") or {})
+        if res.error:
+            self.failed.add(path)
         if res.error and not res.error.startswith("no template"):
             self.errors.append(f"{path}: {res.error}")
         shadow = res.tree
