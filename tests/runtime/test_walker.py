@@ -449,3 +449,19 @@ def test_a_branch_a_tap_renders_becomes_tappable_with_its_real_dataset():
     assert all('"type":"1"' not in c for c in console)
     log = result.log
     assert log.handlers_unrendered == [] and log.handlers_fired == 2 and log.handlers_bound == 2
+
+
+def test_a_component_event_never_sent_is_fired_by_name_with_the_rendered_elements_dataset():
+    from mpsandbox.bundle import bundle_from_files
+
+    files = {"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/p/p"]}),
+             "pages/p/p.js": "Page({ data: { v: 'real' }, onPick(e) { console.log('pick', "
+                             "JSON.stringify(e.target.dataset)) } })",
+             "pages/p/p.json": '{"usingComponents": {"c": "/components/c/c"}}',
+             "pages/p/p.wxml": '<c bind:pick="onPick" data-k="{{v}}"/>',
+             "components/c/c.js": "Component({})", "components/c/c.json": '{"component": true}',
+             "components/c/c.wxml": "<view>c</view>"}
+    result = walk(bundle_from_files(files, "wx"))
+    console = [e.text for e in result.trace.events if e.kind == "console"]
+    assert 'pick {"k":"real"}' in console
+    assert result.log.handlers_unrendered == [] and result.log.handlers_fired == 1
