@@ -39,8 +39,7 @@ _RESERVED = set(ENVELOPE) | {"data", "then", "catch", "prototype", "constructor"
 
 # `.code === 200`, `.code != '0'`, `20000 !== res.code`: the literals a bundle compares response codes with
 _CODE_CMP = re.compile(r"\.code\s*[!=]==?\s*['\"]?(\d{1,5})\b|\b(\d{1,5})['\"]?\s*[!=]==?\s*[\w$.]*\.code\b")
-SUCCESS_CODES = (0, 200, 1, 10000, 20000)
-INNER_DATA_IS_LIST = "\0data-is-list"  # a marker _fields gives default_body, never a field
+SUCCESS_CODES = (0, 200, 1, 10000, 20000)  # the success codes of common backends; error codes (401...) never win
 # a login answer's credentials, read as values (res.data.token): a placeholder string, since an app that keeps
 # an undefined token finds itself logged out again and logs in again, without end (the WeChat mall's auth.js)
 CREDENTIALS = {"token": "mpsb-token", "accessToken": "mpsb-token", "access_token": "mpsb-token",
@@ -72,11 +71,15 @@ def success_code(texts: Iterable[str]) -> int:
     return best if counts[best] else 0
 
 
-def _fields(texts: Iterable[str]) -> dict[str, Any]:
+def _fields(texts: Iterable[str]) -> tuple[dict[str, Any], bool]:
+    """The body fields the bundle's code reads, and whether it uses the envelope's own data (res.data.data) as a
+    list more often than as an object."""
     arrays: set[str] = set()
     objects: set[str] = set()
     inner_data = [0, 0]  # the envelope's own data (res.data.data): used as a list, used as an object
+    credentials: set[str] = set()
     for chunk in _within_budget(texts):
+        credentials.update(m.group(1) for m in _CREDENTIAL_READ.finditer(chunk))
         for m in _CHAIN.finditer(chunk):
             members = m.group(1)[1:].split(".")
             # after `.data`, the first member is already inside the body; after `res`, the second is
@@ -94,13 +97,10 @@ def _fields(texts: Iterable[str]) -> dict[str, Any]:
         if len(out) >= MAX_FIELDS:
             break
         out[name] = [] if name in arrays else {}
-    credentials = {m.group(1) for chunk in _within_budget(texts) for m in _CREDENTIAL_READ.finditer(chunk)}
     for name in sorted(credentials):
         if name not in out:
             out[name] = CREDENTIALS[name]
-    if inner_data[0] > inner_data[1]:  # res.data.data.forEach(...) more than res.data.data.list: a list
-        out[INNER_DATA_IS_LIST] = True
-    return out
+    return out, inner_data[0] > inner_data[1]  # res.data.data.forEach(...) more than res.data.data.list: a list
 
 
 def default_body(kind: BodyKind, texts: Iterable[str] = ()) -> Any:
@@ -111,8 +111,7 @@ def default_body(kind: BodyKind, texts: Iterable[str] = ()) -> Any:
     if kind == "envelope":
         return {**ENVELOPE, "data": lists}
     texts = list(texts)
-    fields = _fields(texts)
-    data_is_list = bool(fields.pop(INNER_DATA_IS_LIST, False))
+    fields, data_is_list = _fields(texts)
     envelope = {**ENVELOPE, "code": success_code(texts)}
     inner = {**lists, **fields}
     inner.pop("result", None)

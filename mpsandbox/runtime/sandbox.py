@@ -698,9 +698,9 @@ class Sandbox:
 
     def _background_tick(self, task: Task) -> bool:
         """A later tick of something periodic: an interval that fired before, or a timeout continuing a chain (each
-        set by the previous one's callback: polling), of at least :data:`BACKGROUND_TICK_MS`; and an animation
-        Faster ticks are not background (they may be a page running away), nor animation frames (the walk's
-        budget for uncharged turns deals with drawing loops)."""
+        set by the previous one's callback: polling), of at least :data:`BACKGROUND_TICK_MS`; a cancelled timer's
+        leftover task too. Faster ticks are not background (they may be a page running away), nor animation frames
+        (the walk's budget for uncharged turns deals with drawing loops)."""
         if task.op != "timer":
             return False
         state = self._timers.get(task.payload["id"])
@@ -814,11 +814,13 @@ class Sandbox:
                 state.cancelled = True
                 self._record(TimerEvent(**self._ev(), op="clear", timer_id=tid))
                 stopped[state.owner_route or "?"] = stopped.get(state.owner_route or "?", 0) + 1
-        orphans = [t for t in self._queue if t.op == "complete" and t.owner is not None
-                   and not self._page_alive(t.owner)]
+        kept: list[Task] = []
+        orphans: list[Task] = []
+        for t in self._queue:
+            orphan = t.op == "complete" and t.owner is not None and not self._page_alive(t.owner)
+            (orphans if orphan else kept).append(t)
         if orphans:  # the pending answers to their calls (a chain of calls goes on through them) never come
-            dropped = {id(t) for t in orphans}
-            self._queue = [t for t in self._queue if id(t) not in dropped]
+            self._queue = kept
             heapq.heapify(self._queue)
             for t in orphans:
                 route = self._owner_routes.get(t.owner or 0) or "?"

@@ -5,9 +5,10 @@ element of its rendered view (or, where there is none, fire every handler bound 
 user event with a detail typed as its component gives it (handlers bound only where the rendered view never
 showed them are out of a user's reach: counted, not fired), tap what was tapped a second time, pull down, reach
 the bottom, scroll, share, hide and show the app, stay on the page while its timers come due (virtual time jumps
-to each pending timeout within the dwell budget), then move on (which unloads it). After the last page everything is unloaded and virtual time runs on, so timers and listeners that outlive
-their page show up in the trace. Last, the app is quit and launched a second time on the same device, with the
-storage of the first launch (behaviour behind a flag the first launch stored).
+to each pending timeout within the dwell budget), then move on (which unloads it). After the last page everything
+is unloaded and virtual time runs on, so timers and listeners that outlive their page show up in the trace. Last,
+the app is quit and launched a second time on the same device, with the storage of the first launch (behaviour
+behind a flag the first launch stored).
 
 Budgets are per step (opening a page, one handler, one page hook) and per page, not for the whole walk, so a large
 app is walked to the end. A step that spends its budget with no user input is the bundle running away (a budget
@@ -30,7 +31,7 @@ from ..apis.mocks import MockConfig, UserMock
 from .environment import Environment, bundle_digest
 from .sandbox import RunLimits, Sandbox
 from ..trace import BudgetEvent, NoteEvent, RunStats, Trace
-from .view.events import form_values, interactive, open_type_events
+from .view.events import form_type, form_values, interactive, open_type_events
 from .view.expr import ExprError, NotConstant, constant_value, split_mustache
 from .view.tree import Element
 
@@ -162,6 +163,9 @@ def page_bindings(bundle: Bundle, route: str) -> list[Binding]:
 _ONLOAD_PARAM = re.compile(r"\bonLoad\s*(?::\s*(?:async\s+)?(?:function\s*[\w$]*\s*)?)?\(\s*([A-Za-z_$][\w$]*)")
 _KEY = re.compile(r"[A-Za-z_$][\w$]*")
 QUERY_KEYS = 12  # keys of a page's query the walk fills in at most
+# members read on the options object that are methods, not query keys
+_NOT_QUERY_KEYS = frozenset({"hasOwnProperty", "toString", "valueOf", "constructor", "length", "map", "forEach",
+                             "filter", "keys", "split", "replace", "indexOf", "includes", "slice", "trim", "then"})
 
 
 def page_query_keys(bundle: Bundle, route: str) -> list[str]:
@@ -185,9 +189,7 @@ def page_query_keys(bundle: Bundle, route: str) -> list[str]:
                 key = _KEY.match(part.strip())
                 if key:
                     keys.append(key.group(0))
-    skip = {"hasOwnProperty", "toString", "valueOf", "constructor", "length", "map", "forEach", "filter", "keys",
-            "split", "replace", "indexOf", "includes", "slice", "trim", "then"}
-    return [k for k in dict.fromkeys(keys) if k not in skip][:QUERY_KEYS]
+    return [k for k in dict.fromkeys(keys) if k not in _NOT_QUERY_KEYS][:QUERY_KEYS]
 
 
 def static_value(raw: Any) -> Any:
@@ -411,7 +413,7 @@ def user_events(el: Element, sb: Sandbox) -> list[tuple[str, dict[str, Any] | No
             continue
         elif ev in ("submit", "reset") and tag == "form":
             # the form's own button submits or resets it when the walk taps that button
-            if not any(c.tag == "button" and str(c.attrs.get("formType") or "") == ev for c in el.iter()):
+            if not any(c.tag == "button" and form_type(c) == ev for c in el.iter()):
                 events.append((ev, {"value": form_values(el), "formId": ""} if ev == "submit" else {}))
         elif tag in ("input", "textarea") and ev in ("input", "confirm", "blur", "change"):
             value = typed_value(el, sb)
@@ -568,7 +570,8 @@ class Walker:
         charged with (timers and API calls of unloaded pages, animation frames) get ``orphan_turns`` a page: past
         them, the timers that unloaded pages left running are stopped and the answers to their pending calls dropped
         (a note: the walk's measure; the orphan-timer audit has seen them fire) and the step goes on; with none,
-        frames alone were drawing and the rest of the step runs with them held. Returns the run's end (if it ended) and which window budget ("turns" or "cpu") was spent."""
+        frames alone were drawing and the rest of the step runs with them held. Returns the run's end (if it ended)
+        and which window budget ("turns" or "cpu") was spent."""
         b = self.budgets
         turns_end, cpu_end = sb.turns_run + max(int(turns), 0), sb.cpu_ms_used + max(cpu_ms, 0.0)
         if self._page_uncharged0 is None:

@@ -1974,8 +1974,8 @@
     var props = usage.props || {};
     var pk = keys(props);
     inst.__passed = create(null); // what the owner's template last passed, per property
-    for (var pi = 0; pi < pk.length; pi++) inst.__passed[pk[pi]] = stringify(props[pk[pi]]);
     for (var i = 0; i < pk.length; i++) {
+      inst.__passed[pk[i]] = stringify(props[pk[i]]);
       if (hasOwn(merged.properties, pk[i])) inst.data[pk[i]] = coerceProperty(merged.properties[pk[i]], props[pk[i]]);
     }
     if (platform === 'my') {

@@ -115,9 +115,13 @@ def interactive(tree: Element) -> list[Element]:
     return out
 
 
+def form_type(el: Element) -> str:
+    """A button's form-type ("submit", "reset" or "")."""
+    return str(el.attrs.get("formType") or el.attrs.get("form-type") or "")
+
+
 def _form_button(el: Element) -> bool:
-    form_type = str(el.attrs.get("formType") or el.attrs.get("form-type") or "")
-    return form_type in ("submit", "reset") and any(a.tag == "form" for a in el.ancestors())
+    return form_type(el) in ("submit", "reset") and any(a.tag == "form" for a in el.ancestors())
 
 
 # ---- the events a user action on an element produces ---------------------------------------------------------------
@@ -153,12 +157,12 @@ def element_events(host: Any, el: Element, event: str, detail: dict[str, Any] | 
     if open_type in events:
         answer = host.api_host.button_event(open_type, host, chain=chain)
         out.append((events[open_type], el, answer if answer is not None else {}))
-    form_type = str(el.attrs.get("formType") or el.attrs.get("form-type") or "")
-    if form_type in ("submit", "reset"):
+    kind = form_type(el)
+    if kind in ("submit", "reset"):
         form = next((a for a in el.ancestors() if a.tag == "form"), None)
         if form is not None:
-            value = form_values(form) if form_type == "submit" else {}
-            out.append((form_type, form, {"value": value, "formId": ""} if form_type == "submit" else {}))
+            value = form_values(form) if kind == "submit" else {}
+            out.append((kind, form, {"value": value, "formId": ""} if kind == "submit" else {}))
     return out
 
 

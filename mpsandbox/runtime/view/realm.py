@@ -294,4 +294,3 @@ def gwx_paths(code: str) -> dict[str, list[str]]:
         for m in _GWX_PATHS.finditer(code, pos, end):
             paths += [p[2:] if p.startswith("./") else p for p in re.findall(r"'([^']{1,512}\.wxml)'", m.group(1))]
     return {k: v[:5000] for k, v in out.items() if v}
-
