@@ -360,7 +360,6 @@ class Sandbox:
         params = {"wx": WECHAT_MODULE_PARAMS, "tt": DOUYIN_MODULE_PARAMS}.get(self.platform)
         self._module_params = ", ".join(params or WECHAT_MODULE_PARAMS[:3])
         opening, closing = ("return (() => {", "\n})();") if params else ("", "")
-        self.engine.begin_turn()
         for path in sorted(self.bundle.files):
             if not path.endswith(".js"):
                 continue
@@ -370,9 +369,11 @@ class Sandbox:
                 self._line1_offsets[path] = shift
             if path in FRAMEWORK_FILES:  # its frames would pass for the framework's and be dropped from evidence
                 res = CallResult(Outcome.ERROR, error=JSError("SyntaxError", "the file name is reserved"))
-            else:
+            else:  # each file's compile has a turn's budget of its own: a big app's 20 MB is not one turn's work
+                self.engine.begin_turn()
                 res = self.engine.define_module(define, path, self._module_params,
                                                 opening + module_source.code + closing)
+                self.engine.end_turn()
             if not res.ok:
                 if res.outcome.is_limit:
                     self._record(BudgetEvent(**self._ev(), budget=res.outcome.value, detail=f"while defining {path}"))
@@ -388,7 +389,6 @@ class Sandbox:
                         source=path,
                     )
                 )
-        self.engine.end_turn()
 
     # ---- recording -----------------------------------------------------------------------------------------------
     def _ev(self) -> dict[str, Any]:

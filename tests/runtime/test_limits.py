@@ -173,3 +173,15 @@ def test_a_busy_turn_is_a_cpu_breach_on_the_cpu_time_backstop(engine_name):
     limits = RunLimits(cpu_ms_per_turn=100_000, thread_cpu_ms_per_turn=200, wall_ms_per_turn=60_000)
     trace = run_pages({"pages/p/p": "Page({ onLoad() { for (;;) {} } })"}, engine=engine_name, limits=limits)
     assert budgets(trace) == ["cpu"]
+
+
+def test_each_module_compiles_under_a_budget_of_its_own(engine_name):
+    # a big app's modules together cost more to compile than one turn's budget: each file gets its own
+    body = "module.exports = {" + ",".join(f"k{i}: ['v{i}', function () {{ return {i} }}]" for i in range(4000)) + "};"
+    extra = {f"lib/m{i}.js": body for i in range(16)}
+    page = "const n = [%s].length; Page({ onLoad() { console.log('loaded', n) } })" % ", ".join(
+        f"require('../../lib/m{i}.js')" for i in range(16))
+    limits = FAST.model_copy(update={"cpu_ms_per_turn": 150, "memory_bytes": 256 * 1024 * 1024})
+    trace = run_pages({"pages/p/p": page}, engine=engine_name, limits=limits, extra=extra)
+    assert budgets(trace) == []
+    assert console_lines(trace) == ["loaded 16"]
