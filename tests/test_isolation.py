@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mpsandbox.batch.worker import review_bundle
 from mpsandbox.boundedjson import MAX_DEPTH, loads
@@ -24,8 +26,9 @@ from mpsandbox.bundle import load_bundle
 from mpsandbox.review import ReviewOptions, review
 from mpsandbox.review.gather import run_limits, walk_budgets
 from mpsandbox.review.policy import resolve_policy
-from mpsandbox.runtime.isolation import TEST_FAULT_ENV, ProcessLimits, run_walk
+from mpsandbox.runtime.isolation import TEST_FAULT_ENV, ProcessLimits, log_delta, merge_log, run_walk
 from mpsandbox.runtime.sandbox import RunLimits, Sandbox, summarize
+from mpsandbox.runtime.walker import WalkLog
 from mpsandbox.trace import Frame, clip
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -274,3 +277,29 @@ def test_walks_at_once_follow_the_environment(monkeypatch):
     assert WalkPool().parallel == 1
     monkeypatch.setenv(WALK_PROCESSES_ENV, "nonsense")
     assert WalkPool().parallel == _cores() >= 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["visit", "note", "fire", "skip-all", "send"]), st.text(max_size=3)),
+                max_size=40))
+def test_log_frames_carry_only_what_is_new_and_rebuild_the_whole_log(steps):
+    # the child sends its log as deltas (a 300-page walk re-sending it whole at every fired handler wrote 512 MB);
+    # the reviewer's merge is the child's log at every frame
+    log, received, sent = WalkLog(mode="allow"), WalkLog(mode="allow"), {}
+    sizes = []
+    for op, text in steps + [("send", "")]:
+        if op == "visit":
+            log.pages_visited.append(text)
+        elif op == "note":
+            log.budget_notes.append(text)
+        elif op == "fire":
+            log.handlers_fired += 1
+        elif op == "skip-all":
+            log.pages_visited = log.pages_visited[:1]  # a list that shrank is sent whole
+        else:
+            delta, whole = log_delta(log, sent)
+            received = delta if whole else merge_log(received, delta)
+            assert received == log
+            sizes.append(len(delta.pages_visited) + len(delta.budget_notes))
+    if all(op != "skip-all" for op, _ in steps):  # each item sent once
+        assert sum(sizes) == sum(op in ("visit", "note") for op, _ in steps)

@@ -360,7 +360,26 @@ class _Header(BaseModel):
 class _Turns(BaseModel):
     events: list[Event]
     turns: list[Turn]
+    # the walk's log; unless log_whole, its list fields hold only the items added since the last frame's
     log: WalkLog | None = None
+    log_whole: bool = False
+
+
+_LOG_LISTS = tuple(name for name, f in WalkLog.model_fields.items() if f.annotation == list[str])
+
+
+def log_delta(log: WalkLog, sent: dict[str, int]) -> tuple[WalkLog, bool]:
+    """The log with each list cut to what was added since ``sent`` (lengths sent so far, updated), and whether it
+    is whole instead (a list shrank): a walk of 300 pages re-sending its whole log at every handler it fired
+    wrote 512 MB."""
+    whole = any(len(getattr(log, name)) < sent.get(name, 0) for name in _LOG_LISTS)
+    cut = {name: getattr(log, name)[0 if whole else sent.get(name, 0):] for name in _LOG_LISTS}
+    sent.update({name: len(getattr(log, name)) for name in _LOG_LISTS})
+    return log.model_copy(update=cut), whole
+
+
+def merge_log(base: WalkLog, delta: WalkLog) -> WalkLog:
+    return delta.model_copy(update={name: getattr(base, name) + getattr(delta, name) for name in _LOG_LISTS})
 
 
 class _Done(BaseModel):
@@ -564,7 +583,7 @@ class _Child:
                 self.events += frame.events
                 self.turns += frame.turns
                 if frame.log is not None:
-                    self.log = frame.log
+                    self.log = frame.log if frame.log_whole else merge_log(self.log, frame.log)
                 if len(self.events) + len(self.turns) > MAX_RECORD_ITEMS:
                     self.broken = f"more than {MAX_RECORD_ITEMS} events and turns"
                     return
@@ -730,6 +749,7 @@ class _Streamer:
         self.sent_events = 0
         self.sent_turns = 0
         self.sent_log: tuple = ()
+        self.sent_log_items: dict[str, int] = {}
         self.walker: _ObservedWalker | None = None
         self.test_fault = _test_fault()
         self.source_flagged = False
@@ -783,7 +803,8 @@ class _Streamer:
         # a _Turns frame, serialized by each model's own serializer (3x faster than through the frame's unions)
         frame = b'{"events":' + to_json(events[self.sent_events:]) + b',"turns":' + to_json(turns[self.sent_turns:])
         if state != self.sent_log and log is not None:
-            frame += b',"log":' + log.__pydantic_serializer__.to_json(log)
+            delta, whole = log_delta(log, self.sent_log_items)
+            frame += b',"log":' + delta.__pydantic_serializer__.to_json(delta) + (b',"log_whole":true' if whole else b"")
         self.sent_events, self.sent_turns, self.sent_log = len(events), len(turns), state
         _send(self.fd, b"T", frame + b"}")
 
