@@ -644,7 +644,8 @@ class Walker:
 
     def _walk(self, sb: Sandbox) -> None:
         bindings = {r: page_bindings(self.bundle, r) for r in self.routes}
-        self.log.handlers_bound = sum(len(v) for v in bindings.values())
+        # a handler is a method of a page or component: one bound to many events (Taro's "eh" on 118) counts once
+        self.log.handlers_bound = sum(len({(b.handler, b.component) for b in v}) for v in bindings.values())
         try:
             self._begin_page("")
             sb.launch()
@@ -726,6 +727,7 @@ class Walker:
         # the template, they are fired by name, as the static walk does. A component's own event it sent while the
         # walk acted inside it already reached its handler, with the component's detail
         reached_names = {name for name, _ in reached}
+        counted = set(reached)  # (handler, component) fired on this page: each counts once
         emitted = {e.hook.split(":", 1)[1] for e in sb.trace.events[seq0:]
                    if e.kind == "lifecycle" and e.target == "component" and e.hook.startswith("triggerEvent:")}
         failed = sb.view.failed if sb.view is not None else set()
@@ -756,7 +758,9 @@ class Walker:
             if b.open_type:
                 kwargs["open_type"] = b.open_type
             sb.tap(b.handler, **kwargs)
-            self.log.handlers_fired += 1
+            if (b.handler, b.component) not in counted:
+                counted.add((b.handler, b.component))
+                self.log.handlers_fired += 1
             fired += 1
             if b.event in TAPS:
                 by_name.append(kwargs | {"handler": b.handler})

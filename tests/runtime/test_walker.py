@@ -465,3 +465,17 @@ def test_a_component_event_never_sent_is_fired_by_name_with_the_rendered_element
     console = [e.text for e in result.trace.events if e.kind == "console"]
     assert 'pick {"k":"real"}' in console
     assert result.log.handlers_unrendered == [] and result.log.handlers_fired == 1
+
+
+def test_a_method_bound_to_many_events_counts_as_one_handler():
+    # Taro binds one dispatcher ("eh") to every event of every element: coverage counts methods, not event types
+    from mpsandbox.bundle import bundle_from_files
+
+    files = {"app.js": "App({})", "app.json": json.dumps({"pages": ["pages/p/p"]}),
+             "pages/p/p.js": "Page({ eh(e) { console.log('eh', e.type) }, other() {} })",
+             "pages/p/p.wxml": '<view bindtap="eh" bindlongpress="eh" bindtouchstart="eh">a</view>'
+                               '<input bindinput="eh" bindblur="eh"/><view bindtap="other">b</view>'}
+    result = walk(bundle_from_files(files, "wx"), budgets=WalkBudgets(relaunch=False, second_taps=False))
+    console = [e.text for e in result.trace.events if e.kind == "console"]
+    assert "eh tap" in console and "eh input" in console
+    assert result.log.handlers_bound == 2 and result.log.handlers_fired == 2

@@ -58,3 +58,51 @@ def test_activation_by_event_type() -> None:
         assert is_activation(platform, "tap") and is_activation(platform, "submit")
         for ev in ("scroll", "touchmove", "input", "change", "scrolltolower", "focus", "blur"):
             assert not is_activation(platform, ev)
+
+
+def _random_tree(rnd, depth=0):
+    from mpsandbox.runtime.view.tree import Element
+
+    def el(tag, parent):
+        attrs = {}
+        if rnd.random() < 0.2:
+            attrs["hidden"] = rnd.choice([True, "false", ""])
+        if rnd.random() < 0.5:
+            attrs["bindtap"] = "h"
+        e = Element(tag=tag, attrs=attrs, parent=parent)
+        if parent is not None:
+            parent.children.append(e)
+        return e
+
+    def grow(parent, depth):
+        for _ in range(rnd.randint(0, 3) if depth < 4 else 0):
+            child = el(rnd.choice(["view", "input", "text"]), parent)
+            if rnd.random() < 0.3:  # a component: its light children go into a slot of its shadow
+                grow(child, depth + 1)
+                shadow = Element(tag="#shadow", parent=child)
+                holder = el("view", shadow) if rnd.random() < 0.5 else shadow
+                slot = el("slot", holder)
+                slot.assigned = list(child.children)
+                grow(shadow, depth + 2)
+                child.shadow = shadow
+            else:
+                grow(child, depth + 1)
+
+    from mpsandbox.runtime.view.tree import Element as E
+    root = E(tag="#root")
+    grow(root, 0)
+    return root
+
+
+def test_interactive_elements_skip_what_is_hidden_above_them_in_the_composed_tree():
+    import random
+
+    from mpsandbox.runtime.view.events import interactive
+
+    def naive(tree):
+        return [e for e in tree.iter() if not e.hidden and not any(a.hidden for a in e.composed_ancestors())
+                and (e.bindings or e.tag == "input")]
+
+    for seed in range(300):
+        tree = _random_tree(random.Random(seed))
+        assert [id(e) for e in interactive(tree)] == [id(e) for e in naive(tree)], seed
