@@ -144,3 +144,17 @@ def test_a_share_payload_is_read_field_by_field(engine_name):
                       " onShareAppMessage() { const p = { path: '/pages/p/p?lat=' + this.lat,"
                       " toJSON() { return { path: '/pages/p/p' } } }; p.self = p; return p } })", LOC, engine_name)
     assert [f.sink for f in trace.of_kind("flow")] == ["share"]
+
+
+def test_a_page_passed_to_an_api_crosses_as_its_identity_and_data_and_its_data_is_still_searched(engine_name):
+    # createIntersectionObserver(this) is everyday code: the instance crosses without the framework's internals;
+    # a page sent as request data still carries its data (and the location in it) to the search
+    run = located("this.setData({ lat: r.latitude, big: Array.from({ length: 500 }, (_, i) => ({ i })) });"
+                  "g.createIntersectionObserver(this, { thresholds: [0] });"
+                  + SEND + "this });", engine_name)
+    observer = next(e for e in run.trace.api_calls() if e.api == "createIntersectionObserver")
+    assert observer.args[0]["$instance"] == "page" and observer.args[0]["route"] == "pages/p/p"
+    assert "__components" not in observer.args[0] and "lat" in observer.args[0]["data"]
+    flows = flow_to(run, "request")
+    assert flows and flows[0].source_kind == "latitude"
+    assert not run.trace.of_kind("cap")

@@ -112,6 +112,15 @@
 
   function hasBrand(getter, v) { try { apply(getter, v, []); return true; } catch (_) { return false; } }
 
+  // A page or component instance crosses as what identifies it and its data, not its framework internals (owner,
+  // page, usage, nested components): passed to an API (createIntersectionObserver(this)), a Taro component
+  // serialized its whole page again and again (200,000 values a call).
+  function instanceMarker(v, proto) {
+    if (proto === pageProto) return { $instance: 'page', route: v.route, data: v.data };
+    if (proto === componentProto) return { $instance: 'component', is: v.is, id: v.id, data: v.data };
+    return null;
+  }
+
   var B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
   function base64(bytes) {
     if (typeof u8ToBase64 === 'function') return apply(u8ToBase64, bytes, []);
@@ -195,6 +204,8 @@
     if (t === 'bigint') return serPutString(w, S(v)); // JSON would throw; kept as text so that it is searched
     var arr = isArray(v), proto = getPrototypeOf(v);
     if (!arr && proto !== ObjectProto && proto !== ArrayProto && proto !== null) {
+      var marker = instanceMarker(v, proto);
+      if (marker) return serEmit(w, frames, marker, hostDepth, json);
       for (var b = 0; b < WRAPPERS.length; b++) {
         if (!hasBrand(WRAPPERS[b][0], v)) continue;
         var kind = WRAPPERS[b][1];
@@ -294,6 +305,8 @@
       if (t !== 'object' || v === null) return t === 'bigint' ? S(v) : v;
       if (nodes > 1) { while (depth > 0 && open[depth - 1] !== this) depth--; }
       var proto = getPrototypeOf(v);
+      var marker = proto !== ObjectProto && proto !== ArrayProto ? instanceMarker(v, proto) : null;
+      if (marker) { v = marker; proto = ObjectProto; }
       var bin = proto !== ObjectProto && proto !== ArrayProto || isView(v) ? binaryOf(v, proto) : null;
       if (bin) { // the replacer counts the marker's strings next
         if (bin.bytes.length * 4 / 3 + chars > SER_MAX_CHARS) throw SER_ABORT;
