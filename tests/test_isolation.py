@@ -279,7 +279,7 @@ def test_walks_at_once_follow_the_environment(monkeypatch):
     assert WalkPool().parallel == _cores() >= 1
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["visit", "note", "fire", "skip-all", "send"]), st.text(max_size=3)),
                 max_size=40))
 def test_log_frames_carry_only_what_is_new_and_rebuild_the_whole_log(steps):

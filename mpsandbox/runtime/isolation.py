@@ -368,13 +368,15 @@ class _Turns(BaseModel):
 _LOG_LISTS = tuple(name for name, f in WalkLog.model_fields.items() if f.annotation == list[str])
 
 
-def log_delta(log: WalkLog, sent: dict[str, int]) -> tuple[WalkLog, bool]:
-    """The log with each list cut to what was added since ``sent`` (lengths sent so far, updated), and whether it
-    is whole instead (a list shrank): a walk of 300 pages re-sending its whole log at every handler it fired
-    wrote 512 MB."""
-    whole = any(len(getattr(log, name)) < sent.get(name, 0) for name in _LOG_LISTS)
-    cut = {name: getattr(log, name)[0 if whole else sent.get(name, 0):] for name in _LOG_LISTS}
-    sent.update({name: len(getattr(log, name)) for name in _LOG_LISTS})
+def log_delta(log: WalkLog, sent: dict[str, tuple[list[str], int]]) -> tuple[WalkLog, bool]:
+    """The log with each list cut to what was added since ``sent`` (each list and its length when last sent,
+    updated), and whether it is whole instead (a list was replaced or shrank; the walker's lists only grow in
+    place or are replaced): a walk of 300 pages re-sending its whole log at every handler it fired wrote 512 MB."""
+    lists = {name: getattr(log, name) for name in _LOG_LISTS}
+    whole = any(name in sent and (sent[name][0] is not items or sent[name][1] > len(items))
+                for name, items in lists.items())
+    cut = {name: items[0 if whole else sent[name][1] if name in sent else 0:] for name, items in lists.items()}
+    sent.update({name: (items, len(items)) for name, items in lists.items()})
     return log.model_copy(update=cut), whole
 
 
@@ -749,7 +751,7 @@ class _Streamer:
         self.sent_events = 0
         self.sent_turns = 0
         self.sent_log: tuple = ()
-        self.sent_log_items: dict[str, int] = {}
+        self.sent_log_items: dict[str, tuple[list[str], int]] = {}
         self.walker: _ObservedWalker | None = None
         self.test_fault = _test_fault()
         self.source_flagged = False
