@@ -37,8 +37,11 @@ _RESERVED = set(ENVELOPE) | {"data", "then", "catch", "prototype", "constructor"
                              "statusCode", "errMsg", "setData", "length"}
 
 
-# `.code === 200`, `.code != '0'`, `20000 !== res.code`: the literals a bundle compares response codes with
-_CODE_CMP = re.compile(r"\.code\s*[!=]==?\s*['\"]?(\d{1,5})\b|\b(\d{1,5})['\"]?\s*[!=]==?\s*[\w$.]*\.code\b")
+# `.code === 200`, `.code != '0'`, `20000 !== res.code`, `1 !== y.resultCode`: the literals a bundle compares
+# response codes with, by field (code, resultCode, RetCode, errCode, ret...; statusCode is the HTTP status)
+_CODE_NAME = r"(?!statusCode\b)((?:[A-Za-z_$][\w$]{0,30}?)?(?:code|Code|CODE)|ret|Ret|rtn)"
+_CODE_CMP = re.compile(r"\." + _CODE_NAME + r"\s*[!=]==?\s*['\"]?(\d{1,5})\b"
+                       r"|\b(\d{1,5})['\"]?\s*[!=]==?\s*[\w$.]*\." + _CODE_NAME + r"\b")
 SUCCESS_CODES = (0, 200, 1, 10000, 20000)  # the success codes of common backends; error codes (401...) never win
 # a login answer's credentials, read as values (res.data.token): a placeholder string, since an app that keeps
 # an undefined token finds itself logged out again and logs in again, without end (the WeChat mall's auth.js)
@@ -59,16 +62,29 @@ def _within_budget(texts: Iterable[str]) -> Iterator[str]:
         yield chunk
 
 
-def success_code(texts: Iterable[str]) -> int:
-    """The success code the bundle's code expects: the one of SUCCESS_CODES it compares ``.code`` with most."""
-    counts = dict.fromkeys(SUCCESS_CODES, 0)
+def success_codes(texts: Iterable[str]) -> dict[str, int]:
+    """The success code the bundle's code expects in each code field it compares with one (``code`` always, 0
+    when none): the one of SUCCESS_CODES it compares that field with most (ties: the earlier, 0 first)."""
+    counts: dict[str, dict[int, int]] = {"code": dict.fromkeys(SUCCESS_CODES, 0)}
     for chunk in _within_budget(texts):
         for m in _CODE_CMP.finditer(chunk):
-            value = int(m.group(1) or m.group(2))
-            if value in counts:
-                counts[value] += 1
-    best = max(SUCCESS_CODES, key=lambda c: counts[c])  # ties: the earlier (0 first)
-    return best if counts[best] else 0
+            name, value = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+            if len(counts) >= MAX_FIELDS and name not in counts:
+                continue
+            per = counts.setdefault(name, dict.fromkeys(SUCCESS_CODES, 0))
+            if int(value) in per:
+                per[int(value)] += 1
+    out = {}
+    for name, per in counts.items():
+        best = max(SUCCESS_CODES, key=lambda c: per[c])
+        if per[best] or name == "code":  # a field compared only with other numbers (barcode == 12345) is no code
+            out[name] = best if per[best] else 0
+    return out
+
+
+def success_code(texts: Iterable[str]) -> int:
+    """The success code the bundle compares ``.code`` with most."""
+    return success_codes(texts)["code"]
 
 
 def _fields(texts: Iterable[str]) -> tuple[dict[str, Any], bool]:
@@ -112,7 +128,7 @@ def default_body(kind: BodyKind, texts: Iterable[str] = ()) -> Any:
         return {**ENVELOPE, "data": lists}
     texts = list(texts)
     fields, data_is_list = _fields(texts)
-    envelope = {**ENVELOPE, "code": success_code(texts)}
+    envelope = {**ENVELOPE, **success_codes(texts)}
     inner = {**lists, **fields}
     inner.pop("result", None)
     result = [] if fields.get("result") == [] else copy.deepcopy(inner)  # res.result.forEach(...): a list

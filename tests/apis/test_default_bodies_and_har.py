@@ -158,3 +158,14 @@ def test_a_login_answer_gives_the_credentials_the_code_keeps():
     body = default_body("shaped", ["wx.setStorageSync('token', res.data.token); wx.setStorageSync('uid', res.data.uid)"])
     assert body["data"]["token"] == "mpsb-token" and body["data"]["uid"] == 1
     assert "token" not in default_body("shaped", ["res.data.list.length"])["data"]  # only what the code reads
+
+
+def test_every_code_field_the_bundle_compares_gets_its_success_code():
+    # zhixing's login: `if (1 !== y.resultCode && 1 !== y.RetCode) throw "获取openId失败"` (744 errors in one walk)
+    body = default_body("shaped", ["if(1!==y.resultCode&&1!==y.RetCode){throw 'x'}", "res.errCode === 0",
+                                   "res.statusCode === 200; item.barcode == 12345"])
+    assert body["resultCode"] == 1 and body["RetCode"] == 1 and body["errCode"] == 0 and body["code"] == 0
+    assert "statusCode" not in body and "barcode" not in body
+    run = run_js("g.request({ url: 'https://api.example.com/login', success: (r) => log(1 === r.data.resultCode) });"
+                 "function ok(y) { return 1 !== y.resultCode }")
+    assert run.logs == ["true"]
