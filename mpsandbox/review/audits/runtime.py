@@ -327,9 +327,9 @@ def orphan_timer(art: Artifacts, policy: Policy) -> Iterable[Hit]:
                 seen[f"{e.owner}|{e.delay}|{e.repeat}"].append(e)
         for key, evs in seen.items():
             e, n = evs[0], sum(e.times for e in evs)
-            kind = "interval" if e.repeat else "timeout"
-            yield Hit(message=f"an {kind} of {e.delay} ms set by {e.owner} fired {n} time(s) after the page "
-                              "unloaded", key=key,
+            kind = "an interval" if e.repeat else "a timeout"
+            yield Hit(message=f"{kind} of {e.delay} ms set by {e.owner} fired {n} time(s) after the page unloaded",
+                      key=key,
                       evidence=[event_evidence(run, e, f"timer #{e.timer_id} fired after {e.owner} unloaded", n)])
 
 
