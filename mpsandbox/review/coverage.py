@@ -17,11 +17,14 @@ PLATFORM_GLOBALS = {"global", "requirePlugin", "requireMiniProgram", "__wxConfig
                     "Reporter", "__wxRoute", "__route__"}
 # methods the platforms give page and component instances: "not a function" on one is a framework feature the
 # sandbox lacks, not the app's bug
+# the platforms' page and component instance methods (tests check the sandbox's instances have each, except those
+# in INSTANCE_METHODS_MISSING): "not a function" on one of the others is the app's, called on something else
 INSTANCE_METHODS = ("getRelationNodes", "selectComponent", "selectAllComponents", "selectOwnerComponent",
                     "createSelectorQuery", "createIntersectionObserver", "createMediaQueryObserver", "animate",
                     "clearAnimation", "getTabBar", "getOpenerEventChannel", "getPageId", "setUpdatePerformanceListener",
                     "groupSetData", "getPassiveEvent", "setPassiveEvent", "hasBehavior", "triggerEvent",
                     "applyDataUpdates", "setInitialRenderingCache")
+INSTANCE_METHODS_MISSING: tuple[str, ...] = ()
 _NOT_DEFINED = re.compile(r"^'?([\w$]+)'? is not defined$")
 _ESM_LINE = re.compile(r"^\s*(import\s|import\{|export\s|export\{)")
 _PAGE_NOT_FOUND = re.compile(r"^Page\[[^\]]*\] not found")
@@ -121,7 +124,7 @@ def _cause(art: Artifacts, e: Any, unknown_by_turn: dict[int, set[str]], unknown
                 return "unknown-api"
     if e.name == "TypeError" and message.endswith("not a function"):
         line = _source_line(art, top)
-        if any(f".{name}(" in line or f".{name})" in line for name in INSTANCE_METHODS):
+        if any(f".{name}(" in line or f".{name})" in line for name in INSTANCE_METHODS_MISSING):
             return "framework-feature"
     if e.name == "ReferenceError":
         m = _NOT_DEFINED.match(message)

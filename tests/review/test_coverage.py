@@ -102,3 +102,34 @@ def test_a_name_the_app_adds_to_the_platform_global_is_not_an_unknown_api(tmp_pa
     cov = review(path, ReviewOptions(engine="native")).runs[0].coverage
     assert cov.unknown_apis == ["getDeviceMagic"]  # a mere probe of a missing name is still one
     assert (cov.errors_app, cov.errors_sandbox) == (2, 0)  # once per launch
+
+
+def test_pages_and_components_have_every_instance_method_of_the_platforms(tmp_path):
+    from mpsandbox.review.coverage import INSTANCE_METHODS, INSTANCE_METHODS_MISSING
+
+    names = json.dumps([n for n in INSTANCE_METHODS if n not in INSTANCE_METHODS_MISSING])
+    check = f"const lacks = {names}.filter((n) => typeof this[n] !== 'function'); console.log('lacks', lacks.join());"
+    page = "Page({ onLoad() { %s } })" % check
+    comp = "Component({ lifetimes: { attached() { %s } } })" % check
+    path = _bundle(tmp_path / "b", {"pages/a/a": page},
+                   extra={"comp/c.js": comp, "comp/c.json": '{"component": true}', "comp/c.wxml": "<view/>",
+                          "pages/a/a.json": '{"usingComponents": {"c": "/comp/c"}}', "pages/a/a.wxml": "<c/>"})
+    (path / "pages/a/a.ttml").unlink()  # a WeChat bundle
+    from mpsandbox.bundle import load_bundle
+    from mpsandbox.runtime.sandbox import Sandbox
+
+    with Sandbox(load_bundle(path, platform="wx"), engine="native") as sb:
+        sb.launch()
+        sb.run()
+        lines = [e.text for e in sb.finish().of_kind("console")]
+    assert lines == ["lacks ", "lacks "]
+
+
+def test_an_instance_method_called_on_something_else_is_the_apps_error(tmp_path):
+    # TDesign's address page: Toast({ context: this }) inside an API callback's plain function, where `this` is
+    # no page: its selectComponent call fails there on the platform too
+    page = ("Page({ onLoad() { tt.getSystemInfo({ success: function () { const ctx = this || {};"
+            " ctx.selectComponent('#t-toast') } }) } })")
+    report = review(_bundle(tmp_path / "b", {"pages/a/a": page}), ReviewOptions(engine="native"))
+    causes = {c.cause: c for c in report.runs[0].coverage.error_causes}
+    assert set(causes) == {"app"} and "not a function" in causes["app"].example

@@ -1687,6 +1687,19 @@
     animate: animateMethod,
     clearAnimation: clearAnimationMethod
   });
+  // the platforms' rendering hooks on every page and component: nothing to tune in the sandbox, each does what it can
+  var renderingMethods = {
+    createMediaQueryObserver: function () {
+      return { observe: function () {}, disconnect: function () {} }; // the window never changes size here
+    },
+    setUpdatePerformanceListener: function () {},
+    getPassiveEvent: function (cb) { if (typeof cb === 'function') invoke(cb, this, [{}], 'getPassiveEvent'); },
+    setPassiveEvent: function () {},
+    applyDataUpdates: function () {},
+    setInitialRenderingCache: function () {}
+  };
+  defineMethods(pageProto, renderingMethods);
+  defineMethods(componentProto, renderingMethods);
   defineMethods(componentProto, {
     setData: function (obj, cb) { doSetData(this, 'component', obj, cb); },
     animate: animateMethod,
@@ -1698,6 +1711,9 @@
     createSelectorQuery: function () { var q = global[platform].createSelectorQuery; return q ? q() : undefined; },
     createIntersectionObserver: function (a, b) { var c = global[platform].createIntersectionObserver; return c ? c(this, a, b) : undefined; },
     getPageId: function () { return this.__page ? 'pageId:' + this.__page.__pageId : ''; },
+    getTabBar: function () { return customTabBarOf(this.__page); },  // the custom tab bar of its page
+    getOpenerEventChannel: function () { var p = this.__page; return p ? p.getOpenerEventChannel() : makeEventChannel(); },
+    groupSetData: function (fn) { if (typeof fn === 'function') invoke(fn, this, [], 'groupSetData'); },
     hasBehavior: function () { return false; },
     // relations (vant's van-tabs/van-tab) are not linked in the sandbox: no related nodes, as before they attach
     getRelationNodes: function () { return []; }
