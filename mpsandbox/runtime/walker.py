@@ -735,6 +735,8 @@ class Walker:
         for b in bindings:
             if b.handler in reached_names or (b.event in emitted and b.tag and not _native_tag(b.tag)):
                 continue
+            if (b.handler, b.component) in counted:
+                continue  # fired by name once already, for another of its events (Taro's "eh" has 118)
             if b.dynamic or (b.dataset.get("eventOpts") == "1"):
                 # a dynamic name, or uni-app's dispatcher without the options its element would carry: firing it
                 # by name would only fail inside the dispatcher
@@ -747,7 +749,8 @@ class Walker:
                     unrendered.append(b.handler)
                 continue
             if fired >= self.budgets.handlers_per_page:
-                self._note(sb, f"{route}: {len(bindings) - fired} handler(s) beyond the walk's "
+                left = {(x.handler, x.component) for x in bindings} - counted
+                self._note(sb, f"{route}: {len(left)} handler(s) beyond the walk's "
                                f"{self.budgets.handlers_per_page} per page were not fired")
                 break
             if self._open(sb, route) != "ok":
@@ -758,9 +761,8 @@ class Walker:
             if b.open_type:
                 kwargs["open_type"] = b.open_type
             sb.tap(b.handler, **kwargs)
-            if (b.handler, b.component) not in counted:
-                counted.add((b.handler, b.component))
-                self.log.handlers_fired += 1
+            counted.add((b.handler, b.component))
+            self.log.handlers_fired += 1
             fired += 1
             if b.event in TAPS:
                 by_name.append(kwargs | {"handler": b.handler})
