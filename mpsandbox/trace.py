@@ -130,6 +130,7 @@ class TimerEvent(_Event):
     repeat: bool = False
     owner: PathText | None = None  # route of the page that was on top when the timer was set
     owner_alive: bool = True  # on fire: the owner page is still loaded
+    stack: list[Frame] = Field(default_factory=list)  # on set: where the bundle set it
     # how many like events this one stands for: past its first links the record folds a timeout chain's sets and
     # fires (and an interval's fires) into one event per op and owner state, counted here
     times: int = 1

@@ -128,6 +128,7 @@ class _TimerState:
     fires: int = 0
     link: int = 0  # the timers before it in its chain (each set by the previous one's callback)
     continued: bool = False  # its callback set the chain's next timer
+    stack: list[Frame] = field(default_factory=list)  # where it was set
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -1211,7 +1212,8 @@ class Sandbox:
             delay = max(0, int(p.get("delay") or 0))
             repeat = bool(p.get("repeat"))
             owner_page, owner_route = self._timer_owner()
-            state = self._timers[tid] = _TimerState(delay, repeat, owner_page, owner_route, frame=bool(p.get("frame")))
+            state = self._timers[tid] = _TimerState(delay, repeat, owner_page, owner_route, frame=bool(p.get("frame")),
+                                                    stack=self._frames(p.get("stack")))
             parent = self._firing_timer()
             if (parent is not None and not parent.repeat and not parent.continued and not repeat
                     and (parent.delay, parent.frame, parent.owner_page) == (delay, state.frame, owner_page)):
@@ -1236,7 +1238,7 @@ class Sandbox:
         key when folded."""
         def make() -> TimerEvent:
             return TimerEvent(**self._ev(), op=op, timer_id=tid, delay=state.delay, repeat=state.repeat,
-                              owner=state.owner_route, owner_alive=alive)
+                              owner=state.owner_route, owner_alive=alive, stack=state.stack if op == "set" else [])
         if state.link >= TIMER_LINKS_KEPT or (op == "fire" and state.repeat and state.fires > TIMER_LINKS_KEPT):
             key = ("timer", op, state.owner_page, state.owner_route, state.delay, state.repeat, state.frame, alive,
                    tid if state.repeat else None)

@@ -173,6 +173,9 @@ def test_setdata_frequency_and_orphan_timer():
     src = "Page({ onLoad() { this.t = setInterval(() => this.setData({n: Date.now()}), 10) } })"
     report = review_fake(fake({"pages/a/a": src}), policy=SMALL)
     assert {"setdata-frequency", "orphan-timer"} <= rules_of(report)
+    orphan = finding(report, "orphan-timer")  # it points at where the timer was set
+    assert orphan.location.file == "pages/a/a.js" and orphan.location.function == "onLoad"
+    assert orphan.evidence[0].description == "timer #1 set here"
     cleared = ("Page({ onLoad() { this.t = setInterval(() => this.setData({n: Date.now()}), 500) },"
                " onUnload() { clearInterval(this.t) } })")
     ok = review_fake(fake({"pages/a/a": cleared}), policy=SMALL)

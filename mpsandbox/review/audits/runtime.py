@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ..artifacts import Artifacts
 from ..coverage import sandbox_error_seqs
@@ -322,15 +322,20 @@ def page_load_failure(art: Artifacts, policy: Policy) -> Iterable[Hit]:
 def orphan_timer(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     for run in art.runs:
         seen: dict[str, list] = defaultdict(list)
+        set_at: dict[int, Any] = {}
         for e in run.trace.of_kind("timer"):
-            if e.op == "fire" and not e.owner_alive and e.owner:
+            if e.op == "set":
+                set_at.setdefault(e.timer_id, e)
+            elif e.op == "fire" and not e.owner_alive and e.owner:
                 seen[f"{e.owner}|{e.delay}|{e.repeat}"].append(e)
         for key, evs in seen.items():
             e, n = evs[0], sum(e.times for e in evs)
             kind = "an interval" if e.repeat else "a timeout"
+            where = set_at.get(e.timer_id)
+            evidence = [event_evidence(run, where, f"timer #{e.timer_id} set here")] if where and where.stack else []
+            evidence.append(event_evidence(run, e, f"timer #{e.timer_id} fired after {e.owner} unloaded", n))
             yield Hit(message=f"{kind} of {e.delay} ms set by {e.owner} fired {n} time(s) after the page unloaded",
-                      key=key,
-                      evidence=[event_evidence(run, e, f"timer #{e.timer_id} fired after {e.owner} unloaded", n)])
+                      key=key, evidence=evidence)
 
 
 @audit(

@@ -690,7 +690,7 @@
       var id = ++timerSeq;
       timers[id] = { fn: fn, args: arrSlice(arguments, 2), repeat: repeat, owner: topRoute() };
       send('timer', frame ? { op: 'set', id: id, delay: ms, repeat: repeat, frame: true }
-                          : { op: 'set', id: id, delay: ms, repeat: repeat });
+                          : { op: 'set', id: id, delay: ms, repeat: repeat }, HERE);
       return id;
     };
   }
