@@ -130,10 +130,11 @@ def test_a_walk_waiting_for_a_core_is_not_killed(monkeypatch):
     assert result.trace.end.reason != "crashed", result.trace.end.detail
 
 
-def test_a_runaway_native_builtin_is_killed_and_rejected(tmp_path):
-    # one call that never polls the interrupt: the engine's own wall budget cannot stop it (native only: wasm's
-    # epoch backstop ends it inside the engine, a cpu-budget finding)
-    path = write_bundle(tmp_path / "b", "Page({ onLoad() { const a = new Uint8Array(4e8); a.sort(); } })")
+def test_a_walk_spinning_inside_one_turn_is_killed_and_rejected(tmp_path, monkeypatch):
+    # busy inside one turn without coming back, as a builtin that never polls the interrupt would be: the engine
+    # cannot stop it, the walk's process is killed at the turn's wall budget
+    monkeypatch.setenv(TEST_FAULT_ENV, json.dumps({"turn": 3, "do": "spin"}))
+    path = write_bundle(tmp_path / "b", "Page({ onLoad() {} })")
     policy = tmp_path / "fast.toml"
     policy.write_text('extends = "douyin"\n[budgets]\nwall_ms_per_turn = 100\n', encoding="utf-8")
     out = tmp_path / "review.json"
@@ -141,6 +142,18 @@ def test_a_runaway_native_builtin_is_killed_and_rejected(tmp_path):
     assert code == 2, err
     finding = crashed_finding(json.loads(out.read_text(encoding="utf-8")))
     assert "ran past its wall budget" in finding["message"]
+
+
+def test_a_huge_native_builtin_is_stopped_by_the_cpu_budget(tmp_path):
+    # a typed array's sort is charged up front (n log n comparisons): the engine stops it before it runs
+    path = write_bundle(tmp_path / "b", "Page({ onLoad() { const a = new Uint8Array(4e7); a.sort(); } })")
+    out = tmp_path / "review.json"
+    t0 = time.monotonic()
+    run_cli("review", str(path), "--engine", "native", "--out", str(out))
+    assert time.monotonic() - t0 < 60
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert "cpu-budget" in {f["rule"] for f in report["findings"]}
+    assert report["runs"][0]["end_reason"] != "crashed"
 
 
 # ---- host bounds: deep payloads, long names ------------------------------------------------------------------------

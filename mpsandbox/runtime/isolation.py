@@ -53,7 +53,7 @@ MAX_FRAME_BYTES = 512 * MiB
 MAX_STREAM_BYTES = 512 * MiB  # the record one walk's process may write (RLIMIT_FSIZE)
 MAX_RECORD_ITEMS = 500_000  # events and turns: more than the record's byte budget lets a walk keep
 
-# Test-only: JSON {"turn": N or "label": text, "do": "abort"|"segv"|"kill"|"hang"|"pause"|"memory"|"recursion"}
+# Test-only: JSON {"turn": N or "label": text, "do": "abort"|"segv"|"kill"|"hang"|"spin"|"pause"|"memory"|"recursion"}
 # ("pause": waits "seconds", then goes on). The walk's
 # process does that when the turn starts (as an engine fault would), so tests need not rely on an engine bug.
 TEST_FAULT_ENV = "MPSANDBOX_TEST_WALK_FAULT"
@@ -837,6 +837,9 @@ class _Streamer:
         elif do == "hang":
             while True:
                 time.sleep(1)
+        elif do == "spin":  # busy without coming back, as a builtin that never polls the interrupt
+            while True:
+                pass
         elif do == "pause":  # waits without spinning, as a process waiting for a core on a loaded machine
             time.sleep(float(spec.get("seconds", 1.0)))
         elif do == "memory":
