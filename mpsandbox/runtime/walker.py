@@ -19,6 +19,7 @@ note, never a finding): the rest of that page is skipped and the walk moves on.
 from __future__ import annotations
 
 import copy
+import posixpath
 import re
 import time
 from dataclasses import dataclass, field
@@ -190,6 +191,39 @@ def page_query_keys(bundle: Bundle, route: str) -> list[str]:
                 if key:
                     keys.append(key.group(0))
     return [k for k in dict.fromkeys(keys) if k not in _NOT_QUERY_KEYS][:QUERY_KEYS]
+
+
+_LINK = re.compile(r"""['"`]/?([\w\-./]{1,200})\?([^'"`\s<>]{1,400})""")
+
+
+def link_queries(bundle: Bundle) -> dict[str, str]:
+    """The query each page is linked with in the bundle's own code and templates (``navigateTo({ url:
+    '/pages/order/confirm?type=cart' })``, ``<navigator url="/pages/x?id={{id}}">``): the first link's literal
+    values, a key whose value is computed (``?id=${id}``, ``{{id}}``) set to "1"."""
+    routes = {p.route for p in bundle.pages}
+    out: dict[str, str] = {}
+    for path in bundle.files:
+        if not path.endswith((".js", ".wxml", ".ttml", ".axml", ".swan", ".qml")) or path.startswith(
+                ("miniprogram_npm/", "node_modules/")):
+            continue
+        try:
+            text = bundle.read_text(path)
+        except (OSError, UnicodeError, ValueError):
+            continue
+        for m in _LINK.finditer(text):
+            route = posixpath.normpath(posixpath.join(posixpath.dirname(path), m.group(1))) \
+                if m.group(1).startswith(".") else m.group(1).lstrip("/")
+            if route not in routes or route in out:
+                continue
+            pairs = []
+            for part in m.group(2).split("&")[:QUERY_KEYS]:
+                key, _, value = part.partition("=")
+                if not _KEY.fullmatch(key):
+                    break
+                pairs.append(f"{key}={value if value and not any(c in value for c in '${}+') else '1'}")
+            if pairs:
+                out[route] = "&".join(pairs)
+    return out
 
 
 def static_value(raw: Any) -> Any:
@@ -479,6 +513,7 @@ class Walker:
         self.views: dict[str, PageView] = {}
         self._route = ""  # the page being walked ("" at launch and at the end)
         self._queries: dict[str, str] = {}  # the query a page is opened with (see _open_with_query)
+        self._links: dict[str, str] | None = None  # the queries the app's own links give its pages
         self._page_uncharged0: int | None = None  # the sandbox's uncharged turns when the page's first step ran
         self._page_turns = 0
         self._page_cpu = 0.0
@@ -652,9 +687,10 @@ class Walker:
             self._settle(sb, "launch")
             for route in self.routes:
                 self._begin_page(route)
+                seq0 = len(sb.trace.events)
                 state = self._open(sb, route)
-                if state == "redirected":
-                    state = self._open_with_query(sb, route)
+                if state == "redirected" or (state == "ok" and _onload_failed(sb, route, seq0)):
+                    state = self._open_with_query(sb, route, reopen=state == "ok")
                 if state == "failed":
                     self.log.pages_failed.append(route)
                     continue
@@ -674,24 +710,38 @@ class Walker:
         if self.budgets.relaunch and sb.trace.end is None:
             self._relaunch(sb)
 
-    def _open_with_query(self, sb: Sandbox, route: str) -> str:
-        """A page that sent the user away when opened without a query (``if (!options.id) navigateBack()``) is
-        opened again with one: each key its onLoad reads, set to "1", as the app's own navigations to it would
-        carry them (a note says so). The first open's redirect stays in the log unless this one stays."""
-        keys = page_query_keys(self.bundle, route) if route not in self.bundle.tab_pages else []
-        if not keys or route in self._queries:
-            return "redirected"
-        self._queries[route] = "&".join(f"{k}=1" for k in keys)
-        self._note_query(sb, route)
+    def _open_with_query(self, sb: Sandbox, route: str, reopen: bool = False) -> str:
+        """A page that sent the user away, or whose onLoad threw, when opened without a query (``if (!options.id)
+        navigateBack()``, ``JSON.parse(options.list)``) is opened again with the query the app's own links give it
+        (:func:`link_queries`); one that sent the user away and has no link, with each key its onLoad reads set
+        to "1" (a note says so). The first open's redirect stays in the log unless this one stays; its onLoad error
+        is no finding (a page reached only from outside the app, with no link, keeps its error)."""
+        if self._links is None:
+            self._links = link_queries(self.bundle)
+        query = self._links.get(route)
+        if query is None and not reopen:  # a throwing onLoad is retried with the app's own links only
+            keys = page_query_keys(self.bundle, route) if route not in self.bundle.tab_pages else []
+            query = "&".join(f"{k}=1" for k in keys) if keys else None
+        if query is None or route in self._queries or route in self.bundle.tab_pages:
+            return "ok" if reopen else "redirected"
+        self._queries[route] = query
+        self._note_query(sb, route, "its onLoad threw" if reopen else "sent the user away")
+        if reopen:  # the page is on top: a fresh instance of it, with the query
+            if not sb.route("redirectTo", f"/{route}?{query}"):
+                return "ok"
+            if not self._settle(sb, f"reopen {route}"):
+                return "spent"
+            return "ok" if sb.pages and sb.pages[-1] == route else "failed"
         state = self._open(sb, route)
         if state == "ok":
             self.log.pages_redirected.pop(route, None)
         return state
 
-    def _note_query(self, sb: Sandbox, route: str) -> None:
+    def _note_query(self, sb: Sandbox, route: str, why: str = "sent the user away") -> None:
         sb.record(NoteEvent(**sb.ev(), code="walk-query",
-                            message=f"{route} sent the user away when opened without a query: opened again with "
-                                    f"?{self._queries[route]} (the keys its onLoad reads)"))
+                            message=f"{route} {why} when opened without a query: opened again with "
+                                    f"?{self._queries[route]} (from the app's links to it, or the keys its onLoad "
+                                    "reads)", data={"route": route, "query": self._queries[route]}))
 
     def _snapshot(self, sb: Sandbox, route: str) -> None:
         if self.canary_variant:  # the differential walk: its first walk keeps the views
@@ -955,6 +1005,10 @@ class Walker:
             self.log.runaway_steps += 1
             return False
         return True
+
+
+def _onload_failed(sb: Sandbox, route: str, seq0: int) -> bool:
+    return any(e.kind == "error" and e.source == "Page.onLoad" and e.page == route for e in sb.trace.events[seq0:])
 
 
 def _handler_owner(el: Element, route: str) -> str | None:

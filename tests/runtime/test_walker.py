@@ -479,3 +479,32 @@ def test_a_method_bound_to_many_events_counts_as_one_handler():
     console = [e.text for e in result.trace.events if e.kind == "console"]
     assert "eh tap" in console and "eh input" in console
     assert result.log.handlers_bound == 2 and result.log.handlers_fired == 2
+
+
+def test_a_page_whose_onload_throws_without_its_query_is_opened_again_with_the_apps_own_link(tmp_path):
+    # TDesign's order confirmation: the cart links to it with ?type=cart; opened bare, its onLoad throws
+    confirm = _page("Page({ onLoad(options) { let list; if (options.type === 'cart') list = [];"
+                    " list.forEach(() => {}); this.setData({ ok: true }) } })")
+    cart = _page("Page({ buy() { tt.navigateTo({ url: '/pages/confirm/confirm?type=cart' }) } })",
+                 '<view bindtap="buy">buy</view>')
+    path = _app(tmp_path / "app", {"pages/cart/cart": cart, "pages/confirm/confirm": confirm})
+    from mpsandbox.review import ReviewOptions, review
+
+    result = walk(load_bundle(path), budgets=WalkBudgets(relaunch=False))
+    notes = [e for e in result.trace.of_kind("note") if e.code == "walk-query"]
+    assert [n.data for n in notes] == [{"route": "pages/confirm/confirm", "query": "type=cart"}]
+    assert "onLoad threw" in notes[0].message
+    assert any(e.kind == "setData" and e.route == "pages/confirm/confirm" for e in result.trace.events)
+    report = review(path, ReviewOptions(engine="native"))
+    assert not {"page-load-failure", "uncaught-error"} & {f.rule for f in report.findings}
+
+
+def test_link_queries_take_literal_values_and_fill_computed_ones():
+    from mpsandbox.bundle import bundle_from_files
+    from mpsandbox.runtime.walker import link_queries
+
+    files = {"app.json": json.dumps({"pages": ["pages/a/a", "pages/b/b", "pages/c/c"]}), "app.js": "App({})",
+             "pages/a/a.js": "Page({ go() { wx.navigateTo({ url: `/pages/b/b?id=${this.id}&from=list` }) } })",
+             "pages/a/a.wxml": '<navigator url="../c/c?tab=2&q={{q}}">c</navigator>',
+             "pages/b/b.js": "Page({})", "pages/c/c.js": "Page({})"}
+    assert link_queries(bundle_from_files(files, "wx")) == {"pages/b/b": "id=1&from=list", "pages/c/c": "tab=2&q=1"}

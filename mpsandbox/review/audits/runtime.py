@@ -236,6 +236,15 @@ def _error_key(e) -> str:
     return f"{e.name}|{e.message[:120]}|{top.file if top else ''}:{top.line if top else ''}"
 
 
+def queryless_load_seqs(run: Any) -> set[int]:
+    """onLoad errors of a page the walk then opened again with the query the app's own links give it (a
+    ``walk-query`` note): the first, query-less load is not how users reach the page; later loads count."""
+    requeried = {n.data.get("route"): n.seq for n in run.trace.of_kind("note")
+                 if n.code == "walk-query" and isinstance(n.data, dict)}
+    return {e.seq for e in run.trace.of_kind("error")
+            if e.source == "Page.onLoad" and e.seq < requeried.get(e.page, -1)}
+
+
 @audit(
     "uncaught-error",
     title="Uncaught exception",
@@ -250,9 +259,10 @@ def _error_key(e) -> str:
 )
 def uncaught_error(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     for run in art.runs:
-        sandbox_errors = sandbox_error_seqs(art, run)  # the sandbox's limits, counted in the coverage instead
+        # the sandbox's limits (counted in the coverage instead), and pages the walk first opened without a query
+        skipped = sandbox_error_seqs(art, run) | queryless_load_seqs(run)
         for e in run.trace.of_kind("error"):
-            if e.error in ("uncaught", "module") and e.seq not in sandbox_errors:
+            if e.error in ("uncaught", "module") and e.seq not in skipped:
                 yield Hit(message=f"{e.name or 'Error'}: {e.message[:200]} (in {e.source or 'unknown'})",
                           key=_error_key(e), evidence=[event_evidence(run, e, f"thrown in {e.source}", e.message[:300])])
 
@@ -292,10 +302,10 @@ def page_load_failure(art: Artifacts, policy: Policy) -> Iterable[Hit]:
         for route in run.pages_failed:
             yield Hit(message=f"page {route} could not be opened", key=route,
                       evidence=[Evidence(description=f"the walk could not open {route}", run=run.mode, page=route)])
-        sandbox_errors = sandbox_error_seqs(art, run)
+        skipped = sandbox_error_seqs(art, run) | queryless_load_seqs(run)
         for e in run.trace.of_kind("error"):
             route = None
-            if e.seq in sandbox_errors:
+            if e.seq in skipped:
                 continue
             if e.source in ("Page.onLoad", "page-register"):
                 route = e.page
