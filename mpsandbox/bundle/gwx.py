@@ -33,7 +33,8 @@ _EVENTS = re.compile(
     r"""|_rz?\((?:z,)?([\w$]+),'([^'\\]+)',(-?\d+)"""
     r"""|cs\.push\("[^":]*:[^":]*:(\d+):\d+"\)"""
     r"""|e_\[x\[(\d+)\]\]=(?:e_\[x\[\d+\]\]\|\|)?\{f:[\w$]+,j:\[[^\]]*\],i:\[[^\]]*\],ti:\[((?:x\[\d+\],?)*)\],"""
-    r"""ic:\[((?:x\[\d+\],?)*)\]""")
+    r"""ic:\[((?:x\[\d+\],?)*)\]"""
+    r"""|d_\[x\[\d+\]\]\[("[^"\\]*"|'[^'\\]*')\]=function|var m\d+=function""")
 _PLUGIN_GROUP = re.compile(r"gz\$gwx_wx[0-9a-f]{16}_")
 _UNESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.S)
 _WORDS = {"a": 11, "true": True, "false": False, "null": None}
@@ -192,15 +193,18 @@ def scan_gwx(text: str) -> dict[str, TemplateFacts]:
     current: str | None = None
     z: list[Any] = []
     plugin = False
-    elements: list[tuple[str, int, dict[str, str]]] = []
+    elements: list[tuple[str, int, dict[str, str], bool]] = []
+    in_template = False  # in a named template's function (d_[x[K]]["name"]=function), not the file's own render
     by_var: dict[str, dict[str, str]] = {}  # an element's attributes by its variable (names repeat per template)
     line = 0
 
     def close() -> None:
         if current is not None and not plugin:
             facts = out.setdefault(current, TemplateFacts())
-            for tag, tline, attrs in elements:
-                facts.tags.append(tag_use(tag, tline, attrs, "wx"))
+            for tag, tline, attrs, defined in elements:
+                use = tag_use(tag, tline, attrs, "wx")
+                use.in_template = defined
+                facts.tags.append(use)
         elements.clear()
         by_var.clear()
 
@@ -217,13 +221,13 @@ def scan_gwx(text: str) -> dict[str, TemplateFacts]:
             close()
             k = int(m.group(2))
             current = _norm(x[k]) if k < len(x) else None
-            plugin = False
+            plugin = in_template = False
         elif m.group(3):
             z = groups.get(m.group(3), [])
             plugin = plugin or bool(_PLUGIN_GROUP.match(m.group(3)))
         elif m.group(4):
             by_var[m.group(4)] = {}
-            elements.append((m.group(5), line, by_var[m.group(4)]))
+            elements.append((m.group(5), line, by_var[m.group(4)], in_template))
         elif m.group(6):
             attrs: dict[str, str] = {}
             items = [p.strip() for p in m.group(8).split(",")] if m.group(8).strip() else []
@@ -240,7 +244,7 @@ def scan_gwx(text: str) -> dict[str, TemplateFacts]:
                 if base == 0:
                     base = delta
             by_var[m.group(6)] = attrs
-            elements.append((m.group(7), line, attrs))
+            elements.append((m.group(7), line, attrs, in_template))
         elif m.group(9):
             el = by_var.get(m.group(9))
             if el is not None:
@@ -256,6 +260,8 @@ def scan_gwx(text: str) -> dict[str, TemplateFacts]:
                         facts.includes.append("/" + _resolve(current, x[int(ref)]))
             close()
             current = None
+        else:  # a function: a named template's (its first group is the name), or a file's own render
+            in_template = m.group(16) is not None
     close()
     return out
 

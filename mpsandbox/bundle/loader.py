@@ -502,13 +502,16 @@ def _assemble(raw: dict[str, bytes], name: str, platform: Platform | None, probl
             props = {k: v for k, v in tag.attrs.items()
                      if not k.startswith(("bind", "catch", "data-", "capture-", "mut-bind", "tt:", "wx:", "a:", "s-"))
                      and k not in ("id", "class", "style", "slot", "key") and "{{" not in v}
-            page_usages.append({
-                "path": comp, "tag": tag.tag, "id": tag.attrs.get("id", ""),
-                "classes": tag.attrs.get("class", "").split(),
-                "dataset": {k: v for k, v in (tag.bindings[0].dataset if tag.bindings else {}).items()},
-                "props": props,
-                "bindings": [{"event": b.event, "handler": b.handler, "prop": None} for b in tag.bindings],
-            })
+            # one defined in a <template name> is made only where <template is> renders it, with the data it is
+            # given (Taro's recursive templates hold every component an app may use): no static instance of it
+            if not tag.in_template:
+                page_usages.append({
+                    "path": comp, "tag": tag.tag, "id": tag.attrs.get("id", ""),
+                    "classes": tag.attrs.get("class", "").split(),
+                    "dataset": {k: v for k, v in (tag.bindings[0].dataset if tag.bindings else {}).items()},
+                    "props": props,
+                    "bindings": [{"event": b.event, "handler": b.handler, "prop": None} for b in tag.bindings],
+                })
             if comp not in pf.components:
                 pf.components.append(comp)
                 # handlers bound inside the component's own template belong to the component

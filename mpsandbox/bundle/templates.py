@@ -41,6 +41,8 @@ class TagUse:
     line: int
     attrs: dict[str, str]
     bindings: list[TemplateBinding]
+    # inside a <template name="..."> definition: it exists only where <template is="..."> renders it, with data
+    in_template: bool = False
 
 
 @dataclass
@@ -60,12 +62,19 @@ class _Parser(HTMLParser):
         self.restore = restore
         self.platform = platform
         self.facts = TemplateFacts()
+        self.definitions = 0  # open <template name="..."> elements
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._tag(tag, attrs)
+        if tag == "template" and any(name == "name" for name, _ in attrs):
+            self.definitions += 1
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._tag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "template" and self.definitions:
+            self.definitions -= 1
 
     def _tag(self, tag: str, raw_attrs: list[tuple[str, str | None]]) -> None:
         line = self.getpos()[0]
@@ -83,7 +92,9 @@ class _Parser(HTMLParser):
         m = re.match(r"<\s*([^\s/>]+)", text)
         if m and m.group(1).lower() == tag:
             tag = m.group(1)
-        self.facts.tags.append(tag_use(tag, line, attrs, self.platform, original_names))
+        use = tag_use(tag, line, attrs, self.platform, original_names)
+        use.in_template = self.definitions > 0
+        self.facts.tags.append(use)
 
 
 def attr_name(name: str) -> str:

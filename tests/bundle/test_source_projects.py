@@ -222,3 +222,31 @@ def test_typescript_projects_run_as_the_developer_tools_compile_them(tmp_path, e
         page.tap("onTap")
         assert page.data["count"] == 43
         mp.assert_no_errors()
+
+
+TEMPLATED_PAGE = ('<template name="node"><card item="{{i}}"/></template>'
+                  '<template is="node" data="{{i: first}}"/><card item="{{first}}"/>')
+
+
+def test_a_component_defined_in_a_named_template_has_no_static_instance():
+    # Taro's base templates hold every component an app may use, each made only where a <template is> renders it
+    # with its data: created statically, without it, they threw in their lifetimes (2,300 errors on a Taro app)
+    from mpsandbox.bundle import bundle_from_files
+
+    files = {"app.json": json.dumps({"pages": ["pages/p/p"]}), "app.js": "App({})",
+             "pages/p/p.js": "Page({})", "pages/p/p.json": '{"usingComponents": {"card": "/comp/card"}}',
+             "pages/p/p.wxml": TEMPLATED_PAGE,
+             "comp/card.js": "Component({})", "comp/card.json": '{"component": true}', "comp/card.wxml": "<view/>"}
+    bundle = bundle_from_files(files, "wx")
+    assert len(bundle.component_usages("pages/p/p")) == 1  # the <card> outside the definition
+
+
+def test_a_named_template_in_compiled_code_marks_its_tags():
+    from mpsandbox.bundle.gwx import scan_gwx
+    from tests.view.wcc_oracle import compile_with_wcc, compiler_dir
+
+    if compiler_dir() is None:
+        pytest.skip("miniprogram-compiler not installed")
+    facts = scan_gwx(compile_with_wcc({"pages/p/p.wxml": TEMPLATED_PAGE}))["pages/p/p.wxml"]
+    cards = [t for t in facts.tags if t.tag == "card"]
+    assert [t.in_template for t in cards] == [True, False]
