@@ -160,4 +160,7 @@ def gather(
             art.runs.append(run)
     finally:
         pool.close()
+        # submit and start_twin call each other: a reference cycle holding the bundle (its files, MBs) until the
+        # next full collection, which a batch of big bundles reaches only after hundreds of MB (4 MB a review)
+        submit = start_twin = None  # type: ignore[assignment]  # noqa: F841
     return art

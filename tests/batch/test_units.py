@@ -224,3 +224,21 @@ def test_a_chunk_below_one_is_a_clear_error(tmp_path):
 
     with pytest.raises(BatchError, match="chunk"):
         review_many([str(ROOT / "fixtures" / "bundles" / "douyin-store")], tmp_path / "out", chunk=0)
+
+
+def test_a_review_leaves_no_cycle_holding_its_bundle():
+    # a reference cycle holding the bundle kept its files until the next full collection: a batch worker's memory
+    # grew 4 MB a review of a big bundle (issue 13: flat memory over a batch)
+    import gc
+
+    from mpsandbox.bundle.loader import Bundle
+    from mpsandbox.review import ReviewOptions, review
+
+    gc.collect()
+    gc.disable()
+    try:
+        review(ROOT / "fixtures" / "bundles" / "douyin-store", ReviewOptions(engine="native"))
+        alive = [o for o in gc.get_objects() if isinstance(o, Bundle)]
+    finally:
+        gc.enable()
+    assert alive == []
