@@ -355,8 +355,11 @@ def _run(client: Any, todo: list[tuple[str, str]], opts: ReviewOptions, store: R
                 try:
                     row, report_json, written = fut.result()
                     break
-                except KilledWorker:
-                    deaths += 1  # alone on the cluster: it was the one running
+                except KilledWorker as exc:
+                    # alone on the cluster, it is the one running, unless the worker died before it began (the
+                    # death of an earlier task's worker, reported late): only a death its marker names counts
+                    if was_running(key, exc):
+                        deaths += 1
                     row, report_json, written = failure_row("crashed", CRASHED_MESSAGE), None, False
                     if deaths >= 2:
                         break
