@@ -47,3 +47,20 @@ def test_source_and_compiled_forms_agree(tmp_path: Path):
     for run_a, run_b in zip(a.runs, b.runs):
         assert run_a.pages_visited == run_b.pages_visited and run_a.handlers_fired == run_b.handlers_fired
         assert run_a.api_calls == run_b.api_calls
+
+
+def test_findings_about_a_page_template_point_at_the_same_file_in_both_forms(tmp_path: Path):
+    # a compiled package has no .wxml files (its templates are $gwx code): view findings pointed at the route
+    from mpsandbox.apis.catalogue import load_catalogue
+    from mpsandbox.review.artifacts import Artifacts
+    from mpsandbox.review.audits.base import template_of
+
+    pkg = tmp_path / "wechat-weather.wxapkg"
+    pkg.write_bytes(compile_source(SOURCE))
+    arts = []
+    for bundle in (load_bundle(SOURCE), load_bundle(pkg)):
+        arts.append(Artifacts(name=bundle.name, platform=bundle.platform, catalogue=load_catalogue(),
+                              facts=bundle.facts, texts={p: "" for p in bundle.files}))
+    routes = [p.route for p in arts[0].facts.pages]
+    assert [template_of(arts[1], r) for r in routes] == [template_of(arts[0], r) for r in routes]
+    assert all(template_of(arts[1], r).endswith(".wxml") for r in routes)
