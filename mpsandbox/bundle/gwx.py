@@ -34,7 +34,9 @@ _EVENTS = re.compile(
     r"""|cs\.push\("[^":]*:[^":]*:(\d+):\d+"\)"""
     r"""|e_\[x\[(\d+)\]\]=(?:e_\[x\[\d+\]\]\|\|)?\{f:[\w$]+,j:\[[^\]]*\],i:\[[^\]]*\],ti:\[((?:x\[\d+\],?)*)\],"""
     r"""ic:\[((?:x\[\d+\],?)*)\]"""
-    r"""|d_\[x\[\d+\]\]\[("[^"\\]*"|'[^'\\]*')\]=function|var m\d+=function""")
+    r"""|d_\[x\[\d+\]\]\[("[^"\\]*"|'[^'\\]*')\]=function|var m\d+=function"""
+    # an include or import made in the render code (_ic / _ai), where the file's ic/ti lists stay empty
+    r"""|_(?:ic|ai)\((?:[\w$]+,)?x\[(\d+)\],e_,x\[(\d+)\]""")
 _PLUGIN_GROUP = re.compile(r"gz\$gwx_wx[0-9a-f]{16}_")
 _UNESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.S)
 _WORDS = {"a": 11, "true": True, "false": False, "null": None}
@@ -260,6 +262,16 @@ def scan_gwx(text: str) -> dict[str, TemplateFacts]:
                         facts.includes.append("/" + _resolve(current, x[int(ref)]))
             close()
             current = None
+        elif m.group(17) is not None:
+            into, ref = int(m.group(18)), int(m.group(17))
+            if current is not None and into < len(x) and _norm(x[into]) == current and ref < len(x) and not plugin:
+                facts = out.setdefault(current, TemplateFacts())
+                # wcc versions differ: './input.wxml' is root-relative in one, relative to the including file in
+                # another; both are kept (the loader follows the one that is a template)
+                near = posixpath.normpath(posixpath.join(posixpath.dirname(current), _norm(x[ref])))
+                for target in ("/" + _resolve(current, x[ref]), "/" + near):
+                    if target not in facts.includes:
+                        facts.includes.append(target)
         else:  # a function: a named template's (its first group is the name), or a file's own render
             in_template = m.group(16) is not None
     close()

@@ -250,3 +250,17 @@ def test_a_named_template_in_compiled_code_marks_its_tags():
     facts = scan_gwx(compile_with_wcc({"pages/p/p.wxml": TEMPLATED_PAGE}))["pages/p/p.wxml"]
     cards = [t for t in facts.tags if t.tag == "card"]
     assert [t.in_template for t in cards] == [True, False]
+
+
+def test_an_include_made_in_compiled_render_code_is_followed():
+    # this wcc writes an include as _ic(x[34],e_,x[33],...) with x[34] = './input.wxml' (relative to the file)
+    # and leaves the file's ic list empty: vant's field lost its input's handlers in the compiled form
+    from mpsandbox.bundle.gwx import scan_gwx
+    from tests.view.wcc_oracle import compile_with_wcc, compiler_dir
+
+    if compiler_dir() is None:
+        pytest.skip("miniprogram-compiler not installed")
+    facts = scan_gwx(compile_with_wcc({"comp/field/index.wxml": '<view><include src="./input.wxml"/></view>',
+                                       "comp/field/input.wxml": '<input bindinput="onInput"/>'}))
+    assert "/comp/field/input.wxml" in facts["comp/field/index.wxml"].includes
+    assert [b.handler for t in facts["comp/field/input.wxml"].tags for b in t.bindings] == ["onInput"]
