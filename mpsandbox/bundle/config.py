@@ -90,8 +90,18 @@ class PageConfig(_Config):
     enable_pull_down_refresh: bool | None = Field(None, alias="enablePullDownRefresh")
 
 
+class PackRule(_Config):
+    type: str = ""
+    value: str = ""
+
+
+class PackOptions(_Config):
+    ignore: list[PackRule] = Field(default_factory=list)
+
+
 class ProjectConfig(_Config):
     miniprogram_root: str | None = Field(None, alias="miniprogramRoot")
+    pack_options: PackOptions | None = Field(None, alias="packOptions")  # files the tools leave out of the upload
     appid: str | None = None
     project_name: str | None = Field(None, alias="projectname")
     compile_type: str | None = Field(None, alias="compileType")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import posixpath
@@ -42,6 +43,7 @@ class FileFact(BaseModel):
     size: int
     sha256: str
     package: str = "main"
+    packed: bool = True  # False: project.config.json's packOptions.ignore leaves it out of the upload
 
 
 class BindingFact(BaseModel):
@@ -302,6 +304,33 @@ def _strip_root(files: dict[str, bytes], problems: list[BundleProblem],
     return files, project
 
 
+def pack_ignored(project: ProjectConfig | None) -> Callable[[str], bool]:
+    """Whether the developer tools leave a file out of the package (project.config.json packOptions.ignore: folder,
+    file, suffix, prefix, regexp and glob rules, case-insensitive, paths from the mini program's root)."""
+    rules = project.pack_options.ignore if project is not None and project.pack_options is not None else []
+    tests: list[Callable[[str], bool]] = []
+    for rule in rules:
+        value = rule.value.strip().lower().lstrip("./").strip("/") if rule.type in ("folder", "file") else \
+            rule.value.lower()
+        if not value:
+            continue
+        if rule.type == "folder":
+            tests.append(lambda p, v=value: p.startswith(v + "/"))
+        elif rule.type == "file":
+            tests.append(lambda p, v=value: p == v)
+        elif rule.type == "suffix":
+            tests.append(lambda p, v=value: p.endswith(v))
+        elif rule.type == "prefix":
+            tests.append(lambda p, v=value: p.startswith(v) or posixpath.basename(p).startswith(v))
+        elif rule.type in ("regexp", "glob"):
+            try:
+                rx = re.compile(value if rule.type == "regexp" else fnmatch.translate(value))
+            except re.error:
+                continue
+            tests.append(lambda p, r=rx: r.search(p) is not None)
+    return lambda path: any(t(path.lower()) for t in tests)
+
+
 def _resolve_component(base_dir: str, spec: str, files: dict[str, bytes], pairs: Sequence[tuple[str, str]] = (),
                        stubs: frozenset[str] = frozenset()) -> str | None:
     return resolve_component(base_dir, spec, files, pairs, stubs)
@@ -528,13 +557,16 @@ def _assemble(raw: dict[str, bytes], name: str, platform: Platform | None, probl
     js_scan = JsScan(texts, [p for p in bundle_files
                              if p.endswith(".js") and not p.startswith(("miniprogram_npm/", "node_modules/"))])
 
+    ignored = pack_ignored(project)
     sizes = Counter()
     for f in bundle_files.values():
-        sizes[f.package] += f.size
+        if not ignored(f.path):
+            sizes[f.package] += f.size
     facts = BundleFacts(
         name=name,
         platform=plat,
-        files=[FileFact(path=f.path, size=f.size, sha256=f.sha256, package=f.package) for f in bundle_files.values()],
+        files=[FileFact(path=f.path, size=f.size, sha256=f.sha256, package=f.package, packed=not ignored(f.path))
+               for f in bundle_files.values()],
         main_size=sizes.get("main", 0),
         subpackage_sizes={root: sizes.get(root, 0) for root in sub_roots},
         total_size=sum(sizes.values()),

@@ -264,3 +264,24 @@ def test_an_include_made_in_compiled_render_code_is_followed():
                                        "comp/field/input.wxml": '<input bindinput="onInput"/>'}))
     assert "/comp/field/input.wxml" in facts["comp/field/index.wxml"].includes
     assert [b.handler for t in facts["comp/field/input.wxml"].tags for b in t.bindings] == ["onInput"]
+
+
+def test_pack_options_ignore_leaves_files_out_of_the_package_measures():
+    from mpsandbox.bundle import bundle_from_files
+    from mpsandbox.bundle.loader import pack_ignored
+    from mpsandbox.bundle.config import ProjectConfig
+
+    big = "x" * 300_000
+    rules = [{"type": "folder", "value": "docs"}, {"type": "suffix", "value": ".MAP"},
+             {"type": "file", "value": "./typings/wx.d.ts"}, {"type": "prefix", "value": "test-"},
+             {"type": "regexp", "value": "\\.psd$"}, {"type": "glob", "value": "raw/**/*.bin"}]
+    files = {"app.json": json.dumps({"pages": ["pages/p/p"]}), "app.js": "App({})", "pages/p/p.js": "Page({})",
+             "project.config.json": json.dumps({"packOptions": {"ignore": rules}}),
+             "docs/guide.md": big, "app.js.map": big, "typings/wx.d.ts": big, "utils/test-data.js": big,
+             "assets/a.psd": big, "raw/x/y.bin": big, "assets/kept.png": big}
+    bundle = bundle_from_files(files, "wx")
+    unpacked = sorted(f.path for f in bundle.facts.files if not f.packed)
+    assert unpacked == ["app.js.map", "assets/a.psd", "docs/guide.md", "raw/x/y.bin", "typings/wx.d.ts",
+                        "utils/test-data.js"]
+    assert 300_000 <= bundle.facts.main_size < 320_000  # only assets/kept.png of the big files
+    assert not pack_ignored(ProjectConfig.model_validate({}))("anything.map")

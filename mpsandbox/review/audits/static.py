@@ -65,7 +65,8 @@ def package_size(art: Artifacts, policy: Policy) -> Iterable[Hit]:
 
 
 def _largest(art: Artifacts, package: str) -> list[Evidence]:
-    files = [(f.size, f.path) for f in (art.facts.files if art.facts is not None else []) if f.package == package]
+    files = [(f.size, f.path) for f in (art.facts.files if art.facts is not None else [])
+             if f.package == package and f.packed]
     files.sort(reverse=True)
     return [Evidence(description=f"{path}: {_size(size)}", location=Location(file=path), value=size)
             for size, path in files[:3]]
@@ -128,7 +129,7 @@ def large_file(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     limit = policy.thresholds.large_file_bytes
     for f in art.facts.files if art.facts is not None else []:
         size = f.size
-        if size > limit:
+        if size > limit and f.packed:  # a file packOptions.ignore leaves out is never uploaded
             path = f.path
             yield Hit(message=f"{path} is {_size(size)} (threshold {_size(limit)})", key=path,
                       location=Location(file=path), evidence=[Evidence(description="file size", value=size)])
