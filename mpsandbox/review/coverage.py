@@ -15,8 +15,6 @@ from .model import Coverage, ErrorCause, PackageCoverage
 # globals the platforms give the logic layer that the sandbox may lack: a ReferenceError on one is not the app's
 PLATFORM_GLOBALS = {"global", "requirePlugin", "requireMiniProgram", "__wxConfig", "WXWebAssembly", "worker",
                     "Reporter", "__wxRoute", "__route__"}
-# methods the platforms give page and component instances: "not a function" on one is a framework feature the
-# sandbox lacks, not the app's bug
 # the platforms' page and component instance methods (tests check the sandbox's instances have each, except those
 # in INSTANCE_METHODS_MISSING): "not a function" on one of the others is the app's, called on something else
 INSTANCE_METHODS = ("getRelationNodes", "selectComponent", "selectAllComponents", "selectOwnerComponent",

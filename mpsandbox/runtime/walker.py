@@ -720,7 +720,7 @@ class Walker:
             self._links = link_queries(self.bundle)
         query = self._links.get(route)
         if query is None and not reopen:  # a throwing onLoad is retried with the app's own links only
-            keys = page_query_keys(self.bundle, route) if route not in self.bundle.tab_pages else []
+            keys = page_query_keys(self.bundle, route)
             query = "&".join(f"{k}=1" for k in keys) if keys else None
         if query is None or route in self._queries or route in self.bundle.tab_pages:
             return "ok" if reopen else "redirected"

@@ -160,11 +160,8 @@ def template_of(art: Artifacts, route: str) -> str:
     """The bundle file of a page's template (route + .wxml/.ttml/.axml), or the route when there is none. A
     compiled package's templates are $gwx code: the template's own path (the loader found it), as the developer
     wrote it, so that both forms of an app point at the same file."""
-    for ext in (".wxml", ".ttml", ".axml"):
-        if route + ext in art.texts or route + ext in art.sizes:
-            return route + ext
     page = next((p for p in art.facts.pages if p.route == route), None) if art.facts is not None else None
     for ext in (".wxml", ".ttml", ".axml"):
-        if page is not None and page.files_present.get(ext):
+        if route + ext in art.texts or route + ext in art.sizes or (page is not None and page.files_present.get(ext)):
             return route + ext
     return route

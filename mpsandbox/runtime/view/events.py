@@ -119,13 +119,8 @@ def _shown(tree: Element) -> Iterator[Element]:
     stack: list[tuple[Element | str, bool]] = []
 
     def push(node: Element, hidden: bool) -> None:
-        base = node.shadow.children if node.shadow is not None else node.children
-        for child in reversed(base):
-            if isinstance(child, Element) and child.tag == "slot" and child.assigned is not None:
-                slot_hidden = hidden or child.hidden
-                stack.extend((a, slot_hidden) for a in reversed(child.assigned))
-            else:
-                stack.append((child, hidden))
+        for child, slot in reversed(node.composed_slots()):
+            stack.append((child, hidden or (slot is not None and slot.hidden)))
 
     push(tree, False)
     count = 0

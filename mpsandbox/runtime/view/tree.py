@@ -88,12 +88,16 @@ class Element:
         base = self.shadow.children if self.shadow is not None else self.children
         if self.shadow is None and not any(isinstance(n, Element) and n.assigned is not None for n in base):
             return base
-        out: list[Element | str] = []
-        for node in base:
+        return [node for node, _ in self.composed_slots()]
+
+    def composed_slots(self) -> list[tuple["Element | str", "Element | None"]]:
+        """:meth:`composed`, each node with the slot it was assigned through (None when it was not)."""
+        out: list[tuple[Element | str, Element | None]] = []
+        for node in self.shadow.children if self.shadow is not None else self.children:
             if isinstance(node, Element) and node.tag == "slot" and node.assigned is not None:
-                out.extend(node.assigned)
+                out.extend((a, node) for a in node.assigned)
             else:
-                out.append(node)
+                out.append((node, None))
         return out
 
     def walk_all(self) -> Iterator["Element | str"]:
