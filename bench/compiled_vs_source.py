@@ -34,18 +34,30 @@ from mpsandbox.review import ReviewOptions  # noqa: E402
 from mpsandbox.review.gather import gather, load  # noqa: E402
 from mpsandbox.review.policy import resolve_policy  # noqa: E402
 from mpsandbox.review.runner import build_report  # noqa: E402
+from mpsandbox.runtime.view.expr import ExprError, parse_expression  # noqa: E402
 from mpsandbox.runtime.walker import page_bindings  # noqa: E402
 
 
+def _canonical(mustache: str) -> str:
+    """An expression as its syntax tree: wcc prints expressions again from their tree, without the source's spaces
+    and redundant parentheses ({{ a || (b && c) }} is {{a || b && c}})."""
+    body = mustache[2:-2]
+    try:
+        return "{{" + repr(parse_expression(body)) + "}}"
+    except ExprError:
+        return re.sub(r"\s+", "", mustache)
+
+
 def _expr_text(text: str, dynamic: bool = True) -> str:
-    """Expressions without their spaces ({{ a }} is {{a}}): the compiled form keeps an expression's meaning only."""
+    """Expressions by meaning: the compiled form keeps an expression's meaning only."""
     if not dynamic or "{{" not in text:
         return text
-    return re.sub(r"\{\{.*?\}\}", lambda m: re.sub(r"\s+", "", m.group(0)), text, flags=re.S)
+    return re.sub(r"\{\{.*?\}\}", lambda m: _canonical(m.group(0)), text, flags=re.S)
 
 
 def _usage(u: dict) -> str:
-    u = {**u, "bindings": sorted(u.get("bindings", []), key=repr), "dataset": {k: _expr_text(v) for k, v in
+    u = {**u, "bindings": sorted(({**b, "handler": _expr_text(b["handler"])} for b in u.get("bindings", [])),
+                                  key=repr), "dataset": {k: _expr_text(v) for k, v in
                                                                               u.get("dataset", {}).items()}}
     return json.dumps(u, sort_keys=True)
 
@@ -56,10 +68,12 @@ def static_facts(bundle) -> dict[str, Any]:
         "pages": {p.route: (p.package, p.exists, p.tab) for p in bundle.pages},
         # a dynamic handler's expression is compared without spaces: the compiled form only keeps its meaning
         "bindings": {p.route: sorted({(_expr_text(b.handler), b.event, b.kind, b.tag, tuple(sorted((k, _expr_text(v)) for k, v in b.dataset.items())), _expr_text(b.id),
-                                       b.open_type, b.component, b.owner, b.dynamic) for b in p.bindings}, key=repr)
+                                       _expr_text(b.open_type or ""), b.component, b.owner, b.dynamic) for b in p.bindings}, key=repr)
                      for p in bundle.facts.pages},
-        "walk bindings": {r: sorted({(_expr_text(b.handler), b.event, b.component, b.open_type, b.tag,
-                                      tuple(sorted(b.attrs.items()))) for b in page_bindings(bundle, r)}, key=repr)
+        "walk bindings": {r: sorted({(_expr_text(b.handler), b.event, b.component, _expr_text(b.open_type or ""), b.tag,
+                                      tuple(sorted((k, _expr_text(v) if isinstance(v, str) else v)
+                                                   for k, v in b.attrs.items())))
+                                     for b in page_bindings(bundle, r)}, key=repr)
                           for r in routes},
         "components": {r: sorted(_usage(u) for u in bundle.component_usages(r)) for r in routes},
         "modules": {p: bundle.read_text(p).rstrip() for p in bundle.files if p.endswith(".js")},

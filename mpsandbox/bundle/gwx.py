@@ -36,7 +36,9 @@ _EVENTS = re.compile(
     r"""ic:\[((?:x\[\d+\],?)*)\]"""
     r"""|d_\[x\[\d+\]\]\[("[^"\\]*"|'[^'\\]*')\]=function|var m\d+=function"""
     # an include or import made in the render code (_ic / _ai), where the file's ic/ti lists stay empty
-    r"""|_(?:ic|ai)\((?:[\w$]+,)?x\[(\d+)\],e_,x\[(\d+)\]""")
+    r"""|_(?:ic|ai)\((?:[\w$]+,)?x\[(\d+)\],e_,x\[(\d+)\]"""
+    # a valueless attribute (<van-grid-item use-slot>) is set to true on the element
+    r"""|([\w$]+)\.attr\['([^'\\]+)'\]=true""")
 _PLUGIN_GROUP = re.compile(r"gz\$gwx_wx[0-9a-f]{16}_")
 _UNESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.S)
 _WORDS = {"a": 11, "true": True, "false": False, "null": None}
@@ -272,6 +274,10 @@ def scan_gwx(text: str) -> dict[str, TemplateFacts]:
                 for target in ("/" + _resolve(current, x[ref]), "/" + near):
                     if target not in facts.includes:
                         facts.includes.append(target)
+        elif m.group(19) is not None:
+            el = by_var.get(m.group(19))
+            if el is not None:
+                el[attr_name(m.group(20))] = ""
         else:  # a function: a named template's (its first group is the name), or a file's own render
             in_template = m.group(16) is not None
     close()

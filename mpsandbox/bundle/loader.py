@@ -28,6 +28,10 @@ from .templates import TemplateFacts, parse_template
 Platform = Literal["tt", "wx", "my"]
 TEMPLATE_EXT = {"tt": ".ttml", "wx": ".wxml", "my": ".axml"}
 STYLE_EXT = {"tt": ".ttss", "wx": ".wxss", "my": ".acss"}
+# WeChat's developer tools upload the code they compile (.js, .json, templates, styles) and files whose suffix is on
+# this list (the framework guide's "files allowed to be uploaded"); source maps, .d.ts, docs and the like stay behind
+WX_UPLOADED_SUFFIXES = (".js", ".json", ".wxml", ".wxss", ".wxs", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".cer",
+                        ".mp3", ".aac", ".m4a", ".mp4", ".wav", ".ogg", ".silk", ".wasm", ".br", ".cert")
 BUILTIN_TAGS = {
     "view", "text", "button", "image", "input", "textarea", "scroll-view", "swiper", "swiper-item", "navigator",
     "block", "template", "import", "include", "icon", "form", "picker", "picker-view", "picker-view-column",
@@ -43,7 +47,7 @@ class FileFact(BaseModel):
     size: int
     sha256: str
     package: str = "main"
-    packed: bool = True  # False: project.config.json's packOptions.ignore leaves it out of the upload
+    packed: bool = True  # False: the developer tools leave it out of the upload (packOptions.ignore, file types)
 
 
 class BindingFact(BaseModel):
@@ -331,6 +335,16 @@ def pack_ignored(project: ProjectConfig | None) -> Callable[[str], bool]:
     return lambda path: any(t(path.lower()) for t in tests)
 
 
+def uploaded(platform: str, path: str) -> bool:
+    """Whether the developer tools put a source project's file into the package. WeChat's list of suffixes is
+    documented; for Douyin and Alipay no list is public, so every file counts except TypeScript sources and declarations
+    (compiled to the .js beside them, or types only)."""
+    low = path.lower()
+    if platform == "wx":
+        return low.endswith(WX_UPLOADED_SUFFIXES)
+    return not low.endswith((".ts", ".mts", ".cts"))
+
+
 def _resolve_component(base_dir: str, spec: str, files: dict[str, bytes], pairs: Sequence[tuple[str, str]] = (),
                        stubs: frozenset[str] = frozenset()) -> str | None:
     return resolve_component(base_dir, spec, files, pairs, stubs)
@@ -558,14 +572,15 @@ def _assemble(raw: dict[str, bytes], name: str, platform: Platform | None, probl
                              if p.endswith(".js") and not p.startswith(("miniprogram_npm/", "node_modules/"))])
 
     ignored = pack_ignored(project)
+    packed = {p: compiled is not None or (uploaded(plat, p) and not ignored(p)) for p in bundle_files}
     sizes = Counter()
     for f in bundle_files.values():
-        if not ignored(f.path):
+        if packed[f.path]:
             sizes[f.package] += f.size
     facts = BundleFacts(
         name=name,
         platform=plat,
-        files=[FileFact(path=f.path, size=f.size, sha256=f.sha256, package=f.package, packed=not ignored(f.path))
+        files=[FileFact(path=f.path, size=f.size, sha256=f.sha256, package=f.package, packed=packed[f.path])
                for f in bundle_files.values()],
         main_size=sizes.get("main", 0),
         subpackage_sizes={root: sizes.get(root, 0) for root in sub_roots},

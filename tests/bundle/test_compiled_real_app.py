@@ -90,7 +90,8 @@ def test_compiled_constants_read_as_the_expressions_they_were():
 @pytest.mark.skipif(compiler_dir() is None, reason="the official wcc (npm miniprogram-compiler) is not installed")
 def test_source_and_wcc_templates_give_the_same_facts():
     templates = {"pages/a/a.wxml": PAGE_WXML + '<view back="{{true}}" bindtap="go" data-k="{{false}}"/>'
-                 '<block bind:x="never"/>', "comp/list.wxml": COMP_WXML}
+                 '<block bind:x="never"/><grid-item use-slot bindtap="go"><view hidden/></grid-item>',
+                 "comp/list.wxml": COMP_WXML}
     code = compile_with_wcc(templates)
     compiled = scan_gwx(code)
     for path, text in templates.items():

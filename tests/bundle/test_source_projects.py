@@ -279,9 +279,26 @@ def test_pack_options_ignore_leaves_files_out_of_the_package_measures():
              "project.config.json": json.dumps({"packOptions": {"ignore": rules}}),
              "docs/guide.md": big, "app.js.map": big, "typings/wx.d.ts": big, "utils/test-data.js": big,
              "assets/a.psd": big, "raw/x/y.bin": big, "assets/kept.png": big}
-    bundle = bundle_from_files(files, "wx")
+    bundle = bundle_from_files(files, "tt")  # Douyin: no suffix list, only the rules leave files out
     unpacked = sorted(f.path for f in bundle.facts.files if not f.packed)
     assert unpacked == ["app.js.map", "assets/a.psd", "docs/guide.md", "raw/x/y.bin", "typings/wx.d.ts",
                         "utils/test-data.js"]
     assert 300_000 <= bundle.facts.main_size < 320_000  # only assets/kept.png of the big files
     assert not pack_ignored(ProjectConfig.model_validate({}))("anything.map")
+
+
+def test_wechat_uploads_only_the_documented_file_types():
+    from mpsandbox.bundle import bundle_from_files
+
+    big = "x" * 300_000
+    files = {"app.json": json.dumps({"pages": ["pages/p/p"]}), "app.js": "App({})", "pages/p/p.ts": "Page({})",
+             "pages/p/p.wxml": "<view/>", "typings/wx.d.ts": big, "app.js.map": big, "README.md": big,
+             "styles/theme.less": big, "assets/Logo.PNG": big, "utils/big.js": big}
+    wx = bundle_from_files(files, "wx")
+    assert sorted(f.path for f in wx.facts.files if not f.packed) == [
+        "README.md", "app.js.map", "pages/p/p.ts", "styles/theme.less", "typings/wx.d.ts"]
+    assert {f.path for f in wx.facts.files if f.packed} >= {"pages/p/p.js", "assets/Logo.PNG", "utils/big.js"}
+    assert 600_000 <= wx.facts.main_size < 620_000
+    # the same files on Douyin: no documented list, so only the TypeScript sources and declarations stay behind
+    tt = bundle_from_files(files, "tt")
+    assert sorted(f.path for f in tt.facts.files if not f.packed) == ["pages/p/p.ts", "typings/wx.d.ts"]

@@ -129,7 +129,7 @@ def large_file(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     limit = policy.thresholds.large_file_bytes
     for f in art.facts.files if art.facts is not None else []:
         size = f.size
-        if size > limit and f.packed:  # a file packOptions.ignore leaves out is never uploaded
+        if size > limit and f.packed:  # a file the tools leave out is never uploaded
             path = f.path
             yield Hit(message=f"{path} is {_size(size)} (threshold {_size(limit)})", key=path,
                       location=Location(file=path), evidence=[Evidence(description="file size", value=size)])
