@@ -113,7 +113,7 @@ def run_review(path: Path, args) -> dict[str, Any]:
                 top = e.stack[0].file if e.stack else ""
                 errors[(e.error, e.page or "", top, e.message[:120])] += 1
             elif e.kind == "api":
-                apis[e.called_as] += 1
+                apis[(e.called_as, e.page or "")] += 1
     figures = report.runs[0] if report.runs else None
     cov = figures.coverage if figures else None
     out.update(

@@ -426,6 +426,17 @@ def rendered_detail(el: Element, ev: str) -> dict[str, Any] | None:
     return None
 
 
+# the order a user acts on one element in, whatever order its template wrote the bindings in (wcc writes a compiled
+# element's attributes sorted, so the source and compiled forms of an app would otherwise be walked differently)
+_USER_ORDER = {ev: i for i, ev in enumerate((
+    "touchstart", "touchmove", "touchend", "touchcancel", "tap", "longpress", "longtap", "focus", "input",
+    "keyboardheightchange", "change", "confirm", "blur"))}
+
+
+def _user_order(event: str) -> tuple[int, str]:
+    return _USER_ORDER.get(event, len(_USER_ORDER)), event
+
+
 def user_events(el: Element, sb: Sandbox) -> list[tuple[str, dict[str, Any] | None]]:
     """The user actions the walk performs on an element, with their details."""
     events = []
@@ -433,6 +444,7 @@ def user_events(el: Element, sb: Sandbox) -> list[tuple[str, dict[str, Any] | No
     for b in el.bindings:
         if b.event.lower() not in bound:
             bound.append(b.event.lower())
+    bound.sort(key=_user_order)
     tag = el.tag
     fired_by_buttons = set(open_type_events(sb.platform).values())  # only an open-type button's tap fires them
     # a component the sandbox renders sends its own events (triggerEvent) when the user acts inside it, with the

@@ -508,3 +508,16 @@ def test_link_queries_take_literal_values_and_fill_computed_ones():
              "pages/a/a.wxml": '<navigator url="../c/c?tab=2&q={{q}}">c</navigator>',
              "pages/b/b.js": "Page({})", "pages/c/c.js": "Page({})"}
     assert link_queries(bundle_from_files(files, "wx")) == {"pages/b/b": "id=1&from=list", "pages/c/c": "tab=2&q=1"}
+
+
+def test_a_field_is_used_in_the_order_a_user_would_whatever_order_its_bindings_were_written_in(tmp_path):
+    # wcc writes a compiled element's attributes sorted: the source and the compiled form must be walked alike
+    js = "Page({ log(e) { console.log(e.type) } })"
+    orders = []
+    for attrs in ('bindblur="log" bindinput="log" bindconfirm="log" bindfocus="log" bindtap="log"',
+                  'bindtap="log" bindconfirm="log" bindfocus="log" bindblur="log" bindinput="log"'):
+        path = _app(tmp_path / str(len(orders)), {"pages/a/a": _page(js, f"<input {attrs}/>")})
+        result = walk(load_bundle(path))
+        orders.append([e.text for e in result.trace.of_kind("console")])
+    assert orders[0] == orders[1]
+    assert orders[0][:5] == ["tap", "focus", "input", "confirm", "blur"]
