@@ -57,6 +57,15 @@ CASES = {
                  "utils/u.wxs": 'var fmt = require("./fmt.wxs");\nmodule.exports.price = function(p) '
                                 '{ return fmt.money(p); };',
                  "utils/fmt.wxs": 'module.exports = { money: function(p) { return "¥" + p.toFixed(2); } };'},
+    # a value's constructor is its type's name in WXS (Vant's array.wxs: array.constructor === 'Array')
+    "wxs-constructor": {"pages/p.wxml": '<wxs module="t" src="../utils/t.wxs"/><view>{{t.kinds(list, obj, s, n, flag)}}'
+                                        '</view><view wx:for="{{t.rows(list)}}">{{item}}</view>',
+                        "utils/t.wxs": 'function isArray(a) { return a && a.constructor === "Array"; }\n'
+                                       'module.exports.rows = function(l) { return isArray(l) ? l : []; };\n'
+                                       'module.exports.kinds = function(l, o, s, n, f) { return [l.constructor, '
+                                       'o["constructor"], s.constructor, n.constructor, f.constructor, '
+                                       'isArray.constructor, getDate().constructor, getRegExp("x").constructor, '
+                                       'l.constructor.constructor].join(); };'},
     "bools-and-spaces": {"pages/p.wxml": '<view hidden>a</view>\n  <view hidden="{{off}}">  b  </view>\n'
                                          '<input disabled value="{{s}}"/><checkbox checked="{{flag}}"/>'},
     "nested-components-tags": {"pages/p.wxml": '<scroll-view scroll-y="true" bindscrolltolower="more">'

@@ -271,6 +271,23 @@
     return new (Function.prototype.bind.apply(RealDate, [null].concat(A.prototype.slice.call(a))))();
   }
 
+  // a value's constructor in WXS/SJS: its type's name (script modules read it through __ctor, see compile.py)
+  var isDate = function (v) { try { RealDate.prototype.getTime.call(v); return true; } catch (e) { return false; } };
+  function ctorName(v) {
+    if (v === null || v === undefined) return v.constructor; // the TypeError JS gives
+    var t = typeof v;
+    if (t === 'number') return 'Number';
+    if (t === 'string') return 'String';
+    if (t === 'boolean') return 'Boolean';
+    if (t === 'function') return 'Function';
+    if (t !== 'object') return v.constructor;
+    if (hasOwn(v, 'constructor')) return v.constructor;
+    if (isArray(v)) return 'Array';
+    if (v instanceof RealRegExp) return 'RegExp';
+    if (isDate(v)) return 'Date';
+    return 'Object';
+  }
+
   function loadScript(path, inline) {
     if (hasOwn(scriptCache, path)) return scriptCache[path].exports;
     bundleCodeRan = true;
@@ -280,7 +297,7 @@
     if (typeof factory !== 'function') throw new Error('script module not found: ' + path);
     var dir = path.indexOf('/') >= 0 ? path.slice(0, path.lastIndexOf('/')) : '';
     var req = function (spec) { return loadScript(resolve(dir, S(spec)), inline); };
-    factory(req, module, module.exports, getRegExp, getDate);
+    factory(req, module, module.exports, getRegExp, getDate, ctorName);
     return module.exports;
   }
 

@@ -256,7 +256,7 @@ class _Compiler:
         tpl_js = ",".join(f"{json.dumps(name)}:function(s0,o,out){{{''.join(body)}}}"
                           for name, body in templates.items())
         self.out.templates = list(templates)
-        inline = ",".join(f"{json.dumps(k)}:function(require,module,exports,getRegExp,getDate){{{v}\n}}"
+        inline = ",".join(f"{json.dumps(k)}:function(require,module,exports,getRegExp,getDate,__ctor){{{v}\n}}"
                           for k, v in self.inline_scripts.items())
         self.out.js = (
             f"__view.file({json.dumps(self.path)},function({HELPERS}){{return {{"
@@ -302,11 +302,70 @@ class _Compiler:
 
 
 def script_to_cjs(source: str) -> str:
-    """Alipay/Douyin SJS may use ``export default`` and ``import x from``; the view realm runs CommonJS."""
+    """A script module (WXS/SJS) as the view realm runs it: CommonJS (Alipay/Douyin SJS may use ``export default``
+    and ``import x from``), with the script language's ``constructor`` (see ``script_constructors``)."""
     source = re.sub(r"^(\s*)export\s+default\s+", r"\1module.exports = ", source, flags=re.M)
     source = re.sub(r"^(\s*)import\s+([A-Za-z_$][\w$]*)\s+from\s+(['\"][^'\"]+['\"])\s*;?",
                     r"\1var \2 = require(\3);", source, flags=re.M)
-    return source
+    return script_constructors(source)
+
+
+def script_constructors(source: str) -> str:
+    """In WXS and SJS a value's ``constructor`` is its type's name as a string (``[].constructor === 'Array'``, the
+    way Vant's ``array.wxs`` tests for an array), not a function: each read of it becomes ``__ctor(value)``, which the
+    view realm answers with that name. Lines and columns before the reads stay where they were."""
+    if "constructor" not in source:
+        return source
+    from ..modules.esm import _parser
+
+    data = source.encode("utf-8")
+    tree = _parser().parse(data)
+
+    def is_read(node) -> bool:
+        parent = node.parent
+        if parent is None:
+            return True
+        if parent.type in ("assignment_expression", "augmented_assignment_expression") and \
+                parent.child_by_field_name("left") == node:
+            return False
+        return not (parent.type == "update_expression" or (parent.type == "unary_expression" and
+                                                          parent.children[0].type == "delete"))
+
+    def rewrite(node) -> bytes:
+        """The node's text with its constructor reads rewritten."""
+        out, pos = [], node.start_byte
+        stack = [node]
+        inner = []
+        while stack:
+            n = stack.pop()
+            if n is not node and _constructor_read(n) and is_read(n):
+                inner.append(n)
+                continue
+            stack.extend(n.children)
+        if _constructor_read(node) and is_read(node):
+            obj = node.child_by_field_name("object")
+            return b"__ctor(" + rewrite(obj) + b")"
+        for n in sorted(inner, key=lambda n: n.start_byte):
+            out.append(data[pos:n.start_byte])
+            out.append(rewrite(n))
+            pos = n.end_byte
+        out.append(data[pos:node.end_byte])
+        return b"".join(out)
+
+    try:
+        return rewrite(tree.root_node).decode("utf-8")
+    except RecursionError:
+        return source
+
+
+def _constructor_read(node) -> bool:
+    if node.type == "member_expression":
+        prop = node.child_by_field_name("property")
+        return prop is not None and prop.type == "property_identifier" and prop.text == b"constructor"
+    if node.type == "subscript_expression":
+        index = node.child_by_field_name("index")
+        return index is not None and index.type == "string" and index.text[1:-1] == b"constructor"
+    return False
 
 
 _COMPILED: dict[tuple[str, str, str, str], CompiledFile] = {}  # the same template compiles to the same code

@@ -137,7 +137,7 @@ class ViewRealm:
             if text is None:
                 continue
             source = script_to_cjs(text)
-            js = (f"__view.script({json.dumps(current)},function(require,module,exports,getRegExp,getDate){{"
+            js = (f"__view.script({json.dumps(current)},function(require,module,exports,getRegExp,getDate,__ctor){{"
                   f"{source}\n}});")
             self._eval(js, current)
             # scripts a script requires: load every script file of the bundle it could name (cheap, bounded)
