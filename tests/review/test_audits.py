@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mpsandbox.review.model import Severity, Verdict
@@ -180,6 +182,21 @@ def test_setdata_frequency_and_orphan_timer():
                " onUnload() { clearInterval(this.t) } })")
     ok = review_fake(fake({"pages/a/a": cleared}), policy=SMALL)
     assert rules_of(ok).isdisjoint({"setdata-frequency", "orphan-timer", "runaway-timers"})
+
+
+def test_orphan_timers_set_in_one_place_are_one_finding():
+    # a page that keeps setting a timeout of a varying delay in one place (a real raffle page set 104): one finding
+    # with the count, and another place is another finding
+    src = ("function tick(i) { setTimeout(() => tick(i + 1), 100 + (i % 5) * 7) }\n"
+           "function beat() { setTimeout(beat, 150) }\n"
+           "Page({ onLoad() { tick(0); beat() } })")
+    report = review_fake(fake({"pages/a/a": src}), policy=SMALL)
+    orphans = sorted((f for f in report.findings if f.rule == "orphan-timer"), key=lambda f: f.location.line)
+    assert [f.location.line for f in orphans] == [1, 2]
+    assert re.fullmatch(r"\d+ timeouts of 100-128 ms set by pages/a/a fired after the page unloaded",
+                        orphans[0].message)
+    assert re.fullmatch(r"\d+ timeouts of 150 ms set by pages/a/a fired after the page unloaded", orphans[1].message)
+    assert all(f.evidence[0].description.endswith("set here") for f in orphans)
 
 
 def test_long_turn_and_slow_launch():

@@ -330,22 +330,42 @@ def page_load_failure(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     example="onLoad() { setInterval(this.poll, 1000) }  // never cleared",
 )
 def orphan_timer(art: Artifacts, policy: Policy) -> Iterable[Hit]:
+    # one hit per place that sets the timers (a loop that sets a timeout of a random delay each time is one
+    # problem, not one per delay); a timer set where no stack was recorded is told apart by its delay
     for run in art.runs:
-        seen: dict[str, list] = defaultdict(list)
         set_at: dict[int, Any] = {}
+        set_like: dict[tuple, Any] = {}  # a chain's later links fold into one event: found by owner and delay
+        fired: dict[str, list] = defaultdict(list)
         for e in run.trace.of_kind("timer"):
             if e.op == "set":
                 set_at.setdefault(e.timer_id, e)
+                if e.stack:
+                    set_like.setdefault((e.owner, e.delay, e.repeat), e)
             elif e.op == "fire" and not e.owner_alive and e.owner:
-                seen[f"{e.owner}|{e.delay}|{e.repeat}"].append(e)
-        for key, evs in seen.items():
-            e, n = evs[0], sum(e.times for e in evs)
-            kind = "an interval" if e.repeat else "a timeout"
+                where = set_at.get(e.timer_id)
+                if where is None or not where.stack:
+                    where = set_like.get((e.owner, e.delay, e.repeat), where)
+                    if where is not None:
+                        set_at[e.timer_id] = where
+                top = where.stack[0] if where is not None and where.stack else None
+                site = f"{top.file}:{top.line}:{top.column}" if top is not None else str(e.delay)
+                fired[f"{e.owner}|{site}|{e.repeat}"].append(e)
+        for key, evs in fired.items():
+            e, n = evs[0], sum(x.times for x in evs)
+            delays = sorted({x.delay for x in evs})
+            delay = f"{delays[0]}" if len(delays) == 1 else f"{delays[0]}-{delays[-1]}"
+            if e.repeat:  # an interval fires many times; a timeout fires once, so each fire is a timeout
+                count = len({x.timer_id for x in evs})
+                what = f"an interval of {delay} ms" if count == 1 else f"{count} intervals of {delay} ms"
+                fires = f" {n} time(s)"
+            else:
+                what, fires = (f"a timeout of {delay} ms" if n == 1 else f"{n} timeouts of {delay} ms"), ""
             where = set_at.get(e.timer_id)
-            evidence = [event_evidence(run, where, f"timer #{e.timer_id} set here")] if where and where.stack else []
+            evidence = [event_evidence(run, where, f"timer #{where.timer_id} set here")] if where and where.stack \
+                else []
             evidence.append(event_evidence(run, e, f"timer #{e.timer_id} fired after {e.owner} unloaded", n))
-            yield Hit(message=f"{kind} of {e.delay} ms set by {e.owner} fired {n} time(s) after the page unloaded",
-                      key=key, evidence=evidence)
+            yield Hit(message=f"{what} set by {e.owner} fired{fires} after the page unloaded", key=key,
+                      evidence=evidence)
 
 
 @audit(
