@@ -228,3 +228,48 @@ def test_get_tab_bar_gives_the_pages_custom_tab_bar_instance(engine_name):
                       steps=lambda sb: sb.route("navigateTo", "/pages/b/b"))
     assert not trace.of_kind("error"), [e.message for e in trace.of_kind("error")]
     assert console_lines(trace) == ["tab bar attached", "custom-tab-bar/index 0 true", "not a tab page null"]
+
+
+NESTED = {
+    "pages/p/p.json": '{"usingComponents": {"outer": "/comp/outer/outer"}}',
+    "pages/p/p.{ext}": '<outer/>',
+    "comp/outer/outer.json": '{"component": true, "usingComponents": {"inner": "/comp/inner/inner"}}',
+    "comp/outer/outer.{ext}": '<inner class="x"/><view {prefix}:if="{{more}}"><inner class="y"/></view>',
+    "comp/outer/outer.js": """Component({ data: { more: false }, lifetimes: {
+      created() { console.log('outer created, inner found: ' + !!this.selectComponent('.x')) },
+      attached() { console.log('outer attached') }, ready() { console.log('outer ready') } },
+      methods: { grow() { this.setData({ more: true }) } } })""",
+    "comp/inner/inner.json": '{"component": true}', "comp/inner/inner.{ext}": '<view>in</view>',
+    "comp/inner/inner.js": """Component({ lifetimes: { created() { console.log('inner created') },
+      attached() { console.log('inner attached') }, ready() { console.log('inner ready') } } })""",
+}
+
+
+def test_wechat_creates_a_components_children_before_it_as_exparser_does(engine_name):
+    # WeChat's exparser (checked with miniprogram-simulate, which runs it) builds a component's shadow tree from its
+    # initial data before its created lifetime: children are created first, so created can selectComponent them
+    # (Vant's datetime-picker does); attached runs parent first, ready child first
+    files = {k.replace("{ext}", "wxml"): v.replace("{prefix}", "wx") for k, v in NESTED.items()}
+    bundle = make_bundle({"pages/p/p": "Page({ onLoad() { console.log('page load') } })"}, extra=files,
+                         platform="wx")
+    with Sandbox(bundle, engine=engine_name) as sb:
+        sb.launch()
+        sb.run()
+        assert console_lines(sb.trace)[:7] == [
+            "inner created", "outer created, inner found: true", "outer attached", "inner attached", "page load",
+            "inner ready", "outer ready"]
+        before = len(console_lines(sb.trace))
+        sb.tap("grow", component="comp/outer/outer")
+        sb.run()
+        # a child shown later by setData is created, attached and ready in turn
+        assert console_lines(sb.trace)[before:] == ["inner created", "inner attached", "inner ready"]
+
+
+def test_douyin_creates_a_parent_before_its_children(engine_name):
+    files = {k.replace("{ext}", "ttml"): v.replace("{prefix}", "tt") for k, v in NESTED.items()}
+    bundle = make_bundle({"pages/p/p": "Page({ onLoad() { console.log('page load') } })"}, extra=files)
+    with Sandbox(bundle, engine=engine_name) as sb:
+        sb.launch()
+        sb.run()
+        assert console_lines(sb.trace)[:4] == ["outer created, inner found: false", "outer attached",
+                                               "inner created", "inner attached"]

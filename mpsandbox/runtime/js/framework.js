@@ -1877,11 +1877,10 @@
     eachComponent(inst, function (c) { invoke(c.__pageLifetimes.hide, c, [], 'Component.pageLifetimes.hide'); });
   }
   function readyPage(inst) {
-    // components are ready before their page (WeChat/Douyin order; Alipay didMount likewise)
-    eachComponent(inst, function (c) {
-      if (platform === 'my') invoke(c.__lifetimes.didMount, c, [], 'Component.didMount');
-      else invoke(c.__lifetimes.ready, c, [], 'Component.ready');
-    });
+    // components are ready before their page (WeChat/Douyin order; Alipay didMount likewise); on WeChat a
+    // component's children before it (exparser)
+    var list = childrenFirst() ? postOrder(inst) : (inst.__components || []);
+    for (var i = 0; i < list.length; i++) readyComponent(list[i]);
     if (inst.__lifetimes) invoke(inst.__lifetimes.ready, inst, [], 'Component.ready');
     inst.__ready = true;
     life('page', 'onReady', inst.route);
@@ -1899,6 +1898,26 @@
     var at = arrIndexOf(stack, inst);
     if (at !== -1) arrSplice(stack, at, 1);
     delete pagesById[inst.__pageId];
+  }
+  function postOrder(page) {
+    var list = page.__components || [], out = [], kids = new RealMap(), seen = new RealMap();
+    for (var i = 0; i < list.length; i++) {
+      var owner = list[i].__owner || page;
+      if (!mapHas(kids, owner)) mapSet(kids, owner, []);
+      push(mapGet(kids, owner), list[i]);
+    }
+    function visit(node, depth) {
+      var own = mapGet(kids, node) || [];
+      for (var j = 0; j < own.length; j++) {
+        if (mapHas(seen, own[j])) continue;
+        mapSet(seen, own[j], true);
+        if (depth < MAX_VIEW_DEPTH) visit(own[j], depth + 1);
+        push(out, own[j]);
+      }
+    }
+    visit(page, 0);
+    for (var k = 0; k < list.length; k++) if (!mapHas(seen, list[k])) push(out, list[k]); // owner gone: last
+    return out;
   }
   function eachComponent(page, fn) {
     var list = page.__components || [];
@@ -1977,7 +1996,7 @@
     };
   }
 
-  function createComponent(page, usage, owner) {
+  function createComponent(page, usage, owner, later) {
     var path = usage.path;
     if (!componentDefs[path]) loadAs('component', path, path + '.js');
     var options = componentDefs[path];
@@ -2029,14 +2048,20 @@
     copyOwn(merged.methods, inst);
     push(page.__components, inst);
     if (inst.__identity) (page.__byIdentity || (page.__byIdentity = create(null)))[inst.__identity] = inst;
-    life('component', 'created', page.route, path);
-    if (platform === 'my') invoke(merged.lifetimes.onInit, inst, [], 'Component.onInit');
-    else {
-      invoke(merged.lifetimes.created, inst, [], 'Component.created');
-      life('component', 'attached', page.route, path);
-      invoke(merged.lifetimes.attached, inst, [], 'Component.attached');
-    }
+    if (later) return inst; // the caller runs its lifetimes (see syncLevel)
+    componentCreated(inst);
+    componentAttached(inst);
     return inst;
+  }
+  function componentCreated(inst) {
+    life('component', 'created', inst.__page.route, inst.is);
+    if (platform === 'my') invoke(inst.__lifetimes.onInit, inst, [], 'Component.onInit');
+    else invoke(inst.__lifetimes.created, inst, [], 'Component.created');
+  }
+  function componentAttached(inst) {
+    if (platform === 'my') return;
+    life('component', 'attached', inst.__page.route, inst.is);
+    invoke(inst.__lifetimes.attached, inst, [], 'Component.attached');
   }
 
   // a custom tabBar (app.json tabBar.custom): each tab page has its own custom-tab-bar/index instance
@@ -2065,16 +2090,28 @@
   // ---- the view: component instances follow the rendered templates ---------------------------------------
   // After a page renders, the host's view realm answers which component elements its tree holds (identity,
   // component path, properties evaluated from the parent's attributes); instances are created, updated and
-  // released to match, level by level, in the platform's order (parent created and attached before children).
+  // released to match, level by level, in the platform's order. WeChat's exparser builds a component's shadow tree
+  // from its initial data before its created lifetime, so children are created first and a parent's created can
+  // selectComponent them (Vant's datetime-picker does); attached then runs parent first. Elsewhere a parent is
+  // created and attached before its children.
   var MAX_VIEW_DEPTH = 32;
+  function childrenFirst() { return platform === 'wx'; }
   function viewSync(page) {
     if (!cfg.view || !page) return false;
     var res = send('view', { op: 'page', pageId: page.__pageId, route: page.route, data: page.data });
     if (!res || !res.rendered) return false;
-    syncLevel(page, null, res, 0);
+    var fresh = [];
+    syncLevel(page, null, res, 0, fresh);
+    var byId = page.__byIdentity || {};
+    for (var i = 0; i < fresh.length; i++) {
+      var inst = fresh[i];
+      if (byId[inst.__identity] !== inst) continue; // released before it was attached
+      componentAttached(inst);
+      if (page.__ready) readyComponent(inst);
+    }
     return true;
   }
-  function syncLevel(page, ownerInst, res, depth) {
+  function syncLevel(page, ownerInst, res, depth, fresh) {
     if (depth > MAX_VIEW_DEPTH) return;
     var list = (res && isArray(res.instances)) ? res.instances : [];
     var ownerKey = ownerInst ? ownerInst.__identity : null;
@@ -2088,8 +2125,10 @@
       if (inst && inst.is !== d.path) { detachComponent(page, inst); inst = null; }
       if (!inst) {
         inst = createComponent(page, { path: d.path, tag: d.tag, id: d.id, classes: d.classes, dataset: d.dataset,
-                                       props: d.props, bindings: d.bindings, identity: d.identity }, ownerInst);
-        if (inst && page.__ready) readyComponent(inst);
+                                       props: d.props, bindings: d.bindings, identity: d.identity }, ownerInst,
+                               childrenFirst());
+        if (inst && childrenFirst()) { inst.__notCreated = true; push(fresh, inst); }
+        else if (inst && page.__ready) readyComponent(inst);
       } else {
         inst.id = d.id || '';
         inst.dataset = d.dataset || {};
@@ -2104,9 +2143,11 @@
       if (c.__identity && (c.__owner === (ownerInst || page)) && !keep[c.__identity]) detachComponent(page, c);
     }
     for (var k = 0; k < level.length; k++) {
-      if (!level[k].__identity || byId[level[k].__identity] !== level[k]) continue;
-      var sub = send('view', { op: 'component', identity: level[k].__identity, path: level[k].is, data: level[k].data });
-      syncLevel(page, level[k], sub, depth + 1);
+      var one = level[k];
+      if (!one.__identity || byId[one.__identity] !== one) continue;
+      var sub = send('view', { op: 'component', identity: one.__identity, path: one.is, data: one.data });
+      syncLevel(page, one, sub, depth + 1, fresh);
+      if (one.__notCreated) { one.__notCreated = false; componentCreated(one); }
     }
     if (ownerKey === null) send('view', { op: 'done', pageId: page.__pageId });
   }
