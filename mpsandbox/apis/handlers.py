@@ -217,12 +217,13 @@ def _default_body(host: ApiHost, api: str, opts: dict[str, Any]) -> dict[str, An
         return {}
     body = host.default_request_body() if api == "uploadFile" else \
         backend_answer(opts.get("url"), opts.get("data"), host.default_request_body)
+    designed = body is None
     if body is None:
         body = host.default_request_body()
     data_type = str(opts.get("dataType") or "json").lower()
     if api == "uploadFile" or data_type != "json" or opts.get("responseType") == "arraybuffer":
         return {"data": body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)}
-    return {"data": body}
+    return {"data": host.as_json_text(body) if designed else body}
 
 
 @handler("socket")

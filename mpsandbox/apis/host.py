@@ -52,6 +52,7 @@ WECHAT_ERRNO = {"auth deny": 103, "privacy": 104}
 
 NETWORK_SINKS = ("network", "upload", "socket")
 UNJUDGED_SINKS = ("ui",)  # what the app shows its own user: no sink event for the differential walk
+JSON_TEXT_MARK = "$jsonText"  # a default body's objects read as JSON text too (as_json_text, framework.js)
 BODY_PLACEHOLDER = "$body"  # in a catalogue result: the default body of an unmocked request (bodies.py)
 def err_msg(call: ApiCall, detail: str | None = None) -> str:
     name = call.platform_name
@@ -173,6 +174,15 @@ class ApiHost:
                 default_body(net.default_body, self.code_texts())
             self._default_body = json.dumps(body, ensure_ascii=False)
         return json.loads(self._default_body)  # a fresh copy each time: 10x faster than copy.deepcopy
+
+    def as_json_text(self, body: Any) -> Any:
+        """The default body as the app receives it: marked (``{"$jsonText": body}``) so that the framework lets
+        its objects also be read as JSON text (``JSON.parse(res.data.data)`` where the real server sends a JSON
+        string: the designed body cannot know which fields those are). A body the mocks set (``default_data``)
+        stays as written."""
+        if self.mocks.network.default_data is not None or not isinstance(body, dict):
+            return body
+        return {JSON_TEXT_MARK: body}
 
     def resolve(self, platform_name: str) -> ApiSpec | None:
         return self.catalogue.resolve(self.platform, platform_name)

@@ -43,6 +43,21 @@ def test_default_data_overrides_the_design():
     assert run.logs == ["{}"]
 
 
+def test_the_default_body_can_be_read_as_the_json_text_a_server_may_send():
+    # a real Ctrip app: `s = JSON.parse(o.data || "{}")`, where its server sends data as JSON text; the designed
+    # body cannot know that, so its objects turn into their JSON when converted to a string (286 of the app's
+    # errors were this one)
+    code = ("g.request({ url: 'https://api.example.com/x', success: (r) => { const d = JSON.parse(r.data.data);"
+            " log(typeof d, Array.isArray(d.list), Object.keys(r.data).includes('toString'), "
+            "JSON.stringify(r.data).includes('toString'), ({...r.data.data}).toString === Object.prototype.toString,"
+            " Object.prototype.toString.call(r.data), String(r.data.data) === JSON.stringify(r.data.data)) } });")
+    assert run_js(code).logs == ["object true false false true [object Object] true"]
+    # a body the mocks give stays what they wrote: parsing an object fails, as it would on a phone
+    mocked = run_js("g.request({ url: 'https://api.example.com/x', success: (r) => { try { JSON.parse(r.data.d) }"
+                    " catch (e) { log(e.name) } } });", mocks={"network": {"default_data": {"d": {"k": 1}}}})
+    assert mocked.logs == ["SyntaxError"]
+
+
 def _har(tmp_path, entries):
     path = tmp_path / "traffic.har"
     path.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"},

@@ -1379,8 +1379,21 @@
   }
 
   // Results may carry host objects ({$object: type, $oid: n}: a canvas node in a SelectorQuery result).
+  // The default body of an unmocked request stands in for a server the sandbox does not know: where the real
+  // server sends a field as JSON text the app parses it (JSON.parse(res.data.data)), so each of its objects turns
+  // into its JSON when converted to a string (a non-enumerable toString: keys, JSON and copies do not see it)
+  function jsonTextual(v, depth) {
+    if (v === null || typeof v !== 'object' || depth > 16) return v;
+    var ks = keys(v);
+    for (var i = 0; i < ks.length; i++) jsonTextual(v[ks[i]], depth + 1);
+    if (!isArray(v)) defineProperty(v, 'toString', { value: objectAsJson, writable: true, configurable: true });
+    return v;
+  }
+  function objectAsJson() { return stringify(this); }
+
   function reviveObjects(v, depth) {
     if (v === null || typeof v !== 'object' || depth > 4) return v;
+    if (hasOwn(v, '$jsonText') && keys(v).length === 1) return jsonTextual(v.$jsonText, 0);
     if (typeof v.$object === 'string' && typeof v.$oid === 'number') {
       return objects[v.$oid] ? objects[v.$oid].obj : buildObject(v.$oid, v.$object);
     }
