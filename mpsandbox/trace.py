@@ -100,6 +100,10 @@ class SetDataEvent(_Event):
     bytes: int
     applied: bool = True
     stack: list[Frame] = Field(default_factory=list)
+    # like calls this one stands for: a timer's setData past its first fires is folded, the calls of span_ms of
+    # virtual time from t in one event (a second for a timer faster than one a second, else a minute)
+    times: int = 1
+    span_ms: int = 0
 
 
 class LifecycleEvent(_Event):

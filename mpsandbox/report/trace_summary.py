@@ -91,9 +91,9 @@ def render_summary(trace: Trace, stats: RunStats | None = None) -> Group:
 
     setdata = trace.of_kind("setData")
     if setdata:
-        total = sum(e.bytes for e in setdata)
+        total = sum(e.bytes * e.times for e in setdata)
         biggest = max(setdata, key=lambda e: e.bytes)
-        parts.append(Text(f"setData: {len(setdata)} calls, {total} bytes in total, largest {biggest.bytes} bytes "
+        parts.append(Text(f"setData: {sum(e.times for e in setdata)} calls, {total} bytes in total, largest {biggest.bytes} bytes "
                           f"({', '.join(biggest.keys[:5])}) on {biggest.route or biggest.component}"))
 
     timers = trace.of_kind("timer")

@@ -64,6 +64,7 @@ if TYPE_CHECKING:
 
 FRAMEWORK_FILE = FRAMEWORK_FILE_OF["wx"]
 TIMER_LINKS_KEPT = 20  # a timeout chain's first links (an interval's first fires) are recorded one by one
+SETDATA_FOLD_MAX_BYTES = 16 * 1024  # a timer's setData over this is always recorded on its own (size audits)
 FOLDED_TURN_CPU_MS = 1.0  # a folded timer's turn under this CPU (and without a limit) folds into one turn record
 COMPONENT_HOOKS_KEPT = 50  # a page's first instances of a component have their lifecycle hooks recorded one by one
 READY_DELAY_MS = 0
@@ -1341,9 +1342,25 @@ class Sandbox:
         if self.view is not None and isinstance(p.get("pageId"), int) and p.get("applied", True):
             self._view_dirty.add(p["pageId"])
         keys = [str(k) for k in (p.get("keys") or [])]
-        self._record(SetDataEvent(**self._ev(), target=p.get("target", "page"), route=p.get("route"),
-                                  component=p.get("component"), keys=keys[:50], bytes=int(p.get("bytes") or 0),
-                                  applied=bool(p.get("applied", True)), stack=self._frames(p.get("stack"))))
+        size = int(p.get("bytes") or 0)
+
+        def make(span: int = 0) -> SetDataEvent:
+            return SetDataEvent(**self._ev(), target=p.get("target", "page"), route=p.get("route"),
+                                component=p.get("component"), keys=keys[:50], bytes=size,
+                                applied=bool(p.get("applied", True)), stack=self._frames(p.get("stack")),
+                                span_ms=span)
+        timer = self._firing_timer()
+        if timer is not None and size <= SETDATA_FOLD_MAX_BYTES and (
+                timer.link >= TIMER_LINKS_KEPT or (timer.repeat and timer.fires > TIMER_LINKS_KEPT)):
+            # a polling page's setData, as many as the walk stays: one event per span and kind (timer fires fold
+            # likewise), so a long walk of a big app stays under the record's cap; a second for a fast timer, whose
+            # rate the setdata-frequency audit reads, a minute for one that fires at most once a second
+            span = 1000 if timer.delay < 1000 else 60_000
+            self._recorder.fold(("setData", timer.owner_page, timer.delay, timer.repeat, timer.frame,
+                                 p.get("target"), p.get("route"), p.get("component"), tuple(keys[:50]),
+                                 bool(p.get("applied", True)), int(self.now // span)), lambda: make(span))
+        else:
+            self._record(make())
         if p.get("cb"):
             self._render_ids.append(int(p["cb"]))
 

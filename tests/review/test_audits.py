@@ -184,6 +184,33 @@ def test_setdata_frequency_and_orphan_timer():
     assert rules_of(ok).isdisjoint({"setdata-frequency", "orphan-timer", "runaway-timers"})
 
 
+def test_a_polling_pages_setdata_is_folded_but_counted():
+    # a page that polls setData every 100 ms for the whole walk: past the timer's first fires its calls fold into
+    # one event a second, so a long walk of a big app stays under the record's cap; the figures still count each
+    from mpsandbox.review.gather import gather
+
+    src = ("let calls = 0\nPage({ onLoad() { this.t = setInterval(() => { calls++; this.setData({ n: calls }) }, 100) },"
+           " onUnload() { clearInterval(this.t); console.log('calls ' + calls) } })")
+    bundle = fake({"pages/a/a": src})
+    art = gather(bundle, SMALL, engine="native")
+    trace = art.runs[0].trace
+    calls = sum(int(e.text.split()[1]) for e in trace.of_kind("console") if e.text.startswith("calls"))  # each load
+    events = [e for e in trace.of_kind("setData") if e.route == "pages/a/a"]
+    assert calls > 100 and sum(e.times for e in events) == calls
+    assert len(events) < calls / 3 and max(e.times for e in events) <= 10
+    report = review_fake(bundle, policy=SMALL)
+    assert report.runs[0].setdata_calls >= calls and "setdata-frequency" not in rules_of(report)
+
+
+def test_setdata_frequency_counts_folded_calls():
+    # 25 calls a second: the first 20 fires are recorded one by one (fewer than 21 in any second), the rest folded
+    src = "Page({ onLoad() { this.t = setInterval(() => this.setData({n: 1}), 40) } })"
+    report = review_fake(fake({"pages/a/a": src}), policy=SMALL)
+    hit = finding(report, "setdata-frequency")
+    assert hit.message.endswith("setData calls within one second on pages/a/a")
+    assert 21 <= int(hit.message.split()[0]) <= 26
+
+
 def test_orphan_timers_set_in_one_place_are_one_finding():
     # a page that keeps setting a timeout of a varying delay in one place (a real raffle page set 104): one finding
     # with the count, and another place is another finding

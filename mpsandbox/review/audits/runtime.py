@@ -174,9 +174,21 @@ def setdata_frequency(art: Artifacts, policy: Policy) -> Iterable[Hit]:
     limit = policy.thresholds.setdata_per_second
     for run in art.runs:
         windows: dict[str, deque] = defaultdict(deque)
+        seconds: dict[tuple[str, int], list] = defaultdict(list)  # folded calls (times > 1), by second
         flagged: set[str] = set()
         for e in run.trace.of_kind("setData"):
             where = e.component or e.route or "page"
+            if e.span_ms:  # a timer's calls past its first fires, folded per span of virtual time
+                if e.span_ms > 1000:
+                    continue  # a timer that fires at most once a second
+                second = seconds[(where, e.t // 1000)]
+                second.append(e)
+                n = sum(x.times for x in second)
+                if n > limit and where not in flagged:
+                    flagged.add(where)
+                    yield Hit(message=f"{n} setData calls within one second on {where}", key=where,
+                              evidence=[event_evidence(run, second[0], f"{n} setData calls in 1 s", n)])
+                continue
             w = windows[where]
             w.append(e)
             while w and w[0].t <= e.t - 1000:
