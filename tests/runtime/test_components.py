@@ -273,3 +273,18 @@ def test_douyin_creates_a_parent_before_its_children(engine_name):
         sb.run()
         assert console_lines(sb.trace)[:4] == ["outer created, inner found: false", "outer attached",
                                                "inner created", "inner attached"]
+
+
+def test_wechat_page_built_with_component_is_created_after_its_components(engine_name):
+    # the order WeChat prints for a Component-built page holding parent > son: son created, parent created, page
+    # created, page attached, parent attached, son attached, page onLoad
+    files = {k.replace("{ext}", "wxml"): v.replace("{prefix}", "wx") for k, v in NESTED.items()}
+    page = """Component({ lifetimes: { created() { console.log('page created') }, attached() { console.log('page attached') } },
+      methods: { onLoad() { console.log('page load') } } })"""
+    bundle = make_bundle({"pages/p/p": page}, extra=files, platform="wx")
+    with Sandbox(bundle, engine=engine_name) as sb:
+        sb.launch()
+        sb.run()
+        assert console_lines(sb.trace)[:7] == [
+            "inner created", "outer created, inner found: true", "page created", "page attached", "outer attached",
+            "inner attached", "page load"]

@@ -1861,14 +1861,20 @@
     pagesById[pageId] = inst;
     push(stack, inst);
     inst.__components = [];
-    if (def && def.isComponent) {
+    // a page built with Component: on WeChat created after its components' (exparser builds inner first),
+    // attached before theirs
+    var ownLifetimes = def && def.isComponent ? function () {
+      ownLifetimes = null;
       invoke(inst.__lifetimes.created, inst, [], 'Component.created');
       invoke(inst.__lifetimes.attached, inst, [], 'Component.attached');
-    }
-    if (!(cfg.view && viewSync(inst))) {
+    } : null;
+    if (ownLifetimes && !childrenFirst()) ownLifetimes();
+    if (!(cfg.view && viewSync(inst, function () { if (ownLifetimes) ownLifetimes(); }))) {
       // no view, or no template to render: the component uses found statically
+      if (ownLifetimes) ownLifetimes();
       for (var c = 0; c < (components || []).length; c++) createComponent(inst, components[c]);
     }
+    if (ownLifetimes) ownLifetimes();
     life('page', 'onLoad', route);
     invoke(inst.onLoad, inst, [query], 'Page.onLoad');
     showPage(inst);
@@ -2109,12 +2115,13 @@
   // created and attached before its children.
   var MAX_VIEW_DEPTH = 32;
   function childrenFirst() { return platform === 'wx'; }
-  function viewSync(page) {
+  function viewSync(page, beforeAttached) {
     if (!cfg.view || !page) return false;
     var res = send('view', { op: 'page', pageId: page.__pageId, route: page.route, data: page.data });
     if (!res || !res.rendered) return false;
     var fresh = [];
     syncLevel(page, null, res, 0, fresh);
+    if (beforeAttached) beforeAttached();
     var byId = page.__byIdentity || {};
     for (var i = 0; i < fresh.length; i++) {
       var inst = fresh[i];
