@@ -29,6 +29,11 @@ ENVELOPE: dict[str, Any] = {
 LIST_FIELDS = ("list", "records", "items", "rows")
 ARRAY_METHODS = {"length", "forEach", "map", "filter", "concat", "slice", "some", "every", "find", "findIndex",
                  "reduce", "join", "indexOf", "includes", "push", "splice", "sort", "reverse", "flat", "flatMap"}
+# members only a number or only a string has: the field is typed 0 or "" (res.data.balance.toFixed(2))
+NUMBER_METHODS = {"toFixed", "toPrecision", "toExponential"}
+STRING_METHODS = {"split", "replace", "replaceAll", "trim", "trimStart", "trimEnd", "substring", "substr",
+                  "toUpperCase", "toLowerCase", "charAt", "charCodeAt", "startsWith", "endsWith", "match",
+                  "padStart", "padEnd", "localeCompare"}
 # a member chain after .data or .result (res.data.data.list.length, n.data.user.name, this.data.x.y), or on a
 # response-like name (result.user.name)
 _CHAIN = re.compile(r"(?:\.(?:data|result)|\b(?:res|resp|response|result|ret|body|json))"
@@ -92,6 +97,8 @@ def _fields(texts: Iterable[str]) -> tuple[dict[str, Any], bool]:
     list more often than as an object."""
     arrays: set[str] = set()
     objects: set[str] = set()
+    numbers: set[str] = set()
+    strings: set[str] = set()
     inner_data = [0, 0]  # the envelope's own data (res.data.data): used as a list, used as an object
     credentials: set[str] = set()
     for chunk in _within_budget(texts):
@@ -107,12 +114,15 @@ def _fields(texts: Iterable[str]) -> tuple[dict[str, Any], bool]:
             for name, member in zip(members, members[1:]):
                 if name in _RESERVED or name.startswith("$"):
                     continue
-                (arrays if member in ARRAY_METHODS else objects).add(name)
+                (arrays if member in ARRAY_METHODS else numbers if member in NUMBER_METHODS else
+                 strings if member in STRING_METHODS else objects).add(name)
     out: dict[str, Any] = {}
-    for name in sorted(arrays | objects):  # a name used both ways is a list: property reads on [] are undefined
+    # a name used both ways is a list (property reads on [] are undefined); a number or string only when the code
+    # uses it as nothing else
+    for name in sorted(arrays | objects | numbers | strings):
         if len(out) >= MAX_FIELDS:
             break
-        out[name] = [] if name in arrays else {}
+        out[name] = [] if name in arrays else {} if name in objects else 0 if name in numbers else ""
     for name in sorted(credentials):
         if name not in out:
             out[name] = CREDENTIALS[name]

@@ -18,7 +18,10 @@ REQUEST = ("g.request({ url: '%s', method: '%s', success: (r) => log(r.statusCod
 
 def test_the_shaped_body_follows_what_the_code_reads():
     body = default_body("shaped", ["wx.request({success(res) { res.data.data.goods.forEach(f); "
-                                   "const n = res.data.user.nickName; res.data.result.map(g) }})"])
+                                   "const n = res.data.user.nickName; res.data.result.map(g); "
+                                   "res.data.balance.toFixed(2); res.data.city.split(','); res.data.tag.slice(1) }})"])
+    # typed by use: a number method makes 0, a string-only method "", a method of both lists and strings a list
+    assert body["data"]["balance"] == 0 and body["data"]["city"] == "" and body["data"]["tag"] == []
     assert {k: body[k] for k in ENVELOPE} == ENVELOPE
     assert body["data"]["goods"] == [] and body["data"]["user"] == {} and body["result"] == []
     assert body["data"]["list"] == [] and body["data"]["total"] == 0
@@ -52,6 +55,13 @@ def test_the_default_body_can_be_read_as_the_json_text_a_server_may_send():
             "JSON.stringify(r.data).includes('toString'), ({...r.data.data}).toString === Object.prototype.toString,"
             " Object.prototype.toString.call(r.data), String(r.data.data) === JSON.stringify(r.data.data)) } });")
     assert run_js(code).logs == ["object true false false true [object Object] true"]
+    # and as the empty list a server may send where the app iterates (res.data.filter(...)): the read-only list
+    # methods answer as [] does, without becoming fields or shadowing one
+    code = ("g.request({ url: 'https://api.example.com/x', success: (r) => { const d = r.data.data;"
+            " log(d.filter((x) => x).length, d.map((x) => x), d.reduce((a, b) => a + b, 5), [...d].length, d.length,"
+            " d.some((x) => x), d.join('-'), Object.keys(d).includes('length'), Array.isArray(d),"
+            " typeof d.list.length) } });")
+    assert run_js(code).logs == ['0 [] 5 0 0 false  false false number']
     # a body the mocks give stays what they wrote: parsing an object fails, as it would on a phone
     mocked = run_js("g.request({ url: 'https://api.example.com/x', success: (r) => { try { JSON.parse(r.data.d) }"
                     " catch (e) { log(e.name) } } });", mocks={"network": {"default_data": {"d": {"k": 1}}}})

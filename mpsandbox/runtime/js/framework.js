@@ -1379,21 +1379,43 @@
   }
 
   // Results may carry host objects ({$object: type, $oid: n}: a canvas node in a SelectorQuery result).
-  // The default body of an unmocked request stands in for a server the sandbox does not know: where the real
-  // server sends a field as JSON text the app parses it (JSON.parse(res.data.data)), so each of its objects turns
-  // into its JSON when converted to a string (a non-enumerable toString: keys, JSON and copies do not see it)
-  function jsonTextual(v, depth) {
+  // The default body of an unmocked request stands in for a server the sandbox does not know, and one body answers
+  // every endpoint. So each of its objects also reads as the two other things a real server may have sent there:
+  // JSON text, which the app parses (JSON.parse(res.data.data)): it converts to its own JSON; and an empty list,
+  // which the app iterates (res.data.filter(...), res.data.length): the read-only list methods answer as [] does.
+  // All are non-enumerable and never shadow a field: keys, JSON, spreads and copies see the plain object.
+  var EMPTY_LIST_METHODS = ['forEach', 'map', 'filter', 'reduce', 'reduceRight', 'some', 'every', 'find',
+    'findIndex', 'findLast', 'findLastIndex', 'includes', 'indexOf', 'lastIndexOf', 'join', 'slice', 'concat',
+    'flat', 'flatMap', 'at'];
+  function standIn(v, depth) {
     if (v === null || typeof v !== 'object' || depth > 16) return v;
     var ks = keys(v);
-    for (var i = 0; i < ks.length; i++) jsonTextual(v[ks[i]], depth + 1);
-    if (!isArray(v)) defineProperty(v, 'toString', { value: objectAsJson, writable: true, configurable: true });
+    for (var i = 0; i < ks.length; i++) standIn(v[ks[i]], depth + 1);
+    if (isArray(v)) return v;
+    defineProperty(v, 'toString', { value: objectAsJson, writable: true, configurable: true });
+    if (!hasOwn(v, 'length')) defineProperty(v, 'length', { value: 0, writable: true, configurable: true });
+    for (var m = 0; m < EMPTY_LIST_METHODS.length; m++) {
+      var name = EMPTY_LIST_METHODS[m];
+      if (!hasOwn(v, name)) defineProperty(v, name, { value: emptyListMethod(name), writable: true, configurable: true });
+    }
+    if (!hasOwn(v, RealSymbol.iterator)) {
+      defineProperty(v, RealSymbol.iterator, { value: emptyIterator, writable: true, configurable: true });
+    }
     return v;
   }
   function objectAsJson() { return stringify(this); }
+  var listMethods = create(null); // the intrinsics, as they were before any bundle code ran
+  for (var lm = 0; lm < EMPTY_LIST_METHODS.length; lm++) listMethods[EMPTY_LIST_METHODS[lm]] = A.prototype[EMPTY_LIST_METHODS[lm]];
+  var listIterator = A.prototype[RealSymbol.iterator];
+  function emptyListMethod(name) {
+    var method = listMethods[name];
+    return function () { return apply(method, [], arguments); };
+  }
+  function emptyIterator() { return apply(listIterator, [], []); }
 
   function reviveObjects(v, depth) {
     if (v === null || typeof v !== 'object' || depth > 4) return v;
-    if (hasOwn(v, '$jsonText') && keys(v).length === 1) return jsonTextual(v.$jsonText, 0);
+    if (hasOwn(v, '$jsonText') && keys(v).length === 1) return standIn(v.$jsonText, 0);
     if (typeof v.$object === 'string' && typeof v.$oid === 'number') {
       return objects[v.$oid] ? objects[v.$oid].obj : buildObject(v.$oid, v.$object);
     }
