@@ -62,6 +62,13 @@ def test_the_default_body_can_be_read_as_the_json_text_a_server_may_send():
             " d.some((x) => x), d.join('-'), Object.keys(d).includes('length'), Array.isArray(d),"
             " typeof d.list.length) } });")
     assert run_js(code).logs == ['0 [] 5 0 0 false  false false number']
+    # plain-object checks still pass (lodash's isPlainObject reads the prototype's own constructor), and a field of
+    # the same name wins
+    code = ("g.request({ url: 'https://api.example.com/x', success: (r) => { const d = r.data.data;"
+            " const proto = Object.getPrototypeOf(d); log(d.constructor === Object,"
+            " Object.prototype.hasOwnProperty.call(proto, 'constructor'), Object.getPrototypeOf(proto) === Object.prototype,"
+            " d.hasOwnProperty('toString'), Array.isArray(d.list), typeof d.total) } });")
+    assert run_js(code).logs == ["true true true false true number"]
     # a body the mocks give stays what they wrote: parsing an object fails, as it would on a phone
     mocked = run_js("g.request({ url: 'https://api.example.com/x', success: (r) => { try { JSON.parse(r.data.d) }"
                     " catch (e) { log(e.name) } } });", mocks={"network": {"default_data": {"d": {"k": 1}}}})

@@ -1383,35 +1383,35 @@
   // every endpoint. So each of its objects also reads as the two other things a real server may have sent there:
   // JSON text, which the app parses (JSON.parse(res.data.data)): it converts to its own JSON; and an empty list,
   // which the app iterates (res.data.filter(...), res.data.length): the read-only list methods answer as [] does.
-  // All are non-enumerable and never shadow a field: keys, JSON, spreads and copies see the plain object.
+  // They live, non-enumerable, on one prototype between the objects and Object.prototype (with constructor Object,
+  // so plain-object checks still pass): keys, JSON, spreads and copies see the plain object, and a field of the
+  // same name wins.
   var EMPTY_LIST_METHODS = ['forEach', 'map', 'filter', 'reduce', 'reduceRight', 'some', 'every', 'find',
     'findIndex', 'findLast', 'findLastIndex', 'includes', 'indexOf', 'lastIndexOf', 'join', 'slice', 'concat',
     'flat', 'flatMap', 'at'];
+  var standInProto = create(O.prototype);
+  (function () {
+    var hidden = function (key, value) {
+      defineProperty(standInProto, key, { value: value, writable: true, configurable: true });
+    };
+    hidden('constructor', O);
+    hidden('toString', function () { return stringify(this); });
+    hidden('length', 0);
+    var emptyListMethod = function (method) { return function () { return apply(method, [], arguments); }; };
+    for (var i = 0; i < EMPTY_LIST_METHODS.length; i++) {
+      var method = A.prototype[EMPTY_LIST_METHODS[i]];
+      if (typeof method === 'function') hidden(EMPTY_LIST_METHODS[i], emptyListMethod(method));
+    }
+    var iterator = A.prototype[RealSymbol.iterator];
+    hidden(RealSymbol.iterator, function () { return apply(iterator, [], []); });
+  })();
   function standIn(v, depth) {
     if (v === null || typeof v !== 'object' || depth > 16) return v;
     var ks = keys(v);
     for (var i = 0; i < ks.length; i++) standIn(v[ks[i]], depth + 1);
-    if (isArray(v)) return v;
-    defineProperty(v, 'toString', { value: objectAsJson, writable: true, configurable: true });
-    if (!hasOwn(v, 'length')) defineProperty(v, 'length', { value: 0, writable: true, configurable: true });
-    for (var m = 0; m < EMPTY_LIST_METHODS.length; m++) {
-      var name = EMPTY_LIST_METHODS[m];
-      if (!hasOwn(v, name)) defineProperty(v, name, { value: emptyListMethod(name), writable: true, configurable: true });
-    }
-    if (!hasOwn(v, RealSymbol.iterator)) {
-      defineProperty(v, RealSymbol.iterator, { value: emptyIterator, writable: true, configurable: true });
-    }
+    if (!isArray(v) && getPrototypeOf(v) === O.prototype) setPrototypeOf(v, standInProto);
     return v;
   }
-  function objectAsJson() { return stringify(this); }
-  var listMethods = create(null); // the intrinsics, as they were before any bundle code ran
-  for (var lm = 0; lm < EMPTY_LIST_METHODS.length; lm++) listMethods[EMPTY_LIST_METHODS[lm]] = A.prototype[EMPTY_LIST_METHODS[lm]];
-  var listIterator = A.prototype[RealSymbol.iterator];
-  function emptyListMethod(name) {
-    var method = listMethods[name];
-    return function () { return apply(method, [], arguments); };
-  }
-  function emptyIterator() { return apply(listIterator, [], []); }
 
   function reviveObjects(v, depth) {
     if (v === null || typeof v !== 'object' || depth > 4) return v;
