@@ -245,16 +245,21 @@ NESTED = {
 }
 
 
+def launched_nested(page_js: str, platform: str, engine: str) -> Sandbox:
+    """A sandbox launched on a page holding outer > inner (NESTED), in the platform's template syntax."""
+    ext, prefix = {"wx": ("wxml", "wx"), "tt": ("ttml", "tt")}[platform]
+    files = {k.replace("{ext}", ext): v.replace("{prefix}", prefix) for k, v in NESTED.items()}
+    sb = Sandbox(make_bundle({"pages/p/p": page_js}, extra=files, platform=platform), engine=engine)
+    sb.launch()
+    sb.run()
+    return sb
+
+
 def test_wechat_creates_a_components_children_before_it_as_exparser_does(engine_name):
     # WeChat's exparser (checked with miniprogram-simulate, which runs it) builds a component's shadow tree from its
     # initial data before its created lifetime: children are created first, so created can selectComponent them
     # (Vant's datetime-picker does); attached runs parent first, ready child first
-    files = {k.replace("{ext}", "wxml"): v.replace("{prefix}", "wx") for k, v in NESTED.items()}
-    bundle = make_bundle({"pages/p/p": "Page({ onLoad() { console.log('page load') } })"}, extra=files,
-                         platform="wx")
-    with Sandbox(bundle, engine=engine_name) as sb:
-        sb.launch()
-        sb.run()
+    with launched_nested("Page({ onLoad() { console.log('page load') } })", "wx", engine_name) as sb:
         assert console_lines(sb.trace)[:7] == [
             "inner created", "outer created, inner found: true", "outer attached", "inner attached", "page load",
             "inner ready", "outer ready"]
@@ -266,11 +271,7 @@ def test_wechat_creates_a_components_children_before_it_as_exparser_does(engine_
 
 
 def test_douyin_creates_a_parent_before_its_children(engine_name):
-    files = {k.replace("{ext}", "ttml"): v.replace("{prefix}", "tt") for k, v in NESTED.items()}
-    bundle = make_bundle({"pages/p/p": "Page({ onLoad() { console.log('page load') } })"}, extra=files)
-    with Sandbox(bundle, engine=engine_name) as sb:
-        sb.launch()
-        sb.run()
+    with launched_nested("Page({ onLoad() { console.log('page load') } })", "tt", engine_name) as sb:
         assert console_lines(sb.trace)[:4] == ["outer created, inner found: false", "outer attached",
                                                "inner created", "inner attached"]
 
@@ -278,13 +279,9 @@ def test_douyin_creates_a_parent_before_its_children(engine_name):
 def test_wechat_page_built_with_component_is_created_after_its_components(engine_name):
     # the order WeChat prints for a Component-built page holding parent > son: son created, parent created, page
     # created, page attached, parent attached, son attached, page onLoad
-    files = {k.replace("{ext}", "wxml"): v.replace("{prefix}", "wx") for k, v in NESTED.items()}
     page = """Component({ lifetimes: { created() { console.log('page created') }, attached() { console.log('page attached') } },
       methods: { onLoad() { console.log('page load') } } })"""
-    bundle = make_bundle({"pages/p/p": page}, extra=files, platform="wx")
-    with Sandbox(bundle, engine=engine_name) as sb:
-        sb.launch()
-        sb.run()
+    with launched_nested(page, "wx", engine_name) as sb:
         assert console_lines(sb.trace)[:7] == [
             "inner created", "outer created, inner found: true", "page created", "page attached", "outer attached",
             "inner attached", "page load"]
