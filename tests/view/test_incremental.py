@@ -201,6 +201,22 @@ def test_kept_items_still_count_against_the_element_limit() -> None:
         assert res.error is None and len(res.tree.query_all("text")) == 10
 
 
+def test_zero_and_negative_zero_are_different_data() -> None:
+    # a template tells them apart (1 / x): an update from -0.0 to 0.0 must not keep the old object (a hypothesis
+    # run found it: the shared data kept c = -0.0 and the page showed -Infinity)
+    class Zeros(Bundle):
+        files = {"pages/z.wxml": '<view wx:for="{{q}}" wx:for-index="k">{{k}}|{{1 / item}}</view>'}
+
+    with ViewRealm(Zeros()) as realm:
+        for first, then in ((-0.0, 0.0), (0.0, -0.0)):
+            realm.update("slot", "pages/z.wxml", {"q": {"a": 1, "c": first}})
+            res = realm.update("slot", "pages/z.wxml", {"q": {"a": 1, "c": then}})
+            fresh = realm.render("pages/z.wxml", {"q": {"a": 1, "c": then}})
+            assert res.tree.pretty() == fresh.tree.pretty()
+            assert ("-Infinity" in fresh.tree.pretty()) == (then == 0.0 and str(then).startswith("-"))
+            realm.drop("slot")
+
+
 def test_data_changes_turn_the_old_data_into_the_new() -> None:
     """The setData paths a sandbox's view sync sends instead of the whole data (session.data_changes) give the new
     data exactly: JSON's types (True is not 1, 1.0 and -0.0 cross as such), key order, lengths."""

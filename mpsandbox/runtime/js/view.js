@@ -518,7 +518,7 @@
         if (ov === nv && (nv !== 0 || 1 / ov === 1 / nv)) continue;
         v = typeof nv === 'object' && nv !== null ? share(ov, nv, level + 1) : (ov !== ov && nv !== nv ? ov : nv);
         if (v !== nv) n[i] = v;
-        if (v !== ov) all = false;
+        if (v !== ov || (v === 0 && 1 / v !== 1 / ov)) all = false; // 0 and -0 differ (1 / x)
       }
       if (len > m) all = false;
       return all ? o : n;
@@ -534,7 +534,7 @@
       if (ov === nv && (nv !== 0 || 1 / ov === 1 / nv)) continue;
       v = typeof nv === 'object' && nv !== null ? share(ov, nv, level + 1) : (ov !== ov && nv !== nv ? ov : nv);
       if (v !== nv) n[k] = v;
-      if (v !== ov) all = false;
+      if (v !== ov || (v === 0 && 1 / v !== 1 / ov)) all = false; // 0 and -0 differ (1 / x)
     }
     return all ? o : n;
   }
