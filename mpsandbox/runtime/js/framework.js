@@ -1378,7 +1378,6 @@
     return out;
   }
 
-  // Results may carry host objects ({$object: type, $oid: n}: a canvas node in a SelectorQuery result).
   // The default body of an unmocked request stands in for a server the sandbox does not know, and one body answers
   // every endpoint. So each of its objects also reads as the two other things a real server may have sent there:
   // JSON text, which the app parses (JSON.parse(res.data.data)): it converts to its own JSON; and an empty list,
@@ -1413,6 +1412,7 @@
     return v;
   }
 
+  // Results may carry host objects ({$object: type, $oid: n}: a canvas node in a SelectorQuery result).
   function reviveObjects(v, depth) {
     if (v === null || typeof v !== 'object' || depth > 4) return v;
     if (hasOwn(v, '$jsonText') && keys(v).length === 1) return standIn(v.$jsonText, 0);
@@ -1891,12 +1891,11 @@
       invoke(inst.__lifetimes.attached, inst, [], 'Component.attached');
     } : null;
     if (ownLifetimes && !childrenFirst()) ownLifetimes();
-    if (!(cfg.view && viewSync(inst, function () { if (ownLifetimes) ownLifetimes(); }))) {
+    if (!(cfg.view && viewSync(inst, ownLifetimes))) {
       // no view, or no template to render: the component uses found statically
       if (ownLifetimes) ownLifetimes();
       for (var c = 0; c < (components || []).length; c++) createComponent(inst, components[c]);
     }
-    if (ownLifetimes) ownLifetimes();
     life('page', 'onLoad', route);
     invoke(inst.onLoad, inst, [query], 'Page.onLoad');
     showPage(inst);
