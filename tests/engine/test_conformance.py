@@ -279,6 +279,48 @@ def test_a_turn_stopped_inside_its_last_builtin_is_a_cpu_outcome(engine_name):
     eng.close()
 
 
+WATCHED_JSON = """
+var seen = [];
+function special(key, v, level, binary) {
+  seen.push(key + '@' + level + (binary ? ':binary' : ''));
+  if (typeof v === 'bigint') return String(v);
+  return level === 1 ? {deep: true} : v;
+}
+function attempt(value, depth, nodes, chars) {
+  try { return __mpsb_json(value, special, depth, nodes, chars); } catch (e) { return e.name + ': ' + e.message; }
+}
+var cycle = {}; cycle.self = cycle;
+function Item() { this.n = 1; }
+JSON.stringify([
+  attempt({a: [1, 'x', {b: 2n}], f: function () {}, u: undefined, s: Symbol('q'), c: new Uint8Array(2)}, 2, 1e6, 1e6),
+  seen.splice(0),
+  attempt({x: {y: 1}, z: [new Item()]}, 1, 1e6, 1e6),
+  seen.splice(0),
+  attempt({a: 'x'.repeat(50)}, -1, 1e6, 10),
+  attempt([1, 2, 3, 4, 5], -1, 3, 1e6),
+  attempt(cycle, -1, 1e6, 1e6),
+  attempt(undefined, -1, 1, 1) === undefined,
+  attempt({toJSON: function () { return JSON.stringify({in: 1}); }}, -1, 1e6, 1e6),
+])
+"""
+
+
+def test_json_watched_in_c_passes_plain_values_and_counts_the_budget(engine_name):
+    """__mpsb_json (the framework's fast serializer): plain values pass in C; bigints, binary data (flagged by class),
+    objects of other prototypes and containers at the host depth go to `special`; past the budget of values or
+    characters, or on a cycle, it throws (the framework then serializes the slow way). A stringify nested in a
+    toJSON is not watched."""
+    eng = create_engine(engine_name)
+    out = json.loads(eng.eval(WATCHED_JSON, "w.js").value)
+    assert out[0] == '{"a":[1,"x",{"b":"2"}],"c":{"deep":true}}'
+    assert out[1] == ["2@2", "b@3", "c@1:binary"]  # the array 'a' at depth 1 is plain below host depth 2
+    assert out[2] == '{"x":{"deep":true},"z":{"deep":true}}' and out[3] == ["x@1", "z@1"]
+    assert out[4] == out[5] == "RangeError: mpsandbox: serialization budget"
+    assert out[6] == "TypeError: circular reference"
+    assert out[7] is True and out[8] == '"{\\"in\\":1}"'
+    eng.close()
+
+
 def test_both_engines_offer_the_same_globals():
     from tests.conftest import engine_unavailable_reason
 

@@ -110,3 +110,4 @@ def test_the_bundle_sees_the_same_globals_on_both_engines():
     native, wasm = (console_lines(traces[name]) for name in ("native", "wasm"))
     # the same on both, with Atomics as on devices (installed by the framework) and no SharedArrayBuffer
     assert native == wasm and "Atomics" in native[0].split(",") and "SharedArrayBuffer" not in native[0]
+    assert not [name for name in native[0].split(",") if name.startswith("__mpsb")]  # the framework took its own

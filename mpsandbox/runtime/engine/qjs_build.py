@@ -109,6 +109,72 @@ static inline int mpsb_memcmp(const void *a, const void *b, size_t n)
 #define memset(d, c, n) mpsb_memset(d, c, n)
 #define memcmp(a, b, n) mpsb_memcmp(a, b, n)
 """
+# The framework's fast serializer (framework.js, fastJSON) is JSON.stringify with a budget of values and characters,
+# binary data and page/component instances replaced by markers, and containers at the host's depth replaced by their
+# own JSON. A JS replacer called for every value cost most of a walk's serializing (one JS call per value); here C
+# counts the budget and passes plain values (primitives, objects and arrays of the realm's own prototypes), and only
+# the rest goes to the framework's function `special(key, value, level, binary)`.
+JSON_WATCH = """/* mpsandbox patch: JSON.stringify watched by the framework's budget (__mpsb_json) */
+typedef struct MpsbJsonWatch {
+    JSValueConst special;
+    int host_depth;
+    int64_t nodes, max_nodes, chars, max_chars;
+} MpsbJsonWatch;
+
+static int mpsb_json_judge(JSContext *ctx, MpsbJsonWatch *w, JSValueConst stack, JSValueConst holder,
+                           JSValue *pval, JSValueConst key)
+{
+    JSValue val = *pval;
+    int level = (int)JS_VALUE_GET_OBJ(stack)->u.array.count; /* the open containers: the value's depth */
+    if (++w->nodes > w->max_nodes)
+        goto over;
+    if ((w->nodes & 7) == 0)
+        mpsb_spend(ctx, 1);
+    if (JS_VALUE_GET_TAG(key) == JS_TAG_STRING)
+        w->chars += JS_VALUE_GET_STRING(key)->len;
+    switch (JS_VALUE_GET_NORM_TAG(val)) {
+    case JS_TAG_STRING:
+        w->chars += JS_VALUE_GET_STRING(val)->len;
+        break;
+    case JS_TAG_STRING_ROPE:
+        w->chars += JS_VALUE_GET_STRING_ROPE(val)->len;
+        break;
+    case JS_TAG_OBJECT: {
+        JSObject *p = JS_VALUE_GET_OBJ(val), *proto = p->shape->proto;
+        if ((p->class_id == JS_CLASS_OBJECT || p->class_id == JS_CLASS_ARRAY) && level != w->host_depth &&
+            (proto == JS_VALUE_GET_OBJ(ctx->class_proto[JS_CLASS_OBJECT]) ||
+             proto == JS_VALUE_GET_OBJ(ctx->class_proto[JS_CLASS_ARRAY])))
+            break;
+        if (p->class_id != JS_CLASS_PROXY && JS_IsFunction(ctx, val))
+            break;
+        goto special;
+    }
+    case JS_TAG_SHORT_BIG_INT:
+    case JS_TAG_BIG_INT:
+        goto special;
+    default:
+        break;
+    }
+    if (w->chars > w->max_chars)
+        goto over;
+    return 0;
+ special: {
+        /* binary: an ArrayBuffer, a typed array or a DataView (a brand check JS could only make by catching) */
+        int cl = JS_VALUE_GET_TAG(val) == JS_TAG_OBJECT ? JS_VALUE_GET_OBJ(val)->class_id : 0;
+        JSValueConst args[4] = { key, val, js_int32(level),
+                                 js_bool(cl >= JS_CLASS_ARRAY_BUFFER && cl <= JS_CLASS_DATAVIEW) };
+        JSValue v = JS_Call(ctx, w->special, holder, 4, args);
+        JS_FreeValue(ctx, val);
+        *pval = v;
+        return JS_IsException(v) ? -1 : 0;
+    }
+ over:
+    JS_ThrowRangeError(ctx, "mpsandbox: serialization budget");
+    return -1;
+}
+
+"""
+
 COMMON_PATCHES: tuple[tuple[str, str], ...] = (
     # the same globals on both targets: no Atomics (wasm32-wasi has no threads, so QuickJS leaves it out there)
     ("#include \"quickjs-c-atomics.h\"\n#define CONFIG_ATOMICS\n",
@@ -224,7 +290,20 @@ COMMON_PATCHES: tuple[tuple[str, str], ...] = (
      "    ctx = b->realm; /* set the current realm */\n"),
     ("    rt->current_stack_frame = sf->prev_frame;\n    return ret_val;\n}\n\nJSValue JS_Call(",
      "    rt->current_stack_frame = sf->prev_frame;\n    rt->mpsb_depth--;\n    return ret_val;\n}\n\nJSValue JS_Call("),
+    # JSON.stringify watched in C (__mpsb_json): the framework's serializer budget, host depth and special values
+    ("struct JSContext {\n    JSGCObjectHeader header; /* must come first */\n",
+     "struct JSContext {\n    JSGCObjectHeader header; /* must come first */\n"
+     "    struct MpsbJsonWatch *mpsb_json; /* mpsandbox patch: the next JS_JSONStringify is watched */\n"),
+    ("typedef struct JSONStringifyContext {\n    JSValueConst replacer_func;\n",
+     JSON_WATCH + "typedef struct JSONStringifyContext {\n    struct MpsbJsonWatch *mpsb;\n    JSValueConst replacer_func;\n"),
+    ("    if (!JS_IsUndefined(jsc->replacer_func)) {\n        args[0] = key;\n",
+     "    if (jsc->mpsb) {\n        if (mpsb_json_judge(ctx, jsc->mpsb, jsc->stack, holder, &val, key))\n"
+     "            goto exception;\n    } else if (!JS_IsUndefined(jsc->replacer_func)) {\n        args[0] = key;\n"),
+    ("    jsc->replacer_func = JS_UNDEFINED;\n    jsc->stack = JS_UNDEFINED;\n",
+     "    jsc->mpsb = ctx->mpsb_json;\n    ctx->mpsb_json = NULL; /* a stringify nested in a special value's is not watched */\n"
+     "    jsc->replacer_func = JS_UNDEFINED;\n    jsc->stack = JS_UNDEFINED;\n"),
 )
+
 
 # Appended to quickjs.c: what the shim needs of QuickJS's internals and quickjs.h does not offer.
 QUICKJS_APPENDIX = r"""
@@ -368,6 +447,37 @@ int mpsb_script_functions(JSValueConst script, const char **source, size_t *len)
         }
     }
     return n;
+}
+/* JSON text of value as JSON.stringify makes it (no replacer, no indent), watched: at most max_nodes values and
+   max_chars characters of keys and strings (past either, a RangeError), and special(key, value, level, binary) called with
+   the holder as this for what C does not pass (see JSON_WATCH); its result is serialized in the value's place. */
+static JSValue js_mpsb_json(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    MpsbJsonWatch w;
+    int32_t depth;
+    int64_t nodes, chars;
+    if (argc < 5 || !JS_IsFunction(ctx, argv[1]) || JS_ToInt32(ctx, &depth, argv[2]) ||
+        JS_ToInt64(ctx, &nodes, argv[3]) || JS_ToInt64(ctx, &chars, argv[4]))
+        return JS_ThrowTypeError(ctx, "__mpsb_json(value, special, hostDepth, maxNodes, maxChars)");
+    w.special = argv[1];
+    w.host_depth = depth;
+    w.nodes = 0;
+    w.max_nodes = nodes;
+    w.chars = 0;
+    w.max_chars = chars;
+    ctx->mpsb_json = &w;
+    JSValue r = JS_JSONStringify(ctx, argv[0], JS_UNDEFINED, JS_UNDEFINED);
+    ctx->mpsb_json = NULL;
+    return r;
+}
+
+/* The global __mpsb_json (framework.js takes it and deletes it before any bundle code runs). */
+int mpsb_define_json(JSContext *ctx)
+{
+    JSValue glob = JS_GetGlobalObject(ctx);
+    int r = JS_SetPropertyStr(ctx, glob, "__mpsb_json", JS_NewCFunction(ctx, js_mpsb_json, "__mpsb_json", 5));
+    JS_FreeValue(ctx, glob);
+    return r < 0 ? -1 : 0;
 }
 """
 

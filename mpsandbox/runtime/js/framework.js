@@ -15,6 +15,9 @@
   var uncurry = function (f) { return fnCall.bind(f); };
   var apply = R.apply, construct = R.construct, ownKeys = R.ownKeys;
   var stringify = J.stringify, parseJSON = J.parse;
+  // JSON.stringify watched by the serializer's budget (the shim's; deleted here, before any bundle code runs)
+  var watchedJSON = global.__mpsb_json;
+  delete global.__mpsb_json;
   var keys = O.keys, create = O.create, freeze = O.freeze, defineProperty = O.defineProperty;
   var getPrototypeOf = O.getPrototypeOf, setPrototypeOf = O.setPrototypeOf, isFrozen = O.isFrozen;
   var getOwnPropertyNames = O.getOwnPropertyNames, getOwnPropertyDescriptor = O.getOwnPropertyDescriptor;
@@ -288,38 +291,30 @@
     return arrJoin(w.out, '');
   }
 
-  // The fast path: the engine's JSON.stringify watched by a replacer that counts the budget, encodes binary data,
-  // turns bigints into text and replaces containers at the host depth; it gives up (null) on what needs the
-  // serializer above: a cycle, a throwing getter or toJSON, the budget, a toJSON planted on Object.prototype or
-  // Array.prototype. The replacer sees each holder as `this` in depth-first order, so the open containers are a
-  // stack it pops back to the holder.
+  // The fast path: the engine's JSON.stringify watched in C (__mpsb_json, runtime/engine/qjs_build.py JSON_WATCH),
+  // which counts the budget and passes plain values; `special` gets the rest (bigints, binary data, instances,
+  // containers at the host depth, any other object). It gives up (null) on what needs the serializer above: a
+  // cycle, a throwing getter or toJSON, the budget, a toJSON planted on Object.prototype or Array.prototype.
   var SER_ABORT = {};
   function fastJSON(value, hostDepth) {
     if (hasOwn(ObjectProto, 'toJSON') || hasOwn(ArrayProto, 'toJSON')) return null;
-    var open = [], depth = 0, nodes = 0, chars = 0;
-    var watch = function (key, v) {
+    var special = function (key, v, level, binary) { // binary: C's brand check (a class of binary data)
       var t = typeof v;
-      chars += key.length;
-      if (++nodes > SER_MAX_NODES) throw SER_ABORT;
-      if (t === 'string') { chars += v.length; if (chars > SER_MAX_CHARS) throw SER_ABORT; return v; }
-      if (t !== 'object' || v === null) return t === 'bigint' ? S(v) : v;
-      if (nodes > 1) { while (depth > 0 && open[depth - 1] !== this) depth--; }
+      if (t === 'bigint') return S(v);
+      if (t !== 'object' || v === null) return v;
       var proto = getPrototypeOf(v);
       var marker = proto !== ObjectProto && proto !== ArrayProto ? instanceMarker(v, proto) : null;
-      if (marker) { v = marker; proto = ObjectProto; }
-      var bin = proto !== ObjectProto && proto !== ArrayProto || isView(v) ? binaryOf(v, proto) : null;
-      if (bin) { // the replacer counts the marker's strings next
-        if (bin.bytes.length * 4 / 3 + chars > SER_MAX_CHARS) throw SER_ABORT;
-        v = { $binary: base64(bin.bytes), type: bin.type, bytes: bin.bytes.length };
-      } else if (depth === hostDepth) {
-        v = { $deep: serialize(v, -1, true) };
+      if (marker) v = marker;
+      var bin = binary && !marker ? binaryOf(v, proto) : null;
+      if (bin) { // C counts the marker's strings next
+        if (bin.bytes.length * 4 / 3 > SER_MAX_CHARS) throw SER_ABORT;
+        return { $binary: base64(bin.bytes), type: bin.type, bytes: bin.bytes.length };
       }
-      open[depth++] = v;
-      return v;
+      return level === hostDepth ? { $deep: serialize(v, -1, true) } : v;
     };
     var cuts = serCuts;
     try {
-      var text = stringify(value, watch);
+      var text = watchedJSON(value, special, hostDepth, SER_MAX_NODES, SER_MAX_CHARS);
       return text === undefined ? 'null' : text;
     } catch (_) { serCuts = cuts; return null; } // the slow path counts the cuts again
   }

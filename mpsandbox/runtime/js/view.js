@@ -5,6 +5,7 @@
 // rendering by replacing them.
 (function (global) {
   'use strict';
+  delete global.__mpsb_json; // the framework's serializer (runtime/js/framework.js); not the templates'
   var O = Object, A = Array, S = String, R = Reflect;
   var hasOwn = Function.prototype.call.bind(O.prototype.hasOwnProperty);
   var isArray = A.isArray, keys = O.keys, create = O.create, apply = R.apply;

@@ -51,6 +51,7 @@ int mpsb_frames(JSContext *ctx, int max, uint32_t name_units,
 JSValue mpsb_data_property(JSContext *ctx, JSValueConst obj, JSAtom atom);
 bool mpsb_promise_is_handled(JSValueConst promise);
 bool mpsb_stack_low(JSContext *ctx);
+int mpsb_define_json(JSContext *ctx);
 int mpsb_script_functions(JSValueConst script, const char **source, size_t *len);
 JSValue mpsb_compile_at(JSContext *ctx, const char *src, size_t len, const char *filename, int line);
 
@@ -681,6 +682,7 @@ EXPORT("shim_new") ShimState *shim_new(int64_t memory_limit, int64_t stack_size,
     st->name_atom = JS_NewAtom(st->ctx, "name");
     st->message_atom = JS_NewAtom(st->ctx, "message");
     remove_globals(st->ctx);
+    mpsb_define_json(st->ctx); /* __mpsb_json: taken by the framework */
     shim_begin_turn(st); /* work before the first turn counts against a turn's budget */
     st->cpu_deadline = st->wall_deadline = 1e300;
     st->trampoline = JS_Eval(st->ctx, TRAMPOLINE, sizeof(TRAMPOLINE) - 1, "https://lib/jsbridge.js",
