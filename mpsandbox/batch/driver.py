@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import time
 import uuid
 from collections import Counter, deque
@@ -33,6 +34,57 @@ class BatchError(ValueError):
 
 class BatchInterrupted(Exception):
     """Raised by an ``on_result`` callback to stop a batch; what finished is kept for the next run."""
+
+
+# A cluster that has lost every worker (their nannies gave up restarting them, or a remote cluster's workers went
+# away) never runs the tasks left: with none for this long the batch ends, keeping what finished, instead of waiting.
+NO_WORKERS_S = float(os.environ.get("MPSANDBOX_BATCH_NO_WORKERS_S", "120"))
+
+
+class _ClusterWatch:
+    """A thread that checks the cluster still has workers; with none for ``limit_s`` it cancels the tasks in flight
+    (which wakes the batch's waits) and :meth:`check` raises :class:`BatchError`."""
+
+    def __init__(self, client: Any, inflight: dict[Any, Any], limit_s: float | None = None):
+        self.client, self.inflight = client, inflight
+        self.limit_s = NO_WORKERS_S if limit_s is None else limit_s
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="mpsandbox-cluster-watch", daemon=True)
+        self._thread.start()
+
+    def _workers(self) -> int:
+        try:
+            return len(self.client.nthreads())
+        except Exception:  # noqa: BLE001 - the scheduler is gone too: no workers
+            return 0
+
+    def _watch(self) -> None:
+        since: float | None = None
+        while not self._stop.wait(min(5.0, self.limit_s / 4)):
+            if self._workers():
+                since = None
+                continue
+            now = time.monotonic()
+            since = now if since is None else since
+            if now - since >= self.limit_s:
+                self.lost = True  # and every task in flight is cancelled from now on, those submitted later too
+                for _ in range(10):  # the batch's thread changes the dict meanwhile: try again
+                    try:
+                        self.client.cancel(list(self.inflight))
+                        break
+                    except RuntimeError:
+                        continue
+                    except Exception:  # noqa: BLE001 - a scheduler that is gone has nothing left to cancel
+                        break
+
+    def check(self) -> None:
+        if self.lost:
+            raise BatchError(f"the cluster had no workers for {self.limit_s:.0f} s; what finished is kept: run the "
+                             "batch again to continue")
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 def options_fingerprint(opts: ReviewOptions) -> str:
@@ -269,7 +321,7 @@ def _run(client: Any, todo: list[tuple[str, str]], opts: ReviewOptions, store: R
     only queued gets a second solo attempt. Without the note (a remote worker that cannot write OUT) a death
     counts as not running, so a bundle may be tried three times before it is ``crashed``.
     """
-    from distributed import as_completed
+    from distributed import CancelledError, as_completed
     from distributed.scheduler import KilledWorker
 
     threads = sum(client.nthreads().values()) or 1
@@ -321,9 +373,11 @@ def _run(client: Any, todo: list[tuple[str, str]], opts: ReviewOptions, store: R
         ac.update(futs)
 
     ac = as_completed(loop=client.loop)
+    watch = _ClusterWatch(client, inflight)
     try:
         refill()
         for batch in ac.batches():  # results fetched a batch at a time: fewer round trips than one by one
+            watch.check()
             finished_ok = [f for f in batch if f.status == "finished"]
             try:
                 results = client.gather(finished_ok) if finished_ok else []
@@ -355,6 +409,9 @@ def _run(client: Any, todo: list[tuple[str, str]], opts: ReviewOptions, store: R
                 try:
                     row, report_json, written = fut.result()
                     break
+                except CancelledError:
+                    watch.check()
+                    raise
                 except KilledWorker as exc:
                     # alone on the cluster, it is the one running, unless the worker died before it began (the
                     # death of an earlier task's worker, reported late): only a death its marker names counts
@@ -370,7 +427,9 @@ def _run(client: Any, todo: list[tuple[str, str]], opts: ReviewOptions, store: R
                     inflight.pop(fut, None)
                     fut.release()
             record(key, row, report_json, written)
+        watch.check()
     finally:
+        watch.stop()
         token_file.unlink(missing_ok=True)
         if inflight:
             with contextlib.suppress(Exception):

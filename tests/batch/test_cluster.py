@@ -8,12 +8,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
-from mpsandbox.batch import TIMING_COLUMNS, BatchInterrupted, local_cluster, review_many
+from mpsandbox.batch import TIMING_COLUMNS, BatchError, BatchInterrupted, local_cluster, review_many
+from mpsandbox.batch import driver
 from mpsandbox.batch.worker import TEST_KILL_ENV
 from mpsandbox.review import ReviewOptions, review
 
@@ -154,6 +156,31 @@ def test_tables_are_identical_on_one_or_two_workers_and_after_interrupt_and_resu
     assert len(rest) == len(FAST) - 3
     assert comparable(resumed).equals(comparable(two))
     assert sorted(index_keys(out)) == sorted(set(index_keys(out)))
+
+
+def test_a_cluster_that_loses_every_worker_ends_the_batch_with_an_error(tmp_path, monkeypatch):
+    """A worker retired with its nanny is never replaced: with no worker left for NO_WORKERS_S the batch stops with
+    a BatchError, keeping what finished, instead of waiting for ever (a loaded machine once left a run so)."""
+    from distributed import Client
+
+    monkeypatch.setattr(driver, "NO_WORKERS_S", 2.0)
+    cluster = local_cluster(1)
+    try:
+        with Client(cluster, set_as_default=False) as c:
+            c.wait_for_workers(1, timeout="60s")
+
+            def lose_the_workers(done: int, row: dict) -> None:
+                if done == 1:
+                    cluster.scale(0)
+
+            started = time.monotonic()
+            with pytest.raises(BatchError, match="no workers for 2 s"):
+                review_many(sources()[:4], tmp_path / "out", options=OPTIONS, client=c, on_result=lose_the_workers,
+                            chunk=1)
+            assert time.monotonic() - started < 60
+            assert 1 <= len(index_keys(tmp_path / "out")) < 4  # what finished is kept for the next run
+    finally:
+        cluster.close()
 
 
 def test_cli_batch_then_resume(tmp_path):
