@@ -6,8 +6,6 @@ byte. Wall-clock figures live in :class:`RunStats`, outside the trace. Cost figu
 deterministic per engine but differ between engines; :meth:`Trace.behaviour` drops them for comparisons.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field

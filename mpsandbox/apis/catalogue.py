@@ -5,8 +5,6 @@ builds the platform global (``tt``/``wx``/``my``) from :meth:`Catalogue.js_surfa
 by canonical name to know the scope, privacy category, gesture rule, default result and limits of a call.
 """
 
-from __future__ import annotations
-
 import functools
 import hashlib
 import json

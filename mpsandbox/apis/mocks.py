@@ -5,8 +5,6 @@ bundle (bodies.py), the user allows every permission and confirms every dialog, 
 (recorded traffic) is accepted as a mock file too: its entries become responses.
 """
 
-from __future__ import annotations
-
 import base64
 import binascii
 import fnmatch

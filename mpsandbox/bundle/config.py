@@ -1,7 +1,5 @@
 """pydantic models of a bundle's JSON configuration. Unknown keys are kept, never rejected."""
 
-from __future__ import annotations
-
 from typing import Any, List
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator, model_validator

@@ -9,8 +9,6 @@ call of an API in the run; the run is deterministic, so the same actions and ans
 A :class:`ReplayFile` holds one failure found this way with everything needed to repeat it.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field

@@ -4,8 +4,6 @@ Every report format (text, JSON, SARIF, JUnit, HTML) renders a :class:`Report`; 
 schema. Bump :data:`REPORT_SCHEMA_VERSION` on any incompatible change.
 """
 
-from __future__ import annotations
-
 from enum import Enum
 from typing import Any, Literal, get_args
 

@@ -19,8 +19,6 @@ their values::
     enabled = false
 """
 
-from __future__ import annotations
-
 import re
 import tomllib
 from pathlib import Path
