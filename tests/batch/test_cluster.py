@@ -28,24 +28,44 @@ FAST = ["douyin-store", "wechat-weather", "network-insecure-transport", "privacy
 OPTIONS = ReviewOptions(engine="native")
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    """Two single-threaded worker processes. Bundles named `crasher` (or `crasher-in-chunk`) kill their worker on
-    every attempt, `flaky` (`flaky-in-chunk`) on its first only (the test hook of mpsandbox.batch.worker; the env is read by each worker)."""
+def _two_workers(state: Path):
     from distributed import Client
 
+    cluster = local_cluster(2)
+    c = Client(cluster, set_as_default=False)
+    c.wait_for_workers(2, timeout="60s")
+    c.kill_state = state
+    return cluster, c
+
+
+@pytest.fixture(scope="module")
+def cluster_box(tmp_path_factory):
+    """The module's cluster: two single-threaded worker processes. Bundles named `crasher` (or `crasher-in-chunk`)
+    kill their worker on every attempt, `flaky` (`flaky-in-chunk`) on its first only (the test hook of
+    mpsandbox.batch.worker; the env is read by each worker)."""
     state = tmp_path_factory.mktemp("kill-state")
     os.environ[TEST_KILL_ENV] = json.dumps({"always": ["crasher", "crasher-in-chunk"],
                                             "once": ["flaky", "flaky-in-chunk"], "state": str(state)})
-    cluster = local_cluster(2)
+    box = {"state": state}
     try:
-        with Client(cluster, set_as_default=False) as c:
-            c.wait_for_workers(2, timeout="60s")
-            c.kill_state = state
-            yield c
+        box["cluster"], box["client"] = _two_workers(state)
+        yield box
     finally:
-        cluster.close()
+        box["client"].close()
+        box["cluster"].close()
         os.environ.pop(TEST_KILL_ENV, None)
+
+
+@pytest.fixture
+def client(cluster_box):
+    """The module's client, on a new cluster when the last test's left it without both workers: on a loaded machine
+    nannies may give up restarting killed workers (a batch then ends with a BatchError after NO_WORKERS_S)."""
+    c = cluster_box["client"]
+    if len(c.nthreads()) < 2:
+        c.close()
+        cluster_box["cluster"].close()
+        cluster_box["cluster"], cluster_box["client"] = _two_workers(cluster_box["state"])
+    return cluster_box["client"]
 
 
 def sources() -> list[str]:
