@@ -4,6 +4,7 @@ cluster's worker processes, record each result as it arrives, then write the tab
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -42,13 +43,16 @@ NO_WORKERS_S = float(os.environ.get("MPSANDBOX_BATCH_NO_WORKERS_S", "120"))
 
 
 class _ClusterWatch:
-    """A thread that checks the cluster still has workers; with none for ``limit_s`` it cancels the tasks in flight
-    (which wakes the batch's waits) and :meth:`check` raises :class:`BatchError`."""
+    """A thread that checks the cluster still has workers. A local cluster of the batch's own (``restore``) left
+    without any gets new ones after a tenth of ``limit_s``; with none for ``limit_s`` the watch cancels the tasks in
+    flight (which wakes the batch's waits) and :meth:`check` raises :class:`BatchError`."""
 
-    def __init__(self, client: Any, inflight: dict[Any, Any], limit_s: float | None = None):
-        self.client, self.inflight = client, inflight
+    def __init__(self, client: Any, inflight: dict[Any, Any], limit_s: float | None = None,
+                 restore: Callable[[], None] | None = None):
+        self.client, self.inflight, self.restore = client, inflight, restore
         self.limit_s = NO_WORKERS_S if limit_s is None else limit_s
         self.lost = False
+        self.restored = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="mpsandbox-cluster-watch", daemon=True)
         self._thread.start()
@@ -61,12 +65,21 @@ class _ClusterWatch:
 
     def _watch(self) -> None:
         since: float | None = None
-        while not self._stop.wait(min(5.0, self.limit_s / 4)):
+        asked = False
+        while not self._stop.wait(min(5.0, self.limit_s / 20)):
             if self._workers():
-                since = None
+                since, asked = None, False
                 continue
             now = time.monotonic()
             since = now if since is None else since
+            if self.restore is not None and not asked and now - since >= self.limit_s / 10:
+                asked = True  # once for each time the workers are all gone
+                try:
+                    self.restore()
+                    self.restored += 1
+                    log.warning("the local cluster had no workers left (their nannies gave up): new ones started")
+                except Exception as exc:  # noqa: BLE001 - the limit below still ends the batch
+                    log.warning("could not start new workers: %s", exc)
             if now - since >= self.limit_s:
                 self.lost = True  # and every task in flight is cancelled from now on, those submitted later too
                 for _ in range(10):  # the batch's thread changes the dict meanwhile: try again
@@ -124,11 +137,12 @@ def local_cluster(workers: int | None = None, **kwargs: Any):
 
 
 @contextlib.contextmanager
-def _open_client(client: Any, scheduler: str | None, workers: int | None) -> Iterator[Any]:
+def _open_client(client: Any, scheduler: str | None, workers: int | None
+                 ) -> Iterator[tuple[Any, Callable[[], None] | None]]:
     from distributed import Client
 
     if client is not None:
-        yield client
+        yield client, None
         return
     if scheduler:
         try:
@@ -136,15 +150,22 @@ def _open_client(client: Any, scheduler: str | None, workers: int | None) -> Ite
         except (OSError, TimeoutError) as exc:
             raise BatchError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         with c:
-            yield c
+            yield c, None
         return
     cluster = local_cluster(workers)
     try:
         with Client(cluster, set_as_default=False) as c:
             c.wait_for_workers(len(cluster.workers), timeout="120s")
-            yield c
+            yield c, functools.partial(replace_workers, cluster, len(cluster.workers))
     finally:
         cluster.close()
+
+
+def replace_workers(cluster: Any, n: int) -> None:
+    """Give a local cluster ``n`` new workers in place of its workers (whose nannies may have given up restarting
+    them: a nanny that closed stays in the cluster's records and is never started again). Runs on the cluster's
+    event loop, whichever thread asks."""
+    cluster.loop.add_callback(lambda: (cluster.scale(0), cluster.scale(n)))
 
 
 class _Progress:
@@ -260,8 +281,8 @@ def review_many(
         bar.add_cached(done[key].get("verdict"))
     try:
         if todo:
-            with _open_client(client, scheduler, workers) as c:
-                _run(c, todo, opts, store, done, bar, on_result, max_in_flight, chunk)
+            with _open_client(client, scheduler, workers) as (c, restore):
+                _run(c, todo, opts, store, done, bar, on_result, max_in_flight, chunk, restore)
     finally:
         bar.stop()
         store.close()
@@ -311,7 +332,7 @@ def chunk_size(pending: int, threads: int) -> int:
 def _run(client: Any, todo: list[tuple[str, str]], opts: ReviewOptions, store: ResultStore,
          done: dict[str, dict[str, Any]], bar: _Progress,
          on_result: Callable[[int, dict[str, Any]], None] | None, max_in_flight: int | None,
-         chunk: int | None = None) -> None:
+         chunk: int | None = None, restore: Callable[[], None] | None = None) -> None:
     """Review ``todo`` on the cluster; every bundle gets exactly one recorded result.
 
     A task reviews a chunk of bundles. A worker's death fails every task it held, the one it was running and
@@ -373,7 +394,7 @@ def _run(client: Any, todo: list[tuple[str, str]], opts: ReviewOptions, store: R
         ac.update(futs)
 
     ac = as_completed(loop=client.loop)
-    watch = _ClusterWatch(client, inflight)
+    watch = _ClusterWatch(client, inflight, restore=restore)
     try:
         refill()
         for batch in ac.batches():  # results fetched a batch at a time: fewer round trips than one by one

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import shutil
@@ -199,6 +201,42 @@ def test_a_cluster_that_loses_every_worker_ends_the_batch_with_an_error(tmp_path
                             chunk=1)
             assert time.monotonic() - started < 60
             assert 1 <= len(index_keys(tmp_path / "out")) < 4  # what finished is kept for the next run
+    finally:
+        cluster.close()
+
+
+def test_a_local_cluster_left_without_workers_gets_new_ones_and_the_batch_goes_on(tmp_path, monkeypatch):
+    """The batch's own local cluster: when every worker is gone (nannies that gave up stay in the cluster's records
+    and are never started again), new workers replace them after a tenth of NO_WORKERS_S and the batch finishes."""
+    from distributed import Client
+
+    monkeypatch.setattr(driver, "NO_WORKERS_S", 20.0)
+    cluster = local_cluster(1)
+    watches: list = []
+    real_watch = driver._ClusterWatch
+
+    def kept_watch(*args, **kwargs):
+        watches.append(real_watch(*args, **kwargs))
+        return watches[-1]
+
+    monkeypatch.setattr(driver, "_ClusterWatch", kept_watch)
+
+    @contextlib.contextmanager
+    def own_cluster(client, scheduler, workers):  # the local branch of _open_client, on a cluster the test can see
+        with Client(cluster, set_as_default=False) as c:
+            c.wait_for_workers(1, timeout="60s")
+            yield c, functools.partial(driver.replace_workers, cluster, 1)
+
+    monkeypatch.setattr(driver, "_open_client", own_cluster)
+
+    def lose_the_workers(done: int, row: dict) -> None:
+        if done == 1:
+            cluster.scale(0)
+
+    try:
+        table = review_many(sources()[:3], tmp_path / "out", options=OPTIONS, on_result=lose_the_workers, chunk=1)
+        assert table.num_rows == 3 and set(table.column("status").to_pylist()) == {"ok"}
+        assert watches and watches[0].restored == 1 and not watches[0].lost
     finally:
         cluster.close()
 
