@@ -602,13 +602,21 @@ def sdist_path() -> Path:
         return cached
     say(f"fetching the quickjs-ng {QUICKJS_NG_VERSION} source distribution from PyPI")
     with tempfile.TemporaryDirectory(prefix="mpsandbox-sdist-") as tmp:
-        proc = subprocess.run([sys.executable, "-m", "pip", "download", f"quickjs-ng=={QUICKJS_NG_VERSION}",
-                               "--no-binary", ":all:", "--no-deps", "--no-build-isolation", "-d", tmp],
-                              capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
-        found = sorted(Path(tmp).glob("quickjs_ng-*.tar.gz"))
-        if proc.returncode != 0 or not found:
+        found, errors = [], []
+        # pip prepares the sdist's metadata: with this environment's setuptools first (inside an install's isolated
+        # build that has what it needs); a plain venv's setuptools may lack bdist_wheel, so then in an isolated build
+        # environment, which pip fills from the package index
+        for isolation in (["--no-build-isolation"], []):
+            proc = subprocess.run([sys.executable, "-m", "pip", "download", f"quickjs-ng=={QUICKJS_NG_VERSION}",
+                                   "--no-binary", ":all:", "--no-deps", *isolation, "-d", tmp],
+                                  capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
+            found = sorted(Path(tmp).glob("quickjs_ng-*.tar.gz"))
+            if proc.returncode == 0 and found:
+                break
+            errors.append(proc.stderr.strip()[-500:])
+        else:
             raise EngineUnavailable(f"could not download the quickjs-ng {QUICKJS_NG_VERSION} sources from PyPI: "
-                                    f"{proc.stderr.strip()[-500:]}")
+                                    f"{errors[-1]}")
         part = cached.with_suffix(f".part{os.getpid()}")
         shutil.copy(found[0], part)
         os.replace(part, cached)
