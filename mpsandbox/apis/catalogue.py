@@ -12,6 +12,7 @@ import os
 import re
 from enum import Enum
 from importlib import resources
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -350,11 +351,11 @@ class Catalogue(BaseModel):
 
 @functools.lru_cache(maxsize=1)
 def _strict_loader() -> type:
-    """yaml.SafeLoader that refuses duplicate keys (a second ``apis:`` would silently replace the first). Made on
-    first need: a review whose catalogue comes from the cache never imports yaml."""
+    """yaml's safe loader (libyaml's when PyYAML has it: 6x faster) that refuses duplicate keys (a second ``apis:``
+    would silently replace the first). Made on first need: a review whose catalogue was compiled never imports yaml."""
     import yaml
 
-    class StrictLoader(yaml.SafeLoader):
+    class StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
         pass
 
     def no_duplicates(loader: StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -403,18 +404,25 @@ def _load_yaml_docs(files: list[tuple[str, bytes]] | None = None) -> dict[str, A
     return {"apis": apis, "objects": objects}
 
 
-# Parsing the YAML is most of the cost of loading the catalogue: the validated documents are kept as JSON in the
-# cache, keyed by the YAML files' bytes and this module's format, and validated from JSON (in pydantic's core).
+# Parsing the YAML is most of the cost of loading the catalogue: the validated documents are compiled to JSON, keyed
+# by the YAML files' bytes and this module's format, and validated from JSON (in pydantic's core). The install
+# compiles them into the package (COMPILED_DIR, see setup.py); a catalogue changed since (an editable install) is
+# compiled on first use into the cache.
 CACHE_FORMAT = "1"
+COMPILED_DIR = Path(__file__).resolve().parent / "_compiled"
 
 
-def _cache_path(files: list[tuple[str, bytes]]) -> str:
+def _compiled_name(files: list[tuple[str, bytes]]) -> str:
     h = hashlib.sha256(f"catalogue-cache={CACHE_FORMAT}".encode())
     for name, data in files:
         h.update(f"|{name}|{len(data)}|".encode())
         h.update(data)
+    return f"{h.hexdigest()[:32]}.json"
+
+
+def _cache_path(files: list[tuple[str, bytes]]) -> str:
     root = os.environ.get("MPSANDBOX_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "mpsandbox")
-    return os.path.join(root, "catalogue", f"{h.hexdigest()[:32]}.json")
+    return os.path.join(root, "catalogue", _compiled_name(files))
 
 
 def _from_cache(path: str) -> Catalogue | None:
@@ -425,25 +433,42 @@ def _from_cache(path: str) -> Catalogue | None:
         return None
 
 
-def _to_cache(path: str, docs: dict[str, Any], catalogue: Catalogue) -> None:
+def _to_cache(path: str, docs: dict[str, Any], catalogue: Catalogue) -> bool:
     """Keep the documents as JSON, only when they validate from JSON to the very same catalogue (YAML can say
-    things JSON cannot: such a catalogue is simply parsed every time)."""
+    things JSON cannot: such a catalogue is simply parsed every time). True when written."""
     try:
         data = json.dumps(docs, ensure_ascii=False).encode("utf-8")
         if Catalogue.model_validate_json(data).model_dump() != catalogue.model_dump():
-            return
+            return False
         os.makedirs(os.path.dirname(path), exist_ok=True)
         tmp = f"{path}.tmp{os.getpid()}"
         with open(tmp, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
+        return True
     except (OSError, TypeError, ValueError, ValidationError):  # a read-only home, a value JSON cannot hold
-        pass
+        return False
+
+
+def compile_into(dest: Path) -> Path:
+    """Compile the catalogue into ``dest`` (the install's build hook): what load_catalogue reads first."""
+    files = _catalogue_files()
+    docs = _load_yaml_docs(files)
+    path = dest / _compiled_name(files)
+    for old in dest.glob("*.json") if dest.is_dir() else ():  # compiled from YAML files since changed
+        if old != path:
+            old.unlink(missing_ok=True)
+    if not _to_cache(str(path), docs, Catalogue.model_validate(docs)):
+        raise ValueError(f"the catalogue could not be compiled into {dest}")
+    return path
 
 
 @functools.lru_cache(maxsize=1)
 def load_catalogue() -> Catalogue:
     files = _catalogue_files()
+    compiled = _from_cache(str(COMPILED_DIR / _compiled_name(files)))
+    if compiled is not None:
+        return compiled
     path = _cache_path(files)
     cached = _from_cache(path)
     if cached is not None:

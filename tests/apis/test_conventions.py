@@ -305,6 +305,7 @@ def test_the_catalogue_cache_gives_the_parsed_catalogue_and_follows_the_yaml(tmp
     from mpsandbox.apis import catalogue as cat_mod
 
     monkeypatch.setenv("MPSANDBOX_CACHE", str(tmp_path))
+    monkeypatch.setattr(cat_mod, "COMPILED_DIR", tmp_path / "not-installed")
     files = cat_mod._catalogue_files()  # noqa: SLF001
     parsed = cat_mod.Catalogue.model_validate(cat_mod._load_yaml_docs(files))  # noqa: SLF001
     cat_mod.load_catalogue.cache_clear()
@@ -325,6 +326,53 @@ def test_the_catalogue_cache_gives_the_parsed_catalogue_and_follows_the_yaml(tmp
         assert cat_mod._from_cache(str(cached[0])) is not None  # noqa: SLF001
     finally:
         cat_mod.load_catalogue.cache_clear()
+
+
+def test_the_catalogue_compiled_at_install_is_read_without_parsing_yaml(tmp_path, monkeypatch):
+    from mpsandbox.apis import catalogue as cat_mod
+
+    monkeypatch.setenv("MPSANDBOX_CACHE", str(tmp_path / "cache"))
+    parsed = cat_mod.Catalogue.model_validate(cat_mod._load_yaml_docs())  # noqa: SLF001
+    compiled = tmp_path / "compiled"
+    compiled.mkdir()
+    (compiled / "0123456789abcdef0123456789abcdef.json").write_text("{}")  # compiled from YAML since changed
+    path = cat_mod.compile_into(compiled)
+    assert list(compiled.iterdir()) == [path], "the stale compiled catalogue is removed"
+    monkeypatch.setattr(cat_mod, "COMPILED_DIR", compiled)
+    parse = cat_mod._load_yaml_docs  # noqa: SLF001
+
+    def no_yaml(*args, **kwargs):
+        raise AssertionError("the YAML was parsed")
+
+    monkeypatch.setattr(cat_mod, "_load_yaml_docs", no_yaml)
+    cat_mod.load_catalogue.cache_clear()
+    try:
+        assert cat_mod.load_catalogue().model_dump() == parsed.model_dump()
+        assert not (tmp_path / "cache").exists(), "nothing written to the cache"
+        # YAML edited after the install (an editable tree): the compiled file is another key, the YAML is parsed
+        monkeypatch.setattr(cat_mod, "_load_yaml_docs", parse)
+        monkeypatch.setattr(cat_mod, "_catalogue_files", lambda: [("10-seed.yaml", b"apis: []\n")])
+        cat_mod.load_catalogue.cache_clear()
+        assert cat_mod.load_catalogue().apis == []
+    finally:
+        cat_mod.load_catalogue.cache_clear()
+
+
+def test_the_c_yaml_loader_reads_the_catalogue_as_the_python_one_does(monkeypatch):
+    import yaml
+
+    from mpsandbox.apis import catalogue as cat_mod
+
+    if not getattr(yaml, "__with_libyaml__", False):
+        pytest.skip("PyYAML without libyaml: only the Python loader exists")
+    fast = cat_mod._load_yaml_docs()  # noqa: SLF001
+    cat_mod._strict_loader.cache_clear()  # noqa: SLF001
+    monkeypatch.delattr(yaml, "CSafeLoader")
+    try:
+        assert cat_mod._strict_loader().__mro__[1] is yaml.SafeLoader  # noqa: SLF001
+        assert cat_mod._load_yaml_docs() == fast  # noqa: SLF001
+    finally:
+        cat_mod._strict_loader.cache_clear()  # noqa: SLF001
 
 
 def test_the_examples_in_mocks_md_are_valid():
